@@ -1,0 +1,102 @@
+//! The one error type of the engine.
+//!
+//! Every fallible call returns [`Error`]; its variants are the kinds of failure
+//! a caller can act on, and each front-end maps them, in one place, to its own
+//! idiom (a Python exception class under `mlops.MlopsError`, a Node `Error`
+//! whose `code` is [`Error::code`]). Messages name the column, file or field
+//! at fault, so the user knows what to fix.
+
+use std::path::PathBuf;
+
+/// A failure of the engine, by kind.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file, asset, version or column that does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Something that must be new already exists.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// A concurrent writer changed the state this call relied on.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// An argument, a file's content or a spec is not valid.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Two schemas (of data, of profiles) do not agree; the message names the column.
+    #[error("schema mismatch: {0}")]
+    SchemaMismatch(String),
+    /// A type the operation does not support; the message names the column and type.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// Stored bytes are corrupt or of an unknown format version.
+    #[error("integrity: {0}")]
+    Integrity(String),
+    /// The caller may not do this.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+    /// The storage below failed (I/O, object store).
+    #[error("storage: {context}: {source}")]
+    Storage {
+        /// What was being done, with the path or object.
+        context: String,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Arrow or Parquet failed to read or compute.
+    #[error("arrow: {0}")]
+    Arrow(String),
+}
+
+impl Error {
+    /// A stable, upper-snake-case name of the variant, used as the Node error
+    /// `code` and by the CLI.
+    ///
+    /// ```
+    /// use mlops_core::Error;
+    /// assert_eq!(Error::NotFound("x".into()).code(), "NOT_FOUND");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::AlreadyExists(_) => "ALREADY_EXISTS",
+            Error::Conflict(_) => "CONFLICT",
+            Error::InvalidInput(_) => "INVALID_INPUT",
+            Error::SchemaMismatch(_) => "SCHEMA_MISMATCH",
+            Error::Unsupported(_) => "UNSUPPORTED",
+            Error::Integrity(_) => "INTEGRITY",
+            Error::PermissionDenied(_) => "PERMISSION_DENIED",
+            Error::Storage { .. } => "STORAGE",
+            Error::Arrow(_) => "ARROW",
+        }
+    }
+
+    /// An I/O failure on `path`, mapped to [`Error::NotFound`] when the file is missing.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound(format!("file {}", path.display()))
+        } else {
+            Error::Storage {
+                context: format!("file {}", path.display()),
+                source,
+            }
+        }
+    }
+}
+
+impl From<arrow::error::ArrowError> for Error {
+    fn from(e: arrow::error::ArrowError) -> Self {
+        Error::Arrow(e.to_string())
+    }
+}
+
+impl From<parquet::errors::ParquetError> for Error {
+    fn from(e: parquet::errors::ParquetError) -> Self {
+        Error::Arrow(format!("parquet: {e}"))
+    }
+}
+
+/// The engine's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,26 @@
+//! # mlops-core
+//!
+//! The engine of **mlops**: the operational half of machine learning —
+//! versioning, validation, profiling and drift, packaging, governance,
+//! tracking and monitoring — as one embeddable library over Arrow data.
+//! The Python (`import mlops`), Node (`mlops` on npm) and CLI front-ends are
+//! thin layers over this crate.
+//!
+//! Today it profiles data:
+//!
+//! ```no_run
+//! let p = mlops_core::profile_path("data.parquet")?;
+//! for c in p.columns() {
+//!     println!("{}: mean {:?}, p50 {:?}", c.name(), c.mean(), c.quantile(0.5));
+//! }
+//! std::fs::write("profile.html", mlops_core::report::profile_html(&p))?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod error;
+pub mod io;
+pub mod profile;
+pub mod report;
+
+pub use error::{Error, Result};
+pub use profile::{profile, profile_path, ColumnProfile, Profile};

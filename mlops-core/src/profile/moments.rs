@@ -1,0 +1,96 @@
+//! Count, mean and sum of squared deviations, updated one value at a time
+//! (Welford) and merged exactly (Chan et al.), so that profiles of parts
+//! combine into the profile of the whole without revisiting the data.
+
+use serde::{Deserialize, Serialize};
+
+/// Running moments of a stream of finite values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Moments {
+    /// Number of values seen.
+    pub n: u64,
+    /// Their mean (0 when `n == 0`).
+    pub mean: f64,
+    /// Sum of squared deviations from the mean.
+    pub m2: f64,
+}
+
+impl Moments {
+    /// Adds one value (Welford's update).
+    #[inline(always)]
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Moments of a block of values, computed with a two-pass algorithm over
+    /// the block (exact mean, then deviations), which is both faster and more
+    /// accurate than per-value updates; blocks are then combined by [`merge`](Self::merge).
+    pub fn of_block(values: &[f64]) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        let n = values.len();
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let m2 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        Self {
+            n: n as u64,
+            mean,
+            m2,
+        }
+    }
+
+    /// Combines the moments of two disjoint sets of values (Chan, Golub and
+    /// LeVeque's pairwise update): the result is the moments of their union.
+    pub fn merge(&self, other: &Self) -> Self {
+        if other.n == 0 {
+            return *self;
+        }
+        if self.n == 0 {
+            return *other;
+        }
+        let n = self.n + other.n;
+        let (na, nb, nn) = (self.n as f64, other.n as f64, n as f64);
+        let delta = other.mean - self.mean;
+        let mean = self.mean + delta * nb / nn;
+        let m2 = self.m2 + other.m2 + delta * delta * na * nb / nn;
+        Self { n, mean, m2 }
+    }
+
+    /// Sample variance (`ddof = 1`, as pandas' default); `None` below two values.
+    pub fn variance(&self) -> Option<f64> {
+        (self.n >= 2).then(|| self.m2 / (self.n - 1) as f64)
+    }
+
+    /// The mean, `None` when no value was seen.
+    pub fn mean(&self) -> Option<f64> {
+        (self.n >= 1).then_some(self.mean)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_and_merge_agree_with_two_pass() {
+        let xs: Vec<f64> = (0..1000).map(|i| 1e9 + (i as f64).sin()).collect();
+        let whole = Moments::of_block(&xs);
+        let parts = Moments::of_block(&xs[..333]).merge(&Moments::of_block(&xs[333..]));
+        let mut w = Moments::default();
+        xs.iter().for_each(|&x| w.push(x));
+        for m in [parts, w] {
+            assert_eq!(m.n, whole.n);
+            assert!((m.mean - whole.mean).abs() <= 1e-15 * whole.mean.abs());
+            assert!((m.m2 - whole.m2).abs() <= 1e-9 * whole.m2);
+        }
+    }
+
+    #[test]
+    fn variance_needs_two_values() {
+        assert_eq!(Moments::of_block(&[1.0]).variance(), None);
+        assert_eq!(Moments::of_block(&[1.0, 3.0]).variance(), Some(2.0));
+    }
+}

@@ -1,0 +1,9 @@
+//! Self-contained renderings of results: one HTML page with inline CSS and
+//! SVG charts, no scripts or fonts fetched from the network, so a report can
+//! be mailed, archived or opened offline.
+
+mod html;
+mod svg;
+
+pub use html::{escape, profile_html};
+pub use svg::histogram_svg;

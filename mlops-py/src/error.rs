@@ -1,0 +1,108 @@
+//! The one place where core errors become Python exceptions: a hierarchy
+//! under `mlops.MlopsError`, one class per `mlops_core::Error` variant, built
+//! by one exhaustive `match` (no catch-all arm, so a new variant must be
+//! mapped here before the crate compiles).
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(
+    mlops,
+    MlopsError,
+    PyException,
+    "Base class of every error raised by mlops."
+);
+create_exception!(
+    mlops,
+    NotFoundError,
+    MlopsError,
+    "A file, asset, version or column does not exist."
+);
+create_exception!(
+    mlops,
+    AlreadyExistsError,
+    MlopsError,
+    "Something that must be new already exists."
+);
+create_exception!(
+    mlops,
+    ConflictError,
+    MlopsError,
+    "A concurrent writer changed the state this call relied on."
+);
+create_exception!(
+    mlops,
+    InvalidInputError,
+    MlopsError,
+    "An argument, file content or spec is not valid."
+);
+create_exception!(
+    mlops,
+    SchemaMismatchError,
+    MlopsError,
+    "Two schemas do not agree; the message names the column."
+);
+create_exception!(
+    mlops,
+    UnsupportedError,
+    MlopsError,
+    "A type or operation is not supported; the message names the column."
+);
+create_exception!(
+    mlops,
+    IntegrityError,
+    MlopsError,
+    "Stored bytes are corrupt or of a newer format version."
+);
+create_exception!(
+    mlops,
+    PermissionDeniedError,
+    MlopsError,
+    "The caller may not do this."
+);
+create_exception!(mlops, StorageError, MlopsError, "The storage below failed.");
+create_exception!(
+    mlops,
+    ArrowError,
+    MlopsError,
+    "Arrow or Parquet failed to read or compute."
+);
+
+/// Converts a core error into the matching Python exception, keeping the
+/// core's message (which names the column, file or field) intact.
+pub fn to_py(e: mlops_core::Error) -> PyErr {
+    use mlops_core::Error as E;
+    let msg = e.to_string();
+    match e {
+        E::NotFound(_) => NotFoundError::new_err(msg),
+        E::AlreadyExists(_) => AlreadyExistsError::new_err(msg),
+        E::Conflict(_) => ConflictError::new_err(msg),
+        E::InvalidInput(_) => InvalidInputError::new_err(msg),
+        E::SchemaMismatch(_) => SchemaMismatchError::new_err(msg),
+        E::Unsupported(_) => UnsupportedError::new_err(msg),
+        E::Integrity(_) => IntegrityError::new_err(msg),
+        E::PermissionDenied(_) => PermissionDeniedError::new_err(msg),
+        E::Storage { .. } => StorageError::new_err(msg),
+        E::Arrow(_) => ArrowError::new_err(msg),
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("MlopsError", py.get_type::<MlopsError>())?;
+    m.add("NotFoundError", py.get_type::<NotFoundError>())?;
+    m.add("AlreadyExistsError", py.get_type::<AlreadyExistsError>())?;
+    m.add("ConflictError", py.get_type::<ConflictError>())?;
+    m.add("InvalidInputError", py.get_type::<InvalidInputError>())?;
+    m.add("SchemaMismatchError", py.get_type::<SchemaMismatchError>())?;
+    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("IntegrityError", py.get_type::<IntegrityError>())?;
+    m.add(
+        "PermissionDeniedError",
+        py.get_type::<PermissionDeniedError>(),
+    )?;
+    m.add("StorageError", py.get_type::<StorageError>())?;
+    m.add("ArrowError", py.get_type::<ArrowError>())?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! `mlops._mlops`: the native module behind the Python package `mlops`.
+//!
+//! Thin by design: conversion of inputs and outputs and error mapping; every
+//! behaviour lives in `mlops-core`. Module names mirror the core's
+//! (`profile`, `error`) and the Node binding's.
+
+use pyo3::prelude::*;
+
+mod error;
+mod profile;
+
+#[pymodule]
+fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    error::register(m)?;
+    profile::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

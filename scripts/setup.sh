@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs, idempotently, on a machine that has
+# only Rust, Python 3 with pip and Node with npm:
+#   - .venv with maturin, pyarrow, numpy, pandas, polars, pytest, and the
+#     `mlops` Python package built from this tree (release build);
+#   - the `mlops` CLI (target/release/mlops);
+#   - with --node: mlops-node/node_modules and the Node addon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+export VIRTUAL_ENV="$PWD/.venv"
+export PATH="$VIRTUAL_ENV/bin:$PATH"
+python -m pip install --quiet --disable-pip-version-check --upgrade pip
+python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-dev.txt
+
+echo "==> building the Python package (maturin, release)"
+maturin develop --release --quiet
+echo "==> building the CLI"
+cargo build --release --quiet -p mlops-cli
+
+if [ "${1:-}" = "--node" ]; then
+  echo "==> building the Node package"
+  (cd mlops-node && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+fi
