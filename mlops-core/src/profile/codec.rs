@@ -222,11 +222,13 @@ impl ColumnProfile {
             );
         }
         if let Some(f) = &self.frequent {
+            // A continuous column may have stopped tracking frequent values.
             let strings = matches!(f, Frequent::Str(_));
-            self.frequent = Some(
-                Frequent::from_bytes(strings, freq.ok_or_else(|| missing("frequent-items"))?)
-                    .map_err(|e| in_col(&name, e))?,
-            );
+            self.frequent = match freq {
+                Some(b) => Some(Frequent::from_bytes(strings, b).map_err(|e| in_col(&name, e))?),
+                None if strings => return Err(missing("frequent-items")),
+                None => None,
+            };
         }
         Ok(())
     }

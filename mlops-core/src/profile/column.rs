@@ -142,6 +142,31 @@ pub struct ColumnProfile {
     pub(crate) quantiles: Option<Quantiles>,
     pub(crate) distinct: Option<Distinct>,
     pub(crate) frequent: Option<Frequent>,
+    /// Whether the last batch had too many distinct values to pre-aggregate
+    /// (a hint for the next batch, not part of the profile).
+    pub(crate) many_distinct: bool,
+}
+
+/// Most distinct values of one batch that are counted in a hash map before
+/// the sketches are fed once per distinct value (with its count). HLL and
+/// the frequent-items sketch give the same result either way; the map makes
+/// low-cardinality columns cost one cheap hash per value.
+const PREAGG_MAX: usize = 2048;
+
+type Counts<K> = std::collections::HashMap<K, u64, foldhash::fast::FixedState>;
+
+/// Counts values while there are at most [`PREAGG_MAX`] distinct ones;
+/// `None` when there are more.
+fn count_few<K: std::hash::Hash + Eq>(values: impl Iterator<Item = K>) -> Option<Counts<K>> {
+    let mut m =
+        Counts::with_capacity_and_hasher(64, foldhash::fast::FixedState::with_seed(0x6d6c6f7073));
+    for v in values {
+        *m.entry(v).or_insert(0) += 1;
+        if m.len() > PREAGG_MAX {
+            return None;
+        }
+    }
+    Some(m)
 }
 
 impl ColumnProfile {
@@ -180,6 +205,7 @@ impl ColumnProfile {
             quantiles: q,
             distinct: d,
             frequent: f,
+            many_distinct: false,
         }
     }
 
@@ -198,13 +224,13 @@ impl ColumnProfile {
                 Ok(())
             }
             (ValueKind::String, DataType::Utf8) => {
-                self.update_strs(array.as_string::<i32>().iter(), 1)
+                self.update_strs(array.as_string::<i32>().iter())
             }
             (ValueKind::String, DataType::LargeUtf8) => {
-                self.update_strs(array.as_string::<i64>().iter(), 1)
+                self.update_strs(array.as_string::<i64>().iter())
             }
             (ValueKind::String, DataType::Utf8View) => {
-                self.update_strs(array.as_string_view().iter(), 1)
+                self.update_strs(array.as_string_view().iter())
             }
             (_, DataType::Dictionary(..)) => self.update_dictionary(array),
             (ValueKind::Binary, _) => {
@@ -301,21 +327,52 @@ impl ColumnProfile {
         self.moments = self.moments.merge(&Moments::of_block(&finite));
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let q = self.quantiles.as_mut().expect("numeric has quantiles");
-        let d = self.distinct.as_mut().expect("numeric has distinct");
-        let Some(Frequent::Int(f)) = self.frequent.as_mut() else {
-            unreachable!("numeric has int items")
-        };
         for &x in &finite {
             lo = lo.min(x);
             hi = hi.max(x);
             q.push(x);
-            // -0.0 and 0.0 are one value.
-            let bits = (x + 0.0).to_bits() as i64;
-            d.push(bits);
-            f.update(bits);
         }
         self.min = Scalar::min_of(self.min.take(), Some(Scalar::Float(lo)));
         self.max = Scalar::max_of(self.max.take(), Some(Scalar::Float(hi)));
+        // -0.0 and 0.0 are one value.
+        self.count_values(finite.iter().map(|&x| (x + 0.0).to_bits() as i64), true);
+    }
+
+    /// Feeds integer-like values (floats by bit pattern) to the distinct and
+    /// frequent-items sketches: once per distinct value while a batch has few,
+    /// else value by value. A `continuous` column (float, temporal) that shows
+    /// more than [`PREAGG_MAX`] distinct values in one batch stops tracking
+    /// frequent values, which are meaningless there and costly to keep.
+    fn count_values(&mut self, values: impl Iterator<Item = i64> + Clone, continuous: bool) {
+        let counts = if self.many_distinct {
+            None
+        } else {
+            count_few(values.clone())
+        };
+        self.many_distinct = counts.is_none();
+        let d = self.distinct.as_mut().expect("numeric has distinct");
+        match counts {
+            Some(m) => {
+                for (&v, &c) in &m {
+                    d.push(v);
+                    if let Some(Frequent::Int(f)) = self.frequent.as_mut() {
+                        f.update_with_count(v, c);
+                    }
+                }
+            }
+            None => {
+                if continuous {
+                    self.frequent = None;
+                }
+                match self.frequent.as_mut() {
+                    Some(Frequent::Int(f)) => values.for_each(|v| {
+                        d.push(v);
+                        f.update(v);
+                    }),
+                    _ => values.for_each(|v| d.push(v)),
+                }
+            }
+        }
     }
 
     fn update_ints(&mut self, a: &Int64Array) {
@@ -335,20 +392,16 @@ impl ColumnProfile {
         let floats: Vec<f64> = vals.iter().map(|&x| x as f64).collect();
         self.moments = self.moments.merge(&Moments::of_block(&floats));
         let q = self.quantiles.as_mut().expect("numeric has quantiles");
-        let d = self.distinct.as_mut().expect("numeric has distinct");
-        let Some(Frequent::Int(f)) = self.frequent.as_mut() else {
-            unreachable!("numeric has int items")
-        };
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         for (&x, &xf) in vals.iter().zip(&floats) {
             lo = lo.min(x);
             hi = hi.max(x);
             q.push(xf);
-            d.push(x);
-            f.update(x);
         }
         self.min = Scalar::min_of(self.min.take(), Some(Scalar::Int(lo)));
         self.max = Scalar::max_of(self.max.take(), Some(Scalar::Int(hi)));
+        let continuous = self.kind == ValueKind::Temporal;
+        self.count_values(vals.iter().copied(), continuous);
     }
 
     fn update_bool(&mut self, a: &BooleanArray) {
@@ -380,13 +433,20 @@ impl ColumnProfile {
         }
     }
 
-    /// Strings with a weight each (1 for plain arrays, the count of a
-    /// dictionary key for dictionaries).
+    /// Strings: counted per distinct value while a batch has few, else value by value.
     fn update_strs<'a>(
         &mut self,
-        values: impl Iterator<Item = Option<&'a str>>,
-        _w: u64,
+        values: impl Iterator<Item = Option<&'a str>> + Clone,
     ) -> Result<()> {
+        if !self.many_distinct {
+            if let Some(m) = count_few(values.clone().flatten()) {
+                for (s, c) in m {
+                    self.update_weighted_str(s, c);
+                }
+                return Ok(());
+            }
+            self.many_distinct = true;
+        }
         let d = self.distinct.as_mut().expect("string has distinct");
         let Some(Frequent::Str(f)) = self.frequent.as_mut() else {
             unreachable!("string has str items")
@@ -414,17 +474,26 @@ impl ColumnProfile {
         Ok(())
     }
 
+    /// One string value occurring `w` times.
     fn update_weighted_str(&mut self, s: &str, w: u64) {
         let d = self.distinct.as_mut().expect("string has distinct");
         let Some(Frequent::Str(f)) = self.frequent.as_mut() else {
             unreachable!("string has str items")
         };
-        let len = s.chars().count() as u64;
+        let len = if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        } as u64;
         self.lengths.push(len, w);
         d.push(s);
         f.update_with_count_ref(s, w);
-        self.min = Scalar::min_of(self.min.take(), Some(Scalar::Str(s.to_string())));
-        self.max = Scalar::max_of(self.max.take(), Some(Scalar::Str(s.to_string())));
+        if !matches!(&self.min, Some(Scalar::Str(m)) if m.as_str() <= s) {
+            self.min = Some(Scalar::Str(s.to_string()));
+        }
+        if !matches!(&self.max, Some(Scalar::Str(m)) if m.as_str() >= s) {
+            self.max = Some(Scalar::Str(s.to_string()));
+        }
     }
 
     /// Dictionary arrays: count each key once, then fold the distinct values
@@ -519,8 +588,10 @@ impl ColumnProfile {
         if let (Some(a), Some(b)) = (self.distinct.as_mut(), o.distinct.as_ref()) {
             a.merge(b);
         }
-        if let (Some(a), Some(b)) = (self.frequent.as_mut(), o.frequent.as_ref()) {
-            a.merge(b)?;
+        match (self.frequent.as_mut(), o.frequent.as_ref()) {
+            (Some(a), Some(b)) => a.merge(b)?,
+            // One side stopped tracking frequent values (continuous): so does the merge.
+            _ => self.frequent = None,
         }
         Ok(())
     }

@@ -81,11 +81,14 @@ mod tests {
         let parts = Moments::of_block(&xs[..333]).merge(&Moments::of_block(&xs[333..]));
         let mut w = Moments::default();
         xs.iter().for_each(|&x| w.push(x));
-        for m in [parts, w] {
-            assert_eq!(m.n, whole.n);
-            assert!((m.mean - whole.mean).abs() <= 1e-15 * whole.mean.abs());
-            assert!((m.m2 - whole.m2).abs() <= 1e-9 * whole.m2);
-        }
+        // The engine merges blocks (two-pass within a block): tight.
+        assert_eq!(parts.n, whole.n);
+        assert!((parts.mean - whole.mean).abs() <= 1e-13 * whole.mean.abs());
+        assert!((parts.m2 - whole.m2).abs() <= 1e-9 * whole.m2);
+        // Per-value Welford at an offset of 1e9 keeps about 7 digits of m2.
+        assert_eq!(w.n, whole.n);
+        assert!((w.mean - whole.mean).abs() <= 1e-13 * whole.mean.abs());
+        assert!((w.m2 - whole.m2).abs() <= 1e-6 * whole.m2);
     }
 
     #[test]
