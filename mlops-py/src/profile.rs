@@ -265,6 +265,18 @@ impl PyColumnProfile {
     }
 }
 
+/// The PyCapsule conversion failed: say what was given and why, as a typed error.
+fn not_arrow(data: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
+    let ty = data
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into());
+    crate::error::InvalidInputError::new_err(format!(
+        "could not read Arrow data from {ty} (expected a table, record batch or stream of record batches): {e}"
+    ))
+}
+
 /// Profiles Arrow data given through the PyCapsule interface, or a file path.
 ///
 /// The Python layer (`mlops.profile`) turns paths and pandas frames into one
@@ -281,14 +293,15 @@ fn profile_py(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyProfile> {
         return Ok(PyProfile { inner });
     }
     if data.hasattr("__arrow_c_stream__")? {
-        let reader = RecordBatchStreamReader::from_pyarrow_bound(data)?;
+        let reader =
+            RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| not_arrow(data, e))?;
         let inner = py
             .detach(move || mlops_core::profile(reader))
             .map_err(to_py)?;
         return Ok(PyProfile { inner });
     }
     if data.hasattr("__arrow_c_array__")? {
-        let batch = RecordBatch::from_pyarrow_bound(data)?;
+        let batch = RecordBatch::from_pyarrow_bound(data).map_err(|e| not_arrow(data, e))?;
         let schema = batch.schema();
         let reader = RecordBatchIterator::new(vec![Ok(batch)], schema);
         let inner = py

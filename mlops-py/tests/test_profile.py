@@ -242,3 +242,35 @@ def test_stubs_cover_the_module():
     names = {n.name for n in ast.parse(open(stub).read()).body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
     public = {n for n in dir(mlops._mlops) if not n.startswith("_")}
     assert public <= names, public - names
+
+
+def test_single_columns_and_odd_inputs():
+    assert mlops.profile(pa.array([1, 2, None]))["value"].null_count == 1
+    assert mlops.profile(pa.chunked_array([[1, 2], [3]]))["value"].mean == 2.0
+    assert mlops.profile(pd.Series([1.0, None], name="s"))["s"].count == 2
+    assert mlops.profile(pd.Series([1.0, 3.0]))["value"].mean == 2.0
+    assert mlops.profile(pl.Series("a", [1, 2]))["a"].max == 2
+    assert mlops.profile(pd.DataFrame()).row_count == 0
+    with pytest.raises(TypeError, match="collect"):
+        mlops.profile(pl.LazyFrame({"a": [1]}))
+    for bad in [None, {"a": [1]}, [1, 2]]:
+        with pytest.raises(TypeError):
+            mlops.profile(bad)
+
+    class Broken:
+        def __arrow_c_stream__(self, requested_schema=None):
+            raise RuntimeError("boom")
+
+    # a failure inside the producer is reported as a typed error with its message
+    with pytest.raises(mlops.InvalidInputError, match="boom"):
+        mlops.profile(Broken())
+
+    class NotAStruct:
+        def __init__(self):
+            self.a = pa.array([1, 2])
+
+        def __arrow_c_stream__(self, requested_schema=None):
+            return pa.chunked_array([self.a]).__arrow_c_stream__(requested_schema)
+
+    with pytest.raises(mlops.InvalidInputError, match="NotAStruct"):
+        mlops.profile(NotAStruct())

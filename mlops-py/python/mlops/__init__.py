@@ -53,16 +53,33 @@ DataLike = Union[str, "os.PathLike[str]", Any]
 
 
 def _as_arrow(data: Any) -> Any:
-    """Returns `data` itself when it speaks the Arrow PyCapsule interface;
-    converts a pandas DataFrame without it through pyarrow."""
-    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
-        return data
+    """Returns Arrow data the engine reads through the PyCapsule interface.
+
+    Tables, record batches, readers and data frames pass through as they are;
+    a single column (pyarrow Array / ChunkedArray, pandas or polars Series)
+    becomes a one-column table named after it (or ``value``); a pandas
+    DataFrame without the interface goes through pyarrow.
+    """
     mod = type(data).__module__ or ""
-    if mod.startswith("pandas"):
+    name = type(data).__name__
+    if mod.startswith("polars"):
+        if name == "Series":
+            return data.to_frame()
+        if name == "LazyFrame":
+            raise TypeError("mlops.profile needs materialised data: call .collect() on the polars LazyFrame first")
+    if mod.startswith("pandas") and name == "Series":
+        data = data.to_frame(name=data.name if data.name is not None else "value")
+        mod, name = "pandas", "DataFrame"
+    if mod.startswith("pyarrow"):
         import pyarrow as pa
 
-        if type(data).__name__ == "Series":
-            data = data.to_frame()
+        if isinstance(data, (pa.Array, pa.ChunkedArray)):
+            return pa.table({"value": data})
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        return data
+    if mod.startswith("pandas") and name == "DataFrame":
+        import pyarrow as pa
+
         return pa.Table.from_pandas(data, preserve_index=False)
     raise TypeError(
         "mlops.profile expects Arrow data (pyarrow Table / RecordBatch / RecordBatchReader, "
