@@ -1,0 +1,110 @@
+/**
+ * mlops for Node: profiles (and, as the engine grows, drift, validation and
+ * versioning) over Arrow data, computed in-process by the Rust engine.
+ */
+import type { Table } from 'apache-arrow'
+
+/** A column value: numbers, booleans or strings (temporal values in their Arrow unit). */
+export type Value = number | boolean | string
+
+/** Error codes of `MlopsError.code`, one per engine error kind. */
+export type ErrorCode =
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'INVALID_INPUT'
+  | 'SCHEMA_MISMATCH'
+  | 'UNSUPPORTED'
+  | 'INTEGRITY'
+  | 'PERMISSION_DENIED'
+  | 'STORAGE'
+  | 'ARROW'
+  | 'INTERNAL'
+
+/** Every error the engine raises: a plain `Error` with a `code`. */
+export interface MlopsError extends Error {
+  code: ErrorCode
+}
+
+/** An equal-width histogram: `counts[i]` values in `[edges[i], edges[i+1])`, the last bin closed. */
+export interface Histogram {
+  edges: number[]
+  counts: number[]
+}
+
+/** The statistics of one column (the profile JSON of that column). */
+export interface ColumnProfile {
+  name: string
+  /** Arrow type as Arrow displays it: `Int64`, `Utf8`, `Timestamp(ms)`, ... */
+  data_type: string
+  kind: 'numeric' | 'boolean' | 'string' | 'binary' | 'temporal' | 'nested'
+  semantic_type: 'numeric' | 'categorical' | 'boolean' | 'datetime' | 'text' | 'identifier' | 'other'
+  /** Rows, nulls included. */
+  count: number
+  null_count: number
+  nan_count: number
+  pos_inf_count: number
+  neg_inf_count: number
+  true_count: number
+  /** Smallest finite value (byte order for strings). */
+  min: Value | null
+  max: Value | null
+  /** Mean of the finite values (share of `true` for booleans). */
+  mean: number | null
+  /** Sample variance (ddof = 1). */
+  variance: number | null
+  std: number | null
+  /** `[q, value]` pairs for q in 0, .01, .05, .25, .5, .75, .95, .99, 1 (KLL sketch). */
+  quantiles: Array<[number, number]> | null
+  quantile_rank_error: number | null
+  histogram: Histogram | null
+  /** HLL estimate of distinct non-null values. */
+  distinct_estimate: number | null
+  /** The 10 most frequent values, most frequent first. */
+  top_k: Array<{ value: Value; count: number }>
+  top_k_max_error: number
+  /** String length in characters (bytes for binary). */
+  length: { min: number; mean: number; max: number } | null
+  /** Exact moments and sketch bytes from which the profile is rebuilt. */
+  state: Record<string, unknown>
+}
+
+/** The profile JSON document. */
+export interface ProfileJson {
+  format: 'mlops.profile'
+  version: number
+  row_count: number
+  columns: ColumnProfile[]
+}
+
+/** The profile of a data set. */
+export declare class Profile {
+  private constructor()
+  /** Number of rows profiled. */
+  get rowCount(): number
+  /** Column names, in schema order. */
+  get columnNames(): string[]
+  /** One column's statistics; throws `NOT_FOUND` for an unknown name. */
+  column(name: string): ColumnProfile
+  /** The profile as a plain object. */
+  toJSON(): ProfileJson
+  /** The profile as a JSON string: the same document Python's `to_json()` gives. */
+  toJson(): string
+  /** The compact, versioned binary encoding. */
+  toBytes(): Buffer
+  /** A self-contained HTML page. */
+  toHtml(): string
+  /** The profile of the rows of both; throws `SCHEMA_MISMATCH` when their columns differ. */
+  merge(other: Profile): Profile
+  /** Decodes `toBytes()`; throws `INTEGRITY` for corrupt bytes or a newer format. */
+  static fromBytes(bytes: Uint8Array): Profile
+  /** Decodes `toJson()`; throws `INTEGRITY` for a newer format. */
+  static fromJson(json: string): Profile
+}
+
+/**
+ * Profiles Arrow data in one parallel pass, off the JavaScript thread.
+ * Rejects with an `MlopsError` (`NOT_FOUND` for a missing file, `INVALID_INPUT`
+ * for unreadable data, `UNSUPPORTED` naming a column, ...).
+ */
+export declare function profile(input: Table | Uint8Array | string): Promise<Profile>

@@ -1,0 +1,138 @@
+'use strict'
+/**
+ * mlops for Node: the same engine as `import mlops` in Python and the
+ * `mlops-core` crate, in-process. This layer only converts inputs (apache-arrow
+ * tables become Arrow IPC bytes) and turns the native `[CODE] ` message prefix
+ * into the error's `code` property; all behaviour lives in the Rust engine.
+ */
+const path = require('node:path')
+const native = require(path.join(__dirname, '..', 'mlops.node'))
+
+const CODE = /^\[([A-Z_]+)\] /
+
+/** Moves a native `[CODE] message` prefix into `err.code`. */
+function decorate(err) {
+  if (err && typeof err.message === 'string') {
+    const m = CODE.exec(err.message)
+    if (m) {
+      err.message = err.message.slice(m[0].length)
+      err.code = m[1]
+    }
+  }
+  return err
+}
+
+function wrap(fn) {
+  try {
+    return fn()
+  } catch (err) {
+    throw decorate(err)
+  }
+}
+
+function codedError(code, message) {
+  const err = new Error(message)
+  err.code = code
+  return err
+}
+
+/** The profile of a data set: one entry per column, as JSON-ready objects. */
+class Profile {
+  /** @param {object} nativeProfile the native handle; use `profile()` to make one */
+  constructor(nativeProfile) {
+    this._native = nativeProfile
+    this._json = undefined
+  }
+
+  /** Number of rows profiled. */
+  get rowCount() {
+    return this._native.rowCount
+  }
+
+  /** Column names, in schema order. */
+  get columnNames() {
+    return this._native.columnNames
+  }
+
+  /** The statistics of one column; throws an error with code `NOT_FOUND` for an unknown name. */
+  column(name) {
+    const col = this.toJSON().columns.find((c) => c.name === name)
+    if (!col) throw codedError('NOT_FOUND', `not found: column '${name}' is not in the profile`)
+    return col
+  }
+
+  /** The profile as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    if (this._json === undefined) this._json = JSON.parse(this._native.toJson())
+    return this._json
+  }
+
+  /** The profile as a JSON string, the same document Python's `to_json()` gives. */
+  toJson() {
+    return this._native.toJson()
+  }
+
+  /** The compact, versioned binary encoding. */
+  toBytes() {
+    return this._native.toBytes()
+  }
+
+  /** A self-contained HTML page of the profile. */
+  toHtml() {
+    return this._native.toHtml()
+  }
+
+  /** The profile of the rows of both profiles; `SCHEMA_MISMATCH` when their columns differ. */
+  merge(other) {
+    if (!(other instanceof Profile)) throw new TypeError('merge expects a Profile')
+    return new Profile(wrap(() => this._native.merge(other._native)))
+  }
+
+  /** Decodes `toBytes()`; `INTEGRITY` for corrupt bytes or a newer format. */
+  static fromBytes(bytes) {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('fromBytes expects a Buffer or Uint8Array')
+    return new Profile(wrap(() => native.NativeProfile.fromBytes(bytes)))
+  }
+
+  /** Decodes `toJson()`; `INTEGRITY` for a newer format. */
+  static fromJson(json) {
+    if (typeof json !== 'string') throw new TypeError('fromJson expects a string')
+    return new Profile(wrap(() => native.NativeProfile.fromJson(json)))
+  }
+}
+
+function isArrowTable(x) {
+  return x !== null && typeof x === 'object' && Array.isArray(x.batches) && x.schema && Array.isArray(x.schema.fields)
+}
+
+/**
+ * Profiles Arrow data in one parallel pass, off the JavaScript thread.
+ *
+ * @param {import('apache-arrow').Table | Uint8Array | string} input an
+ *   apache-arrow Table, Arrow IPC bytes (stream or file format), or the path of
+ *   a .parquet, .csv, .arrow / .feather or .arrows file
+ * @returns {Promise<Profile>}
+ */
+async function profile(input) {
+  let pending
+  if (typeof input === 'string') {
+    pending = native.profilePath(input)
+  } else if (input instanceof Uint8Array) {
+    const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+    pending = native.profileIpc(buf)
+  } else if (isArrowTable(input)) {
+    const { tableToIPC } = require('apache-arrow')
+    const ipc = tableToIPC(input, 'stream')
+    // Wrap the IPC bytes without copying them; the engine borrows them too.
+    pending = native.profileIpc(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength))
+  } else {
+    throw new TypeError('profile expects an apache-arrow Table, Arrow IPC bytes (Uint8Array) or a file path')
+  }
+  try {
+    return new Profile(await pending)
+  } catch (err) {
+    throw decorate(err)
+  }
+}
+
+module.exports = { profile, Profile }

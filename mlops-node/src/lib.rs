@@ -1,0 +1,9 @@
+//! The native addon behind the npm package `mlops`.
+//!
+//! Thin by design: input and output conversion and error mapping; every
+//! behaviour lives in `mlops-core`. Module names mirror the core's and the
+//! Python binding's (`profile`, `error`). The JavaScript layer in `lib/`
+//! turns apache-arrow tables into IPC bytes and error prefixes into `code`.
+
+mod error;
+mod profile;

@@ -1,0 +1,125 @@
+//! `Profile` for Node, and the `profile*` entry points, which run the engine
+//! on the libuv thread pool and resolve a Promise.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::error::{coded, guard};
+
+/// The profile of a data set (see `profile()` in `lib/index.js`).
+#[napi(js_name = "NativeProfile")]
+pub struct NativeProfile {
+    inner: mlops_core::Profile,
+}
+
+#[napi]
+impl NativeProfile {
+    /// Number of rows profiled.
+    #[napi(getter)]
+    pub fn row_count(&self) -> f64 {
+        self.inner.row_count() as f64
+    }
+
+    /// Column names, in schema order.
+    #[napi(getter)]
+    pub fn column_names(&self) -> Vec<String> {
+        self.inner
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect()
+    }
+
+    /// The profile as JSON: the same document as Python's `to_json()`.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    /// The compact, versioned binary encoding.
+    #[napi]
+    pub fn to_bytes(&self) -> Buffer {
+        self.inner.to_bytes().into()
+    }
+
+    /// Decodes `toBytes()`; fails with `INTEGRITY` on corrupt or newer bytes.
+    #[napi(factory)]
+    pub fn from_bytes(data: &[u8]) -> Result<Self> {
+        guard(|| mlops_core::Profile::from_bytes(data)).map(|inner| Self { inner })
+    }
+
+    /// Decodes `toJson()`; fails with `INTEGRITY` on a newer format.
+    #[napi(factory)]
+    pub fn from_json(data: String) -> Result<Self> {
+        guard(|| mlops_core::Profile::from_json(&data)).map(|inner| Self { inner })
+    }
+
+    /// The profile of the rows of both; fails with `SCHEMA_MISMATCH` when their columns differ.
+    #[napi]
+    pub fn merge(&self, other: &NativeProfile) -> Result<NativeProfile> {
+        guard(|| self.inner.merge(&other.inner)).map(|inner| Self { inner })
+    }
+
+    /// A self-contained HTML page of the profile.
+    #[napi]
+    pub fn to_html(&self) -> String {
+        mlops_core::report::profile_html(&self.inner)
+    }
+}
+
+/// Arrow IPC bytes borrowed from a JavaScript Buffer: the Buffer keeps a
+/// reference to the JS memory until the task drops it, so nothing is copied.
+struct BorrowedBytes(Buffer);
+
+impl AsRef<[u8]> for BorrowedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+enum Input {
+    Path(String),
+    Ipc(Buffer),
+    Taken,
+}
+
+/// Profiles one input on the libuv thread pool.
+pub struct ProfileTask {
+    input: Input,
+}
+
+impl Task for ProfileTask {
+    type Output = mlops_core::Profile;
+    type JsValue = NativeProfile;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        match std::mem::replace(&mut self.input, Input::Taken) {
+            Input::Path(p) => guard(|| mlops_core::profile_path(&p)),
+            Input::Ipc(b) => {
+                guard(|| mlops_core::profile(mlops_core::io::read_ipc_bytes(BorrowedBytes(b))?))
+            }
+            Input::Taken => Err(coded("INTERNAL", "profile task ran twice")),
+        }
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(NativeProfile { inner: output })
+    }
+}
+
+/// Profiles a `.parquet`, `.csv`, `.arrow` / `.feather` or `.arrows` file.
+#[napi(ts_return_type = "Promise<NativeProfile>")]
+pub fn profile_path(path: String) -> AsyncTask<ProfileTask> {
+    AsyncTask::new(ProfileTask {
+        input: Input::Path(path),
+    })
+}
+
+/// Profiles Arrow IPC bytes (stream or file format).
+#[napi(ts_return_type = "Promise<NativeProfile>")]
+pub fn profile_ipc(data: Buffer) -> AsyncTask<ProfileTask> {
+    AsyncTask::new(ProfileTask {
+        input: Input::Ipc(data),
+    })
+}

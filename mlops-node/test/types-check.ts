@@ -1,0 +1,20 @@
+// Compiled with `tsc --noEmit --strict` by types.test.js: the declared API
+// must type-check as users write it.
+import { profile, Profile, type ColumnProfile, type MlopsError } from 'mlops'
+import { tableFromArrays } from 'apache-arrow'
+
+async function main(): Promise<number> {
+  const p: Profile = await profile(tableFromArrays({ x: Float64Array.from([1, 2]) }))
+  const c: ColumnProfile = p.column('x')
+  const mean: number | null = c.mean
+  const top: number = c.top_k.length
+  const again: Profile = Profile.fromBytes(p.toBytes()).merge(Profile.fromJson(p.toJson()))
+  try {
+    await profile('missing.parquet')
+  } catch (e) {
+    const code: string = (e as MlopsError).code
+    return code.length
+  }
+  return (mean ?? 0) + top + again.rowCount + p.columnNames.length
+}
+void main
