@@ -82,7 +82,8 @@ fn assert_same(whole: &Profile, merged: &Profile) {
         );
         assert_eq!(w.length_min(), m.length_min());
         assert_eq!(w.length_max(), m.length_max());
-        // Small inputs: the quantile sketch is exact, so merge is exact too.
+        // At most 180 values: the KLL sketch (k = 200) has not compacted, so
+        // quantiles are exact on both sides. Larger inputs: see below.
         for q in [0.0, 0.1, 0.5, 0.9, 1.0] {
             assert_eq!(w.quantile(q), m.quantile(q), "{} q{q}", w.name());
         }
@@ -99,7 +100,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn merge_equals_profile_of_union(a in prop::collection::vec(row(), 0..120), b in prop::collection::vec(row(), 0..120)) {
+    fn merge_equals_profile_of_union(a in prop::collection::vec(row(), 0..90), b in prop::collection::vec(row(), 0..90)) {
         let whole = profile_of(&[&a, &b]);
         let merged = profile_of(&[&a]).merge(&profile_of(&[&b])).unwrap();
         assert_same(&whole, &merged);
@@ -143,9 +144,10 @@ fn large_merge_stays_within_sketch_bounds() {
     let f = merged.column("f").unwrap();
     let eps = f.quantile_rank_error().unwrap();
     for q in [0.01, 0.25, 0.5, 0.75, 0.99] {
-        // uniform on [0, 1): the value at rank q is q
+        // uniform on [0, 1): the value at rank q is q. `eps` holds with 99 %
+        // confidence per query; twice it makes a spurious failure negligible.
         let v = f.quantile(q).unwrap();
-        assert!((v - q).abs() <= eps + 1e-3, "q{q}: {v} (eps {eps})");
+        assert!((v - q).abs() <= 2.0 * eps, "q{q}: {v} (eps {eps})");
     }
     for name in ["i", "s"] {
         let (w, m) = (whole.column(name).unwrap(), merged.column(name).unwrap());

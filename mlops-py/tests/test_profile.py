@@ -51,9 +51,11 @@ def test_quantiles_within_kll_bound(table, prof, col):
     for q in [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]:
         v = c.quantile(q)
         # the rank of the returned value is within the sketch's bound of q
+        # (eps holds with 99% confidence per query; twice it makes a spurious
+        # failure over these 42 queries negligible)
         lo = np.searchsorted(a, v, side="left") / n
         hi = np.searchsorted(a, v, side="right") / n
-        assert lo - eps <= q <= hi + eps, (q, v, lo, hi, eps)
+        assert lo - 2 * eps <= q <= hi + 2 * eps, (q, v, lo, hi, eps)
 
 
 @pytest.mark.parametrize("col", ["i0", "i1", "i3", "c0", "c1", "c2", "c3", "b0"])
@@ -88,8 +90,11 @@ def test_histogram_counts_all_values(prof, table):
     assert len(edges) == 11 and len(counts) == 10
     assert sum(counts) == table.num_rows
     ref, _ = np.histogram(table.column("f4").to_numpy(), bins=np.array(edges))
-    # counts from the KLL sketch: within its rank error of numpy's
-    assert np.max(np.abs(np.array(counts) - ref)) <= 0.02 * table.num_rows
+    # counts from the KLL sketch: each bin is the difference of two ranks,
+    # each within the rank error, so within 2 * eps of numpy's (twice again
+    # for the 99% confidence of eps)
+    eps = prof["f4"].quantile_rank_error
+    assert np.max(np.abs(np.array(counts) - ref)) <= 4 * eps * table.num_rows
 
 
 def test_all_input_routes_agree(workload, table, prof):
