@@ -7,8 +7,10 @@
 //! - distinct counts: HLL with `lg_k = 12` (4096 registers), relative standard
 //!   error about 1.6 %; exact-ish (coupon list) for small cardinalities;
 //! - frequent items: misra-gries style sketch with 512 counters: counts are
-//!   exact while a column has at most 384 distinct values, otherwise each
-//!   estimate is within `max_error` (reported) of the true count.
+//!   exact while a column has at most 384 distinct values; beyond that only
+//!   values guaranteed to be frequent (true count above `max_error`, which is
+//!   reported) are listed, each estimate within `max_error` of the truth, so
+//!   a uniform high-cardinality column lists none rather than noise.
 
 use datasketches::common::SearchCriteria;
 use datasketches::frequencies::{ErrorType, FrequentItemsSketch};
@@ -181,7 +183,7 @@ impl Frequent {
     pub fn int_rows(&self) -> Vec<FrequentRow<i64>> {
         let Self::Int(s) = self else { return vec![] };
         let mut rows: Vec<_> = s
-            .frequent_items(ErrorType::NoFalseNegatives)
+            .frequent_items(ErrorType::NoFalsePositives)
             .into_iter()
             .map(|r| FrequentRow {
                 value: *r.item(),
@@ -195,7 +197,7 @@ impl Frequent {
     pub fn str_rows(&self) -> Vec<FrequentRow<String>> {
         let Self::Str(s) = self else { return vec![] };
         let mut rows: Vec<_> = s
-            .frequent_items(ErrorType::NoFalseNegatives)
+            .frequent_items(ErrorType::NoFalsePositives)
             .into_iter()
             .map(|r| FrequentRow {
                 value: r.item().clone(),

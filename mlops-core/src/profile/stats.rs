@@ -132,7 +132,10 @@ impl ColumnProfile {
         self.distinct.as_ref().map(|d| d.estimate())
     }
     /// The `k` most frequent non-null values with their counts, most frequent
-    /// first, ties broken by value.
+    /// first, ties broken by value. Exact while the column has at most 384
+    /// distinct values; beyond, only values whose true count surely exceeds
+    /// [`top_k_max_error`](Self::top_k_max_error) are listed (none for a
+    /// uniform high-cardinality column), with counts within that error.
     pub fn top_k(&self, k: usize) -> Vec<TopValue> {
         let Some(f) = &self.frequent else {
             return vec![];
