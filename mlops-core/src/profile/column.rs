@@ -151,7 +151,7 @@ pub struct ColumnProfile {
 /// the sketches are fed once per distinct value (with its count). HLL and
 /// the frequent-items sketch give the same result either way; the map makes
 /// low-cardinality columns cost one cheap hash per value.
-const PREAGG_MAX: usize = 2048;
+const PREAGG_MAX: usize = 16_384;
 
 type Counts<K> = std::collections::HashMap<K, u64, foldhash::fast::FixedState>;
 
