@@ -17,6 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod drift;
 pub mod error;
 pub mod io;
 pub mod profile;
