@@ -1,0 +1,30 @@
+"""The examples run: the notebook's code cells in order, and the main job
+on a small workload."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def test_notebook_cells_run():
+    nb = json.load(open(os.path.join(ROOT, "examples", "quickstart.ipynb")))
+    scope = {}
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code
+    for cell in code:
+        exec(compile("".join(cell["source"]), "quickstart.ipynb", "exec"), scope)
+    assert scope["both"]["age"].count == 100_000
+
+
+def test_main_job_writes_its_outputs(tmp_path):
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "quickstart.py"), "--rows", "5000", "--out", str(tmp_path)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    assert "profiled 5000 rows x 20 columns" in out
+    for name in ["profile.json", "profile.html", "profile.bin", "workload.parquet"]:
+        assert (tmp_path / name).stat().st_size > 0
+    doc = json.loads((tmp_path / "profile.json").read_text())
+    assert doc["row_count"] == 5000 and len(doc["columns"]) == 20
