@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::svg::histogram_svg;
-use crate::profile::{ColumnProfile, Profile};
+use crate::profile::{ColumnProfile, Profile, Scalar};
 
 /// Escapes text for HTML element content and attribute values.
 ///
@@ -36,6 +36,20 @@ fn num(x: Option<f64>) -> String {
         None => "–".into(),
         Some(v) if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-4) => format!("{v:.4e}"),
         Some(v) => format!("{v:.4}"),
+    }
+}
+
+/// A distinct-count estimate as an approximate integer.
+fn approx(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("≈{:.0}", v))
+}
+
+/// A min / max value: numbers in the compact number format, text escaped.
+fn value(v: Option<&Scalar>) -> String {
+    match v {
+        None => "–".into(),
+        Some(Scalar::Float(f)) => num(Some(*f)),
+        Some(other) => escape(&other.to_string()),
     }
 }
 
@@ -75,15 +89,9 @@ fn column_section(c: &ColumnProfile) -> String {
             ),
         );
     }
-    row("distinct (est.)", num(c.distinct_estimate()));
-    row(
-        "min",
-        c.min().map_or("–".into(), |v| escape(&v.to_string())),
-    );
-    row(
-        "max",
-        c.max().map_or("–".into(), |v| escape(&v.to_string())),
-    );
+    row("distinct (est.)", approx(c.distinct_estimate()));
+    row("min", value(c.min()));
+    row("max", value(c.max()));
     row("mean", num(c.mean()));
     row("std", num(c.std()));
     for q in [0.05, 0.25, 0.5, 0.75, 0.95] {
@@ -106,8 +114,10 @@ fn column_section(c: &ColumnProfile) -> String {
     if let Some(h) = c.histogram(30) {
         let _ = write!(
             s,
-            "<div><div>histogram</div>{}</div>",
-            histogram_svg(&h, 320, 120)
+            "<div><div>histogram</div>{}<div class=\"num\" style=\"display:flex;justify-content:space-between;width:320px\"><span>{}</span><span>{}</span></div></div>",
+            histogram_svg(&h, 320, 120),
+            num(h.edges.first().copied()),
+            num(h.edges.last().copied())
         );
     }
     let top = c.top_k(10);
@@ -146,7 +156,7 @@ pub fn profile_html(p: &Profile) -> String {
             escape(c.data_type()),
             c.semantic_type().as_str(),
             c.null_count(),
-            num(c.distinct_estimate()),
+            approx(c.distinct_estimate()),
             num(c.mean()),
             n = escape(c.name()),
         );
