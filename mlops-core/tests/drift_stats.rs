@@ -149,3 +149,28 @@ fn bad_input_is_refused_by_name() {
     let r = stats::proportions_ztest(5, 5, 9, 9).unwrap();
     assert_eq!((r.statistic, r.p_value), (0.0, 1.0));
 }
+
+#[test]
+fn cramervonmises_2samp_matches_scipy() {
+    use mlops_core::drift::cvm::cramervonmises_2samp;
+    let f = fixtures();
+    let cases = f["cramervonmises"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    let mut errs = vec![];
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let r = cramervonmises_2samp(&floats(&c["x"]), &floats(&c["y"])).unwrap();
+        errs.extend(close(
+            &format!("{name} statistic"),
+            r.statistic,
+            c["statistic"].as_f64().unwrap(),
+        ));
+        let want_p = c["p_value"].as_f64().unwrap();
+        if (r.p_value - want_p).abs() > 1e-6 {
+            errs.push(format!("{name} p-value: got {}, SciPy {want_p}", r.p_value));
+        }
+    }
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    assert!(cramervonmises_2samp(&[1.0], &[1.0, 2.0]).is_err());
+    assert!(cramervonmises_2samp(&[1.0, f64::NAN], &[1.0, 2.0]).is_err());
+}
