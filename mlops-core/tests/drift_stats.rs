@@ -174,3 +174,36 @@ fn cramervonmises_2samp_matches_scipy() {
     assert!(cramervonmises_2samp(&[1.0], &[1.0, 2.0]).is_err());
     assert!(cramervonmises_2samp(&[1.0, f64::NAN], &[1.0, 2.0]).is_err());
 }
+
+#[test]
+fn anderson_ksamp_matches_scipy() {
+    use mlops_core::drift::anderson::anderson_ksamp;
+    let f = fixtures();
+    let cases = f["anderson_ksamp"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    let mut errs = vec![];
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let samples: Vec<Vec<f64>> = c["samples"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(floats)
+            .collect();
+        let refs: Vec<&[f64]> = samples.iter().map(Vec::as_slice).collect();
+        let r = anderson_ksamp(&refs).unwrap();
+        errs.extend(close(
+            &format!("{name} statistic"),
+            r.statistic,
+            c["statistic"].as_f64().unwrap(),
+        ));
+        let want_p = c["p_value"].as_f64().unwrap();
+        if (r.p_value - want_p).abs() > 1e-6 {
+            errs.push(format!("{name} p-value: got {}, SciPy {want_p}", r.p_value));
+        }
+    }
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    assert!(anderson_ksamp(&[&[1.0, 2.0]]).is_err());
+    assert!(anderson_ksamp(&[&[1.0, 1.0], &[1.0, 1.0]]).is_err());
+    assert!(anderson_ksamp(&[&[], &[1.0, 2.0]]).is_err());
+}

@@ -6,5 +6,6 @@
 //! `mlops-core/tests/drift_stats.rs`. Column and dataset drift reports build
 //! on them.
 
+pub mod anderson;
 pub mod cvm;
 pub mod stats;
