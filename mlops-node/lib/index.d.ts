@@ -108,3 +108,39 @@ export declare class Profile {
  * for unreadable data, `UNSUPPORTED` naming a column, ...).
  */
 export declare function profile(input: Table | Uint8Array | string): Promise<Profile>
+
+/** A test's statistic and p-value, as SciPy's result objects. */
+export interface StatResult {
+  statistic: number
+  pvalue: number
+}
+
+type Floats = Float64Array | ArrayLike<number>
+
+/** Two-sample statistics, correct to SciPy (see `mlops_core::drift`). */
+export declare const stats: {
+  /** `scipy.stats.wasserstein_distance(u, v)` */
+  wassersteinDistance(u: Floats, v: Floats): number
+  /** `scipy.stats.energy_distance(u, v)` */
+  energyDistance(u: Floats, v: Floats): number
+  /** Evidently's normed Wasserstein distance (reference std, ddof 0, floored at 0.001). */
+  wassersteinDistanceNorm(reference: Floats, current: Floats): number
+  /** `scipy.spatial.distance.jensenshannon(p, q)` */
+  jensenShannon(p: Floats, q: Floats): number
+  /** `scipy.stats.entropy(p, q)` */
+  klDivergence(p: Floats, q: Floats): number
+  hellinger(p: Floats, q: Floats): number
+  totalVariation(p: Floats, q: Floats): number
+  /** TFDV's L-infinity distance. */
+  lInfinity(p: Floats, q: Floats): number
+  /** Population stability index (an empty bin counts as 1e-4). */
+  psi(p: Floats, q: Floats): number
+  /** `scipy.stats.cramervonmises_2samp(x, y)` */
+  cramerVonMises(x: Floats, y: Floats): StatResult
+  /** `scipy.stats.anderson_ksamp(samples, variant="midrank")` */
+  andersonKSamp(samples: Floats[]): StatResult
+  /** `scipy.stats.chi2_contingency(observed)` */
+  chi2Contingency(observed: ArrayLike<number>[]): StatResult & { dof: number }
+  /** Two-sample pooled z-test for proportions. */
+  proportionsZTest(x1: number, n1: number, x2: number, n2: number): StatResult
+}

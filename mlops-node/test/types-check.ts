@@ -18,3 +18,9 @@ async function main(): Promise<number> {
   return (mean ?? 0) + top + again.rowCount + p.columnNames.length
 }
 void main
+
+import { stats, type StatResult } from 'mlops'
+const w: number = stats.wassersteinDistance([1, 2], Float64Array.from([3, 4]))
+const r: StatResult = stats.cramerVonMises([1, 2, 3], [4, 5, 6])
+const c: number = stats.chi2Contingency([[1, 2], [3, 4]]).dof
+void w, r, c

@@ -8,11 +8,13 @@ use pyo3::prelude::*;
 
 mod error;
 mod profile;
+mod stats;
 
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     profile::register(m)?;
+    stats::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, Union
 
-from . import _mlops
+from . import _mlops, stats
 from ._mlops import (
     AlreadyExistsError,
     ArrowError,
@@ -34,6 +34,7 @@ __version__: str = _mlops.__version__
 
 __all__ = [
     "profile",
+    "stats",
     "Profile",
     "ColumnProfile",
     "MlopsError",

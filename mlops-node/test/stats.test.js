@@ -1,0 +1,72 @@
+'use strict'
+// stats against SciPy's values: the same fixtures (tests/fixtures/drift_stats.json)
+// the Rust and Python suites run.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const { stats } = require('..')
+
+const F = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'drift_stats.json'), 'utf8'))
+
+function close(got, want) {
+  if (want === null) return !Number.isFinite(got) // JSON null stands for infinity
+  return Math.abs(got - want) <= 1e-9 * Math.max(Math.abs(want), 1e-300) || Math.abs(got - want) <= 1e-12
+}
+
+test('sample distances match SciPy', () => {
+  assert.ok(F.samples.length >= 10)
+  for (const c of F.samples) {
+    assert.ok(close(stats.wassersteinDistance(Float64Array.from(c.u), c.v), c.wasserstein), c.name)
+    assert.ok(close(stats.energyDistance(c.u, c.v), c.energy), c.name)
+    assert.ok(close(stats.wassersteinDistanceNorm(c.u, c.v), c.wasserstein_norm), c.name)
+  }
+})
+
+test('distribution distances match SciPy', () => {
+  for (const c of F.distributions) {
+    const got = {
+      jensenshannon: stats.jensenShannon(c.p, c.q),
+      kl: stats.klDivergence(c.p, c.q),
+      hellinger: stats.hellinger(c.p, c.q),
+      total_variation: stats.totalVariation(c.p, c.q),
+      l_infinity: stats.lInfinity(c.p, c.q),
+      psi: stats.psi(c.p, c.q),
+    }
+    for (const [k, v] of Object.entries(got)) assert.ok(close(v, c[k]), `${c.name} ${k}: ${v} vs ${c[k]}`)
+  }
+})
+
+test('tests match SciPy: chi-square, z, Cramér–von Mises, Anderson–Darling', () => {
+  for (const c of F.contingency) {
+    const r = stats.chi2Contingency(c.observed)
+    assert.equal(r.dof, c.dof)
+    assert.ok(close(r.statistic, c.statistic), c.name)
+    assert.ok(Math.abs(r.pvalue - c.p_value) <= 1e-6, c.name)
+  }
+  for (const c of F.proportions) {
+    const r = stats.proportionsZTest(c.x1, c.n1, c.x2, c.n2)
+    assert.ok(Math.abs(r.statistic - c.statistic) <= 1e-9 * Math.max(1, Math.abs(c.statistic)))
+    assert.ok(Math.abs(r.pvalue - c.p_value) <= 1e-6)
+  }
+  for (const c of F.cramervonmises) {
+    const r = stats.cramerVonMises(c.x, c.y)
+    assert.ok(close(r.statistic, c.statistic), c.name)
+    assert.ok(Math.abs(r.pvalue - c.p_value) <= 1e-6, c.name)
+  }
+  for (const c of F.anderson_ksamp) {
+    const r = stats.andersonKSamp(c.samples)
+    assert.ok(close(r.statistic, c.statistic), c.name)
+    assert.ok(Math.abs(r.pvalue - c.p_value) <= 1e-6, c.name)
+  }
+})
+
+test('bad input gets coded errors', () => {
+  assert.throws(() => stats.wassersteinDistance([], [1]), (e) => e.code === 'INVALID_INPUT' && /empty/.test(e.message))
+  assert.throws(() => stats.energyDistance([1], [NaN]), (e) => e.code === 'INVALID_INPUT' && /NaN/.test(e.message))
+  assert.throws(() => stats.jensenShannon([1, 2], [1]), (e) => e.code === 'INVALID_INPUT')
+  assert.throws(() => stats.cramerVonMises([1], [1, 2]), (e) => e.code === 'INVALID_INPUT')
+  assert.throws(() => stats.proportionsZTest(1.5, 2, 1, 5), (e) => e.code === 'INVALID_INPUT')
+  assert.throws(() => stats.wassersteinDistance('abc', [1]), TypeError)
+  assert.deepEqual(stats.proportionsZTest(5, 5, 9, 9), { statistic: 0, pvalue: 1 })
+})

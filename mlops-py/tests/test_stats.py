@@ -1,0 +1,87 @@
+"""mlops.stats against SciPy's values: the same fixtures
+(tests/fixtures/drift_stats.json, made by make_drift_stats.py) the Rust and
+Node suites run, so the three front-ends agree with SciPy and each other."""
+import json
+import math
+import os
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import mlops
+from mlops import stats
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "fixtures", "drift_stats.json")
+F = json.load(open(FIXTURES))
+
+
+def close(got, want):
+    if want is None:  # JSON null stands for an infinite value
+        return math.isinf(got)
+    return abs(got - want) <= 1e-9 * max(abs(want), 1e-300) or abs(got - want) <= 1e-12
+
+
+@pytest.mark.parametrize("case", F["samples"], ids=lambda c: c["name"])
+def test_sample_distances(case):
+    u, v = np.array(case["u"]), case["v"]  # numpy and list inputs
+    assert close(stats.wasserstein_distance(u, v), case["wasserstein"])
+    assert close(stats.energy_distance(u, v), case["energy"])
+    assert close(stats.wasserstein_distance_norm(pa.array(case["u"]), v), case["wasserstein_norm"])
+
+
+@pytest.mark.parametrize("case", F["distributions"], ids=lambda c: c["name"])
+def test_distribution_distances(case):
+    p, q = case["p"], case["q"]
+    for key, fn in [("jensenshannon", stats.jensenshannon), ("kl", stats.kl_divergence), ("hellinger", stats.hellinger),
+                    ("total_variation", stats.total_variation), ("l_infinity", stats.l_infinity), ("psi", stats.psi)]:
+        assert close(fn(p, q), case[key]), key
+
+
+@pytest.mark.parametrize("case", F["contingency"], ids=lambda c: c["name"])
+def test_chi2_contingency(case):
+    r = stats.chi2_contingency(case["observed"])
+    assert r.dof == case["dof"]
+    assert close(r.statistic, case["statistic"])
+    assert abs(r.pvalue - case["p_value"]) <= 1e-6
+
+
+def test_proportions_ztest():
+    for c in F["proportions"]:
+        r = stats.proportions_ztest(c["x1"], c["n1"], c["x2"], c["n2"])
+        assert abs(r.statistic - c["statistic"]) <= 1e-9 * max(1, abs(c["statistic"]))
+        assert abs(r.pvalue - c["p_value"]) <= 1e-6
+
+
+@pytest.mark.parametrize("case", F["cramervonmises"], ids=lambda c: c["name"])
+def test_cramervonmises(case):
+    r = stats.cramervonmises_2samp(np.array(case["x"]), np.array(case["y"]))
+    assert close(r.statistic, case["statistic"])
+    assert abs(r.pvalue - case["p_value"]) <= 1e-6
+
+
+@pytest.mark.parametrize("case", F["anderson_ksamp"], ids=lambda c: c["name"])
+def test_anderson_ksamp(case):
+    r = stats.anderson_ksamp([np.array(s) for s in case["samples"]])
+    assert close(r.statistic, case["statistic"])
+    assert abs(r.pvalue - case["p_value"]) <= 1e-6
+
+
+def test_inputs_and_errors():
+    ints = pa.array([1, 2, 3], pa.int32())  # cast to float64
+    assert stats.wasserstein_distance(ints, pa.chunked_array([[1.0, 2.0], [3.0]])) == 0.0
+    with pytest.raises(mlops.InvalidInputError, match="null"):
+        stats.wasserstein_distance(pa.array([1.0, None]), [1.0])
+    with pytest.raises(mlops.InvalidInputError, match="NaN"):
+        stats.energy_distance([1.0], [float("nan")])
+    with pytest.raises(mlops.InvalidInputError, match="empty"):
+        stats.wasserstein_distance([], [1.0])
+    with pytest.raises(mlops.InvalidInputError, match="same bins"):
+        stats.jensenshannon([1, 2], [1])
+    with pytest.raises(mlops.InvalidInputError):
+        stats.chi2_contingency([[0, 0], [1, 2]])
+    with pytest.raises(mlops.InvalidInputError, match="two values"):
+        stats.cramervonmises_2samp([1.0], [1.0, 2.0])
+    with pytest.raises(mlops.InvalidInputError):
+        stats.proportions_ztest(3, 2, 1, 5)
+    assert stats.proportions_ztest(5, 5, 9, 9) == (0.0, 1.0)
