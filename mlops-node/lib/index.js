@@ -2,33 +2,12 @@
 /**
  * mlops for Node: the same engine as `import mlops` in Python and the
  * `mlops-core` crate, in-process. This layer only converts inputs (apache-arrow
- * tables become Arrow IPC bytes) and turns the native `[CODE] ` message prefix
- * into the error's `code` property; all behaviour lives in the Rust engine.
+ * tables become Arrow IPC bytes) and results; all behaviour lives in the Rust
+ * engine. Engine errors arrive from the native addon already as `Error`s
+ * whose `code` is the engine's error kind (see src/error.rs).
  */
 const path = require('node:path')
 const native = require(path.join(__dirname, '..', 'mlops.node'))
-
-const CODE = /^\[([A-Z_]+)\] /
-
-/** Moves a native `[CODE] message` prefix into `err.code`. */
-function decorate(err) {
-  if (err && typeof err.message === 'string') {
-    const m = CODE.exec(err.message)
-    if (m) {
-      err.message = err.message.slice(m[0].length)
-      err.code = m[1]
-    }
-  }
-  return err
-}
-
-function wrap(fn) {
-  try {
-    return fn()
-  } catch (err) {
-    throw decorate(err)
-  }
-}
 
 function codedError(code, message) {
   const err = new Error(message)
@@ -85,19 +64,19 @@ class Profile {
   /** The profile of the rows of both profiles; `SCHEMA_MISMATCH` when their columns differ. */
   merge(other) {
     if (!(other instanceof Profile)) throw new TypeError('merge expects a Profile')
-    return new Profile(wrap(() => this._native.merge(other._native)))
+    return new Profile(this._native.merge(other._native))
   }
 
   /** Decodes `toBytes()`; `INTEGRITY` for corrupt bytes or a newer format. */
   static fromBytes(bytes) {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('fromBytes expects a Buffer or Uint8Array')
-    return new Profile(wrap(() => native.NativeProfile.fromBytes(bytes)))
+    return new Profile(native.NativeProfile.fromBytes(bytes))
   }
 
   /** Decodes `toJson()`; `INTEGRITY` for a newer format. */
   static fromJson(json) {
     if (typeof json !== 'string') throw new TypeError('fromJson expects a string')
-    return new Profile(wrap(() => native.NativeProfile.fromJson(json)))
+    return new Profile(native.NativeProfile.fromJson(json))
   }
 }
 
@@ -118,21 +97,20 @@ async function profile(input) {
   if (typeof input === 'string') {
     pending = native.profilePath(input)
   } else if (input instanceof Uint8Array) {
+    // A Buffer view of the same memory: no copy (the engine borrows it).
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
     pending = native.profileIpc(buf)
   } else if (isArrowTable(input)) {
     const { tableToIPC } = require('apache-arrow')
+    // apache-arrow has no zero-copy export to native code (no C data
+    // interface), so the table is serialized once to IPC bytes here; those
+    // bytes are wrapped, not copied, and the engine borrows them in turn.
     const ipc = tableToIPC(input, 'stream')
-    // Wrap the IPC bytes without copying them; the engine borrows them too.
     pending = native.profileIpc(Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength))
   } else {
     throw new TypeError('profile expects an apache-arrow Table, Arrow IPC bytes (Uint8Array) or a file path')
   }
-  try {
-    return new Profile(await pending)
-  } catch (err) {
-    throw decorate(err)
-  }
+  return new Profile(await pending)
 }
 
 function floats(x, name) {
@@ -142,7 +120,7 @@ function floats(x, name) {
   throw new TypeError(`${name} must be an array of numbers`)
 }
 
-const pair = (fn) => (a, b) => wrap(() => fn(floats(a, 'first argument'), floats(b, 'second argument')))
+const pair = (fn) => (a, b) => fn(floats(a, 'first argument'), floats(b, 'second argument'))
 
 /**
  * Two-sample statistics, correct to SciPy: distances return a number, tests
@@ -162,14 +140,14 @@ const stats = {
   cramerVonMises: pair(native.statsCramerVonMises),
   andersonKSamp(samples) {
     if (!Array.isArray(samples)) throw new TypeError('andersonKSamp expects an array of samples')
-    return wrap(() => native.statsAndersonKsamp(samples.map((s, i) => floats(s, `sample ${i}`))))
+    return native.statsAndersonKsamp(samples.map((s, i) => floats(s, `sample ${i}`)))
   },
   chi2Contingency(observed) {
-    const [statistic, pvalue, dof] = wrap(() => native.statsChi2Contingency(observed.map((row) => Array.from(row, Number))))
+    const [statistic, pvalue, dof] = native.statsChi2Contingency(observed.map((row) => Array.from(row, Number)))
     return { statistic, pvalue, dof }
   },
   proportionsZTest(x1, n1, x2, n2) {
-    return wrap(() => native.statsProportionsZtest(x1, n1, x2, n2))
+    return native.statsProportionsZtest(x1, n1, x2, n2)
   },
 }
 

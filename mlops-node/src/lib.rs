@@ -3,7 +3,8 @@
 //! Thin by design: input and output conversion and error mapping; every
 //! behaviour lives in `mlops-core`. Module names mirror the core's and the
 //! Python binding's (`profile`, `error`). The JavaScript layer in `lib/`
-//! turns apache-arrow tables into IPC bytes and error prefixes into `code`.
+//! turns apache-arrow tables into IPC bytes; errors reach JavaScript with their
+//! `code` already set (`error.rs`).
 
 mod error;
 mod profile;

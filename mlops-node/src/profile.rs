@@ -5,7 +5,7 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::error::{coded, guard};
+use crate::error::{coded, guard, rejection};
 
 /// The profile of a data set (see `profile()` in `lib/index.js`).
 #[napi(js_name = "NativeProfile")]
@@ -33,43 +33,45 @@ impl NativeProfile {
 
     /// The profile as JSON: the same document as Python's `to_json()`.
     #[napi]
-    pub fn to_json(&self) -> String {
-        self.inner.to_json()
+    pub fn to_json(&self) -> crate::error::Result<String> {
+        guard(|| Ok(self.inner.to_json()))
     }
 
     /// The compact, versioned binary encoding.
     #[napi]
-    pub fn to_bytes(&self) -> Buffer {
-        self.inner.to_bytes().into()
+    pub fn to_bytes(&self) -> crate::error::Result<Buffer> {
+        guard(|| Ok(self.inner.to_bytes())).map(Into::into)
     }
 
     /// Decodes `toBytes()`; fails with `INTEGRITY` on corrupt or newer bytes.
     #[napi(factory)]
-    pub fn from_bytes(data: &[u8]) -> Result<Self> {
+    pub fn from_bytes(data: &[u8]) -> crate::error::Result<Self> {
         guard(|| mlops_core::Profile::from_bytes(data)).map(|inner| Self { inner })
     }
 
     /// Decodes `toJson()`; fails with `INTEGRITY` on a newer format.
     #[napi(factory)]
-    pub fn from_json(data: String) -> Result<Self> {
+    pub fn from_json(data: String) -> crate::error::Result<Self> {
         guard(|| mlops_core::Profile::from_json(&data)).map(|inner| Self { inner })
     }
 
     /// The profile of the rows of both; fails with `SCHEMA_MISMATCH` when their columns differ.
     #[napi]
-    pub fn merge(&self, other: &NativeProfile) -> Result<NativeProfile> {
+    pub fn merge(&self, other: &NativeProfile) -> crate::error::Result<NativeProfile> {
         guard(|| self.inner.merge(&other.inner)).map(|inner| Self { inner })
     }
 
     /// A self-contained HTML page of the profile.
     #[napi]
-    pub fn to_html(&self) -> String {
-        mlops_core::report::profile_html(&self.inner)
+    pub fn to_html(&self) -> crate::error::Result<String> {
+        guard(|| Ok(mlops_core::report::profile_html(&self.inner)))
     }
 }
 
-/// Arrow IPC bytes borrowed from a JavaScript Buffer: the Buffer keeps a
-/// reference to the JS memory until the task drops it, so nothing is copied.
+/// Arrow IPC bytes borrowed from a JavaScript Buffer, not copied: napi's
+/// `Buffer` points at the JS memory and holds a reference that keeps it alive
+/// until the task drops it (napi routes that release back to the JS thread).
+/// The caller must not write to the buffer while the Promise is pending.
 struct BorrowedBytes(Buffer);
 
 impl AsRef<[u8]> for BorrowedBytes {
@@ -90,21 +92,26 @@ pub struct ProfileTask {
 }
 
 impl Task for ProfileTask {
-    type Output = mlops_core::Profile;
+    /// The engine's outcome; a coded error becomes a JS error in `resolve`,
+    /// on the JS thread (see `error::rejection`).
+    type Output = crate::error::Result<mlops_core::Profile>;
     type JsValue = NativeProfile;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        match std::mem::replace(&mut self.input, Input::Taken) {
+        Ok(match std::mem::replace(&mut self.input, Input::Taken) {
             Input::Path(p) => guard(|| mlops_core::profile_path(&p)),
             Input::Ipc(b) => {
                 guard(|| mlops_core::profile(mlops_core::io::read_ipc_bytes(BorrowedBytes(b))?))
             }
             Input::Taken => Err(coded("INTERNAL", "profile task ran twice")),
-        }
+        })
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(NativeProfile { inner: output })
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(inner) => Ok(NativeProfile { inner }),
+            Err(e) => Err(rejection(&env, e)),
+        }
     }
 }
 

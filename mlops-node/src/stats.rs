@@ -6,7 +6,7 @@ use mlops_core::drift::{anderson, cvm, stats};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
-use crate::error::guard;
+use crate::error::{guard, Result};
 
 /// A test's statistic and p-value, as SciPy's result objects.
 #[napi(object)]
@@ -78,7 +78,7 @@ pub fn stats_proportions_ztest(x1: f64, n1: f64, x2: f64, n2: f64) -> Result<Sta
         } else {
             Err(crate::error::coded(
                 "INVALID_INPUT",
-                &format!("invalid input: {name} must be a whole number >= 0, got {v}"),
+                format!("invalid input: {name} must be a whole number >= 0, got {v}"),
             ))
         }
     };
