@@ -149,19 +149,12 @@ pub fn parquet_partitions(path: &Path, parts: usize) -> Result<Vec<Result<BoxRea
 /// format's `ARROW1` magic).
 pub fn read_ipc_bytes(bytes: impl AsRef<[u8]> + Send + 'static) -> Result<BoxReader> {
     let is_file = bytes.as_ref().starts_with(b"ARROW1");
-    let cursor = Cursor::new(Bytes(bytes));
+    let cursor = Cursor::new(bytes);
     let bad = |e: arrow::error::ArrowError| Error::InvalidInput(format!("Arrow IPC bytes: {e}"));
     if is_file {
         Ok(Box::new(FileReader::try_new(cursor, None).map_err(bad)?))
     } else {
         Ok(Box::new(StreamReader::try_new(cursor, None).map_err(bad)?))
-    }
-}
-
-struct Bytes<T>(T);
-impl<T: AsRef<[u8]>> AsRef<[u8]> for Bytes<T> {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_ref()
     }
 }
 

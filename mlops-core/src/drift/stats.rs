@@ -109,6 +109,12 @@ fn shares(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
     Ok(xs.iter().map(|x| x / total).collect())
 }
 
+/// Both distributions normalised, after checking they have the same bins.
+fn paired_shares(p: &[f64], q: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+    same_len(p, q)?;
+    Ok((shares("reference", p)?, shares("current", q)?))
+}
+
 fn same_len(p: &[f64], q: &[f64]) -> Result<()> {
     if p.len() != q.len() {
         return Err(Error::InvalidInput(format!(
@@ -135,8 +141,7 @@ fn rel_entr(x: f64, y: f64) -> f64 {
 /// natural logarithm): the square root of the JS divergence. Inputs are
 /// normalised to sum to 1.
 pub fn jensen_shannon(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     let js: f64 = p
         .iter()
         .zip(&q)
@@ -151,15 +156,13 @@ pub fn jensen_shannon(p: &[f64], q: &[f64]) -> Result<f64> {
 /// The Kullback–Leibler divergence `KL(p || q)` (`scipy.stats.entropy(p, q)`,
 /// natural logarithm); infinite when `q` is 0 where `p` is not.
 pub fn kl_divergence(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     Ok(p.iter().zip(&q).map(|(&a, &b)| rel_entr(a, b)).sum())
 }
 
 /// The Hellinger distance `sqrt(1/2 Σ (√p − √q)²)`, in `[0, 1]`.
 pub fn hellinger(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     let s: f64 = p
         .iter()
         .zip(&q)
@@ -170,16 +173,14 @@ pub fn hellinger(p: &[f64], q: &[f64]) -> Result<f64> {
 
 /// The total variation distance `1/2 Σ |p − q|`, in `[0, 1]`.
 pub fn total_variation(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     Ok(p.iter().zip(&q).map(|(a, b)| (a - b).abs()).sum::<f64>() / 2.0)
 }
 
 /// TFDV's L-infinity distance: the largest difference of the shares of any
 /// category.
 pub fn l_infinity(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     Ok(p.iter()
         .zip(&q)
         .map(|(a, b)| (a - b).abs())
@@ -192,8 +193,7 @@ pub const PSI_EMPTY_SHARE: f64 = 1e-4;
 /// The population stability index `Σ (p − q) ln(p / q)` over shares, with an
 /// empty bin counted as [`PSI_EMPTY_SHARE`] as Evidently does.
 pub fn psi(p: &[f64], q: &[f64]) -> Result<f64> {
-    same_len(p, q)?;
-    let (p, q) = (shares("reference", p)?, shares("current", q)?);
+    let (p, q) = paired_shares(p, q)?;
     let fix = |x: f64| if x == 0.0 { PSI_EMPTY_SHARE } else { x };
     Ok(p.iter()
         .zip(&q)

@@ -211,6 +211,13 @@ impl ColumnProfile {
 
     /// Folds one array (a column of a record batch) into the profile.
     pub fn update(&mut self, array: &dyn Array) -> Result<()> {
+        if let DataType::Dictionary(_, values) = array.data_type() {
+            if self.kind != ValueKind::String {
+                // Dictionaries of numbers or times are profiled as their values.
+                let plain = self.cast(array, values)?;
+                return self.update(plain.as_ref());
+            }
+        }
         self.count += array.len() as u64;
         self.null_count += array.logical_null_count() as u64;
         if array.len() == array.logical_null_count() {
@@ -376,8 +383,9 @@ impl ColumnProfile {
     }
 
     fn update_ints(&mut self, a: &Int64Array) {
-        let vals: Vec<i64> = match a.nulls() {
-            None => a.values().to_vec(),
+        // Borrow the Arrow buffer when there are no nulls; gather otherwise.
+        let vals: std::borrow::Cow<[i64]> = match a.nulls() {
+            None => std::borrow::Cow::Borrowed(a.values()),
             Some(n) => a
                 .values()
                 .iter()
@@ -501,13 +509,6 @@ impl ColumnProfile {
     fn update_dictionary(&mut self, array: &dyn Array) -> Result<()> {
         let dict = array.as_any_dictionary();
         let values = dict.values();
-        if self.kind != ValueKind::String {
-            let plain = self.cast(array, values.data_type())?;
-            // The plain array is counted again by `update`; undo that first.
-            self.count -= plain.len() as u64;
-            self.null_count -= plain.logical_null_count() as u64;
-            return self.update(plain.as_ref());
-        }
         let keys = dict.normalized_keys();
         let mut counts = vec![0u64; values.len()];
         let key_nulls = dict.keys().nulls();
