@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use mlops_core::drift::{ColumnOptions, Correction, DriftOptions, DriftReport, Method};
 use mlops_core::{report, Error, Profile};
 
 /// mlops: versioning, validation, profiling and drift for ML data.
@@ -35,6 +36,128 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Compare a current data set with a reference one, column by column.
+    ///
+    /// REF and CUR are data files, or two profiles written by `mlops profile`
+    /// (`--bin` or `--json`), in which case the report comes from their
+    /// sketches. Exits 0 when the data set did not drift, 1 when it did and
+    /// `--fail-on-drift` is given, 2 on errors.
+    Drift {
+        /// The reference data file or profile.
+        reference: PathBuf,
+        /// The current data file or profile.
+        current: PathBuf,
+        /// Write the report as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the report as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Exit with status 1 when the data set drifted (for pipeline gates).
+        #[arg(long)]
+        fail_on_drift: bool,
+        /// One method for every column (ks, chisquare, z, wasserstein,
+        /// jensenshannon, psi, kl_div, hellinger, anderson, cramer_von_mises,
+        /// energy_dist, l_infinity) instead of Evidently's default choice.
+        #[arg(long)]
+        method: Option<String>,
+        /// One threshold for every column instead of the method's default.
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Per-column method and/or threshold: COLUMN=METHOD, COLUMN=THRESHOLD
+        /// or COLUMN=METHOD:THRESHOLD (repeatable).
+        #[arg(long = "column-method", value_name = "COLUMN=SPEC")]
+        per_column: Vec<String>,
+        /// The data set drifts when at least this share of columns drift.
+        #[arg(long, default_value_t = 0.5)]
+        drift_share: f64,
+        /// Multiple-testing correction: none, bonferroni, benjamini_hochberg.
+        #[arg(long, default_value = "none")]
+        correction: String,
+        /// Only these columns (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        columns: Option<Vec<String>>,
+        /// Do not test the share of missing values.
+        #[arg(long)]
+        no_null_test: bool,
+        /// Test datetime columns too (as numbers).
+        #[arg(long)]
+        include_datetime: bool,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+fn parse_column_spec(spec: &str) -> Result<(String, ColumnOptions), Error> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "--column-method '{spec}': expected COLUMN=METHOD, COLUMN=THRESHOLD or COLUMN=METHOD:THRESHOLD"
+        ))
+    };
+    let (col, rest) = spec.rsplit_once('=').ok_or_else(bad)?;
+    let mut o = ColumnOptions::default();
+    for part in rest.split(':') {
+        if let Ok(t) = part.parse::<f64>() {
+            o.threshold = Some(t);
+        } else {
+            o.method = Some(Method::parse(part)?);
+        }
+    }
+    if col.is_empty() {
+        return Err(bad());
+    }
+    Ok((col.to_string(), o))
+}
+
+/// A profile file written by `mlops profile` (`--bin` or `--json`), if `path` is one.
+fn read_profile(path: &PathBuf) -> Result<Option<Profile>, Error> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "json" => {
+            let s = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            Profile::from_json(&s).map(Some)
+        }
+        "bin" | "mlprof" => {
+            let b = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            Profile::from_bytes(&b).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn drift_summary(r: &DriftReport) -> String {
+    let mut s = format!(
+        "{}: {} of {} columns drifted ({:.1}%, threshold {:.0}%)\n",
+        if r.dataset_drift { "DATASET DRIFT" } else { "no dataset drift" },
+        r.number_of_drifted_columns,
+        r.number_of_columns,
+        r.share_of_drifted_columns * 100.0,
+        r.options.drift_share * 100.0
+    );
+    s.push_str(&format!(
+        "{:<16} {:<12} {:<14} {:>12} {:>10} {:>14} {:>8}\n",
+        "column", "type", "method", "score", "threshold", "missing", "drifted"
+    ));
+    for c in &r.columns {
+        let missing = c.nulls.as_ref().map_or("-".into(), |n| {
+            format!("{:.1}%→{:.1}%", n.reference_share * 100.0, n.current_share * 100.0)
+        });
+        s.push_str(&format!(
+            "{:<16} {:<12} {:<14} {:>12} {:>10} {:>14} {:>8}\n",
+            c.column,
+            c.column_type,
+            c.method.map_or("-", |m| m.name()),
+            c.score.map_or("-".into(), |v| format!("{v:.4e}")),
+            c.threshold,
+            missing,
+            if c.drifted { "yes" } else { "no" }
+        ));
+    }
+    for k in &r.skipped_columns {
+        s.push_str(&format!("{:<16} not tested: {}\n", k.column, k.reason));
+    }
+    s
 }
 
 fn write(path: &PathBuf, bytes: &[u8]) -> Result<(), Error> {
@@ -104,6 +227,60 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 print!("{}", summary(&p));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Drift {
+            reference,
+            current,
+            html,
+            json,
+            fail_on_drift,
+            method,
+            threshold,
+            per_column,
+            drift_share,
+            correction,
+            columns,
+            no_null_test,
+            include_datetime,
+            quiet,
+        } => {
+            let mut opts = DriftOptions {
+                columns,
+                method: method.as_deref().map(Method::parse).transpose()?,
+                threshold,
+                drift_share,
+                correction: Correction::parse(&correction)?,
+                null_test: !no_null_test,
+                include_datetime,
+                ..DriftOptions::default()
+            };
+            for spec in &per_column {
+                let (col, o) = parse_column_spec(spec)?;
+                opts.per_column.insert(col, o);
+            }
+            let r = match (read_profile(&reference)?, read_profile(&current)?) {
+                (Some(a), Some(b)) => mlops_core::drift::drift_profiles(&a, &b, &opts)?,
+                (None, None) => mlops_core::drift::drift_paths(&reference, &current, &opts)?,
+                _ => {
+                    return Err(Error::InvalidInput(
+                        "compare two data files or two profiles, not one of each".into(),
+                    ))
+                }
+            };
+            if let Some(out) = json {
+                write(&out, r.to_json().as_bytes())?;
+            }
+            if let Some(out) = html {
+                write(&out, report::drift_html(&r).as_bytes())?;
+            }
+            if !quiet {
+                print!("{}", drift_summary(&r));
+            }
+            Ok(if fail_on_drift && r.dataset_drift {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

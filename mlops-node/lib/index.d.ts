@@ -110,6 +110,137 @@ export declare class Profile {
 export declare function profile(input: Table | Uint8Array | string): Promise<Profile>
 
 /** A test's statistic and p-value, as SciPy's result objects. */
+/** A drift method, named as Evidently names its stat tests. */
+export type DriftMethod =
+  | 'ks'
+  | 'chisquare'
+  | 'z'
+  | 'wasserstein'
+  | 'jensenshannon'
+  | 'psi'
+  | 'kl_div'
+  | 'hellinger'
+  | 'anderson'
+  | 'cramer_von_mises'
+  | 'energy_dist'
+  | 'l_infinity'
+
+/** Options of `drift()`; every one is optional. */
+export interface DriftOptions {
+  /** Only these columns, in this order. */
+  columns?: string[]
+  /** One method for every column instead of Evidently's default choice. */
+  method?: DriftMethod
+  /** One threshold for every column instead of the method's default. */
+  threshold?: number
+  /** Per-column overrides. */
+  perColumn?: Record<string, { method?: DriftMethod; threshold?: number }>
+  /** The data set drifts when at least this share of columns drift (0.5). */
+  driftShare?: number
+  /** Multiple-testing correction of the p-values. */
+  correction?: 'none' | 'bonferroni' | 'benjamini_hochberg'
+  /** Test the share of missing values (true). */
+  nullTest?: boolean
+  /** P-value threshold of the null-rate test (0.05). */
+  nullThreshold?: number
+  /** Smallest Cohen's h that counts as null-rate drift (0.1). */
+  nullMinEffect?: number
+  /** Test datetime columns as numbers (false). */
+  includeDatetime?: boolean
+}
+
+/** Summary of one side of a column. */
+export interface DriftSummary {
+  rows: number
+  missing: number
+  distinct: number | null
+  mean: number | null
+  std: number | null
+  min: number | null
+  q25: number | null
+  median: number | null
+  q75: number | null
+  max: number | null
+  top: Array<[string, number]>
+}
+
+/** The drift of one column, as in the JSON document. */
+export interface ColumnDrift {
+  column: string
+  column_type: 'numerical' | 'categorical'
+  method: DriftMethod | null
+  score: number | null
+  statistic: number | null
+  p_value: number | null
+  threshold: number
+  value_drifted: boolean
+  skipped: string | null
+  distinct: number | null
+  nulls: {
+    reference_share: number
+    current_share: number
+    statistic: number
+    p_value: number
+    effect: number
+    threshold: number
+    min_effect: number
+    drifted: boolean
+  } | null
+  drifted: boolean
+  approximate: boolean
+  reference: DriftSummary
+  current: DriftSummary
+  distribution: {
+    kind: 'histogram' | 'categories'
+    edges: number[]
+    labels: string[]
+    reference: number[]
+    current: number[]
+  }
+}
+
+/** The JSON document of a drift report. */
+export interface DriftReportJson {
+  format: 'mlops.drift'
+  version: number
+  source: 'data' | 'profiles'
+  reference_rows: number
+  current_rows: number
+  number_of_columns: number
+  number_of_drifted_columns: number
+  share_of_drifted_columns: number
+  dataset_drift: boolean
+  options: Record<string, unknown>
+  columns: ColumnDrift[]
+  skipped_columns: Array<{ column: string; reason: string }>
+}
+
+/** A drift report between a reference and a current data set. */
+export declare class DriftReport {
+  private constructor()
+  readonly datasetDrift: boolean
+  readonly shareOfDriftedColumns: number
+  readonly driftedColumns: string[]
+  readonly columns: ColumnDrift[]
+  readonly source: 'data' | 'profiles'
+  /** One column's result; throws `NOT_FOUND` for an unknown name. */
+  column(name: string): ColumnDrift
+  toJSON(): DriftReportJson
+  toJson(): string
+  /** One self-contained HTML page. */
+  toHtml(): string
+}
+
+/**
+ * Compares a current data set with a reference one, column by column.
+ * Two Profiles give the same report from their sketches (approximate).
+ */
+export declare function drift(
+  reference: Table | Uint8Array | string | Profile,
+  current: Table | Uint8Array | string | Profile,
+  options?: DriftOptions,
+): Promise<DriftReport>
+
 export interface StatResult {
   statistic: number
   pvalue: number

@@ -151,4 +151,124 @@ const stats = {
   },
 }
 
-module.exports = { profile, Profile, stats }
+/** A drift report: the verdict, and per column the method, score and verdict. */
+class DriftReport {
+  /** @param {object} nativeReport the native handle; use `drift()` to make one */
+  constructor(nativeReport) {
+    this._native = nativeReport
+    this._json = JSON.parse(nativeReport.toJson())
+  }
+
+  /** Whether the data set drifted (the share of drifted columns reached `driftShare`). */
+  get datasetDrift() {
+    return this._json.dataset_drift
+  }
+
+  /** Drifted columns over tested columns. */
+  get shareOfDriftedColumns() {
+    return this._json.share_of_drifted_columns
+  }
+
+  /** Names of the drifted columns, in schema order. */
+  get driftedColumns() {
+    return this._json.columns.filter((c) => c.drifted).map((c) => c.column)
+  }
+
+  /** Per-column results, in schema order (objects as in the JSON document). */
+  get columns() {
+    return this._json.columns
+  }
+
+  /** `data` (exact) or `profiles` (from sketches). */
+  get source() {
+    return this._json.source
+  }
+
+  /** One column's result; throws an error with code `NOT_FOUND` for an unknown name. */
+  column(name) {
+    const col = this._json.columns.find((c) => c.column === name)
+    if (!col) throw codedError('NOT_FOUND', `not found: column '${name}' is not in the drift report`)
+    return col
+  }
+
+  /** The report as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return this._json
+  }
+
+  /** The report as a JSON string, the same document Python's `to_json()` gives. */
+  toJson() {
+    return this._native.toJson()
+  }
+
+  /** One self-contained HTML page: verdict, sortable table, inline SVG charts. */
+  toHtml() {
+    return this._native.toHtml()
+  }
+}
+
+const OPTION_NAMES = {
+  columns: 'columns',
+  method: 'method',
+  threshold: 'threshold',
+  perColumn: 'per_column',
+  driftShare: 'drift_share',
+  correction: 'correction',
+  nullTest: 'null_test',
+  nullThreshold: 'null_threshold',
+  nullMinEffect: 'null_min_effect',
+  includeDatetime: 'include_datetime',
+}
+
+function optionsJson(options) {
+  const out = {}
+  for (const [k, v] of Object.entries(options || {})) {
+    const name = OPTION_NAMES[k]
+    if (!name) throw codedError('INVALID_INPUT', `invalid input: unknown drift option '${k}'`)
+    if (v !== undefined) out[name] = v
+  }
+  return JSON.stringify(out)
+}
+
+function ipcBuffer(input) {
+  if (input instanceof Uint8Array) {
+    return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
+  }
+  if (isArrowTable(input)) {
+    const { tableToIPC } = require('apache-arrow')
+    const ipc = tableToIPC(input, 'stream')
+    return Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength)
+  }
+  throw new TypeError('drift expects apache-arrow Tables, Arrow IPC bytes, file paths or Profiles')
+}
+
+/**
+ * Compares a current data set with a reference one, column by column, off
+ * the JavaScript thread: Evidently's default method per column and its
+ * thresholds, a test of the share of missing values, the dataset verdict.
+ * Two `Profile`s give the same report from their sketches (approximate).
+ *
+ * @param {import('apache-arrow').Table | Uint8Array | string | Profile} reference
+ * @param {import('apache-arrow').Table | Uint8Array | string | Profile} current
+ * @param {object} [options] `{ columns, method, threshold, perColumn, driftShare,
+ *   correction, nullTest, nullThreshold, nullMinEffect, includeDatetime }`
+ * @returns {Promise<DriftReport>}
+ */
+async function drift(reference, current, options) {
+  const json = optionsJson(options)
+  if (reference instanceof Profile && current instanceof Profile) {
+    return new DriftReport(native.driftProfiles(reference._native, current._native, json))
+  }
+  if (reference instanceof Profile || current instanceof Profile) {
+    throw new TypeError('drift compares two Profiles or two data sets, not one of each')
+  }
+  if (typeof reference === 'string' && typeof current === 'string') {
+    return new DriftReport(await native.driftPaths(reference, current, json))
+  }
+  if (typeof reference === 'string' || typeof current === 'string') {
+    throw new TypeError('drift takes two file paths or two in-memory data sets, not one of each')
+  }
+  return new DriftReport(await native.driftIpc(ipcBuffer(reference), ipcBuffer(current), json))
+}
+
+module.exports = { profile, Profile, drift, DriftReport, stats }

@@ -6,6 +6,7 @@
 //! turns apache-arrow tables into IPC bytes; errors reach JavaScript with their
 //! `code` already set (`error.rs`).
 
+mod drift;
 mod error;
 mod profile;
 mod stats;

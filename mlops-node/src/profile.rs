@@ -13,6 +13,13 @@ pub struct NativeProfile {
     inner: mlops_core::Profile,
 }
 
+impl NativeProfile {
+    /// The core profile.
+    pub(crate) fn inner(&self) -> &mlops_core::Profile {
+        &self.inner
+    }
+}
+
 #[napi]
 impl NativeProfile {
     /// Number of rows profiled.
@@ -72,7 +79,7 @@ impl NativeProfile {
 /// `Buffer` points at the JS memory and holds a reference that keeps it alive
 /// until the task drops it (napi routes that release back to the JS thread).
 /// The caller must not write to the buffer while the Promise is pending.
-struct BorrowedBytes(Buffer);
+pub(crate) struct BorrowedBytes(pub(crate) Buffer);
 
 impl AsRef<[u8]> for BorrowedBytes {
     fn as_ref(&self) -> &[u8] {

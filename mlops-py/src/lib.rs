@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod drift;
 mod error;
 mod profile;
 mod stats;
@@ -13,6 +14,7 @@ mod stats;
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
+    drift::register(m)?;
     profile::register(m)?;
     stats::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -33,23 +33,57 @@ fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
 /// (without the final root).
 fn cdf_distance_pow(u: &[f64], v: &[f64], p: i32) -> Result<f64> {
     let (u, v) = (sorted("reference", u)?, sorted("current", v)?);
-    let mut all: Vec<f64> = u.iter().chain(&v).copied().collect();
-    all.sort_unstable_by(f64::total_cmp);
+    Ok(cdf_distance_pow_sorted(&u, &v, p))
+}
+
+/// [`cdf_distance_pow`] on sorted, non-empty, NaN-free samples: one merge
+/// walk over both, in the order SciPy sums (the sorted concatenation).
+pub(crate) fn cdf_distance_pow_sorted(u: &[f64], v: &[f64], p: i32) -> f64 {
     let (nu, nv) = (u.len() as f64, v.len() as f64);
     let (mut iu, mut iv) = (0usize, 0usize);
     let mut acc = 0.0;
-    for w in all.windows(2) {
-        // searchsorted(side="right"): values <= w[0]
-        while iu < u.len() && u[iu] <= w[0] {
+    // `x` walks the distinct values of the sorted concatenation (duplicates
+    // add zero-width terms in SciPy); after consuming every value <= x, the
+    // CDFs are iu/nu and iv/nv on [x, next).
+    while iu < u.len() || iv < v.len() {
+        let x = if iv >= v.len() || (iu < u.len() && u[iu] <= v[iv]) {
+            u[iu]
+        } else {
+            v[iv]
+        };
+        while iu < u.len() && u[iu] <= x {
             iu += 1;
         }
-        while iv < v.len() && v[iv] <= w[0] {
+        while iv < v.len() && v[iv] <= x {
             iv += 1;
         }
+        let next = match (u.get(iu), v.get(iv)) {
+            (Some(&a), Some(&b)) => a.min(b),
+            (Some(&a), None) => a,
+            (None, Some(&b)) => b,
+            (None, None) => break,
+        };
         let d = (iu as f64 / nu - iv as f64 / nv).abs();
-        acc += d.powi(p) * (w[1] - w[0]);
+        acc += d.powi(p) * (next - x);
     }
-    Ok(acc)
+    acc
+}
+
+/// The first Wasserstein distance of two sorted, non-empty samples.
+pub(crate) fn wasserstein_sorted(u: &[f64], v: &[f64]) -> f64 {
+    cdf_distance_pow_sorted(u, v, 1)
+}
+
+/// The energy distance of two sorted, non-empty samples.
+pub(crate) fn energy_sorted(u: &[f64], v: &[f64]) -> f64 {
+    std::f64::consts::SQRT_2 * cdf_distance_pow_sorted(u, v, 2).sqrt()
+}
+
+/// The population standard deviation (`numpy.std`, `ddof = 0`), two-pass.
+pub(crate) fn std_pop(xs: &[f64]) -> f64 {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
 }
 
 /// The first Wasserstein distance between two samples
@@ -79,15 +113,7 @@ pub const WASSERSTEIN_NORM_FLOOR: f64 = 1e-3;
 /// gives a large but finite score.
 pub fn wasserstein_distance_norm(reference: &[f64], current: &[f64]) -> Result<f64> {
     let d = wasserstein_distance(reference, current)?;
-    let n = reference.len() as f64;
-    let mean = reference.iter().sum::<f64>() / n;
-    let std = (reference
-        .iter()
-        .map(|x| (x - mean) * (x - mean))
-        .sum::<f64>()
-        / n)
-        .sqrt();
-    Ok(d / std.max(WASSERSTEIN_NORM_FLOOR))
+    Ok(d / std_pop(reference).max(WASSERSTEIN_NORM_FLOOR))
 }
 
 fn shares(name: &str, xs: &[f64]) -> Result<Vec<f64>> {

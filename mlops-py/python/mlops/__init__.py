@@ -10,15 +10,18 @@ Profiles, drift, validation and versioning over Arrow data, in-process.
 
 from __future__ import annotations
 
+import json
 import os
-from typing import Any, Union
+from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
 from . import _mlops, stats
 from ._mlops import (
     AlreadyExistsError,
     ArrowError,
+    ColumnDrift,
     ColumnProfile,
     ConflictError,
+    DriftReport,
     IntegrityError,
     InvalidInputError,
     MlopsError,
@@ -34,7 +37,10 @@ __version__: str = _mlops.__version__
 
 __all__ = [
     "profile",
+    "drift",
     "stats",
+    "DriftReport",
+    "ColumnDrift",
     "Profile",
     "ColumnProfile",
     "MlopsError",
@@ -106,3 +112,72 @@ def profile(data: DataLike) -> Profile:
     if isinstance(data, (str, os.PathLike)):
         return _mlops.profile(os.fspath(data))
     return _mlops.profile(_as_arrow(data))
+
+
+def _source(data: Any) -> Any:
+    if isinstance(data, (str, os.PathLike)):
+        return os.fspath(data)
+    return _as_arrow(data)
+
+
+def drift(
+    reference: Union[DataLike, Profile],
+    current: Union[DataLike, Profile],
+    *,
+    columns: Optional[Sequence[str]] = None,
+    method: Optional[str] = None,
+    threshold: Optional[float] = None,
+    per_column: Optional[Mapping[str, Mapping[str, Any]]] = None,
+    drift_share: float = 0.5,
+    correction: str = "none",
+    null_test: bool = True,
+    null_threshold: float = 0.05,
+    null_min_effect: float = 0.1,
+    include_datetime: bool = False,
+) -> DriftReport:
+    """Compares a current data set with a reference one, column by column.
+
+    ``reference`` and ``current`` are data as for :func:`profile` (Arrow
+    objects, pandas or polars frames, file paths), or two :class:`Profile`
+    objects, in which case the report is computed from their sketches
+    without the data (``report.source == "profiles"``, approximate).
+
+    Each column gets Evidently's default method (by type, reference size and
+    number of distinct values: ``ks``, ``chisquare`` or ``z`` up to 1,000
+    reference values, ``wasserstein`` or ``jensenshannon`` beyond) and its
+    default threshold, unless ``method`` / ``threshold`` (every column) or
+    ``per_column={"col": {"method": "psi", "threshold": 0.2}}`` say
+    otherwise. A change in the share of missing values is drift too (a
+    two-proportion test, ``null_threshold``, with an effect of at least
+    ``null_min_effect`` in Cohen's h). ``correction`` (``"bonferroni"`` or
+    ``"benjamini_hochberg"``) adjusts the p-values. The data set drifts when
+    at least ``drift_share`` of its columns drift.
+
+    Raises ``SchemaMismatchError`` naming a column missing on one side or of
+    another kind, ``InvalidInputError`` for bad options.
+
+    >>> import pyarrow as pa, mlops
+    >>> ref = pa.table({"x": [float(i % 100) for i in range(2000)]})
+    >>> cur = pa.table({"x": [float(i % 100) + 30 for i in range(2000)]})
+    >>> r = mlops.drift(ref, cur)
+    >>> r["x"].method, r["x"].drifted, r.dataset_drift
+    ('wasserstein', True, True)
+    """
+    opts: Dict[str, Any] = {
+        "columns": list(columns) if columns is not None else None,
+        "method": method,
+        "threshold": threshold,
+        "per_column": {k: dict(v) for k, v in (per_column or {}).items()},
+        "drift_share": drift_share,
+        "correction": correction,
+        "null_test": null_test,
+        "null_threshold": null_threshold,
+        "null_min_effect": null_min_effect,
+        "include_datetime": include_datetime,
+    }
+    options_json = json.dumps(opts)
+    if isinstance(reference, Profile) and isinstance(current, Profile):
+        return _mlops.drift_profiles(reference, current, options_json)
+    if isinstance(reference, Profile) or isinstance(current, Profile):
+        raise TypeError("mlops.drift compares two profiles or two data sets, not one of each")
+    return _mlops.drift(_source(reference), _source(current), options_json)

@@ -1,0 +1,520 @@
+//! The drift of one column from its two [`Sample`]s: the method choice, the
+//! value test, the null-rate test, summaries and chart bins.
+
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+use super::binning::{self, Binned};
+use super::ks::{ks_2samp_sorted, KsMethod};
+use super::method::{default_method, Method};
+use super::options::DriftOptions;
+use super::report::{ColumnDrift, Distribution, NullDrift, Summary};
+use super::sample::{Sample, Values};
+use super::stats::{self, TestResult};
+use super::{anderson, cvm};
+use crate::error::{Error, Result};
+
+/// Bins of a numerical chart.
+const CHART_BINS: usize = 30;
+/// Categories shown in a chart before the rest are folded into `(other)`.
+const CHART_CATEGORIES: usize = 20;
+/// Categories listed in a summary.
+const SUMMARY_TOP: usize = 10;
+/// Why a text-like column has no value test.
+pub(crate) const TEXT_LIKE: &str = "text-like: more than half of the reference values are distinct \
+(Evidently tests such columns with text-drift methods, which mlops does not implement; \
+name a method to test it as categorical)";
+/// Integer columns with at most this many distinct reference values are
+/// categorical (Evidently's `INTEGER_CARDINALITY_LIMIT`).
+const INTEGER_CATEGORIES: u64 = 10;
+
+/// A value test's outcome: the score compared with the threshold, the
+/// statistic and, for tests, the p-value.
+struct Outcome {
+    score: f64,
+    statistic: f64,
+    p_value: Option<f64>,
+}
+
+impl Outcome {
+    fn distance(d: f64) -> Self {
+        Outcome {
+            score: d,
+            statistic: d,
+            p_value: None,
+        }
+    }
+    fn test(t: TestResult) -> Self {
+        Outcome {
+            score: t.p_value,
+            statistic: t.statistic,
+            p_value: Some(t.p_value),
+        }
+    }
+}
+
+/// The two samples of a column, as the tests see them.
+pub(crate) enum Pair<'a> {
+    /// Sorted finite numbers; `integer` when numpy would see an integer dtype
+    /// (integer column without missing values on either side).
+    Numeric {
+        reference: &'a [f64],
+        current: &'a [f64],
+        integer: bool,
+    },
+    /// Counts per category, sorted by category.
+    Categorical {
+        reference: &'a [(String, u64)],
+        current: &'a [(String, u64)],
+    },
+}
+
+impl Pair<'_> {
+    fn distinct(&self) -> u64 {
+        match self {
+            Pair::Numeric {
+                reference, current, ..
+            } => binning::distinct_union(reference, current),
+            Pair::Categorical { reference, current } => {
+                binning::categorical(reference, current).labels.len() as u64
+            }
+        }
+    }
+
+    /// Evidently's bins of both samples.
+    fn binned(&self) -> Binned {
+        match self {
+            Pair::Numeric {
+                reference,
+                current,
+                integer,
+            } => binning::numeric(reference, current, *integer),
+            Pair::Categorical { reference, current } => binning::categorical(reference, current),
+        }
+    }
+
+    /// Counts per distinct value of both samples (chi-square and Z treat
+    /// every distinct value as a category, as Evidently does).
+    fn categories(&self) -> Binned {
+        match self {
+            Pair::Numeric {
+                reference, current, ..
+            } => binning::values(reference, current),
+            Pair::Categorical { reference, current } => binning::categorical(reference, current),
+        }
+    }
+}
+
+/// Chi-square goodness of fit of the current counts to the reference
+/// shares scaled to the current size (`scipy.stats.chisquare(f_obs, f_exp)`
+/// as Evidently's `chisquare` stat test builds it). A category absent from
+/// the reference makes the statistic infinite (p-value 0); a single category
+/// gives p-value 1.
+fn chisquare(b: &Binned) -> TestResult {
+    let nr: u64 = b.reference.iter().sum();
+    let nc: u64 = b.current.iter().sum();
+    let k = nc as f64 / nr as f64;
+    let stat: f64 = b
+        .reference
+        .iter()
+        .zip(&b.current)
+        .map(|(&r, &c)| {
+            let e = r as f64 * k;
+            let d = c as f64 - e;
+            if e == 0.0 {
+                if d == 0.0 {
+                    0.0
+                } else {
+                    f64::INFINITY
+                }
+            } else {
+                d * d / e
+            }
+        })
+        .sum();
+    let dof = b.labels.len().saturating_sub(1);
+    let p = if dof == 0 {
+        1.0
+    } else if stat.is_infinite() {
+        0.0
+    } else {
+        ChiSquared::new(dof as f64).expect("dof >= 1").sf(stat)
+    };
+    TestResult {
+        statistic: stat,
+        p_value: p,
+    }
+}
+
+/// Evidently's `z` stat test: the share of values other than the first
+/// (smallest) category, compared between the samples.
+fn ztest(b: &Binned) -> Result<TestResult> {
+    let nr: u64 = b.reference.iter().sum();
+    let nc: u64 = b.current.iter().sum();
+    let (r0, c0) = (b.reference[0], b.current[0]);
+    stats::proportions_ztest(nr - r0, nr, nc - c0, nc)
+}
+
+fn kl(p: &[f64], q: &[f64]) -> f64 {
+    let (sp, sq): (f64, f64) = (p.iter().sum(), q.iter().sum());
+    p.iter()
+        .zip(q)
+        .map(|(&a, &b)| {
+            let (a, b) = (a / sp, b / sq);
+            if a == 0.0 {
+                0.0
+            } else if b == 0.0 {
+                f64::INFINITY
+            } else {
+                a * (a / b).ln()
+            }
+        })
+        .sum()
+}
+
+/// Evidently's Hellinger distance: over category shares for categorical
+/// columns; over Sturges bins of the distinct values' range for numerical ones.
+fn hellinger(pair: &Pair) -> f64 {
+    let (r, c) = match pair {
+        Pair::Numeric {
+            reference, current, ..
+        } => {
+            let distinct = binning::distinct_union(reference, current) as usize;
+            let lo = reference[0].min(current[0]);
+            let hi = reference[reference.len() - 1].max(current[current.len() - 1]);
+            let edges = binning::sturges_edges(lo, hi, distinct, false);
+            (
+                binning::histogram(reference, &edges),
+                binning::histogram(current, &edges),
+            )
+        }
+        Pair::Categorical { .. } => {
+            let b = pair.categories();
+            (b.reference, b.current)
+        }
+    };
+    let (nr, nc) = (r.iter().sum::<u64>() as f64, c.iter().sum::<u64>() as f64);
+    let bc: f64 = r
+        .iter()
+        .zip(&c)
+        .map(|(&a, &b)| ((a as f64 / nr) * (b as f64 / nc)).sqrt())
+        .sum();
+    (1.0 - bc.clamp(0.0, 1.0)).sqrt()
+}
+
+/// Runs `method` on the pair; errors when the method cannot test the column.
+fn run(column: &str, method: Method, pair: &Pair) -> Result<Outcome> {
+    if method.numeric_only() && matches!(pair, Pair::Categorical { .. }) {
+        return Err(Error::InvalidInput(format!(
+            "column '{column}': method {method} needs numbers, and the column is categorical"
+        )));
+    }
+    Ok(match method {
+        Method::ChiSquare => Outcome::test(chisquare(&pair.categories())),
+        Method::Z => Outcome::test(ztest(&pair.categories())?),
+        Method::JensenShannon | Method::LInfinity => {
+            let b = pair.binned();
+            let (r, c) = (
+                Binned::shares(&b.reference, false),
+                Binned::shares(&b.current, false),
+            );
+            Outcome::distance(if method == Method::JensenShannon {
+                stats::jensen_shannon(&r, &c)?
+            } else {
+                stats::l_infinity(&r, &c)?
+            })
+        }
+        Method::Psi => {
+            let b = pair.binned();
+            let (r, c) = (
+                Binned::shares(&b.reference, true),
+                Binned::shares(&b.current, true),
+            );
+            Outcome::distance(r.iter().zip(&c).map(|(a, b)| (a - b) * (a / b).ln()).sum())
+        }
+        Method::KlDiv => {
+            let b = pair.binned();
+            let (r, c) = (
+                Binned::shares(&b.reference, true),
+                Binned::shares(&b.current, true),
+            );
+            Outcome::distance(kl(&r, &c))
+        }
+        Method::Hellinger => Outcome::distance(hellinger(pair)),
+        Method::Ks | Method::Wasserstein | Method::Anderson | Method::CramerVonMises | Method::Energy => {
+            let Pair::Numeric {
+                reference: r,
+                current: c,
+                ..
+            } = pair
+            else {
+                unreachable!("checked above")
+            };
+            match method {
+                Method::Ks => Outcome::test(ks_2samp_sorted(r, c, KsMethod::Auto)?),
+                Method::Wasserstein => Outcome::distance(
+                    stats::wasserstein_sorted(r, c)
+                        / stats::std_pop(r).max(stats::WASSERSTEIN_NORM_FLOOR),
+                ),
+                Method::Energy => Outcome::distance(stats::energy_sorted(r, c)),
+                Method::Anderson => Outcome::test(anderson::anderson_ksamp(&[r, c])?),
+                _ => Outcome::test(cvm::cramervonmises_2samp(r, c)?),
+            }
+        }
+    })
+}
+
+/// The p-value that confirms a distance: KS for numerical columns,
+/// chi-square of independence on the counts per category for categorical ones.
+fn significance(pair: &Pair, numerical: bool) -> Result<f64> {
+    match pair {
+        Pair::Numeric {
+            reference, current, ..
+        } if numerical => Ok(ks_2samp_sorted(reference, current, KsMethod::Asymp)?.p_value),
+        _ => {
+            let b = pair.categories();
+            if b.labels.len() < 2 {
+                return Ok(1.0);
+            }
+            let table = [
+                b.reference.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+                b.current.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+            ];
+            Ok(stats::chi2_contingency(&table)?.0.p_value)
+        }
+    }
+}
+
+/// The null-rate test between two sides (`None` when a side has no rows).
+pub(crate) fn null_drift(
+    missing: (u64, u64),
+    rows: (u64, u64),
+    opts: &DriftOptions,
+) -> Option<(NullDrift, f64)> {
+    if !opts.null_test || rows.0 == 0 || rows.1 == 0 {
+        return None;
+    }
+    let t = stats::proportions_ztest(missing.0, rows.0, missing.1, rows.1).ok()?;
+    let (p1, p2) = (
+        missing.0 as f64 / rows.0 as f64,
+        missing.1 as f64 / rows.1 as f64,
+    );
+    let h = (2.0 * p1.sqrt().asin() - 2.0 * p2.sqrt().asin()).abs();
+    Some((
+        NullDrift {
+            reference_share: p1,
+            current_share: p2,
+            statistic: t.statistic,
+            p_value: t.p_value,
+            effect: h,
+            threshold: opts.null_threshold,
+            min_effect: opts.null_min_effect,
+            drifted: false, // decided after the correction
+        },
+        t.p_value,
+    ))
+}
+
+/// `numpy.quantile(sorted, q)` (linear interpolation).
+fn quantile_linear(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = pos - lo as f64;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * frac
+}
+
+fn summary(s: &Sample) -> Summary {
+    let mut out = Summary {
+        rows: s.rows,
+        missing: s.missing(),
+        ..Default::default()
+    };
+    match &s.values {
+        Values::Numeric(v) if !v.is_empty() => {
+            out.distinct = Some(binning::distinct(v) as f64);
+            out.mean = Some(v.iter().sum::<f64>() / v.len() as f64);
+            out.std = Some(stats::std_pop(v));
+            out.min = Some(v[0]);
+            out.q25 = Some(quantile_linear(v, 0.25));
+            out.median = Some(quantile_linear(v, 0.5));
+            out.q75 = Some(quantile_linear(v, 0.75));
+            out.max = Some(v[v.len() - 1]);
+        }
+        Values::Numeric(_) => out.distinct = Some(0.0),
+        Values::Categorical(c) => {
+            out.distinct = Some(c.len() as f64);
+            let mut top = c.clone();
+            top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            top.truncate(SUMMARY_TOP);
+            out.top = top;
+        }
+    }
+    out
+}
+
+fn shares(counts: &[u64]) -> Vec<f64> {
+    Binned::shares(counts, false)
+}
+
+/// Chart bins: a histogram clipped to the central 99 % of both samples
+/// (heavy tails would squeeze everything into one bar), or the categories,
+/// the most frequent first, the rest folded into `(other)`.
+fn distribution(pair: &Pair) -> Distribution {
+    match pair {
+        Pair::Numeric {
+            reference, current, ..
+        } if binning::distinct(reference) > 20 || binning::distinct(current) > 20 => {
+            let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+            let lo = q(reference, 0.005).min(q(current, 0.005));
+            let hi = q(reference, 0.995).max(q(current, 0.995));
+            let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
+            let step = (hi - lo) / CHART_BINS as f64;
+            let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
+            edges[CHART_BINS] = hi;
+            let count = |v: &[f64]| {
+                let mut c = binning::histogram(v, &edges);
+                c[0] += v.partition_point(|&x| x < lo) as u64;
+                c[CHART_BINS - 1] += (v.len() - v.partition_point(|&x| x <= hi)) as u64;
+                c
+            };
+            Distribution {
+                kind: "histogram".into(),
+                reference: shares(&count(reference)),
+                current: shares(&count(current)),
+                edges,
+                labels: Vec::new(),
+            }
+        }
+        _ => {
+            let b = pair.categories();
+            let mut idx: Vec<usize> = (0..b.labels.len()).collect();
+            if matches!(pair, Pair::Categorical { .. }) {
+                idx.sort_by_key(|&i| std::cmp::Reverse(b.reference[i] + b.current[i]));
+            }
+            let (mut labels, mut r, mut c) = (Vec::new(), Vec::new(), Vec::new());
+            for (k, &i) in idx.iter().enumerate() {
+                if k < CHART_CATEGORIES {
+                    labels.push(b.labels[i].clone());
+                    r.push(b.reference[i]);
+                    c.push(b.current[i]);
+                } else {
+                    if k == CHART_CATEGORIES {
+                        labels.push("(other)".to_string());
+                        r.push(0);
+                        c.push(0);
+                    }
+                    *r.last_mut().expect("pushed") += b.reference[i];
+                    *c.last_mut().expect("pushed") += b.current[i];
+                }
+            }
+            Distribution {
+                kind: "categories".into(),
+                edges: Vec::new(),
+                labels,
+                reference: shares(&r),
+                current: shares(&c),
+            }
+        }
+    }
+}
+
+/// The drift of one column from its two samples. `integer` says the column
+/// is of an integer type (numpy's binning treats integer data apart).
+/// Decisions that depend on the multiple-testing correction are left to the
+/// caller: `value_drifted` and `nulls.drifted` are set from the raw p-values.
+pub(crate) fn column_drift(
+    column: &str,
+    reference: &Sample,
+    current: &Sample,
+    integer: bool,
+    opts: &DriftOptions,
+) -> Result<ColumnDrift> {
+    let pair = match (&reference.values, &current.values) {
+        (Values::Numeric(r), Values::Numeric(c)) => Pair::Numeric {
+            reference: r,
+            current: c,
+            integer: integer && reference.missing() == 0 && current.missing() == 0,
+        },
+        (Values::Categorical(r), Values::Categorical(c)) => Pair::Categorical {
+            reference: r,
+            current: c,
+        },
+        _ => {
+            return Err(Error::SchemaMismatch(format!(
+                "column '{column}' is numerical on one side and categorical on the other"
+            )))
+        }
+    };
+    // Evidently's typing: an integer column (no missing values, so pandas
+    // keeps an integer dtype) with at most 10 distinct reference values is
+    // categorical; its values are the categories.
+    let numerical = match &pair {
+        Pair::Numeric { reference: r, .. } => {
+            !(integer && reference.missing() == 0 && binning::distinct(r) <= INTEGER_CATEGORIES)
+        }
+        Pair::Categorical { .. } => false,
+    };
+    let (asked_method, asked_threshold) = opts.for_column(column);
+    let mut drift = ColumnDrift {
+        column: column.to_string(),
+        column_type: if numerical { "numerical" } else { "categorical" }.to_string(),
+        method: None,
+        score: None,
+        statistic: None,
+        p_value: None,
+        threshold: asked_threshold.unwrap_or(f64::NAN),
+        guard_p_value: None,
+        value_drifted: false,
+        skipped: None,
+        distinct: None,
+        nulls: None,
+        drifted: false,
+        approximate: false,
+        reference: summary(reference),
+        current: summary(current),
+        distribution: Distribution::default(),
+    };
+    if let Some((n, _)) = null_drift(
+        (reference.missing(), current.missing()),
+        (reference.rows, current.rows),
+        opts,
+    ) {
+        drift.nulls = Some(n);
+    }
+    let empty = |s: &Sample| s.present() == 0;
+    if empty(reference) || empty(current) {
+        let side = if empty(reference) { "reference" } else { "current" };
+        drift.skipped = Some(format!("no present values in the {side} data"));
+        if let Some(m) = asked_method {
+            drift.method = Some(m);
+            drift.threshold = asked_threshold.unwrap_or(m.default_threshold());
+        }
+        return Ok(drift);
+    }
+    if let (Pair::Categorical { reference: r, .. }, None) = (&pair, asked_method) {
+        if r.len() as f64 > 0.5 * reference.present() as f64 && reference.present() > 3 {
+            drift.skipped = Some(TEXT_LIKE.into());
+            drift.column_type = "text".into();
+            return Ok(drift);
+        }
+    }
+    let distinct = pair.distinct();
+    let method = asked_method
+        .unwrap_or_else(|| default_method(numerical, reference.present(), distinct));
+    let threshold = asked_threshold.unwrap_or(method.default_threshold());
+    let out = run(column, method, &pair)?;
+    drift.method = Some(method);
+    drift.threshold = threshold;
+    drift.distinct = Some(distinct as f64);
+    drift.score = Some(out.score);
+    drift.statistic = Some(out.statistic);
+    drift.p_value = out.p_value;
+    drift.value_drifted = method.drifted(out.score, threshold);
+    if drift.value_drifted && !method.is_p_value() && opts.significance_guard {
+        let p = significance(&pair, numerical)?;
+        drift.guard_p_value = Some(p);
+        drift.value_drifted = p < opts.significance_level;
+    }
+    drift.distribution = distribution(&pair);
+    Ok(drift)
+}

@@ -1,0 +1,177 @@
+//! The drift report: per column the method, score, threshold and verdict,
+//! the null-rate test, summaries and binned distributions of both sides; and
+//! the dataset verdict. Serialises to JSON with serde.
+
+use serde::{Deserialize, Serialize};
+
+use super::method::Method;
+use super::options::DriftOptions;
+
+/// Summary statistics of one side of a column.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Rows, missing ones included.
+    pub rows: u64,
+    /// Rows that are null, NaN or infinite.
+    pub missing: u64,
+    /// Distinct present values (exact from data, estimated from a profile).
+    pub distinct: Option<f64>,
+    /// Mean of the present values (numerical columns).
+    pub mean: Option<f64>,
+    /// Standard deviation (`ddof = 0`) of the present values (numerical columns).
+    pub std: Option<f64>,
+    /// Smallest present value (numerical columns).
+    pub min: Option<f64>,
+    /// First quartile (numerical columns).
+    pub q25: Option<f64>,
+    /// Median (numerical columns).
+    pub median: Option<f64>,
+    /// Third quartile (numerical columns).
+    pub q75: Option<f64>,
+    /// Largest present value (numerical columns).
+    pub max: Option<f64>,
+    /// The most frequent categories with their counts (categorical columns).
+    pub top: Vec<(String, u64)>,
+}
+
+/// Both sides' shares over common bins, for charts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    /// `histogram` (with `edges`) or `categories` (with `labels`).
+    pub kind: String,
+    /// Bin edges of a histogram (`len = bins + 1`); the first and last bin
+    /// also hold the values beyond them.
+    pub edges: Vec<f64>,
+    /// Category labels; the last is `(other)` when categories were folded.
+    pub labels: Vec<String>,
+    /// Reference shares per bin.
+    pub reference: Vec<f64>,
+    /// Current shares per bin.
+    pub current: Vec<f64>,
+}
+
+/// The test of a change in the share of missing values (null, NaN, ±inf):
+/// a two-proportion Z-test, which drifts when its p-value is below the
+/// threshold and the effect (Cohen's h) is at least the minimum effect.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NullDrift {
+    /// Missing share in the reference.
+    pub reference_share: f64,
+    /// Missing share in the current data.
+    pub current_share: f64,
+    /// The Z statistic.
+    pub statistic: f64,
+    /// The two-sided p-value (after the correction, when there is one).
+    pub p_value: f64,
+    /// Cohen's h: `|2 asin √p₁ − 2 asin √p₂|`.
+    pub effect: f64,
+    /// The p-value threshold.
+    pub threshold: f64,
+    /// The smallest effect that counts.
+    pub min_effect: f64,
+    /// Whether the missing share drifted.
+    pub drifted: bool,
+}
+
+/// The drift of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDrift {
+    /// Column name.
+    pub column: String,
+    /// `numerical` or `categorical` (datetime columns, when included, are numerical).
+    pub column_type: String,
+    /// The value test, or `None` when one side has no present values.
+    pub method: Option<Method>,
+    /// Evidently's drift score: the p-value of a test, or the distance.
+    pub score: Option<f64>,
+    /// The test statistic (KS D, chi-square, Z, ...); the distance itself for distances.
+    pub statistic: Option<f64>,
+    /// The p-value of a test before any correction; `None` for distances.
+    pub p_value: Option<f64>,
+    /// The threshold the score is compared with.
+    pub threshold: f64,
+    /// The p-value of the significance guard of a distance (chi-square on
+    /// the counts, or KS), when it ran.
+    pub guard_p_value: Option<f64>,
+    /// Whether the value test found drift (for a distance: at or above its
+    /// threshold and, with the guard, significant).
+    pub value_drifted: bool,
+    /// Why the value test did not run, if it did not.
+    pub skipped: Option<String>,
+    /// Distinct values in both sides together, as the method choice counted them.
+    pub distinct: Option<f64>,
+    /// The null-rate test, when enabled.
+    pub nulls: Option<NullDrift>,
+    /// Whether the column drifted: its values or its share of missing values.
+    pub drifted: bool,
+    /// Whether the figures come from sketches (a report from profiles).
+    pub approximate: bool,
+    /// The reference side.
+    pub reference: Summary,
+    /// The current side.
+    pub current: Summary,
+    /// Both sides binned alike.
+    pub distribution: Distribution,
+}
+
+/// A column left out of the report, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedColumn {
+    /// Column name.
+    pub column: String,
+    /// Why (its type, usually).
+    pub reason: String,
+}
+
+/// A drift report between a reference and a current data set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// `mlops.drift`.
+    pub format: String,
+    /// Format version of the JSON.
+    pub version: u32,
+    /// `data` (raw data, exact) or `profiles` (from sketches, approximate).
+    pub source: String,
+    /// Reference rows.
+    pub reference_rows: u64,
+    /// Current rows.
+    pub current_rows: u64,
+    /// Columns tested.
+    pub number_of_columns: usize,
+    /// Columns that drifted.
+    pub number_of_drifted_columns: usize,
+    /// `number_of_drifted_columns / number_of_columns` (0 with no columns).
+    pub share_of_drifted_columns: f64,
+    /// Whether the data set drifted: the share is at least `options.drift_share`.
+    pub dataset_drift: bool,
+    /// The options used.
+    pub options: DriftOptions,
+    /// Per column, in schema order.
+    pub columns: Vec<ColumnDrift>,
+    /// Columns not tested.
+    pub skipped_columns: Vec<SkippedColumn>,
+}
+
+/// Version of the report JSON.
+pub const REPORT_VERSION: u32 = 1;
+
+impl DriftReport {
+    /// The report as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("reports serialise")
+    }
+
+    /// The report of one column, by name.
+    pub fn column(&self, name: &str) -> Option<&ColumnDrift> {
+        self.columns.iter().find(|c| c.column == name)
+    }
+
+    /// Names of the drifted columns, in schema order.
+    pub fn drifted_columns(&self) -> Vec<&str> {
+        self.columns
+            .iter()
+            .filter(|c| c.drifted)
+            .map(|c| c.column.as_str())
+            .collect()
+    }
+}

@@ -1,0 +1,77 @@
+//! The two-sample KS test against SciPy's `ks_2samp` and `kstwo.sf`
+//! (fixtures made by `tests/fixtures/make_ks.py`).
+
+use mlops_core::drift::ks::{asymptotic_pvalue, ks_2samp, KsMethod};
+use serde_json::Value;
+
+fn fixtures() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ks.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Integers in [0, modulus) from splitmix64, as `make_ks.py` makes them.
+fn splitmix(recipe: &Value) -> Vec<f64> {
+    let r: Vec<u64> = recipe.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let (mut s, n, modulus) = (r[0], r[1], r[2]);
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_add(0x9E3779B97F4A7C15);
+            let mut z = s;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
+            ((z ^ (z >> 31)) % modulus) as f64
+        })
+        .collect()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+#[test]
+fn ks_2samp_matches_scipy() {
+    let f = fixtures();
+    let (mut worst_stat, mut worst_p) = (0.0f64, 0.0f64);
+    for case in f["samples"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (x, y) = match case.get("x") {
+            Some(x) => (floats(x), floats(&case["y"])),
+            None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
+        };
+        for (method, m) in [("auto", KsMethod::Auto), ("exact", KsMethod::Exact), ("asymp", KsMethod::Asymp)] {
+            let want = floats(&case[method]);
+            let got = ks_2samp(&x, &y, m).unwrap();
+            let rel = (got.statistic - want[0]).abs() / want[0].abs().max(1e-300);
+            let abs_p = (got.p_value - want[1]).abs();
+            worst_stat = worst_stat.max(if want[0] == 0.0 { got.statistic.abs() } else { rel });
+            worst_p = worst_p.max(abs_p);
+            assert!(
+                rel <= 1e-9 || (want[0] == 0.0 && got.statistic == 0.0),
+                "{name} {method}: statistic {} vs SciPy {}",
+                got.statistic,
+                want[0]
+            );
+            assert!(abs_p <= 1e-6, "{name} {method}: p-value {} vs SciPy {}", got.p_value, want[1]);
+        }
+    }
+    eprintln!("ks_2samp vs SciPy: worst statistic rel. error {worst_stat:e}, worst p-value abs. error {worst_p:e}");
+}
+
+#[test]
+fn kstwo_sf_matches_scipy_on_every_branch() {
+    for case in fixtures()["kstwo"].as_array().unwrap() {
+        let (n, d, want) = (case[0].as_u64().unwrap(), case[1].as_f64().unwrap(), case[2].as_f64().unwrap());
+        // Two samples of 2n values each have an effective size of exactly n.
+        let got = asymptotic_pvalue(d, 2 * n, 2 * n);
+        assert!((got - want).abs() <= 1e-9 + 1e-7 * want, "kstwo.sf({d}, {n}) = {got}, SciPy {want}");
+    }
+}
+
+#[test]
+fn bad_samples_are_refused_with_the_side_named() {
+    let e = ks_2samp(&[], &[1.0], KsMethod::Auto).unwrap_err();
+    assert!(e.to_string().contains("reference"), "{e}");
+    let e = ks_2samp(&[1.0], &[2.0, f64::NAN], KsMethod::Auto).unwrap_err();
+    assert!(e.to_string().contains("current") && e.to_string().contains("value 1"), "{e}");
+    assert!(KsMethod::parse("fast").is_err());
+}

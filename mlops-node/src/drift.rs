@@ -1,0 +1,107 @@
+//! Drift reports for Node: `driftIpc` / `driftPaths` on the libuv thread
+//! pool (Promises), `driftProfiles` synchronously (sketches are small).
+//! Options arrive as JSON and are validated by the core; the report leaves
+//! as a native handle whose JSON the JavaScript layer parses once.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use mlops_core::drift::{self, DriftOptions, DriftReport};
+
+use crate::error::{coded, guard, rejection};
+use crate::profile::{BorrowedBytes, NativeProfile};
+
+/// A drift report (see `drift()` in `lib/index.js`).
+#[napi(js_name = "NativeDriftReport")]
+pub struct NativeDriftReport {
+    inner: DriftReport,
+}
+
+#[napi]
+impl NativeDriftReport {
+    /// The report as JSON: the same document as Python's `to_json()`.
+    #[napi]
+    pub fn to_json(&self) -> crate::error::Result<String> {
+        guard(|| Ok(self.inner.to_json()))
+    }
+
+    /// One self-contained HTML page of the report.
+    #[napi]
+    pub fn to_html(&self) -> crate::error::Result<String> {
+        guard(|| Ok(mlops_core::report::drift_html(&self.inner)))
+    }
+}
+
+enum Inputs {
+    Paths(String, String),
+    Ipc(Buffer, Buffer),
+    Taken,
+}
+
+/// Computes a drift report on the libuv thread pool.
+pub struct DriftTask {
+    inputs: Inputs,
+    options: String,
+}
+
+impl Task for DriftTask {
+    type Output = crate::error::Result<DriftReport>;
+    type JsValue = NativeDriftReport;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let options = std::mem::take(&mut self.options);
+        Ok(match std::mem::replace(&mut self.inputs, Inputs::Taken) {
+            Inputs::Paths(r, c) => guard(|| {
+                let opts = DriftOptions::from_json(&options)?;
+                drift::drift_paths(&r, &c, &opts)
+            }),
+            Inputs::Ipc(r, c) => guard(|| {
+                let opts = DriftOptions::from_json(&options)?;
+                let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(r))?;
+                let c = mlops_core::io::read_ipc_bytes(BorrowedBytes(c))?;
+                drift::drift_readers(r, c, &opts)
+            }),
+            Inputs::Taken => Err(coded("INTERNAL", "drift task ran twice")),
+        })
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        match output {
+            Ok(inner) => Ok(NativeDriftReport { inner }),
+            Err(e) => Err(rejection(&env, e)),
+        }
+    }
+}
+
+/// The drift report between two data files (Parquet, CSV, Arrow IPC).
+#[napi(ts_return_type = "Promise<NativeDriftReport>")]
+pub fn drift_paths(reference: String, current: String, options: String) -> AsyncTask<DriftTask> {
+    AsyncTask::new(DriftTask {
+        inputs: Inputs::Paths(reference, current),
+        options,
+    })
+}
+
+/// The drift report between two sets of Arrow IPC bytes (borrowed, not copied).
+#[napi(ts_return_type = "Promise<NativeDriftReport>")]
+pub fn drift_ipc(reference: Buffer, current: Buffer, options: String) -> AsyncTask<DriftTask> {
+    AsyncTask::new(DriftTask {
+        inputs: Inputs::Ipc(reference, current),
+        options,
+    })
+}
+
+/// The drift report between two profiles, from their sketches.
+#[napi]
+pub fn drift_profiles(
+    reference: &NativeProfile,
+    current: &NativeProfile,
+    options: String,
+) -> crate::error::Result<NativeDriftReport> {
+    guard(|| {
+        let opts = DriftOptions::from_json(&options)?;
+        drift::drift_profiles(reference.inner(), current.inner(), &opts)
+    })
+    .map(|inner| NativeDriftReport { inner })
+}
