@@ -147,6 +147,10 @@ export interface DriftOptions {
   nullMinEffect?: number
   /** Test datetime columns as numbers (false). */
   includeDatetime?: boolean
+  /** A distance above its threshold must also be significant to count (true); false = Evidently's verdicts. */
+  significanceGuard?: boolean
+  /** The p-value below which the guard confirms a distance (0.05). */
+  significanceLevel?: number
 }
 
 /** Summary of one side of a column. */
@@ -167,12 +171,13 @@ export interface DriftSummary {
 /** The drift of one column, as in the JSON document. */
 export interface ColumnDrift {
   column: string
-  column_type: 'numerical' | 'categorical'
+  column_type: 'numerical' | 'categorical' | 'text'
   method: DriftMethod | null
   score: number | null
   statistic: number | null
   p_value: number | null
   threshold: number
+  guard_p_value: number | null
   value_drifted: boolean
   skipped: string | null
   distinct: number | null

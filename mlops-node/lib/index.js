@@ -218,6 +218,8 @@ const OPTION_NAMES = {
   nullThreshold: 'null_threshold',
   nullMinEffect: 'null_min_effect',
   includeDatetime: 'include_datetime',
+  significanceGuard: 'significance_guard',
+  significanceLevel: 'significance_level',
 }
 
 function optionsJson(options) {
@@ -251,7 +253,8 @@ function ipcBuffer(input) {
  * @param {import('apache-arrow').Table | Uint8Array | string | Profile} reference
  * @param {import('apache-arrow').Table | Uint8Array | string | Profile} current
  * @param {object} [options] `{ columns, method, threshold, perColumn, driftShare,
- *   correction, nullTest, nullThreshold, nullMinEffect, includeDatetime }`
+ *   correction, nullTest, nullThreshold, nullMinEffect, includeDatetime,
+ *   significanceGuard, significanceLevel }`
  * @returns {Promise<DriftReport>}
  */
 async function drift(reference, current, options) {

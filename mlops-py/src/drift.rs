@@ -158,6 +158,11 @@ impl PyColumnDrift {
     fn threshold(&self) -> f64 {
         self.inner.threshold
     }
+    /// The p-value of the significance guard of a distance, when it ran.
+    #[getter]
+    fn guard_p_value(&self) -> Option<f64> {
+        self.inner.guard_p_value
+    }
     /// Whether the value test found drift.
     #[getter]
     fn value_drifted(&self) -> bool {

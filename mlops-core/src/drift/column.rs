@@ -20,7 +20,7 @@ const CHART_CATEGORIES: usize = 20;
 /// Categories listed in a summary.
 const SUMMARY_TOP: usize = 10;
 /// Why a text-like column has no value test.
-pub(crate) const TEXT_LIKE: &str = "text-like: more than half of the reference values are distinct \
+pub(crate) const TEXT_LIKE: &str = "text-like: more than half of the current values are distinct \
 (Evidently tests such columns with text-drift methods, which mlops does not implement; \
 name a method to test it as categorical)";
 /// Integer columns with at most this many distinct reference values are
@@ -446,11 +446,13 @@ pub(crate) fn column_drift(
         }
     };
     // Evidently's typing: an integer column (no missing values, so pandas
-    // keeps an integer dtype) with at most 10 distinct reference values is
+    // keeps an integer dtype) with at most 10 distinct values is
     // categorical; its values are the categories.
+    // Evidently types a column by the current data (its `ValueDrift` takes
+    // `current_data.column(name).type`), so the counts here are the current side's.
     let numerical = match &pair {
-        Pair::Numeric { reference: r, .. } => {
-            !(integer && reference.missing() == 0 && binning::distinct(r) <= INTEGER_CATEGORIES)
+        Pair::Numeric { current: c, .. } => {
+            !(integer && current.missing() == 0 && binning::distinct(c) <= INTEGER_CATEGORIES)
         }
         Pair::Categorical { .. } => false,
     };
@@ -491,8 +493,8 @@ pub(crate) fn column_drift(
         }
         return Ok(drift);
     }
-    if let (Pair::Categorical { reference: r, .. }, None) = (&pair, asked_method) {
-        if r.len() as f64 > 0.5 * reference.present() as f64 && reference.present() > 3 {
+    if let (Pair::Categorical { current: c, .. }, None) = (&pair, asked_method) {
+        if c.len() as f64 > 0.5 * current.present() as f64 && current.present() > 3 {
             drift.skipped = Some(TEXT_LIKE.into());
             drift.column_type = "text".into();
             return Ok(drift);

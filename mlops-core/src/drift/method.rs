@@ -2,12 +2,12 @@
 //! thresholds and drift rules (Evidently's, where the method is Evidently's),
 //! and Evidently's default choice of method.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{Error, Result};
 
 /// A drift test or distance, named as Evidently names its stat tests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Two-sample Kolmogorov–Smirnov (p-value), numeric only.
@@ -132,6 +132,13 @@ impl Method {
             m if m.is_p_value() => score < threshold,
             _ => score >= threshold,
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Method {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Method::parse(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -134,6 +134,8 @@ def drift(
     null_threshold: float = 0.05,
     null_min_effect: float = 0.1,
     include_datetime: bool = False,
+    significance_guard: bool = True,
+    significance_level: float = 0.05,
 ) -> DriftReport:
     """Compares a current data set with a reference one, column by column.
 
@@ -151,7 +153,11 @@ def drift(
     two-proportion test, ``null_threshold``, with an effect of at least
     ``null_min_effect`` in Cohen's h). ``correction`` (``"bonferroni"`` or
     ``"benjamini_hochberg"``) adjusts the p-values. The data set drifts when
-    at least ``drift_share`` of its columns drift.
+    at least ``drift_share`` of its columns drift. A distance above its
+    threshold counts as drift only if it is also significant (chi-square or
+    KS p-value below ``significance_level``), so sampling noise over many
+    categories is not reported as drift; ``significance_guard=False`` gives
+    Evidently's verdicts exactly.
 
     Raises ``SchemaMismatchError`` naming a column missing on one side or of
     another kind, ``InvalidInputError`` for bad options.
@@ -174,6 +180,8 @@ def drift(
         "null_threshold": null_threshold,
         "null_min_effect": null_min_effect,
         "include_datetime": include_datetime,
+        "significance_guard": significance_guard,
+        "significance_level": significance_level,
     }
     options_json = json.dumps(opts)
     if isinstance(reference, Profile) and isinstance(current, Profile):

@@ -108,7 +108,7 @@ class ColumnDrift:
     def column(self) -> str: ...
     @property
     def column_type(self) -> str:
-        """'numerical' or 'categorical'."""
+        """'numerical', 'categorical' or 'text' (not tested)."""
     @property
     def method(self) -> Optional[str]:
         """The value test ('ks', 'wasserstein', 'jensenshannon', ...), or None when skipped."""
@@ -121,6 +121,8 @@ class ColumnDrift:
     def p_value(self) -> Optional[float]: ...
     @property
     def threshold(self) -> float: ...
+    @property
+    def guard_p_value(self) -> Optional[float]: ...
     @property
     def value_drifted(self) -> bool: ...
     @property
