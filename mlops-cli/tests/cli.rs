@@ -128,3 +128,97 @@ fn usage_errors_exit_2() {
     let out = mlops().args(["--version"]).output().unwrap();
     assert!(out.status.success());
 }
+
+fn drift_vector(name: &str) -> PathBuf {
+    vector("drift").join(name)
+}
+
+#[test]
+fn drift_writes_reports_and_gates_pipelines() {
+    let d = tmp("drift");
+    let (json, html) = (d.join("drift.json"), d.join("drift.html"));
+    let out = mlops()
+        .arg("drift")
+        .arg(drift_vector("ref_1k.parquet"))
+        .arg(drift_vector("strong_1k.parquet"))
+        .args(["--json", json.to_str().unwrap(), "--html", html.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // 8 of 19 columns drift: below the default share of 0.5, so exit 0 even with --fail-on-drift absent.
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.starts_with("no dataset drift: 8 of 19 columns drifted"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["number_of_drifted_columns"], 8);
+    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    // A pipeline gate: with a lower drift share the data set drifts and the exit status is 1.
+    let gate = mlops()
+        .arg("drift")
+        .arg(drift_vector("ref_1k.parquet"))
+        .arg(drift_vector("strong_1k.parquet"))
+        .args(["--drift-share", "0.4", "--fail-on-drift", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(gate.status.code(), Some(1));
+    // The same data against itself passes the gate.
+    let same = mlops()
+        .arg("drift")
+        .arg(drift_vector("ref_1k.parquet"))
+        .arg(drift_vector("ref_1k.parquet"))
+        .args(["--fail-on-drift", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(same.status.code(), Some(0));
+}
+
+#[test]
+fn drift_from_profiles_and_per_column_methods() {
+    let d = tmp("drift-profiles");
+    for (src, out) in [("ref_1k.parquet", "ref.bin"), ("strong_1k.parquet", "cur.bin")] {
+        let o = mlops()
+            .arg("profile")
+            .arg(drift_vector(src))
+            .args(["--bin", d.join(out).to_str().unwrap(), "--quiet"])
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    let json = d.join("p.json");
+    let out = mlops()
+        .arg("drift")
+        .arg(d.join("ref.bin"))
+        .arg(d.join("cur.bin"))
+        .args(["--column-method", "f0=psi:0.2", "--json", json.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["source"], "profiles");
+    let f0 = report["columns"].as_array().unwrap().iter().find(|c| c["column"] == "f0").unwrap();
+    assert_eq!((f0["method"].as_str(), f0["threshold"].as_f64()), (Some("psi"), Some(0.2)));
+}
+
+#[test]
+fn drift_errors_exit_2_and_write_nothing() {
+    let d = tmp("drift-bad");
+    let json = d.join("never.json");
+    let out = mlops()
+        .arg("drift")
+        .arg(drift_vector("ref_1k.parquet"))
+        .arg(vector("numeric.arrow"))
+        .args(["--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SCHEMA_MISMATCH"));
+    assert!(!json.exists());
+    let out = mlops()
+        .arg("drift")
+        .arg(drift_vector("ref_1k.parquet"))
+        .arg(drift_vector("strong_1k.parquet"))
+        .args(["--method", "t-test"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("t-test"));
+}

@@ -212,3 +212,45 @@ fn drift_from_profiles_agrees_with_drift_from_data() {
         assert_eq!(p.nulls, e.nulls, "{}", e.column);
     }
 }
+
+/// The shared drift vector (also run by the Python and Node suites): the
+/// 1,000-row workload against its strongly shifted version, compared with
+/// Evidently 0.7's answers (`tests/fixtures/evidently_drift.json`).
+#[test]
+fn shared_vector_agrees_with_evidently() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let fixtures: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{root}/tests/fixtures/evidently_drift.json")).unwrap(),
+    )
+    .unwrap();
+    let case = fixtures["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "1k_strong")
+        .unwrap();
+    let opts = DriftOptions {
+        significance_guard: false,
+        null_test: false,
+        ..Default::default()
+    };
+    let r = mlops_core::drift::drift_paths(
+        format!("{root}/tests/vectors/drift/ref_1k.parquet"),
+        format!("{root}/tests/vectors/drift/strong_1k.parquet"),
+        &opts,
+    )
+    .unwrap();
+    let cols = case["columns"].as_object().unwrap();
+    assert_eq!(r.number_of_columns, cols.len());
+    for (name, ev) in cols {
+        let c = r.column(name).unwrap();
+        if ev["method"] == "text" {
+            assert_eq!(c.column_type, "text");
+            continue;
+        }
+        assert_eq!(c.method.unwrap().name(), ev["method"].as_str().unwrap(), "{name}");
+        let (got, want) = (c.score.unwrap(), ev["score"].as_f64().unwrap());
+        assert!((got - want).abs() <= 1e-6, "{name}: {got} vs Evidently {want}");
+        assert_eq!(c.value_drifted, ev["drifted"].as_bool().unwrap(), "{name}");
+    }
+}

@@ -24,3 +24,15 @@ const w: number = stats.wassersteinDistance([1, 2], Float64Array.from([3, 4]))
 const r: StatResult = stats.cramerVonMises([1, 2, 3], [4, 5, 6])
 const c: number = stats.chi2Contingency([[1, 2], [3, 4]]).dof
 void w, r, c
+
+import { drift, DriftReport, type ColumnDrift, type DriftOptions } from 'mlops'
+
+async function driftTypes(): Promise<number> {
+  const options: DriftOptions = { method: 'psi', perColumn: { x: { method: 'ks', threshold: 0.01 } }, correction: 'bonferroni' }
+  const r: DriftReport = await drift('ref.parquet', 'cur.parquet', options)
+  const c: ColumnDrift = r.column('x')
+  const score: number | null = c.score
+  const share: number = r.shareOfDriftedColumns
+  return (score ?? 0) + share + (r.datasetDrift ? 1 : 0) + r.toJSON().columns.length
+}
+void driftTypes
