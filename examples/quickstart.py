@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""The main job: make the shared workload, profile it, write the profile.
+"""The main job: make the shared workload and a drifted copy of it, profile
+the workload, compare the two, and write everything out.
 
     .venv/bin/python examples/quickstart.py [--rows N] [--out DIR]
 
-Writes DIR/workload.parquet, DIR/profile.json, DIR/profile.html and
-DIR/profile.bin (default DIR: ./out), and prints a summary.
+Writes to DIR (default ./out): workload.parquet and current.parquet (the
+same generator with --shift strong), profile.json, profile.html and
+profile.bin (the workload's profile), drift.json and drift.html (the drift
+report from the data) and drift_from_profiles.json (the same report from the
+two profiles alone). Prints summaries, and checks that the drifted columns
+are exactly the generator's ground truth.
 """
 import argparse
 import os
@@ -31,9 +36,13 @@ def main():
     os.makedirs(a.out, exist_ok=True)
 
     data = os.path.join(a.out, "workload.parquet")
+    current = os.path.join(a.out, "current.parquet")
     gen = next(g for g in GENERATORS if os.path.exists(g))
-    print(f"making the workload: {a.rows} rows -> {data}")
+    print(f"making the workload: {a.rows} rows -> {data}, and a drifted copy -> {current}")
     subprocess.run([sys.executable, gen, "--rows", str(a.rows), "--out", data], check=True)
+    subprocess.run([sys.executable, gen, "--rows", str(a.rows), "--shift", "strong", "--out", current], check=True)
+    truth = subprocess.run([sys.executable, gen, "--list-drifted", "strong"], capture_output=True, text=True,
+                           check=True).stdout.split()
 
     t = time.perf_counter()
     p = mlops.profile(data)
@@ -58,6 +67,38 @@ def main():
     for name, body in outputs.items():
         with open(os.path.join(a.out, name), "wb") as f:
             f.write(body)
+
+    t = time.perf_counter()
+    report = mlops.drift(data, current)
+    secs = time.perf_counter() - t
+    print(f"\ndrift report (workload vs drifted copy) in {secs:.3f} s: "
+          f"{report.number_of_drifted_columns} of {report.number_of_columns} columns drifted, "
+          f"dataset drift: {report.dataset_drift}\n")
+    print(f"{'column':<8} {'type':<12} {'method':<14} {'score':>12} {'threshold':>9} {'missing ref->cur':>18}  drifted")
+    for name in report.columns:
+        c = report[name]
+        n = c.nulls
+        miss = f"{n['reference_share']:.1%}->{n['current_share']:.1%}" if n else "-"
+        score = "-" if c.score is None else f"{c.score:.4g}"
+        print(f"{name:<8} {c.column_type:<12} {c.method or '-':<14} {score:>12} {c.threshold:>9.3g} {miss:>18}  "
+              f"{'YES' if c.drifted else 'no'}")
+    for name, why in report.skipped_columns:
+        print(f"{name:<8} not tested: {why}")
+    current_profile = mlops.profile(current)
+    approx = mlops.drift(p, current_profile)
+    print(f"\nfrom the two profiles alone: drifted {approx.drifted_columns}")
+    print(f"ground truth (gen_tabular.py --list-drifted strong): {truth}")
+    if report.drifted_columns != truth:
+        sys.exit(f"the drift report flagged {report.drifted_columns}, expected {truth}")
+
+    outputs.update({
+        "drift.json": report.to_json().encode(),
+        "drift.html": report.to_html().encode(),
+        "drift_from_profiles.json": approx.to_json().encode(),
+    })
+    for name in ("drift.json", "drift.html", "drift_from_profiles.json"):
+        with open(os.path.join(a.out, name), "wb") as f:
+            f.write(outputs[name])
     print("\nwrote " + ", ".join(os.path.join(a.out, n) for n in outputs))
 
 

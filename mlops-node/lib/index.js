@@ -138,6 +138,10 @@ const stats = {
   lInfinity: pair(native.statsLInfinity),
   psi: pair(native.statsPsi),
   cramerVonMises: pair(native.statsCramerVonMises),
+  /** Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp'. */
+  ks2samp(x, y, method = 'auto') {
+    return native.statsKs2Samp(floats(x, 'first argument'), floats(y, 'second argument'), String(method))
+  },
   andersonKSamp(samples) {
     if (!Array.isArray(samples)) throw new TypeError('andersonKSamp expects an array of samples')
     return native.statsAndersonKsamp(samples.map((s, i) => floats(s, `sample ${i}`)))

@@ -55,6 +55,17 @@ pub fn stats_cramer_von_mises(x: Float64Array, y: Float64Array) -> Result<StatRe
     guard(|| cvm::cramervonmises_2samp(&x, &y)).map(Into::into)
 }
 
+/// Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`, two-sided);
+/// `method` is `auto`, `exact` or `asymp`.
+#[napi]
+pub fn stats_ks_2samp(x: Float64Array, y: Float64Array, method: String) -> Result<StatResult> {
+    guard(|| {
+        let m = mlops_core::drift::ks::KsMethod::parse(&method)?;
+        mlops_core::drift::ks::ks_2samp(&x, &y, m)
+    })
+    .map(Into::into)
+}
+
 /// Anderson–Darling k-sample test (`scipy.stats.anderson_ksamp`, midrank).
 #[napi]
 pub fn stats_anderson_ksamp(samples: Vec<Float64Array>) -> Result<StatResult> {

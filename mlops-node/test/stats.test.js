@@ -70,3 +70,17 @@ test('bad input gets coded errors', () => {
   assert.throws(() => stats.wassersteinDistance('abc', [1]), TypeError)
   assert.deepEqual(stats.proportionsZTest(5, 5, 9, 9), { statistic: 0, pvalue: 1 })
 })
+
+test('ks2samp matches SciPy', () => {
+  const KS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'ks.json'), 'utf8'))
+  const cases = KS.samples.filter((c) => c.x)
+  assert.ok(cases.length >= 10)
+  for (const c of cases) {
+    for (const method of ['auto', 'exact', 'asymp']) {
+      const r = stats.ks2samp(c.x, Float64Array.from(c.y), method)
+      assert.ok(Math.abs(r.statistic - c[method][0]) <= 1e-9 * Math.max(c[method][0], 1e-300) || r.statistic === c[method][0], c.name)
+      assert.ok(Math.abs(r.pvalue - c[method][1]) <= 1e-6, `${c.name} ${method}`)
+    }
+  }
+  assert.throws(() => stats.ks2samp([1], [2], 'fast'), (e) => e.code === 'INVALID_INPUT')
+})

@@ -92,6 +92,21 @@ fn anderson_ksamp(py: Python<'_>, samples: Vec<Bound<'_, PyAny>>) -> PyResult<Pa
 }
 
 #[pyfunction]
+fn ks_2samp(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    y: &Bound<'_, PyAny>,
+    method: &str,
+) -> PyResult<Pair> {
+    let m = mlops_core::drift::ks::KsMethod::parse(method).map_err(to_py)?;
+    let (x, y) = (Floats::new(x, "x")?, Floats::new(y, "y")?);
+    let r = py
+        .detach(|| mlops_core::drift::ks::ks_2samp(x.values(), y.values(), m))
+        .map_err(to_py)?;
+    Ok((r.statistic, r.p_value))
+}
+
+#[pyfunction]
 fn chi2_contingency(observed: Vec<Vec<f64>>) -> PyResult<(f64, f64, usize)> {
     let (r, dof) = stats::chi2_contingency(&observed).map_err(to_py)?;
     Ok((r.statistic, r.p_value, dof))
@@ -115,6 +130,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     s.add_function(wrap_pyfunction!(l_infinity, &s)?)?;
     s.add_function(wrap_pyfunction!(psi, &s)?)?;
     s.add_function(wrap_pyfunction!(cramervonmises_2samp, &s)?)?;
+    s.add_function(wrap_pyfunction!(ks_2samp, &s)?)?;
     s.add_function(wrap_pyfunction!(anderson_ksamp, &s)?)?;
     s.add_function(wrap_pyfunction!(chi2_contingency, &s)?)?;
     s.add_function(wrap_pyfunction!(proportions_ztest, &s)?)?;

@@ -24,7 +24,12 @@ def test_main_job_writes_its_outputs(tmp_path):
         check=True, capture_output=True, text=True,
     ).stdout
     assert "profiled 5000 rows x 20 columns" in out
-    for name in ["profile.json", "profile.html", "profile.bin", "workload.parquet"]:
+    for name in ["profile.json", "profile.html", "profile.bin", "workload.parquet", "current.parquet",
+                 "drift.json", "drift.html", "drift_from_profiles.json"]:
         assert (tmp_path / name).stat().st_size > 0
     doc = json.loads((tmp_path / "profile.json").read_text())
     assert doc["row_count"] == 5000 and len(doc["columns"]) == 20
+    drift = json.loads((tmp_path / "drift.json").read_text())
+    flagged = [c["column"] for c in drift["columns"] if c["drifted"]]
+    assert flagged == ["f0", "f1", "f7", "i1", "c1", "c2", "b0", "y_pred"]  # gen_tabular's ground truth
+    assert json.loads((tmp_path / "drift_from_profiles.json").read_text())["source"] == "profiles"

@@ -85,3 +85,22 @@ def test_inputs_and_errors():
     with pytest.raises(mlops.InvalidInputError):
         stats.proportions_ztest(3, 2, 1, 5)
     assert stats.proportions_ztest(5, 5, 9, 9) == (0.0, 1.0)
+
+
+KS = json.load(open(os.path.join(os.path.dirname(FIXTURES), "ks.json")))
+
+
+@pytest.mark.parametrize("case", [c for c in KS["samples"] if "x" in c], ids=lambda c: c["name"])
+def test_ks_2samp_matches_scipy(case):
+    for method in ("auto", "exact", "asymp"):
+        r = stats.ks_2samp(np.array(case["x"]), case["y"], method=method)
+        want = case[method]
+        assert abs(r.statistic - want[0]) <= 1e-9 * max(want[0], 1e-300) or r.statistic == want[0] == 0
+        assert abs(r.pvalue - want[1]) <= 1e-6, method
+
+
+def test_ks_2samp_refuses_bad_input():
+    with pytest.raises(mlops.InvalidInputError, match="method"):
+        stats.ks_2samp([1.0], [2.0], method="fast")
+    with pytest.raises(mlops.InvalidInputError, match="current"):
+        stats.ks_2samp([1.0], [])

@@ -63,6 +63,45 @@ pub fn distinct(sorted: &[f64]) -> u64 {
     1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
 }
 
+/// Number of distinct values of a sorted slice, counting stops past `limit`
+/// (the result is then `limit + 1`): the method choice only asks "at most
+/// 5?", "at most 20?", and a million-row column need not be walked to the end.
+pub fn distinct_up_to(sorted: &[f64], limit: u64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let mut n = 1;
+    let mut last = sorted[0];
+    // Jump over runs with a binary search: few distinct values cost O(k log n).
+    let mut i = 0;
+    while n <= limit {
+        i += sorted[i..].partition_point(|&x| x <= last);
+        if i >= sorted.len() {
+            return n;
+        }
+        last = sorted[i];
+        n += 1;
+    }
+    n
+}
+
+/// [`distinct_union`] with counting stopped past `limit` (see [`distinct_up_to`]).
+pub fn distinct_union_up_to(a: &[f64], b: &[f64], limit: u64) -> u64 {
+    let (mut i, mut j, mut n) = (0usize, 0usize, 0u64);
+    while (i < a.len() || j < b.len()) && n <= limit {
+        let x = match (a.get(i), b.get(j)) {
+            (Some(&p), Some(&q)) => p.min(q),
+            (Some(&p), None) => p,
+            (None, Some(&q)) => q,
+            (None, None) => break,
+        };
+        n += 1;
+        i += a[i..].partition_point(|&v| v <= x);
+        j += b[j..].partition_point(|&v| v <= x);
+    }
+    n
+}
+
 /// Number of distinct values of two sorted slices together.
 pub fn distinct_union(a: &[f64], b: &[f64]) -> u64 {
     let (mut i, mut j, mut n) = (0, 0, 0u64);
@@ -129,8 +168,7 @@ pub fn histogram(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
 
 /// Evidently's bins for two sorted numerical samples (both non-empty).
 pub fn numeric(reference: &[f64], current: &[f64], integer: bool) -> Binned {
-    let ref_distinct = distinct(reference);
-    if ref_distinct > 20 {
+    if distinct_up_to(reference, 20) > 20 {
         let lo = reference[0].min(current[0]);
         let hi = reference[reference.len() - 1].max(current[current.len() - 1]);
         let edges = sturges_edges(lo, hi, reference.len() + current.len(), integer);
@@ -237,5 +275,11 @@ mod tests {
         assert_eq!(b.labels, vec!["1", "2", "3"]);
         assert_eq!((b.reference, b.current), (vec![2, 1, 0], vec![0, 1, 1]));
         assert_eq!(distinct_union(&[1.0, 1.0, 2.0], &[2.0, 3.0]), 3);
+        assert_eq!(distinct_union_up_to(&[1.0, 1.0, 2.0], &[2.0, 3.0], 5), 3);
+        assert_eq!(distinct_union_up_to(&[1.0, 1.0, 2.0], &[2.0, 3.0], 1), 2);
+        let v: Vec<f64> = (0..100).map(|i| (i / 10) as f64).collect();
+        assert_eq!(distinct_up_to(&v, 20), 10);
+        assert_eq!(distinct_up_to(&v, 5), 6);
+        assert_eq!(distinct_up_to(&[], 5), 0);
     }
 }

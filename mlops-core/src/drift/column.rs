@@ -19,6 +19,9 @@ const CHART_BINS: usize = 30;
 const CHART_CATEGORIES: usize = 20;
 /// Categories listed in a summary.
 const SUMMARY_TOP: usize = 10;
+/// The method choice only asks whether numbers have at most 5 distinct
+/// values; counting stops past this.
+const NUMERIC_DISTINCT_LIMIT: u64 = 5;
 /// Why a text-like column has no value test.
 pub(crate) const TEXT_LIKE: &str = "text-like: more than half of the current values are distinct \
 (Evidently tests such columns with text-drift methods, which mlops does not implement; \
@@ -73,7 +76,7 @@ impl Pair<'_> {
         match self {
             Pair::Numeric {
                 reference, current, ..
-            } => binning::distinct_union(reference, current),
+            } => binning::distinct_union_up_to(reference, current, NUMERIC_DISTINCT_LIMIT),
             Pair::Categorical { reference, current } => {
                 binning::categorical(reference, current).labels.len() as u64
             }
@@ -202,7 +205,9 @@ fn hellinger(pair: &Pair) -> f64 {
 }
 
 /// Runs `method` on the pair; errors when the method cannot test the column.
-fn run(column: &str, method: Method, pair: &Pair) -> Result<Outcome> {
+/// `ref_std` is the reference's standard deviation (`ddof = 0`), the
+/// Wasserstein norm.
+fn run(column: &str, method: Method, pair: &Pair, ref_std: f64) -> Result<Outcome> {
     if method.numeric_only() && matches!(pair, Pair::Categorical { .. }) {
         return Err(Error::InvalidInput(format!(
             "column '{column}': method {method} needs numbers, and the column is categorical"
@@ -252,8 +257,7 @@ fn run(column: &str, method: Method, pair: &Pair) -> Result<Outcome> {
             match method {
                 Method::Ks => Outcome::test(ks_2samp_sorted(r, c, KsMethod::Auto)?),
                 Method::Wasserstein => Outcome::distance(
-                    stats::wasserstein_sorted(r, c)
-                        / stats::std_pop(r).max(stats::WASSERSTEIN_NORM_FLOOR),
+                    stats::wasserstein_sorted(r, c) / ref_std.max(stats::WASSERSTEIN_NORM_FLOOR),
                 ),
                 Method::Energy => Outcome::distance(stats::energy_sorted(r, c)),
                 Method::Anderson => Outcome::test(anderson::anderson_ksamp(&[r, c])?),
@@ -331,9 +335,17 @@ fn summary(s: &Sample) -> Summary {
     };
     match &s.values {
         Values::Numeric(v) if !v.is_empty() => {
-            out.distinct = Some(binning::distinct(v) as f64);
-            out.mean = Some(v.iter().sum::<f64>() / v.len() as f64);
-            out.std = Some(stats::std_pop(v));
+            let (mut sum, mut distinct, mut last) = (0.0, 0u64, f64::NAN);
+            for &x in v {
+                sum += x;
+                distinct += (x != last) as u64;
+                last = x;
+            }
+            let mean = sum / v.len() as f64;
+            let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / v.len() as f64;
+            out.distinct = Some(distinct as f64);
+            out.mean = Some(mean);
+            out.std = Some(var.sqrt());
             out.min = Some(v[0]);
             out.q25 = Some(quantile_linear(v, 0.25));
             out.median = Some(quantile_linear(v, 0.5));
@@ -363,7 +375,7 @@ fn distribution(pair: &Pair) -> Distribution {
     match pair {
         Pair::Numeric {
             reference, current, ..
-        } if binning::distinct(reference) > 20 || binning::distinct(current) > 20 => {
+        } if binning::distinct_up_to(reference, 20) > 20 || binning::distinct_up_to(current, 20) > 20 => {
             let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
             let lo = q(reference, 0.005).min(q(current, 0.005));
             let hi = q(reference, 0.995).max(q(current, 0.995));
@@ -452,7 +464,9 @@ pub(crate) fn column_drift(
     // `current_data.column(name).type`), so the counts here are the current side's.
     let numerical = match &pair {
         Pair::Numeric { current: c, .. } => {
-            !(integer && current.missing() == 0 && binning::distinct(c) <= INTEGER_CATEGORIES)
+            !(integer
+                && current.missing() == 0
+                && binning::distinct_up_to(c, INTEGER_CATEGORIES) <= INTEGER_CATEGORIES)
         }
         Pair::Categorical { .. } => false,
     };
@@ -504,7 +518,7 @@ pub(crate) fn column_drift(
     let method = asked_method
         .unwrap_or_else(|| default_method(numerical, reference.present(), distinct));
     let threshold = asked_threshold.unwrap_or(method.default_threshold());
-    let out = run(column, method, &pair)?;
+    let out = run(column, method, &pair, drift.reference.std.unwrap_or(0.0))?;
     drift.method = Some(method);
     drift.threshold = threshold;
     drift.distinct = Some(distinct as f64);

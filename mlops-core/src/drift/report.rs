@@ -98,7 +98,10 @@ pub struct ColumnDrift {
     pub value_drifted: bool,
     /// Why the value test did not run, if it did not.
     pub skipped: Option<String>,
-    /// Distinct values in both sides together, as the method choice counted them.
+    /// Distinct values in both sides together, as the method choice counted
+    /// them: exact for categories; for numbers counting stops past 5 (the
+    /// choice only asks "at most 5?"), so 6 means "more than 5"; estimated
+    /// (HLL) from profiles.
     pub distinct: Option<f64>,
     /// The null-rate test, when enabled.
     pub nulls: Option<NullDrift>,

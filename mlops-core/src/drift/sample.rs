@@ -109,20 +109,21 @@ where
 {
     use num_cast::ToF64;
     let vals = a.values();
-    match a.nulls().filter(|n| n.null_count() > 0) {
-        None => out.extend(vals.iter().map(|&v| v.to_f64())),
-        Some(n) => out.extend(
+    let before = out.len();
+    let present = a.len() - a.null_count();
+    // NaN and ±inf are missing values; integers are always finite.
+    match (a.nulls().filter(|n| n.null_count() > 0), T::DATA_TYPE.is_floating()) {
+        (None, false) => out.extend(vals.iter().map(|&v| v.to_f64())),
+        (None, true) => out.extend(vals.iter().map(|&v| v.to_f64()).filter(|x| x.is_finite())),
+        (Some(n), floating) => out.extend(
             vals.iter()
                 .zip(n.iter())
                 .filter(|(_, ok)| *ok)
-                .map(|(&v, _)| v.to_f64()),
+                .map(|(&v, _)| v.to_f64())
+                .filter(|x| !floating || x.is_finite()),
         ),
     }
-    if T::DATA_TYPE.is_floating() {
-        let before = out.len();
-        out.retain(|x| x.is_finite());
-        *non_finite += (before - out.len()) as u64;
-    }
+    *non_finite += (present - (out.len() - before)) as u64;
 }
 
 /// Lossless-enough conversion of primitive natives to `f64` (integers above

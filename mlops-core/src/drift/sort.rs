@@ -41,16 +41,20 @@ pub fn sort_f64(v: &mut [f64]) {
         v.sort_unstable_by(f64::total_cmp);
         return;
     }
-    let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
-    let mut scratch = vec![0u64; keys.len()];
-    // One read of the keys builds the digit histograms of every pass.
+    // The keys live in `v` itself (as bit patterns), so the only allocation
+    // is one scratch buffer; the digit histograms of every pass are built in
+    // the same read that makes the keys.
     let mut hist = vec![[0usize; BUCKETS]; PASSES];
-    for &k in &keys {
+    for x in v.iter_mut() {
+        let k = key(*x);
+        *x = f64::from_bits(k);
         for (p, h) in hist.iter_mut().enumerate() {
             h[((k >> (p as u32 * BITS)) as usize) & (BUCKETS - 1)] += 1;
         }
     }
-    let n = keys.len();
+    let n = v.len();
+    let mut scratch = vec![0f64; n];
+    let mut in_scratch = false;
     for (p, h) in hist.iter_mut().enumerate() {
         if h.contains(&n) {
             continue; // every key has the same digit here
@@ -62,15 +66,24 @@ pub fn sort_f64(v: &mut [f64]) {
             sum += here;
         }
         let shift = p as u32 * BITS;
-        for &k in &keys {
+        let (from, to): (&[f64], &mut [f64]) = if in_scratch {
+            (&scratch, v)
+        } else {
+            (v, &mut scratch)
+        };
+        for &x in from {
+            let k = x.to_bits();
             let d = ((k >> shift) as usize) & (BUCKETS - 1);
-            scratch[h[d]] = k;
+            to[h[d]] = x;
             h[d] += 1;
         }
-        std::mem::swap(&mut keys, &mut scratch);
+        in_scratch = !in_scratch;
     }
-    for (x, &k) in v.iter_mut().zip(&keys) {
-        *x = unkey(k);
+    if in_scratch {
+        v.copy_from_slice(&scratch);
+    }
+    for x in v.iter_mut() {
+        *x = unkey(x.to_bits());
     }
 }
 

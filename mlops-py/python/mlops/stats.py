@@ -92,6 +92,13 @@ def psi(p: Any, q: Any) -> float:
     return _native.psi(_floats(p), _floats(q))
 
 
+def ks_2samp(x: Any, y: Any, method: str = "auto") -> TestResult:
+    """`scipy.stats.ks_2samp(x, y, method=method)`, two-sided: ``method`` is
+    ``"auto"`` (exact up to 10,000 values per sample, else asymptotic),
+    ``"exact"`` or ``"asymp"``; anything else raises ``InvalidInputError``."""
+    return TestResult(*_native.ks_2samp(_floats(x), _floats(y), str(method)))
+
+
 def cramervonmises_2samp(x: Any, y: Any) -> TestResult:
     """`scipy.stats.cramervonmises_2samp(x, y)` (exact below 21 values, else asymptotic)."""
     return TestResult(*_native.cramervonmises_2samp(_floats(x), _floats(y)))
@@ -124,6 +131,7 @@ __all__ = [
     "total_variation",
     "l_infinity",
     "psi",
+    "ks_2samp",
     "cramervonmises_2samp",
     "anderson_ksamp",
     "chi2_contingency",
