@@ -43,18 +43,32 @@ fn table(n: usize, seed: u64, shift: f64, null_every: usize) -> RecordBatch {
     let k: ArrayRef = Arc::new(StringArray::from_iter_values(
         (0..n).map(|_| ["a", "b", "c"][(r.next() * 3.0) as usize]),
     ));
-    let b: ArrayRef = Arc::new(BooleanArray::from_iter((0..n).map(|_| Some(r.next() < 0.4))));
-    let t: ArrayRef = Arc::new(TimestampSecondArray::from_iter_values((0..n).map(|i| i as i64)));
+    let b: ArrayRef = Arc::new(BooleanArray::from_iter(
+        (0..n).map(|_| Some(r.next() < 0.4)),
+    ));
+    let t: ArrayRef = Arc::new(TimestampSecondArray::from_iter_values(
+        (0..n).map(|i| i as i64),
+    ));
     batch(vec![("x", x), ("k", k), ("b", b), ("t", t)])
 }
 
 #[test]
 fn default_methods_follow_evidently() {
-    let small = drift(&[table(500, 1, 0.0, 0)], &[table(400, 2, 0.0, 0)], &DriftOptions::default()).unwrap();
+    let small = drift(
+        &[table(500, 1, 0.0, 0)],
+        &[table(400, 2, 0.0, 0)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     assert_eq!(small.column("x").unwrap().method, Some(Method::Ks));
     assert_eq!(small.column("k").unwrap().method, Some(Method::ChiSquare));
     assert_eq!(small.column("b").unwrap().method, Some(Method::Z));
-    let big = drift(&[table(5000, 1, 0.0, 0)], &[table(4000, 2, 0.0, 0)], &DriftOptions::default()).unwrap();
+    let big = drift(
+        &[table(5000, 1, 0.0, 0)],
+        &[table(4000, 2, 0.0, 0)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     assert_eq!(big.column("x").unwrap().method, Some(Method::Wasserstein));
     assert_eq!(big.column("k").unwrap().method, Some(Method::JensenShannon));
     assert_eq!(big.column("b").unwrap().method, Some(Method::JensenShannon));
@@ -67,10 +81,19 @@ fn default_methods_follow_evidently() {
 
 #[test]
 fn shifted_values_drift_and_the_dataset_verdict_uses_the_share() {
-    let r = drift(&[table(5000, 1, 0.0, 0)], &[table(5000, 2, 0.5, 0)], &DriftOptions::default()).unwrap();
+    let r = drift(
+        &[table(5000, 1, 0.0, 0)],
+        &[table(5000, 2, 0.5, 0)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     let x = r.column("x").unwrap();
     assert!(x.drifted && x.value_drifted, "{x:?}");
-    assert!((x.score.unwrap() - 0.5).abs() < 0.05, "normed Wasserstein of a 0.5 sd shift: {:?}", x.score);
+    assert!(
+        (x.score.unwrap() - 0.5).abs() < 0.05,
+        "normed Wasserstein of a 0.5 sd shift: {:?}",
+        x.score
+    );
     assert_eq!(r.drifted_columns(), vec!["x"]);
     assert_eq!(r.number_of_columns, 3);
     assert!((r.share_of_drifted_columns - 1.0 / 3.0).abs() < 1e-12);
@@ -79,19 +102,33 @@ fn shifted_values_drift_and_the_dataset_verdict_uses_the_share() {
         drift_share: 0.3,
         ..Default::default()
     };
-    assert!(drift(&[table(5000, 1, 0.0, 0)], &[table(5000, 2, 0.5, 0)], &opts).unwrap().dataset_drift);
+    assert!(
+        drift(&[table(5000, 1, 0.0, 0)], &[table(5000, 2, 0.5, 0)], &opts)
+            .unwrap()
+            .dataset_drift
+    );
 }
 
 #[test]
 fn a_change_in_the_null_share_is_drift() {
-    let r = drift(&[table(5000, 1, 0.0, 20)], &[table(5000, 2, 0.0, 4)], &DriftOptions::default()).unwrap();
+    let r = drift(
+        &[table(5000, 1, 0.0, 20)],
+        &[table(5000, 2, 0.0, 4)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     let x = r.column("x").unwrap();
     assert!(!x.value_drifted);
     let n = x.nulls.as_ref().unwrap();
     assert!((n.reference_share - 0.05).abs() < 1e-12 && (n.current_share - 0.25).abs() < 1e-12);
     assert!(n.drifted && x.drifted);
     // The same share on both sides is not drift.
-    let same = drift(&[table(5000, 1, 0.0, 20)], &[table(5000, 2, 0.0, 20)], &DriftOptions::default()).unwrap();
+    let same = drift(
+        &[table(5000, 1, 0.0, 20)],
+        &[table(5000, 2, 0.0, 20)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     assert!(!same.column("x").unwrap().drifted);
     // And the test can be switched off.
     let off = DriftOptions {
@@ -126,13 +163,21 @@ fn overrides_per_column_and_globally() {
         ..Default::default()
     };
     let e = drift(&[table(2000, 1, 0.0, 0)], &[table(2000, 2, 0.0, 0)], &bad).unwrap_err();
-    assert!(matches!(e, Error::InvalidInput(ref m) if m.contains("'k'")), "{e}");
+    assert!(
+        matches!(e, Error::InvalidInput(ref m) if m.contains("'k'")),
+        "{e}"
+    );
 }
 
 #[test]
 fn corrections_adjust_p_values() {
     // Three p-value tests (KS on x, chi-square on k, Z on b) plus three null-rate tests.
-    let plain = drift(&[table(600, 1, 0.0, 0)], &[table(600, 3, 0.15, 0)], &DriftOptions::default()).unwrap();
+    let plain = drift(
+        &[table(600, 1, 0.0, 0)],
+        &[table(600, 3, 0.15, 0)],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     let bonf = DriftOptions {
         correction: Correction::Bonferroni,
         ..Default::default()
@@ -142,7 +187,11 @@ fn corrections_adjust_p_values() {
         let a = adj.column(&c.column).unwrap();
         let p = c.score.unwrap();
         assert_eq!(a.p_value, c.p_value, "the raw p-value is kept");
-        assert!((a.score.unwrap() - (p * 6.0).min(1.0)).abs() < 1e-15, "{}", c.column);
+        assert!(
+            (a.score.unwrap() - (p * 6.0).min(1.0)).abs() < 1e-15,
+            "{}",
+            c.column
+        );
     }
 }
 
@@ -150,13 +199,35 @@ fn corrections_adjust_p_values() {
 fn schema_problems_name_the_column() {
     let a = batch(vec![("x", floats([Some(1.0)])), ("y", floats([Some(2.0)]))]);
     let b = batch(vec![("x", floats([Some(1.0)]))]);
-    let e = drift(std::slice::from_ref(&a), std::slice::from_ref(&b), &DriftOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::SchemaMismatch(ref m) if m.contains("'y'") && m.contains("current")), "{e}");
-    let e = drift(std::slice::from_ref(&b), std::slice::from_ref(&a), &DriftOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::SchemaMismatch(ref m) if m.contains("'y'")), "{e}");
-    let s = batch(vec![("x", Arc::new(StringArray::from(vec!["1"])) as ArrayRef)]);
+    let e = drift(
+        std::slice::from_ref(&a),
+        std::slice::from_ref(&b),
+        &DriftOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, Error::SchemaMismatch(ref m) if m.contains("'y'") && m.contains("current")),
+        "{e}"
+    );
+    let e = drift(
+        std::slice::from_ref(&b),
+        std::slice::from_ref(&a),
+        &DriftOptions::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, Error::SchemaMismatch(ref m) if m.contains("'y'")),
+        "{e}"
+    );
+    let s = batch(vec![(
+        "x",
+        Arc::new(StringArray::from(vec!["1"])) as ArrayRef,
+    )]);
     let e = drift(std::slice::from_ref(&b), &[s], &DriftOptions::default()).unwrap_err();
-    assert!(matches!(e, Error::SchemaMismatch(ref m) if m.contains("'x'") && m.contains("categorical")), "{e}");
+    assert!(
+        matches!(e, Error::SchemaMismatch(ref m) if m.contains("'x'") && m.contains("categorical")),
+        "{e}"
+    );
     // Integers against floats are both numbers: fine.
     let i = batch(vec![("x", Arc::new(Int64Array::from(vec![1])) as ArrayRef)]);
     assert!(drift(&[b], &[i], &DriftOptions::default()).is_ok());
@@ -171,22 +242,53 @@ fn schema_problems_name_the_column() {
 fn empty_all_null_constant_and_non_finite_columns_have_defined_results() {
     let all_null = batch(vec![("x", floats([None, None, None]))]);
     let some = batch(vec![("x", floats([Some(1.0), Some(2.0), Some(3.0)]))]);
-    let r = drift(std::slice::from_ref(&some), &[all_null], &DriftOptions::default()).unwrap();
+    let r = drift(
+        std::slice::from_ref(&some),
+        &[all_null],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     let x = r.column("x").unwrap();
     assert_eq!(x.method, None);
     assert!(x.skipped.as_deref().unwrap().contains("current"));
     assert_eq!(x.nulls.as_ref().unwrap().current_share, 1.0);
     // No rows at all on one side: no value test and no null-rate test, no panic.
     let empty = some.slice(0, 0);
-    let r = drift(std::slice::from_ref(&some), &[empty], &DriftOptions::default()).unwrap();
+    let r = drift(
+        std::slice::from_ref(&some),
+        &[empty],
+        &DriftOptions::default(),
+    )
+    .unwrap();
     assert!(r.column("x").unwrap().skipped.is_some() && r.column("x").unwrap().nulls.is_none());
     // Constant columns: identical gives no drift, different gives drift.
     let c3 = batch(vec![("x", floats(vec![Some(3.0); 50]))]);
     let c4 = batch(vec![("x", floats(vec![Some(4.0); 50]))]);
-    assert!(!drift(std::slice::from_ref(&c3), std::slice::from_ref(&c3), &DriftOptions::default()).unwrap().dataset_drift);
-    assert!(drift(std::slice::from_ref(&c3), &[c4], &DriftOptions::default()).unwrap().dataset_drift);
+    assert!(
+        !drift(
+            std::slice::from_ref(&c3),
+            std::slice::from_ref(&c3),
+            &DriftOptions::default()
+        )
+        .unwrap()
+        .dataset_drift
+    );
+    assert!(
+        drift(std::slice::from_ref(&c3), &[c4], &DriftOptions::default())
+            .unwrap()
+            .dataset_drift
+    );
     // NaN and infinities are missing values, not values.
-    let weird = batch(vec![("x", floats([Some(f64::NAN), Some(1.0), Some(f64::INFINITY), Some(2.0), Some(3.0)]))]);
+    let weird = batch(vec![(
+        "x",
+        floats([
+            Some(f64::NAN),
+            Some(1.0),
+            Some(f64::INFINITY),
+            Some(2.0),
+            Some(3.0),
+        ]),
+    )]);
     let r = drift(&[some], &[weird], &DriftOptions::default()).unwrap();
     let x = r.column("x").unwrap();
     assert_eq!((x.current.rows, x.current.missing), (5, 2));
@@ -196,9 +298,22 @@ fn empty_all_null_constant_and_non_finite_columns_have_defined_results() {
 #[test]
 fn drift_from_profiles_agrees_with_drift_from_data() {
     let (a, b) = (table(20_000, 1, 0.0, 20), table(20_000, 2, 0.4, 5));
-    let exact = drift(std::slice::from_ref(&a), std::slice::from_ref(&b), &DriftOptions::default()).unwrap();
-    let pa = mlops_core::profile(arrow::record_batch::RecordBatchIterator::new(vec![Ok(a.clone())], a.schema())).unwrap();
-    let pb = mlops_core::profile(arrow::record_batch::RecordBatchIterator::new(vec![Ok(b.clone())], b.schema())).unwrap();
+    let exact = drift(
+        std::slice::from_ref(&a),
+        std::slice::from_ref(&b),
+        &DriftOptions::default(),
+    )
+    .unwrap();
+    let pa = mlops_core::profile(arrow::record_batch::RecordBatchIterator::new(
+        vec![Ok(a.clone())],
+        a.schema(),
+    ))
+    .unwrap();
+    let pb = mlops_core::profile(arrow::record_batch::RecordBatchIterator::new(
+        vec![Ok(b.clone())],
+        b.schema(),
+    ))
+    .unwrap();
     let approx = drift_profiles(&pa, &pb, &DriftOptions::default()).unwrap();
     assert_eq!(approx.source, "profiles");
     for e in &exact.columns {
@@ -207,7 +322,11 @@ fn drift_from_profiles_agrees_with_drift_from_data() {
         assert_eq!(p.drifted, e.drifted, "{}", e.column);
         assert!(p.approximate);
         let (se, sp) = (e.score.unwrap(), p.score.unwrap());
-        assert!((se - sp).abs() <= 0.02 + 0.05 * se, "{}: exact {se}, from profiles {sp}", e.column);
+        assert!(
+            (se - sp).abs() <= 0.02 + 0.05 * se,
+            "{}: exact {se}, from profiles {sp}",
+            e.column
+        );
         // Missing shares are exact.
         assert_eq!(p.nulls, e.nulls, "{}", e.column);
     }
@@ -248,9 +367,16 @@ fn shared_vector_agrees_with_evidently() {
             assert_eq!(c.column_type, "text");
             continue;
         }
-        assert_eq!(c.method.unwrap().name(), ev["method"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            c.method.unwrap().name(),
+            ev["method"].as_str().unwrap(),
+            "{name}"
+        );
         let (got, want) = (c.score.unwrap(), ev["score"].as_f64().unwrap());
-        assert!((got - want).abs() <= 1e-6, "{name}: {got} vs Evidently {want}");
+        assert!(
+            (got - want).abs() <= 1e-6,
+            "{name}: {got} vs Evidently {want}"
+        );
         assert_eq!(c.value_drifted, ev["drifted"].as_bool().unwrap(), "{name}");
     }
 }

@@ -11,7 +11,12 @@ fn fixtures() -> Value {
 
 /// Integers in [0, modulus) from splitmix64, as `make_ks.py` makes them.
 fn splitmix(recipe: &Value) -> Vec<f64> {
-    let r: Vec<u64> = recipe.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    let r: Vec<u64> = recipe
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
     let (mut s, n, modulus) = (r[0], r[1], r[2]);
     (0..n)
         .map(|_| {
@@ -25,7 +30,11 @@ fn splitmix(recipe: &Value) -> Vec<f64> {
 }
 
 fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -38,12 +47,20 @@ fn ks_2samp_matches_scipy() {
             Some(x) => (floats(x), floats(&case["y"])),
             None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
         };
-        for (method, m) in [("auto", KsMethod::Auto), ("exact", KsMethod::Exact), ("asymp", KsMethod::Asymp)] {
+        for (method, m) in [
+            ("auto", KsMethod::Auto),
+            ("exact", KsMethod::Exact),
+            ("asymp", KsMethod::Asymp),
+        ] {
             let want = floats(&case[method]);
             let got = ks_2samp(&x, &y, m).unwrap();
             let rel = (got.statistic - want[0]).abs() / want[0].abs().max(1e-300);
             let abs_p = (got.p_value - want[1]).abs();
-            worst_stat = worst_stat.max(if want[0] == 0.0 { got.statistic.abs() } else { rel });
+            worst_stat = worst_stat.max(if want[0] == 0.0 {
+                got.statistic.abs()
+            } else {
+                rel
+            });
             worst_p = worst_p.max(abs_p);
             assert!(
                 rel <= 1e-9 || (want[0] == 0.0 && got.statistic == 0.0),
@@ -51,7 +68,12 @@ fn ks_2samp_matches_scipy() {
                 got.statistic,
                 want[0]
             );
-            assert!(abs_p <= 1e-6, "{name} {method}: p-value {} vs SciPy {}", got.p_value, want[1]);
+            assert!(
+                abs_p <= 1e-6,
+                "{name} {method}: p-value {} vs SciPy {}",
+                got.p_value,
+                want[1]
+            );
         }
     }
     eprintln!("ks_2samp vs SciPy: worst statistic rel. error {worst_stat:e}, worst p-value abs. error {worst_p:e}");
@@ -60,10 +82,17 @@ fn ks_2samp_matches_scipy() {
 #[test]
 fn kstwo_sf_matches_scipy_on_every_branch() {
     for case in fixtures()["kstwo"].as_array().unwrap() {
-        let (n, d, want) = (case[0].as_u64().unwrap(), case[1].as_f64().unwrap(), case[2].as_f64().unwrap());
+        let (n, d, want) = (
+            case[0].as_u64().unwrap(),
+            case[1].as_f64().unwrap(),
+            case[2].as_f64().unwrap(),
+        );
         // Two samples of 2n values each have an effective size of exactly n.
         let got = asymptotic_pvalue(d, 2 * n, 2 * n);
-        assert!((got - want).abs() <= 1e-9 + 1e-7 * want, "kstwo.sf({d}, {n}) = {got}, SciPy {want}");
+        assert!(
+            (got - want).abs() <= 1e-9 + 1e-7 * want,
+            "kstwo.sf({d}, {n}) = {got}, SciPy {want}"
+        );
     }
 }
 
@@ -72,6 +101,9 @@ fn bad_samples_are_refused_with_the_side_named() {
     let e = ks_2samp(&[], &[1.0], KsMethod::Auto).unwrap_err();
     assert!(e.to_string().contains("reference"), "{e}");
     let e = ks_2samp(&[1.0], &[2.0, f64::NAN], KsMethod::Auto).unwrap_err();
-    assert!(e.to_string().contains("current") && e.to_string().contains("value 1"), "{e}");
+    assert!(
+        e.to_string().contains("current") && e.to_string().contains("value 1"),
+        "{e}"
+    );
     assert!(KsMethod::parse("fast").is_err());
 }

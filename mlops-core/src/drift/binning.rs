@@ -33,7 +33,11 @@ impl Binned {
             .map(|&c| if n == 0 { 0.0 } else { c as f64 / n as f64 })
             .collect();
         if fill_zeroes {
-            let min = s.iter().copied().filter(|&x| x != 0.0).fold(f64::INFINITY, f64::min);
+            let min = s
+                .iter()
+                .copied()
+                .filter(|&x| x != 0.0)
+                .fold(f64::INFINITY, f64::min);
             if min.is_finite() {
                 let fill = if min <= 1e-4 { min / 1e6 } else { 1e-4 };
                 s.iter_mut().filter(|x| **x == 0.0).for_each(|x| *x = fill);
@@ -135,7 +139,11 @@ fn linspace(lo: f64, hi: f64, bins: usize) -> Vec<f64> {
 /// at least 1 wide.
 pub fn sturges_edges(lo: f64, hi: f64, n: usize, integer: bool) -> Vec<f64> {
     let ptp = hi - lo;
-    let (lo, hi) = if lo == hi { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
+    let (lo, hi) = if lo == hi {
+        (lo - 0.5, hi + 0.5)
+    } else {
+        (lo, hi)
+    };
     let mut width = ptp / ((n as f64).log2() + 1.0);
     if integer && width < 1.0 && width != 0.0 {
         width = 1.0;
@@ -214,9 +222,15 @@ pub fn categorical(reference: &[(String, u64)], current: &[(String, u64)]) -> Bi
     let (mut i, mut j) = (0, 0);
     while i < reference.len() || j < current.len() {
         let take_r = j >= current.len() || (i < reference.len() && reference[i].0 <= current[j].0);
-        let take_c =
-            i >= reference.len() || (j < current.len() && current[j].0 <= reference[i].0);
-        labels.push(if take_r { &reference[i].0 } else { &current[j].0 }.clone());
+        let take_c = i >= reference.len() || (j < current.len() && current[j].0 <= reference[i].0);
+        labels.push(
+            if take_r {
+                &reference[i].0
+            } else {
+                &current[j].0
+            }
+            .clone(),
+        );
         rc.push(if take_r { reference[i].1 } else { 0 });
         cc.push(if take_c { current[j].1 } else { 0 });
         i += take_r as usize;

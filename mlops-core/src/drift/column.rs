@@ -4,7 +4,8 @@
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::binning::{self, Binned};
-use super::ks::{ks_2samp_sorted, KsMethod};
+use super::ecdf::{self, Walk};
+use super::ks::{ks_from_statistic, KsMethod};
 use super::method::{default_method, Method};
 use super::options::DriftOptions;
 use super::report::{ColumnDrift, Distribution, NullDrift, Summary};
@@ -207,7 +208,15 @@ fn hellinger(pair: &Pair) -> f64 {
 /// Runs `method` on the pair; errors when the method cannot test the column.
 /// `ref_std` is the reference's standard deviation (`ddof = 0`), the
 /// Wasserstein norm.
-fn run(column: &str, method: Method, pair: &Pair, ref_std: f64) -> Result<Outcome> {
+/// `walk` holds the ECDF walk of numerical samples once a method made it,
+/// so the significance guard reuses it.
+fn run(
+    column: &str,
+    method: Method,
+    pair: &Pair,
+    ref_std: f64,
+    walk: &std::cell::OnceCell<Walk>,
+) -> Result<Outcome> {
     if method.numeric_only() && matches!(pair, Pair::Categorical { .. }) {
         return Err(Error::InvalidInput(format!(
             "column '{column}': method {method} needs numbers, and the column is categorical"
@@ -245,7 +254,11 @@ fn run(column: &str, method: Method, pair: &Pair, ref_std: f64) -> Result<Outcom
             Outcome::distance(kl(&r, &c))
         }
         Method::Hellinger => Outcome::distance(hellinger(pair)),
-        Method::Ks | Method::Wasserstein | Method::Anderson | Method::CramerVonMises | Method::Energy => {
+        Method::Ks
+        | Method::Wasserstein
+        | Method::Anderson
+        | Method::CramerVonMises
+        | Method::Energy => {
             let Pair::Numeric {
                 reference: r,
                 current: c,
@@ -254,12 +267,21 @@ fn run(column: &str, method: Method, pair: &Pair, ref_std: f64) -> Result<Outcom
             else {
                 unreachable!("checked above")
             };
+            let (n1, n2) = (r.len() as u64, c.len() as u64);
             match method {
-                Method::Ks => Outcome::test(ks_2samp_sorted(r, c, KsMethod::Auto)?),
+                Method::Ks => Outcome::test(ks_from_statistic(
+                    walk.get_or_init(|| ecdf::walk(r, c)).ks(),
+                    n1,
+                    n2,
+                    KsMethod::Auto,
+                )),
                 Method::Wasserstein => Outcome::distance(
-                    stats::wasserstein_sorted(r, c) / ref_std.max(stats::WASSERSTEIN_NORM_FLOOR),
+                    walk.get_or_init(|| ecdf::walk(r, c)).l1
+                        / ref_std.max(stats::WASSERSTEIN_NORM_FLOOR),
                 ),
-                Method::Energy => Outcome::distance(stats::energy_sorted(r, c)),
+                Method::Energy => Outcome::distance(
+                    std::f64::consts::SQRT_2 * walk.get_or_init(|| ecdf::walk(r, c)).l2.sqrt(),
+                ),
                 Method::Anderson => Outcome::test(anderson::anderson_ksamp(&[r, c])?),
                 _ => Outcome::test(cvm::cramervonmises_2samp(r, c)?),
             }
@@ -269,11 +291,20 @@ fn run(column: &str, method: Method, pair: &Pair, ref_std: f64) -> Result<Outcom
 
 /// The p-value that confirms a distance: KS for numerical columns,
 /// chi-square of independence on the counts per category for categorical ones.
-fn significance(pair: &Pair, numerical: bool) -> Result<f64> {
+fn significance(pair: &Pair, numerical: bool, walk: &std::cell::OnceCell<Walk>) -> Result<f64> {
     match pair {
         Pair::Numeric {
             reference, current, ..
-        } if numerical => Ok(ks_2samp_sorted(reference, current, KsMethod::Asymp)?.p_value),
+        } if numerical => {
+            let d = walk.get_or_init(|| ecdf::walk(reference, current)).ks();
+            Ok(ks_from_statistic(
+                d,
+                reference.len() as u64,
+                current.len() as u64,
+                KsMethod::Asymp,
+            )
+            .p_value)
+        }
         _ => {
             let b = pair.categories();
             if b.labels.len() < 2 {
@@ -375,11 +406,17 @@ fn distribution(pair: &Pair) -> Distribution {
     match pair {
         Pair::Numeric {
             reference, current, ..
-        } if binning::distinct_up_to(reference, 20) > 20 || binning::distinct_up_to(current, 20) > 20 => {
+        } if binning::distinct_up_to(reference, 20) > 20
+            || binning::distinct_up_to(current, 20) > 20 =>
+        {
             let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
             let lo = q(reference, 0.005).min(q(current, 0.005));
             let hi = q(reference, 0.995).max(q(current, 0.995));
-            let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
+            let (lo, hi) = if lo < hi {
+                (lo, hi)
+            } else {
+                (lo - 0.5, hi + 0.5)
+            };
             let step = (hi - lo) / CHART_BINS as f64;
             let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
             edges[CHART_BINS] = hi;
@@ -473,7 +510,12 @@ pub(crate) fn column_drift(
     let (asked_method, asked_threshold) = opts.for_column(column);
     let mut drift = ColumnDrift {
         column: column.to_string(),
-        column_type: if numerical { "numerical" } else { "categorical" }.to_string(),
+        column_type: if numerical {
+            "numerical"
+        } else {
+            "categorical"
+        }
+        .to_string(),
         method: None,
         score: None,
         statistic: None,
@@ -499,7 +541,11 @@ pub(crate) fn column_drift(
     }
     let empty = |s: &Sample| s.present() == 0;
     if empty(reference) || empty(current) {
-        let side = if empty(reference) { "reference" } else { "current" };
+        let side = if empty(reference) {
+            "reference"
+        } else {
+            "current"
+        };
         drift.skipped = Some(format!("no present values in the {side} data"));
         if let Some(m) = asked_method {
             drift.method = Some(m);
@@ -515,10 +561,17 @@ pub(crate) fn column_drift(
         }
     }
     let distinct = pair.distinct();
-    let method = asked_method
-        .unwrap_or_else(|| default_method(numerical, reference.present(), distinct));
+    let method =
+        asked_method.unwrap_or_else(|| default_method(numerical, reference.present(), distinct));
     let threshold = asked_threshold.unwrap_or(method.default_threshold());
-    let out = run(column, method, &pair, drift.reference.std.unwrap_or(0.0))?;
+    let walk = std::cell::OnceCell::new();
+    let out = run(
+        column,
+        method,
+        &pair,
+        drift.reference.std.unwrap_or(0.0),
+        &walk,
+    )?;
     drift.method = Some(method);
     drift.threshold = threshold;
     drift.distinct = Some(distinct as f64);
@@ -527,7 +580,7 @@ pub(crate) fn column_drift(
     drift.p_value = out.p_value;
     drift.value_drifted = method.drifted(out.score, threshold);
     if drift.value_drifted && !method.is_p_value() && opts.significance_guard {
-        let p = significance(&pair, numerical)?;
+        let p = significance(&pair, numerical, &walk)?;
         drift.guard_p_value = Some(p);
         drift.value_drifted = p < opts.significance_level;
     }

@@ -35,7 +35,11 @@ fn plan(reference: &SchemaRef, current: &SchemaRef, opts: &DriftOptions) -> Resu
                     f.name()
                 )));
             }
-            reference.fields().iter().map(|f| f.name().clone()).collect()
+            reference
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect()
         }
     };
     let mut p = Plan {
@@ -43,7 +47,11 @@ fn plan(reference: &SchemaRef, current: &SchemaRef, opts: &DriftOptions) -> Resu
         skipped: Vec::new(),
     };
     for name in names {
-        fn field<'s>(schema: &'s SchemaRef, name: &str, side: &str) -> Result<&'s arrow::datatypes::Field> {
+        fn field<'s>(
+            schema: &'s SchemaRef,
+            name: &str,
+            side: &str,
+        ) -> Result<&'s arrow::datatypes::Field> {
             schema.field_with_name(name).map_err(|_| {
                 Error::SchemaMismatch(format!("column '{name}' is missing from the {side} data"))
             })
@@ -63,9 +71,10 @@ fn plan(reference: &SchemaRef, current: &SchemaRef, opts: &DriftOptions) -> Resu
             )));
         }
         let reason = match kr {
-            ColumnKind::Datetime if !opts.include_datetime => {
-                Some(format!("datetime column ({}); set include_datetime to test it", r.data_type()))
-            }
+            ColumnKind::Datetime if !opts.include_datetime => Some(format!(
+                "datetime column ({}); set include_datetime to test it",
+                r.data_type()
+            )),
             ColumnKind::Other => Some(format!("type {} has no drift test", r.data_type())),
             _ => None,
         };
@@ -143,7 +152,11 @@ pub(crate) fn assemble(
     decide(&mut columns, opts);
     let n = columns.len();
     let drifted = columns.iter().filter(|c| c.drifted).count();
-    let share = if n == 0 { 0.0 } else { drifted as f64 / n as f64 };
+    let share = if n == 0 {
+        0.0
+    } else {
+        drifted as f64 / n as f64
+    };
     DriftReport {
         format: "mlops.drift".into(),
         version: REPORT_VERSION,
@@ -190,7 +203,9 @@ pub fn drift(
     opts.validate()?;
     let schema = |b: &[RecordBatch], side: &str| {
         b.first().map(|b| b.schema()).ok_or_else(|| {
-            Error::InvalidInput(format!("the {side} data has no record batches (and no schema)"))
+            Error::InvalidInput(format!(
+                "the {side} data has no record batches (and no schema)"
+            ))
         })
     };
     let (rs, cs) = (schema(reference, "reference")?, schema(current, "current")?);

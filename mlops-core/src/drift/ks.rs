@@ -75,26 +75,7 @@ pub fn ks_2samp(x: &[f64], y: &[f64], method: KsMethod) -> Result<TestResult> {
 
 /// The largest distance between the empirical CDFs of two sorted samples.
 pub fn ks_statistic_sorted(x: &[f64], y: &[f64]) -> f64 {
-    let (n1, n2) = (x.len() as f64, y.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
-    let (mut max_pos, mut max_neg) = (0.0f64, 0.0f64);
-    while i < x.len() || j < y.len() {
-        let v = if j >= y.len() || (i < x.len() && x[i] <= y[j]) {
-            x[i]
-        } else {
-            y[j]
-        };
-        while i < x.len() && x[i] <= v {
-            i += 1;
-        }
-        while j < y.len() && y[j] <= v {
-            j += 1;
-        }
-        let d = i as f64 / n1 - j as f64 / n2;
-        max_pos = max_pos.max(d);
-        max_neg = max_neg.max(-d);
-    }
-    max_pos.max(max_neg.clamp(0.0, 1.0))
+    super::ecdf::walk(x, y).ks()
 }
 
 /// [`ks_2samp`] on sorted, non-empty, NaN-free samples.
@@ -102,27 +83,37 @@ pub fn ks_2samp_sorted(x: &[f64], y: &[f64], method: KsMethod) -> Result<TestRes
     if x.is_empty() || y.is_empty() {
         return Err(Error::InvalidInput("ks_2samp: a sample is empty".into()));
     }
-    let (n1, n2) = (x.len() as u64, y.len() as u64);
-    let d = ks_statistic_sorted(x, y);
+    Ok(ks_from_statistic(
+        ks_statistic_sorted(x, y),
+        x.len() as u64,
+        y.len() as u64,
+        method,
+    ))
+}
+
+/// The KS test's result for a statistic `d` between samples of `n1` and
+/// `n2` values (both > 0): the p-value as `ks_2samp` computes it, and the
+/// statistic (rounded to the lattice `1 / lcm(n1, n2)` when exact, as SciPy does).
+pub fn ks_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
     let g = gcd(n1, n2);
     let (n1g, n2g) = (n1 / g, n2 / g);
     let exact = match method {
-        KsMethod::Auto => x.len().max(y.len()) <= MAX_AUTO_N,
+        KsMethod::Auto => n1.max(n2) as usize <= MAX_AUTO_N,
         KsMethod::Exact => (n1g as f64) < i32::MAX as f64 / n2g as f64,
         KsMethod::Asymp => false,
     };
     if exact {
         if let Some((dd, p)) = exact_2samp(n1, n2, g, d) {
-            return Ok(TestResult {
+            return TestResult {
                 statistic: dd,
                 p_value: p.clamp(0.0, 1.0),
-            });
+            };
         }
     }
-    Ok(TestResult {
+    TestResult {
         statistic: d,
         p_value: asymptotic_pvalue(d, n1, n2),
-    })
+    }
 }
 
 /// The asymptotic two-sided p-value of a KS statistic `d` between samples

@@ -110,7 +110,11 @@ impl Method {
     pub fn numeric_only(&self) -> bool {
         matches!(
             self,
-            Method::Ks | Method::Wasserstein | Method::Anderson | Method::CramerVonMises | Method::Energy
+            Method::Ks
+                | Method::Wasserstein
+                | Method::Anderson
+                | Method::CramerVonMises
+                | Method::Energy
         )
     }
 

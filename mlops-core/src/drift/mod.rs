@@ -22,6 +22,7 @@ pub mod binning;
 mod column;
 pub mod cvm;
 mod dataset;
+pub mod ecdf;
 pub mod ks;
 mod method;
 mod options;
@@ -33,8 +34,8 @@ pub mod stats;
 
 pub use dataset::{drift, drift_paths, drift_readers};
 pub use method::{default_method, Method, ALL_METHODS};
-pub use profiles::drift_profiles;
 pub use options::{ColumnOptions, Correction, DriftOptions};
+pub use profiles::drift_profiles;
 pub use report::{
     ColumnDrift, Distribution, DriftReport, NullDrift, SkippedColumn, Summary, REPORT_VERSION,
 };

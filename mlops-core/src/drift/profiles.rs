@@ -144,13 +144,17 @@ impl Sketched<'_> {
     fn binned_numeric(&self, use_values: bool) -> Option<(Vec<f64>, Vec<f64>)> {
         if use_values {
             let b = binning::categorical(&categories(self.r), &categories(self.c));
-            let (r, c) = (Binned::shares(&b.reference, false), Binned::shares(&b.current, false));
+            let (r, c) = (
+                Binned::shares(&b.reference, false),
+                Binned::shares(&b.current, false),
+            );
             return Some((r, c));
         }
         let (rl, rh) = range(self.r)?;
         let (cl, ch) = range(self.c)?;
         let n = (present(self.r) + present(self.c)) as usize;
-        let integer = !self.r.is_float() && !self.c.is_float() && missing(self.r) + missing(self.c) == 0;
+        let integer =
+            !self.r.is_float() && !self.c.is_float() && missing(self.r) + missing(self.c) == 0;
         let edges = binning::sturges_edges(rl.min(cl), rh.max(ch), n, integer);
         Some((shares_in(self.r, &edges)?, shares_in(self.c, &edges)?))
     }
@@ -161,7 +165,10 @@ impl Sketched<'_> {
     fn binned(&self) -> Option<(Vec<f64>, Vec<f64>)> {
         if !self.numerical {
             let b = binning::categorical(&categories(self.r), &categories(self.c));
-            return Some((Binned::shares(&b.reference, false), Binned::shares(&b.current, false)));
+            return Some((
+                Binned::shares(&b.reference, false),
+                Binned::shares(&b.current, false),
+            ));
         }
         let few = self.r.distinct_estimate().unwrap_or(f64::INFINITY).round() <= 20.0
             && categories_exact(self.r);
@@ -170,15 +177,26 @@ impl Sketched<'_> {
 }
 
 fn fill(shares: &[f64]) -> Vec<f64> {
-    let min = shares.iter().copied().filter(|&x| x != 0.0).fold(f64::INFINITY, f64::min);
+    let min = shares
+        .iter()
+        .copied()
+        .filter(|&x| x != 0.0)
+        .fold(f64::INFINITY, f64::min);
     if !min.is_finite() {
         return shares.to_vec();
     }
     let f = if min <= 1e-4 { min / 1e6 } else { 1e-4 };
-    shares.iter().map(|&x| if x == 0.0 { f } else { x }).collect()
+    shares
+        .iter()
+        .map(|&x| if x == 0.0 { f } else { x })
+        .collect()
 }
 
-fn counts_test(method: Method, r: &[(String, u64)], c: &[(String, u64)]) -> Result<stats::TestResult> {
+fn counts_test(
+    method: Method,
+    r: &[(String, u64)],
+    c: &[(String, u64)],
+) -> Result<stats::TestResult> {
     let b = binning::categorical(r, c);
     if method == Method::Z {
         let (nr, nc): (u64, u64) = (b.reference.iter().sum(), b.current.iter().sum());
@@ -190,7 +208,11 @@ fn counts_test(method: Method, r: &[(String, u64)], c: &[(String, u64)]) -> Resu
     for (&x, &y) in b.reference.iter().zip(&b.current) {
         let e = x as f64 * k;
         stat += if e == 0.0 {
-            if y == 0 { 0.0 } else { f64::INFINITY }
+            if y == 0 {
+                0.0
+            } else {
+                f64::INFINITY
+            }
         } else {
             (y as f64 - e).powi(2) / e
         };
@@ -204,7 +226,10 @@ fn counts_test(method: Method, r: &[(String, u64)], c: &[(String, u64)]) -> Resu
         use statrs::distribution::{ChiSquared, ContinuousCDF};
         ChiSquared::new(dof as f64).expect("dof >= 1").sf(stat)
     };
-    Ok(stats::TestResult { statistic: stat, p_value: p })
+    Ok(stats::TestResult {
+        statistic: stat,
+        p_value: p,
+    })
 }
 
 fn summary(c: &ColumnProfile, numerical: bool) -> Summary {
@@ -233,10 +258,17 @@ fn summary(c: &ColumnProfile, numerical: bool) -> Summary {
 }
 
 fn chart(sk: &Sketched) -> Option<Distribution> {
-    if sk.numerical && sk.r.quantiles.as_ref().is_some_and(|q| q.n() > 0) && sk.c.quantiles.as_ref().is_some_and(|q| q.n() > 0) {
+    if sk.numerical
+        && sk.r.quantiles.as_ref().is_some_and(|q| q.n() > 0)
+        && sk.c.quantiles.as_ref().is_some_and(|q| q.n() > 0)
+    {
         let lo = sk.r.quantile(0.005)?.min(sk.c.quantile(0.005)?);
         let hi = sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?);
-        let (lo, hi) = if lo < hi { (lo, hi) } else { (lo - 0.5, hi + 0.5) };
+        let (lo, hi) = if lo < hi {
+            (lo, hi)
+        } else {
+            (lo - 0.5, hi + 0.5)
+        };
         let step = (hi - lo) / CHART_BINS as f64;
         let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
         edges[CHART_BINS] = hi;
@@ -262,7 +294,13 @@ fn chart(sk: &Sketched) -> Option<Distribution> {
     })
 }
 
-fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opts: &DriftOptions) -> Result<ColumnDrift> {
+fn column(
+    name: &str,
+    r: &ColumnProfile,
+    c: &ColumnProfile,
+    numerical: bool,
+    opts: &DriftOptions,
+) -> Result<ColumnDrift> {
     let (asked_method, asked_threshold) = opts.for_column(name);
     // Evidently's typing, as for raw data: integers with at most 10 distinct
     // current values (and none missing) are categorical, as Evidently types
@@ -276,7 +314,12 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
     let sk = Sketched { r, c, numerical };
     let mut d = ColumnDrift {
         column: name.to_string(),
-        column_type: if numerical { "numerical" } else { "categorical" }.into(),
+        column_type: if numerical {
+            "numerical"
+        } else {
+            "categorical"
+        }
+        .into(),
         method: None,
         score: None,
         statistic: None,
@@ -286,7 +329,8 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
         value_drifted: false,
         skipped: None,
         distinct: None,
-        nulls: super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts).map(|x| x.0),
+        nulls: super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts)
+            .map(|x| x.0),
         drifted: false,
         approximate: true,
         reference: summary(r, numerical),
@@ -294,7 +338,11 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
         distribution: Distribution::default(),
     };
     if present(r) == 0 || present(c) == 0 {
-        let side = if present(r) == 0 { "reference" } else { "current" };
+        let side = if present(r) == 0 {
+            "reference"
+        } else {
+            "current"
+        };
         d.skipped = Some(format!("no present values in the {side} data"));
         return Ok(d);
     }
@@ -314,16 +362,19 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
         }
         _ => f64::NAN,
     };
-    let method = asked_method.unwrap_or_else(|| default_method(numerical, present(r), distinct as u64));
+    let method =
+        asked_method.unwrap_or_else(|| default_method(numerical, present(r), distinct as u64));
     let threshold = asked_threshold.unwrap_or(method.default_threshold());
     if method.numeric_only() && !numerical {
         return Err(Error::InvalidInput(format!(
             "column '{name}': method {method} needs numbers, and the column is categorical"
         )));
     }
-    let unavailable = || Error::Unsupported(format!(
-        "column '{name}': the profiles lack the sketches method {method} needs"
-    ));
+    let unavailable = || {
+        Error::Unsupported(format!(
+            "column '{name}': the profiles lack the sketches method {method} needs"
+        ))
+    };
     let (score, statistic, p) = match method {
         Method::Anderson | Method::CramerVonMises | Method::Energy => {
             return Err(Error::Unsupported(format!(
@@ -390,14 +441,22 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
     d.p_value = p;
     d.value_drifted = method.drifted(score, threshold);
     if d.value_drifted && !method.is_p_value() && opts.significance_guard {
-        let continuous = !categories_exact(r) || r.distinct_estimate().unwrap_or(f64::INFINITY) > 20.0;
+        let continuous =
+            !categories_exact(r) || r.distinct_estimate().unwrap_or(f64::INFINITY) > 20.0;
         let p = if numerical && continuous {
             let mut pts: Vec<f64> = quantile_grid(r).ok_or_else(unavailable)?;
             pts.extend(quantile_grid(c).ok_or_else(unavailable)?);
             pts.sort_by(f64::total_cmp);
             pts.dedup();
-            let (fr, fc) = (cdf_at(r, &pts).ok_or_else(unavailable)?, cdf_at(c, &pts).ok_or_else(unavailable)?);
-            let dstat = fr.iter().zip(&fc).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            let (fr, fc) = (
+                cdf_at(r, &pts).ok_or_else(unavailable)?,
+                cdf_at(c, &pts).ok_or_else(unavailable)?,
+            );
+            let dstat = fr
+                .iter()
+                .zip(&fc)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
             ks::asymptotic_pvalue(dstat, present(r), present(c))
         } else {
             let b = binning::categorical(&categories(r), &categories(c));
@@ -421,18 +480,30 @@ fn column(name: &str, r: &ColumnProfile, c: &ColumnProfile, numerical: bool, opt
 /// The drift report between two profiles, without the data (see the module
 /// docs for how each figure is approximated). Columns are matched by name,
 /// with the same rules and errors as [`drift`](super::drift).
-pub fn drift_profiles(reference: &Profile, current: &Profile, opts: &DriftOptions) -> Result<DriftReport> {
+pub fn drift_profiles(
+    reference: &Profile,
+    current: &Profile,
+    opts: &DriftOptions,
+) -> Result<DriftReport> {
     opts.validate()?;
     let names: Vec<String> = match &opts.columns {
         Some(c) => c.clone(),
         None => {
-            if let Some(c) = current.columns().iter().find(|c| reference.column(c.name()).is_none()) {
+            if let Some(c) = current
+                .columns()
+                .iter()
+                .find(|c| reference.column(c.name()).is_none())
+            {
                 return Err(Error::SchemaMismatch(format!(
                     "column '{}' is in the current profile but not in the reference",
                     c.name()
                 )));
             }
-            reference.columns().iter().map(|c| c.name().to_string()).collect()
+            reference
+                .columns()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect()
         }
     };
     let mut columns = Vec::new();
@@ -440,7 +511,9 @@ pub fn drift_profiles(reference: &Profile, current: &Profile, opts: &DriftOption
     for name in names {
         let get = |p: &'_ Profile, side: &str| {
             p.column(&name).cloned().ok_or_else(|| {
-                Error::SchemaMismatch(format!("column '{name}' is missing from the {side} profile"))
+                Error::SchemaMismatch(format!(
+                    "column '{name}' is missing from the {side} profile"
+                ))
             })
         };
         let (r, c) = (get(reference, "reference")?, get(current, "current")?);
@@ -452,13 +525,27 @@ pub fn drift_profiles(reference: &Profile, current: &Profile, opts: &DriftOption
             )));
         }
         match nr {
-            None => skipped.push(SkippedColumn { column: name, reason: format!("type {} has no drift test", r.data_type) }),
-            Some(_) if r.kind == ValueKind::Temporal && !opts.include_datetime => skipped.push(SkippedColumn {
+            None => skipped.push(SkippedColumn {
                 column: name,
-                reason: format!("datetime column ({}); set include_datetime to test it", r.data_type),
+                reason: format!("type {} has no drift test", r.data_type),
             }),
+            Some(_) if r.kind == ValueKind::Temporal && !opts.include_datetime => {
+                skipped.push(SkippedColumn {
+                    column: name,
+                    reason: format!(
+                        "datetime column ({}); set include_datetime to test it",
+                        r.data_type
+                    ),
+                })
+            }
             Some(numerical) => columns.push(column(&name, &r, &c, numerical, opts)?),
         }
     }
-    Ok(assemble("profiles", (reference.row_count(), current.row_count()), columns, skipped, opts))
+    Ok(assemble(
+        "profiles",
+        (reference.row_count(), current.row_count()),
+        columns,
+        skipped,
+        opts,
+    ))
 }

@@ -112,7 +112,10 @@ where
     let before = out.len();
     let present = a.len() - a.null_count();
     // NaN and ±inf are missing values; integers are always finite.
-    match (a.nulls().filter(|n| n.null_count() > 0), T::DATA_TYPE.is_floating()) {
+    match (
+        a.nulls().filter(|n| n.null_count() > 0),
+        T::DATA_TYPE.is_floating(),
+    ) {
         (None, false) => out.extend(vals.iter().map(|&v| v.to_f64())),
         (None, true) => out.extend(vals.iter().map(|&v| v.to_f64()).filter(|x| x.is_finite())),
         (Some(n), floating) => out.extend(
@@ -140,10 +143,7 @@ mod num_cast {
 
 fn cast_column(column: &str, a: &dyn Array, to: &DataType) -> Result<ArrayRef> {
     cast(a, to).map_err(|e| {
-        Error::Unsupported(format!(
-            "column '{column}' of type {}: {e}",
-            a.data_type()
-        ))
+        Error::Unsupported(format!("column '{column}' of type {}: {e}", a.data_type()))
     })
 }
 

@@ -53,7 +53,31 @@ pub fn sort_f64(v: &mut [f64]) {
         }
     }
     let n = v.len();
-    let mut scratch = vec![0f64; n];
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.take();
+        // Reused across calls on this thread: a fresh 8 MB buffer per
+        // million values would cost a page fault per 4 KiB, every time.
+        scratch.resize(n, 0.0);
+        scatter_passes(v, &mut scratch, &mut hist);
+        if scratch.len() <= MAX_KEPT_SCRATCH {
+            cell.set(scratch);
+        }
+    });
+    for x in v.iter_mut() {
+        *x = unkey(x.to_bits());
+    }
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Vec<f64>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Largest scratch buffer kept between calls (64 MiB of f64).
+const MAX_KEPT_SCRATCH: usize = 8 << 20;
+
+/// The LSD passes: `v` holds keys (as bit patterns) and ends sorted.
+fn scatter_passes(v: &mut [f64], scratch: &mut [f64], hist: &mut [[usize; BUCKETS]]) {
+    let n = v.len();
     let mut in_scratch = false;
     for (p, h) in hist.iter_mut().enumerate() {
         if h.contains(&n) {
@@ -67,9 +91,9 @@ pub fn sort_f64(v: &mut [f64]) {
         }
         let shift = p as u32 * BITS;
         let (from, to): (&[f64], &mut [f64]) = if in_scratch {
-            (&scratch, v)
+            (scratch, v)
         } else {
-            (v, &mut scratch)
+            (v, scratch)
         };
         for &x in from {
             let k = x.to_bits();
@@ -80,10 +104,7 @@ pub fn sort_f64(v: &mut [f64]) {
         in_scratch = !in_scratch;
     }
     if in_scratch {
-        v.copy_from_slice(&scratch);
-    }
-    for x in v.iter_mut() {
-        *x = unkey(x.to_bits());
+        v.copy_from_slice(scratch);
     }
 }
 
@@ -94,7 +115,16 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_order() {
-        let xs = [f64::NEG_INFINITY, -1e300, -1.0, -0.0, 0.0, 1e-310, 1.0, f64::INFINITY];
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-310,
+            1.0,
+            f64::INFINITY,
+        ];
         for w in xs.windows(2) {
             assert!(key(w[0]) < key(w[1]), "{} < {}", w[0], w[1]);
         }

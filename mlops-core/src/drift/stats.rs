@@ -36,47 +36,14 @@ fn cdf_distance_pow(u: &[f64], v: &[f64], p: i32) -> Result<f64> {
     Ok(cdf_distance_pow_sorted(&u, &v, p))
 }
 
-/// [`cdf_distance_pow`] on sorted, non-empty, NaN-free samples: one merge
-/// walk over both, in the order SciPy sums (the sorted concatenation).
+/// [`cdf_distance_pow`] on sorted, non-empty, NaN-free samples.
 pub(crate) fn cdf_distance_pow_sorted(u: &[f64], v: &[f64], p: i32) -> f64 {
-    let (nu, nv) = (u.len() as f64, v.len() as f64);
-    let (mut iu, mut iv) = (0usize, 0usize);
-    let mut acc = 0.0;
-    // `x` walks the distinct values of the sorted concatenation (duplicates
-    // add zero-width terms in SciPy); after consuming every value <= x, the
-    // CDFs are iu/nu and iv/nv on [x, next).
-    while iu < u.len() || iv < v.len() {
-        let x = if iv >= v.len() || (iu < u.len() && u[iu] <= v[iv]) {
-            u[iu]
-        } else {
-            v[iv]
-        };
-        while iu < u.len() && u[iu] <= x {
-            iu += 1;
-        }
-        while iv < v.len() && v[iv] <= x {
-            iv += 1;
-        }
-        let next = match (u.get(iu), v.get(iv)) {
-            (Some(&a), Some(&b)) => a.min(b),
-            (Some(&a), None) => a,
-            (None, Some(&b)) => b,
-            (None, None) => break,
-        };
-        let d = (iu as f64 / nu - iv as f64 / nv).abs();
-        acc += d.powi(p) * (next - x);
+    let w = super::ecdf::walk(u, v);
+    if p == 1 {
+        w.l1
+    } else {
+        w.l2
     }
-    acc
-}
-
-/// The first Wasserstein distance of two sorted, non-empty samples.
-pub(crate) fn wasserstein_sorted(u: &[f64], v: &[f64]) -> f64 {
-    cdf_distance_pow_sorted(u, v, 1)
-}
-
-/// The energy distance of two sorted, non-empty samples.
-pub(crate) fn energy_sorted(u: &[f64], v: &[f64]) -> f64 {
-    std::f64::consts::SQRT_2 * cdf_distance_pow_sorted(u, v, 2).sqrt()
 }
 
 /// The population standard deviation (`numpy.std`, `ddof = 0`), two-pass.

@@ -149,7 +149,11 @@ pub fn drift_html(r: &DriftReport) -> String {
         s,
         r#"<div class="verdict {cls}">{verdict}: {d} of {n} columns drifted ({share:.1}%, threshold {thr:.0}%)</div>"#,
         cls = if r.dataset_drift { "drift" } else { "stable" },
-        verdict = if r.dataset_drift { "Dataset drift detected" } else { "No dataset drift" },
+        verdict = if r.dataset_drift {
+            "Dataset drift detected"
+        } else {
+            "No dataset drift"
+        },
         d = r.number_of_drifted_columns,
         n = r.number_of_columns,
         share = r.share_of_drifted_columns * 100.0,
@@ -161,7 +165,11 @@ pub fn drift_html(r: &DriftReport) -> String {
         r.reference_rows,
         r.current_rows,
         escape(&r.source),
-        if r.source == "profiles" { " (approximate, from sketches)" } else { "" }
+        if r.source == "profiles" {
+            " (approximate, from sketches)"
+        } else {
+            ""
+        }
     );
     s.push_str(
         r#"<table class="sortable"><thead><tr><th>column</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>strength</th><th>missing ref → cur</th><th>null drift</th><th>drifted</th></tr></thead><tbody>"#,
@@ -177,7 +185,10 @@ pub fn drift_html(r: &DriftReport) -> String {
             name = escape(&c.column),
             ty = escape(&c.column_type),
             m = c.method.map_or_else(
-                || format!("<span class=\"muted\">{}</span>", escape(c.skipped.as_deref().unwrap_or("–"))),
+                || format!(
+                    "<span class=\"muted\">{}</span>",
+                    escape(c.skipped.as_deref().unwrap_or("–"))
+                ),
                 |m| m.name().to_string()
             ),
             score = num(c.score),
