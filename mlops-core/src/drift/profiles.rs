@@ -8,8 +8,11 @@
 //!   HLL sketches (about 1.6 % relative error);
 //! - numerical distributions come from the KLL sketches, whose ranks are off
 //!   by at most ε ≈ 1.65 % of the column (99 % confidence) each:
-//!   - KS: the largest CDF difference over both sketches' retained values,
-//!     within 2ε of the exact statistic; its p-value is the asymptotic one;
+//!   - KS: the largest CDF difference over both sketches' quantile grids,
+//!     within 2ε of the exact statistic; its p-value is the asymptotic one
+//!     of the part beyond the two sketches' error bounds (`D − ε₁ − ε₂`),
+//!     so sketch noise alone is never significant (the significance guard
+//!     uses the same);
 //!   - Wasserstein: `∫ |F_ref(x) − F_cur(x)| dx` with the sketches' CDFs,
 //!     stepping over both sketches' 2,000-point quantile grids and the exact
 //!     ranges; each CDF value is within ε, so the error is at most
@@ -110,6 +113,19 @@ fn cdf_at(c: &ColumnProfile, points: &[f64]) -> Option<Vec<f64>> {
             })
             .collect(),
     )
+}
+
+/// The part of a KS statistic from sketches that their rank errors cannot
+/// explain: `max(0, D − ε_ref − ε_cur)`. Its p-value only calls a
+/// difference significant when the sketches could not have made it up.
+fn beyond_sketch_error(d: f64, r: &ColumnProfile, c: &ColumnProfile) -> f64 {
+    let eps = |p: &ColumnProfile| p.quantiles.as_ref().map_or(0.0, |q| if exact_kll(q) { 0.0 } else { q.rank_error() });
+    (d - eps(r) - eps(c)).max(0.0)
+}
+
+/// Whether a KLL sketch still holds every value it saw (then its CDF is exact).
+fn exact_kll(q: &crate::profile::sketches::Quantiles) -> bool {
+    q.n() <= crate::profile::sketches::KLL_K as u64
 }
 
 fn quantile_grid(c: &ColumnProfile) -> Option<Vec<f64>> {
@@ -393,7 +409,7 @@ fn column(
             pts.dedup();
             let (fr, fc) = (cdf_at(r, &pts).ok_or_else(unavailable)?, cdf_at(c, &pts).ok_or_else(unavailable)?);
             let dstat = fr.iter().zip(&fc).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-            let p = ks::asymptotic_pvalue(dstat, present(r), present(c));
+            let p = ks::asymptotic_pvalue(beyond_sketch_error(dstat, r, c), present(r), present(c));
             (p, dstat, Some(p))
         }
         Method::Wasserstein => {
@@ -457,7 +473,7 @@ fn column(
                 .zip(&fc)
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max);
-            ks::asymptotic_pvalue(dstat, present(r), present(c))
+            ks::asymptotic_pvalue(beyond_sketch_error(dstat, r, c), present(r), present(c))
         } else {
             let b = binning::categorical(&categories(r), &categories(c));
             if b.labels.len() < 2 {

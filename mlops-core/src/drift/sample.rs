@@ -192,10 +192,39 @@ pub fn numeric(column: &str, arrays: &[&dyn Array]) -> Result<Sample> {
 }
 
 type Counter<'a> = HashMap<&'a str, u64, foldhash::fast::FixedState>;
+type ShortCounter = HashMap<u128, u64, foldhash::fast::FixedState>;
 
-fn count_strs<'a>(m: &mut Counter<'a>, it: impl Iterator<Item = Option<&'a str>>) {
+/// A string of at most 15 bytes packed into an integer (bytes, then the
+/// length in the top byte), so counting hashes and compares one `u128`
+/// instead of a slice. Categories are mostly this short.
+#[inline(always)]
+fn short_key(s: &str) -> Option<u128> {
+    let b = s.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    Some(u128::from_le_bytes(buf))
+}
+
+fn short_string(k: u128) -> String {
+    let buf = k.to_le_bytes();
+    let len = buf[15] as usize;
+    String::from_utf8_lossy(&buf[..len]).into_owned()
+}
+
+fn count_strs<'a>(
+    short: &mut ShortCounter,
+    long: &mut Counter<'a>,
+    it: impl Iterator<Item = Option<&'a str>>,
+) {
     for v in it.flatten() {
-        *m.entry(v).or_insert(0) += 1;
+        match short_key(v) {
+            Some(k) => *short.entry(k).or_insert(0) += 1,
+            None => *long.entry(v).or_insert(0) += 1,
+        }
     }
 }
 
@@ -208,15 +237,18 @@ pub fn categorical(column: &str, arrays: &[&dyn Array]) -> Result<Sample> {
         ..Default::default()
     };
     let mut counts = Counter::with_hasher(foldhash::fast::FixedState::with_seed(7));
+    let mut short = ShortCounter::with_hasher(foldhash::fast::FixedState::with_seed(7));
     let mut owned: HashMap<String, u64> = HashMap::new();
     for &a in arrays {
         if !matches!(a.data_type(), DataType::Dictionary(..)) {
             s.nulls += a.null_count() as u64;
         }
         match a.data_type() {
-            DataType::Utf8 => count_strs(&mut counts, a.as_string::<i32>().iter()),
-            DataType::LargeUtf8 => count_strs(&mut counts, a.as_string::<i64>().iter()),
-            DataType::Utf8View => count_strs(&mut counts, a.as_string_view().iter()),
+            DataType::Utf8 => count_strs(&mut short, &mut counts, a.as_string::<i32>().iter()),
+            DataType::LargeUtf8 => {
+                count_strs(&mut short, &mut counts, a.as_string::<i64>().iter())
+            }
+            DataType::Utf8View => count_strs(&mut short, &mut counts, a.as_string_view().iter()),
             DataType::Boolean => {
                 let b = a.as_boolean();
                 let t = b.true_count() as u64;
@@ -258,8 +290,37 @@ pub fn categorical(column: &str, arrays: &[&dyn Array]) -> Result<Sample> {
             *owned.entry(k.to_string()).or_insert(0) += c;
         }
     }
+    for (k, c) in short {
+        *owned.entry(short_string(k)).or_insert(0) += c;
+    }
     let mut v: Vec<(String, u64)> = owned.into_iter().filter(|(_, c)| *c > 0).collect();
     v.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     s.values = Values::Categorical(v);
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::StringArray;
+
+    #[test]
+    fn short_and_long_strings_count_alike() {
+        let words = [
+            "a", "a\0", "", "héllo", "exactly15bytes!", "sixteen_bytes_!!", "a much longer category name",
+        ];
+        let mut vals: Vec<Option<&str>> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            vals.extend(std::iter::repeat_n(Some(*w), i + 1));
+        }
+        vals.push(None);
+        let a = StringArray::from(vals);
+        let s = categorical("c", &[&a]).unwrap();
+        assert_eq!((s.rows, s.nulls), (29, 1));
+        let Values::Categorical(counts) = s.values else { panic!("categorical") };
+        let mut want: Vec<(String, u64)> =
+            words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u64 + 1)).collect();
+        want.sort();
+        assert_eq!(counts, want);
+    }
 }

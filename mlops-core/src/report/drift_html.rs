@@ -41,11 +41,23 @@ fn num(x: Option<f64>) -> String {
 /// for distances, the threshold over the p-value for tests (both > 1 when
 /// the column drifted).
 fn strength(c: &ColumnDrift) -> f64 {
-    match (c.method, c.score) {
+    let value = match (c.method, c.score) {
         (Some(m), Some(s)) if m.is_p_value() => c.threshold / s.max(1e-300),
         (Some(_), Some(s)) => s / c.threshold.max(1e-300),
         _ => 0.0,
-    }
+    };
+    // A drifted share of missing values counts by its effect over the minimum.
+    let nulls = c
+        .nulls
+        .as_ref()
+        .filter(|n| n.drifted)
+        .map_or(0.0, |n| n.effect / n.min_effect.max(1e-300));
+    value.max(nulls)
+}
+
+/// A count or an estimate of one, without decimals.
+fn count(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{:.0}", v))
 }
 
 /// Overlaid bars of both sides' shares, `width` × `height` pixels.
@@ -109,7 +121,7 @@ fn column_section(c: &ColumnDrift) -> String {
     };
     row("rows", r.rows.to_string(), k.rows.to_string());
     row("missing", r.missing.to_string(), k.missing.to_string());
-    row("distinct", num(r.distinct), num(k.distinct));
+    row("distinct", count(r.distinct), count(k.distinct));
     if c.column_type == "numerical" {
         row("mean", num(r.mean), num(k.mean));
         row("std", num(r.std), num(k.std));
@@ -172,7 +184,7 @@ pub fn drift_html(r: &DriftReport) -> String {
         }
     );
     s.push_str(
-        r#"<table class="sortable"><thead><tr><th>column</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>strength</th><th>missing ref → cur</th><th>null drift</th><th>drifted</th></tr></thead><tbody>"#,
+        r#"<table class="sortable"><thead><tr><th>column</th><th>type</th><th>method</th><th>score</th><th>threshold</th><th>strength</th><th>significance (guard p)</th><th>missing ref → cur</th><th>null drift</th><th>drifted</th></tr></thead><tbody>"#,
     );
     let mut order: Vec<&ColumnDrift> = r.columns.iter().collect();
     order.sort_by(|a, b| strength(b).total_cmp(&strength(a)));
@@ -180,7 +192,7 @@ pub fn drift_html(r: &DriftReport) -> String {
         let nulls = c.nulls.as_ref();
         let _ = write!(
             s,
-            r##"<tr><td><a href="#col-{id}">{name}</a></td><td>{ty}</td><td>{m}</td><td class="num">{score}</td><td class="num">{thr}</td><td class="num" data-v="{st}">{stf}</td><td class="num">{miss}</td><td>{nd}</td><td class="{cls}">{dr}</td></tr>"##,
+            r##"<tr><td><a href="#col-{id}">{name}</a></td><td>{ty}</td><td>{m}</td><td class="num">{score}</td><td class="num">{thr}</td><td class="num" data-v="{st}">{stf}</td><td class="num">{guard}</td><td class="num">{miss}</td><td>{nd}</td><td class="{cls}">{dr}</td></tr>"##,
             id = escape(&c.column),
             name = escape(&c.column),
             ty = escape(&c.column_type),
@@ -195,6 +207,13 @@ pub fn drift_html(r: &DriftReport) -> String {
             thr = num(Some(c.threshold)),
             st = strength(c),
             stf = num(Some(strength(c))),
+            guard = c.guard_p_value.map_or("–".into(), |p| {
+                if c.value_drifted {
+                    num(Some(p))
+                } else {
+                    format!("{} (noise)", num(Some(p)))
+                }
+            }),
             miss = nulls.map_or("–".into(), |n| format!(
                 "{:.2}% → {:.2}%",
                 n.reference_share * 100.0,
