@@ -176,7 +176,8 @@ export interface ColumnDrift {
   score: number | null
   statistic: number | null
   p_value: number | null
-  threshold: number
+  /** null when no value test ran and none was asked for */
+  threshold: number | null
   guard_p_value: number | null
   value_drifted: boolean
   skipped: string | null
