@@ -129,7 +129,11 @@ fn read_profile(path: &PathBuf) -> Result<Option<Profile>, Error> {
 fn drift_summary(r: &DriftReport) -> String {
     let mut s = format!(
         "{}: {} of {} columns drifted ({:.1}%, threshold {:.0}%)\n",
-        if r.dataset_drift { "DATASET DRIFT" } else { "no dataset drift" },
+        if r.dataset_drift {
+            "DATASET DRIFT"
+        } else {
+            "no dataset drift"
+        },
         r.number_of_drifted_columns,
         r.number_of_columns,
         r.share_of_drifted_columns * 100.0,
@@ -141,7 +145,11 @@ fn drift_summary(r: &DriftReport) -> String {
     ));
     for c in &r.columns {
         let missing = c.nulls.as_ref().map_or("-".into(), |n| {
-            format!("{:.1}%→{:.1}%", n.reference_share * 100.0, n.current_share * 100.0)
+            format!(
+                "{:.1}%→{:.1}%",
+                n.reference_share * 100.0,
+                n.current_share * 100.0
+            )
         });
         s.push_str(&format!(
             "{:<16} {:<12} {:<14} {:>12} {:>10} {:>14} {:>8}\n",

@@ -141,16 +141,31 @@ fn drift_writes_reports_and_gates_pipelines() {
         .arg("drift")
         .arg(drift_vector("ref_1k.parquet"))
         .arg(drift_vector("strong_1k.parquet"))
-        .args(["--json", json.to_str().unwrap(), "--html", html.to_str().unwrap()])
+        .args([
+            "--json",
+            json.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     // 8 of 19 columns drift: below the default share of 0.5, so exit 0 even with --fail-on-drift absent.
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("no dataset drift: 8 of 19 columns drifted"), "{stdout}");
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        stdout.starts_with("no dataset drift: 8 of 19 columns drifted"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["number_of_drifted_columns"], 8);
-    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
     // A pipeline gate: with a lower drift share the data set drifts and the exit status is 1.
     let gate = mlops()
         .arg("drift")
@@ -174,7 +189,10 @@ fn drift_writes_reports_and_gates_pipelines() {
 #[test]
 fn drift_from_profiles_and_per_column_methods() {
     let d = tmp("drift-profiles");
-    for (src, out) in [("ref_1k.parquet", "ref.bin"), ("strong_1k.parquet", "cur.bin")] {
+    for (src, out) in [
+        ("ref_1k.parquet", "ref.bin"),
+        ("strong_1k.parquet", "cur.bin"),
+    ] {
         let o = mlops()
             .arg("profile")
             .arg(drift_vector(src))
@@ -188,14 +206,33 @@ fn drift_from_profiles_and_per_column_methods() {
         .arg("drift")
         .arg(d.join("ref.bin"))
         .arg(d.join("cur.bin"))
-        .args(["--column-method", "f0=psi:0.2", "--json", json.to_str().unwrap(), "--quiet"])
+        .args([
+            "--column-method",
+            "f0=psi:0.2",
+            "--json",
+            json.to_str().unwrap(),
+            "--quiet",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["source"], "profiles");
-    let f0 = report["columns"].as_array().unwrap().iter().find(|c| c["column"] == "f0").unwrap();
-    assert_eq!((f0["method"].as_str(), f0["threshold"].as_f64()), (Some("psi"), Some(0.2)));
+    let f0 = report["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"] == "f0")
+        .unwrap();
+    assert_eq!(
+        (f0["method"].as_str(), f0["threshold"].as_f64()),
+        (Some("psi"), Some(0.2))
+    );
 }
 
 #[test]

@@ -66,7 +66,11 @@ impl PyDriftReport {
     /// Names of the tested columns, in schema order.
     #[getter]
     fn columns(&self) -> Vec<String> {
-        self.inner.columns.iter().map(|c| c.column.clone()).collect()
+        self.inner
+            .columns
+            .iter()
+            .map(|c| c.column.clone())
+            .collect()
     }
     /// Columns left out, as `{column: reason}`.
     #[getter]
@@ -212,7 +216,9 @@ impl PyColumnDrift {
             "<mlops.ColumnDrift '{}' method={} score={} drifted={}>",
             self.inner.column,
             self.inner.method.map_or("-", |m| m.name()),
-            self.inner.score.map_or("-".to_string(), |s| format!("{s:.6}")),
+            self.inner
+                .score
+                .map_or("-".to_string(), |s| format!("{s:.6}")),
             self.inner.drifted
         )
     }
@@ -233,7 +239,10 @@ impl Source {
         let bad = |e: PyErr| {
             crate::error::InvalidInputError::new_err(format!(
                 "could not read Arrow data from {}: {e}",
-                data.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                data.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
             ))
         };
         if data.hasattr("__arrow_c_stream__")? {

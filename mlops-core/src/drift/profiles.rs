@@ -119,7 +119,11 @@ fn cdf_at(c: &ColumnProfile, points: &[f64]) -> Option<Vec<f64>> {
 /// explain: `max(0, D − ε_ref − ε_cur)`. Its p-value only calls a
 /// difference significant when the sketches could not have made it up.
 fn beyond_sketch_error(d: f64, r: &ColumnProfile, c: &ColumnProfile) -> f64 {
-    let eps = |p: &ColumnProfile| p.quantiles.as_ref().map_or(0.0, |q| if exact_kll(q) { 0.0 } else { q.rank_error() });
+    let eps = |p: &ColumnProfile| {
+        p.quantiles
+            .as_ref()
+            .map_or(0.0, |q| if exact_kll(q) { 0.0 } else { q.rank_error() })
+    };
     (d - eps(r) - eps(c)).max(0.0)
 }
 

@@ -233,7 +233,11 @@ fn count_offsets<'a, O: arrow::array::OffsetSizeTrait>(
         let len = end - start;
         if len <= 8 && start + 8 <= bytes.len() {
             let word = u64::from_le_bytes(bytes[start..start + 8].try_into().expect("8 bytes"));
-            let word = if len == 8 { word } else { word & ((1u64 << (8 * len)) - 1) };
+            let word = if len == 8 {
+                word
+            } else {
+                word & ((1u64 << (8 * len)) - 1)
+            };
             // The same key `short_key` makes: bytes, then the length in the top byte.
             let k = word as u128 | (len as u128) << 120;
             *short.entry(k).or_insert(0) += 1;
@@ -337,7 +341,13 @@ mod tests {
     #[test]
     fn short_and_long_strings_count_alike() {
         let words = [
-            "a", "a\0", "", "héllo", "exactly15bytes!", "sixteen_bytes_!!", "a much longer category name",
+            "a",
+            "a\0",
+            "",
+            "héllo",
+            "exactly15bytes!",
+            "sixteen_bytes_!!",
+            "a much longer category name",
         ];
         let mut vals: Vec<Option<&str>> = Vec::new();
         for (i, w) in words.iter().enumerate() {
@@ -347,9 +357,14 @@ mod tests {
         let a = StringArray::from(vals);
         let s = categorical("c", &[&a]).unwrap();
         assert_eq!((s.rows, s.nulls), (29, 1));
-        let Values::Categorical(counts) = s.values else { panic!("categorical") };
-        let mut want: Vec<(String, u64)> =
-            words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u64 + 1)).collect();
+        let Values::Categorical(counts) = s.values else {
+            panic!("categorical")
+        };
+        let mut want: Vec<(String, u64)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.to_string(), i as u64 + 1))
+            .collect();
         want.sort();
         assert_eq!(counts, want);
         // A short string at the very end of the buffer takes the slow path;
