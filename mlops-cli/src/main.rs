@@ -13,6 +13,9 @@ use mlops_core::{report, Error, Profile};
 #[derive(Parser)]
 #[command(name = "mlops", version, about)]
 struct Cli {
+    /// The store: a folder path, file://..., or memory:// (default: $MLOPS_STORE, else ./.mlops).
+    #[arg(long, global = true, env = "MLOPS_STORE", default_value = ".mlops")]
+    store: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,6 +38,56 @@ enum Command {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Create the store (a folder, by default ./.mlops) if it does not exist.
+    Init,
+    /// Add a file as the next version of an asset; prints the version number.
+    Add {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// The file to store.
+        file: PathBuf,
+        /// What changed and why.
+        #[arg(long, short, default_value = "")]
+        message: String,
+        /// Metadata as a JSON object.
+        #[arg(long, default_value = "{}")]
+        meta: String,
+    },
+    /// Point an alias (production, champion, ...) at a version.
+    Alias {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// The alias.
+        alias: String,
+        /// The version number.
+        version: u64,
+    },
+    /// Show an asset: versions and aliases (with --json, the whole state).
+    Show {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// Print the asset as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a version's content (by number, alias or `latest`), verified.
+    Get {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// A version number, an alias or `latest`.
+        reference: String,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// Compare a current data set with a reference one, column by column.
     ///
@@ -213,7 +266,90 @@ fn summary(p: &Profile) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
+    use mlops_core::registry::{Kind, Registry};
+    let store = cli.store;
     match cli.command {
+        Command::Init => {
+            let s = mlops_core::store::Store::open(&store)?;
+            println!("store {}", s.url());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Add {
+            kind,
+            name,
+            file,
+            message,
+            meta,
+        } => {
+            let kind = Kind::parse(&kind)?;
+            let metadata: serde_json::Value = serde_json::from_str(&meta)
+                .map_err(|e| Error::InvalidInput(format!("--meta is not JSON: {e}")))?;
+            let content = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
+            let v =
+                Registry::open(&store)?.add_version(kind, &name, &content, &message, metadata)?;
+            println!("{v}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Alias {
+            kind,
+            name,
+            alias,
+            version,
+        } => {
+            Registry::open(&store)?.set_alias(Kind::parse(&kind)?, &name, &alias, version)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { kind, name, json } => {
+            let a = Registry::open(&store)?.asset(Kind::parse(&kind)?, &name)?;
+            if json {
+                println!("{}", serde_json::to_string(&a).expect("assets serialise"));
+            } else {
+                println!(
+                    "{} {}: {} versions",
+                    a.kind.as_str(),
+                    a.name,
+                    a.versions.len()
+                );
+                for v in &a.versions {
+                    println!(
+                        "  v{:<5} {:>12} bytes  {}  {}  {}",
+                        v.version,
+                        v.size,
+                        &v.content[..12],
+                        v.principal,
+                        v.message
+                    );
+                }
+                for (alias, moves) in &a.aliases {
+                    let hist: Vec<String> =
+                        moves.iter().map(|m| format!("v{}", m.version)).collect();
+                    println!(
+                        "  {alias} -> v{} (history: {})",
+                        moves.last().map_or(0, |m| m.version),
+                        hist.join(" ")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Get {
+            kind,
+            name,
+            reference,
+            output,
+        } => {
+            let bytes = Registry::open(&store)?.get(Kind::parse(&kind)?, &name, &reference)?;
+            match output {
+                Some(out) => write(&out, &bytes)?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .map_err(|e| Error::io("standard output", e))?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Profile {
             file,
             json,

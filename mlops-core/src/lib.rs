@@ -21,7 +21,9 @@ pub mod drift;
 pub mod error;
 pub mod io;
 pub mod profile;
+pub mod registry;
 pub mod report;
+pub mod store;
 
 pub use error::{Error, Result};
 pub use profile::{profile, profile_path, ColumnProfile, Profile};

@@ -1,0 +1,410 @@
+//! The registry: assets (datasets, models, artifacts) with immutable,
+//! numbered versions and movable aliases, kept as append-only logs in a
+//! [`Store`].
+//!
+//! An asset's log is `assets/<kind>/<name>/log/`. Each event is one JSON
+//! object (see [`Registry::add_version`] and [`Registry::set_alias`]) that
+//! carries:
+//! - `prev`: the BLAKE3 hash of the previous event (empty for the first),
+//! - `time` (Unix milliseconds) and `principal` (who wrote it),
+//! - `versions`: how many versions the asset has once the event applies.
+//!
+//! Version numbers come from that count: a new version is `versions + 1` of
+//! the event it follows, written with a create-only put, so many writers
+//! (processes, machines) get 1, 2, 3, ... with no gap and no duplicate. The
+//! asset's state is the fold of its log ([`Registry::asset`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::store::{Event, Hash, Store, Tip};
+
+/// What an asset is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A data set.
+    Dataset,
+    /// A trained model.
+    Model,
+    /// Anything else.
+    Artifact,
+}
+
+impl Kind {
+    /// `dataset`, `model` or `artifact`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Kind::Dataset => "dataset",
+            Kind::Model => "model",
+            Kind::Artifact => "artifact",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "dataset" => Ok(Kind::Dataset),
+            "model" => Ok(Kind::Model),
+            "artifact" => Ok(Kind::Artifact),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown asset kind '{s}' (expected dataset, model or artifact)"
+            ))),
+        }
+    }
+}
+
+/// One event of an asset's log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetEvent {
+    /// `mlops.event`.
+    pub format: String,
+    /// Event format version.
+    pub v: u32,
+    /// Sequence number in the log, from 1.
+    pub seq: u64,
+    /// BLAKE3 hash of the previous event's bytes ("" for the first).
+    pub prev: Hash,
+    /// Unix time in milliseconds.
+    pub time: u64,
+    /// Who wrote it.
+    pub principal: String,
+    /// Versions of the asset once this event applies.
+    pub versions: u64,
+    /// What happened.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// The change an event records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// A new version.
+    Version {
+        /// Its number.
+        version: u64,
+        /// BLAKE3 hash of its content (a blob).
+        content: Hash,
+        /// Content size in bytes.
+        size: u64,
+        /// What changed and why.
+        message: String,
+        /// Free-form metadata.
+        metadata: serde_json::Value,
+    },
+    /// An alias now points at a version.
+    Alias {
+        /// The alias (`production`, `champion`, ...).
+        alias: String,
+        /// The version it points at.
+        version: u64,
+    },
+}
+
+/// A version of an asset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version {
+    /// Its number, from 1.
+    pub version: u64,
+    /// BLAKE3 hash of its content.
+    pub content: Hash,
+    /// Content size in bytes.
+    pub size: u64,
+    /// Its message.
+    pub message: String,
+    /// Its metadata.
+    pub metadata: serde_json::Value,
+    /// Who created it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+}
+
+/// One move of an alias.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AliasMove {
+    /// The version the alias pointed at from then on.
+    pub version: u64,
+    /// Who moved it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+    /// The event's sequence number.
+    pub seq: u64,
+}
+
+/// An asset's state: the fold of its log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Asset {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// Every version, in order (`versions[i].version == i + 1`).
+    pub versions: Vec<Version>,
+    /// Each alias's moves, oldest first; the last is where it points now.
+    pub aliases: BTreeMap<String, Vec<AliasMove>>,
+    /// Events in the log.
+    pub events: u64,
+}
+
+impl Asset {
+    /// The version an alias points at now.
+    pub fn alias(&self, alias: &str) -> Option<u64> {
+        self.aliases.get(alias)?.last().map(|m| m.version)
+    }
+
+    /// A version by number (`"3"`), by alias (`"production"`) or `"latest"`.
+    pub fn resolve(&self, reference: &str) -> Result<&Version> {
+        let n = if reference == "latest" {
+            self.versions.len() as u64
+        } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
+            n
+        } else {
+            self.alias(reference).ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} '{}' has no version or alias '{reference}'",
+                    self.kind.as_str(),
+                    self.name
+                ))
+            })?
+        };
+        n.checked_sub(1)
+            .and_then(|i| self.versions.get(i as usize))
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} '{}' has no version {n} (it has {})",
+                    self.kind.as_str(),
+                    self.name,
+                    self.versions.len()
+                ))
+            })
+    }
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidInput(format!(
+            "name '{name}': use 1 to 128 letters, digits, '-', '_' or '.', not starting with '.'"
+        )))
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
+    serde_json::from_slice(&e.bytes).map_err(|err| {
+        Error::Integrity(format!("log {log}: event {} is not an event: {err}", e.seq))
+    })
+}
+
+/// A registry over a store, writing as one principal.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    store: Store,
+    principal: String,
+}
+
+impl Registry {
+    /// Opens the registry in the store at `url` (see [`Store::open`]),
+    /// writing as `MLOPS_PRINCIPAL`, else `USER`, else `unknown`.
+    pub fn open(url: &str) -> Result<Self> {
+        let principal = std::env::var("MLOPS_PRINCIPAL")
+            .or_else(|_| std::env::var("USER"))
+            .unwrap_or_else(|_| "unknown".into());
+        Ok(Self {
+            store: Store::open(url)?,
+            principal,
+        })
+    }
+
+    /// The same registry writing as another principal.
+    pub fn with_principal(mut self, principal: &str) -> Self {
+        self.principal = principal.to_string();
+        self
+    }
+
+    /// The store below.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn log(kind: Kind, name: &str) -> Result<String> {
+        check_name(name)?;
+        Ok(format!("assets/{}/{name}/log", kind.as_str()))
+    }
+
+    fn versions_at(log: &str, tip: &Tip) -> Result<u64> {
+        tip.last
+            .as_ref()
+            .map(|e| parse_event(log, e).map(|ev| ev.versions))
+            .transpose()
+            .map(|v| v.unwrap_or(0))
+    }
+
+    fn event(&self, tip: &Tip, versions: u64, change: Change) -> Result<Vec<u8>> {
+        let ev = AssetEvent {
+            format: "mlops.event".into(),
+            v: 1,
+            seq: tip.next_seq(),
+            prev: tip.prev_hash(),
+            time: now_ms(),
+            principal: self.principal.clone(),
+            versions,
+            change,
+        };
+        Ok(serde_json::to_vec(&ev).expect("events serialise"))
+    }
+
+    /// Adds `content` as the next version of an asset (created with its
+    /// first version) and returns its number. Safe with many concurrent
+    /// writers: each gets its own number, with no gap.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// assert_eq!(r.add_version(Kind::Model, "churn", b"weights v1", "first", serde_json::json!({})).unwrap(), 1);
+    /// assert_eq!(r.add_version(Kind::Model, "churn", b"weights v2", "retrained", serde_json::json!({"auc": 0.91})).unwrap(), 2);
+    /// r.set_alias(Kind::Model, "churn", "production", 1).unwrap();
+    /// let a = r.asset(Kind::Model, "churn").unwrap();
+    /// assert_eq!(a.alias("production"), Some(1));
+    /// assert_eq!(r.get(Kind::Model, "churn", "latest").unwrap(), b"weights v2");
+    /// ```
+    pub fn add_version(
+        &self,
+        kind: Kind,
+        name: &str,
+        content: &[u8],
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        let log = Self::log(kind, name)?;
+        if !metadata.is_object() {
+            return Err(Error::InvalidInput("metadata must be a JSON object".into()));
+        }
+        // The content first: an event never names a blob that is not there.
+        let hash = self.store.put_blob(content)?;
+        let mut version = 0;
+        self.store.append(&log, |tip| {
+            version = Self::versions_at(&log, tip)? + 1;
+            self.event(
+                tip,
+                version,
+                Change::Version {
+                    version,
+                    content: hash.clone(),
+                    size: content.len() as u64,
+                    message: message.to_string(),
+                    metadata: metadata.clone(),
+                },
+            )
+        })?;
+        Ok(version)
+    }
+
+    /// Points `alias` at `version` (which must exist when the move is written).
+    pub fn set_alias(&self, kind: Kind, name: &str, alias: &str, version: u64) -> Result<()> {
+        let log = Self::log(kind, name)?;
+        check_name(alias)?;
+        if alias == "latest" || alias.trim_start_matches('v').parse::<u64>().is_ok() {
+            return Err(Error::InvalidInput(format!(
+                "alias '{alias}' would read as a version; choose another name"
+            )));
+        }
+        self.store.append(&log, |tip| {
+            let versions = Self::versions_at(&log, tip)?;
+            if version == 0 || version > versions {
+                return Err(Error::NotFound(format!(
+                    "{} '{name}' has no version {version} (it has {versions})",
+                    kind.as_str()
+                )));
+            }
+            self.event(
+                tip,
+                versions,
+                Change::Alias {
+                    alias: alias.to_string(),
+                    version,
+                },
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The asset's state, folded from its whole log (hash chain checked).
+    pub fn asset(&self, kind: Kind, name: &str) -> Result<Asset> {
+        let log = Self::log(kind, name)?;
+        let events = self.store.read_log(&log)?;
+        if events.is_empty() {
+            return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
+        }
+        let mut a = Asset {
+            kind,
+            name: name.to_string(),
+            versions: Vec::new(),
+            aliases: BTreeMap::new(),
+            events: events.len() as u64,
+        };
+        for e in &events {
+            let ev = parse_event(&log, e)?;
+            match ev.change {
+                Change::Version {
+                    version,
+                    content,
+                    size,
+                    message,
+                    metadata,
+                } => {
+                    if version != a.versions.len() as u64 + 1 {
+                        return Err(Error::Integrity(format!(
+                            "log {log}: event {} adds version {version} after {}",
+                            e.seq,
+                            a.versions.len()
+                        )));
+                    }
+                    a.versions.push(Version {
+                        version,
+                        content,
+                        size,
+                        message,
+                        metadata,
+                        principal: ev.principal,
+                        time: ev.time,
+                    });
+                }
+                Change::Alias { alias, version } => {
+                    a.aliases.entry(alias).or_default().push(AliasMove {
+                        version,
+                        principal: ev.principal,
+                        time: ev.time,
+                        seq: e.seq,
+                    });
+                }
+            }
+        }
+        Ok(a)
+    }
+
+    /// The content of a version (by number, alias or `latest`), verified
+    /// against its hash.
+    pub fn get(&self, kind: Kind, name: &str, reference: &str) -> Result<Vec<u8>> {
+        let a = self.asset(kind, name)?;
+        let v = a.resolve(reference)?;
+        self.store.get_blob(&v.content)
+    }
+}

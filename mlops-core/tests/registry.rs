@@ -1,0 +1,191 @@
+//! The store and the registry: versions, aliases, integrity, many writers.
+
+use std::collections::BTreeSet;
+
+use mlops_core::registry::{Kind, Registry};
+use mlops_core::store::Store;
+use mlops_core::Error;
+use serde_json::json;
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("mlops-registry-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn versions_and_aliases_with_history() {
+    let dir = tmp("basic");
+    let r = Registry::open(dir.to_str().unwrap())
+        .unwrap()
+        .with_principal("ana");
+    assert_eq!(
+        r.add_version(
+            Kind::Dataset,
+            "churn",
+            b"v1 rows",
+            "first",
+            json!({"rows": 1})
+        )
+        .unwrap(),
+        1
+    );
+    assert_eq!(
+        r.add_version(
+            Kind::Dataset,
+            "churn",
+            b"v2 rows",
+            "more",
+            json!({"rows": 2})
+        )
+        .unwrap(),
+        2
+    );
+    r.set_alias(Kind::Dataset, "churn", "production", 1)
+        .unwrap();
+    r.set_alias(Kind::Dataset, "churn", "production", 2)
+        .unwrap();
+    // Reopened by someone else: the same state, from the folder alone.
+    let other = Registry::open(&format!("file://{}", dir.display())).unwrap();
+    let a = other.asset(Kind::Dataset, "churn").unwrap();
+    assert_eq!(a.versions.len(), 2);
+    assert_eq!(a.versions[1].metadata, json!({"rows": 2}));
+    assert_eq!(a.versions[0].principal, "ana");
+    assert_eq!(a.alias("production"), Some(2));
+    let moves: Vec<u64> = a.aliases["production"].iter().map(|m| m.version).collect();
+    assert_eq!(moves, vec![1, 2]);
+    assert_eq!(
+        other.get(Kind::Dataset, "churn", "production").unwrap(),
+        b"v2 rows"
+    );
+    assert_eq!(other.get(Kind::Dataset, "churn", "1").unwrap(), b"v1 rows");
+    assert_eq!(
+        other.get(Kind::Dataset, "churn", "latest").unwrap(),
+        b"v2 rows"
+    );
+    // Kinds are separate namespaces.
+    assert!(matches!(
+        other.asset(Kind::Model, "churn"),
+        Err(Error::NotFound(_))
+    ));
+}
+
+#[test]
+fn bad_input_is_refused_and_writes_nothing() {
+    let r = Registry::open("memory://").unwrap();
+    assert!(matches!(
+        r.add_version(Kind::Model, "../etc", b"x", "", json!({})),
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        r.add_version(Kind::Model, "m", b"x", "", json!([1])),
+        Err(Error::InvalidInput(_))
+    ));
+    r.add_version(Kind::Model, "m", b"x", "", json!({}))
+        .unwrap();
+    let e = r.set_alias(Kind::Model, "m", "prod", 5).unwrap_err();
+    assert!(
+        matches!(e, Error::NotFound(ref m) if m.contains("version 5")),
+        "{e}"
+    );
+    assert!(matches!(
+        r.set_alias(Kind::Model, "m", "v3", 1),
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(
+        r.asset(Kind::Model, "m").unwrap().events,
+        1,
+        "refused changes leave no event"
+    );
+    assert!(matches!(Kind::parse("table"), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        Store::open("s3://bucket/x"),
+        Err(Error::Unsupported(_))
+    ));
+}
+
+#[test]
+fn corruption_is_detected() {
+    let dir = tmp("corrupt");
+    let r = Registry::open(dir.to_str().unwrap()).unwrap();
+    r.add_version(Kind::Artifact, "a", b"good bytes", "", json!({}))
+        .unwrap();
+    r.add_version(Kind::Artifact, "a", b"more bytes", "", json!({}))
+        .unwrap();
+    let a = r.asset(Kind::Artifact, "a").unwrap();
+    // A blob whose bytes changed on disk.
+    let h = &a.versions[0].content;
+    let blob = dir.join("blobs").join(&h[..2]).join(h);
+    std::fs::write(&blob, b"evil bytes").unwrap();
+    assert!(matches!(
+        r.get(Kind::Artifact, "a", "1"),
+        Err(Error::Integrity(_))
+    ));
+    // An event rewritten in place breaks the hash chain.
+    let ev = dir
+        .join("assets/artifact/a/log")
+        .join(format!("{:020}.json", 1));
+    let text = std::fs::read_to_string(&ev)
+        .unwrap()
+        .replace("\"message\":\"\"", "\"message\":\"forged\"");
+    std::fs::write(&ev, text).unwrap();
+    let e = r.asset(Kind::Artifact, "a").unwrap_err();
+    assert!(
+        matches!(e, Error::Integrity(ref m) if m.contains("hash chain")),
+        "{e}"
+    );
+    // A newer store format is refused.
+    std::fs::write(
+        dir.join("mlops.json"),
+        r#"{"format":"mlops.store","version":99}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        Registry::open(dir.to_str().unwrap()),
+        Err(Error::Integrity(_))
+    ));
+}
+
+#[test]
+fn threads_writing_at_once_get_every_number_once() {
+    let dir = tmp("threads");
+    let url = dir.to_str().unwrap().to_string();
+    Registry::open(&url).unwrap();
+    let handles: Vec<_> = (0..8)
+        .map(|w| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let r = Registry::open(&url).unwrap();
+                (0..25)
+                    .map(|i| {
+                        r.add_version(
+                            Kind::Model,
+                            "m",
+                            format!("w{w} i{i}").as_bytes(),
+                            "",
+                            json!({}),
+                        )
+                        .unwrap()
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut got: Vec<u64> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, (1..=200).collect::<Vec<u64>>());
+    let r = Registry::open(&url).unwrap();
+    let a = r.asset(Kind::Model, "m").unwrap();
+    let contents: BTreeSet<Vec<u8>> = (1..=200)
+        .map(|v| r.get(Kind::Model, "m", &v.to_string()).unwrap())
+        .collect();
+    assert_eq!(
+        contents.len(),
+        200,
+        "every version holds a distinct writer's content"
+    );
+    assert_eq!(a.versions.len(), 200);
+}
