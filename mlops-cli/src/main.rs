@@ -338,14 +338,24 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             reference,
             output,
         } => {
-            let bytes = Registry::open(&store)?.get(Kind::parse(&kind)?, &name, &reference)?;
+            let r = Registry::open(&store)?;
+            let kind = Kind::parse(&kind)?;
             match output {
-                Some(out) => write(&out, &bytes)?,
+                Some(out) => {
+                    // Streamed to a sibling temporary file, renamed when complete and verified.
+                    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+                    let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+                    let done = r.get_to(kind, &name, &reference, std::io::BufWriter::new(f));
+                    match done {
+                        Ok(_) => std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e))?,
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&tmp);
+                            return Err(e);
+                        }
+                    }
+                }
                 None => {
-                    use std::io::Write;
-                    std::io::stdout()
-                        .write_all(&bytes)
-                        .map_err(|e| Error::io("standard output", e))?;
+                    r.get_to(kind, &name, &reference, std::io::stdout().lock())?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -86,7 +86,7 @@ pub enum Change {
     Version {
         /// Its number.
         version: u64,
-        /// BLAKE3 hash of its content (a blob).
+        /// BLAKE3 hash of its content's chunk manifest (see [`crate::store::Manifest`]).
         content: Hash,
         /// Content size in bytes.
         size: u64,
@@ -109,7 +109,7 @@ pub enum Change {
 pub struct Version {
     /// Its number, from 1.
     pub version: u64,
-    /// BLAKE3 hash of its content.
+    /// BLAKE3 hash of its content's chunk manifest.
     pub content: Hash,
     /// Content size in bytes.
     pub size: u64,
@@ -293,12 +293,46 @@ impl Registry {
         message: &str,
         metadata: serde_json::Value,
     ) -> Result<u64> {
+        self.add_version_from(kind, name, content, message, metadata)
+    }
+
+    /// [`add_version`](Self::add_version) with the content of a file,
+    /// streamed (never held whole in memory) through content-defined
+    /// chunking: re-adding a file with a small change stores only the
+    /// chunks around the change.
+    pub fn add_file(
+        &self,
+        kind: Kind,
+        name: &str,
+        path: impl AsRef<std::path::Path>,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        self.add_version_from(
+            kind,
+            name,
+            std::io::BufReader::with_capacity(1 << 20, f),
+            message,
+            metadata,
+        )
+    }
+
+    fn add_version_from(
+        &self,
+        kind: Kind,
+        name: &str,
+        content: impl std::io::Read,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
         let log = Self::log(kind, name)?;
         if !metadata.is_object() {
             return Err(Error::InvalidInput("metadata must be a JSON object".into()));
         }
         // The content first: an event never names a blob that is not there.
-        let hash = self.store.put_blob(content)?;
+        let (hash, size) = self.store.put_content(content)?;
         let mut version = 0;
         self.store.append(&log, |tip| {
             version = Self::versions_at(&log, tip)? + 1;
@@ -308,7 +342,7 @@ impl Registry {
                 Change::Version {
                     version,
                     content: hash.clone(),
-                    size: content.len() as u64,
+                    size,
                     message: message.to_string(),
                     metadata: metadata.clone(),
                 },
@@ -401,10 +435,24 @@ impl Registry {
     }
 
     /// The content of a version (by number, alias or `latest`), verified
-    /// against its hash.
+    /// against its hashes.
     pub fn get(&self, kind: Kind, name: &str, reference: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.get_to(kind, name, reference, &mut out)?;
+        Ok(out)
+    }
+
+    /// Streams a version's content to `out`, chunk by chunk, each verified;
+    /// returns the bytes written.
+    pub fn get_to(
+        &self,
+        kind: Kind,
+        name: &str,
+        reference: &str,
+        out: impl std::io::Write,
+    ) -> Result<u64> {
         let a = self.asset(kind, name)?;
         let v = a.resolve(reference)?;
-        self.store.get_blob(&v.content)
+        self.store.get_content(&v.content, out)
     }
 }

@@ -12,6 +12,11 @@
 //! - [`Store::put_blob`] / [`Store::get_blob`]: content-addressed bytes; a
 //!   read is verified against its name, so corruption is an
 //!   [`Error::Integrity`], never wrong data.
+//! - [`Store::put_content`] / [`Store::get_content`]: a file of any size,
+//!   streamed through content-defined chunking (FastCDC, 64 KiB to 1 MiB
+//!   chunks, 256 KiB on average) into chunk blobs plus a manifest blob that
+//!   lists them; a change in the middle of a large file stores only the
+//!   chunks around it, and chunks already present are not written again.
 //! - [`Store::append`]: the next event of a log, written with a create-only
 //!   put (`PutMode::Create`). Two writers racing for one sequence number:
 //!   one wins; the other gets `AlreadyExists`, reads what won, re-checks its
@@ -38,6 +43,26 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::error::{Error, Result};
+
+/// Smallest chunk of content-defined chunking.
+pub const CHUNK_MIN: usize = 64 * 1024;
+/// Average chunk size.
+pub const CHUNK_AVG: usize = 256 * 1024;
+/// Largest chunk.
+pub const CHUNK_MAX: usize = 1024 * 1024;
+/// Chunks hashed and written in parallel at a time.
+const CHUNK_BATCH: usize = 32;
+
+/// The chunks of one piece of content, in order, as stored in its manifest blob.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    /// `mlops.chunks`.
+    pub format: String,
+    /// Total size in bytes.
+    pub size: u64,
+    /// `(BLAKE3 hash, length)` of each chunk.
+    pub chunks: Vec<(Hash, u64)>,
+}
 
 /// The store format this code writes and reads.
 pub const STORE_FORMAT_VERSION: u32 = 1;
@@ -245,6 +270,104 @@ impl Store {
             )));
         }
         Ok(bytes)
+    }
+
+    /// Whether a blob exists (without reading it).
+    fn has_blob(&self, hash: &str) -> bool {
+        block_on(self.inner.head(&blob_path(hash))).is_ok()
+    }
+
+    /// Stores content of any size from `reader` without holding it in
+    /// memory: content-defined chunks (hashed and written in parallel, those
+    /// already present skipped) and a manifest listing them. Returns the
+    /// manifest's hash, which names the content, and the size.
+    pub fn put_content(&self, reader: impl std::io::Read) -> Result<(Hash, u64)> {
+        use rayon::prelude::*;
+        let mut chunks: Vec<(Hash, u64)> = Vec::new();
+        let mut size = 0u64;
+        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_BATCH);
+        let flush = |batch: &mut Vec<Vec<u8>>, chunks: &mut Vec<(Hash, u64)>| -> Result<()> {
+            let done: Vec<Result<(Hash, u64)>> = batch
+                .par_iter()
+                .map(|data| {
+                    let hash = blake3::hash(data).to_hex().to_string();
+                    if !self.has_blob(&hash) {
+                        self.put_blob_named(&hash, data)?;
+                    }
+                    Ok((hash, data.len() as u64))
+                })
+                .collect();
+            for d in done {
+                chunks.push(d?);
+            }
+            batch.clear();
+            Ok(())
+        };
+        for chunk in fastcdc::v2020::StreamCDC::new(reader, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX) {
+            let chunk = chunk.map_err(|e| Error::Storage {
+                context: "reading content to store".into(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            size += chunk.length as u64;
+            batch.push(chunk.data);
+            if batch.len() == CHUNK_BATCH {
+                flush(&mut batch, &mut chunks)?;
+            }
+        }
+        flush(&mut batch, &mut chunks)?;
+        let manifest = Manifest {
+            format: "mlops.chunks".into(),
+            size,
+            chunks,
+        };
+        let hash = self.put_blob(&serde_json::to_vec(&manifest).expect("manifests serialise"))?;
+        Ok((hash, size))
+    }
+
+    /// The manifest named `hash` (verified).
+    pub fn manifest(&self, hash: &str) -> Result<Manifest> {
+        let bytes = self.get_blob(hash)?;
+        let m: Manifest = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Integrity(format!("blob {hash} is not a chunk manifest: {e}")))?;
+        if m.format != "mlops.chunks" || m.chunks.iter().map(|c| c.1).sum::<u64>() != m.size {
+            return Err(Error::Integrity(format!(
+                "blob {hash}: chunk manifest does not add up"
+            )));
+        }
+        Ok(m)
+    }
+
+    /// Writes the content named by a manifest to `out`, chunk by chunk,
+    /// each verified against its hash; returns the bytes written.
+    pub fn get_content(&self, hash: &str, mut out: impl std::io::Write) -> Result<u64> {
+        let m = self.manifest(hash)?;
+        for (h, len) in &m.chunks {
+            let bytes = self.get_blob(h)?;
+            if bytes.len() as u64 != *len {
+                return Err(Error::Integrity(format!(
+                    "chunk {h} has {} bytes, the manifest says {len}",
+                    bytes.len()
+                )));
+            }
+            out.write_all(&bytes)
+                .map_err(|e| Error::io("content output", e))?;
+        }
+        Ok(m.size)
+    }
+
+    fn put_blob_named(&self, hash: &str, bytes: &[u8]) -> Result<()> {
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        match block_on(self.inner.put_opts(
+            &blob_path(hash),
+            PutPayload::from(bytes.to_vec()),
+            opts,
+        )) {
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(storage(format!("write blob {hash}"), e)),
+        }
     }
 
     /// The sequence numbers present in `log`, ascending.

@@ -189,3 +189,71 @@ fn threads_writing_at_once_get_every_number_once() {
     );
     assert_eq!(a.versions.len(), 200);
 }
+
+fn blob_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for sub in std::fs::read_dir(dir.join("blobs")).unwrap() {
+        for f in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            total += f.unwrap().metadata().unwrap().len();
+        }
+    }
+    total
+}
+
+fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn a_change_in_the_middle_stores_only_the_chunks_around_it() {
+    let dir = tmp("chunks");
+    let r = Registry::open(dir.to_str().unwrap()).unwrap();
+    let mut data = pseudo_random(24 << 20, 7);
+    let file = dir.join("big.bin");
+    std::fs::write(&file, &data).unwrap();
+    assert_eq!(
+        r.add_file(Kind::Dataset, "big", &file, "v1", json!({}))
+            .unwrap(),
+        1
+    );
+    let before = blob_bytes(&dir);
+    // 1 MiB in the middle changes.
+    let mid = data.len() / 2;
+    data[mid..mid + (1 << 20)].copy_from_slice(&pseudo_random(1 << 20, 99));
+    std::fs::write(&file, &data).unwrap();
+    assert_eq!(
+        r.add_file(Kind::Dataset, "big", &file, "v2", json!({}))
+            .unwrap(),
+        2
+    );
+    let added = blob_bytes(&dir) - before;
+    assert!(added <= 4 << 20, "a 1 MiB change stored {added} new bytes");
+    assert_eq!(r.get(Kind::Dataset, "big", "2").unwrap(), data);
+    let a = r.asset(Kind::Dataset, "big").unwrap();
+    assert_eq!(a.versions[1].size, data.len() as u64);
+    // Adding the same file again stores nothing but a new event.
+    let before = blob_bytes(&dir);
+    r.add_file(Kind::Dataset, "big", &file, "same", json!({}))
+        .unwrap();
+    assert_eq!(blob_bytes(&dir), before);
+    // A flipped byte in any chunk is caught on read, naming the blob.
+    let m = r.store().manifest(&a.versions[1].content).unwrap();
+    let (h, _) = &m.chunks[m.chunks.len() / 2];
+    let path = dir.join("blobs").join(&h[..2]).join(h);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[10] ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let e = r.get(Kind::Dataset, "big", "2").unwrap_err();
+    assert!(
+        matches!(e, Error::Integrity(ref msg) if msg.contains(h.as_str())),
+        "{e}"
+    );
+}

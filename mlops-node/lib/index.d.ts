@@ -247,6 +247,39 @@ export declare function drift(
   options?: DriftOptions,
 ): Promise<DriftReport>
 
+/** What an asset is. */
+export type AssetKind = 'dataset' | 'model' | 'artifact'
+
+/** One version of an asset. */
+export interface AssetVersion {
+  version: number
+  content: string
+  size: number
+  message: string
+  metadata: Record<string, unknown>
+  principal: string
+  time: number
+}
+
+/** An asset: its versions and each alias's moves (the last is current). */
+export interface Asset {
+  kind: AssetKind
+  name: string
+  versions: AssetVersion[]
+  aliases: Record<string, Array<{ version: number; principal: string; time: number; seq: number }>>
+  events: number
+}
+
+/** Datasets, models and artifacts with numbered versions and aliases, in a store. */
+export declare class Registry {
+  constructor(url?: string)
+  add(kind: AssetKind, name: string, data: Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  addFile(kind: AssetKind, name: string, path: string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  alias(kind: AssetKind, name: string, alias: string, version: number): Promise<void>
+  asset(kind: AssetKind, name: string): Promise<Asset>
+  get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
+}
+
 export interface StatResult {
   statistic: number
   pvalue: number

@@ -278,4 +278,42 @@ async function drift(reference, current, options) {
   return new DriftReport(await native.driftIpc(ipcBuffer(reference), ipcBuffer(current), json))
 }
 
-module.exports = { profile, Profile, drift, DriftReport, stats }
+/**
+ * Datasets, models and artifacts with numbered versions and aliases, in a
+ * store: a folder (default `.mlops`), `file://...` or `memory://`. Every
+ * method returns a Promise and runs off the JavaScript thread.
+ */
+class Registry {
+  /** @param {string} [url] the store (default `.mlops`) */
+  constructor(url = '.mlops') {
+    this._native = native.NativeRegistry.open(url)
+  }
+
+  /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
+  add(kind, name, data, { message = '', metadata = {} } = {}) {
+    const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    return this._native.add(kind, name, buf, message, JSON.stringify(metadata))
+  }
+
+  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  addFile(kind, name, path, { message = '', metadata = {} } = {}) {
+    return this._native.addFile(kind, name, path, message, JSON.stringify(metadata))
+  }
+
+  /** Points an alias at a version. */
+  async alias(kind, name, alias, version) {
+    await this._native.alias(kind, name, alias, version)
+  }
+
+  /** The asset: versions and aliases with their history. */
+  async asset(kind, name) {
+    return JSON.parse(await this._native.asset(kind, name))
+  }
+
+  /** A version's content (by number, alias or 'latest'), verified against its hashes. */
+  get(kind, name, reference = 'latest') {
+    return this._native.get(kind, name, String(reference))
+  }
+}
+
+module.exports = { profile, Profile, drift, DriftReport, Registry, stats }

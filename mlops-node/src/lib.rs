@@ -9,4 +9,5 @@
 mod drift;
 mod error;
 mod profile;
+mod registry;
 mod stats;

@@ -36,3 +36,15 @@ async function driftTypes(): Promise<number> {
   return (score ?? 0) + share + (r.datasetDrift ? 1 : 0) + r.toJSON().columns.length
 }
 void driftTypes
+
+import { Registry, type Asset } from 'mlops'
+
+async function registryTypes(): Promise<number> {
+  const r = new Registry('memory://')
+  const v: number = await r.add('model', 'm', 'bytes', { message: 'first', metadata: { auc: 0.9 } })
+  await r.alias('model', 'm', 'production', v)
+  const a: Asset = await r.asset('model', 'm')
+  const b: Buffer = await r.get('model', 'm', 'production')
+  return a.versions.length + b.length
+}
+void registryTypes

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod drift;
 mod error;
 mod profile;
+mod registry;
 mod stats;
 
 #[pymodule]
@@ -16,6 +17,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     drift::register(m)?;
     profile::register(m)?;
+    registry::register(m)?;
     stats::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -171,6 +171,21 @@ class DriftReport:
     def _repr_html_(self) -> str: ...
 
 def drift(reference: Any, current: Any, options_json: str) -> DriftReport: ...
+
+class Registry:
+    """Datasets, models and artifacts with numbered versions and aliases, in a
+    store: a folder (default ./.mlops), file://... or memory://."""
+
+    def __init__(self, url: str = ".mlops") -> None: ...
+    def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
+        """Adds `data` as the next version of the asset; returns its number."""
+    def add_file(self, kind: str, name: str, path: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
+        """Adds a file, streamed through content-defined chunking; returns the version number."""
+    def alias(self, kind: str, name: str, alias: str, version: int) -> None: ...
+    def asset(self, kind: str, name: str) -> dict[str, Any]:
+        """Versions and aliases (with their history) of the asset."""
+    def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
+        """A version's content by number, alias or 'latest', verified against its hashes."""
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
 class _Stats:

@@ -1,0 +1,147 @@
+//! `Registry` for Node: assets with numbered versions and aliases in a
+//! store. Every call runs on the libuv thread pool and resolves a Promise.
+
+use mlops_core::registry::{Kind, Registry};
+use napi::bindgen_prelude::*;
+use napi::{Env, Task};
+use napi_derive::napi;
+
+use crate::error::{coded, guard, rejection};
+
+type JobFn<T> = Box<dyn FnOnce() -> mlops_core::Result<T> + Send>;
+
+/// One registry call, run on the libuv thread pool.
+pub struct Job<T: Send + 'static> {
+    f: Option<JobFn<T>>,
+}
+
+impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
+    type Output = crate::error::Result<T>;
+    type JsValue = T;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(match self.f.take() {
+            Some(f) => guard(f),
+            None => Err(coded("INTERNAL", "registry task ran twice")),
+        })
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output.map_err(|e| rejection(&env, e))
+    }
+}
+
+fn job<T: Send + 'static>(
+    f: impl FnOnce() -> mlops_core::Result<T> + Send + 'static,
+) -> AsyncTask<Job<T>>
+where
+    Job<T>: Task,
+{
+    AsyncTask::new(Job {
+        f: Some(Box::new(f)),
+    })
+}
+
+fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
+    serde_json::from_str(json)
+        .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}")))
+}
+
+/// A registry (see `Registry` in `lib/index.js`).
+#[napi(js_name = "NativeRegistry")]
+pub struct NativeRegistry {
+    inner: Registry,
+}
+
+#[napi]
+impl NativeRegistry {
+    /// Opens the registry in the store at `url`.
+    #[napi(factory)]
+    pub fn open(url: String) -> crate::error::Result<Self> {
+        guard(|| Registry::open(&url)).map(|inner| Self { inner })
+    }
+
+    /// Adds bytes as the next version; resolves to its number.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn add(
+        &self,
+        kind: String,
+        name: String,
+        data: Buffer,
+        message: String,
+        metadata: String,
+    ) -> AsyncTask<Job<f64>> {
+        let (r, data) = (self.inner.clone(), data.to_vec());
+        job(move || {
+            let v = r.add_version(
+                Kind::parse(&kind)?,
+                &name,
+                &data,
+                &message,
+                meta(&metadata)?,
+            )?;
+            Ok(v as f64)
+        })
+    }
+
+    /// Adds a file (streamed, chunked) as the next version; resolves to its number.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn add_file(
+        &self,
+        kind: String,
+        name: String,
+        path: String,
+        message: String,
+        metadata: String,
+    ) -> AsyncTask<Job<f64>> {
+        let r = self.inner.clone();
+        job(move || {
+            let v = r.add_file(
+                Kind::parse(&kind)?,
+                &name,
+                &path,
+                &message,
+                meta(&metadata)?,
+            )?;
+            Ok(v as f64)
+        })
+    }
+
+    /// Points an alias at a version.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn alias(
+        &self,
+        kind: String,
+        name: String,
+        alias: String,
+        version: f64,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            if version < 1.0 || version.fract() != 0.0 {
+                return Err(mlops_core::Error::InvalidInput(format!(
+                    "version {version} is not a positive integer"
+                )));
+            }
+            r.set_alias(Kind::parse(&kind)?, &name, &alias, version as u64)?;
+            Ok(alias)
+        })
+    }
+
+    /// The asset's state as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn asset(&self, kind: String, name: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            let a = r.asset(Kind::parse(&kind)?, &name)?;
+            Ok(serde_json::to_string(&a).expect("assets serialise"))
+        })
+    }
+
+    /// A version's content (by number, alias or `latest`), verified.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn get(&self, kind: String, name: String, reference: String) -> AsyncTask<Job<Buffer>> {
+        let r = self.inner.clone();
+        job(move || Ok(r.get(Kind::parse(&kind)?, &name, &reference)?.into()))
+    }
+}

@@ -1,0 +1,36 @@
+'use strict'
+// Registry: versions, aliases, content, errors with codes.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { Registry } = require('..')
+
+test('versions, aliases and content round trip through a folder store', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-registry-'))
+  const r = new Registry(path.join(dir, 'store'))
+  assert.equal(await r.add('model', 'churn', 'weights 1', { message: 'first', metadata: { auc: 0.8 } }), 1)
+  const file = path.join(dir, 'w2.bin')
+  fs.writeFileSync(file, Buffer.alloc(300000, 7))
+  assert.equal(await r.addFile('model', 'churn', file, { message: 'retrained' }), 2)
+  await r.alias('model', 'churn', 'production', 1)
+  await r.alias('model', 'churn', 'production', 2)
+  const a = await new Registry(path.join(dir, 'store')).asset('model', 'churn')
+  assert.deepEqual(a.versions.map((v) => v.version), [1, 2])
+  assert.deepEqual(a.versions[0].metadata, { auc: 0.8 })
+  assert.deepEqual(a.aliases.production.map((m) => m.version), [1, 2])
+  assert.deepEqual(await r.get('model', 'churn', 'production'), fs.readFileSync(file))
+  assert.equal((await r.get('model', 'churn', 1)).toString(), 'weights 1')
+})
+
+test('bad input rejects with codes and writes nothing', async () => {
+  const r = new Registry('memory://')
+  await assert.rejects(r.add('model', '../x', 'x'), (e) => e.code === 'INVALID_INPUT')
+  await assert.rejects(r.add('table', 'x', 'x'), (e) => e.code === 'INVALID_INPUT')
+  await r.add('dataset', 'd', 'x')
+  await assert.rejects(r.alias('dataset', 'd', 'prod', 4), (e) => e.code === 'NOT_FOUND' && e.message.includes('version 4'))
+  await assert.rejects(r.get('dataset', 'd', 'nope'), (e) => e.code === 'NOT_FOUND')
+  assert.throws(() => new Registry('s3://bucket/x'), (e) => e.code === 'UNSUPPORTED')
+  assert.equal((await r.asset('dataset', 'd')).events, 1)
+})
