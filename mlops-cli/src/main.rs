@@ -89,6 +89,62 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Set a tag of a version (or remove it with --remove).
+    Tag {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// The version number.
+        version: u64,
+        /// The tag's key.
+        key: String,
+        /// The tag's value.
+        value: Option<String>,
+        /// Remove the tag instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Record that a version was made from others: KIND/NAME@VERSION ... .
+    Lineage {
+        /// The product, as KIND/NAME@VERSION (e.g. model/churn@7).
+        product: String,
+        /// The inputs, as KIND/NAME@VERSION (e.g. dataset/churn@3).
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// The run that made it.
+        #[arg(long)]
+        run: Option<String>,
+        /// The source commit.
+        #[arg(long)]
+        commit: Option<String>,
+    },
+    /// Archive an asset (hidden from listings and searches, history kept), or restore it.
+    Archive {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// Restore instead.
+        #[arg(long)]
+        restore: bool,
+    },
+    /// List the assets of a kind.
+    List {
+        /// dataset, model or artifact.
+        kind: String,
+        /// Include archived assets.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Search versions: e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9".
+    Search {
+        /// The filter.
+        query: String,
+        /// Include archived assets.
+        #[arg(long)]
+        all: bool,
+    },
     /// Compare a current data set with a reference one, column by column.
     ///
     /// REF and CUR are data files, or two profiles written by `mlops profile`
@@ -140,6 +196,22 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+/// `KIND/NAME@VERSION`.
+fn parse_ref(s: &str) -> Result<mlops_core::registry::AssetRef, Error> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "'{s}': expected KIND/NAME@VERSION, e.g. dataset/churn@3"
+        ))
+    };
+    let (kind, rest) = s.split_once('/').ok_or_else(bad)?;
+    let (name, version) = rest.rsplit_once('@').ok_or_else(bad)?;
+    Ok(mlops_core::registry::AssetRef {
+        kind: mlops_core::registry::Kind::parse(kind)?,
+        name: name.to_string(),
+        version: version.parse().map_err(|_| bad())?,
+    })
 }
 
 fn parse_column_spec(spec: &str) -> Result<(String, ColumnOptions), Error> {
@@ -320,6 +392,33 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         v.message
                     );
                 }
+                for (v, tags) in &a.tags {
+                    let t: Vec<String> = tags.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                    if !t.is_empty() {
+                        println!("  v{v} tags: {}", t.join(" "));
+                    }
+                }
+                for e in &a.inputs {
+                    println!(
+                        "  v{} made from {}/{}@{}",
+                        e.version,
+                        e.other.kind.as_str(),
+                        e.other.name,
+                        e.other.version
+                    );
+                }
+                for e in &a.used_by {
+                    println!(
+                        "  v{} used by {}/{}@{}",
+                        e.version,
+                        e.other.kind.as_str(),
+                        e.other.name,
+                        e.other.version
+                    );
+                }
+                if a.archived {
+                    println!("  (archived)");
+                }
                 for (alias, moves) in &a.aliases {
                     let hist: Vec<String> =
                         moves.iter().map(|m| format!("v{}", m.version)).collect();
@@ -329,6 +428,62 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         hist.join(" ")
                     );
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tag {
+            kind,
+            name,
+            version,
+            key,
+            value,
+            remove,
+        } => {
+            if !remove && value.is_none() {
+                return Err(Error::InvalidInput(
+                    "give the tag's value, or --remove".into(),
+                ));
+            }
+            let value = if remove { None } else { value.as_deref() };
+            Registry::open(&store)?.set_tag(Kind::parse(&kind)?, &name, version, &key, value)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lineage {
+            product,
+            inputs,
+            run,
+            commit,
+        } => {
+            let product = parse_ref(&product)?;
+            let inputs = inputs
+                .iter()
+                .map(|i| parse_ref(i))
+                .collect::<Result<Vec<_>, _>>()?;
+            Registry::open(&store)?.record_lineage(
+                &product,
+                &inputs,
+                run.as_deref(),
+                commit.as_deref(),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Archive {
+            kind,
+            name,
+            restore,
+        } => {
+            Registry::open(&store)?.set_archived(Kind::parse(&kind)?, &name, !restore)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::List { kind, all } => {
+            for n in Registry::open(&store)?.list(Kind::parse(&kind)?, all)? {
+                println!("{n}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search { query, all } => {
+            for hit in Registry::open(&store)?.search(&query, all)? {
+                println!("{hit}");
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -259,3 +259,96 @@ fn drift_errors_exit_2_and_write_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("t-test"));
 }
+
+#[test]
+fn registry_commands_version_tag_trace_and_search() {
+    let d = tmp("registry");
+    let store = d.join("store");
+    let s = store.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = mlops().args(["--store", s]).args(args).output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let file = d.join("m.bin");
+    std::fs::write(&file, b"model bytes").unwrap();
+    let f = file.to_str().unwrap();
+    assert_eq!(run(&["add", "dataset", "churn", f]).1.trim(), "1");
+    assert_eq!(
+        run(&[
+            "add",
+            "model",
+            "gbm",
+            f,
+            "--meta",
+            r#"{"metrics":{"auc":0.93}}"#
+        ])
+        .1
+        .trim(),
+        "1"
+    );
+    assert_eq!(
+        run(&["tag", "model", "gbm", "1", "team", "risk"]).0,
+        Some(0)
+    );
+    assert_eq!(
+        run(&["lineage", "model/gbm@1", "dataset/churn@1", "--run", "r1"]).0,
+        Some(0)
+    );
+    assert_eq!(
+        run(&["alias", "model", "gbm", "production", "1"]).0,
+        Some(0)
+    );
+    let (code, out, _) = run(&[
+        "search",
+        "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9",
+    ]);
+    assert_eq!(code, Some(0));
+    let hit: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (hit["name"].as_str(), hit["version"].as_u64()),
+        (Some("gbm"), Some(1))
+    );
+    assert!(run(&["show", "dataset", "churn"])
+        .1
+        .contains("used by model/gbm@1"));
+    let out_file = d.join("got.bin");
+    assert_eq!(
+        run(&[
+            "get",
+            "model",
+            "gbm",
+            "production",
+            "-o",
+            out_file.to_str().unwrap()
+        ])
+        .0,
+        Some(0)
+    );
+    assert_eq!(std::fs::read(&out_file).unwrap(), b"model bytes");
+    // Errors: exit 2, a coded message, nothing written.
+    let (code, _, err) = run(&["search", "kind = model"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("INVALID_INPUT") && err.contains("position 7"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["add", "model", "../evil", f]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("INVALID_INPUT"), "{err}");
+    let (code, _, err) = run(&[
+        "get",
+        "model",
+        "gbm",
+        "9",
+        "-o",
+        d.join("never.bin").to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("NOT_FOUND"), "{err}");
+    assert!(!d.join("never.bin").exists());
+    assert_eq!(run(&["list", "model"]).1.trim(), "gbm");
+}

@@ -23,6 +23,7 @@ pub mod io;
 pub mod profile;
 pub mod registry;
 pub mod report;
+pub mod search;
 pub mod store;
 
 pub use error::{Error, Result};

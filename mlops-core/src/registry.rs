@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 use crate::store::{Event, Hash, Store, Tip};
 
 /// What an asset is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A data set.
@@ -102,6 +102,66 @@ pub enum Change {
         /// The version it points at.
         version: u64,
     },
+    /// A tag of a version is set (`value: Some`) or removed (`None`).
+    Tag {
+        /// The version.
+        version: u64,
+        /// The tag's key.
+        key: String,
+        /// Its value.
+        value: Option<String>,
+    },
+    /// A version was made from other assets' versions (recorded in the
+    /// product's log; each input's log gets a matching [`Change::UsedBy`]).
+    Lineage {
+        /// The version made.
+        version: u64,
+        /// What it was made from.
+        inputs: Vec<AssetRef>,
+        /// The run that made it, if known.
+        run: Option<String>,
+        /// The source commit, if known.
+        commit: Option<String>,
+    },
+    /// A version of this asset was used to make another asset's version.
+    UsedBy {
+        /// This asset's version.
+        version: u64,
+        /// The version made from it.
+        by: AssetRef,
+        /// The run, if known.
+        run: Option<String>,
+    },
+    /// The asset is archived (soft-deleted: hidden from listings, history kept)
+    /// or restored.
+    Archive {
+        /// `true` to archive, `false` to restore.
+        archived: bool,
+    },
+}
+
+/// A version of an asset, by kind, name and number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AssetRef {
+    /// The asset's kind.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// The version.
+    pub version: u64,
+}
+
+/// A lineage edge as the fold of a log sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineageEdge {
+    /// The version of this asset the edge is about.
+    pub version: u64,
+    /// The other end: an input (in `inputs`) or a product (in `used_by`).
+    pub other: AssetRef,
+    /// The run, if known.
+    pub run: Option<String>,
+    /// The source commit, if known (inputs only).
+    pub commit: Option<String>,
 }
 
 /// A version of an asset.
@@ -147,6 +207,14 @@ pub struct Asset {
     pub versions: Vec<Version>,
     /// Each alias's moves, oldest first; the last is where it points now.
     pub aliases: BTreeMap<String, Vec<AliasMove>>,
+    /// Tags of each version (by version number), as they are now.
+    pub tags: BTreeMap<u64, BTreeMap<String, String>>,
+    /// What each version was made from.
+    pub inputs: Vec<LineageEdge>,
+    /// What was made from each version.
+    pub used_by: Vec<LineageEdge>,
+    /// Whether the asset is archived.
+    pub archived: bool,
     /// Events in the log.
     pub events: u64,
 }
@@ -392,6 +460,10 @@ impl Registry {
             name: name.to_string(),
             versions: Vec::new(),
             aliases: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            inputs: Vec::new(),
+            used_by: Vec::new(),
+            archived: false,
             events: events.len() as u64,
         };
         for e in &events {
@@ -429,9 +501,206 @@ impl Registry {
                         seq: e.seq,
                     });
                 }
+                Change::Tag {
+                    version,
+                    key,
+                    value,
+                } => {
+                    let tags = a.tags.entry(version).or_default();
+                    match value {
+                        Some(v) => {
+                            tags.insert(key, v);
+                        }
+                        None => {
+                            tags.remove(&key);
+                        }
+                    }
+                }
+                Change::Lineage {
+                    version,
+                    inputs,
+                    run,
+                    commit,
+                } => a.inputs.extend(inputs.into_iter().map(|other| LineageEdge {
+                    version,
+                    other,
+                    run: run.clone(),
+                    commit: commit.clone(),
+                })),
+                Change::UsedBy { version, by, run } => a.used_by.push(LineageEdge {
+                    version,
+                    other: by,
+                    run,
+                    commit: None,
+                }),
+                Change::Archive { archived } => a.archived = archived,
             }
         }
         Ok(a)
+    }
+
+    /// Appends a change that needs `version` to exist.
+    fn append_about(&self, kind: Kind, name: &str, version: u64, change: Change) -> Result<()> {
+        let log = Self::log(kind, name)?;
+        self.store.append(&log, |tip| {
+            let versions = Self::versions_at(&log, tip)?;
+            if tip.last.is_none() {
+                return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
+            }
+            if version == 0 || version > versions {
+                return Err(Error::NotFound(format!(
+                    "{} '{name}' has no version {version} (it has {versions})",
+                    kind.as_str()
+                )));
+            }
+            self.event(tip, versions, change.clone())
+        })?;
+        Ok(())
+    }
+
+    /// Sets (or with `None` removes) a tag of a version.
+    pub fn set_tag(
+        &self,
+        kind: Kind,
+        name: &str,
+        version: u64,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<()> {
+        check_name(key)?;
+        self.append_about(
+            kind,
+            name,
+            version,
+            Change::Tag {
+                version,
+                key: key.to_string(),
+                value: value.map(str::to_string),
+            },
+        )
+    }
+
+    /// Records that `product` was made from `inputs` (by `run`, from source
+    /// `commit`): an edge in the product's log and a back-reference in each
+    /// input's log, so lineage reads in both directions. Every version named
+    /// must exist.
+    pub fn record_lineage(
+        &self,
+        product: &AssetRef,
+        inputs: &[AssetRef],
+        run: Option<&str>,
+        commit: Option<&str>,
+    ) -> Result<()> {
+        // Check the inputs first, so a bad reference writes nothing.
+        for i in inputs {
+            let a = self.asset(i.kind, &i.name)?;
+            a.resolve(&i.version.to_string())?;
+        }
+        self.append_about(
+            product.kind,
+            &product.name,
+            product.version,
+            Change::Lineage {
+                version: product.version,
+                inputs: inputs.to_vec(),
+                run: run.map(str::to_string),
+                commit: commit.map(str::to_string),
+            },
+        )?;
+        for i in inputs {
+            self.append_about(
+                i.kind,
+                &i.name,
+                i.version,
+                Change::UsedBy {
+                    version: i.version,
+                    by: product.clone(),
+                    run: run.map(str::to_string),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Archives (soft-deletes) or restores an asset; its history stays.
+    pub fn set_archived(&self, kind: Kind, name: &str, archived: bool) -> Result<()> {
+        let log = Self::log(kind, name)?;
+        self.store.append(&log, |tip| {
+            if tip.last.is_none() {
+                return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
+            }
+            let versions = Self::versions_at(&log, tip)?;
+            self.event(tip, versions, Change::Archive { archived })
+        })?;
+        Ok(())
+    }
+
+    /// Every version of every asset that matches a filter (see
+    /// [`crate::search`]), as documents of the fields the filter sees, in
+    /// kind, name and version order. Archived assets only when asked.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// r.add_version(Kind::Model, "a", b"1", "", serde_json::json!({"metrics": {"auc": 0.8}})).unwrap();
+    /// r.add_version(Kind::Model, "a", b"2", "", serde_json::json!({"metrics": {"auc": 0.93}})).unwrap();
+    /// r.set_tag(Kind::Model, "a", 2, "team", Some("risk")).unwrap();
+    /// let hits = r.search("kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9", false).unwrap();
+    /// assert_eq!(hits.len(), 1);
+    /// assert_eq!(hits[0]["version"], 2);
+    /// ```
+    pub fn search(&self, query: &str, include_archived: bool) -> Result<Vec<serde_json::Value>> {
+        let filter = crate::search::Filter::parse(query)?;
+        let mut hits = Vec::new();
+        for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
+            for name in self.list(kind, true)? {
+                let a = self.asset(kind, &name)?;
+                if a.archived && !include_archived {
+                    continue;
+                }
+                for v in &a.versions {
+                    let aliases: Vec<&str> = a
+                        .aliases
+                        .iter()
+                        .filter(|(_, moves)| moves.last().map(|m| m.version) == Some(v.version))
+                        .map(|(k, _)| k.as_str())
+                        .collect();
+                    let doc = serde_json::json!({
+                        "kind": kind.as_str(),
+                        "name": a.name,
+                        "version": v.version,
+                        "message": v.message,
+                        "principal": v.principal,
+                        "time": v.time,
+                        "size": v.size,
+                        "alias": aliases,
+                        "archived": a.archived,
+                        "tags": a.tags.get(&v.version).cloned().unwrap_or_default(),
+                        "metadata": v.metadata,
+                    });
+                    if filter.matches(&doc) {
+                        hits.push(doc);
+                    }
+                }
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Names of the assets of a kind, sorted (archived ones only when asked).
+    pub fn list(&self, kind: Kind, include_archived: bool) -> Result<Vec<String>> {
+        let mut names = self.store.children(&format!("assets/{}", kind.as_str()))?;
+        names.sort();
+        if include_archived {
+            return Ok(names);
+        }
+        let mut out = Vec::new();
+        for n in names {
+            if !self.asset(kind, &n)?.archived {
+                out.push(n);
+            }
+        }
+        Ok(out)
     }
 
     /// The content of a version (by number, alias or `latest`), verified

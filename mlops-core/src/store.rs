@@ -390,6 +390,19 @@ impl Store {
         Ok(seqs)
     }
 
+    /// The names one level below `prefix` (like the folders in a folder).
+    pub fn children(&self, prefix: &str) -> Result<Vec<String>> {
+        check_log_name(prefix)?;
+        let p = Path::from(prefix);
+        let listing = block_on(self.inner.list_with_delimiter(Some(&p)))
+            .map_err(|e| storage(format!("list {prefix}"), e))?;
+        Ok(listing
+            .common_prefixes
+            .iter()
+            .filter_map(|c| c.filename().map(str::to_string))
+            .collect())
+    }
+
     /// The log's last event.
     pub fn tip(&self, log: &str) -> Result<Tip> {
         check_log_name(log)?;

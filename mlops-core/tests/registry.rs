@@ -257,3 +257,90 @@ fn a_change_in_the_middle_stores_only_the_chunks_around_it() {
         "{e}"
     );
 }
+
+#[test]
+fn tags_lineage_both_ways_and_archive() {
+    use mlops_core::registry::AssetRef;
+    let r = Registry::open("memory://").unwrap();
+    r.add_version(Kind::Dataset, "churn", b"rows v1", "", json!({}))
+        .unwrap();
+    r.add_version(Kind::Dataset, "churn", b"rows v2", "", json!({}))
+        .unwrap();
+    r.add_version(Kind::Model, "churn-gbm", b"model", "", json!({}))
+        .unwrap();
+    r.set_tag(Kind::Model, "churn-gbm", 1, "team", Some("risk"))
+        .unwrap();
+    r.set_tag(Kind::Model, "churn-gbm", 1, "stage", Some("draft"))
+        .unwrap();
+    r.set_tag(Kind::Model, "churn-gbm", 1, "stage", None)
+        .unwrap();
+    let data = AssetRef {
+        kind: Kind::Dataset,
+        name: "churn".into(),
+        version: 2,
+    };
+    let model = AssetRef {
+        kind: Kind::Model,
+        name: "churn-gbm".into(),
+        version: 1,
+    };
+    r.record_lineage(
+        &model,
+        std::slice::from_ref(&data),
+        Some("run-42"),
+        Some("abc123"),
+    )
+    .unwrap();
+    let m = r.asset(Kind::Model, "churn-gbm").unwrap();
+    assert_eq!(m.tags[&1].get("team").map(String::as_str), Some("risk"));
+    assert!(!m.tags[&1].contains_key("stage"));
+    assert_eq!(m.inputs.len(), 1);
+    assert_eq!(
+        (
+            m.inputs[0].other.clone(),
+            m.inputs[0].run.as_deref(),
+            m.inputs[0].commit.as_deref()
+        ),
+        (data.clone(), Some("run-42"), Some("abc123"))
+    );
+    // The other direction: which models used dataset churn v2?
+    let d = r.asset(Kind::Dataset, "churn").unwrap();
+    assert_eq!(d.used_by.len(), 1);
+    assert_eq!(
+        (d.used_by[0].version, d.used_by[0].other.clone()),
+        (2, model.clone())
+    );
+    // A reference to a version that does not exist writes nothing anywhere.
+    let ghost = AssetRef {
+        kind: Kind::Dataset,
+        name: "churn".into(),
+        version: 9,
+    };
+    assert!(matches!(
+        r.record_lineage(&model, &[ghost], None, None),
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(r.asset(Kind::Model, "churn-gbm").unwrap().inputs.len(), 1);
+    // Archive hides from listings, keeps history; restore brings it back.
+    assert_eq!(
+        r.list(Kind::Dataset, false).unwrap(),
+        vec!["churn".to_string()]
+    );
+    r.set_archived(Kind::Dataset, "churn", true).unwrap();
+    assert!(r.list(Kind::Dataset, false).unwrap().is_empty());
+    assert_eq!(
+        r.list(Kind::Dataset, true).unwrap(),
+        vec!["churn".to_string()]
+    );
+    assert_eq!(r.get(Kind::Dataset, "churn", "1").unwrap(), b"rows v1");
+    r.set_archived(Kind::Dataset, "churn", false).unwrap();
+    assert_eq!(r.list(Kind::Dataset, false).unwrap().len(), 1);
+    assert!(matches!(
+        r.set_tag(Kind::Model, "churn-gbm", 5, "k", Some("v")),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        r.set_archived(Kind::Model, "nope", true),
+        Err(Error::NotFound(_))
+    ));
+}

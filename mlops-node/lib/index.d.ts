@@ -267,6 +267,10 @@ export interface Asset {
   name: string
   versions: AssetVersion[]
   aliases: Record<string, Array<{ version: number; principal: string; time: number; seq: number }>>
+  tags: Record<string, Record<string, string>>
+  inputs: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
+  used_by: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
+  archived: boolean
   events: number
 }
 
@@ -278,6 +282,19 @@ export declare class Registry {
   alias(kind: AssetKind, name: string, alias: string, version: number): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
+  tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null): Promise<void>
+  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string }): Promise<void>
+  archive(kind: AssetKind, name: string, options?: { restore?: boolean }): Promise<void>
+  list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
+  /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
+  search(query: string, options?: { includeArchived?: boolean }): Promise<Array<Record<string, unknown>>>
+}
+
+/** A version of an asset. */
+export interface AssetRef {
+  kind: AssetKind
+  name: string
+  version: number
 }
 
 export interface StatResult {

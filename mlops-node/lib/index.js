@@ -314,6 +314,31 @@ class Registry {
   get(kind, name, reference = 'latest') {
     return this._native.get(kind, name, String(reference))
   }
+
+  /** Sets a tag of a version (`value` null removes it). */
+  async tag(kind, name, version, key, value = null) {
+    await this._native.tag(kind, name, version, key, value === null ? undefined : String(value))
+  }
+
+  /** Records that `product` ({kind, name, version}) was made from `inputs`. */
+  async lineage(product, inputs, { run, commit } = {}) {
+    await this._native.lineage(JSON.stringify({ product, inputs, run, commit }))
+  }
+
+  /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
+  async archive(kind, name, { restore = false } = {}) {
+    await this._native.archive(kind, name, !restore)
+  }
+
+  /** Names of the assets of a kind. */
+  async list(kind, { includeArchived = false } = {}) {
+    return JSON.parse(await this._native.list(kind, includeArchived))
+  }
+
+  /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
+  async search(query, { includeArchived = false } = {}) {
+    return JSON.parse(await this._native.search(query, includeArchived))
+  }
 }
 
 module.exports = { profile, Profile, drift, DriftReport, Registry, stats }

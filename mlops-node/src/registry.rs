@@ -1,7 +1,7 @@
 //! `Registry` for Node: assets with numbered versions and aliases in a
 //! store. Every call runs on the libuv thread pool and resolves a Promise.
 
-use mlops_core::registry::{Kind, Registry};
+use mlops_core::registry::{AssetRef, Kind, Registry};
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
@@ -40,6 +40,16 @@ where
     AsyncTask::new(Job {
         f: Some(Box::new(f)),
     })
+}
+
+/// A version number from JavaScript: a positive integer.
+fn whole(version: f64) -> mlops_core::Result<u64> {
+    if version < 1.0 || version.fract() != 0.0 || !version.is_finite() {
+        return Err(mlops_core::Error::InvalidInput(format!(
+            "version {version} is not a positive integer"
+        )));
+    }
+    Ok(version as u64)
 }
 
 fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
@@ -135,6 +145,83 @@ impl NativeRegistry {
         job(move || {
             let a = r.asset(Kind::parse(&kind)?, &name)?;
             Ok(serde_json::to_string(&a).expect("assets serialise"))
+        })
+    }
+
+    /// Sets (or with `value` null removes) a tag of a version.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn tag(
+        &self,
+        kind: String,
+        name: String,
+        version: f64,
+        key: String,
+        value: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            r.set_tag(
+                Kind::parse(&kind)?,
+                &name,
+                whole(version)?,
+                &key,
+                value.as_deref(),
+            )?;
+            Ok(key)
+        })
+    }
+
+    /// Records lineage; `refs` is JSON `{product: {kind, name, version}, inputs: [...], run?, commit?}`.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn lineage(&self, refs: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Spec {
+                product: AssetRef,
+                inputs: Vec<AssetRef>,
+                run: Option<String>,
+                commit: Option<String>,
+            }
+            let s: Spec = serde_json::from_str(&refs)
+                .map_err(|e| mlops_core::Error::InvalidInput(format!("lineage: {e}")))?;
+            r.record_lineage(&s.product, &s.inputs, s.run.as_deref(), s.commit.as_deref())?;
+            Ok(String::new())
+        })
+    }
+
+    /// Archives (or restores) an asset.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn archive(&self, kind: String, name: String, archived: bool) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            r.set_archived(Kind::parse(&kind)?, &name, archived)?;
+            Ok(name)
+        })
+    }
+
+    /// Names of the assets of a kind, as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn list(&self, kind: String, include_archived: bool) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            Ok(
+                serde_json::to_string(&r.list(Kind::parse(&kind)?, include_archived)?)
+                    .expect("names serialise"),
+            )
+        })
+    }
+
+    /// Versions matching a filter, as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn search(&self, query: String, include_archived: bool) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            Ok(
+                serde_json::to_string(&r.search(&query, include_archived)?)
+                    .expect("hits serialise"),
+            )
         })
     }
 

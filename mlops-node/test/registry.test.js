@@ -34,3 +34,20 @@ test('bad input rejects with codes and writes nothing', async () => {
   assert.throws(() => new Registry('s3://bucket/x'), (e) => e.code === 'UNSUPPORTED')
   assert.equal((await r.asset('dataset', 'd')).events, 1)
 })
+
+test('tags, lineage both ways, archive and search', async () => {
+  const r = new Registry('memory://')
+  await r.add('dataset', 'churn', 'rows')
+  await r.add('model', 'gbm', 'm1', { metadata: { metrics: { auc: 0.81 } } })
+  await r.add('model', 'gbm', 'm2', { metadata: { metrics: { auc: 0.93 } } })
+  await r.tag('model', 'gbm', 2, 'team', 'risk')
+  await r.lineage({ kind: 'model', name: 'gbm', version: 2 }, [{ kind: 'dataset', name: 'churn', version: 1 }], { run: 'run-7' })
+  const hits = await r.search("kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9")
+  assert.deepEqual(hits.map((h) => [h.name, h.version]), [['gbm', 2]])
+  const used = (await r.asset('dataset', 'churn')).used_by
+  assert.deepEqual(used[0].other, { kind: 'model', name: 'gbm', version: 2 })
+  await r.archive('dataset', 'churn')
+  assert.deepEqual(await r.list('dataset'), [])
+  assert.deepEqual(await r.list('dataset', { includeArchived: true }), ['churn'])
+  await assert.rejects(r.search('kind = model'), (e) => e.code === 'INVALID_INPUT' && e.message.includes('position 7'))
+})

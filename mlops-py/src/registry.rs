@@ -2,7 +2,7 @@
 //! store (a folder, `file://` or `memory://`). The GIL is released while the
 //! engine reads and writes.
 
-use mlops_core::registry::{Kind, Registry};
+use mlops_core::registry::{AssetRef, Kind, Registry};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -106,6 +106,79 @@ impl PyRegistry {
             .detach(|| self.inner.get(k, name, reference))
             .map_err(to_py)?;
         Ok(PyBytes::new(py, &b))
+    }
+
+    /// Sets a tag of a version (`value=None` removes it).
+    #[pyo3(signature = (kind, name, version, key, value = None))]
+    fn tag(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        version: u64,
+        key: &str,
+        value: Option<&str>,
+    ) -> PyResult<()> {
+        let k = self::kind(kind)?;
+        py.detach(|| self.inner.set_tag(k, name, version, key, value))
+            .map_err(to_py)
+    }
+
+    /// Records that `product` (kind, name, version) was made from `inputs`
+    /// (a list of such tuples), by `run` from source `commit`.
+    #[pyo3(signature = (product, inputs, run = None, commit = None))]
+    fn lineage(
+        &self,
+        py: Python<'_>,
+        product: (String, String, u64),
+        inputs: Vec<(String, String, u64)>,
+        run: Option<&str>,
+        commit: Option<&str>,
+    ) -> PyResult<()> {
+        let r = |t: (String, String, u64)| -> PyResult<AssetRef> {
+            Ok(AssetRef {
+                kind: self::kind(&t.0)?,
+                name: t.1,
+                version: t.2,
+            })
+        };
+        let product = r(product)?;
+        let inputs = inputs.into_iter().map(r).collect::<PyResult<Vec<_>>>()?;
+        py.detach(|| self.inner.record_lineage(&product, &inputs, run, commit))
+            .map_err(to_py)
+    }
+
+    /// Archives an asset (hidden from listings and searches, history kept),
+    /// or restores it.
+    #[pyo3(signature = (kind, name, restore = false))]
+    fn archive(&self, py: Python<'_>, kind: &str, name: &str, restore: bool) -> PyResult<()> {
+        let k = self::kind(kind)?;
+        py.detach(|| self.inner.set_archived(k, name, !restore))
+            .map_err(to_py)
+    }
+
+    /// Names of the assets of a kind.
+    #[pyo3(signature = (kind, include_archived = false))]
+    fn list(&self, py: Python<'_>, kind: &str, include_archived: bool) -> PyResult<Vec<String>> {
+        let k = self::kind(kind)?;
+        py.detach(|| self.inner.list(k, include_archived))
+            .map_err(to_py)
+    }
+
+    /// Versions matching a filter such as
+    /// `"kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"`, as dicts.
+    #[pyo3(signature = (query, include_archived = false))]
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: &str,
+        include_archived: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let hits = py
+            .detach(|| self.inner.search(query, include_archived))
+            .map_err(to_py)?;
+        let s = serde_json::to_string(&hits).expect("hits serialise");
+        py.import("json")?.call_method1("loads", (s,))
     }
 
     fn __repr__(&self) -> String {

@@ -34,3 +34,20 @@ def test_bad_input():
         r.get("dataset", "d", "nope")
     with pytest.raises(mlops.UnsupportedError):
         mlops.Registry("s3://bucket/registry")
+
+
+def test_tags_lineage_archive_and_search():
+    r = mlops.Registry("memory://")
+    r.add("dataset", "churn", b"rows")
+    r.add("model", "gbm", b"m1", metadata={"metrics": {"auc": 0.81}})
+    r.add("model", "gbm", b"m2", metadata={"metrics": {"auc": 0.93}})
+    r.tag("model", "gbm", 2, "team", "risk")
+    r.lineage(("model", "gbm", 2), [("dataset", "churn", 1)], run="run-7", commit="c0ffee")
+    hits = r.search("kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9")
+    assert [(h["name"], h["version"]) for h in hits] == [("gbm", 2)]
+    used = r.asset("dataset", "churn")["used_by"]
+    assert used[0]["other"] == {"kind": "model", "name": "gbm", "version": 2} and used[0]["run"] == "run-7"
+    r.archive("dataset", "churn")
+    assert r.list("dataset") == [] and r.list("dataset", include_archived=True) == ["churn"]
+    with pytest.raises(mlops.InvalidInputError, match="position 7"):
+        r.search("kind = model")

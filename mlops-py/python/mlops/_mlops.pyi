@@ -186,6 +186,13 @@ class Registry:
         """Versions and aliases (with their history) of the asset."""
     def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
         """A version's content by number, alias or 'latest', verified against its hashes."""
+    def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None) -> None: ...
+    def lineage(self, product: Tuple[str, str, int], inputs: List[Tuple[str, str, int]], run: Optional[str] = None, commit: Optional[str] = None) -> None:
+        """Records that `product` was made from `inputs` (kind, name, version tuples)."""
+    def archive(self, kind: str, name: str, restore: bool = False) -> None: ...
+    def list(self, kind: str, include_archived: bool = False) -> List[str]: ...
+    def search(self, query: str, include_archived: bool = False) -> List[dict[str, Any]]:
+        """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
 class _Stats:
