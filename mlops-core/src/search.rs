@@ -9,7 +9,8 @@
 //! Fields: `kind`, `name`, `version`, `message`, `principal`, `time` (Unix
 //! ms), `size` (bytes), `alias` (matches if any alias points at the version),
 //! `archived`, `tags.<key>`, `metadata.<key>[.<key>...]` and
-//! `metrics.<key>` (short for `metadata.metrics.<key>`).
+//! `metrics.<key>` (`metadata.metrics.<key>`, or `metadata.<key>` when the
+//! metadata has no `metrics` object with that key).
 //! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=` and `like` (`%` matches any
 //! run of characters, `_` one character); `and`, `or`, `not`, parentheses.
 //! Values: `'strings'` (a quote doubled inside), numbers, `true`, `false`,
@@ -318,21 +319,28 @@ impl Filter {
 
 fn lookup<'a>(doc: &'a Value, field: &str) -> &'a Value {
     static NULL: Value = Value::Null;
-    let path: Vec<&str> = match field.strip_prefix("metrics.") {
-        Some(rest) => ["metadata", "metrics"]
-            .into_iter()
-            .chain(rest.split('.'))
-            .collect(),
-        None => field.split('.').collect(),
-    };
-    let mut v = doc;
-    for p in path {
-        match v.get(p) {
-            Some(x) => v = x,
-            None => return &NULL,
+    let walk = |path: &mut dyn Iterator<Item = &str>| -> &'a Value {
+        let mut v = doc;
+        for p in path {
+            match v.get(p) {
+                Some(x) => v = x,
+                None => return &NULL,
+            }
         }
+        v
+    };
+    match field.strip_prefix("metrics.") {
+        // `metrics.k`: `metadata.metrics.k`, else `metadata.k`.
+        Some(rest) => {
+            let nested = walk(&mut ["metadata", "metrics"].into_iter().chain(rest.split('.')));
+            if nested.is_null() {
+                walk(&mut std::iter::once("metadata").chain(rest.split('.')))
+            } else {
+                nested
+            }
+        }
+        None => walk(&mut field.split('.')),
     }
-    v
 }
 
 fn like(text: &str, pattern: &str) -> bool {
