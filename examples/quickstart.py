@@ -9,7 +9,9 @@ same generator with --shift strong), profile.json, profile.html and
 profile.bin (the workload's profile), drift.json and drift.html (the drift
 report from the data) and drift_from_profiles.json (the same report from the
 two profiles alone). Prints summaries, and checks that the drifted columns
-are exactly the generator's ground truth.
+are exactly the generator's ground truth. Then versions both data sets in a
+registry folder (DIR/registry), stores the drift report as an artifact made
+from them, and prints the diff between the two versions and the lineage.
 """
 import argparse
 import os
@@ -100,6 +102,26 @@ def main():
         with open(os.path.join(a.out, name), "wb") as f:
             f.write(outputs[name])
     print("\nwrote " + ", ".join(os.path.join(a.out, n) for n in outputs))
+
+    # Versioning: the workload before and after the change, in a registry
+    # that is a folder (any number of processes may write to it at once).
+    reg = mlops.Registry(os.path.join(a.out, "registry"))
+    before = reg.commit_dataset("workload", data, message="reference sample")
+    after = reg.commit_dataset("workload", current, message="after the shift")
+    report_version = reg.add("artifact", "drift-report", outputs["drift.json"], message="workload drift",
+                             metadata={"drifted": report.drifted_columns})
+    reg.lineage(("artifact", "drift-report", report_version),
+                [("dataset", "workload", before), ("dataset", "workload", after)], run="quickstart")
+    d = reg.diff("workload", str(before), str(after))
+    print(f"\nregistry {os.path.join(a.out, 'registry')}: dataset workload v{before} -> v{after}, "
+          f"rows {d['rows'][0]} -> {d['rows'][1]}")
+    for c in d["columns"]:
+        (m0, m1), (n0, n1) = c["mean"], c["nulls"]
+        if m0 is not None and m1 is not None and (abs(m1 - m0) > 1e-9 or n0 != n1):
+            print(f"  {c['column']:<8} mean {m0:.4f} -> {m1:.4f}   nulls {n0} -> {n1}")
+    used = reg.asset("dataset", "workload")["used_by"]
+    print("lineage: " + ", ".join(f"workload v{e['version']} -> {e['other']['kind']} {e['other']['name']} "
+                                  f"v{e['other']['version']}" for e in used[-2:]))
 
 
 if __name__ == "__main__":

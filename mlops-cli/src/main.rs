@@ -137,6 +137,16 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// What changed between two versions of a dataset: schema, rows, column statistics.
+    Diff {
+        /// The dataset's name.
+        name: String,
+        /// A version number or alias.
+        from: String,
+        /// A version number or alias (default: latest).
+        #[arg(default_value = "latest")]
+        to: String,
+    },
     /// Search versions: e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9".
     Search {
         /// The filter.
@@ -356,9 +366,14 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let kind = Kind::parse(&kind)?;
             let metadata: serde_json::Value = serde_json::from_str(&meta)
                 .map_err(|e| Error::InvalidInput(format!("--meta is not JSON: {e}")))?;
-            let content = std::fs::read(&file).map_err(|e| Error::io(&file, e))?;
-            let v =
-                Registry::open(&store)?.add_version(kind, &name, &content, &message, metadata)?;
+            let r = Registry::open(&store)?;
+            // A data file added as a dataset is committed as data: Parquet
+            // with its schema, rows and profile, readable and diffable.
+            let v = if kind == Kind::Dataset && mlops_core::io::FileFormat::of(&file).is_ok() {
+                r.commit_dataset_path(&name, &file, &message, metadata)?
+            } else {
+                r.add_file(kind, &name, &file, &message, metadata)?
+            };
             println!("{v}");
             Ok(ExitCode::SUCCESS)
         }
@@ -478,6 +493,36 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::List { kind, all } => {
             for n in Registry::open(&store)?.list(Kind::parse(&kind)?, all)? {
                 println!("{n}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { name, from, to } => {
+            let d = Registry::open(&store)?.diff_datasets(&name, &from, &to)?;
+            println!(
+                "dataset {name}: v{} -> v{}, rows {} -> {}",
+                d.from, d.to, d.rows.0, d.rows.1
+            );
+            for (c, t) in &d.added {
+                println!("  + {c} ({t})");
+            }
+            for (c, t) in &d.removed {
+                println!("  - {c} ({t})");
+            }
+            for (c, a, b) in &d.retyped {
+                println!("  ~ {c}: {a} -> {b}");
+            }
+            let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.4}"));
+            for c in &d.columns {
+                println!(
+                    "  {}: nulls {} -> {}, mean {} -> {}, std {} -> {}",
+                    c.column,
+                    c.nulls.0,
+                    c.nulls.1,
+                    f(c.mean.0),
+                    f(c.mean.1),
+                    f(c.std.0),
+                    f(c.std.1)
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

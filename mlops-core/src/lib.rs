@@ -17,6 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod dataset;
 pub mod drift;
 pub mod error;
 pub mod io;

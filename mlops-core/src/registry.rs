@@ -94,6 +94,9 @@ pub enum Change {
         message: String,
         /// Free-form metadata.
         metadata: serde_json::Value,
+        /// For a data set version: its schema, rows and profile.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dataset: Option<DatasetInfo>,
     },
     /// An alias now points at a version.
     Alias {
@@ -140,6 +143,19 @@ pub enum Change {
     },
 }
 
+/// What the registry knows about a data set version beyond its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetInfo {
+    /// The content's format (`parquet`).
+    pub format: String,
+    /// Rows.
+    pub rows: u64,
+    /// Columns, as `(name, Arrow type)`.
+    pub schema: Vec<(String, String)>,
+    /// BLAKE3 hash of the blob holding its profile (`Profile::to_bytes`).
+    pub profile: Hash,
+}
+
 /// A version of an asset, by kind, name and number.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct AssetRef {
@@ -177,6 +193,8 @@ pub struct Version {
     pub message: String,
     /// Its metadata.
     pub metadata: serde_json::Value,
+    /// Schema, rows and profile of a data set version.
+    pub dataset: Option<DatasetInfo>,
     /// Who created it.
     pub principal: String,
     /// When (Unix milliseconds).
@@ -361,7 +379,7 @@ impl Registry {
         message: &str,
         metadata: serde_json::Value,
     ) -> Result<u64> {
-        self.add_version_from(kind, name, content, message, metadata)
+        self.add_version_from(kind, name, content, message, metadata, None)
     }
 
     /// [`add_version`](Self::add_version) with the content of a file,
@@ -384,16 +402,18 @@ impl Registry {
             std::io::BufReader::with_capacity(1 << 20, f),
             message,
             metadata,
+            None,
         )
     }
 
-    fn add_version_from(
+    pub(crate) fn add_version_from(
         &self,
         kind: Kind,
         name: &str,
         content: impl std::io::Read,
         message: &str,
         metadata: serde_json::Value,
+        dataset: Option<DatasetInfo>,
     ) -> Result<u64> {
         let log = Self::log(kind, name)?;
         if !metadata.is_object() {
@@ -413,6 +433,7 @@ impl Registry {
                     size,
                     message: message.to_string(),
                     metadata: metadata.clone(),
+                    dataset: dataset.clone(),
                 },
             )
         })?;
@@ -475,6 +496,7 @@ impl Registry {
                     size,
                     message,
                     metadata,
+                    dataset,
                 } => {
                     if version != a.versions.len() as u64 + 1 {
                         return Err(Error::Integrity(format!(
@@ -489,6 +511,7 @@ impl Registry {
                         size,
                         message,
                         metadata,
+                        dataset,
                         principal: ev.principal,
                         time: ev.time,
                     });

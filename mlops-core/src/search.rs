@@ -280,7 +280,7 @@ impl Filter {
     /// ```
     /// use mlops_core::search::Filter;
     /// let f = Filter::parse("kind = 'model' and metrics.auc > 0.9").unwrap();
-    /// let doc = serde_json::json!({"kind": "model", "metrics": {"auc": 0.93}});
+    /// let doc = serde_json::json!({"kind": "model", "metadata": {"metrics": {"auc": 0.93}}});
     /// assert!(f.matches(&doc));
     /// let e = Filter::parse("kind = model").unwrap_err();
     /// assert!(e.to_string().contains("position 7"));

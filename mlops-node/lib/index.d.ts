@@ -282,6 +282,9 @@ export declare class Registry {
   alias(kind: AssetKind, name: string, alias: string, version: number): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
+  commitDataset(name: string, data: Table | Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
+  diff(name: string, from: string | number, to?: string | number): Promise<Record<string, unknown>>
   tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null): Promise<void>
   lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string }): Promise<void>
   archive(kind: AssetKind, name: string, options?: { restore?: boolean }): Promise<void>

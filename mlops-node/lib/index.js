@@ -315,6 +315,28 @@ class Registry {
     return this._native.get(kind, name, String(reference))
   }
 
+  /**
+   * Commits a data set version from an apache-arrow Table, Arrow IPC bytes or
+   * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
+   */
+  commitDataset(name, data, { message = '', metadata = {} } = {}) {
+    const meta = JSON.stringify(metadata)
+    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, meta)
+    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, meta)
+  }
+
+  /** A data set version (number, alias or 'latest') as an apache-arrow Table. */
+  async readDataset(name, reference = 'latest', { columns } = {}) {
+    const { tableFromIPC } = require('apache-arrow')
+    const bytes = await this._native.readDataset(name, String(reference), columns ? JSON.stringify(columns) : '')
+    return tableFromIPC(bytes)
+  }
+
+  /** Schema, row and column statistic changes between two data set versions. */
+  async diff(name, from, to = 'latest') {
+    return JSON.parse(await this._native.diff(name, String(from), String(to)))
+  }
+
   /** Sets a tag of a version (`value` null removes it). */
   async tag(kind, name, version, key, value = null) {
     await this._native.tag(kind, name, version, key, value === null ? undefined : String(value))

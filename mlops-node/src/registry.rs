@@ -225,6 +225,79 @@ impl NativeRegistry {
         })
     }
 
+    /// Commits a data file (by path) as the next data set version.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn commit_dataset_path(
+        &self,
+        name: String,
+        path: String,
+        message: String,
+        metadata: String,
+    ) -> AsyncTask<Job<f64>> {
+        let r = self.inner.clone();
+        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(&metadata)?)? as f64))
+    }
+
+    /// Commits Arrow IPC bytes as the next data set version.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn commit_dataset_ipc(
+        &self,
+        name: String,
+        data: Buffer,
+        message: String,
+        metadata: String,
+    ) -> AsyncTask<Job<f64>> {
+        let (r, data) = (self.inner.clone(), data.to_vec());
+        job(move || {
+            let reader = mlops_core::io::read_ipc_bytes(data)?;
+            Ok(r.commit_dataset(&name, reader, &message, meta(&metadata)?)? as f64)
+        })
+    }
+
+    /// A data set version as Arrow IPC stream bytes; `columns` is a JSON list or empty.
+    #[napi(ts_return_type = "Promise<Buffer>")]
+    pub fn read_dataset(
+        &self,
+        name: String,
+        reference: String,
+        columns: String,
+    ) -> AsyncTask<Job<Buffer>> {
+        let r = self.inner.clone();
+        job(move || {
+            let cols: Option<Vec<String>> = if columns.is_empty() {
+                None
+            } else {
+                Some(
+                    serde_json::from_str(&columns)
+                        .map_err(|e| mlops_core::Error::InvalidInput(format!("columns: {e}")))?,
+                )
+            };
+            let cols: Option<Vec<&str>> = cols
+                .as_ref()
+                .map(|c| c.iter().map(String::as_str).collect());
+            let (schema, batches) = r.read_dataset(&name, &reference, cols.as_deref())?;
+            let mut out = Vec::new();
+            {
+                let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut out, &schema)?;
+                for b in &batches {
+                    w.write(b)?;
+                }
+                w.finish()?;
+            }
+            Ok(out.into())
+        })
+    }
+
+    /// What changed between two data set versions, as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn diff(&self, name: String, from: String, to: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            Ok(serde_json::to_string(&r.diff_datasets(&name, &from, &to)?)
+                .expect("diffs serialise"))
+        })
+    }
+
     /// A version's content (by number, alias or `latest`), verified.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn get(&self, kind: String, name: String, reference: String) -> AsyncTask<Job<Buffer>> {

@@ -2,6 +2,8 @@
 //! store (a folder, `file://` or `memory://`). The GIL is released while the
 //! engine reads and writes.
 
+use arrow::ffi_stream::RecordBatchStreamReader;
+use arrow_pyarrow::{FromPyArrow, IntoPyArrow};
 use mlops_core::registry::{AssetRef, Kind, Registry};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -9,7 +11,7 @@ use pyo3::types::PyBytes;
 use crate::error::to_py;
 
 /// A registry of datasets, models and artifacts; see `mlops.Registry`.
-#[pyclass(name = "Registry", module = "mlops", frozen)]
+#[pyclass(name = "Registry", module = "mlops", frozen, subclass)]
 pub struct PyRegistry {
     inner: Registry,
 }
@@ -179,6 +181,81 @@ impl PyRegistry {
             .map_err(to_py)?;
         let s = serde_json::to_string(&hits).expect("hits serialise");
         py.import("json")?.call_method1("loads", (s,))
+    }
+
+    /// Commits Arrow data (a PyCapsule object) or a data file path as the
+    /// next version of data set `name`: Parquet plus schema, rows and
+    /// profile. Returns the version number.
+    #[pyo3(signature = (name, data, message = "", metadata = None))]
+    fn commit_dataset(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        data: &Bound<'_, PyAny>,
+        message: &str,
+        metadata: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let meta = self::metadata(py, metadata)?;
+        if let Ok(path) = data.extract::<std::path::PathBuf>() {
+            return py
+                .detach(|| self.inner.commit_dataset_path(name, &path, message, meta))
+                .map_err(to_py);
+        }
+        let reader = RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| {
+            crate::error::InvalidInputError::new_err(format!("could not read Arrow data: {e}"))
+        })?;
+        py.detach(move || self.inner.commit_dataset(name, reader, message, meta))
+            .map_err(to_py)
+    }
+
+    /// A data set version (number, alias or "latest") as a pyarrow Table,
+    /// optionally only some columns.
+    #[pyo3(signature = (name, reference = "latest", columns = None))]
+    fn read_dataset<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        reference: &str,
+        columns: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let cols: Option<Vec<&str>> = columns
+            .as_ref()
+            .map(|c| c.iter().map(String::as_str).collect());
+        let (schema, batches) = py
+            .detach(|| self.inner.read_dataset(name, reference, cols.as_deref()))
+            .map_err(to_py)?;
+        arrow_pyarrow::Table::try_new(batches, schema)
+            .map_err(|e| crate::error::InvalidInputError::new_err(e.to_string()))?
+            .into_pyarrow(py)
+    }
+
+    /// What changed between two data set versions (schema, rows, column statistics).
+    fn diff<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        a: &str,
+        b: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let d = py
+            .detach(|| self.inner.diff_datasets(name, a, b))
+            .map_err(to_py)?;
+        let s = serde_json::to_string(&d).expect("diffs serialise");
+        py.import("json")?.call_method1("loads", (s,))
+    }
+
+    /// The profile stored with a data set version.
+    #[pyo3(signature = (name, reference = "latest"))]
+    fn dataset_profile(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        reference: &str,
+    ) -> PyResult<crate::profile::PyProfile> {
+        let inner = py
+            .detach(|| self.inner.dataset_profile(name, reference))
+            .map_err(to_py)?;
+        Ok(crate::profile::PyProfile { inner })
     }
 
     fn __repr__(&self) -> String {

@@ -33,3 +33,10 @@ def test_main_job_writes_its_outputs(tmp_path):
     flagged = [c["column"] for c in drift["columns"] if c["drifted"]]
     assert flagged == ["f0", "f1", "f7", "i1", "c1", "c2", "b0", "y_pred"]  # gen_tabular's ground truth
     assert json.loads((tmp_path / "drift_from_profiles.json").read_text())["source"] == "profiles"
+    # The registry: both data sets versioned, the report traced to them.
+    import mlops
+    reg = mlops.Registry(str(tmp_path / "registry"))
+    assert [v["version"] for v in reg.asset("dataset", "workload")["versions"]] == [1, 2]
+    inputs = reg.asset("artifact", "drift-report")["inputs"]
+    assert sorted(e["other"]["version"] for e in inputs) == [1, 2]
+    assert "lineage: workload v1 -> artifact drift-report v1" in out

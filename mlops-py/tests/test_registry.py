@@ -51,3 +51,21 @@ def test_tags_lineage_archive_and_search():
     assert r.list("dataset") == [] and r.list("dataset", include_archived=True) == ["churn"]
     with pytest.raises(mlops.InvalidInputError, match="position 7"):
         r.search("kind = model")
+
+
+def test_datasets_commit_time_travel_and_diff(tmp_path):
+    import pandas as pd
+    import pyarrow as pa
+
+    r = mlops.Registry(str(tmp_path / "store"))
+    v1 = pa.table({"id": list(range(100)), "x": [float(i) for i in range(100)]})
+    assert r.commit_dataset("events", v1, message="first") == 1
+    assert r.commit_dataset("events", pd.DataFrame({"id": range(150), "y": ["a"] * 150})) == 2
+    r.alias("dataset", "events", "training", 1)
+    assert r.read_dataset("events", "training").equals(v1)
+    assert r.read_dataset("events", columns=["y"]).column_names == ["y"]
+    d = r.diff("events", "1", "2")
+    assert d["rows"] == [100, 150] and [c[0] for c in d["added"]] == ["y"] and d["removed"] == [["x", "Float64"]]
+    assert r.dataset_profile("events", "1")["x"].mean == 49.5
+    with pytest.raises(mlops.NotFoundError, match="column 'nope'"):
+        r.read_dataset("events", "1", columns=["nope"])

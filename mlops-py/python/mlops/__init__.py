@@ -28,7 +28,6 @@ from ._mlops import (
     NotFoundError,
     PermissionDeniedError,
     Profile,
-    Registry,
     SchemaMismatchError,
     StorageError,
     UnsupportedError,
@@ -191,3 +190,28 @@ def drift(
     if isinstance(reference, Profile) or isinstance(current, Profile):
         raise TypeError("mlops.drift compares two profiles or two data sets, not one of each")
     return _mlops.drift(_source(reference), _source(current), options_json)
+
+
+class Registry(_mlops.Registry):
+    """Datasets, models and artifacts with numbered versions and aliases, in
+    a store: a folder (default ``./.mlops``), ``file://...`` or ``memory://``.
+    Many processes may write to one store at once.
+
+    >>> import mlops, pyarrow as pa
+    >>> reg = mlops.Registry("memory://")
+    >>> reg.commit_dataset("events", pa.table({"x": [1.0, 2.0]}), message="first")
+    1
+    >>> reg.read_dataset("events", "latest")["x"].to_pylist()
+    [1.0, 2.0]
+    """
+
+    def commit_dataset(self, name: str, data: DataLike, message: str = "", metadata: Any = None) -> int:
+        """Commits a data set version from anything :func:`profile` accepts
+        (pyarrow, polars, pandas, a data file path): stored as Parquet with
+        its schema, row count and profile. Returns the version number."""
+        src = os.fspath(data) if isinstance(data, (str, os.PathLike)) else _as_arrow(data)
+        if not isinstance(src, str) and not hasattr(src, "__arrow_c_stream__"):
+            import pyarrow as pa
+
+            src = pa.table(src) if not isinstance(src, pa.RecordBatch) else pa.Table.from_batches([src])
+        return super().commit_dataset(name, src, message, metadata)

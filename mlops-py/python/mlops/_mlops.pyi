@@ -191,6 +191,13 @@ class Registry:
         """Records that `product` was made from `inputs` (kind, name, version tuples)."""
     def archive(self, kind: str, name: str, restore: bool = False) -> None: ...
     def list(self, kind: str, include_archived: bool = False) -> List[str]: ...
+    def commit_dataset(self, name: str, data: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
+        """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
+    def read_dataset(self, name: str, reference: str = "latest", columns: Optional[List[str]] = None) -> Any:
+        """A data set version as a pyarrow Table (time travel), optionally only some columns."""
+    def diff(self, name: str, a: str, b: str) -> dict[str, Any]:
+        """Schema, row and per-column statistic changes between two data set versions."""
+    def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
     def search(self, query: str, include_archived: bool = False) -> List[dict[str, Any]]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...

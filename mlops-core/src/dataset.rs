@@ -1,0 +1,271 @@
+//! Data set versions: Arrow data committed to the registry as Parquet, with
+//! its schema, row count and profile beside it; read back by version or
+//! alias (time travel), optionally only some columns; and compared.
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatchReader;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::profile::Profile;
+use crate::registry::{DatasetInfo, Kind, Registry};
+
+fn schema_list(schema: &SchemaRef) -> Vec<(String, String)> {
+    schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().to_string()))
+        .collect()
+}
+
+/// What changed between two data set versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetDiff {
+    /// The versions compared.
+    pub from: u64,
+    /// The versions compared.
+    pub to: u64,
+    /// Rows in each.
+    pub rows: (u64, u64),
+    /// Columns only in `to`.
+    pub added: Vec<(String, String)>,
+    /// Columns only in `from`.
+    pub removed: Vec<(String, String)>,
+    /// Columns whose type changed: `(name, from type, to type)`.
+    pub retyped: Vec<(String, String, String)>,
+    /// Per shared column: statistics that changed.
+    pub columns: Vec<ColumnChange>,
+}
+
+/// Statistics of one column in two versions (from their profiles).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnChange {
+    /// Column name.
+    pub column: String,
+    /// Nulls in each version.
+    pub nulls: (u64, u64),
+    /// Means (numeric columns).
+    pub mean: (Option<f64>, Option<f64>),
+    /// Standard deviations (numeric columns).
+    pub std: (Option<f64>, Option<f64>),
+    /// Distinct-count estimates.
+    pub distinct: (Option<f64>, Option<f64>),
+}
+
+impl Registry {
+    /// Commits Arrow data as the next version of data set `name`: written
+    /// as Parquet (zstd) and profiled in the same pass over the batches;
+    /// the schema, row count and profile are recorded with the version.
+    /// Returns the version number.
+    pub fn commit_dataset(
+        &self,
+        name: &str,
+        data: impl RecordBatchReader,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        let schema = data.schema();
+        let mut profile = Profile::new(&schema);
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        // Spooled to a temporary file, never held whole in memory.
+        let mut tmp = tempfile_in_store()?;
+        let mut writer = ArrowWriter::try_new(tmp.file(), schema.clone(), Some(props))?;
+        let mut rows = 0u64;
+        for batch in data {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            profile.update(&batch)?;
+            writer.write(&batch)?;
+        }
+        writer.close()?;
+        let profile_hash = self.store().put_blob(&profile.to_bytes())?;
+        let info = DatasetInfo {
+            format: "parquet".into(),
+            rows,
+            schema: schema_list(&schema),
+            profile: profile_hash,
+        };
+        let f = tmp.reopen()?;
+        self.add_version_from(
+            Kind::Dataset,
+            name,
+            std::io::BufReader::with_capacity(1 << 20, f),
+            message,
+            metadata,
+            Some(info),
+        )
+    }
+
+    /// Commits a data file (Parquet, CSV, Arrow IPC) as a data set version.
+    pub fn commit_dataset_path(
+        &self,
+        name: &str,
+        path: impl AsRef<std::path::Path>,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        self.commit_dataset(name, crate::io::read_path(path)?, message, metadata)
+    }
+
+    /// Reads a data set version (number, alias or `latest`) back as record
+    /// batches; `columns` picks some columns (an unknown name is
+    /// [`Error::NotFound`]).
+    pub fn read_dataset(
+        &self,
+        name: &str,
+        reference: &str,
+        columns: Option<&[&str]>,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let a = self.asset(Kind::Dataset, name)?;
+        let v = a.resolve(reference)?;
+        if v.dataset.is_none() {
+            return Err(Error::InvalidInput(format!(
+                "dataset '{name}' version {} was added as a file, not committed as data",
+                v.version
+            )));
+        }
+        let mut bytes = Vec::with_capacity(v.size as usize);
+        self.store().get_content(&v.content, &mut bytes)?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
+        let builder = match columns {
+            None => builder,
+            Some(cols) => {
+                let schema = builder.schema().clone();
+                let mut idx = Vec::new();
+                for c in cols {
+                    idx.push(schema.index_of(c).map_err(|_| {
+                        Error::NotFound(format!(
+                            "column '{c}' in dataset '{name}' version {}",
+                            v.version
+                        ))
+                    })?);
+                }
+                let mask = ProjectionMask::roots(builder.parquet_schema(), idx);
+                builder.with_projection(mask)
+            }
+        };
+        let reader = builder.build()?;
+        let schema = reader.schema();
+        let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok((schema, batches))
+    }
+
+    /// The profile stored with a data set version.
+    pub fn dataset_profile(&self, name: &str, reference: &str) -> Result<Profile> {
+        let a = self.asset(Kind::Dataset, name)?;
+        let v = a.resolve(reference)?;
+        let info = v.dataset.as_ref().ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "dataset '{name}' version {} has no profile (added as a file)",
+                v.version
+            ))
+        })?;
+        Profile::from_bytes(&self.store().get_blob(&info.profile)?)
+    }
+
+    /// What changed between two versions of a data set: schema, rows and
+    /// per-column statistics, from the stored schemas and profiles (the data
+    /// is not read).
+    pub fn diff_datasets(&self, name: &str, from: &str, to: &str) -> Result<DatasetDiff> {
+        let a = self.asset(Kind::Dataset, name)?;
+        let (va, vb) = (a.resolve(from)?, a.resolve(to)?);
+        let info = |v: &crate::registry::Version| {
+            v.dataset.clone().ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "dataset '{name}' version {} was added as a file, not committed as data",
+                    v.version
+                ))
+            })
+        };
+        let (ia, ib) = (info(va)?, info(vb)?);
+        let (pa, pb) = (
+            Profile::from_bytes(&self.store().get_blob(&ia.profile)?)?,
+            Profile::from_bytes(&self.store().get_blob(&ib.profile)?)?,
+        );
+        let find = |s: &[(String, String)], n: &str| s.iter().find(|(c, _)| c == n).cloned();
+        let mut d = DatasetDiff {
+            from: va.version,
+            to: vb.version,
+            rows: (ia.rows, ib.rows),
+            added: ib
+                .schema
+                .iter()
+                .filter(|(c, _)| find(&ia.schema, c).is_none())
+                .cloned()
+                .collect(),
+            removed: ia
+                .schema
+                .iter()
+                .filter(|(c, _)| find(&ib.schema, c).is_none())
+                .cloned()
+                .collect(),
+            retyped: Vec::new(),
+            columns: Vec::new(),
+        };
+        for (c, ta) in &ia.schema {
+            let Some((_, tb)) = find(&ib.schema, c) else {
+                continue;
+            };
+            if *ta != tb {
+                d.retyped.push((c.clone(), ta.clone(), tb.clone()));
+            }
+            if let (Some(x), Some(y)) = (pa.column(c), pb.column(c)) {
+                d.columns.push(ColumnChange {
+                    column: c.clone(),
+                    nulls: (x.null_count(), y.null_count()),
+                    mean: (x.mean(), y.mean()),
+                    std: (x.std(), y.std()),
+                    distinct: (x.distinct_estimate(), y.distinct_estimate()),
+                });
+            }
+        }
+        Ok(d)
+    }
+}
+
+/// A temporary file for spooling Parquet, removed when dropped.
+struct Spool {
+    path: std::path::PathBuf,
+    file: Option<std::fs::File>,
+}
+
+impl Spool {
+    fn file(&mut self) -> std::fs::File {
+        self.file.take().expect("the spool file is taken once")
+    }
+    fn reopen(&self) -> Result<std::fs::File> {
+        std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn tempfile_in_store() -> Result<Spool> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "mlops-spool-{}-{}.parquet",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    Ok(Spool {
+        path,
+        file: Some(file),
+    })
+}
