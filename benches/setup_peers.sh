@@ -2,9 +2,12 @@
 # Creates the peers' virtualenvs for the benchmarks and fixture scripts:
 #   .venv-whylogs    whylogs 1.6.4 (numpy<2, pandas<2.3) for
 #                    benches/profile_vs_whylogs.py;
-#   .venv-evidently  Evidently 0.7.23 (pandas<3) with SciPy, for
-#                    benches/drift_vs_peers.py (Evidently and pandas + SciPy)
-#                    and tests/fixtures/make_evidently_drift.py.
+#   .venv-evidently  Evidently 0.7.23 (pandas<3) with SciPy and pyarrow, for
+#                    benches/drift_vs_peers.py (its worker
+#                    benches/_drift_peer_worker.py runs Evidently and the
+#                    hand-written pandas + SciPy baseline) and
+#                    tests/fixtures/make_evidently_drift.py;
+#   .venv-peers      DVC 3, MLflow 3 and blake3 for benches/registry_vs_peers.py.
 # Each pins versions the project's .venv does not have, so each lives in a
 # virtualenv of its own. Idempotent: once a venv has the right versions it
 # does nothing (and needs no network). Not part of the test run.
@@ -48,3 +51,20 @@ if ! "$EVENV/bin/python" -c "$ECHECK" >/dev/null 2>&1; then
     "evidently==0.7.23" "pandas<3" scipy pyarrow
 fi
 "$EVENV/bin/python" -c "$ECHECK"
+
+# .venv-peers: DVC 3, MLflow 3 and the blake3 package (the b3sum floor) for
+# benches/registry_vs_peers.py.
+PVENV=.venv-peers
+PCHECK='import dvc, mlflow, blake3
+from importlib.metadata import version
+ok = version("dvc").startswith("3.") and mlflow.__version__.startswith("3.")
+print("dvc", version("dvc"), "mlflow", mlflow.__version__, "blake3", version("blake3"))
+raise SystemExit(0 if ok else 1)'
+if [ ! -x "$PVENV/bin/python" ]; then
+  "$PYTHON" -m venv "$PVENV"
+fi
+if ! "$PVENV/bin/python" -c "$PCHECK" >/dev/null 2>&1; then
+  "$PVENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  "$PVENV/bin/python" -m pip install --quiet --disable-pip-version-check "dvc>=3,<4" "mlflow>=3,<4" blake3
+fi
+"$PVENV/bin/python" -c "$PCHECK"

@@ -6,6 +6,7 @@
 //! <root>/mlops.json                              format marker
 //! <root>/blobs/<2 hex>/<64 hex>                  content, named by its BLAKE3 hash
 //! <root>/<log>/<20-digit seq>.json               append-only events of one log
+//! <root>/<log>/_head                             advisory: a recent sequence number
 //! ```
 //!
 //! Two primitives carry everything:
@@ -406,13 +407,44 @@ impl Store {
     /// The log's last event.
     pub fn tip(&self, log: &str) -> Result<Tip> {
         check_log_name(log)?;
-        let Some(&seq) = self.seqs(log)?.last() else {
-            return Ok(Tip::default());
+        // Start from the head hint (never ahead of the log: it is written
+        // after the event it names) and step forward while events exist;
+        // without a hint, list the log.
+        let seq = match self.head_hint(log) {
+            Some(mut n) => {
+                while block_on(self.inner.head(&event_path(log, n + 1))).is_ok() {
+                    n += 1;
+                }
+                n
+            }
+            None => match self.seqs(log)?.last() {
+                Some(&n) => n,
+                None => return Ok(Tip::default()),
+            },
         };
+        if seq == 0 {
+            return Ok(Tip::default());
+        }
         let bytes = self.get(&event_path(log, seq))?;
         Ok(Tip {
             last: Some(Event { seq, bytes }),
         })
+    }
+
+    /// The head hint of a log: the sequence number of an event known to
+    /// exist (usually the last). Advisory: overwritten by every writer,
+    /// possibly out of order, so readers step forward from it.
+    fn head_hint(&self, log: &str) -> Option<u64> {
+        let bytes = self.get(&Path::from(format!("{log}/_head"))).ok()?;
+        std::str::from_utf8(&bytes).ok()?.trim().parse().ok()
+    }
+
+    fn set_head_hint(&self, log: &str, seq: u64) {
+        // Best effort: a lost or stale hint only costs a few more probes.
+        let _ = block_on(self.inner.put(
+            &Path::from(format!("{log}/_head")),
+            PutPayload::from(seq.to_string().into_bytes()),
+        ));
     }
 
     /// Appends the next event of `log`. `build` gets the log's tip and
@@ -438,7 +470,10 @@ impl Store {
                 PutPayload::from(bytes.clone()),
                 opts,
             )) {
-                Ok(_) => return Ok(Event { seq, bytes }),
+                Ok(_) => {
+                    self.set_head_hint(log, seq);
+                    return Ok(Event { seq, bytes });
+                }
                 Err(object_store::Error::AlreadyExists { .. }) => {
                     // Someone else wrote `seq`: build on what they wrote.
                     tip = self.tip(log)?;
