@@ -207,3 +207,193 @@ fn anderson_ksamp_matches_scipy() {
     assert!(anderson_ksamp(&[&[1.0, 1.0], &[1.0, 1.0]]).is_err());
     assert!(anderson_ksamp(&[&[], &[1.0, 2.0]]).is_err());
 }
+
+/// A sample of the `ks_2samp` fixtures: values, a reference to another
+/// section's sample (`{"ref": [section, name, key]}`), or a recipe that
+/// `make_drift_stats.py` evaluates in the same IEEE operations:
+/// `{"range": [start, step, n]}` is `start + i * step`; `{"splitmix": [seed,
+/// n]}` draws `z_i` from splitmix64 and is `z_i % modulus` or
+/// `(z_i >> 11) * 2^-53 * scale + shift`.
+fn ks_sample(f: &Value, spec: &Value) -> Vec<f64> {
+    if spec.is_array() {
+        return floats(spec);
+    }
+    if let Some(r) = spec.get("ref") {
+        let (section, name, key) = (r[0].as_str().unwrap(), &r[1], r[2].as_str().unwrap());
+        let case = f[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| &c["name"] == name)
+            .unwrap_or_else(|| panic!("no {section} case {name}"));
+        return floats(&case[key]);
+    }
+    if let Some(r) = spec.get("range") {
+        let (start, step, n) = (
+            r[0].as_f64().unwrap(),
+            r[1].as_f64().unwrap(),
+            r[2].as_u64().unwrap(),
+        );
+        return (0..n).map(|i| start + i as f64 * step).collect();
+    }
+    let r = &spec["splitmix"];
+    let (seed, n) = (r[0].as_u64().unwrap(), r[1].as_u64().unwrap());
+    let z = (1..=n).map(|i| {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15u64.wrapping_mul(i));
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    });
+    match spec.get("modulus") {
+        Some(m) => {
+            let m = m.as_u64().unwrap();
+            z.map(|z| (z % m) as f64).collect()
+        }
+        None => {
+            let (scale, shift) = (
+                spec["scale"].as_f64().unwrap(),
+                spec["shift"].as_f64().unwrap(),
+            );
+            z.map(|z| (z >> 11) as f64 * 2f64.powi(-53) * scale + shift)
+                .collect()
+        }
+    }
+}
+
+#[test]
+fn ks_2samp_matches_scipy() {
+    use mlops_core::drift::ks::{ks_2samp, ks_2samp_sorted, KsMethod};
+    use mlops_core::drift::stats::TestResult;
+    let f = fixtures();
+    let cases = f["ks_2samp"].as_array().unwrap();
+    assert!(cases.len() >= 60);
+    let mut errs = vec![];
+    // Per method: worst statistic rel. error, p-value abs. error, p-value
+    // rel. error, and how many results are bit for bit SciPy's.
+    let mut worst = [(0.0f64, 0.0f64, 0.0f64, 0usize); 3];
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let (x, y) = (ks_sample(&f, &c["x"]), ks_sample(&f, &c["y"]));
+        let (mut xs, mut ys) = (x.clone(), y.clone());
+        xs.sort_by(f64::total_cmp);
+        ys.sort_by(f64::total_cmp);
+        for (k, (key, method)) in [
+            ("auto", KsMethod::Auto),
+            ("exact", KsMethod::Exact),
+            ("asymp", KsMethod::Asymp),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let want_d = c[key][0].as_f64().unwrap();
+            let want_p = c[key][1].as_f64().unwrap_or(f64::NAN); // null: NaN
+            let r = ks_2samp(&x, &y, method).unwrap();
+            let bits = |r: TestResult| (r.statistic.to_bits(), r.p_value.to_bits());
+            assert_eq!(
+                bits(ks_2samp_sorted(&xs, &ys, method).unwrap()),
+                bits(r),
+                "{name} {key}: sorted"
+            );
+            let d_rel = if want_d == 0.0 {
+                r.statistic.abs()
+            } else {
+                (r.statistic - want_d).abs() / want_d
+            };
+            let p_abs = if want_p.is_nan() && r.p_value.is_nan() {
+                0.0
+            } else {
+                (r.p_value - want_p).abs()
+            };
+            let p_rel = if p_abs == 0.0 {
+                0.0
+            } else {
+                p_abs / want_p.abs()
+            };
+            let w = &mut worst[k];
+            w.0 = w.0.max(d_rel);
+            w.1 = w.1.max(p_abs);
+            w.2 = w.2.max(p_rel);
+            w.3 += (r.statistic.to_bits() == want_d.to_bits() && p_abs == 0.0) as usize;
+            if d_rel > 1e-9 || d_rel.is_nan() || p_abs > 1e-6 || p_abs.is_nan() {
+                errs.push(format!(
+                    "{name} {key}: got ({:e}, {:e}), SciPy ({want_d:e}, {want_p:e})",
+                    r.statistic, r.p_value
+                ));
+            }
+        }
+    }
+    for (k, key) in ["auto", "exact", "asymp"].iter().enumerate() {
+        let (d, pa, pr, same) = worst[k];
+        eprintln!(
+            "ks_2samp {key:5} vs SciPy over {} cases: statistic rel. error <= {d:e}, \
+             p-value abs. error <= {pa:e} (rel. {pr:e}); {same} identical",
+            cases.len()
+        );
+    }
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+    // The cases reach every branch of kstwo.sf (SciPy's _kolmogn and
+    // smirnov) and every path of the exact p-value.
+    let seen = |key: &str| -> std::collections::BTreeSet<String> {
+        cases
+            .iter()
+            .map(|c| c[key].as_str().unwrap().to_string())
+            .collect()
+    };
+    let branches = seen("asymp_branch");
+    for b in [
+        "nan_n0",
+        "below_support",
+        "x_ge_1",
+        "ruben_gambino_low",
+        "ruben_gambino_low_log",
+        "ruben_gambino_high",
+        "smirnov_x_ge_half",
+        "smirnov_x_ge_half_underflow",
+        "dmtw_n_le_140",
+        "pomeranz",
+        "smirnov_n_le_140",
+        "zero",
+        "smirnov",
+        "smirnov_asymptotic_n_gt_1e6",
+        "dmtw",
+        "pelz_good",
+        "pelz_good_n_gt_1e5",
+    ] {
+        assert!(branches.contains(b), "no KS fixture reaches {b}");
+    }
+    let paths = seen("exact_path");
+    for p in ["lattice_too_big", "h0", "square", "outer"] {
+        assert!(paths.contains(p), "no KS fixture takes the exact path {p}");
+    }
+}
+
+#[test]
+fn ks_2samp_refuses_bad_input_by_name() {
+    use mlops_core::drift::ks::{ks_2samp, ks_2samp_sorted, KsMethod};
+    use mlops_core::Error;
+    let e = ks_2samp(&[], &[1.0], KsMethod::Auto).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput(ref m) if m.contains("reference") && m.contains("empty")),
+        "{e}"
+    );
+    let e = ks_2samp(&[1.0], &[2.0, 3.0, f64::NAN], KsMethod::Exact).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput(ref m) if m.contains("current") && m.contains("value 2 is NaN")),
+        "{e}"
+    );
+    let e = ks_2samp_sorted(&[1.0], &[], KsMethod::Asymp).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidInput(ref m) if m.contains("current") && m.contains("empty")),
+        "{e}"
+    );
+    assert!(KsMethod::parse("fast").is_err());
+    assert_eq!(KsMethod::parse("asymp").unwrap(), KsMethod::Asymp);
+    // Infinities are values (SciPy sorts and counts them like any other).
+    let r = ks_2samp(
+        &[f64::NEG_INFINITY, 0.0],
+        &[1.0, f64::INFINITY],
+        KsMethod::Auto,
+    )
+    .unwrap();
+    assert_eq!(r.statistic, 1.0);
+}

@@ -84,3 +84,47 @@ test('ks2samp matches SciPy', () => {
   }
   assert.throws(() => stats.ks2samp([1], [2], 'fast'), (e) => e.code === 'INVALID_INPUT')
 })
+
+// A sample of the ks_2samp fixtures: values, a reference to another section,
+// or a recipe (see make_drift_stats.py) regenerated bit for bit.
+function ksSample(spec) {
+  if (Array.isArray(spec)) return spec
+  if (spec.ref) {
+    const [section, name, key] = spec.ref
+    return F[section].find((c) => c.name === name)[key]
+  }
+  if (spec.range) {
+    const [start, step, n] = spec.range
+    return Float64Array.from({ length: n }, (_, i) => start + i * step)
+  }
+  const [seed, n] = spec.splitmix
+  const mask = (1n << 64n) - 1n
+  const out = new Float64Array(n)
+  let s = BigInt(seed)
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x9e3779b97f4a7c15n) & mask
+    let z = s
+    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask
+    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask
+    z ^= z >> 31n
+    out[i] = spec.modulus !== undefined ? Number(z % BigInt(spec.modulus)) : Number(z >> 11n) * 2 ** -53 * spec.scale + spec.shift
+  }
+  return out
+}
+
+test('ks2samp matches SciPy on every branch (drift_stats.json)', () => {
+  assert.ok(F.ks_2samp.length >= 60)
+  for (const c of F.ks_2samp) {
+    const x = ksSample(c.x)
+    const y = ksSample(c.y)
+    for (const method of ['auto', 'exact', 'asymp']) {
+      const r = stats.ks2samp(x, y, method)
+      const [d, p] = c[method]
+      assert.ok(Math.abs(r.statistic - d) <= 1e-9 * d || r.statistic === d, `${c.name} ${method}: ${r.statistic} vs ${d}`)
+      if (p === null) assert.ok(Number.isNaN(r.pvalue), `${c.name} ${method}: NaN expected`) // SciPy's NaN
+      else assert.ok(Math.abs(r.pvalue - p) <= 1e-6, `${c.name} ${method}: ${r.pvalue} vs ${p}`)
+    }
+  }
+  assert.throws(() => stats.ks2samp([1, NaN], [2]), (e) => e.code === 'INVALID_INPUT' && /reference/.test(e.message))
+  assert.throws(() => stats.ks2samp([1], []), (e) => e.code === 'INVALID_INPUT' && /current/.test(e.message))
+})
