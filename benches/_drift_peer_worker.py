@@ -22,18 +22,7 @@ import time
 import numpy as np
 import pandas as pd
 
-
-def status_mb(key):
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from _bench import peak_mb
 
 
 def evidently_run(ref, cur):
@@ -71,7 +60,7 @@ def main():
     peer, ref_path, cur_path, repeat = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     run = {"evidently": evidently_run, "pandas_scipy": pandas_scipy_run}[peer]
     ref, cur = pd.read_parquet(ref_path), pd.read_parquet(cur_path)
-    after_read = status_mb("VmHWM")
+    after_read = peak_mb()
     times, drifted = [], None
     for _ in range(max(1, repeat)):
         t = time.perf_counter()
@@ -86,7 +75,7 @@ def main():
 
         version = f"pandas {pd.__version__}, scipy {scipy.__version__}, numpy {np.__version__}"
     print(json.dumps({"peer": peer, "version": version, "seconds": min(times), "all_seconds": times,
-                      "peak_rss_mb": status_mb("VmHWM"), "after_read_rss_mb": after_read,
+                      "peak_rss_mb": peak_mb(), "after_read_rss_mb": after_read,
                       "drifted": drifted}))
 
 

@@ -14,14 +14,7 @@ import sys
 import pyarrow.parquet as pq
 
 import mlops
-
-
-def status_mb(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return None
+from _bench import status_mb
 
 
 def main():

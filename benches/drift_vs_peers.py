@@ -36,8 +36,8 @@ import time
 import pyarrow
 import pyarrow.parquet as pq
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = os.path.join(ROOT, "benches")
+from _bench import BENCHES, ROOT, run_json, workload
+
 GEN = os.path.join(ROOT, "scripts", "gen_tabular.py")
 PEER_PYTHON = os.path.join(ROOT, ".venv-evidently", "bin", "python")
 
@@ -46,26 +46,6 @@ TARGETS = {
     "pandas_scipy_over_mlops_table": (">=", 10.0),
     "mlops_memory_ratio": ("<", 2.0),
 }
-
-
-def workload(rows, name, seed, shift):
-    path = os.path.join(BENCHES, "data", f"{name}_{rows}.parquet")
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        print(f"generating {os.path.relpath(path, ROOT)} ...", flush=True)
-        tmp = path + ".tmp.parquet"
-        subprocess.run([sys.executable, GEN, "--rows", str(rows), "--seed", str(seed), "--shift", shift,
-                        "--out", tmp], check=True)
-        os.replace(tmp, path)
-    return path
-
-
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr)
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def best_of(n, fn):

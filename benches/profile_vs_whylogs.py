@@ -36,12 +36,8 @@ import time
 import pyarrow
 import pyarrow.parquet as pq
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BENCHES = os.path.join(ROOT, "benches")
-GENERATORS = [
-    os.path.join(ROOT, "..", "shared", "workloads", "gen_tabular.py"),
-    os.path.join(ROOT, "scripts", "gen_tabular.py"),  # a copy of the same generator
-]
+from _bench import BENCHES, ROOT, run_json, workload
+
 WHYLOGS_PYTHON = os.path.join(ROOT, ".venv-whylogs", "bin", "python")
 
 # Targets: (result key, comparison, bound).
@@ -53,28 +49,6 @@ TARGETS = {
     "mlops_table_memory_ratio": ("<", 2.0),
     "mlops_path_memory_ratio": ("<", 2.0),
 }
-
-
-def workload(rows):
-    path = os.path.join(BENCHES, "data", f"ref_{rows}.parquet")
-    if not os.path.exists(path):
-        gen = next((g for g in GENERATORS if os.path.exists(g)), None)
-        if gen is None:
-            sys.exit(f"no workload generator: expected {GENERATORS[0]}")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        print(f"generating {os.path.relpath(path, ROOT)} with {os.path.relpath(gen, ROOT)} ...", flush=True)
-        tmp = path + ".tmp.parquet"
-        subprocess.run([sys.executable, gen, "--rows", str(rows), "--out", tmp], check=True)
-        os.replace(tmp, path)
-    return path
-
-
-def run_json(cmd):
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr)
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}")
-    return json.loads(p.stdout.strip().splitlines()[-1])
 
 
 def timed(fn):

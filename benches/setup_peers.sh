@@ -17,54 +17,42 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
-VENV=.venv-whylogs
-CHECK='import whylogs, numpy, pandas, pyarrow
+# ensure_venv DIR CHECK PACKAGE...: creates DIR, and installs the packages
+# unless CHECK (a Python snippet exiting 0 when the versions are right)
+# already passes; then prints CHECK's versions line.
+ensure_venv() {
+  local dir=$1 check=$2
+  shift 2
+  if [ ! -x "$dir/bin/python" ]; then
+    "$PYTHON" -m venv "$dir"
+  fi
+  if ! "$dir/bin/python" -c "$check" >/dev/null 2>&1; then
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+  fi
+  "$dir/bin/python" -c "$check"
+}
+
+# whylogs 1.6.4 needs numpy<2 and pandas<2.3; pyarrow only for
+# pandas.read_parquet, <17 keeps a wheel built against numpy 1.
+ensure_venv .venv-whylogs 'import whylogs, numpy, pandas, pyarrow
 ok = whylogs.__version__ == "1.6.4" and int(numpy.__version__.split(".")[0]) < 2 \
     and tuple(int(x) for x in pandas.__version__.split(".")[:2]) < (2, 3)
 print("whylogs", whylogs.__version__, "numpy", numpy.__version__,
       "pandas", pandas.__version__, "pyarrow", pyarrow.__version__)
-raise SystemExit(0 if ok else 1)'
+raise SystemExit(0 if ok else 1)' \
+  "whylogs==1.6.4" "numpy<2" "pandas<2.3" "pyarrow<17"
 
-if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c "$CHECK" >/dev/null 2>&1; then
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  # pyarrow only for pandas.read_parquet; <17 keeps a wheel built against numpy 1.
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "whylogs==1.6.4" "numpy<2" "pandas<2.3" "pyarrow<17"
-fi
-"$VENV/bin/python" -c "$CHECK"
-
-EVENV=.venv-evidently
-ECHECK='import evidently, pandas, scipy, pyarrow
+ensure_venv .venv-evidently 'import evidently, pandas, scipy, pyarrow
 ok = evidently.__version__ == "0.7.23" and int(pandas.__version__.split(".")[0]) < 3
 print("evidently", evidently.__version__, "pandas", pandas.__version__,
       "scipy", scipy.__version__, "pyarrow", pyarrow.__version__)
-raise SystemExit(0 if ok else 1)'
-if [ ! -x "$EVENV/bin/python" ]; then
-  "$PYTHON" -m venv "$EVENV"
-fi
-if ! "$EVENV/bin/python" -c "$ECHECK" >/dev/null 2>&1; then
-  "$EVENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$EVENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "evidently==0.7.23" "pandas<3" scipy pyarrow
-fi
-"$EVENV/bin/python" -c "$ECHECK"
+raise SystemExit(0 if ok else 1)' \
+  "evidently==0.7.23" "pandas<3" scipy pyarrow
 
-# .venv-peers: DVC 3, MLflow 3 and the blake3 package (the b3sum floor) for
-# benches/registry_vs_peers.py.
-PVENV=.venv-peers
-PCHECK='import dvc, mlflow, blake3
+ensure_venv .venv-peers 'import dvc, mlflow, blake3
 from importlib.metadata import version
 ok = version("dvc").startswith("3.") and mlflow.__version__.startswith("3.")
 print("dvc", version("dvc"), "mlflow", mlflow.__version__, "blake3", version("blake3"))
-raise SystemExit(0 if ok else 1)'
-if [ ! -x "$PVENV/bin/python" ]; then
-  "$PYTHON" -m venv "$PVENV"
-fi
-if ! "$PVENV/bin/python" -c "$PCHECK" >/dev/null 2>&1; then
-  "$PVENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$PVENV/bin/python" -m pip install --quiet --disable-pip-version-check "dvc>=3,<4" "mlflow>=3,<4" blake3
-fi
-"$PVENV/bin/python" -c "$PCHECK"
+raise SystemExit(0 if ok else 1)' \
+  "dvc>=3,<4" "mlflow>=3,<4" blake3

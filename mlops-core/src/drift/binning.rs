@@ -26,25 +26,64 @@ pub struct Binned {
 
 impl Binned {
     /// Shares per bin (counts over `n`), with Evidently's zero filling when asked.
-    pub fn shares(counts: &[u64], fill_zeroes: bool) -> Vec<f64> {
+    pub fn shares(counts: &[u64], fill: bool) -> Vec<f64> {
         let n: u64 = counts.iter().sum();
         let mut s: Vec<f64> = counts
             .iter()
             .map(|&c| if n == 0 { 0.0 } else { c as f64 / n as f64 })
             .collect();
-        if fill_zeroes {
-            let min = s
-                .iter()
-                .copied()
-                .filter(|&x| x != 0.0)
-                .fold(f64::INFINITY, f64::min);
-            if min.is_finite() {
-                let fill = if min <= 1e-4 { min / 1e6 } else { 1e-4 };
-                s.iter_mut().filter(|x| **x == 0.0).for_each(|x| *x = fill);
-            }
+        if fill {
+            fill_zeroes(&mut s);
         }
         s
     }
+}
+
+/// Evidently's filling of empty bins, in place: `min(non-zero share) / 10^6`
+/// when that minimum is at most `10^-4`, else `10^-4`.
+pub fn fill_zeroes(shares: &mut [f64]) {
+    let min = shares
+        .iter()
+        .copied()
+        .filter(|&x| x != 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if min.is_finite() {
+        let fill = if min <= 1e-4 { min / 1e6 } else { 1e-4 };
+        shares
+            .iter_mut()
+            .filter(|x| **x == 0.0)
+            .for_each(|x| *x = fill);
+    }
+}
+
+/// The union of two key-sorted count lists as bins: each key of either side,
+/// with its count on each side (0 where absent).
+fn merge<K: PartialOrd>(
+    reference: &[(K, u64)],
+    current: &[(K, u64)],
+    label: impl Fn(&K) -> String,
+) -> Binned {
+    let mut b = Binned {
+        edges: Vec::new(),
+        labels: Vec::new(),
+        reference: Vec::new(),
+        current: Vec::new(),
+    };
+    let (mut i, mut j) = (0, 0);
+    while i < reference.len() || j < current.len() {
+        let take_r = j >= current.len() || (i < reference.len() && reference[i].0 <= current[j].0);
+        let take_c = i >= reference.len() || (j < current.len() && current[j].0 <= reference[i].0);
+        b.labels.push(label(if take_r {
+            &reference[i].0
+        } else {
+            &current[j].0
+        }));
+        b.reference.push(if take_r { reference[i].1 } else { 0 });
+        b.current.push(if take_c { current[j].1 } else { 0 });
+        i += take_r as usize;
+        j += take_c as usize;
+    }
+    b
 }
 
 /// Distinct values of a sorted slice with their counts.
@@ -193,55 +232,12 @@ pub fn numeric(reference: &[f64], current: &[f64], integer: bool) -> Binned {
 
 /// Every distinct value of two sorted numerical samples as a category.
 pub fn values(reference: &[f64], current: &[f64]) -> Binned {
-    let (r, c) = (runs(reference), runs(current));
-    let mut labels = Vec::new();
-    let (mut rc, mut cc) = (Vec::new(), Vec::new());
-    let (mut i, mut j) = (0, 0);
-    while i < r.len() || j < c.len() {
-        let take_r = j >= c.len() || (i < r.len() && r[i].0 <= c[j].0);
-        let take_c = i >= r.len() || (j < c.len() && c[j].0 <= r[i].0);
-        let v = if take_r { r[i].0 } else { c[j].0 };
-        labels.push(format_number(v));
-        rc.push(if take_r { r[i].1 } else { 0 });
-        cc.push(if take_c { c[j].1 } else { 0 });
-        i += take_r as usize;
-        j += take_c as usize;
-    }
-    Binned {
-        edges: Vec::new(),
-        labels,
-        reference: rc,
-        current: cc,
-    }
+    merge(&runs(reference), &runs(current), |v| format_number(*v))
 }
 
 /// Bins for counted categories: the union of both samples' categories.
 pub fn categorical(reference: &[(String, u64)], current: &[(String, u64)]) -> Binned {
-    let mut labels = Vec::new();
-    let (mut rc, mut cc) = (Vec::new(), Vec::new());
-    let (mut i, mut j) = (0, 0);
-    while i < reference.len() || j < current.len() {
-        let take_r = j >= current.len() || (i < reference.len() && reference[i].0 <= current[j].0);
-        let take_c = i >= reference.len() || (j < current.len() && current[j].0 <= reference[i].0);
-        labels.push(
-            if take_r {
-                &reference[i].0
-            } else {
-                &current[j].0
-            }
-            .clone(),
-        );
-        rc.push(if take_r { reference[i].1 } else { 0 });
-        cc.push(if take_c { current[j].1 } else { 0 });
-        i += take_r as usize;
-        j += take_c as usize;
-    }
-    Binned {
-        edges: Vec::new(),
-        labels,
-        reference: rc,
-        current: cc,
-    }
+    merge(reference, current, String::clone)
 }
 
 /// A number as a category label: integers without a fraction, others as Rust prints them.

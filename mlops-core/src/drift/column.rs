@@ -113,7 +113,7 @@ impl Pair<'_> {
 /// as Evidently's `chisquare` stat test builds it). A category absent from
 /// the reference makes the statistic infinite (p-value 0); a single category
 /// gives p-value 1.
-fn chisquare(b: &Binned) -> TestResult {
+pub(crate) fn chisquare(b: &Binned) -> TestResult {
     let nr: u64 = b.reference.iter().sum();
     let nc: u64 = b.current.iter().sum();
     let k = nc as f64 / nr as f64;
@@ -151,7 +151,7 @@ fn chisquare(b: &Binned) -> TestResult {
 
 /// Evidently's `z` stat test: the share of values other than the first
 /// (smallest) category, compared between the samples.
-fn ztest(b: &Binned) -> Result<TestResult> {
+pub(crate) fn ztest(b: &Binned) -> Result<TestResult> {
     let nr: u64 = b.reference.iter().sum();
     let nc: u64 = b.current.iter().sum();
     let (r0, c0) = (b.reference[0], b.current[0]);
@@ -243,7 +243,7 @@ fn run(
                 Binned::shares(&b.reference, true),
                 Binned::shares(&b.current, true),
             );
-            Outcome::distance(r.iter().zip(&c).map(|(a, b)| (a - b) * (a / b).ln()).sum())
+            Outcome::distance(psi_filled(&r, &c))
         }
         Method::KlDiv => {
             let b = pair.binned();
@@ -305,18 +305,26 @@ fn significance(pair: &Pair, numerical: bool, walk: &std::cell::OnceCell<Walk>) 
             )
             .p_value)
         }
-        _ => {
-            let b = pair.categories();
-            if b.labels.len() < 2 {
-                return Ok(1.0);
-            }
-            let table = [
-                b.reference.iter().map(|&x| x as f64).collect::<Vec<_>>(),
-                b.current.iter().map(|&x| x as f64).collect::<Vec<_>>(),
-            ];
-            Ok(stats::chi2_contingency(&table)?.0.p_value)
-        }
+        _ => independence_p(&pair.categories()),
     }
+}
+
+/// The p-value of chi-square independence between the two sides' counts
+/// (1 with a single category).
+pub(crate) fn independence_p(b: &Binned) -> Result<f64> {
+    if b.labels.len() < 2 {
+        return Ok(1.0);
+    }
+    let table = [
+        b.reference.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+        b.current.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+    ];
+    Ok(stats::chi2_contingency(&table)?.0.p_value)
+}
+
+/// PSI over shares Evidently has already filled (no renormalisation).
+pub(crate) fn psi_filled(r: &[f64], c: &[f64]) -> f64 {
+    r.iter().zip(c).map(|(a, b)| (a - b) * (a / b).ln()).sum()
 }
 
 /// The null-rate test between two sides (`None` when a side has no rows).

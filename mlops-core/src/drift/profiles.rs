@@ -31,6 +31,7 @@
 //! suite compare this report with the exact one on the shared workload.
 
 use super::binning::{self, Binned};
+use super::column;
 use super::dataset::assemble;
 use super::ks;
 use super::method::{default_method, Method};
@@ -132,6 +133,39 @@ fn exact_kll(q: &crate::profile::sketches::Quantiles) -> bool {
     q.n() <= crate::profile::sketches::KLL_K as u64
 }
 
+/// Both sketches' CDFs at the union of their quantile grids (and, with
+/// `ranges`, their exact minima and maxima): `(points, F_ref, F_cur)`.
+fn sketch_cdfs(
+    r: &ColumnProfile,
+    c: &ColumnProfile,
+    ranges: bool,
+) -> Option<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let mut pts = quantile_grid(r)?;
+    pts.extend(quantile_grid(c)?);
+    if ranges {
+        for p in [r, c] {
+            pts.extend(range(p).map(|(lo, hi)| [lo, hi]).into_iter().flatten());
+        }
+    }
+    pts.sort_by(f64::total_cmp);
+    pts.dedup();
+    let (fr, fc) = (cdf_at(r, &pts)?, cdf_at(c, &pts)?);
+    Some((pts, fr, fc))
+}
+
+/// The KS statistic from the sketches, and the asymptotic p-value of the
+/// part of it beyond their error bounds.
+fn sketch_ks(r: &ColumnProfile, c: &ColumnProfile) -> Option<(f64, f64)> {
+    let (_, fr, fc) = sketch_cdfs(r, c, false)?;
+    let d = fr
+        .iter()
+        .zip(&fc)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    let p = ks::asymptotic_pvalue(beyond_sketch_error(d, r, c), present(r), present(c));
+    Some((d, p))
+}
+
 fn quantile_grid(c: &ColumnProfile) -> Option<Vec<f64>> {
     let q = c.quantiles.as_ref()?;
     (0..GRID)
@@ -194,62 +228,6 @@ impl Sketched<'_> {
             && categories_exact(self.r);
         self.binned_numeric(few)
     }
-}
-
-fn fill(shares: &[f64]) -> Vec<f64> {
-    let min = shares
-        .iter()
-        .copied()
-        .filter(|&x| x != 0.0)
-        .fold(f64::INFINITY, f64::min);
-    if !min.is_finite() {
-        return shares.to_vec();
-    }
-    let f = if min <= 1e-4 { min / 1e6 } else { 1e-4 };
-    shares
-        .iter()
-        .map(|&x| if x == 0.0 { f } else { x })
-        .collect()
-}
-
-fn counts_test(
-    method: Method,
-    r: &[(String, u64)],
-    c: &[(String, u64)],
-) -> Result<stats::TestResult> {
-    let b = binning::categorical(r, c);
-    if method == Method::Z {
-        let (nr, nc): (u64, u64) = (b.reference.iter().sum(), b.current.iter().sum());
-        return stats::proportions_ztest(nr - b.reference[0], nr, nc - b.current[0], nc);
-    }
-    let (nr, nc): (u64, u64) = (b.reference.iter().sum(), b.current.iter().sum());
-    let k = nc as f64 / nr as f64;
-    let mut stat = 0.0;
-    for (&x, &y) in b.reference.iter().zip(&b.current) {
-        let e = x as f64 * k;
-        stat += if e == 0.0 {
-            if y == 0 {
-                0.0
-            } else {
-                f64::INFINITY
-            }
-        } else {
-            (y as f64 - e).powi(2) / e
-        };
-    }
-    let dof = b.labels.len().saturating_sub(1);
-    let p = if dof == 0 {
-        1.0
-    } else if stat.is_infinite() {
-        0.0
-    } else {
-        use statrs::distribution::{ChiSquared, ContinuousCDF};
-        ChiSquared::new(dof as f64).expect("dof >= 1").sf(stat)
-    };
-    Ok(stats::TestResult {
-        statistic: stat,
-        p_value: p,
-    })
 }
 
 fn summary(c: &ColumnProfile, numerical: bool) -> Summary {
@@ -403,31 +381,23 @@ fn column(
             )))
         }
         Method::ChiSquare | Method::Z => {
-            let t = counts_test(method, &categories(r), &categories(c))?;
+            let b = binning::categorical(&categories(r), &categories(c));
+            let t = if method == Method::Z {
+                column::ztest(&b)?
+            } else {
+                column::chisquare(&b)
+            };
             (t.p_value, t.statistic, Some(t.p_value))
         }
         Method::Ks => {
-            let mut pts: Vec<f64> = quantile_grid(r).ok_or_else(unavailable)?;
-            pts.extend(quantile_grid(c).ok_or_else(unavailable)?);
-            pts.sort_by(f64::total_cmp);
-            pts.dedup();
-            let (fr, fc) = (cdf_at(r, &pts).ok_or_else(unavailable)?, cdf_at(c, &pts).ok_or_else(unavailable)?);
-            let dstat = fr.iter().zip(&fc).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-            let p = ks::asymptotic_pvalue(beyond_sketch_error(dstat, r, c), present(r), present(c));
+            let (dstat, p) = sketch_ks(r, c).ok_or_else(unavailable)?;
             (p, dstat, Some(p))
         }
         Method::Wasserstein => {
             // ∫ |F_ref(x) − F_cur(x)| dx with both sketch CDFs, stepping
-            // over both sketches' quantile grids (SciPy's formula on the
-            // sketches' step functions).
-            let mut pts: Vec<f64> = quantile_grid(r).ok_or_else(unavailable)?;
-            pts.extend(quantile_grid(c).ok_or_else(unavailable)?);
-            for p in [r, c] {
-                pts.extend(range(p).map(|(lo, hi)| [lo, hi]).into_iter().flatten());
-            }
-            pts.sort_by(f64::total_cmp);
-            pts.dedup();
-            let (fr, fc) = (cdf_at(r, &pts).ok_or_else(unavailable)?, cdf_at(c, &pts).ok_or_else(unavailable)?);
+            // over both sketches' quantile grids and ranges (SciPy's
+            // formula on the sketches' step functions).
+            let (pts, fr, fc) = sketch_cdfs(r, c, true).ok_or_else(unavailable)?;
             let w: f64 = pts
                 .windows(2)
                 .enumerate()
@@ -444,11 +414,16 @@ fn column(
                 Method::JensenShannon => stats::jensen_shannon(&rs, &cs)?,
                 Method::LInfinity => stats::l_infinity(&rs, &cs)?,
                 Method::Hellinger => stats::hellinger(&rs, &cs)?,
-                Method::Psi => {
-                    let (a, b) = (fill(&rs), fill(&cs));
-                    a.iter().zip(&b).map(|(x, y)| (x - y) * (x / y).ln()).sum()
+                _ => {
+                    let (mut a, mut b) = (rs, cs);
+                    binning::fill_zeroes(&mut a);
+                    binning::fill_zeroes(&mut b);
+                    if method == Method::Psi {
+                        column::psi_filled(&a, &b)
+                    } else {
+                        stats::kl_divergence(&a, &b)?
+                    }
                 }
-                _ => stats::kl_divergence(&fill(&rs), &fill(&cs))?,
             };
             (s, s, None)
         }
@@ -464,31 +439,9 @@ fn column(
         let continuous =
             !categories_exact(r) || r.distinct_estimate().unwrap_or(f64::INFINITY) > 20.0;
         let p = if numerical && continuous {
-            let mut pts: Vec<f64> = quantile_grid(r).ok_or_else(unavailable)?;
-            pts.extend(quantile_grid(c).ok_or_else(unavailable)?);
-            pts.sort_by(f64::total_cmp);
-            pts.dedup();
-            let (fr, fc) = (
-                cdf_at(r, &pts).ok_or_else(unavailable)?,
-                cdf_at(c, &pts).ok_or_else(unavailable)?,
-            );
-            let dstat = fr
-                .iter()
-                .zip(&fc)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0, f64::max);
-            ks::asymptotic_pvalue(beyond_sketch_error(dstat, r, c), present(r), present(c))
+            sketch_ks(r, c).ok_or_else(unavailable)?.1
         } else {
-            let b = binning::categorical(&categories(r), &categories(c));
-            if b.labels.len() < 2 {
-                1.0
-            } else {
-                let table = [
-                    b.reference.iter().map(|&x| x as f64).collect::<Vec<_>>(),
-                    b.current.iter().map(|&x| x as f64).collect::<Vec<_>>(),
-                ];
-                stats::chi2_contingency(&table)?.0.p_value
-            }
+            column::independence_p(&binning::categorical(&categories(r), &categories(c)))?
         };
         d.guard_p_value = Some(p);
         d.value_drifted = p < opts.significance_level;
