@@ -4,16 +4,12 @@
 
 use std::sync::Arc;
 
-use arrow::array::{RecordBatch, RecordBatchIterator};
-use arrow::ffi_stream::RecordBatchStreamReader;
-use arrow_pyarrow::FromPyArrow;
 use mlops_core::drift::{self, ColumnDrift, DriftOptions, DriftReport};
-use mlops_core::io::BoxReader;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use crate::error::to_py;
 use crate::profile::PyProfile;
+use crate::source::Source;
 
 /// A drift report between a reference and a current data set; see `mlops.drift`.
 #[pyclass(name = "DriftReport", module = "mlops", frozen)]
@@ -224,55 +220,6 @@ impl PyColumnDrift {
     }
 }
 
-/// Where one side's data comes from.
-enum Source {
-    Path(std::path::PathBuf),
-    Stream(RecordBatchStreamReader),
-    Batch(RecordBatch),
-}
-
-impl Source {
-    fn of(data: &Bound<'_, PyAny>) -> PyResult<Self> {
-        if let Ok(path) = data.extract::<std::path::PathBuf>() {
-            return Ok(Source::Path(path));
-        }
-        let bad = |e: PyErr| {
-            crate::error::InvalidInputError::new_err(format!(
-                "could not read Arrow data from {}: {e}",
-                data.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        };
-        if data.hasattr("__arrow_c_stream__")? {
-            return Ok(Source::Stream(
-                RecordBatchStreamReader::from_pyarrow_bound(data).map_err(bad)?,
-            ));
-        }
-        if data.hasattr("__arrow_c_array__")? {
-            return Ok(Source::Batch(
-                RecordBatch::from_pyarrow_bound(data).map_err(bad)?,
-            ));
-        }
-        Err(PyTypeError::new_err(format!(
-            "mlops.drift expects Arrow data or a file path, not {}",
-            data.get_type().name()?
-        )))
-    }
-
-    fn reader(self) -> mlops_core::Result<BoxReader> {
-        Ok(match self {
-            Source::Path(p) => mlops_core::io::read_path(p)?,
-            Source::Stream(r) => Box::new(r),
-            Source::Batch(b) => {
-                let schema = b.schema();
-                Box::new(RecordBatchIterator::new(vec![Ok(b)], schema))
-            }
-        })
-    }
-}
-
 fn options(py: Python<'_>, json: &str) -> PyResult<DriftOptions> {
     py.detach(|| DriftOptions::from_json(json)).map_err(to_py)
 }
@@ -287,7 +234,10 @@ fn drift_py(
     options_json: &str,
 ) -> PyResult<PyDriftReport> {
     let opts = options(py, options_json)?;
-    let (r, c) = (Source::of(reference)?, Source::of(current)?);
+    let (r, c) = (
+        Source::of(reference, "mlops.drift")?,
+        Source::of(current, "mlops.drift")?,
+    );
     let report = py
         .detach(move || {
             if let (Source::Path(r), Source::Path(c)) = (&r, &c) {

@@ -10,6 +10,7 @@ mod drift;
 mod error;
 mod profile;
 mod registry;
+mod source;
 mod stats;
 
 #[pymodule]

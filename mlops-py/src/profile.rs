@@ -5,12 +5,8 @@
 //! through the C data interface, never copied, and the GIL is released while
 //! the engine reads and profiles them.
 
-use arrow::array::{RecordBatch, RecordBatchIterator};
-use arrow::ffi_stream::RecordBatchStreamReader;
-use arrow_pyarrow::FromPyArrow;
 use mlops_core::profile::{ColumnProfile, Scalar};
 use mlops_core::Profile;
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
@@ -265,55 +261,20 @@ impl PyColumnProfile {
     }
 }
 
-/// The PyCapsule conversion failed: say what was given and why, as a typed error.
-fn not_arrow(data: &Bound<'_, PyAny>, e: PyErr) -> PyErr {
-    let ty = data
-        .get_type()
-        .name()
-        .map(|n| n.to_string())
-        .unwrap_or_else(|_| "?".into());
-    crate::error::InvalidInputError::new_err(format!(
-        "could not read Arrow data from {ty} (expected a table, record batch or stream of record batches): {e}"
-    ))
-}
-
-/// Profiles Arrow data given through the PyCapsule interface, or a file path.
+/// Profiles Arrow data given through the PyCapsule interface, or a file path
+/// (read by the engine, Parquet row groups in parallel).
 ///
-/// The Python layer (`mlops.profile`) turns paths and pandas frames into one
-/// of these; here: `str` = path, otherwise an object with
-/// `__arrow_c_stream__` (Table, RecordBatchReader, polars DataFrame, ...) or
-/// `__arrow_c_array__` (RecordBatch).
+/// The Python layer (`mlops.profile`) turns pandas frames and single columns
+/// into one of these.
 #[pyfunction]
 #[pyo3(name = "profile")]
 fn profile_py(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<PyProfile> {
-    if let Ok(path) = data.extract::<std::path::PathBuf>() {
-        let inner = py
-            .detach(|| mlops_core::profile_path(&path))
-            .map_err(to_py)?;
-        return Ok(PyProfile { inner });
+    let inner = match crate::source::Source::of(data, "mlops.profile")? {
+        crate::source::Source::Path(path) => py.detach(|| mlops_core::profile_path(&path)),
+        source => py.detach(move || mlops_core::profile(source.reader()?)),
     }
-    if data.hasattr("__arrow_c_stream__")? {
-        let reader =
-            RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| not_arrow(data, e))?;
-        let inner = py
-            .detach(move || mlops_core::profile(reader))
-            .map_err(to_py)?;
-        return Ok(PyProfile { inner });
-    }
-    if data.hasattr("__arrow_c_array__")? {
-        let batch = RecordBatch::from_pyarrow_bound(data).map_err(|e| not_arrow(data, e))?;
-        let schema = batch.schema();
-        let reader = RecordBatchIterator::new(vec![Ok(batch)], schema);
-        let inner = py
-            .detach(move || mlops_core::profile(reader))
-            .map_err(to_py)?;
-        return Ok(PyProfile { inner });
-    }
-    Err(PyTypeError::new_err(format!(
-        "mlops.profile expects Arrow data (an object with __arrow_c_stream__ or __arrow_c_array__, \
-         such as a pyarrow Table or a polars DataFrame) or a file path, not {}",
-        data.get_type().name()?
-    )))
+    .map_err(to_py)?;
+    Ok(PyProfile { inner })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

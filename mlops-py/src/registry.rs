@@ -2,8 +2,7 @@
 //! store (a folder, `file://` or `memory://`). The GIL is released while the
 //! engine reads and writes.
 
-use arrow::ffi_stream::RecordBatchStreamReader;
-use arrow_pyarrow::{FromPyArrow, IntoPyArrow};
+use arrow_pyarrow::IntoPyArrow;
 use mlops_core::registry::{AssetRef, Kind, Registry};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -196,16 +195,17 @@ impl PyRegistry {
         metadata: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
         let meta = self::metadata(py, metadata)?;
-        if let Ok(path) = data.extract::<std::path::PathBuf>() {
-            return py
+        match crate::source::Source::of(data, "Registry.commit_dataset")? {
+            crate::source::Source::Path(path) => py
                 .detach(|| self.inner.commit_dataset_path(name, &path, message, meta))
-                .map_err(to_py);
+                .map_err(to_py),
+            source => py
+                .detach(move || {
+                    self.inner
+                        .commit_dataset(name, source.reader()?, message, meta)
+                })
+                .map_err(to_py),
         }
-        let reader = RecordBatchStreamReader::from_pyarrow_bound(data).map_err(|e| {
-            crate::error::InvalidInputError::new_err(format!("could not read Arrow data: {e}"))
-        })?;
-        py.detach(move || self.inner.commit_dataset(name, reader, message, meta))
-            .map_err(to_py)
     }
 
     /// A data set version (number, alias or "latest") as a pyarrow Table,
