@@ -14,12 +14,18 @@
 //! (processes, machines) get 1, 2, 3, ... with no gap and no duplicate. The
 //! asset's state is the fold of its log ([`Registry::asset`]).
 
+mod fold;
+mod index;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash, Store, Tip};
+use fold::{parse_event, Fold};
+use index::Index;
+pub use index::PACK_EVENTS;
 
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -57,7 +63,12 @@ impl Kind {
 }
 
 /// One event of an asset's log.
+///
+/// Read through a flat form (`fold::FlatEvent`): serde's flattened,
+/// internally tagged enums buffer every field before deciding, which made
+/// folding long logs several times slower.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "fold::FlatEvent")]
 pub struct AssetEvent {
     /// `mlops.event`.
     pub format: String,
@@ -293,10 +304,99 @@ fn now_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
-    serde_json::from_slice(&e.bytes).map_err(|err| {
-        Error::Integrity(format!("log {log}: event {} is not an event: {err}", e.seq))
-    })
+/// The version an event adds, if it adds one.
+fn version_of(ev: AssetEvent) -> Option<Version> {
+    match ev.change {
+        Change::Version {
+            version,
+            content,
+            size,
+            message,
+            metadata,
+            dataset,
+        } => Some(Version {
+            version,
+            content,
+            size,
+            message,
+            metadata,
+            dataset,
+            principal: ev.principal,
+            time: ev.time,
+        }),
+        _ => None,
+    }
+}
+
+/// A version as the filter language sees it (see [`crate::search`]).
+struct SearchView<'a> {
+    asset: &'a Asset,
+    version: &'a Version,
+    aliases: &'a [&'a str],
+}
+
+impl SearchView<'_> {
+    fn tags(&self) -> BTreeMap<String, String> {
+        self.asset
+            .tags
+            .get(&self.version.version)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The whole document, for a hit.
+    fn document(&self) -> serde_json::Value {
+        let (a, v) = (self.asset, self.version);
+        serde_json::json!({
+            "kind": a.kind.as_str(),
+            "name": a.name,
+            "version": v.version,
+            "message": v.message,
+            "principal": v.principal,
+            "time": v.time,
+            "size": v.size,
+            "alias": self.aliases,
+            "archived": a.archived,
+            "tags": self.tags(),
+            "metadata": v.metadata,
+        })
+    }
+}
+
+impl crate::search::Fields for SearchView<'_> {
+    fn field(&self, path: &str) -> std::borrow::Cow<'_, serde_json::Value> {
+        use crate::search::{metric, walk};
+        use serde_json::Value;
+        use std::borrow::Cow;
+        let (a, v) = (self.asset, self.version);
+        let (head, rest) = match path.split_once('.') {
+            Some((h, r)) => (h, Some(r)),
+            None => (path, None),
+        };
+        let owned = |x: Value| Cow::Owned(x);
+        match (head, rest) {
+            ("metadata", None) => Cow::Borrowed(&v.metadata),
+            ("metadata", Some(r)) => Cow::Borrowed(walk(&v.metadata, r.split('.'))),
+            ("metrics", Some(r)) => Cow::Borrowed(metric(&v.metadata, r)),
+            ("tags", Some(k)) => owned(
+                a.tags
+                    .get(&v.version)
+                    .and_then(|t| t.get(k))
+                    .map_or(Value::Null, |s| Value::String(s.clone())),
+            ),
+            ("tags", None) => owned(serde_json::json!(self.tags())),
+            ("kind", None) => owned(a.kind.as_str().into()),
+            ("name", None) => owned(a.name.as_str().into()),
+            ("version", None) => owned(v.version.into()),
+            ("message", None) => owned(v.message.as_str().into()),
+            ("principal", None) => owned(v.principal.as_str().into()),
+            ("time", None) => owned(v.time.into()),
+            ("size", None) => owned(v.size.into()),
+            ("alias", None) => owned(serde_json::json!(self.aliases)),
+            ("archived", None) => owned(a.archived.into()),
+            _ => owned(Value::Null),
+        }
+    }
 }
 
 /// A registry over a store, writing as one principal.
@@ -422,7 +522,7 @@ impl Registry {
         // The content first: an event never names a blob that is not there.
         let (hash, size) = self.store.put_content(content)?;
         let mut version = 0;
-        self.store.append(&log, |tip| {
+        self.append(&log, |tip| {
             version = Self::versions_at(&log, tip)? + 1;
             self.event(
                 tip,
@@ -449,7 +549,7 @@ impl Registry {
                 "alias '{alias}' would read as a version; choose another name"
             )));
         }
-        self.store.append(&log, |tip| {
+        self.append(&log, |tip| {
             let versions = Self::versions_at(&log, tip)?;
             if version == 0 || version > versions {
                 return Err(Error::NotFound(format!(
@@ -469,103 +569,134 @@ impl Registry {
         Ok(())
     }
 
-    /// The asset's state, folded from its whole log (hash chain checked).
+    /// The asset's state, folded from its whole log with the hash chain
+    /// checked, reading packs of events where writers left them (see
+    /// `docs/store-protocol.md`, "Indexes").
     pub fn asset(&self, kind: Kind, name: &str) -> Result<Asset> {
+        let log = Self::log(kind, name)?;
+        let fold_all = |segments: &[(Vec<Event>, bool)]| -> Result<Asset> {
+            if segments.iter().all(|(s, _)| s.is_empty()) {
+                return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
+            }
+            let mut f = Fold::new(kind, name, &log);
+            for (events, sealed) in segments {
+                f.apply_segment(events, *sealed)?;
+            }
+            Ok(f.finish())
+        };
+        if let Some(segments) = Index::new(&self.store, &log).events()? {
+            match fold_all(&segments) {
+                // A pack or head that disagrees with the log is a stale or
+                // damaged cache: the log's own events decide.
+                Err(Error::Integrity(_)) => {}
+                done => return done,
+            }
+        }
+        fold_all(&[(self.store.read_log(&log)?, false)])
+    }
+
+    /// Checks an asset from its log's own events: the hash chain, the
+    /// version numbering, and every index (packs, head, version index)
+    /// against the events. Reads go through the indexes, so this is the
+    /// check that a changed byte anywhere in the log is found; returns the
+    /// number of events checked.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
+    /// r.set_alias(Kind::Model, "m", "production", 1).unwrap();
+    /// assert_eq!(r.verify(Kind::Model, "m").unwrap(), 2);
+    /// ```
+    pub fn verify(&self, kind: Kind, name: &str) -> Result<u64> {
         let log = Self::log(kind, name)?;
         let events = self.store.read_log(&log)?;
         if events.is_empty() {
             return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
         }
-        let mut a = Asset {
-            kind,
-            name: name.to_string(),
-            versions: Vec::new(),
-            aliases: BTreeMap::new(),
-            tags: BTreeMap::new(),
-            inputs: Vec::new(),
-            used_by: Vec::new(),
-            archived: false,
-            events: events.len() as u64,
+        Fold::new(kind, name, &log).apply_all(&events)?;
+        Index::new(&self.store, &log).verify(&events)?;
+        Ok(events.len() as u64)
+    }
+
+    /// A version by number (`"3"`), alias (`"production"`) or `"latest"`,
+    /// read through the head and version indexes: a few small reads however
+    /// long the log, falling back to [`asset`](Self::asset) when an index
+    /// is missing.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// for i in 0..3 {
+    ///     r.add_version(Kind::Model, "m", format!("w{i}").as_bytes(), "", serde_json::json!({})).unwrap();
+    /// }
+    /// r.set_alias(Kind::Model, "m", "production", 2).unwrap();
+    /// assert_eq!(r.version(Kind::Model, "m", "production").unwrap().version, 2);
+    /// assert_eq!(r.version(Kind::Model, "m", "latest").unwrap().version, 3);
+    /// ```
+    pub fn version(&self, kind: Kind, name: &str, reference: &str) -> Result<Version> {
+        let log = Self::log(kind, name)?;
+        let index = Index::new(&self.store, &log);
+        let Some(loaded) = index.head()? else {
+            return self.asset(kind, name)?.resolve(reference).cloned();
         };
-        for e in &events {
-            let ev = parse_event(&log, e)?;
-            match ev.change {
-                Change::Version {
-                    version,
-                    content,
-                    size,
-                    message,
-                    metadata,
-                    dataset,
-                } => {
-                    if version != a.versions.len() as u64 + 1 {
-                        return Err(Error::Integrity(format!(
-                            "log {log}: event {} adds version {version} after {}",
-                            e.seq,
-                            a.versions.len()
-                        )));
-                    }
-                    a.versions.push(Version {
-                        version,
-                        content,
-                        size,
-                        message,
-                        metadata,
-                        dataset,
-                        principal: ev.principal,
-                        time: ev.time,
-                    });
-                }
-                Change::Alias { alias, version } => {
-                    a.aliases.entry(alias).or_default().push(AliasMove {
-                        version,
-                        principal: ev.principal,
-                        time: ev.time,
-                        seq: e.seq,
-                    });
-                }
-                Change::Tag {
-                    version,
-                    key,
-                    value,
-                } => {
-                    let tags = a.tags.entry(version).or_default();
-                    match value {
-                        Some(v) => {
-                            tags.insert(key, v);
-                        }
-                        None => {
-                            tags.remove(&key);
-                        }
-                    }
-                }
-                Change::Lineage {
-                    version,
-                    inputs,
-                    run,
-                    commit,
-                } => a.inputs.extend(inputs.into_iter().map(|other| LineageEdge {
-                    version,
-                    other,
-                    run: run.clone(),
-                    commit: commit.clone(),
-                })),
-                Change::UsedBy { version, by, run } => a.used_by.push(LineageEdge {
-                    version,
-                    other: by,
-                    run,
-                    commit: None,
-                }),
-                Change::Archive { archived } => a.archived = archived,
-            }
+        let head = loaded.head;
+        let n = if reference == "latest" {
+            head.versions
+        } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
+            n
+        } else {
+            *head.aliases.get(reference).ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} '{name}' has no version or alias '{reference}'",
+                    kind.as_str()
+                ))
+            })?
+        };
+        if n == 0 || n > head.versions {
+            return Err(Error::NotFound(format!(
+                "{} '{name}' has no version {n} (it has {})",
+                kind.as_str(),
+                head.versions
+            )));
         }
-        Ok(a)
+        let in_tail = head
+            .tail_events()
+            .iter()
+            .map(|e| parse_event(&log, e).map(version_of))
+            .find(|v| matches!(v, Ok(Some(v)) if v.version == n))
+            .transpose()?
+            .flatten();
+        if let Some(v) = in_tail {
+            return Ok(v);
+        }
+        match index.version_event(n)?.and_then(|(_, ev)| version_of(ev)) {
+            Some(v) => Ok(v),
+            None => self.asset(kind, name)?.resolve(&n.to_string()).cloned(),
+        }
+    }
+
+    /// Whether an asset is archived, from its head index.
+    fn archived(&self, kind: Kind, name: &str) -> Result<bool> {
+        let log = Self::log(kind, name)?;
+        match Index::new(&self.store, &log).head()? {
+            Some(l) => Ok(l.head.archived),
+            None => Ok(self.asset(kind, name)?.archived),
+        }
+    }
+
+    /// Appends to an asset's log and brings its indexes up to date.
+    fn append(&self, log: &str, build: impl FnMut(&Tip) -> Result<Vec<u8>>) -> Result<Event> {
+        let e = self.store.append(log, build)?;
+        let ev = parse_event(log, &e)?;
+        Index::new(&self.store, log).after_append(&e, &ev);
+        Ok(e)
     }
 
     /// Appends a change that needs `version` to exist.
     fn append_about(&self, kind: Kind, name: &str, version: u64, change: Change) -> Result<()> {
         let log = Self::log(kind, name)?;
-        self.store.append(&log, |tip| {
+        self.append(&log, |tip| {
             let versions = Self::versions_at(&log, tip)?;
             if tip.last.is_none() {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
@@ -648,7 +779,7 @@ impl Registry {
     /// Archives (soft-deletes) or restores an asset; its history stays.
     pub fn set_archived(&self, kind: Kind, name: &str, archived: bool) -> Result<()> {
         let log = Self::log(kind, name)?;
-        self.store.append(&log, |tip| {
+        self.append(&log, |tip| {
             if tip.last.is_none() {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
             }
@@ -673,39 +804,43 @@ impl Registry {
     /// assert_eq!(hits[0]["version"], 2);
     /// ```
     pub fn search(&self, query: &str, include_archived: bool) -> Result<Vec<serde_json::Value>> {
+        use rayon::prelude::*;
         let filter = crate::search::Filter::parse(query)?;
-        let mut hits = Vec::new();
+        let mut names = Vec::new();
         for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
             for name in self.list(kind, true)? {
-                let a = self.asset(kind, &name)?;
+                names.push((kind, name));
+            }
+        }
+        // Assets are read and matched in parallel; only hits become documents.
+        let per_asset: Vec<Result<Vec<serde_json::Value>>> = names
+            .par_iter()
+            .map(|(kind, name)| {
+                let a = self.asset(*kind, name)?;
                 if a.archived && !include_archived {
-                    continue;
+                    return Ok(Vec::new());
                 }
-                for v in &a.versions {
-                    let aliases: Vec<&str> = a
-                        .aliases
-                        .iter()
-                        .filter(|(_, moves)| moves.last().map(|m| m.version) == Some(v.version))
-                        .map(|(k, _)| k.as_str())
-                        .collect();
-                    let doc = serde_json::json!({
-                        "kind": kind.as_str(),
-                        "name": a.name,
-                        "version": v.version,
-                        "message": v.message,
-                        "principal": v.principal,
-                        "time": v.time,
-                        "size": v.size,
-                        "alias": aliases,
-                        "archived": a.archived,
-                        "tags": a.tags.get(&v.version).cloned().unwrap_or_default(),
-                        "metadata": v.metadata,
-                    });
-                    if filter.matches(&doc) {
-                        hits.push(doc);
+                let mut aliases: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
+                for (alias, moves) in &a.aliases {
+                    if let Some(m) = moves.last() {
+                        aliases.entry(m.version).or_default().push(alias);
                     }
                 }
-            }
+                Ok(a.versions
+                    .iter()
+                    .map(|v| SearchView {
+                        asset: &a,
+                        version: v,
+                        aliases: aliases.get(&v.version).map_or(&[][..], Vec::as_slice),
+                    })
+                    .filter(|view| filter.matches(view))
+                    .map(|view| view.document())
+                    .collect())
+            })
+            .collect();
+        let mut hits = Vec::new();
+        for h in per_asset {
+            hits.extend(h?);
         }
         Ok(hits)
     }
@@ -719,7 +854,7 @@ impl Registry {
         }
         let mut out = Vec::new();
         for n in names {
-            if !self.asset(kind, &n)?.archived {
+            if !self.archived(kind, &n)? {
                 out.push(n);
             }
         }
@@ -743,8 +878,7 @@ impl Registry {
         reference: &str,
         out: impl std::io::Write,
     ) -> Result<u64> {
-        let a = self.asset(kind, name)?;
-        let v = a.resolve(reference)?;
+        let v = self.version(kind, name, reference)?;
         self.store.get_content(&v.content, out)
     }
 }

@@ -20,6 +20,8 @@
 //! Errors are [`Error::InvalidInput`] naming the offending token and its
 //! position (a character offset from 0).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -298,15 +300,16 @@ impl Filter {
         Ok(f)
     }
 
-    /// Whether a document (a JSON object of the fields) matches.
-    pub fn matches(&self, doc: &Value) -> bool {
+    /// Whether a document (a JSON object of the fields, or anything else
+    /// that can look its fields up) matches.
+    pub fn matches(&self, doc: &impl Fields) -> bool {
         match self {
             Filter::And(a, b) => a.matches(doc) && b.matches(doc),
             Filter::Or(a, b) => a.matches(doc) || b.matches(doc),
             Filter::Not(a) => !a.matches(doc),
             Filter::Compare { field, op, value } => {
-                let got = lookup(doc, field);
-                match got {
+                let got = doc.field(field);
+                match got.as_ref() {
                     Value::Array(items) if field == "alias" => {
                         items.iter().any(|g| compare(g, *op, value))
                     }
@@ -317,29 +320,43 @@ impl Filter {
     }
 }
 
-fn lookup<'a>(doc: &'a Value, field: &str) -> &'a Value {
+/// What a filter reads: the value of a field path (`tags.team`,
+/// `metrics.auc`), or null when there is none.
+pub trait Fields {
+    /// The value at `path`.
+    fn field(&self, path: &str) -> Cow<'_, Value>;
+}
+
+impl Fields for Value {
+    fn field(&self, path: &str) -> Cow<'_, Value> {
+        Cow::Borrowed(match path.strip_prefix("metrics.") {
+            Some(rest) => metric(walk(self, ["metadata"]), rest),
+            None => walk(self, path.split('.')),
+        })
+    }
+}
+
+/// The value at a path of keys below `root` (null when absent).
+pub fn walk<'a, 'k>(root: &'a Value, path: impl IntoIterator<Item = &'k str>) -> &'a Value {
     static NULL: Value = Value::Null;
-    let walk = |path: &mut dyn Iterator<Item = &str>| -> &'a Value {
-        let mut v = doc;
-        for p in path {
-            match v.get(p) {
-                Some(x) => v = x,
-                None => return &NULL,
-            }
+    let mut v = root;
+    for p in path {
+        match v.get(p) {
+            Some(x) => v = x,
+            None => return &NULL,
         }
-        v
-    };
-    match field.strip_prefix("metrics.") {
-        // `metrics.k`: `metadata.metrics.k`, else `metadata.k`.
-        Some(rest) => {
-            let nested = walk(&mut ["metadata", "metrics"].into_iter().chain(rest.split('.')));
-            if nested.is_null() {
-                walk(&mut std::iter::once("metadata").chain(rest.split('.')))
-            } else {
-                nested
-            }
-        }
-        None => walk(&mut field.split('.')),
+    }
+    v
+}
+
+/// `metrics.<rest>` of a version's metadata: `metadata.metrics.<rest>`,
+/// else `metadata.<rest>`.
+pub fn metric<'a>(metadata: &'a Value, rest: &str) -> &'a Value {
+    let nested = walk(walk(metadata, ["metrics"]), rest.split('.'));
+    if nested.is_null() {
+        walk(metadata, rest.split('.'))
+    } else {
+        nested
     }
 }
 

@@ -490,6 +490,51 @@ impl Store {
         }
     }
 
+    /// Event `seq` of `log`, or `None` if it does not exist (yet).
+    pub fn event(&self, log: &str, seq: u64) -> Result<Option<Event>> {
+        check_log_name(log)?;
+        match self.get(&event_path(log, seq)) {
+            Ok(bytes) => Ok(Some(Event { seq, bytes })),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// An index object beside the logs (see `docs/store-protocol.md`,
+    /// "Indexes"), or `None` if it does not exist. Indexes are caches that
+    /// writers keep and readers check against the log they speed up.
+    pub fn read_index(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        check_log_name(path)?;
+        match self.get(&Path::from(path)) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes an index object: replacing what is there, or with
+    /// `create_only` only if nothing is (then returns `false` when something
+    /// was). The put is atomic: readers see the old or the new object whole.
+    pub fn write_index(&self, path: &str, bytes: Vec<u8>, create_only: bool) -> Result<bool> {
+        check_log_name(path)?;
+        let opts = PutOptions {
+            mode: if create_only {
+                PutMode::Create
+            } else {
+                PutMode::Overwrite
+            },
+            ..Default::default()
+        };
+        match block_on(
+            self.inner
+                .put_opts(&Path::from(path), PutPayload::from(bytes), opts),
+        ) {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+            Err(e) => Err(storage(format!("write {path}"), e)),
+        }
+    }
+
     /// Every event of `log`, in order. Checks that the sequence has no gap
     /// and that each event's `prev` names the hash of the one before
     /// ([`Error::Integrity`] otherwise).

@@ -121,7 +121,8 @@ fn corruption_is_detected() {
         r.get(Kind::Artifact, "a", "1"),
         Err(Error::Integrity(_))
     ));
-    // An event rewritten in place breaks the hash chain.
+    // An event rewritten in place breaks the hash chain: `verify` walks
+    // the log's own events; reads that find no index do too.
     let ev = dir
         .join("assets/artifact/a/log")
         .join(format!("{:020}.json", 1));
@@ -129,6 +130,12 @@ fn corruption_is_detected() {
         .unwrap()
         .replace("\"message\":\"\"", "\"message\":\"forged\"");
     std::fs::write(&ev, text).unwrap();
+    let e = r.verify(Kind::Artifact, "a").unwrap_err();
+    assert!(
+        matches!(e, Error::Integrity(ref m) if m.contains("event 2") && m.contains("hash chain")),
+        "{e}"
+    );
+    std::fs::remove_file(dir.join("assets/artifact/a/head.json")).unwrap();
     let e = r.asset(Kind::Artifact, "a").unwrap_err();
     assert!(
         matches!(e, Error::Integrity(ref m) if m.contains("hash chain")),

@@ -1,0 +1,391 @@
+//! Indexes that open an asset without reading its log event by event.
+//!
+//! Beside each asset's log (`assets/<kind>/<name>/log/`) writers keep three
+//! kinds of object; all are caches of the log, which stays the truth:
+//!
+//! - `head.json`: the state a reader needs most, after some event `seq`:
+//!   that event's hash, the version count, where each alias points, whether
+//!   the asset is archived, and the exact bytes of the events since the last
+//!   full pack (at most [`PACK_EVENTS`]). Overwritten after every append, so
+//!   it may lag (racing writers) but is never ahead: readers step forward
+//!   from `seq + 1` while events exist, checking each names the hash before.
+//! - `packs/<20-digit first seq>.jsonl`: events `first ..= first + 63`, their
+//!   exact bytes one per line, written once (create-only) by the writer that
+//!   completes them. Opening an asset of 100,000 events reads ~1,600 packs.
+//! - `versions/<20-digit version>`: the sequence number of the event that
+//!   added that version, written once after the event.
+//!
+//! A reader that finds an index missing, unreadable or disagreeing with the
+//! log falls back to the log itself; the full fold checks the hash chain
+//! over packed events exactly as over single ones, and a chain that fails
+//! over packs is re-read from the events before anything is reported.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::fold::parse_event;
+use super::{AssetEvent, Change};
+use crate::error::{Error, Result};
+use crate::store::{Event, Hash, Store};
+
+/// Events per pack.
+pub const PACK_EVENTS: u64 = 64;
+
+/// A pack's bytes: each event and a newline, then the BLAKE3 hex of all
+/// that (the seal: one hash over the pack instead of one per event).
+fn seal(lines: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum::<usize>() + 64);
+    for l in lines {
+        out.extend_from_slice(l.as_bytes());
+        out.push(b'\n');
+    }
+    let seal = blake3::hash(&out).to_hex();
+    out.extend_from_slice(seal.as_bytes());
+    out
+}
+
+/// The events of a pack whose seal holds and which has [`PACK_EVENTS`]
+/// of them; `None` otherwise.
+fn unseal(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let body = bytes.len().checked_sub(64)?;
+    let (events, seal) = bytes.split_at(body);
+    if blake3::hash(events).to_hex().as_bytes() != seal {
+        return None;
+    }
+    let lines: Vec<Vec<u8>> = events
+        .strip_suffix(b"\n")?
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect();
+    (lines.len() as u64 == PACK_EVENTS).then_some(lines)
+}
+
+/// A pack to write: its first sequence number and its events.
+type NewPack = (u64, Vec<String>);
+
+/// A run of events read together, and whether it is a sealed pack.
+pub(crate) type Segment = (Vec<Event>, bool);
+
+/// The head index of an asset (`head.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Head {
+    /// `mlops.head`.
+    pub format: String,
+    /// The last event this head has applied.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: Hash,
+    /// Versions after it.
+    pub versions: u64,
+    /// Where each alias points after it.
+    pub aliases: BTreeMap<String, u64>,
+    /// Whether the asset is archived after it.
+    pub archived: bool,
+    /// The events after the last full pack, through `seq`, as stored.
+    pub tail: Vec<String>,
+}
+
+impl Head {
+    fn empty() -> Self {
+        Head {
+            format: "mlops.head".into(),
+            ..Default::default()
+        }
+    }
+
+    /// Applies the next event; returns the pack it completes, if any.
+    fn apply(&mut self, log: &str, e: &Event, ev: &AssetEvent) -> Result<Option<Vec<String>>> {
+        if e.seq != self.seq + 1 || ev.prev != self.hash {
+            return Err(Error::Integrity(format!(
+                "log {log}: event {} does not follow event {} (hash chain broken)",
+                e.seq, self.seq
+            )));
+        }
+        self.seq = e.seq;
+        self.hash = e.hash();
+        self.versions = ev.versions;
+        match &ev.change {
+            Change::Alias { alias, version } => {
+                self.aliases.insert(alias.clone(), *version);
+            }
+            Change::Archive { archived } => self.archived = *archived,
+            _ => {}
+        }
+        if e.seq % PACK_EVENTS == 1 {
+            self.tail.clear();
+        }
+        let text = String::from_utf8(e.bytes.clone()).map_err(|_| {
+            Error::Integrity(format!("log {log}: event {} is not UTF-8 JSON", e.seq))
+        })?;
+        self.tail.push(text);
+        Ok((e.seq.is_multiple_of(PACK_EVENTS)).then(|| self.tail.clone()))
+    }
+
+    /// The tail's events, numbered.
+    pub(crate) fn tail_events(&self) -> Vec<Event> {
+        let first = self.seq + 1 - self.tail.len() as u64;
+        self.tail
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Event {
+                seq: first + i as u64,
+                bytes: t.as_bytes().to_vec(),
+            })
+            .collect()
+    }
+
+    /// Whether the tail holds every event since the last full pack.
+    fn tail_complete(&self) -> bool {
+        let since_pack = if self.seq == 0 {
+            0
+        } else {
+            (self.seq - 1) % PACK_EVENTS + 1
+        };
+        self.tail.len() as u64 == since_pack
+    }
+}
+
+/// The indexes of one asset.
+pub(crate) struct Index<'a> {
+    store: &'a Store,
+    log: &'a str,
+    base: &'a str,
+}
+
+/// What [`Index::head`] found.
+pub(crate) struct Loaded {
+    /// The head, caught up with the log.
+    pub head: Head,
+    /// Packs completed while catching up (writers store them).
+    pub packs: Vec<NewPack>,
+    /// Whether the stored head was already at the log's end.
+    pub current: bool,
+}
+
+impl<'a> Index<'a> {
+    /// The indexes of the asset whose log is `<base>/log`.
+    pub(crate) fn new(store: &'a Store, log: &'a str) -> Self {
+        let base = log.strip_suffix("/log").unwrap_or(log);
+        Index { store, log, base }
+    }
+
+    fn head_path(&self) -> String {
+        format!("{}/head.json", self.base)
+    }
+
+    fn pack_path(&self, first: u64) -> String {
+        format!("{}/packs/{first:020}.jsonl", self.base)
+    }
+
+    fn version_path(&self, version: u64) -> String {
+        format!("{}/versions/{version:020}", self.base)
+    }
+
+    /// The stored head caught up with the log, or `None` when there is no
+    /// usable head (none yet, unreadable, or not on the log's hash chain).
+    pub(crate) fn head(&self) -> Result<Option<Loaded>> {
+        let Some(bytes) = self.store.read_index(&self.head_path())? else {
+            return Ok(None);
+        };
+        let Ok(mut head) = serde_json::from_slice::<Head>(&bytes) else {
+            return Ok(None);
+        };
+        if head.format != "mlops.head" || !head.tail_complete() {
+            return Ok(None);
+        }
+        let mut packs = Vec::new();
+        let mut current = true;
+        while let Some(e) = self.store.event(self.log, head.seq + 1)? {
+            current = false;
+            let ev = parse_event(self.log, &e)?;
+            if ev.prev != head.hash {
+                return Ok(None);
+            }
+            if let Some(p) = head.apply(self.log, &e, &ev)? {
+                packs.push((e.seq + 1 - PACK_EVENTS, p));
+            }
+        }
+        Ok(Some(Loaded {
+            head,
+            packs,
+            current,
+        }))
+    }
+
+    /// The head built from the whole log (which [`Store::read_log`] checks),
+    /// with every full pack.
+    fn head_from_log(&self) -> Result<(Head, Vec<NewPack>)> {
+        let mut head = Head::empty();
+        let mut packs = Vec::new();
+        for e in self.store.read_log(self.log)? {
+            let ev = parse_event(self.log, &e)?;
+            if let Some(p) = head.apply(self.log, &e, &ev)? {
+                packs.push((e.seq + 1 - PACK_EVENTS, p));
+            }
+        }
+        Ok((head, packs))
+    }
+
+    /// Every event, in runs that are sealed packs (`true`) or loose events:
+    /// from packs where they exist, single events where not, then the
+    /// head's tail; `None` without a usable head.
+    pub(crate) fn events(&self) -> Result<Option<Vec<Segment>>> {
+        use rayon::prelude::*;
+        let Some(Loaded { head, .. }) = self.head()? else {
+            return Ok(None);
+        };
+        let packed = head.seq - head.tail.len() as u64;
+        let firsts: Vec<u64> = (0..packed / PACK_EVENTS)
+            .map(|k| k * PACK_EVENTS + 1)
+            .collect();
+        let parts: Vec<Result<Segment>> =
+            firsts.par_iter().map(|&first| self.pack(first)).collect();
+        let mut out = Vec::with_capacity(parts.len() + 1);
+        for p in parts {
+            out.push(p?);
+        }
+        out.push((head.tail_events(), false));
+        Ok(Some(out))
+    }
+
+    /// Events `first ..= first + 63`: the pack if it is there and its seal
+    /// holds (`true`), else the single events (`false`).
+    fn pack(&self, first: u64) -> Result<Segment> {
+        if let Some(lines) = self
+            .store
+            .read_index(&self.pack_path(first))?
+            .and_then(|b| unseal(&b))
+        {
+            let events = lines
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| Event {
+                    seq: first + i as u64,
+                    bytes: l,
+                })
+                .collect();
+            return Ok((events, true));
+        }
+        let events = (first..first + PACK_EVENTS)
+            .map(|seq| {
+                self.store.event(self.log, seq)?.ok_or_else(|| {
+                    Error::Integrity(format!("log {}: event {seq} is missing", self.log))
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((events, false))
+    }
+
+    /// The event that added `version`, by its index (checked against the
+    /// event), or `None` when the index does not know it.
+    pub(crate) fn version_event(&self, version: u64) -> Result<Option<(Event, AssetEvent)>> {
+        let Some(bytes) = self.store.read_index(&self.version_path(version))? else {
+            return Ok(None);
+        };
+        let Some(seq) = std::str::from_utf8(&bytes)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+        else {
+            return Ok(None);
+        };
+        let Some(e) = self.store.event(self.log, seq)? else {
+            return Ok(None);
+        };
+        let ev = parse_event(self.log, &e)?;
+        match &ev.change {
+            Change::Version { version: v, .. } if *v == version && ev.seq == seq => {
+                Ok(Some((e, ev)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Checks every index of the asset against its log's `events` (already
+    /// checked as a chain): each pack holds exactly the events it names, the
+    /// head's hash and tail are the log's, and each version index points at
+    /// the event that added that version.
+    pub(crate) fn verify(&self, events: &[Event]) -> Result<()> {
+        let damaged = |what: String| {
+            Err(Error::Integrity(format!(
+                "{what} disagrees with log {}",
+                self.log
+            )))
+        };
+        for first in (1..=events.len() as u64).step_by(PACK_EVENTS as usize) {
+            let path = self.pack_path(first);
+            if let Some(bytes) = self.store.read_index(&path)? {
+                let end = (first - 1 + PACK_EVENTS).min(events.len() as u64) as usize;
+                let want: Vec<&[u8]> = events[first as usize - 1..end]
+                    .iter()
+                    .map(|e| e.bytes.as_slice())
+                    .collect();
+                let got = unseal(&bytes).unwrap_or_default();
+                if got.iter().map(Vec::as_slice).ne(want.iter().copied()) {
+                    return damaged(path);
+                }
+            }
+        }
+        if let Some(bytes) = self.store.read_index(&self.head_path())? {
+            let path = self.head_path();
+            let Ok(head) = serde_json::from_slice::<Head>(&bytes) else {
+                return damaged(path);
+            };
+            let ok = head.seq as usize <= events.len()
+                && head.tail_complete()
+                && (head.seq == 0 || events[head.seq as usize - 1].hash() == head.hash)
+                && head
+                    .tail_events()
+                    .iter()
+                    .all(|t| events[t.seq as usize - 1].bytes == t.bytes);
+            if !ok {
+                return damaged(path);
+            }
+        }
+        for e in events {
+            let ev = parse_event(self.log, e)?;
+            if let Change::Version { version, .. } = ev.change {
+                let path = self.version_path(version);
+                if let Some(bytes) = self.store.read_index(&path)? {
+                    if bytes != e.seq.to_string().as_bytes() {
+                        return damaged(path);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the indexes up to date after `e` was appended: the head,
+    /// any pack completed, and the version index. Best effort: indexes are
+    /// caches, so a failure here never fails the append that succeeded.
+    pub(crate) fn after_append(&self, e: &Event, ev: &AssetEvent) {
+        let _ = self.update(e, ev);
+    }
+
+    fn update(&self, e: &Event, ev: &AssetEvent) -> Result<()> {
+        let (head, packs, current) = match self.head()? {
+            Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.current),
+            _ => {
+                let (h, p) = self.head_from_log()?;
+                (h, p, false)
+            }
+        };
+        for (first, lines) in packs {
+            self.store
+                .write_index(&self.pack_path(first), seal(&lines), true)?;
+        }
+        if !current {
+            let bytes = serde_json::to_vec(&head).expect("heads serialise");
+            self.store.write_index(&self.head_path(), bytes, false)?;
+        }
+        if let Change::Version { version, .. } = &ev.change {
+            self.store.write_index(
+                &self.version_path(*version),
+                e.seq.to_string().into_bytes(),
+                true,
+            )?;
+        }
+        Ok(())
+    }
+}
