@@ -31,7 +31,7 @@ test('bad input rejects with codes and writes nothing', async () => {
   await r.add('dataset', 'd', 'x')
   await assert.rejects(r.alias('dataset', 'd', 'prod', 4), (e) => e.code === 'NOT_FOUND' && e.message.includes('version 4'))
   await assert.rejects(r.get('dataset', 'd', 'nope'), (e) => e.code === 'NOT_FOUND')
-  assert.throws(() => new Registry('s3://bucket/x'), (e) => e.code === 'UNSUPPORTED')
+  assert.throws(() => new Registry('ftp://host/x'), (e) => e.code === 'UNSUPPORTED')
   assert.equal((await r.asset('dataset', 'd')).events, 1)
 })
 

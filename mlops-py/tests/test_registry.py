@@ -33,7 +33,7 @@ def test_bad_input():
     with pytest.raises(mlops.NotFoundError):
         r.get("dataset", "d", "nope")
     with pytest.raises(mlops.UnsupportedError):
-        mlops.Registry("s3://bucket/registry")
+        mlops.Registry("ftp://host/registry")
 
 
 def test_tags_lineage_archive_and_search():
