@@ -174,6 +174,7 @@ async fn put_create(store: Arc<dyn ObjectStore>, path: Path, bytes: Bytes) -> Re
 /// was in flight (and then failed) does not leave the blob missing.
 async fn put_blob_if_absent(
     store: Arc<dyn ObjectStore>,
+    remote: bool,
     hash: Hash,
     bytes: Bytes,
     probe_first: bool,
@@ -182,12 +183,13 @@ async fn put_blob_if_absent(
     if probe_first && exists(store.clone(), path.clone()).await {
         return Ok(());
     }
-    for _ in 0..PHANTOM_CONFLICT_RETRIES {
+    for attempt in 1..=PHANTOM_CONFLICT_RETRIES {
         if put_create(store.clone(), path.clone(), bytes.clone()).await?
             || exists(store.clone(), path.clone()).await
         {
             return Ok(());
         }
+        backend::backoff(remote, attempt).await;
     }
     Err(Error::Conflict(format!(
         "blob {hash}: the store keeps answering 'already exists' but has no such object"
@@ -376,6 +378,7 @@ impl Store {
         let hash = blake3::hash(bytes).to_hex().to_string();
         self.backend.run(put_blob_if_absent(
             self.inner(),
+            self.backend.is_remote(),
             hash.clone(),
             Bytes::copy_from_slice(bytes),
             false,
@@ -403,7 +406,7 @@ impl Store {
             let store = self.inner();
             self.backend.run(async move {
                 futures::stream::iter(chunks)
-                    .map(|(h, b)| put_blob_if_absent(store.clone(), h, b, true))
+                    .map(|(h, b)| put_blob_if_absent(store.clone(), true, h, b, true))
                     .buffer_unordered(TRANSFER_CONCURRENCY)
                     .try_collect::<()>()
                     .await
@@ -411,7 +414,7 @@ impl Store {
         } else {
             chunks.into_par_iter().try_for_each(|(h, b)| {
                 self.backend
-                    .run(put_blob_if_absent(self.inner(), h, b, true))
+                    .run(put_blob_if_absent(self.inner(), false, h, b, true))
             })
         }
     }

@@ -19,7 +19,6 @@ use object_store::ObjectStore;
 use crate::error::{Error, Result};
 
 /// Schemes of the cloud stores, as users write them.
-#[cfg_attr(not(feature = "cloud"), allow(dead_code))]
 const CLOUD_SCHEMES: [&str; 7] = ["s3", "s3a", "gs", "az", "adl", "abfs", "abfss"];
 
 /// An opened object store and how to drive it.
@@ -47,6 +46,21 @@ impl Backend {
     pub(super) fn is_remote(&self) -> bool {
         self.remote
     }
+}
+
+/// Waits a little before retry `attempt` (from 1): 10 ms more each time.
+/// Inside a future run by [`Backend::run`]: a timer on the runtime for cloud
+/// stores, a plain sleep on the calling thread for local ones (which never
+/// retry in practice: their "already exists" is always true).
+pub(super) async fn backoff(remote: bool, attempt: u32) {
+    let pause = std::time::Duration::from_millis(10 * u64::from(attempt));
+    #[cfg(feature = "cloud")]
+    if remote {
+        tokio::time::sleep(pause).await;
+        return;
+    }
+    let _ = remote;
+    std::thread::sleep(pause);
 }
 
 #[cfg(feature = "cloud")]
