@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the project needs, idempotently, on a machine that has
 # only Rust, Python 3 with pip and Node with npm:
-#   - .venv with maturin, pyarrow, numpy, pandas, polars, pytest, and the
+#   - .venv with maturin, pyarrow, numpy, pandas, polars, pytest, moto (the
+#     S3-compatible server scripts/test.sh starts for the tests), and the
 #     `mlops` Python package built from this tree (release build);
 #   - the `mlops` CLI (target/release/mlops);
 #   - with --node: mlops-node/node_modules and the Node addon.

@@ -13,7 +13,8 @@ use mlops_core::{report, Error, Profile};
 #[derive(Parser)]
 #[command(name = "mlops", version, about)]
 struct Cli {
-    /// The store: a folder path, file://..., or memory:// (default: $MLOPS_STORE, else ./.mlops).
+    /// The store: a folder path, file://..., memory://, s3://bucket/prefix, gs://bucket/prefix
+    /// or az://container/prefix (default: $MLOPS_STORE, else ./.mlops).
     #[arg(long, global = true, env = "MLOPS_STORE", default_value = ".mlops")]
     store: String,
     #[command(subcommand)]

@@ -26,24 +26,33 @@
 //!   Each event names the BLAKE3 hash of the one before, so the log is a
 //!   hash chain ([`Store::read_log`] checks it).
 //!
-//! URLs: a bare path or `file://` (a local folder, created if missing) and
-//! `memory://` (a process-local store, for tests). Cloud URLs (`s3://`,
-//! `gs://`, `az://`) are refused with [`Error::Unsupported`] until the cloud
-//! features are built in.
+//! URLs ([`Store::open`]): a bare path or `file://` (a local folder),
+//! `memory://` (a process-local store, for tests), and with the `cloud`
+//! feature `s3://bucket/prefix`, `gs://bucket/prefix` and
+//! `az://container/prefix`, configured from the usual environment variables
+//! (`AWS_*`, `GOOGLE_*`, `AZURE_*`, as object_store's `from_env` builders
+//! read them). Everything below the bucket or container is the store's root.
 //!
-//! The object_store API is async; local and in-memory stores complete on the
-//! calling thread, so this facade drives them with a minimal executor.
+//! Content moves in chunks: a file of any size is read, chunked, hashed and
+//! uploaded a batch of chunks at a time (cloud stores upload a batch over
+//! up to [`TRANSFER_CONCURRENCY`] requests at once), and read back the same
+//! way, so no call holds a whole large file in memory, and every chunk read
+//! is checked against its hash before it is used.
+//!
+//! The object_store API is async; how this synchronous facade drives it is
+//! in `store/backend.rs`.
+
+mod backend;
 
 use std::sync::Arc;
 
-use futures::executor::block_on;
-use futures::TryStreamExt;
-use object_store::local::LocalFileSystem;
-use object_store::memory::InMemory;
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{GetOptions, ObjectStore, PutMode, PutOptions, PutPayload};
 
 use crate::error::{Error, Result};
+use backend::Backend;
 
 /// Smallest chunk of content-defined chunking.
 pub const CHUNK_MIN: usize = 64 * 1024;
@@ -51,8 +60,15 @@ pub const CHUNK_MIN: usize = 64 * 1024;
 pub const CHUNK_AVG: usize = 256 * 1024;
 /// Largest chunk.
 pub const CHUNK_MAX: usize = 1024 * 1024;
-/// Chunks hashed and written in parallel at a time.
+/// Chunks hashed and written in parallel at a time (at most 32 MiB in memory).
 const CHUNK_BATCH: usize = 32;
+/// Requests in flight at once when a cloud store uploads or downloads a
+/// batch of chunks or events (at most this many chunks in memory on reads).
+pub const TRANSFER_CONCURRENCY: usize = 16;
+/// How many times a create-only put is retried when the store answers
+/// "already exists" but the object is not there (S3 answers 409 to a
+/// conditional put that races another in flight, whichever then wins).
+const PHANTOM_CONFLICT_RETRIES: u32 = 20;
 
 /// The chunks of one piece of content, in order, as stored in its manifest blob.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -77,7 +93,7 @@ pub type Hash = String;
 /// An opened store.
 #[derive(Debug, Clone)]
 pub struct Store {
-    inner: Arc<dyn ObjectStore>,
+    backend: Backend,
     url: String,
 }
 
@@ -86,6 +102,10 @@ fn storage(context: impl Into<String>, e: object_store::Error) -> Error {
         object_store::Error::NotFound { path, .. } => Error::NotFound(format!("object {path}")),
         object_store::Error::AlreadyExists { path, .. } => {
             Error::AlreadyExists(format!("object {path}"))
+        }
+        object_store::Error::PermissionDenied { path, source }
+        | object_store::Error::Unauthenticated { path, source } => {
+            Error::PermissionDenied(format!("{}: object {path}: {source}", context.into()))
         }
         e => Error::Storage {
             context: context.into(),
@@ -102,6 +122,116 @@ fn blob_path(hash: &str) -> Path {
 /// The path of event `seq` of `log`.
 fn event_path(log: &str, seq: u64) -> Path {
     Path::from(format!("{log}/{seq:020}.json"))
+}
+
+/// The path of a log's head hint.
+fn head_path(log: &str) -> Path {
+    Path::from(format!("{log}/_head"))
+}
+
+fn create_only() -> PutOptions {
+    PutOptions {
+        mode: PutMode::Create,
+        ..Default::default()
+    }
+}
+
+/// The bytes of an object.
+async fn get_bytes(store: Arc<dyn ObjectStore>, path: Path) -> Result<Bytes> {
+    let r = store
+        .get_opts(&path, GetOptions::default())
+        .await
+        .map_err(|e| storage(format!("read {path}"), e))?;
+    r.bytes()
+        .await
+        .map_err(|e| storage(format!("read {path}"), e))
+}
+
+/// Whether an object exists (a failed probe counts as absent: the caller
+/// then writes, and the write reports any real failure).
+async fn exists(store: Arc<dyn ObjectStore>, path: Path) -> bool {
+    store
+        .get_opts(&path, GetOptions::new().with_head(true))
+        .await
+        .is_ok()
+}
+
+/// A create-only put: `Ok(true)` when this call created the object,
+/// `Ok(false)` when the store says it already exists.
+async fn put_create(store: Arc<dyn ObjectStore>, path: Path, bytes: Bytes) -> Result<bool> {
+    match store
+        .put_opts(&path, PutPayload::from(bytes), create_only())
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
+        Err(e) => Err(storage(format!("write {path}"), e)),
+    }
+}
+
+/// Stores a blob unless it is there. "Already exists" is success only once
+/// the blob can be seen, so a conflict reported while another writer's put
+/// was in flight (and then failed) does not leave the blob missing.
+async fn put_blob_if_absent(
+    store: Arc<dyn ObjectStore>,
+    remote: bool,
+    hash: Hash,
+    bytes: Bytes,
+    probe_first: bool,
+) -> Result<()> {
+    let path = blob_path(&hash);
+    if probe_first && exists(store.clone(), path.clone()).await {
+        return Ok(());
+    }
+    for attempt in 1..=PHANTOM_CONFLICT_RETRIES {
+        if put_create(store.clone(), path.clone(), bytes.clone()).await?
+            || exists(store.clone(), path.clone()).await
+        {
+            return Ok(());
+        }
+        backend::backoff(remote, attempt).await;
+    }
+    Err(Error::Conflict(format!(
+        "blob {hash}: the store keeps answering 'already exists' but has no such object"
+    )))
+}
+
+/// Reads a chunk and checks its hash and length.
+async fn get_chunk(store: Arc<dyn ObjectStore>, hash: Hash, len: u64) -> Result<Bytes> {
+    let bytes = get_blob_bytes(store, &hash).await?;
+    if bytes.len() as u64 != len {
+        return Err(Error::Integrity(format!(
+            "chunk {hash} has {} bytes, the manifest says {len}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
+}
+
+/// Reads a blob and checks that its bytes hash to its name.
+async fn get_blob_bytes(store: Arc<dyn ObjectStore>, hash: &str) -> Result<Bytes> {
+    let bytes = get_bytes(store, blob_path(hash))
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound(format!("blob {hash}")),
+            e => e,
+        })?;
+    let got = blake3::hash(&bytes).to_hex();
+    if got.as_str() != hash {
+        return Err(Error::Integrity(format!(
+            "blob {hash} holds bytes that hash to {got}"
+        )));
+    }
+    Ok(bytes)
+}
+
+fn check_hash(hash: &str) -> Result<()> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::InvalidInput(format!(
+            "blob hash '{hash}' is not 64 hex digits"
+        )));
+    }
+    Ok(())
 }
 
 /// One event of a log, as stored.
@@ -159,33 +289,29 @@ fn check_log_name(log: &str) -> Result<()> {
 
 impl Store {
     /// Opens the store at `url`: a bare path or `file://` URL (the folder
-    /// is created if missing), or `memory://`. A new store gets its format
-    /// marker; a store of a newer format is refused with [`Error::Integrity`].
+    /// is created if missing), `memory://`, or (with the `cloud` feature)
+    /// `s3://bucket/prefix`, `gs://bucket/prefix` or `az://container/prefix`,
+    /// with credentials, region and endpoint from the environment
+    /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`,
+    /// `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`; `GOOGLE_SERVICE_ACCOUNT`, ...;
+    /// `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`, ...). The
+    /// bucket must exist. A new store gets its format marker; a store of a
+    /// newer format is refused with [`Error::Integrity`], and a URL of an
+    /// unknown scheme with [`Error::Unsupported`], before anything is written.
     ///
     /// ```
     /// let store = mlops_core::store::Store::open("memory://").unwrap();
     /// let h = store.put_blob(b"hello").unwrap();
     /// assert_eq!(store.get_blob(&h).unwrap(), b"hello");
+    /// assert!(matches!(
+    ///     mlops_core::store::Store::open("ftp://host/x"),
+    ///     Err(mlops_core::Error::Unsupported(_))
+    /// ));
     /// ```
     pub fn open(url: &str) -> Result<Self> {
         let url = if url.is_empty() { DEFAULT_STORE } else { url };
-        let inner: Arc<dyn ObjectStore> = if url == "memory://" || url.starts_with("memory://") {
-            Arc::new(InMemory::new())
-        } else if let Some(scheme) = ["s3://", "gs://", "az://", "abfs://", "http://", "https://"]
-            .iter()
-            .find(|s| url.starts_with(**s))
-        {
-            return Err(Error::Unsupported(format!(
-                "store URL {url}: {scheme} stores need a build with the cloud features; \
-                 this build reads local folders (a path or file://) and memory://"
-            )));
-        } else {
-            let path = url.strip_prefix("file://").unwrap_or(url);
-            std::fs::create_dir_all(path).map_err(|e| Error::io(path, e))?;
-            Arc::new(LocalFileSystem::new_with_prefix(path).map_err(|e| storage(url, e))?)
-        };
         let store = Store {
-            inner,
+            backend: backend::open(url)?,
             url: url.to_string(),
         };
         store.init()?;
@@ -197,19 +323,27 @@ impl Store {
         &self.url
     }
 
+    fn inner(&self) -> Arc<dyn ObjectStore> {
+        self.backend.inner.clone()
+    }
+
     fn init(&self) -> Result<()> {
         let marker = Path::from("mlops.json");
         let body = format!(r#"{{"format":"mlops.store","version":{STORE_FORMAT_VERSION}}}"#);
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match block_on(
-            self.inner
-                .put_opts(&marker, PutPayload::from(body.into_bytes()), opts),
-        ) {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => {}
-            Err(e) => return Err(storage(format!("store {}", self.url), e)),
+        let created = self
+            .backend
+            .run(put_create(self.inner(), marker.clone(), body.into()));
+        match created {
+            Ok(_) => {}
+            // On an object store, a put that finds no container means the
+            // bucket is missing.
+            Err(Error::NotFound(_)) if self.backend.is_remote() => {
+                return Err(Error::NotFound(format!(
+                    "store {}: no such bucket or container",
+                    self.url
+                )))
+            }
+            Err(e) => return Err(e),
         }
         let bytes = self.get(&marker)?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -228,81 +362,80 @@ impl Store {
         }
     }
 
-    fn get(&self, path: &Path) -> Result<Vec<u8>> {
-        let r = block_on(self.inner.get(path)).map_err(|e| storage(format!("read {path}"), e))?;
-        let b = block_on(r.bytes()).map_err(|e| storage(format!("read {path}"), e))?;
-        Ok(b.to_vec())
+    fn get(&self, path: &Path) -> Result<Bytes> {
+        self.backend.run(get_bytes(self.inner(), path.clone()))
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.backend
+            .run(async_ok(exists(self.inner(), path.clone())))
+            .unwrap_or(false)
     }
 
     /// Stores `bytes` under their BLAKE3 hash and returns it. Storing the
     /// same bytes again is a no-op.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash> {
         let hash = blake3::hash(bytes).to_hex().to_string();
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match block_on(self.inner.put_opts(
-            &blob_path(&hash),
-            PutPayload::from(bytes.to_vec()),
-            opts,
-        )) {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(hash),
-            Err(e) => Err(storage(format!("write blob {hash}"), e)),
-        }
+        self.backend.run(put_blob_if_absent(
+            self.inner(),
+            self.backend.is_remote(),
+            hash.clone(),
+            Bytes::copy_from_slice(bytes),
+            false,
+        ))?;
+        Ok(hash)
     }
 
     /// The bytes named `hash`, verified: bytes that do not hash to their
     /// name are an [`Error::Integrity`].
     pub fn get_blob(&self, hash: &str) -> Result<Vec<u8>> {
-        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(Error::InvalidInput(format!(
-                "blob hash '{hash}' is not 64 hex digits"
-            )));
-        }
-        let bytes = self.get(&blob_path(hash)).map_err(|e| match e {
-            Error::NotFound(_) => Error::NotFound(format!("blob {hash}")),
-            e => e,
-        })?;
-        let got = blake3::hash(&bytes).to_hex().to_string();
-        if got != hash {
-            return Err(Error::Integrity(format!(
-                "blob {hash} holds bytes that hash to {got}"
-            )));
-        }
-        Ok(bytes)
+        check_hash(hash)?;
+        let hash = hash.to_string();
+        let store = self.inner();
+        let bytes = self
+            .backend
+            .run(async move { get_blob_bytes(store, &hash).await })?;
+        Ok(bytes.to_vec())
     }
 
-    /// Whether a blob exists (without reading it).
-    fn has_blob(&self, hash: &str) -> bool {
-        block_on(self.inner.head(&blob_path(hash))).is_ok()
+    /// Stores chunks not yet present: over many requests at once on a cloud
+    /// store, on the rayon pool for a local one.
+    fn put_chunks(&self, chunks: Vec<(Hash, Bytes)>) -> Result<()> {
+        use rayon::prelude::*;
+        if self.backend.is_remote() {
+            let store = self.inner();
+            self.backend.run(async move {
+                futures::stream::iter(chunks)
+                    .map(|(h, b)| put_blob_if_absent(store.clone(), true, h, b, true))
+                    .buffer_unordered(TRANSFER_CONCURRENCY)
+                    .try_collect::<()>()
+                    .await
+            })
+        } else {
+            chunks.into_par_iter().try_for_each(|(h, b)| {
+                self.backend
+                    .run(put_blob_if_absent(self.inner(), false, h, b, true))
+            })
+        }
     }
 
     /// Stores content of any size from `reader` without holding it in
-    /// memory: content-defined chunks (hashed and written in parallel, those
-    /// already present skipped) and a manifest listing them. Returns the
-    /// manifest's hash, which names the content, and the size.
+    /// memory: content-defined chunks (hashed in parallel, written in
+    /// parallel, those already present skipped) and a manifest listing
+    /// them. Returns the manifest's hash, which names the content, and the
+    /// size.
     pub fn put_content(&self, reader: impl std::io::Read) -> Result<(Hash, u64)> {
         use rayon::prelude::*;
         let mut chunks: Vec<(Hash, u64)> = Vec::new();
         let mut size = 0u64;
         let mut batch: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_BATCH);
         let flush = |batch: &mut Vec<Vec<u8>>, chunks: &mut Vec<(Hash, u64)>| -> Result<()> {
-            let done: Vec<Result<(Hash, u64)>> = batch
-                .par_iter()
-                .map(|data| {
-                    let hash = blake3::hash(data).to_hex().to_string();
-                    if !self.has_blob(&hash) {
-                        self.put_blob_named(&hash, data)?;
-                    }
-                    Ok((hash, data.len() as u64))
-                })
+            let hashed: Vec<(Hash, Bytes)> = std::mem::take(batch)
+                .into_par_iter()
+                .map(|data| (blake3::hash(&data).to_hex().to_string(), Bytes::from(data)))
                 .collect();
-            for d in done {
-                chunks.push(d?);
-            }
-            batch.clear();
-            Ok(())
+            chunks.extend(hashed.iter().map(|(h, b)| (h.clone(), b.len() as u64)));
+            self.put_chunks(hashed)
         };
         for chunk in fastcdc::v2020::StreamCDC::new(reader, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX) {
             let chunk = chunk.map_err(|e| Error::Storage {
@@ -330,7 +463,10 @@ impl Store {
         let bytes = self.get_blob(hash)?;
         let m: Manifest = serde_json::from_slice(&bytes)
             .map_err(|e| Error::Integrity(format!("blob {hash} is not a chunk manifest: {e}")))?;
-        if m.format != "mlops.chunks" || m.chunks.iter().map(|c| c.1).sum::<u64>() != m.size {
+        if m.format != "mlops.chunks"
+            || m.chunks.iter().map(|c| c.1).sum::<u64>() != m.size
+            || m.chunks.iter().any(|(h, _)| check_hash(h).is_err())
+        {
             return Err(Error::Integrity(format!(
                 "blob {hash}: chunk manifest does not add up"
             )));
@@ -339,47 +475,52 @@ impl Store {
     }
 
     /// Writes the content named by a manifest to `out`, chunk by chunk,
-    /// each verified against its hash; returns the bytes written.
+    /// each verified against its hash and length before it is written;
+    /// returns the bytes written. A cloud store fetches up to
+    /// [`TRANSFER_CONCURRENCY`] chunks at once, in order.
     pub fn get_content(&self, hash: &str, mut out: impl std::io::Write) -> Result<u64> {
         let m = self.manifest(hash)?;
-        for (h, len) in &m.chunks {
-            let bytes = self.get_blob(h)?;
-            if bytes.len() as u64 != *len {
-                return Err(Error::Integrity(format!(
-                    "chunk {h} has {} bytes, the manifest says {len}",
-                    bytes.len()
-                )));
+        let window = if self.backend.is_remote() {
+            TRANSFER_CONCURRENCY
+        } else {
+            1
+        };
+        for part in m.chunks.chunks(window) {
+            let store = self.inner();
+            let part = part.to_vec();
+            let got = self.backend.run(async move {
+                futures::future::try_join_all(
+                    part.into_iter()
+                        .map(|(h, len)| get_chunk(store.clone(), h, len)),
+                )
+                .await
+            })?;
+            for bytes in got {
+                out.write_all(&bytes)
+                    .map_err(|e| Error::io("content output", e))?;
             }
-            out.write_all(&bytes)
-                .map_err(|e| Error::io("content output", e))?;
         }
         Ok(m.size)
     }
 
-    fn put_blob_named(&self, hash: &str, bytes: &[u8]) -> Result<()> {
-        let opts = PutOptions {
-            mode: PutMode::Create,
-            ..Default::default()
-        };
-        match block_on(self.inner.put_opts(
-            &blob_path(hash),
-            PutPayload::from(bytes.to_vec()),
-            opts,
-        )) {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(e) => Err(storage(format!("write blob {hash}"), e)),
-        }
-    }
-
-    /// The sequence numbers present in `log`, ascending.
+    /// The sequence numbers present in `log`, ascending. Only
+    /// `<log>/<20 digits>.json` counts: the head hint, deeper objects and
+    /// anything a killed writer left half-made (object_store's local store
+    /// stages files as `<name>#<n>` and does not list those) are ignored.
     fn seqs(&self, log: &str) -> Result<Vec<u64>> {
         let prefix = Path::from(log);
-        let metas: Vec<_> = block_on(self.inner.list(Some(&prefix)).try_collect())
-            .map_err(|e| storage(format!("list {log}"), e))?;
+        let store = self.inner();
+        let context = format!("list {log}");
+        let metas: Vec<_> = self.backend.run(async move {
+            store
+                .list(Some(&prefix))
+                .try_collect::<Vec<_>>()
+                .await
+                .map_err(|e| storage(context, e))
+        })?;
         let mut seqs: Vec<u64> = metas
             .iter()
             .filter_map(|m| {
-                // Only `<log>/<20 digits>.json`, not deeper objects.
                 let rest = m.location.as_ref().strip_prefix(log)?.strip_prefix('/')?;
                 let n = rest.strip_suffix(".json")?;
                 (n.len() == 20 && n.bytes().all(|b| b.is_ascii_digit()))
@@ -395,8 +536,14 @@ impl Store {
     pub fn children(&self, prefix: &str) -> Result<Vec<String>> {
         check_log_name(prefix)?;
         let p = Path::from(prefix);
-        let listing = block_on(self.inner.list_with_delimiter(Some(&p)))
-            .map_err(|e| storage(format!("list {prefix}"), e))?;
+        let store = self.inner();
+        let context = format!("list {prefix}");
+        let listing = self.backend.run(async move {
+            store
+                .list_with_delimiter(Some(&p))
+                .await
+                .map_err(|e| storage(context, e))
+        })?;
         Ok(listing
             .common_prefixes
             .iter()
@@ -409,10 +556,13 @@ impl Store {
         check_log_name(log)?;
         // Start from the head hint (never ahead of the log: it is written
         // after the event it names) and step forward while events exist;
-        // without a hint, list the log.
-        let seq = match self.head_hint(log) {
+        // without a usable hint, list the log.
+        let hinted = self
+            .head_hint(log)
+            .filter(|&n| n == 0 || self.exists(&event_path(log, n)));
+        let seq = match hinted {
             Some(mut n) => {
-                while block_on(self.inner.head(&event_path(log, n + 1))).is_ok() {
+                while self.exists(&event_path(log, n + 1)) {
                     n += 1;
                 }
                 n
@@ -427,24 +577,36 @@ impl Store {
         }
         let bytes = self.get(&event_path(log, seq))?;
         Ok(Tip {
-            last: Some(Event { seq, bytes }),
+            last: Some(Event {
+                seq,
+                bytes: bytes.to_vec(),
+            }),
         })
     }
 
     /// The head hint of a log: the sequence number of an event known to
     /// exist (usually the last). Advisory: overwritten by every writer,
-    /// possibly out of order, so readers step forward from it.
+    /// possibly out of order, so readers step forward from it; a missing or
+    /// unreadable hint (however it got that way) only means a listing.
     fn head_hint(&self, log: &str) -> Option<u64> {
-        let bytes = self.get(&Path::from(format!("{log}/_head"))).ok()?;
+        let bytes = self.get(&head_path(log)).ok()?;
         std::str::from_utf8(&bytes).ok()?.trim().parse().ok()
     }
 
     fn set_head_hint(&self, log: &str, seq: u64) {
         // Best effort: a lost or stale hint only costs a few more probes.
-        let _ = block_on(self.inner.put(
-            &Path::from(format!("{log}/_head")),
-            PutPayload::from(seq.to_string().into_bytes()),
-        ));
+        let store = self.inner();
+        let path = head_path(log);
+        let _ = self.backend.run(async move {
+            store
+                .put_opts(
+                    &path,
+                    PutPayload::from(seq.to_string().into_bytes()),
+                    PutOptions::default(),
+                )
+                .await
+                .map_err(|e| storage("head hint", e))
+        });
     }
 
     /// Appends the next event of `log`. `build` gets the log's tip and
@@ -458,34 +620,47 @@ impl Store {
     ) -> Result<Event> {
         check_log_name(log)?;
         let mut tip = self.tip(log)?;
+        let mut phantoms = 0;
         loop {
             let bytes = build(&tip)?;
             let seq = tip.next_seq();
-            let opts = PutOptions {
-                mode: PutMode::Create,
-                ..Default::default()
-            };
-            match block_on(self.inner.put_opts(
-                &event_path(log, seq),
-                PutPayload::from(bytes.clone()),
-                opts,
-            )) {
-                Ok(_) => {
+            let created = self.backend.run(put_create(
+                self.inner(),
+                event_path(log, seq),
+                Bytes::from(bytes.clone()),
+            ));
+            match created {
+                Ok(true) => {
                     self.set_head_hint(log, seq);
                     return Ok(Event { seq, bytes });
                 }
-                Err(object_store::Error::AlreadyExists { .. }) => {
+                Ok(false) => {
                     // Someone else wrote `seq`: build on what they wrote.
                     tip = self.tip(log)?;
                     if tip.next_seq() <= seq {
-                        // Listed before their write became visible: read it directly.
-                        let bytes = self.get(&event_path(log, seq))?;
-                        tip = Tip {
-                            last: Some(Event { seq, bytes }),
-                        };
+                        // Not visible yet, or the store reported a conflict
+                        // with a put that then failed: read it directly, and
+                        // if it is not there, try `seq` again.
+                        match self.get(&event_path(log, seq)) {
+                            Ok(bytes) => {
+                                tip = Tip {
+                                    last: Some(Event {
+                                        seq,
+                                        bytes: bytes.to_vec(),
+                                    }),
+                                }
+                            }
+                            Err(Error::NotFound(_)) if phantoms < PHANTOM_CONFLICT_RETRIES => {
+                                phantoms += 1;
+                                std::thread::sleep(std::time::Duration::from_millis(
+                                    10 * u64::from(phantoms),
+                                ));
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
-                Err(e) => return Err(storage(format!("append to {log}"), e)),
+                Err(e) => return Err(e),
             }
         }
     }
@@ -494,7 +669,10 @@ impl Store {
     pub fn event(&self, log: &str, seq: u64) -> Result<Option<Event>> {
         check_log_name(log)?;
         match self.get(&event_path(log, seq)) {
-            Ok(bytes) => Ok(Some(Event { seq, bytes })),
+            Ok(bytes) => Ok(Some(Event {
+                seq,
+                bytes: bytes.to_vec(),
+            })),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -506,7 +684,7 @@ impl Store {
     pub fn read_index(&self, path: &str) -> Result<Option<Vec<u8>>> {
         check_log_name(path)?;
         match self.get(&Path::from(path)) {
-            Ok(bytes) => Ok(Some(bytes)),
+            Ok(bytes) => Ok(Some(bytes.to_vec())),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -517,22 +695,18 @@ impl Store {
     /// was). The put is atomic: readers see the old or the new object whole.
     pub fn write_index(&self, path: &str, bytes: Vec<u8>, create_only: bool) -> Result<bool> {
         check_log_name(path)?;
-        let opts = PutOptions {
-            mode: if create_only {
-                PutMode::Create
-            } else {
-                PutMode::Overwrite
-            },
-            ..Default::default()
-        };
-        match block_on(
-            self.inner
-                .put_opts(&Path::from(path), PutPayload::from(bytes), opts),
-        ) {
-            Ok(_) => Ok(true),
-            Err(object_store::Error::AlreadyExists { .. }) => Ok(false),
-            Err(e) => Err(storage(format!("write {path}"), e)),
+        let (store, key) = (self.inner(), Path::from(path));
+        if create_only {
+            return self.backend.run(put_create(store, key, Bytes::from(bytes)));
         }
+        let context = format!("write {path}");
+        self.backend.run(async move {
+            store
+                .put_opts(&key, PutPayload::from(bytes), PutOptions::default())
+                .await
+                .map(|_| true)
+                .map_err(|e| storage(context, e))
+        })
     }
 
     /// Every event of `log`, in order. Checks that the sequence has no gap
@@ -541,29 +715,54 @@ impl Store {
     pub fn read_log(&self, log: &str) -> Result<Vec<Event>> {
         check_log_name(log)?;
         let seqs = self.seqs(log)?;
-        let mut out = Vec::with_capacity(seqs.len());
-        let mut prev = String::new();
-        for (i, seq) in seqs.into_iter().enumerate() {
+        for (i, &seq) in seqs.iter().enumerate() {
             if seq != i as u64 + 1 {
                 return Err(Error::Integrity(format!(
                     "log {log}: event {} is missing",
                     i + 1
                 )));
             }
-            let bytes = self.get(&event_path(log, seq))?;
-            let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::Integrity(format!("log {log}: event {seq} is not JSON: {e}"))
+        }
+        let window = if self.backend.is_remote() {
+            TRANSFER_CONCURRENCY * 4
+        } else {
+            seqs.len().max(1)
+        };
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut prev = String::new();
+        for part in seqs.chunks(window) {
+            let store = self.inner();
+            let paths: Vec<Path> = part.iter().map(|&s| event_path(log, s)).collect();
+            let got = self.backend.run(async move {
+                futures::stream::iter(paths)
+                    .map(|p| get_bytes(store.clone(), p))
+                    .buffered(TRANSFER_CONCURRENCY)
+                    .try_collect::<Vec<_>>()
+                    .await
             })?;
-            if v.get("prev").and_then(|p| p.as_str()).unwrap_or("") != prev {
-                return Err(Error::Integrity(format!(
-                    "log {log}: event {seq} does not follow event {} (hash chain broken)",
-                    seq - 1
-                )));
+            for (&seq, bytes) in part.iter().zip(got) {
+                let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    Error::Integrity(format!("log {log}: event {seq} is not JSON: {e}"))
+                })?;
+                if v.get("prev").and_then(|p| p.as_str()).unwrap_or("") != prev {
+                    return Err(Error::Integrity(format!(
+                        "log {log}: event {seq} does not follow event {} (hash chain broken)",
+                        seq - 1
+                    )));
+                }
+                let e = Event {
+                    seq,
+                    bytes: bytes.to_vec(),
+                };
+                prev = e.hash();
+                out.push(e);
             }
-            let e = Event { seq, bytes };
-            prev = e.hash();
-            out.push(e);
         }
         Ok(out)
     }
+}
+
+/// Wraps an infallible future for [`Backend::run`].
+async fn async_ok<T>(fut: impl std::future::Future<Output = T>) -> Result<T> {
+    Ok(fut.await)
 }

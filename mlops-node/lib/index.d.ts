@@ -274,7 +274,12 @@ export interface Asset {
   events: number
 }
 
-/** Datasets, models and artifacts with numbered versions and aliases, in a store. */
+/**
+ * Datasets, models and artifacts with numbered versions and aliases, in a
+ * store: a folder (default ./.mlops), file://..., memory://, or a bucket
+ * (s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, configured
+ * from the usual AWS_*, GOOGLE_* and AZURE_* environment variables).
+ */
 export declare class Registry {
   constructor(url?: string)
   add(kind: AssetKind, name: string, data: Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>

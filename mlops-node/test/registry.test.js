@@ -31,7 +31,7 @@ test('bad input rejects with codes and writes nothing', async () => {
   await r.add('dataset', 'd', 'x')
   await assert.rejects(r.alias('dataset', 'd', 'prod', 4), (e) => e.code === 'NOT_FOUND' && e.message.includes('version 4'))
   await assert.rejects(r.get('dataset', 'd', 'nope'), (e) => e.code === 'NOT_FOUND')
-  assert.throws(() => new Registry('s3://bucket/x'), (e) => e.code === 'UNSUPPORTED')
+  assert.throws(() => new Registry('ftp://host/x'), (e) => e.code === 'UNSUPPORTED')
   assert.equal((await r.asset('dataset', 'd')).events, 1)
 })
 
@@ -68,4 +68,51 @@ test('datasets: commit tables and files, time travel, columns, diff', async () =
   assert.deepEqual(d.rows, [3, 1000])
   assert.ok(d.removed.some(([c]) => c === 'id'))
   await assert.rejects(r.readDataset('events', 1, { columns: ['nope'] }), (e) => e.code === 'NOT_FOUND')
+})
+
+// An S3 bucket URL on a loopback S3-compatible server: scripts/test.sh starts
+// one and sets MLOPS_TEST_S3_URL and the AWS_* variables; run alone, this
+// starts its own (scripts/s3_test_server.py with the project's .venv).
+async function s3Bucket(t) {
+  if (process.env.MLOPS_TEST_S3_URL) return process.env.MLOPS_TEST_S3_URL.replace(/\/$/, '')
+  const { spawn } = require('node:child_process')
+  const root = path.join(__dirname, '..', '..')
+  const server = spawn(path.join(root, '.venv', 'bin', 'python'),
+    [path.join(root, 'scripts', 's3_test_server.py'), '--port', '0', '--bucket', 'mlops-test'],
+    { stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => server.kill('SIGTERM'))
+  const line = await new Promise((resolve, reject) => {
+    let out = ''
+    server.stdout.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) resolve(out.split('\n')[0])
+    })
+    server.on('exit', (code) => reject(new Error(`S3 test server exited with ${code}`)))
+  })
+  assert.match(line, /^listening on 127\.0\.0\.1:\d+$/)
+  Object.assign(process.env, {
+    AWS_ENDPOINT: `http://${line.split(' ').pop()}`,
+    AWS_ALLOW_HTTP: 'true',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+  })
+  return 's3://mlops-test'
+}
+
+test('the same registry on S3', async (t) => {
+  const url = `${await s3Bucket(t)}/node-${process.pid}-${Date.now()}`
+  const r = new Registry(url)
+  assert.equal(await r.add('model', 'churn', 'weights 1', { message: 'first' }), 1)
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-s3-'))
+  const file = path.join(dir, 'w2.bin')
+  fs.writeFileSync(file, require('node:crypto').randomBytes(3 << 20))
+  assert.equal(await r.addFile('model', 'churn', file, { message: 'retrained' }), 2)
+  await r.alias('model', 'churn', 'production', 2)
+  const again = new Registry(url)
+  assert.deepEqual((await again.asset('model', 'churn')).versions.map((v) => v.version), [1, 2])
+  assert.deepEqual(await again.get('model', 'churn', 'production'), fs.readFileSync(file))
+  assert.equal((await again.get('model', 'churn', 1)).toString(), 'weights 1')
+  assert.deepEqual(await again.list('model'), ['churn'])
+  assert.throws(() => new Registry('s3://no-such-bucket-here/x'), (e) => e.code === 'NOT_FOUND')
 })

@@ -1,5 +1,5 @@
 //! `Registry` for Python: assets with numbered versions and aliases in a
-//! store (a folder, `file://` or `memory://`). The GIL is released while the
+//! store (a folder, `file://`, `memory://`, `s3://`, `gs://` or `az://`). The GIL is released while the
 //! engine reads and writes.
 
 use arrow_pyarrow::IntoPyArrow;

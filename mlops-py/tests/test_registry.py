@@ -1,4 +1,7 @@
 """mlops.Registry: versions, aliases, content round trips, errors."""
+import os
+import uuid
+
 import pytest
 
 import mlops
@@ -33,7 +36,7 @@ def test_bad_input():
     with pytest.raises(mlops.NotFoundError):
         r.get("dataset", "d", "nope")
     with pytest.raises(mlops.UnsupportedError):
-        mlops.Registry("s3://bucket/registry")
+        mlops.Registry("ftp://host/registry")
 
 
 def test_tags_lineage_archive_and_search():
@@ -69,3 +72,22 @@ def test_datasets_commit_time_travel_and_diff(tmp_path):
     assert r.dataset_profile("events", "1")["x"].mean == 49.5
     with pytest.raises(mlops.NotFoundError, match="column 'nope'"):
         r.read_dataset("events", "1", columns=["nope"])
+
+
+def test_the_same_registry_on_s3(s3_bucket, tmp_path):
+    url = f"{s3_bucket}/py-{uuid.uuid4().hex}"
+    r = mlops.Registry(url)
+    assert r.add("model", "churn", b"weights 1", message="first") == 1
+    f = tmp_path / "w2.bin"
+    f.write_bytes(os.urandom(3 << 20))  # a dozen chunks, uploaded in parallel
+    assert r.add_file("model", "churn", f, message="retrained") == 2
+    r.alias("model", "churn", "production", 2)
+    again = mlops.Registry(url)
+    assert [v["version"] for v in again.asset("model", "churn")["versions"]] == [1, 2]
+    assert again.get("model", "churn", "production") == f.read_bytes()
+    assert again.get("model", "churn", "1") == b"weights 1"
+    assert again.list("model") == ["churn"]
+    # Another prefix in the same bucket is another store.
+    assert mlops.Registry(f"{url}-other").list("model") == []
+    with pytest.raises(mlops.NotFoundError, match="no such bucket"):
+        mlops.Registry("s3://no-such-bucket-here/x")

@@ -174,7 +174,9 @@ def drift(reference: Any, current: Any, options_json: str) -> DriftReport: ...
 
 class Registry:
     """Datasets, models and artifacts with numbered versions and aliases, in a
-    store: a folder (default ./.mlops), file://... or memory://."""
+    store: a folder (default ./.mlops), file://..., memory://, or a bucket:
+    s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, configured
+    from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
     def __init__(self, url: str = ".mlops") -> None: ...
     def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:

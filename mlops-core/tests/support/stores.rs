@@ -1,0 +1,225 @@
+//! The stores the registry tests run on: a fresh local folder always, and a
+//! fresh prefix in an S3 bucket when `MLOPS_TEST_S3_URL` names one
+//! (`s3://bucket`). `scripts/test.sh` starts an S3-compatible server on
+//! loopback and sets it, with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP` and test
+//! credentials. Where S3 is expected (`MLOPS_TEST_S3_REQUIRED=1`, or `CI`
+//! set), a missing URL or an unreachable server fails the test instead of
+//! running the folder store alone.
+//!
+//! [`Raw`] reaches the objects behind the store's back, to corrupt them or
+//! to count their bytes, the same way on both.
+
+#![allow(dead_code)] // each test crate uses its own part
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::prefix::PrefixStore;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+
+/// A store for one test.
+pub struct TestStore {
+    /// What `Store::open` gets.
+    pub url: String,
+    /// The same objects, reached directly.
+    pub raw: Raw,
+}
+
+/// Objects of a test store, reached without the store.
+pub enum Raw {
+    /// A folder.
+    Folder(PathBuf),
+    /// A prefix in an S3 bucket.
+    S3 {
+        store: Arc<dyn ObjectStore>,
+        rt: tokio::runtime::Runtime,
+    },
+}
+
+impl Raw {
+    pub fn get(&self, key: &str) -> Vec<u8> {
+        match self {
+            Raw::Folder(dir) => std::fs::read(dir.join(key)).unwrap(),
+            Raw::S3 { store, rt } => rt.block_on(async {
+                store
+                    .get(&Path::from(key))
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+                    .to_vec()
+            }),
+        }
+    }
+
+    /// Overwrites an object.
+    pub fn put(&self, key: &str, bytes: &[u8]) {
+        match self {
+            Raw::Folder(dir) => std::fs::write(dir.join(key), bytes).unwrap(),
+            Raw::S3 { store, rt } => {
+                rt.block_on(store.put(&Path::from(key), PutPayload::from(bytes.to_vec())))
+                    .unwrap();
+            }
+        }
+    }
+
+    /// Deletes an object.
+    pub fn delete(&self, key: &str) {
+        match self {
+            Raw::Folder(dir) => std::fs::remove_file(dir.join(key)).unwrap(),
+            Raw::S3 { store, rt } => rt.block_on(store.delete(&Path::from(key))).unwrap(),
+        }
+    }
+
+    /// A create-only put, as the store's log makes: `true` if it created
+    /// the object, `false` if the store answered "already exists".
+    pub fn put_create(&self, key: &str, bytes: &[u8]) -> bool {
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        let r = match self {
+            Raw::Folder(dir) => {
+                let store = object_store::local::LocalFileSystem::new_with_prefix(dir).unwrap();
+                futures::executor::block_on(store.put_opts(
+                    &Path::from(key),
+                    PutPayload::from(bytes.to_vec()),
+                    opts,
+                ))
+            }
+            Raw::S3 { store, rt } => rt.block_on(store.put_opts(
+                &Path::from(key),
+                PutPayload::from(bytes.to_vec()),
+                opts,
+            )),
+        };
+        match r {
+            Ok(_) => true,
+            Err(object_store::Error::AlreadyExists { .. }) => false,
+            Err(e) => panic!("create-only put of {key}: {e}"),
+        }
+    }
+
+    /// Total bytes of the objects under `prefix`.
+    pub fn bytes_under(&self, prefix: &str) -> u64 {
+        match self {
+            Raw::Folder(dir) => {
+                fn walk(p: &std::path::Path) -> u64 {
+                    std::fs::read_dir(p)
+                        .unwrap()
+                        .map(|e| {
+                            let e = e.unwrap();
+                            if e.file_type().unwrap().is_dir() {
+                                walk(&e.path())
+                            } else {
+                                e.metadata().unwrap().len()
+                            }
+                        })
+                        .sum()
+                }
+                walk(&dir.join(prefix))
+            }
+            Raw::S3 { store, rt } => rt.block_on(async {
+                use futures::TryStreamExt;
+                let all: Vec<_> = store
+                    .list(Some(&Path::from(prefix)))
+                    .try_collect()
+                    .await
+                    .unwrap();
+                all.iter().map(|m| m.size).sum()
+            }),
+        }
+    }
+}
+
+/// A unique name for one test's store.
+fn unique(name: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{name}-{}-{nanos}", std::process::id())
+}
+
+/// A fresh folder store.
+pub fn folder(name: &str) -> TestStore {
+    let dir = std::env::temp_dir().join(format!("mlops-test-{}", unique(name)));
+    TestStore {
+        url: dir.to_str().unwrap().to_string(),
+        raw: Raw::Folder(dir),
+    }
+}
+
+/// The S3 bucket URL to test against, if any; panics where S3 is expected
+/// but not configured or not reachable.
+pub fn s3_url() -> Option<String> {
+    let required = std::env::var("MLOPS_TEST_S3_REQUIRED").is_ok_and(|v| v == "1")
+        || std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let url = match std::env::var("MLOPS_TEST_S3_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ if required => panic!(
+            "S3 tests are expected here (CI or MLOPS_TEST_S3_REQUIRED=1) but \
+             MLOPS_TEST_S3_URL is not set: run scripts/test.sh, which starts a loopback \
+             S3 server and sets it"
+        ),
+        _ => return None,
+    };
+    // Fail fast, with the reason, when the endpoint does not answer (the
+    // object store client would retry for minutes).
+    if let Ok(endpoint) = std::env::var("AWS_ENDPOINT") {
+        let addr = endpoint
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/');
+        let ok = std::net::ToSocketAddrs::to_socket_addrs(addr)
+            .ok()
+            .and_then(|mut a| a.next())
+            .is_some_and(|a| {
+                std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5)).is_ok()
+            });
+        assert!(
+            ok,
+            "the S3 test server at AWS_ENDPOINT={endpoint} does not answer"
+        );
+    }
+    Some(url.trim_end_matches('/').to_string())
+}
+
+/// A fresh prefix in the test bucket.
+pub fn s3(name: &str, bucket_url: &str) -> TestStore {
+    let prefix = format!("tests/{}", unique(name));
+    let bucket = bucket_url
+        .strip_prefix("s3://")
+        .expect("MLOPS_TEST_S3_URL is s3://bucket")
+        .split('/')
+        .next()
+        .unwrap();
+    let store = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    TestStore {
+        url: format!("s3://{bucket}/{prefix}"),
+        raw: Raw::S3 {
+            store: Arc::new(PrefixStore::new(store, prefix.as_str())),
+            rt,
+        },
+    }
+}
+
+/// The stores a registry test runs on: a folder, and S3 when configured.
+pub fn stores(name: &str) -> Vec<TestStore> {
+    let mut out = vec![folder(name)];
+    if let Some(url) = s3_url() {
+        out.push(s3(name, &url));
+    }
+    out
+}
