@@ -594,6 +594,27 @@ pub fn parse_duration(s: &str) -> Result<f64> {
     Ok(total)
 }
 
+/// The field a type error is about: serde's message for internally tagged
+/// enums does not name it, so each field is left out in turn; the one whose
+/// absence ends the type error is the culprit.
+fn culprit(map: &serde_json::Map<String, serde_json::Value>, msg: &str) -> Option<String> {
+    if !(msg.starts_with("invalid type") || msg.starts_with("invalid value")) {
+        return None;
+    }
+    map.keys().filter(|k| *k != "check").find_map(|k| {
+        let mut m = map.clone();
+        m.remove(k);
+        match serde_json::from_value::<CheckKind>(serde_json::Value::Object(m)) {
+            Ok(_) => Some(k.clone()),
+            Err(e) => {
+                let e = e.to_string();
+                (!e.starts_with("invalid type") && !e.starts_with("invalid value"))
+                    .then(|| k.clone())
+            }
+        }
+    })
+}
+
 /// The fields every check may carry besides its kind's.
 const COMMON: [&str; 3] = ["severity", "mostly", "name"];
 
@@ -647,8 +668,16 @@ impl<'de> Deserialize<'de> for Check {
                 "missing field `check` (the kind of check, e.g. not_null)".into(),
             ));
         }
-        let kind: CheckKind = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| err(e.to_string()))?;
+        let kind: CheckKind = match serde_json::from_value(serde_json::Value::Object(map.clone())) {
+            Ok(k) => k,
+            Err(e) => {
+                let m = e.to_string();
+                return Err(err(match culprit(&map, &m) {
+                    Some(f) => format!("field `{f}`: {m}"),
+                    None => m,
+                }));
+            }
+        };
         let c = Check {
             kind,
             severity,
