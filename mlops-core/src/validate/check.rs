@@ -94,7 +94,10 @@ impl PairOp {
 /// A bound of a range: a number, or for date and time columns an ISO 8601
 /// text (`2026-01-01` or `2026-01-01T12:00:00`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "expected a number, or an ISO 8601 date or timestamp text"
+)]
 pub enum Bound {
     /// A number.
     Number(f64),
@@ -598,21 +601,34 @@ pub fn parse_duration(s: &str) -> Result<f64> {
 /// enums does not name it, so each field is left out in turn; the one whose
 /// absence ends the type error is the culprit.
 fn culprit(map: &serde_json::Map<String, serde_json::Value>, msg: &str) -> Option<String> {
-    if !(msg.starts_with("invalid type") || msg.starts_with("invalid value")) {
+    let typed = |m: &str| {
+        !(m.starts_with("unknown field")
+            || m.starts_with("unknown variant")
+            || m.starts_with("missing field"))
+    };
+    if !typed(msg) {
         return None;
     }
-    map.keys().filter(|k| *k != "check").find_map(|k| {
-        let mut m = map.clone();
-        m.remove(k);
-        match serde_json::from_value::<CheckKind>(serde_json::Value::Object(m)) {
-            Ok(_) => Some(k.clone()),
-            Err(e) => {
-                let e = e.to_string();
-                (!e.starts_with("invalid type") && !e.starts_with("invalid value"))
-                    .then(|| k.clone())
-            }
-        }
-    })
+    let parses = |m: serde_json::Map<String, serde_json::Value>| {
+        serde_json::from_value::<CheckKind>(serde_json::Value::Object(m)).is_ok()
+    };
+    let keys = || map.keys().filter(|k| *k != "check");
+    // An optional field: the check parses without it. A required one: it
+    // parses with a text in its place (names and regexes are text).
+    keys()
+        .find(|k| {
+            let mut m = map.clone();
+            m.remove(*k);
+            parses(m)
+        })
+        .or_else(|| {
+            keys().find(|k| {
+                let mut m = map.clone();
+                m.insert((*k).clone(), "x".into());
+                parses(m)
+            })
+        })
+        .cloned()
 }
 
 /// The fields every check may carry besides its kind's.
