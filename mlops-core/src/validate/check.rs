@@ -614,7 +614,7 @@ fn culprit(map: &serde_json::Map<String, serde_json::Value>, msg: &str) -> Optio
     };
     let keys = || map.keys().filter(|k| *k != "check");
     // An optional field: the check parses without it. A required one: it
-    // parses with a text in its place (names and regexes are text).
+    // parses with a text or a list in its place.
     keys()
         .find(|k| {
             let mut m = map.clone();
@@ -623,9 +623,13 @@ fn culprit(map: &serde_json::Map<String, serde_json::Value>, msg: &str) -> Optio
         })
         .or_else(|| {
             keys().find(|k| {
-                let mut m = map.clone();
-                m.insert((*k).clone(), "x".into());
-                parses(m)
+                [serde_json::json!("x"), serde_json::json!([])]
+                    .into_iter()
+                    .any(|v| {
+                        let mut m = map.clone();
+                        m.insert((*k).clone(), v);
+                        parses(m)
+                    })
             })
         })
         .cloned()
