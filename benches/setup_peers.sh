@@ -7,7 +7,10 @@
 #                    benches/_drift_peer_worker.py runs Evidently and the
 #                    hand-written pandas + SciPy baseline) and
 #                    tests/fixtures/make_evidently_drift.py;
-#   .venv-peers      DVC 3, MLflow 3 and blake3 for benches/registry_vs_peers.py.
+#   .venv-peers      DVC 3, MLflow 3 and blake3 for benches/registry_vs_peers.py;
+#   .venv-ge         Great Expectations 1.x and pandera on pandas 3 (Arrow-backed
+#                    strings) for benches/validate_vs_peers.py and
+#                    tests/fixtures/make_ge_validation.py.
 # Each pins versions the project's .venv does not have, so each lives in a
 # virtualenv of its own. Idempotent: once a venv has the right versions it
 # does nothing (and needs no network). Not part of the test run.
@@ -56,3 +59,10 @@ ok = version("dvc").startswith("3.") and mlflow.__version__.startswith("3.")
 print("dvc", version("dvc"), "mlflow", mlflow.__version__, "blake3", version("blake3"))
 raise SystemExit(0 if ok else 1)' \
   "dvc>=3,<4" "mlflow>=3,<4" blake3
+
+ensure_venv .venv-ge 'import great_expectations, pandera, pandas, pyarrow
+ok = great_expectations.__version__.startswith("1.") and int(pandas.__version__.split(".")[0]) >= 3
+print("great_expectations", great_expectations.__version__, "pandera", pandera.__version__,
+      "pandas", pandas.__version__, "pyarrow", pyarrow.__version__)
+raise SystemExit(0 if ok else 1)' \
+  "great_expectations>=1.5,<2" "pandera>=0.20" "pandas>=3" pyarrow

@@ -12,6 +12,10 @@ two profiles alone). Prints summaries, and checks that the drifted columns
 are exactly the generator's ground truth. Then versions both data sets in a
 registry folder (DIR/registry), stores the drift report as an artifact made
 from them, and prints the diff between the two versions and the lineage.
+Finally validates: infers a suite (a data contract, DIR/suite.yaml, also
+versioned as an artifact) from the workload, validates the workload against
+it (it passes), then a failing batch of the drifted copy with a few broken
+rows (validation.json, validation.html), and runs a model promotion gate.
 """
 import argparse
 import os
@@ -122,6 +126,46 @@ def main():
     used = reg.asset("dataset", "workload")["used_by"]
     print("lineage: " + ", ".join(f"workload v{e['version']} -> {e['other']['kind']} {e['other']['name']} "
                                   f"v{e['other']['version']}" for e in used[-2:]))
+
+    # Validation: a suite inferred from the trusted workload, versioned as an
+    # artifact; the workload passes, a batch of the drifted copy does not.
+    t = time.perf_counter()
+    suite = mlops.Suite.infer(data, name="workload")
+    secs = time.perf_counter() - t
+    suite.save(os.path.join(a.out, "suite.yaml"))
+    sv = reg.add("artifact", "workload-suite", suite.to_yaml().encode(), message="inferred data contract")
+    t = time.perf_counter()
+    ok = mlops.validate(data, suite)
+    vsecs = time.perf_counter() - t
+    print(f"\ninferred suite 'workload' ({len(suite)} checks, {secs:.3f} s; artifact workload-suite v{sv}); "
+          f"the workload validates in {vsecs:.3f} s: success={ok.success}")
+    assert ok.success
+    import pyarrow.parquet as pq
+
+    batch = next(pq.ParquetFile(current).iter_batches(batch_size=10_000)).to_pydict()
+    batch["c0"][3] = "purple"      # an unknown category
+    batch["i3"][5] = 130           # an age out of range
+    batch["f0"][7] = None          # a null where there were none
+    import pyarrow as pa
+
+    bad = mlops.validate(pa.table(batch, schema=pq.read_schema(current)), suite)
+    print(f"a batch of the drifted copy with 3 broken rows: success={bad.success}, "
+          f"{bad.statistics['failed_errors']} of {len(bad)} checks failed")
+    for f in bad.failures:
+        rows = ", ".join(f"row {u['row']}: {u['value']!r}" for u in f["partial_unexpected"][:3])
+        if f["unexpected_count"] is None:
+            print(f"  FAIL {f['check']:<18} {','.join(f['columns']):<6} observed {f['observed_value']}")
+        else:
+            print(f"  FAIL {f['check']:<18} {','.join(f['columns']):<6} unexpected {f['unexpected_count']} "
+                  f"({f['unexpected_percent']:.3f}%)  {rows}")
+    assert not bad.success
+    for name, text in (("validation.json", bad.to_json()), ("validation.html", bad.to_html())):
+        with open(os.path.join(a.out, name), "w") as f:
+            f.write(text)
+    g = mlops.gate({"auc": 0.912, "latency_p95_ms": 41.0}, ["auc >= baseline.auc - 0.01", "latency_p95_ms <= 50"],
+                   baseline={"auc": 0.915})
+    print("model gate: " + "; ".join(f"{r['rule']} ({r['left']:.3f} {r['op']} {r['right']:.3f}): "
+                                    f"{'pass' if r['passed'] else 'FAIL'}" for r in g.rules))
 
 
 if __name__ == "__main__":

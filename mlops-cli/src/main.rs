@@ -156,6 +156,35 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Validate a data file against a suite (a data contract, YAML or JSON).
+    ///
+    /// Exits 0 when every error-severity check passed, 1 when one failed
+    /// (warnings never fail), 2 on errors (a bad suite file, a column that
+    /// is not in the data, an unreadable data file).
+    Validate {
+        /// The data file (.parquet, .csv, .arrow, .feather, .arrows).
+        data: PathBuf,
+        /// The suite file (.yaml, .yml or .json).
+        #[arg(long)]
+        suite: PathBuf,
+        /// Write the result as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the result as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// How many unexpected rows each check lists.
+        #[arg(long, default_value_t = 20)]
+        unexpected_limit: usize,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Suites: `mlops suite infer DATA -o suite.yaml`.
+    Suite {
+        #[command(subcommand)]
+        command: SuiteCommand,
+    },
     /// Compare a current data set with a reference one, column by column.
     ///
     /// REF and CUR are data files, or two profiles written by `mlops profile`
@@ -207,6 +236,91 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum SuiteCommand {
+    /// Infer a suite from trusted data: types, null rates, ranges with a
+    /// margin, category sets, lengths, uniqueness.
+    Infer {
+        /// The data file.
+        data: PathBuf,
+        /// Write the suite here (.yaml or .json); standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The suite's name.
+        #[arg(long, default_value = "inferred")]
+        name: String,
+        /// Widen ranges by this fraction of their width on each side.
+        #[arg(long, default_value_t = 0.1)]
+        margin: f64,
+        /// String columns with at most this many values get an in_set check.
+        #[arg(long, default_value_t = 50)]
+        max_categories: usize,
+    },
+}
+
+fn validation_summary(r: &mlops_core::validate::ValidationResult) -> String {
+    let st = &r.statistics;
+    let mut s = format!(
+        "{}: {} of {} checks passed, {} error(s) and {} warning(s) failed, {} rows (suite '{}')\n",
+        if r.success { "PASSED" } else { "FAILED" },
+        st.successful,
+        st.evaluated,
+        st.failed_errors,
+        st.failed_warnings,
+        r.rows,
+        r.suite
+    );
+    s.push_str(&format!(
+        "{:>3} {:<7} {:<24} {:<20} {:>18} {:>22}\n",
+        "#", "verdict", "check", "columns", "observed", "unexpected"
+    ));
+    for c in &r.results {
+        let verdict = match (c.success, c.severity) {
+            (true, _) => "pass",
+            (false, mlops_core::validate::Severity::Error) => "FAIL",
+            (false, mlops_core::validate::Severity::Warn) => "warn",
+        };
+        let observed = match &c.observed_value {
+            serde_json::Value::Number(n) => n.as_f64().map_or(n.to_string(), |x| format!("{x:.6}")),
+            serde_json::Value::Null => "-".into(),
+            v => v.to_string(),
+        };
+        let observed: String = if observed.chars().count() > 18 {
+            observed.chars().take(17).collect::<String>() + "…"
+        } else {
+            observed
+        };
+        let unexpected = match (c.unexpected_count, c.unexpected_percent) {
+            (Some(n), Some(p)) => format!("{n} ({p:.3}%)"),
+            _ => "-".into(),
+        };
+        s.push_str(&format!(
+            "{:>3} {:<7} {:<24} {:<20} {:>18} {:>22}\n",
+            c.index,
+            verdict,
+            c.check,
+            c.columns.join(","),
+            observed,
+            unexpected
+        ));
+        if !c.success {
+            if let Some(reason) = &c.reason {
+                s.push_str(&format!("    reason: {reason}\n"));
+            }
+            if !c.partial_unexpected.is_empty() {
+                let first: Vec<String> = c
+                    .partial_unexpected
+                    .iter()
+                    .take(5)
+                    .map(|u| format!("row {}: {}", u.row, u.value))
+                    .collect();
+                s.push_str(&format!("    first unexpected: {}\n", first.join("; ")));
+            }
+        }
+    }
+    s
 }
 
 /// `KIND/NAME@VERSION`.
@@ -580,6 +694,67 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             }
             if !quiet {
                 print!("{}", summary(&p));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate {
+            data,
+            suite,
+            html,
+            json,
+            unexpected_limit,
+            quiet,
+        } => {
+            use mlops_core::validate::{validate_path, Suite, ValidateOptions};
+            let suite = Suite::load(&suite)?;
+            let opts = ValidateOptions {
+                unexpected_limit,
+                ..ValidateOptions::default()
+            };
+            let r = validate_path(&suite, &data, &opts)?;
+            if let Some(out) = json {
+                write(&out, r.to_json().as_bytes())?;
+            }
+            if let Some(out) = html {
+                write(&out, report::validation_html(&r).as_bytes())?;
+            }
+            if !quiet {
+                print!("{}", validation_summary(&r));
+            }
+            Ok(if r.success {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Suite {
+            command:
+                SuiteCommand::Infer {
+                    data,
+                    output,
+                    name,
+                    margin,
+                    max_categories,
+                },
+        } => {
+            use mlops_core::validate::{InferOptions, Suite};
+            let opts = InferOptions {
+                name,
+                margin,
+                max_categories,
+            };
+            let s = Suite::infer_path(&data, &opts)?;
+            match output {
+                Some(out) => {
+                    let text = if out.extension().and_then(|e| e.to_str()) == Some("json") {
+                        s.to_json()
+                    } else {
+                        s.to_yaml()
+                    };
+                    write(&out, text.as_bytes())?;
+                    eprintln!("{} checks written to {}", s.checks.len(), out.display());
+                }
+                None => print!("{}", s.to_yaml()),
             }
             Ok(ExitCode::SUCCESS)
         }

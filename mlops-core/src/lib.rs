@@ -26,6 +26,7 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod store;
+pub mod validate;
 
 pub use error::{Error, Result};
 pub use profile::{profile, profile_path, ColumnProfile, Profile};

@@ -341,3 +341,105 @@ export declare const stats: {
   /** Two-sample pooled z-test for proportions. */
   proportionsZTest(x1: number, n1: number, x2: number, n2: number): StatResult
 }
+
+/** A check as a suite file writes it: `{ check: 'not_null', column: 'id', mostly?: number, severity?: 'error' | 'warn' }`. */
+export interface Check {
+  check: string
+  [field: string]: unknown
+}
+
+export interface CheckOptions {
+  mostly?: number
+  severity?: 'error' | 'warn'
+  name?: string
+  [field: string]: unknown
+}
+
+type Bound = number | string | undefined
+
+export declare const checks: {
+  columnExists(column: string, opts?: CheckOptions): Check
+  columnType(column: string, type: string, opts?: CheckOptions): Check
+  notNull(column: string, opts?: CheckOptions): Check
+  maxNullFraction(column: string, max: number, opts?: CheckOptions): Check
+  unique(column: string, opts?: CheckOptions): Check
+  compoundUnique(columns: string[], opts?: CheckOptions): Check
+  valuesBetween(column: string, min?: Bound, max?: Bound, opts?: CheckOptions): Check
+  inSet(column: string, values: Value[], opts?: CheckOptions): Check
+  notInSet(column: string, values: Value[], opts?: CheckOptions): Check
+  matchesRegex(column: string, regex: string, opts?: CheckOptions): Check
+  lengthBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  minBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  maxBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  meanBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  stdBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  medianBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  quantileBetween(column: string, quantile: number, min?: number, max?: number, opts?: CheckOptions): Check
+  distinctCountBetween(column: string, min?: number, max?: number, opts?: CheckOptions): Check
+  mostCommonInSet(column: string, values: Value[], opts?: CheckOptions): Check
+  rowCountBetween(min?: number, max?: number, opts?: CheckOptions): Check
+  columnPair(a: string, op: '<' | '<=' | '>' | '>=' | '==' | '!=', b: string, opts?: CheckOptions): Check
+  increasing(column: string, opts?: CheckOptions): Check
+  decreasing(column: string, opts?: CheckOptions): Check
+  freshness(column: string, maxAge: string, opts?: CheckOptions): Check
+  distribution(column: string, reference: string, opts?: CheckOptions): Check
+}
+
+export declare class Suite {
+  constructor(name?: string, checks?: Check[])
+  add(...checks: Check[]): this
+  readonly name: string
+  readonly checks: Check[]
+  toJson(): string
+  toYaml(): string
+  save(file: string): void
+  static load(file: string): Suite
+  static fromYaml(text: string): Suite
+  static fromJson(text: string): Suite
+  static infer(input: Table | Uint8Array | string, options?: { name?: string; margin?: number; maxCategories?: number }): Promise<Suite>
+  validate(input: Table | Uint8Array | string, options?: ValidateOptions): Promise<ValidationResult>
+}
+
+export interface ValidateOptions {
+  unexpectedLimit?: number
+  /** Seconds since the epoch, the clock of freshness checks. */
+  now?: number
+}
+
+export interface CheckResult {
+  index: number
+  check: string
+  name: string | null
+  columns: string[]
+  severity: 'error' | 'warn'
+  success: boolean
+  observed_value: unknown
+  element_count: number
+  missing_count: number
+  unexpected_count: number | null
+  unexpected_percent: number | null
+  partial_unexpected: { row: number; value: unknown }[]
+  mostly: number | null
+  reason: string | null
+  spec: Check
+}
+
+export declare class ValidationResult {
+  readonly success: boolean
+  readonly rows: number
+  readonly statistics: { evaluated: number; successful: number; failed_errors: number; failed_warnings: number; success_percent: number }
+  readonly results: CheckResult[]
+  readonly failures: CheckResult[]
+  toJSON(): object
+  toJson(): string
+  toHtml(): string
+}
+
+export declare function validate(input: Table | Uint8Array | string, suite: Suite | string, options?: ValidateOptions): Promise<ValidationResult>
+
+export interface GateReport {
+  passed: boolean
+  rules: { rule: string; left: number; op: string; right: number; passed: boolean; metrics: Record<string, number> }[]
+}
+
+export declare function gate(candidate: Record<string, number>, rules: string[], baseline?: Record<string, number>): GateReport

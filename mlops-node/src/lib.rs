@@ -11,3 +11,4 @@ mod error;
 mod profile;
 mod registry;
 mod stats;
+mod validate;

@@ -12,6 +12,7 @@ mod profile;
 mod registry;
 mod source;
 mod stats;
+mod validate;
 
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -20,6 +21,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     profile::register(m)?;
     registry::register(m)?;
     stats::register(m)?;
+    validate::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -5,7 +5,9 @@
 mod drift_html;
 mod html;
 mod svg;
+mod validation_html;
 
 pub use drift_html::drift_html;
 pub use html::{escape, profile_html};
 pub use svg::histogram_svg;
+pub use validation_html::validation_html;

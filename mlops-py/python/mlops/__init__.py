@@ -14,7 +14,7 @@ import json
 import os
 from typing import Any, Dict, Mapping, Optional, Sequence, Union
 
-from . import _mlops, stats
+from . import _mlops, checks, stats
 from ._mlops import (
     AlreadyExistsError,
     ArrowError,
@@ -22,6 +22,7 @@ from ._mlops import (
     ColumnProfile,
     ConflictError,
     DriftReport,
+    GateReport,
     IntegrityError,
     InvalidInputError,
     MlopsError,
@@ -31,6 +32,7 @@ from ._mlops import (
     SchemaMismatchError,
     StorageError,
     UnsupportedError,
+    ValidationResult,
 )
 
 __version__: str = _mlops.__version__
@@ -39,6 +41,12 @@ __all__ = [
     "profile",
     "drift",
     "stats",
+    "validate",
+    "gate",
+    "checks",
+    "Suite",
+    "ValidationResult",
+    "GateReport",
     "DriftReport",
     "ColumnDrift",
     "Registry",
@@ -215,3 +223,156 @@ class Registry(_mlops.Registry):
 
             src = pa.table(src) if not isinstance(src, pa.RecordBatch) else pa.Table.from_batches([src])
         return super().commit_dataset(name, src, message, metadata)
+
+
+def _stream(data: Any) -> Any:
+    """An iterator of record batches becomes a pyarrow RecordBatchReader
+    that pulls them one at a time (so a stream is never held whole)."""
+    if isinstance(data, (str, os.PathLike)):
+        return os.fspath(data)
+    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
+        return _as_arrow(data)
+    if hasattr(data, "__next__") or (hasattr(data, "__iter__") and isinstance(data, (list, tuple))):
+        import itertools
+
+        import pyarrow as pa
+
+        it = iter(data)
+        try:
+            first = next(it)
+        except StopIteration:
+            raise InvalidInputError("invalid input: the stream has no record batches (and so no schema)") from None
+        if isinstance(first, pa.Table):
+            batches = itertools.chain(first.to_batches(), (b for t in it for b in t.to_batches()))
+        else:
+            batches = itertools.chain([first], it)
+        return pa.RecordBatchReader.from_batches(first.schema, batches)
+    return _as_arrow(data)
+
+
+class Suite:
+    """A named collection of checks: a data contract, saved as YAML or JSON.
+
+    Build one from check dicts (:mod:`mlops.checks` makes them), a file, or
+    trusted data:
+
+    >>> import mlops
+    >>> from mlops import checks
+    >>> s = mlops.Suite("orders", [checks.not_null("id"), checks.values_between("amount", 0)])
+    >>> s.add(checks.unique("id")).checks[-1]
+    {'check': 'unique', 'column': 'id'}
+    >>> mlops.Suite.from_yaml(s.to_yaml()).checks == s.checks
+    True
+
+    Errors in a check (an unknown kind or field, a wrong argument type) raise
+    ``InvalidInputError`` naming ``checks[i]`` and the field (and, for files,
+    the line).
+    """
+
+    def __init__(self, name: str = "suite", checks: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
+        self._native = _mlops.Suite(name, json.dumps([dict(c) for c in checks]) if checks else None)
+
+    @classmethod
+    def _wrap(cls, native: Any) -> "Suite":
+        s = cls.__new__(cls)
+        s._native = native
+        return s
+
+    def add(self, *checks: Mapping[str, Any]) -> "Suite":
+        """Appends checks (dicts as :mod:`mlops.checks` makes them); returns the suite."""
+        for c in checks:
+            self._native._add_json(json.dumps(dict(c)))
+        return self
+
+    @property
+    def name(self) -> str:
+        return self._native.name
+
+    @property
+    def checks(self) -> list:
+        """The checks, as dicts."""
+        return self._native.checks
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    def __repr__(self) -> str:
+        return repr(self._native)
+
+    def to_yaml(self) -> str:
+        return self._native.to_yaml()
+
+    def to_json(self) -> str:
+        return self._native.to_json()
+
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Writes the suite: JSON for a ``.json`` path, YAML otherwise."""
+        self._native.save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Suite":
+        """Reads a suite file (``.yaml``, ``.yml``, ``.json``); reference
+        profiles of distribution checks resolve relative to its folder."""
+        return cls._wrap(_mlops.Suite.load(os.fspath(path)))
+
+    @classmethod
+    def from_yaml(cls, text: str) -> "Suite":
+        return cls._wrap(_mlops.Suite.from_yaml(text))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Suite":
+        return cls._wrap(_mlops.Suite.from_json(text))
+
+    @classmethod
+    def infer(cls, data: DataLike, *, name: str = "inferred", margin: float = 0.1,
+              max_categories: int = 50) -> "Suite":
+        """A suite inferred from trusted data: per column its type, not-null or
+        a maximum null fraction, a range widened by ``margin`` of its width,
+        the set of categories (strings with at most ``max_categories``
+        values), lengths and uniqueness; checks the data itself breaks are
+        dropped, so the suite passes on ``data``."""
+        return cls._wrap(_mlops.infer_suite(_source(data), name, margin, max_categories))
+
+    def validate(self, data: Any, *, unexpected_limit: int = 20, now: Optional[float] = None) -> ValidationResult:
+        """Same as ``mlops.validate(data, self)``."""
+        return validate(data, self, unexpected_limit=unexpected_limit, now=now)
+
+
+def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpected_limit: int = 20,
+             now: Optional[float] = None) -> ValidationResult:
+    """Validates data against a suite (a :class:`Suite` or a suite file path)
+    in one parallel pass.
+
+    ``data`` is anything :func:`profile` takes, or a stream: a
+    ``RecordBatchReader``, any ``__arrow_c_stream__`` object or an iterator
+    of record batches, validated batch by batch (memory stays near one
+    batch plus the checks' state; the result equals the whole table's).
+    ``now`` (seconds since the epoch) fixes the clock of freshness checks.
+
+    >>> import pyarrow as pa, mlops
+    >>> from mlops import checks
+    >>> r = mlops.validate(pa.table({"x": [1, 5, None, 12]}), mlops.Suite("s", [checks.values_between("x", 0, 10)]))
+    >>> r.success, r[0]["unexpected_count"], r[0]["partial_unexpected"]
+    (False, 1, [{'row': 3, 'value': 12}])
+    """
+    if not isinstance(suite, Suite):
+        suite = Suite.load(suite)
+    return _mlops.validate(_stream(data), suite._native, unexpected_limit, now)
+
+
+def gate(candidate: Mapping[str, float], rules: Sequence[str], baseline: Optional[Mapping[str, float]] = None) -> GateReport:
+    """A model promotion gate: each rule compares the candidate's metrics
+    (bare names or ``candidate.x``) with the baseline's (``baseline.x``) or
+    numbers, with its tolerance written out.
+
+    >>> import mlops
+    >>> g = mlops.gate({"auc": 0.905, "latency_p95_ms": 61}, ["auc >= baseline.auc - 0.01", "latency_p95_ms <= 50"],
+    ...                baseline={"auc": 0.91})
+    >>> g.passed, [r["passed"] for r in g.rules]
+    (False, [True, False])
+    """
+    return _mlops.gate(
+        {k: float(v) for k, v in candidate.items()},
+        list(rules),
+        None if baseline is None else {k: float(v) for k, v in baseline.items()},
+    )
