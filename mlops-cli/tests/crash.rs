@@ -273,5 +273,16 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
         r.get(Kind::Model, "crashy", "latest").unwrap(),
         b"after the crashes"
     );
+    // Whatever indexes the killed writers left (a head behind the log, a
+    // missing version index) agree with the log as far as they go.
+    let out = mlops(store)
+        .args(["verify", "model", "crashy"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -121,5 +121,29 @@ fn many_writers(store: &str, versions: usize) {
     alias_moves.sort_unstable();
     assert_eq!(history, alias_moves, "every alias move is in the history");
     assert_eq!(a.events, n + alias_moves.len() as u64);
+    // The indexes racing writers kept (head, packs, version index) agree
+    // with the log, and fast reads give what the fold gives.
+    let out = mlops(store)
+        .args(["verify", "model", "shared"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} events", a.events)));
+    for v in [1, n / 2, n] {
+        assert_eq!(
+            &r.version(Kind::Model, "shared", &v.to_string()).unwrap(),
+            &a.versions[v as usize - 1]
+        );
+    }
+    assert_eq!(
+        r.version(Kind::Model, "shared", "production")
+            .unwrap()
+            .version,
+        a.alias("production").unwrap()
+    );
     let _ = std::fs::remove_dir_all(&work);
 }

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash, Store, Tip};
 use fold::{parse_event, Fold};
-use index::Index;
 pub use index::PACK_EVENTS;
+use index::{Index, Segment};
 
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -574,15 +574,16 @@ impl Registry {
     /// `docs/store-protocol.md`, "Indexes").
     pub fn asset(&self, kind: Kind, name: &str) -> Result<Asset> {
         let log = Self::log(kind, name)?;
-        let fold_all = |segments: &[(Vec<Event>, bool)]| -> Result<Asset> {
-            if segments.iter().all(|(s, _)| s.is_empty()) {
+        let fold_all = |segments: &[Segment]| -> Result<Asset> {
+            let mut f = Fold::new(kind, name, &log);
+            for s in segments {
+                f.apply_segment(&s.events(), s.sealed())?;
+            }
+            let a = f.finish();
+            if a.events == 0 {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
             }
-            let mut f = Fold::new(kind, name, &log);
-            for (events, sealed) in segments {
-                f.apply_segment(events, *sealed)?;
-            }
-            Ok(f.finish())
+            Ok(a)
         };
         if let Some(segments) = Index::new(&self.store, &log).events()? {
             match fold_all(&segments) {
@@ -592,7 +593,7 @@ impl Registry {
                 done => return done,
             }
         }
-        fold_all(&[(self.store.read_log(&log)?, false)])
+        fold_all(&[Segment::Loose(self.store.read_log(&log)?)])
     }
 
     /// Checks an asset from its log's own events: the hash chain, the

@@ -287,6 +287,10 @@ export declare class Registry {
   alias(kind: AssetKind, name: string, alias: string, version: number): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
+  /** One version by number, alias or 'latest', read through the registry's indexes. */
+  version(kind: AssetKind, name: string, reference?: string | number): Promise<Record<string, unknown>>
+  /** Checks the log's hash chain, numbering and indexes; resolves to the number of events. */
+  verify(kind: AssetKind, name: string): Promise<number>
   commitDataset(name: string, data: Table | Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
   diff(name: string, from: string | number, to?: string | number): Promise<Record<string, unknown>>

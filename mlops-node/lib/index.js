@@ -347,6 +347,16 @@ class Registry {
     await this._native.lineage(JSON.stringify({ product, inputs, run, commit }))
   }
 
+  /** One version (by number, alias or 'latest'), read through the registry's indexes. */
+  async version(kind, name, reference = 'latest') {
+    return JSON.parse(await this._native.version(kind, name, String(reference)))
+  }
+
+  /** Checks an asset from its log's own events (hash chain, numbering, indexes); resolves to the number of events. */
+  async verify(kind, name) {
+    return this._native.verify(kind, name)
+  }
+
   /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
   async archive(kind, name, { restore = false } = {}) {
     await this._native.archive(kind, name, !restore)

@@ -148,6 +148,25 @@ impl NativeRegistry {
         })
     }
 
+    /// One version (by number, alias or `latest`) as JSON, read through the
+    /// registry's indexes.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn version(&self, kind: String, name: String, reference: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            let v = r.version(Kind::parse(&kind)?, &name, &reference)?;
+            Ok(serde_json::to_string(&v).expect("versions serialise"))
+        })
+    }
+
+    /// Checks an asset from its log's own events (hash chain, numbering,
+    /// indexes); resolves to the number of events.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn verify(&self, kind: String, name: String) -> AsyncTask<Job<f64>> {
+        let r = self.inner.clone();
+        job(move || Ok(r.verify(Kind::parse(&kind)?, &name)? as f64))
+    }
+
     /// Sets (or with `value` null removes) a tag of a version.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn tag(

@@ -24,6 +24,26 @@ test('versions, aliases and content round trip through a folder store', async ()
   assert.equal((await r.get('model', 'churn', 1)).toString(), 'weights 1')
 })
 
+test('fast version reads agree with the fold; verify finds a changed event', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-registry-'))
+  const r = new Registry(path.join(dir, 'store'))
+  for (let i = 1; i <= 150; i++) {
+    await r.add('model', 'm', `w${i}`, { message: `v${i}`, metadata: { auc: i / 200 } })
+    if (i % 10 === 0) await r.alias('model', 'm', 'production', i - 1)
+  }
+  const a = await r.asset('model', 'm')
+  assert.equal(a.events, 165)
+  for (const ref of ['latest', 'production', 1, 64, 65, 150]) {
+    const v = await r.version('model', 'm', ref)
+    assert.deepEqual(v, a.versions[v.version - 1])
+  }
+  assert.equal((await r.version('model', 'm', 'production')).version, 149)
+  assert.equal(await r.verify('model', 'm'), 165)
+  const ev = path.join(dir, 'store', 'assets', 'model', 'm', 'log', '100'.padStart(20, '0') + '.json')
+  fs.writeFileSync(ev, fs.readFileSync(ev, 'utf8').replace('"v', '"V'))
+  await assert.rejects(r.verify('model', 'm'), (e) => e.code === 'INTEGRITY' && /event 101/.test(e.message))
+})
+
 test('bad input rejects with codes and writes nothing', async () => {
   const r = new Registry('memory://')
   await assert.rejects(r.add('model', '../x', 'x'), (e) => e.code === 'INVALID_INPUT')

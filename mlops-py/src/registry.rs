@@ -93,6 +93,32 @@ impl PyRegistry {
         py.import("json")?.call_method1("loads", (s,))
     }
 
+    /// One version (by number, alias or "latest") as a dict, read through
+    /// the registry's indexes: a few small reads however long the history.
+    #[pyo3(signature = (kind, name, reference = "latest"))]
+    fn version<'py>(
+        &self,
+        py: Python<'py>,
+        kind: &str,
+        name: &str,
+        reference: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let k = self::kind(kind)?;
+        let v = py
+            .detach(|| self.inner.version(k, name, reference))
+            .map_err(to_py)?;
+        let s = serde_json::to_string(&v).expect("versions serialise");
+        py.import("json")?.call_method1("loads", (s,))
+    }
+
+    /// Checks an asset from its log's own events (hash chain, numbering,
+    /// indexes); returns the number of events, raises IntegrityError naming
+    /// the first object that disagrees.
+    fn verify(&self, py: Python<'_>, kind: &str, name: &str) -> PyResult<u64> {
+        let k = self::kind(kind)?;
+        py.detach(|| self.inner.verify(k, name)).map_err(to_py)
+    }
+
     /// A version's content (by number, alias or "latest"), verified.
     #[pyo3(signature = (kind, name, reference = "latest"))]
     fn get<'py>(

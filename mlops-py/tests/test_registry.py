@@ -24,6 +24,28 @@ def test_versions_aliases_and_content(tmp_path):
     assert r.get("model", "churn") == f.read_bytes()
 
 
+def test_fast_version_reads_and_verify_over_packs(tmp_path):
+    store = tmp_path / "store"
+    r = mlops.Registry(str(store))
+    for i in range(1, 151):
+        r.add("model", "m", f"w{i}".encode(), message=f"v{i}", metadata={"auc": i / 200})
+        if i % 10 == 0:
+            r.alias("model", "m", "production", i - 1)
+    a = r.asset("model", "m")
+    assert a["events"] == 165
+    for ref in ["latest", "production", "1", "64", "65", "150"]:
+        v = r.version("model", "m", ref)
+        want = a["versions"][v["version"] - 1]
+        assert v == want
+    assert r.version("model", "m", "production")["version"] == 149
+    assert r.verify("model", "m") == 165
+    # A changed byte in the log is found by verify and named.
+    ev = store / "assets" / "model" / "m" / "log" / f"{100:020}.json"
+    ev.write_bytes(ev.read_bytes().replace(b'"v', b'"V', 1))
+    with pytest.raises(mlops.IntegrityError, match="event 101"):
+        r.verify("model", "m")
+
+
 def test_bad_input():
     r = mlops.Registry("memory://")
     with pytest.raises(mlops.InvalidInputError, match="name"):

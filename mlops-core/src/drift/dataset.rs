@@ -231,6 +231,9 @@ fn drift_with_schemas(
             );
             column_drift(name, &r?, &c?, *integer, opts)
         })
+        .collect::<Vec<Result<_>>>()
+        // The first error in column order, whichever thread met it first.
+        .into_iter()
         .collect::<Result<Vec<_>>>()?;
     Ok(assemble(
         "data",

@@ -182,6 +182,9 @@ pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
         let profiles: Vec<Profile> = parts
             .into_par_iter()
             .map(|r| profile(r?))
+            .collect::<Vec<Result<_>>>()
+            // The first error in file order, whichever thread met it first.
+            .into_iter()
             .collect::<Result<_>>()?;
         let mut it = profiles.into_iter();
         let first = it.next().expect("at least one partition");

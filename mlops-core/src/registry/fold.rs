@@ -136,14 +136,16 @@ impl<'a> Fold<'a> {
     /// turn): each must be number `events + 1` and name the hash of the one
     /// before.
     pub(crate) fn apply_all(&mut self, events: &[Event]) -> Result<()> {
-        self.apply_segment(events, false)
+        let events: Vec<(u64, &[u8])> =
+            events.iter().map(|e| (e.seq, e.bytes.as_slice())).collect();
+        self.apply_segment(&events, false)
     }
 
     /// [`apply_all`](Self::apply_all) for a run of events that is either
     /// loose or `sealed`: a pack whose checksum held, in which only the last
     /// event is hashed (for the link to what follows) and the first's link
     /// to what came before is checked.
-    pub(crate) fn apply_segment(&mut self, events: &[Event], sealed: bool) -> Result<()> {
+    pub(crate) fn apply_segment(&mut self, events: &[(u64, &[u8])], sealed: bool) -> Result<()> {
         use rayon::prelude::*;
         let log = self.log;
         let last = events.len().saturating_sub(1);
@@ -151,14 +153,17 @@ impl<'a> Fold<'a> {
             .par_iter()
             .enumerate()
             .with_min_len(256)
-            .map(|(i, e)| {
-                let hash = (!sealed || i == last).then(|| e.hash());
-                Ok((parse_event(log, e)?, hash))
+            .map(|(i, &(seq, bytes))| {
+                let hash = (!sealed || i == last).then(|| blake3::hash(bytes).to_hex().to_string());
+                let ev = serde_json::from_slice(bytes).map_err(|err| {
+                    Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
+                })?;
+                Ok((ev, hash))
             })
             .collect();
-        for (e, p) in events.iter().zip(parsed) {
+        for (&(seq, _), p) in events.iter().zip(parsed) {
             let (ev, hash) = p?;
-            self.apply_parsed(e.seq, ev, hash)?;
+            self.apply_parsed(seq, ev, hash)?;
         }
         Ok(())
     }

@@ -45,27 +45,55 @@ fn seal(lines: &[String]) -> Vec<u8> {
     out
 }
 
-/// The events of a pack whose seal holds and which has [`PACK_EVENTS`]
-/// of them; `None` otherwise.
-fn unseal(bytes: &[u8]) -> Option<Vec<Vec<u8>>> {
+/// The pack without its seal, if the seal holds and it has
+/// [`PACK_EVENTS`] events.
+fn unseal(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     let body = bytes.len().checked_sub(64)?;
-    let (events, seal) = bytes.split_at(body);
-    if blake3::hash(events).to_hex().as_bytes() != seal {
+    if blake3::hash(&bytes[..body]).to_hex().as_bytes() != &bytes[body..] {
         return None;
     }
-    let lines: Vec<Vec<u8>> = events
-        .strip_suffix(b"\n")?
-        .split(|&b| b == b'\n')
-        .map(<[u8]>::to_vec)
-        .collect();
-    (lines.len() as u64 == PACK_EVENTS).then_some(lines)
+    bytes.truncate(body);
+    let events = bytes.strip_suffix(b"\n")?;
+    (events.split(|&b| b == b'\n').count() as u64 == PACK_EVENTS).then_some(bytes)
 }
 
 /// A pack to write: its first sequence number and its events.
 type NewPack = (u64, Vec<String>);
 
-/// A run of events read together, and whether it is a sealed pack.
-pub(crate) type Segment = (Vec<Event>, bool);
+/// A run of events read together.
+pub(crate) enum Segment {
+    /// Single events.
+    Loose(Vec<Event>),
+    /// A pack whose seal held: events from `first`, each line's bytes and
+    /// a newline, read in place.
+    Sealed {
+        /// Its first event's number.
+        first: u64,
+        /// The events, one per line.
+        body: Vec<u8>,
+    },
+}
+
+impl Segment {
+    /// `(seq, bytes)` of each event.
+    pub(crate) fn events(&self) -> Vec<(u64, &[u8])> {
+        match self {
+            Segment::Loose(events) => events.iter().map(|e| (e.seq, e.bytes.as_slice())).collect(),
+            Segment::Sealed { first, body } => body
+                .strip_suffix(b"\n")
+                .unwrap_or(body)
+                .split(|&b| b == b'\n')
+                .enumerate()
+                .map(|(i, l)| (first + i as u64, l))
+                .collect(),
+        }
+    }
+
+    /// Whether it is a sealed pack.
+    pub(crate) fn sealed(&self) -> bool {
+        matches!(self, Segment::Sealed { .. })
+    }
+}
 
 /// The head index of an asset (`head.json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -245,27 +273,19 @@ impl<'a> Index<'a> {
         for p in parts {
             out.push(p?);
         }
-        out.push((head.tail_events(), false));
+        out.push(Segment::Loose(head.tail_events()));
         Ok(Some(out))
     }
 
     /// Events `first ..= first + 63`: the pack if it is there and its seal
     /// holds (`true`), else the single events (`false`).
     fn pack(&self, first: u64) -> Result<Segment> {
-        if let Some(lines) = self
+        if let Some(body) = self
             .store
             .read_index(&self.pack_path(first))?
-            .and_then(|b| unseal(&b))
+            .and_then(unseal)
         {
-            let events = lines
-                .into_iter()
-                .enumerate()
-                .map(|(i, l)| Event {
-                    seq: first + i as u64,
-                    bytes: l,
-                })
-                .collect();
-            return Ok((events, true));
+            return Ok(Segment::Sealed { first, body });
         }
         let events = (first..first + PACK_EVENTS)
             .map(|seq| {
@@ -274,7 +294,7 @@ impl<'a> Index<'a> {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok((events, false))
+        Ok(Segment::Loose(events))
     }
 
     /// The event that added `version`, by its index (checked against the
@@ -320,8 +340,9 @@ impl<'a> Index<'a> {
                     .iter()
                     .map(|e| e.bytes.as_slice())
                     .collect();
-                let got = unseal(&bytes).unwrap_or_default();
-                if got.iter().map(Vec::as_slice).ne(want.iter().copied()) {
+                let got = unseal(bytes).unwrap_or_default();
+                let got = got.strip_suffix(b"\n").unwrap_or(&got);
+                if got.split(|&b| b == b'\n').ne(want.iter().copied()) {
                     return damaged(path);
                 }
             }

@@ -186,6 +186,10 @@ class Registry:
     def alias(self, kind: str, name: str, alias: str, version: int) -> None: ...
     def asset(self, kind: str, name: str) -> dict[str, Any]:
         """Versions and aliases (with their history) of the asset."""
+    def version(self, kind: str, name: str, reference: str = "latest") -> dict[str, Any]:
+        """One version by number, alias or 'latest', read through the registry's indexes."""
+    def verify(self, kind: str, name: str) -> int:
+        """Checks the log's hash chain, numbering and indexes; returns the number of events."""
     def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
         """A version's content by number, alias or 'latest', verified against its hashes."""
     def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None) -> None: ...
