@@ -17,6 +17,11 @@ struct Cli {
     /// or az://container/prefix (default: $MLOPS_STORE, else ./.mlops).
     #[arg(long, global = true, env = "MLOPS_STORE", default_value = ".mlops")]
     store: String,
+    /// Why: recorded with every registry change this command makes, for the
+    /// audit trail (`mlops audit log`). The principal is $MLOPS_PRINCIPAL,
+    /// else $USER.
+    #[arg(long, global = true, env = "MLOPS_REASON")]
+    reason: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -138,6 +143,39 @@ enum Command {
         kind: String,
         /// The asset's name.
         name: String,
+    },
+    /// The audit trail: every registry change, hash-chained.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The access policy: roles per principal and asset pattern, protected aliases.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Judge a model version's metrics by gate rules (`auc >= 0.8`,
+    /// `auc >= baseline.auc - 0.01`), record the report on the version (a
+    /// protected alias may require a passed one) and exit 1 if it failed.
+    Gate {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// The version judged.
+        version: u64,
+        /// The candidate's metrics, a JSON object of numbers.
+        #[arg(long)]
+        metrics: String,
+        /// The baseline's metrics (for rules naming `baseline.`), a JSON object.
+        #[arg(long)]
+        baseline: Option<String>,
+        /// A rule; repeat for more.
+        #[arg(long = "rule", required = true)]
+        rules: Vec<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List the assets of a kind.
     List {
@@ -369,6 +407,119 @@ fn parse_column_spec(spec: &str) -> Result<(String, ColumnOptions), Error> {
     Ok((col.to_string(), o))
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk every log's hash chain (assets, policy, denials); exit 2 naming
+    /// the first broken link. Prints a digest of all logs to keep elsewhere.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List events, oldest first: who did what, to what, when and why.
+    Log {
+        /// Only this principal.
+        #[arg(long)]
+        principal: Option<String>,
+        /// Only this action (version, alias, tag, lineage, archive, gate,
+        /// grant, revoke, protect, unprotect, denied).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only targets matching this pattern (model/churn, model/*).
+        #[arg(long)]
+        target: Option<String>,
+        /// Only events at or after this Unix time in milliseconds.
+        #[arg(long)]
+        since: Option<u64>,
+        /// Only events before this Unix time in milliseconds.
+        #[arg(long)]
+        until: Option<u64>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyCommand {
+    /// Print the grants and protected aliases.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grant a role (reader, writer, approver, admin) to a principal (`*`:
+    /// anyone) over assets matching a pattern. The first grant must make an admin over '*'.
+    Grant {
+        /// Who.
+        principal: String,
+        /// reader, writer, approver or admin.
+        role: String,
+        /// Over which assets: `<kind>/<name>` pattern.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+    /// Revoke a grant (same principal, role and scope).
+    Revoke {
+        /// Who.
+        principal: String,
+        /// The role.
+        role: String,
+        /// The scope it was granted over.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+    /// Protect an alias: only a role (approver by default) may move it, and
+    /// with --require-gate only to a version with a passed gate report.
+    Protect {
+        /// The alias.
+        alias: String,
+        /// Over which assets.
+        #[arg(default_value = "*")]
+        scope: String,
+        /// The role needed.
+        #[arg(long, default_value = "approver")]
+        role: String,
+        /// Require a passed gate report (`mlops gate`).
+        #[arg(long)]
+        require_gate: bool,
+    },
+    /// Remove a protection.
+    Unprotect {
+        /// The alias.
+        alias: String,
+        /// The scope it was set over.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+}
+
+fn metrics_arg(flag: &str, text: &str) -> Result<std::collections::BTreeMap<String, f64>, Error> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::InvalidInput(format!("{flag} is not a JSON object of numbers: {e}")))
+}
+
+fn time_ms(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// A profile file written by `mlops profile` (`--bin` or `--json`), if `path` is one.
 fn read_profile(path: &PathBuf) -> Result<Option<Profile>, Error> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -472,8 +623,16 @@ fn summary(p: &Profile) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Error> {
-    use mlops_core::registry::{Kind, Registry};
+    use mlops_core::registry::Kind;
     let store = cli.store;
+    let reason = cli.reason;
+    let open = |url: &str| -> Result<mlops_core::registry::Registry, Error> {
+        let r = mlops_core::registry::Registry::open(url)?;
+        Ok(match &reason {
+            Some(why) => r.with_reason(why),
+            None => r,
+        })
+    };
     match cli.command {
         Command::Init => {
             let s = mlops_core::store::Store::open(&store)?;
@@ -490,7 +649,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             let kind = Kind::parse(&kind)?;
             let metadata: serde_json::Value = serde_json::from_str(&meta)
                 .map_err(|e| Error::InvalidInput(format!("--meta is not JSON: {e}")))?;
-            let r = Registry::open(&store)?;
+            let r = open(&store)?;
             // A data file added as a dataset is committed as data: Parquet
             // with its schema, rows and profile, readable and diffable.
             let v = if kind == Kind::Dataset && mlops_core::io::FileFormat::of(&file).is_ok() {
@@ -507,11 +666,11 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             alias,
             version,
         } => {
-            Registry::open(&store)?.set_alias(Kind::parse(&kind)?, &name, &alias, version)?;
+            open(&store)?.set_alias(Kind::parse(&kind)?, &name, &alias, version)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { kind, name, json } => {
-            let a = Registry::open(&store)?.asset(Kind::parse(&kind)?, &name)?;
+            let a = open(&store)?.asset(Kind::parse(&kind)?, &name)?;
             if json {
                 println!("{}", serde_json::to_string(&a).expect("assets serialise"));
             } else {
@@ -584,7 +743,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 ));
             }
             let value = if remove { None } else { value.as_deref() };
-            Registry::open(&store)?.set_tag(Kind::parse(&kind)?, &name, version, &key, value)?;
+            open(&store)?.set_tag(Kind::parse(&kind)?, &name, version, &key, value)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Lineage {
@@ -598,12 +757,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                 .iter()
                 .map(|i| parse_ref(i))
                 .collect::<Result<Vec<_>, _>>()?;
-            Registry::open(&store)?.record_lineage(
-                &product,
-                &inputs,
-                run.as_deref(),
-                commit.as_deref(),
-            )?;
+            open(&store)?.record_lineage(&product, &inputs, run.as_deref(), commit.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Archive {
@@ -611,22 +765,171 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             name,
             restore,
         } => {
-            Registry::open(&store)?.set_archived(Kind::parse(&kind)?, &name, !restore)?;
+            open(&store)?.set_archived(Kind::parse(&kind)?, &name, !restore)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { kind, name } => {
-            let events = Registry::open(&store)?.verify(Kind::parse(&kind)?, &name)?;
+            let events = open(&store)?.verify(Kind::parse(&kind)?, &name)?;
             println!("{kind} '{name}': {events} events, hash chain and indexes intact");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Audit {
+            command: AuditCommand::Verify { json },
+        } => {
+            let r = open(&store)?.audit_verify()?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&r).expect("reports serialise")
+                );
+            }
+            match &r.broken {
+                None => {
+                    if !json {
+                        println!(
+                            "audit trail intact: {} events in {} logs\ndigest {}",
+                            r.events, r.logs, r.digest
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(b) => Err(Error::Integrity(format!(
+                    "audit trail broken in {}{}: {}",
+                    b.log,
+                    b.seq.map_or(String::new(), |s| format!(" at event {s}")),
+                    b.problem
+                ))),
+            }
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Log {
+                    principal,
+                    action,
+                    target,
+                    since,
+                    until,
+                    json,
+                },
+        } => {
+            let filter = mlops_core::governance::AuditFilter {
+                principal,
+                action,
+                target,
+                since,
+                until,
+            };
+            for e in open(&store)?.audit_log(&filter)? {
+                if json {
+                    println!("{}", serde_json::to_string(&e).expect("records serialise"));
+                } else {
+                    println!(
+                        "{}  {:<10} {:<10} {:<28} {}",
+                        time_ms(e.time),
+                        e.principal,
+                        e.action,
+                        e.target,
+                        e.reason.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy { command } => {
+            use mlops_core::governance::Role;
+            let r = open(&store)?;
+            match command {
+                PolicyCommand::Show { json } => {
+                    let p = r.policy()?;
+                    if json {
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&p).expect("policies serialise")
+                        );
+                    } else if !p.enforced() {
+                        println!("no grants: the registry is open to every principal");
+                    }
+                    if !json {
+                        for g in &p.grants {
+                            println!(
+                                "grant    {:<12} {:<9} {}",
+                                g.principal,
+                                g.role.as_str(),
+                                g.scope
+                            );
+                        }
+                        for x in &p.protections {
+                            println!(
+                                "protect  {:<12} {:<9} {}{}",
+                                x.alias,
+                                x.role.as_str(),
+                                x.scope,
+                                if x.require_gate {
+                                    "  (requires a passed gate)"
+                                } else {
+                                    ""
+                                }
+                            );
+                        }
+                    }
+                }
+                PolicyCommand::Grant {
+                    principal,
+                    role,
+                    scope,
+                } => r.grant(&principal, Role::parse(&role)?, &scope)?,
+                PolicyCommand::Revoke {
+                    principal,
+                    role,
+                    scope,
+                } => r.revoke(&principal, Role::parse(&role)?, &scope)?,
+                PolicyCommand::Protect {
+                    alias,
+                    scope,
+                    role,
+                    require_gate,
+                } => r.protect_alias(&alias, &scope, Role::parse(&role)?, require_gate)?,
+                PolicyCommand::Unprotect { alias, scope } => r.unprotect_alias(&alias, &scope)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gate {
+            kind,
+            name,
+            version,
+            metrics,
+            baseline,
+            rules,
+            json,
+        } => {
+            let candidate = metrics_arg("--metrics", &metrics)?;
+            let baseline = baseline
+                .map(|b| metrics_arg("--baseline", &b))
+                .transpose()?;
+            let report = mlops_core::validate::gate(&candidate, baseline.as_ref(), &rules)?;
+            open(&store)?.record_gate(Kind::parse(&kind)?, &name, version, &report)?;
+            if json {
+                println!("{}", report.to_json());
+            } else {
+                println!(
+                    "gate {} for {kind} '{name}' v{version}",
+                    if report.passed { "PASSED" } else { "FAILED" }
+                );
+            }
+            Ok(if report.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::List { kind, all } => {
-            for n in Registry::open(&store)?.list(Kind::parse(&kind)?, all)? {
+            for n in open(&store)?.list(Kind::parse(&kind)?, all)? {
                 println!("{n}");
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { name, from, to } => {
-            let d = Registry::open(&store)?.diff_datasets(&name, &from, &to)?;
+            let d = open(&store)?.diff_datasets(&name, &from, &to)?;
             println!(
                 "dataset {name}: v{} -> v{}, rows {} -> {}",
                 d.from, d.to, d.rows.0, d.rows.1
@@ -656,7 +959,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Search { query, all } => {
-            for hit in Registry::open(&store)?.search(&query, all)? {
+            for hit in open(&store)?.search(&query, all)? {
                 println!("{hit}");
             }
             Ok(ExitCode::SUCCESS)
@@ -667,7 +970,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             reference,
             output,
         } => {
-            let r = Registry::open(&store)?;
+            let r = open(&store)?;
             let kind = Kind::parse(&kind)?;
             match output {
                 Some(out) => {

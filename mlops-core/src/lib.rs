@@ -20,6 +20,7 @@
 pub mod dataset;
 pub mod drift;
 pub mod error;
+pub mod governance;
 pub mod io;
 pub mod profile;
 pub mod registry;

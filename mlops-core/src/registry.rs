@@ -7,7 +7,11 @@
 //! carries:
 //! - `prev`: the BLAKE3 hash of the previous event (empty for the first),
 //! - `time` (Unix milliseconds) and `principal` (who wrote it),
-//! - `versions`: how many versions the asset has once the event applies.
+//! - `versions`: how many versions the asset has once the event applies,
+//! - `reason` (optional): why, as the writer gave it ([`Registry::with_reason`]).
+//!
+//! The logs are also the audit trail ([`crate::governance`]), and every
+//! mutating call is checked against the registry's access policy first.
 //!
 //! Version numbers come from that count: a new version is `versions + 1` of
 //! the event it follows, written with a create-only put, so many writers
@@ -22,6 +26,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::governance::Action;
 use crate::store::{Event, Hash, Store, Tip};
 use fold::{parse_event, Fold};
 pub use index::PACK_EVENTS;
@@ -84,6 +89,9 @@ pub struct AssetEvent {
     pub principal: String,
     /// Versions of the asset once this event applies.
     pub versions: u64,
+    /// Why, if the writer said ([`Registry::with_reason`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// What happened.
     #[serde(flatten)]
     pub change: Change,
@@ -152,6 +160,59 @@ pub enum Change {
         /// `true` to archive, `false` to restore.
         archived: bool,
     },
+    /// A model gate report (see [`crate::validate::gate`]) was recorded for
+    /// a version; an access policy may require a passed one before an alias
+    /// moves to it.
+    Gate {
+        /// The version judged.
+        version: u64,
+        /// Whether every rule held (read from the report itself).
+        passed: bool,
+        /// BLAKE3 hash of the blob holding the report's JSON.
+        report: Hash,
+    },
+}
+
+impl Change {
+    /// The event's type as stored (`version`, `alias`, `tag`, `lineage`,
+    /// `used_by`, `archive`, `gate`): the action of an audit record.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Change::Version { .. } => "version",
+            Change::Alias { .. } => "alias",
+            Change::Tag { .. } => "tag",
+            Change::Lineage { .. } => "lineage",
+            Change::UsedBy { .. } => "used_by",
+            Change::Archive { .. } => "archive",
+            Change::Gate { .. } => "gate",
+        }
+    }
+
+    /// The version the change is about, if any.
+    pub fn version(&self) -> Option<u64> {
+        match self {
+            Change::Version { version, .. }
+            | Change::Alias { version, .. }
+            | Change::Tag { version, .. }
+            | Change::Lineage { version, .. }
+            | Change::UsedBy { version, .. }
+            | Change::Gate { version, .. } => Some(*version),
+            Change::Archive { .. } => None,
+        }
+    }
+}
+
+/// The last gate report recorded for a version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRecord {
+    /// Whether it passed.
+    pub passed: bool,
+    /// BLAKE3 hash of the report's JSON blob.
+    pub report: Hash,
+    /// Who recorded it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
 }
 
 /// What the registry knows about a data set version beyond its bytes.
@@ -244,6 +305,8 @@ pub struct Asset {
     pub used_by: Vec<LineageEdge>,
     /// Whether the asset is archived.
     pub archived: bool,
+    /// The last gate report recorded for each version (by number).
+    pub gates: BTreeMap<u64, GateRecord>,
     /// Events in the log.
     pub events: u64,
 }
@@ -280,6 +343,11 @@ impl Asset {
                 ))
             })
     }
+}
+
+/// Checks an asset or alias name (for other modules of the crate).
+pub(crate) fn check_name_pub(name: &str) -> Result<()> {
+    check_name(name)
 }
 
 fn check_name(name: &str) -> Result<()> {
@@ -404,6 +472,7 @@ impl crate::search::Fields for SearchView<'_> {
 pub struct Registry {
     store: Store,
     principal: String,
+    reason: Option<String>,
 }
 
 impl Registry {
@@ -416,6 +485,7 @@ impl Registry {
         Ok(Self {
             store: Store::open(url)?,
             principal,
+            reason: None,
         })
     }
 
@@ -423,6 +493,32 @@ impl Registry {
     pub fn with_principal(mut self, principal: &str) -> Self {
         self.principal = principal.to_string();
         self
+    }
+
+    /// The same registry recording `reason` (why) in the events it writes,
+    /// for the audit trail.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap().with_principal("ana");
+    /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
+    /// r.clone().with_reason("passed review #12").set_alias(Kind::Model, "m", "production", 1).unwrap();
+    /// let log = r.audit_log(&Default::default()).unwrap();
+    /// assert_eq!(log[1].reason.as_deref(), Some("passed review #12"));
+    /// ```
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.reason = (!reason.is_empty()).then(|| reason.to_string());
+        self
+    }
+
+    /// The principal this registry writes as.
+    pub fn principal(&self) -> &str {
+        &self.principal
+    }
+
+    /// The reason this registry records, if any.
+    pub(crate) fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
     }
 
     /// The store below.
@@ -452,6 +548,7 @@ impl Registry {
             time: now_ms(),
             principal: self.principal.clone(),
             versions,
+            reason: self.reason.clone(),
             change,
         };
         Ok(serde_json::to_vec(&ev).expect("events serialise"))
@@ -519,6 +616,7 @@ impl Registry {
         if !metadata.is_object() {
             return Err(Error::InvalidInput("metadata must be a JSON object".into()));
         }
+        self.authorize(Action::AddVersion, kind, name)?;
         // The content first: an event never names a blob that is not there.
         let (hash, size) = self.store.put_content(content)?;
         let mut version = 0;
@@ -549,6 +647,7 @@ impl Registry {
                 "alias '{alias}' would read as a version; choose another name"
             )));
         }
+        self.authorize(Action::MoveAlias { alias, version }, kind, name)?;
         self.append(&log, |tip| {
             let versions = Self::versions_at(&log, tip)?;
             if version == 0 || version > versions {
@@ -616,8 +715,22 @@ impl Registry {
             return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
         }
         Fold::new(kind, name, &log).apply_all(&events)?;
-        Index::new(&self.store, &log).verify(&events)?;
+        Index::new(&self.store, &log).verify(&events, true)?;
         Ok(events.len() as u64)
+    }
+
+    /// The audit's check of an asset's events (already read as a chain):
+    /// the fold, and the packs and head against them (the version index,
+    /// one object per version, is left to [`verify`](Self::verify)).
+    pub(crate) fn verify_asset_events(
+        &self,
+        kind: Kind,
+        name: &str,
+        events: &[Event],
+    ) -> Result<()> {
+        let log = Self::log(kind, name)?;
+        Fold::new(kind, name, &log).apply_all(events)?;
+        Index::new(&self.store, &log).verify(events, false)
     }
 
     /// A version by number (`"3"`), alias (`"production"`) or `"latest"`,
@@ -723,6 +836,7 @@ impl Registry {
         value: Option<&str>,
     ) -> Result<()> {
         check_name(key)?;
+        self.authorize(Action::Tag, kind, name)?;
         self.append_about(
             kind,
             name,
@@ -746,6 +860,7 @@ impl Registry {
         run: Option<&str>,
         commit: Option<&str>,
     ) -> Result<()> {
+        self.authorize(Action::Lineage, product.kind, &product.name)?;
         // Check the inputs first, so a bad reference writes nothing.
         for i in inputs {
             let a = self.asset(i.kind, &i.name)?;
@@ -780,6 +895,7 @@ impl Registry {
     /// Archives (soft-deletes) or restores an asset; its history stays.
     pub fn set_archived(&self, kind: Kind, name: &str, archived: bool) -> Result<()> {
         let log = Self::log(kind, name)?;
+        self.authorize(Action::Archive, kind, name)?;
         self.append(&log, |tip| {
             if tip.last.is_none() {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
@@ -788,6 +904,43 @@ impl Registry {
             self.event(tip, versions, Change::Archive { archived })
         })?;
         Ok(())
+    }
+
+    /// Records a model gate report ([`crate::validate::gate`]) for a
+    /// version. An access policy can require a passed report before a
+    /// protected alias moves to the version ([`crate::governance`]).
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use mlops_core::registry::{Kind, Registry};
+    /// use mlops_core::validate::gate;
+    /// let r = Registry::open("memory://").unwrap();
+    /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
+    /// let auc = BTreeMap::from([("auc".to_string(), 0.91)]);
+    /// let report = gate(&auc, None, &["auc >= 0.9"]).unwrap();
+    /// r.record_gate(Kind::Model, "m", 1, &report).unwrap();
+    /// assert!(r.asset(Kind::Model, "m").unwrap().gates[&1].passed);
+    /// ```
+    pub fn record_gate(
+        &self,
+        kind: Kind,
+        name: &str,
+        version: u64,
+        report: &crate::validate::GateReport,
+    ) -> Result<()> {
+        Self::log(kind, name)?;
+        self.authorize(Action::Gate, kind, name)?;
+        let hash = self.store.put_blob(report.to_json().as_bytes())?;
+        self.append_about(
+            kind,
+            name,
+            version,
+            Change::Gate {
+                version,
+                passed: report.passed,
+                report: hash,
+            },
+        )
     }
 
     /// Every version of every asset that matches a filter (see

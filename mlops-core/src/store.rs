@@ -713,15 +713,68 @@ impl Store {
     /// and that each event's `prev` names the hash of the one before
     /// ([`Error::Integrity`] otherwise).
     pub fn read_log(&self, log: &str) -> Result<Vec<Event>> {
+        match self.read_log_until_broken(log)? {
+            (events, None) => Ok(events),
+            (_, Some((_, e))) => Err(e),
+        }
+    }
+
+    /// The events of `log` up to its first broken link, and that link: the
+    /// sequence number of the first event that is missing or does not follow
+    /// the one before, with the [`Error::Integrity`] saying how. Storage
+    /// failures are errors.
+    pub fn read_log_until_broken(&self, log: &str) -> Result<(Vec<Event>, Option<(u64, Error)>)> {
         check_log_name(log)?;
-        let seqs = self.seqs(log)?;
-        for (i, &seq) in seqs.iter().enumerate() {
-            if seq != i as u64 + 1 {
-                return Err(Error::Integrity(format!(
-                    "log {log}: event {} is missing",
-                    i + 1
-                )));
+        let mut seqs = self.seqs(log)?;
+        let mut broken = None;
+        if let Some(i) = seqs
+            .iter()
+            .enumerate()
+            .position(|(i, &s)| s != i as u64 + 1)
+        {
+            let seq = i as u64 + 1;
+            broken = Some((
+                seq,
+                Error::Integrity(format!("log {log}: event {seq} is missing")),
+            ));
+            seqs.truncate(i);
+        }
+        let (mut events, link) = self.read_events(log, &seqs)?;
+        if let Some(l) = link {
+            broken = Some(l);
+        }
+        if let Some((seq, _)) = &broken {
+            events.truncate(*seq as usize - 1);
+        }
+        Ok((events, broken))
+    }
+
+    /// The events `seqs` (1, 2, ... n) of `log`, checked as a chain up to the
+    /// first broken link.
+    fn read_events(&self, log: &str, seqs: &[u64]) -> Result<(Vec<Event>, Option<(u64, Error)>)> {
+        if !self.backend.is_remote() {
+            // Local reads complete on the calling thread: spread them over
+            // rayon's threads, then check the chain in order.
+            use rayon::prelude::*;
+            let got: Vec<Result<Bytes>> = seqs
+                .par_iter()
+                .with_min_len(64)
+                .map(|&s| self.get(&event_path(log, s)))
+                .collect();
+            let mut out = Vec::with_capacity(seqs.len());
+            let mut prev = String::new();
+            for (&seq, bytes) in seqs.iter().zip(got) {
+                let e = Event {
+                    seq,
+                    bytes: bytes?.to_vec(),
+                };
+                if let Err(err) = check_link(log, &e, &prev) {
+                    return Ok((out, Some((seq, err))));
+                }
+                prev = e.hash();
+                out.push(e);
             }
+            return Ok((out, None));
         }
         let window = if self.backend.is_remote() {
             TRANSFER_CONCURRENCY * 4
@@ -741,25 +794,50 @@ impl Store {
                     .await
             })?;
             for (&seq, bytes) in part.iter().zip(got) {
-                let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-                    Error::Integrity(format!("log {log}: event {seq} is not JSON: {e}"))
-                })?;
-                if v.get("prev").and_then(|p| p.as_str()).unwrap_or("") != prev {
-                    return Err(Error::Integrity(format!(
-                        "log {log}: event {seq} does not follow event {} (hash chain broken)",
-                        seq - 1
-                    )));
-                }
                 let e = Event {
                     seq,
                     bytes: bytes.to_vec(),
                 };
+                if let Err(err) = check_link(log, &e, &prev) {
+                    return Ok((out, Some((seq, err))));
+                }
                 prev = e.hash();
                 out.push(e);
             }
         }
-        Ok(out)
+        Ok((out, None))
     }
+
+    /// The sequence number a log's advisory head hint names (see
+    /// `docs/store-protocol.md`), if it has a readable one. Writers set it
+    /// after each append and it is never ahead of the log, so a hint beyond
+    /// the last event means events were deleted.
+    pub fn head_hint_of(&self, log: &str) -> Result<Option<u64>> {
+        check_log_name(log)?;
+        Ok(self.head_hint(log))
+    }
+}
+
+/// Checks that event `e` of `log` carries its own sequence number and names
+/// `prev`, the hash of the event before it, so that an event moved to
+/// another place in the log (or into another log) breaks the chain.
+fn check_link(log: &str, e: &Event, prev: &str) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Link<'a> {
+        seq: Option<u64>,
+        #[serde(borrow)]
+        prev: Option<std::borrow::Cow<'a, str>>,
+    }
+    let seq = e.seq;
+    let link: Link = serde_json::from_slice(&e.bytes)
+        .map_err(|err| Error::Integrity(format!("log {log}: event {seq} is not JSON: {err}")))?;
+    if link.prev.as_deref().unwrap_or("") != prev || link.seq.is_some_and(|s| s != seq) {
+        return Err(Error::Integrity(format!(
+            "log {log}: event {seq} does not follow event {} (hash chain broken)",
+            seq - 1
+        )));
+    }
+    Ok(())
 }
 
 /// Wraps an infallible future for [`Backend::run`].

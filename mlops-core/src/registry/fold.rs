@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    AliasMove, Asset, AssetEvent, AssetRef, Change, DatasetInfo, Kind, LineageEdge, Version,
+    AliasMove, Asset, AssetEvent, AssetRef, Change, DatasetInfo, GateRecord, Kind, LineageEdge,
+    Version,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -39,6 +40,10 @@ pub(crate) struct FlatEvent {
     commit: Option<String>,
     by: Option<AssetRef>,
     archived: Option<bool>,
+    #[serde(default)]
+    reason: Option<String>,
+    passed: Option<bool>,
+    report: Option<Hash>,
 }
 
 impl TryFrom<FlatEvent> for AssetEvent {
@@ -81,6 +86,11 @@ impl TryFrom<FlatEvent> for AssetEvent {
             "archive" => Change::Archive {
                 archived: need(f.archived, "archived", k)?,
             },
+            "gate" => Change::Gate {
+                version: need(f.version, "version", k)?,
+                passed: need(f.passed, "passed", k)?,
+                report: need(f.report, "report", k)?,
+            },
             other => return Err(format!("unknown event type '{other}'")),
         };
         Ok(AssetEvent {
@@ -91,6 +101,7 @@ impl TryFrom<FlatEvent> for AssetEvent {
             time: f.time,
             principal: f.principal,
             versions: f.versions,
+            reason: f.reason,
             change,
         })
     }
@@ -126,6 +137,7 @@ impl<'a> Fold<'a> {
                 inputs: Vec::new(),
                 used_by: Vec::new(),
                 archived: false,
+                gates: BTreeMap::new(),
                 events: 0,
             },
             hash: Some(Hash::new()),
@@ -253,6 +265,21 @@ impl<'a> Fold<'a> {
                 commit: None,
             }),
             Change::Archive { archived } => a.archived = archived,
+            Change::Gate {
+                version,
+                passed,
+                report,
+            } => {
+                a.gates.insert(
+                    version,
+                    GateRecord {
+                        passed,
+                        report,
+                        principal: ev.principal,
+                        time: ev.time,
+                    },
+                );
+            }
         }
         Ok(())
     }

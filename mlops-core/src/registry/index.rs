@@ -325,7 +325,7 @@ impl<'a> Index<'a> {
     /// checked as a chain): each pack holds exactly the events it names, the
     /// head's hash and tail are the log's, and each version index points at
     /// the event that added that version.
-    pub(crate) fn verify(&self, events: &[Event]) -> Result<()> {
+    pub(crate) fn verify(&self, events: &[Event], version_index: bool) -> Result<()> {
         let damaged = |what: String| {
             Err(Error::Integrity(format!(
                 "{what} disagrees with log {}",
@@ -363,7 +363,7 @@ impl<'a> Index<'a> {
                 return damaged(path);
             }
         }
-        for e in events {
+        for e in events.iter().filter(|_| version_index) {
             let ev = parse_event(self.log, e)?;
             if let Change::Version { version, .. } = ev.change {
                 let path = self.version_path(version);

@@ -1,0 +1,278 @@
+//! Governance: the audit trail (tampering of every kind is detected, each by
+//! a test) and the access policy (roles, protected aliases, gates, denials
+//! logged). Each test runs on a local folder, and on S3 when the test
+//! command provides a server (see `support/stores.rs`).
+
+use std::collections::BTreeMap;
+
+use mlops_core::governance::{AuditFilter, Role};
+use mlops_core::registry::{Kind, Registry};
+use mlops_core::validate::gate;
+use mlops_core::Error;
+use serde_json::json;
+
+#[path = "support/stores.rs"]
+mod support;
+use support::{stores, TestStore};
+
+fn event_key(log: &str, seq: u64) -> String {
+    format!("{log}/{seq:020}.json")
+}
+
+/// A registry with two models, aliases, tags, a policy and one denial:
+/// every kind of log the audit walks.
+fn busy(s: &TestStore) -> Registry {
+    let ana = Registry::open(&s.url).unwrap().with_principal("ana");
+    ana.grant("ana", Role::Admin, "*").unwrap();
+    ana.grant("bob", Role::Writer, "model/*").unwrap();
+    let bob = ana.clone().with_principal("bob");
+    for i in 0..5 {
+        bob.add_version(
+            Kind::Model,
+            "churn",
+            format!("w{i}").as_bytes(),
+            "",
+            json!({}),
+        )
+        .unwrap();
+    }
+    bob.add_version(Kind::Model, "fraud", b"f1", "", json!({}))
+        .unwrap();
+    bob.set_tag(Kind::Model, "churn", 2, "team", Some("risk"))
+        .unwrap();
+    bob.set_alias(Kind::Model, "churn", "staging", 4).unwrap();
+    assert!(bob.set_archived(Kind::Model, "fraud", true).is_err());
+    ana
+}
+
+#[test]
+fn an_intact_registry_verifies_and_lists() {
+    for s in stores("audit-ok") {
+        let r = busy(&s);
+        let report = r.audit_verify().unwrap();
+        assert!(report.ok(), "{report:?}");
+        // 3 + 1 assets' events: churn 5 versions + tag + alias = 7, fraud 1;
+        // policy 2 grants; 1 denial.
+        assert_eq!(report.events, 7 + 1 + 2 + 1);
+        assert_eq!(report.logs, 4);
+        let all = r.audit_log(&AuditFilter::default()).unwrap();
+        assert_eq!(all.len(), 11);
+        let denied = r
+            .audit_log(&AuditFilter {
+                action: Some("denied".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(denied.len(), 1);
+        assert_eq!(denied[0].principal, "bob");
+        assert_eq!(denied[0].target, "model/fraud");
+        assert_eq!(denied[0].event["needs"], "needs approver");
+        let bobs_churn = r
+            .audit_log(&AuditFilter {
+                principal: Some("bob".into()),
+                target: Some("model/churn".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(bobs_churn.len(), 7);
+        assert_eq!(bobs_churn[6].action, "alias");
+        assert_eq!(bobs_churn[6].target, "model/churn@4");
+    }
+}
+
+/// Runs `tamper` on a fresh busy registry and expects the audit to report
+/// `log` broken at `seq`.
+fn detects(name: &str, log: &str, seq: Option<u64>, tamper: impl Fn(&TestStore)) {
+    for s in stores(name) {
+        let r = busy(&s);
+        tamper(&s);
+        let report = r.audit_verify().unwrap();
+        let b = report
+            .broken
+            .unwrap_or_else(|| panic!("{name}: not detected"));
+        assert_eq!(b.log, log, "{name}: {b:?}");
+        assert_eq!(b.seq, seq, "{name}: {b:?}");
+    }
+}
+
+const CHURN: &str = "assets/model/churn/log";
+
+#[test]
+fn a_changed_byte_in_an_event_is_detected() {
+    detects("audit-byte", CHURN, Some(4), |s| {
+        let key = event_key(CHURN, 3);
+        let mut b = s.raw.get(&key);
+        // Change a byte of the principal ("bob" -> "cob"): still valid JSON.
+        let i = b.windows(5).position(|w| w == b"\"bob\"").unwrap();
+        b[i + 1] = b'c';
+        s.raw.put(&key, &b);
+    });
+}
+
+#[test]
+fn a_deleted_event_is_detected() {
+    detects("audit-delete", CHURN, Some(3), |s| {
+        s.raw.delete(&event_key(CHURN, 3))
+    });
+}
+
+#[test]
+fn a_deleted_newest_event_is_detected() {
+    detects("audit-delete-last", CHURN, Some(7), |s| {
+        s.raw.delete(&event_key(CHURN, 7))
+    });
+}
+
+#[test]
+fn reordered_events_are_detected() {
+    detects("audit-reorder", CHURN, Some(2), |s| {
+        let (a, b) = (event_key(CHURN, 2), event_key(CHURN, 3));
+        let (x, y) = (s.raw.get(&a), s.raw.get(&b));
+        s.raw.put(&a, &y);
+        s.raw.put(&b, &x);
+    });
+}
+
+#[test]
+fn a_rewritten_policy_event_is_detected() {
+    detects("audit-policy", "policy/log", Some(2), |s| {
+        // Promote bob to admin by editing his grant.
+        let key = event_key("policy/log", 2);
+        let text = String::from_utf8(s.raw.get(&key)).unwrap();
+        s.raw
+            .put(&key, text.replace("\"writer\"", "\"admin\"").as_bytes());
+        // No later event names the grant's hash: the policy log's head does.
+    });
+}
+
+#[test]
+fn a_deleted_denial_is_detected() {
+    detects("audit-denial", "audit/denied/log", Some(1), |s| {
+        s.raw.delete(&event_key("audit/denied/log", 1))
+    });
+}
+
+#[test]
+fn roles_protect_aliases_and_denials_are_typed_and_logged() {
+    for s in stores("policy") {
+        let r = Registry::open(&s.url).unwrap();
+        let (ana, bob, eve) = (
+            r.clone().with_principal("ana"),
+            r.clone().with_principal("bob"),
+            r.clone().with_principal("eve"),
+        );
+        // Open until the first grant, which must make an admin.
+        eve.add_version(Kind::Model, "churn", b"w1", "", json!({}))
+            .unwrap();
+        let e = eve.grant("eve", Role::Writer, "*").unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+        assert_eq!(r.policy().unwrap().events, 0, "nothing written");
+        ana.grant("ana", Role::Admin, "*").unwrap();
+        ana.grant("bob", Role::Writer, "model/*").unwrap();
+        ana.grant("carol", Role::Approver, "model/churn").unwrap();
+        ana.protect_alias("production", "model/*", Role::Approver, false)
+            .unwrap();
+
+        // eve has no role now.
+        let e = eve
+            .add_version(Kind::Model, "churn", b"w2", "", json!({}))
+            .unwrap_err();
+        match &e {
+            Error::PermissionDenied(m) => {
+                assert!(
+                    m.contains("'eve'") && m.contains("model/churn") && m.contains("writer"),
+                    "{m}"
+                )
+            }
+            other => panic!("{other}"),
+        }
+        assert_eq!(r.asset(Kind::Model, "churn").unwrap().versions.len(), 1);
+
+        // bob writes but may not promote, nor touch data sets or the policy.
+        bob.add_version(Kind::Model, "churn", b"w2", "", json!({}))
+            .unwrap();
+        bob.set_alias(Kind::Model, "churn", "staging", 2).unwrap();
+        let e = bob
+            .set_alias(Kind::Model, "churn", "production", 2)
+            .unwrap_err();
+        assert_eq!(e.code(), "PERMISSION_DENIED");
+        assert!(e.to_string().contains("needs approver"), "{e}");
+        assert!(bob
+            .add_version(Kind::Dataset, "d", b"x", "", json!({}))
+            .is_err());
+        assert!(bob.grant("bob", Role::Admin, "*").is_err());
+
+        // carol approves churn (not other models).
+        let carol = r.clone().with_principal("carol").with_reason("review #7");
+        carol
+            .set_alias(Kind::Model, "churn", "production", 2)
+            .unwrap();
+        let a = r.asset(Kind::Model, "churn").unwrap();
+        assert_eq!(a.alias("production"), Some(2));
+
+        // Unknown roles never reach the log.
+        assert!(Role::parse("owner").is_err());
+        // The last admin cannot be revoked.
+        assert!(matches!(
+            ana.revoke("ana", Role::Admin, "*").unwrap_err(),
+            Error::InvalidInput(_)
+        ));
+        assert!(matches!(
+            ana.revoke("zed", Role::Writer, "*").unwrap_err(),
+            Error::NotFound(_)
+        ));
+
+        let denials = r
+            .audit_log(&AuditFilter {
+                action: Some("denied".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let who: Vec<&str> = denials.iter().map(|d| d.principal.as_str()).collect();
+        assert_eq!(who, ["eve", "bob", "bob", "bob"]);
+        let promoted = r
+            .audit_log(&AuditFilter {
+                action: Some("alias".into()),
+                principal: Some("carol".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(promoted.len(), 1);
+        assert_eq!(promoted[0].reason.as_deref(), Some("review #7"));
+        assert!(r.audit_verify().unwrap().ok());
+    }
+}
+
+#[test]
+fn a_protected_alias_can_require_a_passed_gate() {
+    for s in stores("gate") {
+        let r = Registry::open(&s.url).unwrap().with_principal("ana");
+        r.protect_alias("production", "*", Role::Approver, true)
+            .unwrap();
+        r.add_version(Kind::Model, "churn", b"w1", "", json!({}))
+            .unwrap();
+        r.add_version(Kind::Model, "churn", b"w2", "", json!({}))
+            .unwrap();
+        // No gate yet: refused even with no roles granted.
+        let e = r
+            .set_alias(Kind::Model, "churn", "production", 1)
+            .unwrap_err();
+        assert!(e.to_string().contains("passed gate report for v1"), "{e}");
+        let metrics = |auc: f64| BTreeMap::from([("auc".to_string(), auc)]);
+        let failed = gate(&metrics(0.7), None, &["auc >= 0.8"]).unwrap();
+        assert!(!failed.passed);
+        r.record_gate(Kind::Model, "churn", 1, &failed).unwrap();
+        assert!(r.set_alias(Kind::Model, "churn", "production", 1).is_err());
+        let passed = gate(&metrics(0.85), None, &["auc >= 0.8"]).unwrap();
+        r.record_gate(Kind::Model, "churn", 2, &passed).unwrap();
+        r.set_alias(Kind::Model, "churn", "production", 2).unwrap();
+        let a = r.asset(Kind::Model, "churn").unwrap();
+        assert_eq!(a.alias("production"), Some(2));
+        assert!(a.gates[&2].passed && !a.gates[&1].passed);
+        // The report itself is stored, by hash.
+        let stored = r.store().get_blob(&a.gates[&2].report).unwrap();
+        assert_eq!(String::from_utf8(stored).unwrap(), passed.to_json());
+        // Other aliases are not gated.
+        r.set_alias(Kind::Model, "churn", "canary", 1).unwrap();
+    }
+}
