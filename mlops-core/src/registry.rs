@@ -929,6 +929,12 @@ impl Registry {
         report: &crate::validate::GateReport,
     ) -> Result<()> {
         Self::log(kind, name)?;
+        if report.rules.is_empty() || report.passed != report.rules.iter().all(|r| r.passed) {
+            return Err(Error::InvalidInput(
+                "a gate report needs at least one rule, and passes exactly when every rule does"
+                    .into(),
+            ));
+        }
         self.authorize(Action::Gate, kind, name)?;
         let hash = self.store.put_blob(report.to_json().as_bytes())?;
         self.append_about(

@@ -276,3 +276,94 @@ fn a_protected_alias_can_require_a_passed_gate() {
         r.set_alias(Kind::Model, "churn", "canary", 1).unwrap();
     }
 }
+
+/// The shared vector `tests/vectors/governance/promotion.json`, also run by
+/// the Python and Node suites.
+#[test]
+fn the_shared_promotion_vector() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/governance/promotion.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for s in stores("vector") {
+        let base = Registry::open(&s.url).unwrap();
+        for (i, step) in v["steps"].as_array().unwrap().iter().enumerate() {
+            let t = |k: &str| step[k].as_str().unwrap_or("").to_string();
+            let mut r = base.clone().with_principal(&t("as"));
+            if let Some(why) = step["reason"].as_str() {
+                r = r.with_reason(why);
+            }
+            let kind = || Kind::parse(&t("kind")).unwrap();
+            let role = || Role::parse(&t("role"));
+            let got: Result<serde_json::Value, Error> = match t("op").as_str() {
+                "grant" => role()
+                    .and_then(|ro| r.grant(&t("principal"), ro, &t("scope")))
+                    .map(|_| json!("ok")),
+                "revoke" => role()
+                    .and_then(|ro| r.revoke(&t("principal"), ro, &t("scope")))
+                    .map(|_| json!("ok")),
+                "protect" => role()
+                    .and_then(|ro| {
+                        r.protect_alias(
+                            &t("alias"),
+                            &t("scope"),
+                            ro,
+                            step["require_gate"].as_bool().unwrap(),
+                        )
+                    })
+                    .map(|_| json!("ok")),
+                "add" => r
+                    .add_version(kind(), &t("name"), t("data").as_bytes(), "", json!({}))
+                    .map(|n| json!(n)),
+                "alias" => r
+                    .set_alias(
+                        kind(),
+                        &t("name"),
+                        &t("alias"),
+                        step["version"].as_u64().unwrap(),
+                    )
+                    .map(|_| json!("ok")),
+                "gate" => {
+                    let m: BTreeMap<String, f64> =
+                        serde_json::from_value(step["metrics"].clone()).unwrap();
+                    let rules: Vec<String> = serde_json::from_value(step["rules"].clone()).unwrap();
+                    let report = gate(&m, None, &rules).unwrap();
+                    r.record_gate(
+                        kind(),
+                        &t("name"),
+                        step["version"].as_u64().unwrap(),
+                        &report,
+                    )
+                    .map(|_| json!("ok"))
+                }
+                other => panic!("unknown op {other}"),
+            };
+            let got = got.unwrap_or_else(|e| json!(e.code()));
+            assert_eq!(got, step["expect"], "step {i}: {step}");
+        }
+        let report = base.audit_verify().unwrap();
+        assert!(report.ok(), "{report:?}");
+        assert_eq!(report.events, v["audit"]["events"].as_u64().unwrap());
+        let all = base.audit_log(&AuditFilter::default()).unwrap();
+        let denied: Vec<serde_json::Value> = all
+            .iter()
+            .filter(|e| e.action == "denied")
+            .map(|e| json!([e.principal, e.event["action"], e.target]))
+            .collect();
+        assert_eq!(json!(denied), v["audit"]["denied"]);
+        let production: Vec<serde_json::Value> = all
+            .iter()
+            .filter(|e| e.action == "alias" && e.event["alias"] == "production")
+            .map(|e| json!([e.principal, e.target, e.reason]))
+            .collect();
+        assert_eq!(json!(production), v["audit"]["production"]);
+        let policy: Vec<&str> = all
+            .iter()
+            .filter(|e| e.log == "policy/log")
+            .map(|e| e.action.as_str())
+            .collect();
+        assert_eq!(json!(policy), v["audit"]["policy"]);
+    }
+}

@@ -271,7 +271,66 @@ export interface Asset {
   inputs: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
   used_by: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
   archived: boolean
+  /** The last gate report recorded for each version. */
+  gates: Record<string, { passed: boolean; report: string; principal: string; time: number }>
   events: number
+}
+
+/** One event of the audit trail. */
+export interface AuditRecord {
+  log: string
+  seq: number
+  hash: string
+  time: number
+  principal: string
+  /** version, alias, tag, lineage, used_by, archive, gate; grant, revoke, protect, unprotect; denied */
+  action: string
+  /** `<kind>/<name>[@<version>]`, a policy scope, or the target a denial refused */
+  target: string
+  reason: string | null
+  event: Record<string, unknown>
+}
+
+/** What `audit.verify()` found. */
+export interface AuditReport {
+  logs: number
+  events: number
+  broken: { log: string; seq: number | null; problem: string } | null
+  /** BLAKE3 over every log's name, length and newest hash: keep it elsewhere to detect rewrites. */
+  digest: string
+}
+
+/** Which audit events to list; omitted fields match everything. */
+export interface AuditFilter {
+  principal?: string
+  action?: string
+  target?: string
+  since?: number
+  until?: number
+}
+
+export type Role = 'reader' | 'writer' | 'approver' | 'admin'
+
+/** The access policy. */
+export interface PolicyJson {
+  grants: Array<{ principal: string; role: Role; scope: string }>
+  protections: Array<{ alias: string; scope: string; role: Role; require_gate: boolean }>
+  events: number
+}
+
+/** The audit trail of a registry. */
+export declare class Audit {
+  verify(): Promise<AuditReport>
+  log(filter?: AuditFilter): Promise<AuditRecord[]>
+}
+
+/** The access policy of a registry; changes reject with PERMISSION_DENIED unless the caller is admin over '*'. */
+export declare class Policy {
+  show(): Promise<PolicyJson>
+  grant(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  revoke(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  protect(alias: string, options?: { scope?: string; role?: Role; requireGate?: boolean; reason?: string }): Promise<void>
+  unprotect(alias: string, scope?: string, options?: { reason?: string }): Promise<void>
 }
 
 /**
@@ -281,10 +340,18 @@ export interface Asset {
  * from the usual AWS_*, GOOGLE_* and AZURE_* environment variables).
  */
 export declare class Registry {
-  constructor(url?: string)
+  constructor(url?: string, options?: { principal?: string })
+  /** Who this registry writes as. */
+  readonly principal: string
+  /** The audit trail. */
+  readonly audit: Audit
+  /** The access policy. */
+  readonly policy: Policy
+  /** Records a gate report (what `gate()` returns) for a version. */
+  recordGate(kind: AssetKind, name: string, version: number, report: GateReport, options?: { reason?: string }): Promise<void>
   add(kind: AssetKind, name: string, data: Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
   addFile(kind: AssetKind, name: string, path: string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
-  alias(kind: AssetKind, name: string, alias: string, version: number): Promise<void>
+  alias(kind: AssetKind, name: string, alias: string, version: number, options?: { reason?: string }): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
   /** One version by number, alias or 'latest', read through the registry's indexes. */

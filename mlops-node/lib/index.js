@@ -284,9 +284,26 @@ async function drift(reference, current, options) {
  * method returns a Promise and runs off the JavaScript thread.
  */
 class Registry {
-  /** @param {string} [url] the store (default `.mlops`) */
-  constructor(url = '.mlops') {
-    this._native = native.NativeRegistry.open(url)
+  /**
+   * @param {string} [url] the store (default `.mlops`)
+   * @param {{principal?: string}} [options] who writes (default: MLOPS_PRINCIPAL, else USER)
+   */
+  constructor(url = '.mlops', { principal } = {}) {
+    this._native = native.NativeRegistry.open(url, principal)
+    /** The audit trail: `verify()` and `log(filter)`. */
+    this.audit = new Audit(this._native)
+    /** The access policy: `show()`, `grant`, `revoke`, `protect`, `unprotect`. */
+    this.policy = new Policy(this._native)
+  }
+
+  /** Who this registry writes as. */
+  get principal() {
+    return this._native.principal
+  }
+
+  /** Records a gate report (what `gate()` returns) for a version. */
+  async recordGate(kind, name, version, report, { reason } = {}) {
+    await this._native.recordGate(kind, name, version, JSON.stringify(report), reason)
   }
 
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
@@ -300,9 +317,9 @@ class Registry {
     return this._native.addFile(kind, name, path, message, JSON.stringify(metadata))
   }
 
-  /** Points an alias at a version. */
-  async alias(kind, name, alias, version) {
-    await this._native.alias(kind, name, alias, version)
+  /** Points an alias at a version, recording `reason` for the audit trail; rejects with PERMISSION_DENIED when the policy refuses. */
+  async alias(kind, name, alias, version, { reason } = {}) {
+    await this._native.alias(kind, name, alias, version, reason)
   }
 
   /** The asset: versions and aliases with their history. */
@@ -568,6 +585,55 @@ async function validate(input, suite, { unexpectedLimit, now } = {}) {
  */
 function gate(candidate, rules, baseline) {
   return JSON.parse(native.gate(JSON.stringify(candidate), rules, baseline === undefined ? undefined : JSON.stringify(baseline)))
+}
+
+/** The audit trail of a registry (`registry.audit`). */
+class Audit {
+  constructor(native) {
+    this._native = native
+  }
+
+  /** Walks every log's hash chain: `{logs, events, broken: null | {log, seq, problem}, digest}`. */
+  async verify() {
+    return JSON.parse(await this._native.auditVerify())
+  }
+
+  /** Events oldest first (`log, seq, hash, time, principal, action, target, reason, event`), filtered by `{principal, action, target, since, until}`. */
+  async log(filter = {}) {
+    return JSON.parse(await this._native.auditLog(JSON.stringify(filter)))
+  }
+}
+
+/** The access policy of a registry (`registry.policy`): roles reader < writer < approver < admin. */
+class Policy {
+  constructor(native) {
+    this._native = native
+  }
+
+  /** `{grants, protections, events}`. */
+  async show() {
+    return JSON.parse(await this._native.policyShow())
+  }
+
+  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
+  async grant(principal, role, scope = '*', { reason } = {}) {
+    await this._native.policyChange('grant', JSON.stringify({ principal, role, scope }), reason)
+  }
+
+  /** Revokes a grant. */
+  async revoke(principal, role, scope = '*', { reason } = {}) {
+    await this._native.policyChange('revoke', JSON.stringify({ principal, role, scope }), reason)
+  }
+
+  /** Protects an alias: only `role` (default approver) may move it; with `requireGate`, only to a version with a passed gate report. */
+  async protect(alias, { scope = '*', role = 'approver', requireGate = false, reason } = {}) {
+    await this._native.policyChange('protect', JSON.stringify({ alias, scope, role, requireGate }), reason)
+  }
+
+  /** Removes a protection. */
+  async unprotect(alias, scope = '*', { reason } = {}) {
+    await this._native.policyChange('unprotect', JSON.stringify({ alias, scope }), reason)
+  }
 }
 
 module.exports = { profile, Profile, drift, DriftReport, Registry, stats, checks, Suite, validate, ValidationResult, gate }

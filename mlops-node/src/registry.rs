@@ -65,10 +65,147 @@ pub struct NativeRegistry {
 
 #[napi]
 impl NativeRegistry {
-    /// Opens the registry in the store at `url`.
+    /// Opens the registry in the store at `url`, writing as `principal`
+    /// (else `MLOPS_PRINCIPAL`, else `USER`).
     #[napi(factory)]
-    pub fn open(url: String) -> crate::error::Result<Self> {
-        guard(|| Registry::open(&url)).map(|inner| Self { inner })
+    pub fn open(url: String, principal: Option<String>) -> crate::error::Result<Self> {
+        guard(|| Registry::open(&url)).map(|inner| Self {
+            inner: match principal {
+                Some(p) => inner.with_principal(&p),
+                None => inner,
+            },
+        })
+    }
+
+    /// Who this registry writes as.
+    #[napi(getter)]
+    pub fn principal(&self) -> String {
+        self.inner.principal().to_string()
+    }
+
+    fn why(&self, reason: Option<String>) -> Registry {
+        match reason {
+            Some(r) => self.inner.clone().with_reason(&r),
+            None => self.inner.clone(),
+        }
+    }
+
+    /// Records a gate report (the JSON `gate()` returns) for a version.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn record_gate(
+        &self,
+        kind: String,
+        name: String,
+        version: f64,
+        report: String,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
+        job(move || {
+            let report: mlops_core::validate::GateReport = serde_json::from_str(&report)
+                .map_err(|e| mlops_core::Error::InvalidInput(format!("gate report: {e}")))?;
+            r.record_gate(Kind::parse(&kind)?, &name, whole(version)?, &report)?;
+            Ok(name)
+        })
+    }
+
+    /// Walks every log's hash chain; resolves to the report as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn audit_verify(&self) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || Ok(serde_json::to_string(&r.audit_verify()?).expect("reports serialise")))
+    }
+
+    /// Audit records matching a filter (JSON: principal, action, target,
+    /// since, until); resolves to JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn audit_log(&self, filter: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            let f: serde_json::Value = serde_json::from_str(&filter)
+                .map_err(|e| mlops_core::Error::InvalidInput(format!("audit filter: {e}")))?;
+            let text = |k: &str| f.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            let time = |k: &str| -> mlops_core::Result<Option<u64>> {
+                match f.get(k) {
+                    None | Some(serde_json::Value::Null) => Ok(None),
+                    Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                        mlops_core::Error::InvalidInput(format!(
+                            "audit filter: '{k}' must be Unix milliseconds"
+                        ))
+                    }),
+                }
+            };
+            let filter = mlops_core::governance::AuditFilter {
+                principal: text("principal"),
+                action: text("action"),
+                target: text("target"),
+                since: time("since")?,
+                until: time("until")?,
+            };
+            Ok(serde_json::to_string(&r.audit_log(&filter)?).expect("records serialise"))
+        })
+    }
+
+    /// The access policy as JSON.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn policy_show(&self) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || Ok(serde_json::to_string(&r.policy()?).expect("policies serialise")))
+    }
+
+    /// Changes the policy: `op` is grant, revoke, protect or unprotect;
+    /// `args` is JSON (principal, role, scope; alias, scope, role, requireGate).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn policy_change(
+        &self,
+        op: String,
+        args: String,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        use mlops_core::governance::Role;
+        let r = self.why(reason);
+        job(move || {
+            let a: serde_json::Value = serde_json::from_str(&args)
+                .map_err(|e| mlops_core::Error::InvalidInput(format!("policy arguments: {e}")))?;
+            let text = |k: &str, default: Option<&str>| -> mlops_core::Result<String> {
+                a.get(k)
+                    .and_then(|v| v.as_str())
+                    .or(default)
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        mlops_core::Error::InvalidInput(format!("policy {op}: '{k}' is required"))
+                    })
+            };
+            match op.as_str() {
+                "grant" => r.grant(
+                    &text("principal", None)?,
+                    Role::parse(&text("role", None)?)?,
+                    &text("scope", Some("*"))?,
+                )?,
+                "revoke" => r.revoke(
+                    &text("principal", None)?,
+                    Role::parse(&text("role", None)?)?,
+                    &text("scope", Some("*"))?,
+                )?,
+                "protect" => r.protect_alias(
+                    &text("alias", None)?,
+                    &text("scope", Some("*"))?,
+                    Role::parse(&text("role", Some("approver"))?)?,
+                    a.get("requireGate")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(false),
+                )?,
+                "unprotect" => {
+                    r.unprotect_alias(&text("alias", None)?, &text("scope", Some("*"))?)?
+                }
+                other => {
+                    return Err(mlops_core::Error::InvalidInput(format!(
+                        "unknown policy change '{other}'"
+                    )))
+                }
+            }
+            Ok(op)
+        })
     }
 
     /// Adds bytes as the next version; resolves to its number.
@@ -125,8 +262,9 @@ impl NativeRegistry {
         name: String,
         alias: String,
         version: f64,
+        reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || {
             if version < 1.0 || version.fract() != 0.0 {
                 return Err(mlops_core::Error::InvalidInput(format!(

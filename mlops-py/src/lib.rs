@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 mod drift;
 mod error;
+mod governance;
 mod profile;
 mod registry;
 mod source;
@@ -17,6 +18,7 @@ mod validate;
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
+    governance::register(m)?;
     drift::register(m)?;
     profile::register(m)?;
     registry::register(m)?;

@@ -12,7 +12,7 @@ use crate::error::to_py;
 /// A registry of datasets, models and artifacts; see `mlops.Registry`.
 #[pyclass(name = "Registry", module = "mlops", frozen, subclass)]
 pub struct PyRegistry {
-    inner: Registry,
+    pub(crate) inner: Registry,
 }
 
 fn kind(s: &str) -> PyResult<Kind> {
@@ -30,17 +30,71 @@ fn metadata(py: Python<'_>, m: Option<&Bound<'_, PyAny>>) -> PyResult<serde_json
     }
 }
 
+impl PyRegistry {
+    /// This registry, recording `reason` in the events it writes.
+    fn why(&self, reason: Option<&str>) -> Registry {
+        match reason {
+            Some(r) => self.inner.clone().with_reason(r),
+            None => self.inner.clone(),
+        }
+    }
+}
+
 #[pymethods]
 impl PyRegistry {
     #[new]
-    #[pyo3(signature = (url = ".mlops"))]
-    fn new(py: Python<'_>, url: &str) -> PyResult<Self> {
+    #[pyo3(signature = (url = ".mlops", principal = None))]
+    fn new(py: Python<'_>, url: &str, principal: Option<&str>) -> PyResult<Self> {
         let inner = py.detach(|| Registry::open(url)).map_err(to_py)?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: match principal {
+                Some(p) => inner.with_principal(p),
+                None => inner,
+            },
+        })
+    }
+
+    /// Who this registry writes as (`principal=`, else $MLOPS_PRINCIPAL, else $USER).
+    #[getter]
+    fn principal(&self) -> &str {
+        self.inner.principal()
+    }
+
+    /// The audit trail: `verify()` and `log(...)`.
+    #[getter]
+    fn audit(&self) -> crate::governance::PyAudit {
+        crate::governance::PyAudit {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The access policy: `show()`, `grant`, `revoke`, `protect`, `unprotect`.
+    #[getter]
+    fn policy(&self) -> crate::governance::PyPolicy {
+        crate::governance::PyPolicy {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Records a gate report (`mlops.gate(...)`) for a version.
+    #[pyo3(signature = (kind, name, version, report, reason = None))]
+    fn record_gate(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        version: u64,
+        report: &crate::validate::PyGateReport,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let (k, r) = (self::kind(kind)?, self.why(reason));
+        py.detach(|| r.record_gate(k, name, version, &report.inner))
+            .map_err(to_py)
     }
 
     /// Adds `data` (bytes) as the next version; returns its number.
-    #[pyo3(signature = (kind, name, data, message = "", metadata = None))]
+    #[pyo3(signature = (kind, name, data, message = "", metadata = None, reason = None))]
+    #[allow(clippy::too_many_arguments)]
     fn add(
         &self,
         py: Python<'_>,
@@ -49,9 +103,14 @@ impl PyRegistry {
         data: &[u8],
         message: &str,
         metadata: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
     ) -> PyResult<u64> {
-        let (k, meta) = (self::kind(kind)?, self::metadata(py, metadata)?);
-        py.detach(|| self.inner.add_version(k, name, data, message, meta))
+        let (k, meta, r) = (
+            self::kind(kind)?,
+            self::metadata(py, metadata)?,
+            self.why(reason),
+        );
+        py.detach(|| r.add_version(k, name, data, message, meta))
             .map_err(to_py)
     }
 
@@ -71,7 +130,8 @@ impl PyRegistry {
             .map_err(to_py)
     }
 
-    /// Points `alias` at `version`.
+    /// Points `alias` at `version`, recording `reason` if given.
+    #[pyo3(signature = (kind, name, alias, version, reason = None))]
     fn alias(
         &self,
         py: Python<'_>,
@@ -79,9 +139,10 @@ impl PyRegistry {
         name: &str,
         alias: &str,
         version: u64,
+        reason: Option<&str>,
     ) -> PyResult<()> {
-        let k = self::kind(kind)?;
-        py.detach(|| self.inner.set_alias(k, name, alias, version))
+        let (k, r) = (self::kind(kind)?, self.why(reason));
+        py.detach(|| r.set_alias(k, name, alias, version))
             .map_err(to_py)
     }
 
@@ -177,10 +238,18 @@ impl PyRegistry {
 
     /// Archives an asset (hidden from listings and searches, history kept),
     /// or restores it.
-    #[pyo3(signature = (kind, name, restore = false))]
-    fn archive(&self, py: Python<'_>, kind: &str, name: &str, restore: bool) -> PyResult<()> {
+    #[pyo3(signature = (kind, name, restore = false, reason = None))]
+    fn archive(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        restore: bool,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let inner = self.why(reason);
         let k = self::kind(kind)?;
-        py.detach(|| self.inner.set_archived(k, name, !restore))
+        py.detach(|| inner.set_archived(k, name, !restore))
             .map_err(to_py)
     }
 
@@ -285,7 +354,11 @@ impl PyRegistry {
     }
 
     fn __repr__(&self) -> String {
-        format!("<mlops.Registry {}>", self.inner.store().url())
+        format!(
+            "<mlops.Registry {} as {}>",
+            self.inner.store().url(),
+            self.inner.principal()
+        )
     }
 }
 

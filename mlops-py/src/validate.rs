@@ -260,7 +260,7 @@ fn infer_suite(
 /// A model gate's outcome; see `mlops.gate`.
 #[pyclass(name = "GateReport", module = "mlops", frozen)]
 pub struct PyGateReport {
-    inner: GateReport,
+    pub(crate) inner: GateReport,
 }
 
 #[pymethods]

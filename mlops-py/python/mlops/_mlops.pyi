@@ -178,12 +178,24 @@ class Registry:
     s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, configured
     from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
-    def __init__(self, url: str = ".mlops") -> None: ...
-    def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
+    def __init__(self, url: str = ".mlops", principal: Optional[str] = None) -> None:
+        """Opens the registry at `url`, writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
+    @property
+    def principal(self) -> str: ...
+    @property
+    def audit(self) -> Audit:
+        """The audit trail: verify() and log(...)."""
+    @property
+    def policy(self) -> Policy:
+        """The access policy: show(), grant, revoke, protect, unprotect."""
+    def record_gate(self, kind: str, name: str, version: int, report: GateReport, reason: Optional[str] = None) -> None:
+        """Records a gate report for a version (a protected alias may require a passed one)."""
+    def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
         """Adds `data` as the next version of the asset; returns its number."""
     def add_file(self, kind: str, name: str, path: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
         """Adds a file, streamed through content-defined chunking; returns the version number."""
-    def alias(self, kind: str, name: str, alias: str, version: int) -> None: ...
+    def alias(self, kind: str, name: str, alias: str, version: int, reason: Optional[str] = None) -> None:
+        """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
     def asset(self, kind: str, name: str) -> dict[str, Any]:
         """Versions and aliases (with their history) of the asset."""
     def version(self, kind: str, name: str, reference: str = "latest") -> dict[str, Any]:
@@ -195,7 +207,7 @@ class Registry:
     def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None) -> None: ...
     def lineage(self, product: Tuple[str, str, int], inputs: List[Tuple[str, str, int]], run: Optional[str] = None, commit: Optional[str] = None) -> None:
         """Records that `product` was made from `inputs` (kind, name, version tuples)."""
-    def archive(self, kind: str, name: str, restore: bool = False) -> None: ...
+    def archive(self, kind: str, name: str, restore: bool = False, reason: Optional[str] = None) -> None: ...
     def list(self, kind: str, include_archived: bool = False) -> List[str]: ...
     def commit_dataset(self, name: str, data: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
         """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
@@ -206,6 +218,23 @@ class Registry:
     def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
     def search(self, query: str, include_archived: bool = False) -> List[dict[str, Any]]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
+class Audit:
+    """The audit trail of a registry: every change, hash-chained."""
+
+    def verify(self) -> dict[str, Any]:
+        """Walks every log; {"logs", "events", "broken": None or {"log", "seq", "problem"}, "digest"}."""
+    def log(self, principal: Optional[str] = None, action: Optional[str] = None, target: Optional[str] = None, since: Optional[int] = None, until: Optional[int] = None) -> List[dict[str, Any]]:
+        """Events oldest first: log, seq, hash, time (ms), principal, action, target, reason, event."""
+
+class Policy:
+    """The access policy of a registry: roles reader < writer < approver < admin."""
+
+    def show(self) -> dict[str, Any]: ...
+    def grant(self, principal: str, role: str, scope: str = "*") -> None: ...
+    def revoke(self, principal: str, role: str, scope: str = "*") -> None: ...
+    def protect(self, alias: str, scope: str = "*", role: str = "approver", require_gate: bool = False) -> None: ...
+    def unprotect(self, alias: str, scope: str = "*") -> None: ...
+
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
 class _Stats:
