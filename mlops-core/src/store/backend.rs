@@ -27,6 +27,10 @@ pub(super) struct Backend {
     pub(super) inner: Arc<dyn ObjectStore>,
     /// Whether calls go over the network (and so through the runtime).
     remote: bool,
+    /// For a local folder, its path: whole-object reads go straight to the
+    /// file system (one `read` call instead of object_store's open, stat
+    /// and chunked read), which is most of the cost of walking long logs.
+    root: Option<std::path::PathBuf>,
 }
 
 impl Backend {
@@ -45,6 +49,11 @@ impl Backend {
     /// Whether calls go over the network.
     pub(super) fn is_remote(&self) -> bool {
         self.remote
+    }
+
+    /// The folder of a local store.
+    pub(super) fn root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
     }
 }
 
@@ -114,6 +123,7 @@ pub(super) fn open(url: &str) -> Result<Backend> {
         return Ok(Backend {
             inner: Arc::new(InMemory::new()),
             remote: false,
+            root: None,
         });
     }
     if let Some(path) = url.strip_prefix("file://") {
@@ -135,9 +145,11 @@ fn local(url: &str, path: &str) -> Result<Backend> {
         context: format!("store {url}"),
         source: std::io::Error::other(e.to_string()),
     })?;
+    let root = std::fs::canonicalize(path).map_err(|e| Error::io(path, e))?;
     Ok(Backend {
         inner: Arc::new(fs),
         remote: false,
+        root: Some(root),
     })
 }
 
@@ -208,5 +220,6 @@ fn cloud(url: &str, scheme: &str) -> Result<Backend> {
     Ok(Backend {
         inner,
         remote: true,
+        root: None,
     })
 }
