@@ -21,6 +21,8 @@ pub mod dataset;
 pub mod drift;
 pub mod error;
 pub mod io;
+#[cfg(feature = "package")]
+pub mod package;
 pub mod profile;
 pub mod registry;
 pub mod report;
