@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 
 mod drift;
 mod error;
+mod package;
 mod profile;
 mod registry;
 mod source;
@@ -18,6 +19,7 @@ mod validate;
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     drift::register(m)?;
+    package::register(m)?;
     profile::register(m)?;
     registry::register(m)?;
     stats::register(m)?;

@@ -12,7 +12,7 @@ use crate::error::to_py;
 /// A registry of datasets, models and artifacts; see `mlops.Registry`.
 #[pyclass(name = "Registry", module = "mlops", frozen, subclass)]
 pub struct PyRegistry {
-    inner: Registry,
+    pub(crate) inner: Registry,
 }
 
 fn kind(s: &str) -> PyResult<Kind> {
