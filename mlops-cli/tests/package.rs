@@ -264,3 +264,29 @@ fn mlflow_folders_in_and_out() {
         "nope",
     );
 }
+
+#[test]
+fn an_onnx_package_gets_its_signature_from_the_graph() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("onnx");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fixture =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/package/linear.onnx");
+    std::fs::copy(fixture, dir.join("linear.onnx")).unwrap();
+    let out = ok(&mlops(&[
+        "package",
+        "build",
+        s(&dir),
+        "--name",
+        "linear",
+        "--version",
+        "1",
+        "--flavor",
+        "onnx",
+    ]));
+    assert!(out.contains("inputs:  X: Float32, ids: Utf8"), "{out}");
+    assert!(
+        out.contains("outputs: Y: Float32, Label: Int64, ids_out: Utf8"),
+        "{out}"
+    );
+}

@@ -179,6 +179,13 @@ fn archives_round_trip_byte_for_byte_and_deterministically() {
         std::fs::read(back.path_of("weights/w.bin")).unwrap(),
         vec![5u8; 10_000]
     );
+    use std::os::unix::fs::PermissionsExt;
+    for f in [a.clone(), pkg.path_of("mlops-package.json")] {
+        assert_eq!(
+            std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+    }
     let loaded = Package::load(&a).unwrap();
     loaded.verify().unwrap();
     let err = archive::unpack(&a, t.path().join("out")).unwrap_err();
@@ -780,5 +787,41 @@ fn mlflow_folders_convert_both_ways() {
     assert!(
         matches!(err, Error::NotFound(ref m) if m.contains("MLmodel")),
         "{err}"
+    );
+}
+
+#[test]
+fn onnx_signature_of_a_file_written_by_the_onnx_package() {
+    use mlops_core::package::Dim;
+    // tests/fixtures/make_onnx_model.py (onnx 1.23.2) wrote it; W and B are
+    // initializers listed among the inputs.
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/package/linear.onnx");
+    let sig = onnx::infer_signature_file(&p).unwrap();
+    let cols = |c: &[mlops_core::package::ColumnSpec]| {
+        c.iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.data_type.clone(),
+                    c.shape.clone().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let n = || Dim::Named("N".into());
+    assert_eq!(
+        cols(&sig.inputs),
+        vec![
+            ("X".into(), "Float32".into(), vec![n(), Dim::Fixed(4)]),
+            ("ids".into(), "Utf8".into(), vec![Dim::Unknown]),
+        ]
+    );
+    assert_eq!(
+        cols(&sig.outputs),
+        vec![
+            ("Y".into(), "Float32".into(), vec![n(), Dim::Fixed(3)]),
+            ("Label".into(), "Int64".into(), vec![n(), Dim::Fixed(1)]),
+            ("ids_out".into(), "Utf8".into(), vec![Dim::Unknown]),
+        ]
     );
 }
