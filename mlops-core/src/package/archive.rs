@@ -77,6 +77,12 @@ pub fn pack(pkg: &Package, path: &Path) -> Result<()> {
     let tmp = buf
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
+    #[cfg(unix)]
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
