@@ -1,6 +1,7 @@
 """Type stubs of the native module `mlops._mlops` (kept by hand next to
 `mlops-py/src/*.rs`; the tests check that every name here exists)."""
 
+import pathlib
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 __version__: str
@@ -273,7 +274,8 @@ class Package:
     @property
     def signature(self) -> Optional[Signature]: ...
     @property
-    def path(self) -> str: ...
+    def path(self) -> pathlib.Path:
+        """The package's folder (a temporary one for a package opened from an archive)."""
 
 def generate_key(path: Any) -> str: ...
 def push_package(registry: Registry, package: Package, name: str, message: str = "") -> int: ...
