@@ -124,7 +124,8 @@ impl PyPackage {
         py.detach(|| self.inner.verify()).map_err(to_py)
     }
 
-    /// Signs the package with the secret key file at `key`.
+    /// Signs the package with the secret key file at `key` (into its folder:
+    /// for a package opened from an archive, call `save_archive` to keep it).
     fn sign(&self, py: Python<'_>, key: PathBuf) -> PyResult<()> {
         py.detach(|| sign::sign(&self.inner, &KeyPair::load(&key)?))
             .map_err(to_py)

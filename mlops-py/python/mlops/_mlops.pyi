@@ -263,7 +263,9 @@ class Package:
     def verify(self) -> None:
         """Raises IntegrityError naming the first missing, changed or unlisted file."""
     def sign(self, key: Any) -> None:
-        """Signs the manifest with the secret key file `key` (writes mlops-package.sig)."""
+        """Signs the manifest with the secret key file `key` (writes mlops-package.sig
+        into the package's folder; for a package opened from an archive, that is a
+        temporary folder: call save_archive to keep the signed package)."""
     def verify_signature(self, trusted: List[Any]) -> str:
         """Checks the signature against trusted public key files and every file; returns the key id."""
     def save_archive(self, path: Any) -> None: ...
