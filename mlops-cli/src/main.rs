@@ -2,6 +2,8 @@
 //! wrapper over one engine call; errors print their kind and message and
 //! exit with status 2 (status 1 is kept for "the check failed", e.g. drift).
 
+mod package;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,6 +30,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Model packages: build, verify, sign, keygen, inspect, push, pull,
+    /// from-mlflow, to-mlflow.
+    Package {
+        #[command(subcommand)]
+        command: package::PackageCommand,
+    },
     /// Profile a data file (.parquet, .csv, .arrow, .feather, .arrows).
     Profile {
         /// The data file.
@@ -634,6 +642,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         })
     };
     match cli.command {
+        Command::Package { command } => package::run(command, &store),
         Command::Init => {
             let s = mlops_core::store::Store::open(&store)?;
             println!("store {}", s.url());

@@ -22,6 +22,8 @@ pub mod drift;
 pub mod error;
 pub mod governance;
 pub mod io;
+#[cfg(feature = "package")]
+pub mod package;
 pub mod profile;
 pub mod registry;
 pub mod report;

@@ -367,7 +367,111 @@ export declare class Registry {
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
   search(query: string, options?: { includeArchived?: boolean }): Promise<Array<Record<string, unknown>>>
+  /** Verifies and pushes a model package as the next version of model `name`. */
+  pushPackage(pkg: Package, name: string, options?: { message?: string }): Promise<number>
+  /** Pulls a model version into the new folder `dest`, verified. */
+  pullPackage(name: string, reference: string | number, dest: string): Promise<Package>
 }
+
+/** A column (or tensor) of a signature; `type` is an Arrow type name such as "Float64". */
+export interface ColumnSpec {
+  name: string
+  type: string
+  nullable?: boolean
+  /** For a tensor: fixed sizes, named dynamic sizes, or null for unknown. */
+  shape?: Array<number | string | null>
+}
+
+/** One way data fails a signature. */
+export type SignatureProblem =
+  | { kind: 'missing_column'; column: string }
+  | { kind: 'type_mismatch'; column: string; expected: string; found: string }
+  | { kind: 'nulls'; column: string; count: number; first_row: number }
+
+/** Every problem found checking data against a signature's inputs. */
+export interface SignatureReport {
+  ok: boolean
+  problems: SignatureProblem[]
+  messages: string[]
+}
+
+/** A model's input and output schema. */
+export declare class Signature {
+  constructor(spec: { inputs?: ColumnSpec[]; outputs?: ColumnSpec[]; input_example?: unknown })
+  inputs: ColumnSpec[]
+  outputs: ColumnSpec[]
+  input_example?: unknown
+  /** Infers inputs and outputs from an ONNX model's graph (initializers excluded). */
+  static fromOnnx(file: string): Promise<Signature>
+  /** Checks an apache-arrow Table or Arrow IPC bytes against the inputs. */
+  validate(data: Table | Uint8Array): Promise<SignatureReport>
+  toJSON(): { inputs: ColumnSpec[]; outputs: ColumnSpec[]; input_example?: unknown }
+}
+
+/** The framework a model was made with. */
+export type Flavor = 'sklearn' | 'xgboost' | 'lightgbm' | 'pytorch' | 'onnx' | 'custom'
+
+/** A file of a package. */
+export interface PackageFile {
+  path: string
+  size: number
+  blake3: string
+}
+
+/** The manifest of a package (mlops-package.json). */
+export interface PackageManifest {
+  format: 'mlops.package'
+  v: number
+  name: string
+  version: string
+  flavor: Flavor
+  flavor_version: string | null
+  files: PackageFile[]
+  signature: { inputs: ColumnSpec[]; outputs: ColumnSpec[]; input_example?: unknown } | null
+  metrics: Record<string, number>
+  params: Record<string, unknown>
+  lineage: { datasets: string[]; run: string | null; commit: string | null }
+  requirements: { python: string[]; entry_point: string | null }
+  card: { intended_use: string | null; limitations: string | null; owners: string[] }
+}
+
+/** Options of Package.build. */
+export interface PackageBuildOptions {
+  name: string
+  version: string
+  flavor: Flavor
+  flavorVersion?: string
+  metrics?: Record<string, number>
+  params?: Record<string, unknown>
+  signature?: Signature | { inputs?: ColumnSpec[]; outputs?: ColumnSpec[]; input_example?: unknown }
+  lineage?: { datasets?: string[]; run?: string | null; commit?: string | null }
+  requirements?: { python?: string[]; entry_point?: string | null }
+  card?: { intended_use?: string | null; limitations?: string | null; owners?: string[] }
+  /** Files copied into the new folder `dir` first. */
+  files?: string[]
+}
+
+/** A model package: a folder or .tar.zst archive of files listed with their BLAKE3 hashes. */
+export declare class Package {
+  constructor(path: string, manifest: PackageManifest)
+  readonly path: string
+  readonly manifest: PackageManifest
+  readonly signature: Signature | null
+  static build(dir: string, options: PackageBuildOptions): Promise<Package>
+  static load(file: string): Promise<Package>
+  static fromMlflow(dir: string, out: string, options?: { name?: string; version?: string }): Promise<Package>
+  /** Rejects with code INTEGRITY naming the first missing, changed or unlisted file. */
+  verify(): Promise<void>
+  /** Signs with a secret key file; resolves to the key id. */
+  sign(keyFile: string): Promise<string>
+  /** Checks the signature against trusted public key files, then every file; resolves to the key id. */
+  verifySignature(trusted: string[]): Promise<string>
+  saveArchive(out: string): Promise<void>
+  toMlflow(out: string): Promise<void>
+}
+
+/** Generates an Ed25519 key pair: `file` (secret, mode 0600) and `file.pub`; returns the key id. */
+export declare function generateKey(file: string): string
 
 /** A version of an asset. */
 export interface AssetRef {

@@ -8,6 +8,7 @@
 
 mod drift;
 mod error;
+mod package;
 mod profile;
 mod registry;
 mod stats;

@@ -31,7 +31,7 @@ impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
     }
 }
 
-fn job<T: Send + 'static>(
+pub(crate) fn job<T: Send + 'static>(
     f: impl FnOnce() -> mlops_core::Result<T> + Send + 'static,
 ) -> AsyncTask<Job<T>>
 where
@@ -60,7 +60,7 @@ fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
 /// A registry (see `Registry` in `lib/index.js`).
 #[napi(js_name = "NativeRegistry")]
 pub struct NativeRegistry {
-    inner: Registry,
+    pub(crate) inner: Registry,
 }
 
 #[napi]

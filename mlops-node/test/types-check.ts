@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit --strict` by types.test.js: the declared API
 // must type-check as users write it.
-import { profile, Profile, type ColumnProfile, type MlopsError } from 'mlops'
+import { profile, Profile, Package, Signature, generateKey, type ColumnProfile, type MlopsError, type SignatureReport } from 'mlops'
 import { tableFromArrays } from 'apache-arrow'
 
 async function main(): Promise<number> {
@@ -18,6 +18,17 @@ async function main(): Promise<number> {
   return (mean ?? 0) + top + again.rowCount + p.columnNames.length
 }
 void main
+
+async function packages(): Promise<number> {
+  const pkg: Package = await Package.build('model', { name: 'churn', version: '1', flavor: 'sklearn', metrics: { auc: 0.9 } })
+  await pkg.verify()
+  const id: string = generateKey('release.key')
+  const signedBy: string = await pkg.verifySignature(['release.key.pub'])
+  const sig = pkg.signature ?? new Signature({ inputs: [{ name: 'x', type: 'Float64', nullable: false }] })
+  const r: SignatureReport = await sig.validate(new Uint8Array())
+  return pkg.manifest.files.length + id.length + signedBy.length + r.problems.length
+}
+void packages
 
 import { stats, type StatResult } from 'mlops'
 const w: number = stats.wassersteinDistance([1, 2], Float64Array.from([3, 4]))

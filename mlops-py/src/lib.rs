@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 mod drift;
 mod error;
 mod governance;
+mod package;
 mod profile;
 mod registry;
 mod source;
@@ -20,6 +21,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     governance::register(m)?;
     drift::register(m)?;
+    package::register(m)?;
     profile::register(m)?;
     registry::register(m)?;
     stats::register(m)?;

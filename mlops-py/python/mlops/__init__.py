@@ -27,9 +27,11 @@ from ._mlops import (
     InvalidInputError,
     MlopsError,
     NotFoundError,
+    Package,
     PermissionDeniedError,
     Profile,
     SchemaMismatchError,
+    Signature,
     StorageError,
     UnsupportedError,
     ValidationResult,
@@ -50,6 +52,9 @@ __all__ = [
     "DriftReport",
     "ColumnDrift",
     "Registry",
+    "Package",
+    "Signature",
+    "generate_key",
     "Profile",
     "ColumnProfile",
     "MlopsError",
@@ -223,6 +228,24 @@ class Registry(_mlops.Registry):
 
             src = pa.table(src) if not isinstance(src, pa.RecordBatch) else pa.Table.from_batches([src])
         return super().commit_dataset(name, src, message, metadata)
+
+    def push_package(self, package: Package, name: str, message: str = "") -> int:
+        """Verifies a model package and pushes it as the next version of the
+        model ``name`` (files chunked and deduplicated, metrics searchable as
+        ``metrics.<name>``). Returns the version number."""
+        return _mlops.push_package(self, package, name, message)
+
+    def pull_package(self, name: str, reference: str, dest: Union[str, "os.PathLike[str]"]) -> Package:
+        """Pulls a model version (number, alias or ``"latest"``) into the new
+        folder ``dest``; every file is verified before the folder appears."""
+        return _mlops.pull_package(self, name, reference, os.fspath(dest))
+
+
+def generate_key(path: Union[str, "os.PathLike[str]"]) -> str:
+    """Generates an Ed25519 key pair for signing packages: ``path`` (the
+    secret key, mode 0600) and ``path + ".pub"``. Returns the key id (BLAKE3
+    of the public key)."""
+    return _mlops.generate_key(os.fspath(path))
 
 
 def _stream(data: Any) -> Any:

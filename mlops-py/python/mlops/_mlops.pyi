@@ -1,6 +1,7 @@
 """Type stubs of the native module `mlops._mlops` (kept by hand next to
 `mlops-py/src/*.rs`; the tests check that every name here exists)."""
 
+import pathlib
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 __version__: str
@@ -215,6 +216,10 @@ class Registry:
         """A data set version as a pyarrow Table (time travel), optionally only some columns."""
     def diff(self, name: str, a: str, b: str) -> dict[str, Any]:
         """Schema, row and per-column statistic changes between two data set versions."""
+    def push_package(self, package: Package, name: str, message: str = "") -> int:
+        """Verifies and pushes a model package as the next version of model `name`."""
+    def pull_package(self, name: str, reference: str, dest: Any) -> Package:
+        """Pulls a model version into the new folder `dest`, verified."""
     def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
     def search(self, query: str, include_archived: bool = False) -> List[dict[str, Any]]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
@@ -236,6 +241,76 @@ class Policy:
     def unprotect(self, alias: str, scope: str = "*") -> None: ...
 
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
+
+class Signature:
+    """A model's input and output schema: columns {"name", "type" (an Arrow
+    type name such as "Float64" or "Utf8"), "nullable"}, tensors with a
+    "shape"; optionally an input example as JSON rows."""
+
+    def __init__(self, spec: dict[str, Any]) -> None: ...
+    @staticmethod
+    def from_onnx(path: Any) -> Signature:
+        """Infers inputs and outputs from an ONNX model's graph (initializers excluded)."""
+    def validate(self, data: Any) -> dict[str, Any]:
+        """Checks Arrow data (or a data file path) against the inputs; returns
+        {"ok": bool, "problems": [...], "messages": [...]}, every problem
+        reported: missing columns, type mismatches (lossless widening is
+        accepted), nulls in non-nullable columns with their count and first row."""
+    def to_dict(self) -> dict[str, Any]: ...
+    @property
+    def inputs(self) -> List[dict[str, Any]]: ...
+    @property
+    def outputs(self) -> List[dict[str, Any]]: ...
+
+class Package:
+    """A model package: a folder (or .tar.zst archive) of files listed with
+    their sizes and BLAKE3 hashes in mlops-package.json."""
+
+    @staticmethod
+    def build(
+        dir: Any,
+        *,
+        name: str,
+        version: str,
+        flavor: str,
+        flavor_version: Optional[str] = None,
+        metrics: Optional[dict[str, float]] = None,
+        params: Optional[dict[str, Any]] = None,
+        signature: Union[Signature, dict[str, Any], None] = None,
+        lineage: Optional[dict[str, Any]] = None,
+        requirements: Optional[dict[str, Any]] = None,
+        card: Optional[dict[str, Any]] = None,
+        files: Optional[List[Any]] = None,
+    ) -> Package:
+        """Makes `dir` a package (with `files`: copies them into the new folder `dir`)."""
+    @staticmethod
+    def load(path: Any) -> Package:
+        """Opens a package folder or .tar.zst archive."""
+    @staticmethod
+    def from_mlflow(dir: Any, out: Any, name: Optional[str] = None, version: Optional[str] = None) -> Package:
+        """Reads an MLflow model folder into the new package folder `out`."""
+    def verify(self) -> None:
+        """Raises IntegrityError naming the first missing, changed or unlisted file."""
+    def sign(self, key: Any) -> None:
+        """Signs the manifest with the secret key file `key` (writes mlops-package.sig
+        into the package's folder; for a package opened from an archive, that is a
+        temporary folder: call save_archive to keep the signed package)."""
+    def verify_signature(self, trusted: List[Any]) -> str:
+        """Checks the signature against trusted public key files and every file; returns the key id."""
+    def save_archive(self, path: Any) -> None: ...
+    def to_mlflow(self, dir: Any) -> None:
+        """Writes the package as a new MLflow model folder (loadable by mlflow.pyfunc.load_model)."""
+    @property
+    def manifest(self) -> dict[str, Any]: ...
+    @property
+    def signature(self) -> Optional[Signature]: ...
+    @property
+    def path(self) -> pathlib.Path:
+        """The package's folder (a temporary one for a package opened from an archive)."""
+
+def generate_key(path: Any) -> str: ...
+def push_package(registry: Registry, package: Package, name: str, message: str = "") -> int: ...
+def pull_package(registry: Registry, name: str, reference: str, dest: Any) -> Package: ...
 
 class _Stats:
     """The native part of `mlops.stats` (see `mlops/stats.py` for the public API)."""

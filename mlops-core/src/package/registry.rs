@@ -1,0 +1,178 @@
+//! Model packages in the registry.
+//!
+//! [`push_package`] verifies a package, stores each file through the
+//! store's content-defined chunking (a fine-tuned model that shares most of
+//! its bytes with the last one stores only the chunks that changed), and
+//! adds a [`Kind::Model`] version whose content is a small JSON document:
+//! the manifest's exact bytes (so a signature still verifies after a pull),
+//! the signature file if any, and each file's store content hash. The
+//! version's metadata carries `package` (name, version, flavor, files,
+//! size, signed) and `metrics`, so registry search reads
+//! `metrics.auc > 0.9` and `metadata.package.flavor = 'sklearn'`.
+//!
+//! [`pull_package`] writes every file into a temporary folder beside the
+//! destination, verifies every hash against the manifest, and only then
+//! renames the folder into place.
+//!
+//! ```
+//! use mlops_core::package::{registry, Flavor, Manifest, Package};
+//! use mlops_core::registry::Registry;
+//! let dir = tempfile::tempdir().unwrap();
+//! let src = dir.path().join("src");
+//! std::fs::create_dir(&src).unwrap();
+//! std::fs::write(src.join("model.pkl"), b"weights").unwrap();
+//! let mut m = Manifest::new("churn", "1.0.0", Flavor::Sklearn);
+//! m.metrics.insert("auc".into(), 0.93);
+//! let pkg = Package::build(&src, m).unwrap();
+//! let reg = Registry::open("memory://").unwrap();
+//! assert_eq!(registry::push_package(&reg, &pkg, "churn", "first").unwrap(), 1);
+//! assert_eq!(reg.search("metrics.auc > 0.9", false).unwrap().len(), 1);
+//! let back = registry::pull_package(&reg, "churn", "latest", dir.path().join("pulled")).unwrap();
+//! assert_eq!(back.manifest(), pkg.manifest());
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::manifest::{Manifest, MANIFEST_FILE, SIGNATURE_FILE};
+use super::Package;
+use crate::error::{Error, Result};
+use crate::registry::{Kind, Registry};
+
+const FORMAT: &str = "mlops.package.stored";
+
+/// The content of a package's registry version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredPackage {
+    /// `mlops.package.stored`.
+    pub format: String,
+    /// Version, 1.
+    pub v: u32,
+    /// The manifest's exact text.
+    pub manifest: String,
+    /// The signature file's text, if the package was signed.
+    pub signature: Option<String>,
+    /// Each file's store content hash (see [`crate::store::Store::put_content`]), by path.
+    pub contents: BTreeMap<String, String>,
+}
+
+/// Verifies `pkg`, stores its files and adds it as the next version of the
+/// model `name`; returns the version number.
+pub fn push_package(reg: &Registry, pkg: &Package, name: &str, message: &str) -> Result<u64> {
+    pkg.verify()?;
+    let m = pkg.manifest();
+    let contents: Vec<(String, String)> = m
+        .files
+        .par_iter()
+        .map(|f| {
+            let path = pkg.path_of(&f.path);
+            let file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
+            let (hash, size) = reg
+                .store()
+                .put_content(std::io::BufReader::with_capacity(1 << 20, file))?;
+            if size != f.size {
+                return Err(Error::Integrity(format!(
+                    "file {} changed while it was stored",
+                    f.path
+                )));
+            }
+            Ok((f.path.clone(), hash))
+        })
+        .collect::<Result<_>>()?;
+    let sig_path = pkg.path_of(SIGNATURE_FILE);
+    let signature = match std::fs::read_to_string(&sig_path) {
+        Ok(s) => Some(s),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(&sig_path, e)),
+    };
+    let stored = StoredPackage {
+        format: FORMAT.into(),
+        v: 1,
+        manifest: String::from_utf8(pkg.manifest_bytes().to_vec())
+            .map_err(|_| Error::Integrity(format!("{MANIFEST_FILE} is not UTF-8")))?,
+        signature,
+        contents: contents.into_iter().collect(),
+    };
+    let metadata = json!({
+        "package": {
+            "name": m.name,
+            "version": m.version,
+            "flavor": m.flavor.as_str(),
+            "flavor_version": m.flavor_version,
+            "files": m.files.len(),
+            "size": m.total_size(),
+            "signed": stored.signature.is_some(),
+            "run": m.lineage.run,
+            "commit": m.lineage.commit,
+        },
+        "metrics": m.metrics,
+    });
+    let bytes = serde_json::to_vec(&stored).expect("stored packages serialise");
+    reg.add_version(Kind::Model, name, &bytes, message, metadata)
+}
+
+/// Fetches version `reference` (a number, an alias or `latest`) of the model
+/// `name` into the new folder `dest`, verified.
+pub fn pull_package(
+    reg: &Registry,
+    name: &str,
+    reference: &str,
+    dest: impl AsRef<Path>,
+) -> Result<Package> {
+    let dest = dest.as_ref();
+    if dest.exists() {
+        return Err(Error::AlreadyExists(format!("{}", dest.display())));
+    }
+    let bytes = reg.get(Kind::Model, name, reference)?;
+    let stored: StoredPackage = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::InvalidInput(format!(
+            "model '{name}' version {reference} is not a package: {e}"
+        ))
+    })?;
+    if stored.format != FORMAT || stored.v != 1 {
+        return Err(Error::Integrity(format!(
+            "model '{name}' version {reference}: unknown stored package format"
+        )));
+    }
+    let manifest = Manifest::from_bytes(stored.manifest.as_bytes())?;
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".mlops-pull-")
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(parent, e))?;
+    manifest.files.par_iter().try_for_each(|f| {
+        let hash = stored.contents.get(&f.path).ok_or_else(|| {
+            Error::Integrity(format!("stored package has no content for file {}", f.path))
+        })?;
+        let to = tmp.path().join(&f.path);
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        let out = std::fs::File::create(&to).map_err(|e| Error::io(&to, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+        reg.store().get_content(hash, &mut w)?;
+        std::io::Write::flush(&mut w).map_err(|e| Error::io(&to, e))
+    })?;
+    let mp = tmp.path().join(MANIFEST_FILE);
+    std::fs::write(&mp, stored.manifest.as_bytes()).map_err(|e| Error::io(&mp, e))?;
+    if let Some(sig) = &stored.signature {
+        let sp = tmp.path().join(SIGNATURE_FILE);
+        std::fs::write(&sp, sig).map_err(|e| Error::io(&sp, e))?;
+    }
+    Package::open_dir(tmp.path())?.verify()?;
+    let kept = tmp.keep();
+    if let Err(e) = std::fs::rename(&kept, dest) {
+        let _ = std::fs::remove_dir_all(&kept);
+        return Err(Error::io(dest, e));
+    }
+    Package::open_dir(dest)
+}

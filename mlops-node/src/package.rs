@@ -1,0 +1,191 @@
+//! Model packages for Node: build, load, verify, sign, archives, MLflow
+//! folders, signature checks over Arrow IPC, and registry push/pull. A
+//! package is passed by its path (a folder or a `.tar.zst` archive) and
+//! manifests as JSON; the heavy calls run on the libuv thread pool.
+
+use mlops_core::package::{
+    mlflow, onnx, registry as preg, sign, KeyPair, Manifest, Package, PublicKey, Signature,
+};
+use mlops_core::Error;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+use crate::error::guard;
+use crate::profile::BorrowedBytes;
+use crate::registry::{job, Job, NativeRegistry};
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> mlops_core::Result<T> {
+    serde_json::from_str(json).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
+}
+
+fn manifest_json(p: &Package) -> String {
+    serde_json::to_string(p.manifest()).expect("manifests serialise")
+}
+
+/// Builds a package from `spec` (a manifest without `format`, `v` and
+/// `files`) in `dir`, or from `files` copied into the new folder `dir`;
+/// resolves to the manifest JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_build(
+    dir: String,
+    spec: String,
+    files: Option<Vec<String>>,
+) -> AsyncTask<Job<String>> {
+    job(move || {
+        let mut v: serde_json::Value = parse("package spec", &spec)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("format".into(), "mlops.package".into());
+            o.insert("v".into(), 1.into());
+        }
+        let m: Manifest = serde_json::from_value(v)
+            .map_err(|e| Error::InvalidInput(format!("package spec: {e}")))?;
+        let p = match files {
+            Some(f) => Package::build_from_files(&f, &dir, m)?,
+            None => Package::build(&dir, m)?,
+        };
+        Ok(manifest_json(&p))
+    })
+}
+
+/// Opens a package folder or archive; resolves to the manifest JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_load(path: String) -> AsyncTask<Job<String>> {
+    job(move || Ok(manifest_json(&Package::load(&path)?)))
+}
+
+/// Verifies every file of the package at `path`.
+#[napi(ts_return_type = "Promise<boolean>")]
+pub fn package_verify(path: String) -> AsyncTask<Job<bool>> {
+    job(move || Package::load(&path)?.verify().map(|_| true))
+}
+
+/// Signs the package at `path` with the secret key file `key` (an archive
+/// is rewritten with its signature).
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_sign(path: String, key: String) -> AsyncTask<Job<String>> {
+    job(move || {
+        let key = KeyPair::load(&key)?;
+        let p = Package::load(&path)?;
+        sign::sign(&p, &key)?;
+        if std::path::Path::new(&path).is_file() {
+            p.save_archive(&path)?;
+        }
+        Ok(key.public().id())
+    })
+}
+
+/// Checks the signature against trusted public key files and every file;
+/// resolves to the signing key's id.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_verify_signature(path: String, trusted: Vec<String>) -> AsyncTask<Job<String>> {
+    job(move || {
+        let keys = trusted
+            .iter()
+            .map(PublicKey::load)
+            .collect::<mlops_core::Result<Vec<_>>>()?;
+        sign::verify_signature(&Package::load(&path)?, &keys)
+    })
+}
+
+/// Packs the package at `path` into the archive `out`.
+#[napi(ts_return_type = "Promise<boolean>")]
+pub fn package_save_archive(path: String, out: String) -> AsyncTask<Job<bool>> {
+    job(move || Package::load(&path)?.save_archive(&out).map(|_| true))
+}
+
+/// Writes the package at `path` as the new MLflow model folder `out`.
+#[napi(ts_return_type = "Promise<boolean>")]
+pub fn package_to_mlflow(path: String, out: String) -> AsyncTask<Job<bool>> {
+    job(move || {
+        let p = Package::load(&path)?;
+        p.verify()?;
+        mlflow::to_mlflow(&p, &out).map(|_| true)
+    })
+}
+
+/// Reads an MLflow model folder into the new package folder `out`;
+/// resolves to the manifest JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_from_mlflow(
+    dir: String,
+    out: String,
+    name: Option<String>,
+    version: Option<String>,
+) -> AsyncTask<Job<String>> {
+    job(move || {
+        let p = mlflow::from_mlflow(&dir, &out, name.as_deref(), version.as_deref())?;
+        Ok(manifest_json(&p))
+    })
+}
+
+/// Generates an Ed25519 key pair (`path`, mode 0600, and `path.pub`);
+/// returns the key id.
+#[napi]
+pub fn generate_key(path: String) -> crate::error::Result<String> {
+    guard(|| {
+        let k = KeyPair::generate()?;
+        k.save(&path)?;
+        Ok(k.public().id())
+    })
+}
+
+/// Infers a signature (JSON) from an ONNX model file.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn signature_from_onnx(path: String) -> AsyncTask<Job<String>> {
+    job(move || {
+        let s = onnx::infer_signature_file(&path)?;
+        Ok(serde_json::to_string(&s).expect("signatures serialise"))
+    })
+}
+
+/// Checks Arrow IPC stream bytes against a signature (JSON); resolves to
+/// the report JSON `{"ok", "problems", "messages"}`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn signature_validate_ipc(signature: String, ipc: Buffer) -> AsyncTask<Job<String>> {
+    job(move || {
+        let sig: Signature = parse("signature", &signature)?;
+        sig.check()?;
+        let reader = mlops_core::io::read_ipc_bytes(BorrowedBytes(ipc))?;
+        let schema = reader.schema();
+        let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+        let r = sig.validate_batches(&schema, &batches);
+        let messages: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+        Ok(
+            serde_json::json!({"ok": r.ok(), "problems": r.problems, "messages": messages})
+                .to_string(),
+        )
+    })
+}
+
+/// Verifies and pushes the package at `path` as the next version of model
+/// `name`; resolves to the version number.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn package_push(
+    registry: &NativeRegistry,
+    path: String,
+    name: String,
+    message: String,
+) -> AsyncTask<Job<f64>> {
+    let r = registry.inner.clone();
+    job(move || {
+        let p = Package::load(&path)?;
+        preg::push_package(&r, &p, &name, &message).map(|v| v as f64)
+    })
+}
+
+/// Pulls a model version into the new folder `dest`, verified; resolves to
+/// the manifest JSON.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn package_pull(
+    registry: &NativeRegistry,
+    name: String,
+    reference: String,
+    dest: String,
+) -> AsyncTask<Job<String>> {
+    let r = registry.inner.clone();
+    job(move || {
+        Ok(manifest_json(&preg::pull_package(
+            &r, &name, &reference, &dest,
+        )?))
+    })
+}
