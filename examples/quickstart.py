@@ -16,6 +16,13 @@ Finally validates: infers a suite (a data contract, DIR/suite.yaml, also
 versioned as an artifact) from the workload, validates the workload against
 it (it passes), then a failing batch of the drifted copy with a few broken
 rows (validation.json, validation.html), and runs a model promotion gate.
+Last, packaging and governance: trains a small scikit-learn model on the
+workload, packages it (DIR/churn-model: files, hashes, signature, metrics,
+lineage, model card), signs it with a new key (DIR/release.key), checks the
+drifted batch against its signature, and, under an access policy that
+protects `production` with an approver and a passed gate, registers it as
+model churn-model, records its gate report and promotes it; then verifies the
+audit trail and prints who did what.
 """
 import argparse
 import os
@@ -166,6 +173,88 @@ def main():
                    baseline={"auc": 0.915})
     print("model gate: " + "; ".join(f"{r['rule']} ({r['left']:.3f} {r['op']} {r['right']:.3f}): "
                                     f"{'pass' if r['passed'] else 'FAIL'}" for r in g.rules))
+
+    package_and_promote(a.out, data, "ml-pipeline", before)
+
+
+def package_and_promote(out, data, me, data_version):
+    """Trains, packages, signs, registers and promotes a model under a policy,
+    publishing as principal `me` (admin) with `reviewer` approving."""
+    import pickle
+    import shutil
+
+    import numpy as np
+    import pyarrow.parquet as pq
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    features = ["y_pred", "f0", "f1", "f4"]
+    t = pq.read_table(data, columns=features + ["y_true"])
+    x = np.column_stack([t[c].to_numpy() for c in features])
+    y = t["y_true"].to_numpy()
+    split = len(y) * 4 // 5
+    model = LogisticRegression(max_iter=500).fit(x[:split], y[:split])
+    auc = float(roc_auc_score(y[split:], model.predict_proba(x[split:])[:, 1]))
+
+    pkg_dir = os.path.join(out, "churn-model")
+    shutil.rmtree(pkg_dir, ignore_errors=True)
+    os.makedirs(pkg_dir)
+    with open(os.path.join(pkg_dir, "model.pkl"), "wb") as f:
+        pickle.dump(model, f)
+    pkg = mlops.Package.build(
+        pkg_dir, name="churn-model", version="1.0.0", flavor="sklearn", flavor_version=sklearn.__version__,
+        metrics={"auc": auc}, params={"max_iter": 500, "features": features},
+        signature={"inputs": [{"name": c, "type": "Float64", "nullable": False} for c in features],
+                   "outputs": [{"name": "churn_probability", "type": "Float64"}]},
+        lineage={"datasets": [f"dataset/workload@{data_version}"], "run": "quickstart"},
+        requirements={"python": [f"scikit-learn=={sklearn.__version__}"]},
+        card={"intended_use": "demo: scores the shared workload", "limitations": "synthetic data",
+              "owners": [me]},
+    )
+    pkg.verify()
+    key = os.path.join(out, "release.key")
+    for stale in (key, key + ".pub"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    key_id = mlops.generate_key(key)
+    pkg.sign(key)
+    assert pkg.verify_signature([key + ".pub"]) == key_id
+    print(f"\nmodel churn-model: logistic regression on {features}, test AUC {auc:.3f}; "
+          f"packaged in {pkg_dir}, signed by key {key_id[:12]}")
+    batch = pq.read_table(data, columns=["f0", "f1", "f4"]).slice(0, 1000)
+    check = pkg.signature.validate(batch)
+    print(f"a batch without y_pred against the model's signature: ok={check['ok']}: {check['messages']}")
+
+    # Governance: the publishing principal is admin, a reviewer approves;
+    # production needs an approver and a passed gate report.
+    store = os.path.join(out, "registry")
+    admin = mlops.Registry(store, principal=me)
+    if not admin.policy.show()["grants"]:
+        admin.policy.grant(me, "admin")
+        admin.policy.grant("reviewer", "approver", "model/*")
+        admin.policy.protect("production", scope="model/*", role="approver", require_gate=True)
+    version = admin.push_package(pkg, "churn-model", "logistic regression, quickstart")
+    reviewer = mlops.Registry(store, principal="reviewer")
+    try:
+        reviewer.alias("model", "churn-model", "production", version, reason="no gate yet")
+    except mlops.PermissionDeniedError as e:
+        print(f"promotion before the gate: refused ({e})")
+    report = mlops.gate({"auc": auc}, ["auc >= 0.75"])
+    admin.record_gate("model", "churn-model", version, report, reason="offline evaluation")
+    reviewer.alias("model", "churn-model", "production", version, reason="gate passed, reviewed")
+    pulled = admin.pull_package("churn-model", "production", os.path.join(out, "production-model"))
+    with open(os.path.join(pulled.path, "model.pkl"), "rb") as f:
+        assert (pickle.load(f).coef_ == model.coef_).all()
+    audit = admin.audit.verify()
+    print(f"registered churn-model v{version}, gate {'passed' if report.passed else 'FAILED'}, promoted to "
+          f"production; audit trail: {audit['events']} events in {audit['logs']} logs, "
+          f"{'intact' if audit['broken'] is None else 'BROKEN'} (digest {audit['digest'][:16]})")
+    for e in admin.audit.log(target="model/churn-model"):
+        if e["action"] != "denied":
+            print(f"  {e['principal']:<11} {e['action']:<8} {e['target']:<20} {e['reason'] or ''}")
+    for e in admin.audit.log(action="denied"):
+        print(f"  {e['principal']:<11} denied   {e['target']:<20} {e['event']['action']}: {e['event']['needs']}")
 
 
 if __name__ == "__main__":

@@ -40,3 +40,17 @@ def test_main_job_writes_its_outputs(tmp_path):
     inputs = reg.asset("artifact", "drift-report")["inputs"]
     assert sorted(e["other"]["version"] for e in inputs) == [1, 2]
     assert "lineage: workload v1 -> artifact drift-report v1" in out
+    # Packaging and governance: the model promoted through the gate, the
+    # early promotion refused and logged, the audit trail intact.
+    prod = reg.version("model", "churn-model", "production")
+    assert prod["version"] == 1 and prod["metadata"]["metrics"]["auc"] > 0.75
+    gates = reg.asset("model", "churn-model")["gates"]
+    assert gates["1"]["passed"] is True
+    assert reg.audit.verify()["broken"] is None
+    [denial] = reg.audit.log(action="denied")
+    assert denial["principal"] == "reviewer" and "gate" in denial["event"]["needs"]
+    [promotion] = reg.audit.log(action="alias")
+    assert (promotion["principal"], promotion["reason"]) == ("reviewer", "gate passed, reviewed")
+    pkg = mlops.Package.load(str(tmp_path / "churn-model"))
+    pkg.verify_signature([str(tmp_path / "release.key.pub")])
+    assert "promotion before the gate: refused" in out
