@@ -116,7 +116,9 @@ def main():
 
     # Versioning: the workload before and after the change, in a registry
     # that is a folder (any number of processes may write to it at once).
-    reg = mlops.Registry(os.path.join(a.out, "registry"))
+    # One principal for the whole job: the policy set up below makes it the
+    # registry's admin, so the job runs again on the same folder.
+    reg = mlops.Registry(os.path.join(a.out, "registry"), principal="ml-pipeline")
     before = reg.commit_dataset("workload", data, message="reference sample")
     after = reg.commit_dataset("workload", current, message="after the shift")
     report_version = reg.add("artifact", "drift-report", outputs["drift.json"], message="workload drift",
@@ -174,7 +176,7 @@ def main():
     print("model gate: " + "; ".join(f"{r['rule']} ({r['left']:.3f} {r['op']} {r['right']:.3f}): "
                                     f"{'pass' if r['passed'] else 'FAIL'}" for r in g.rules))
 
-    package_and_promote(a.out, data, "ml-pipeline", before)
+    package_and_promote(a.out, data, reg.principal, before)
 
 
 def package_and_promote(out, data, me, data_version):
@@ -243,7 +245,9 @@ def package_and_promote(out, data, me, data_version):
     report = mlops.gate({"auc": auc}, ["auc >= 0.75"])
     admin.record_gate("model", "churn-model", version, report, reason="offline evaluation")
     reviewer.alias("model", "churn-model", "production", version, reason="gate passed, reviewed")
-    pulled = admin.pull_package("churn-model", "production", os.path.join(out, "production-model"))
+    prod_dir = os.path.join(out, "production-model")
+    shutil.rmtree(prod_dir, ignore_errors=True)
+    pulled = admin.pull_package("churn-model", "production", prod_dir)
     with open(os.path.join(pulled.path, "model.pkl"), "rb") as f:
         assert (pickle.load(f).coef_ == model.coef_).all()
     audit = admin.audit.verify()
