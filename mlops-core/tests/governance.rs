@@ -367,3 +367,29 @@ fn the_shared_promotion_vector() {
         assert_eq!(json!(policy), v["audit"]["policy"]);
     }
 }
+
+#[test]
+fn a_policy_of_a_newer_format_is_refused_and_blocks_writes() {
+    for s in stores("policy-newer") {
+        let r = Registry::open(&s.url).unwrap().with_principal("ana");
+        r.grant("ana", Role::Admin, "*").unwrap();
+        let first = s.raw.get(&event_key("policy/log", 1));
+        let prev = blake3::hash(&first).to_hex().to_string();
+        let newer = json!({"format": "mlops.policy", "v": 2, "seq": 2, "prev": prev, "time": 1,
+            "principal": "ana", "type": "grant", "grantee": "bob", "role": "writer", "scope": "*",
+            "expires": 99});
+        assert!(s
+            .raw
+            .put_create(&event_key("policy/log", 2), newer.to_string().as_bytes()));
+        let e = r.policy().unwrap_err();
+        assert!(
+            matches!(e, Error::Integrity(_)) && e.to_string().contains("v2"),
+            "{e}"
+        );
+        // A writer that cannot read the policy writes nothing.
+        assert!(r
+            .add_version(Kind::Model, "m", b"w", "", json!({}))
+            .is_err());
+        assert!(r.asset(Kind::Model, "m").is_err());
+    }
+}
