@@ -471,8 +471,34 @@ impl Registry {
         })
     }
 
+    /// Appends an event of `format` to `log` (the policy's or the denials'),
+    /// its change built by `change` on the log's tip (which may refuse),
+    /// then moves the log's head to it.
+    fn append_log_event<C: Serialize>(
+        &self,
+        log: &str,
+        format: &str,
+        mut change: impl FnMut(&Tip) -> Result<C>,
+    ) -> Result<Event> {
+        let e = self.store().append(log, |tip: &Tip| {
+            let ev = LogEvent {
+                format: format.into(),
+                v: 1,
+                seq: tip.next_seq(),
+                prev: tip.prev_hash(),
+                time: now_ms(),
+                principal: self.principal().to_string(),
+                reason: self.reason().map(str::to_string),
+                change: change(tip)?,
+            };
+            Ok(serde_json::to_vec(&ev).expect("log events serialise"))
+        })?;
+        super::head::advance(self.store(), log, &e);
+        Ok(e)
+    }
+
     fn change_policy(&self, change: PolicyChange) -> Result<()> {
-        let result = self.store().append(POLICY_LOG, |tip: &Tip| {
+        let result = self.append_log_event(POLICY_LOG, "mlops.policy", |tip: &Tip| {
             // The policy as of the tip: the check and the change are judged
             // on the state the event will follow.
             let mut policy = self.policy()?;
@@ -491,23 +517,10 @@ impl Registry {
                         .into(),
                 ));
             }
-            let ev = LogEvent {
-                format: "mlops.policy".into(),
-                v: 1,
-                seq: tip.next_seq(),
-                prev: tip.prev_hash(),
-                time: now_ms(),
-                principal: self.principal().to_string(),
-                reason: self.reason().map(str::to_string),
-                change: change.clone(),
-            };
-            Ok(serde_json::to_vec(&ev).expect("policy events serialise"))
+            Ok(change.clone())
         });
         match result {
-            Ok(e) => {
-                super::head::advance(self.store(), POLICY_LOG, &e);
-                Ok(())
-            }
+            Ok(_) => Ok(()),
             Err(e @ Error::PermissionDenied(_)) => {
                 self.log_denial(&Action::ChangePolicy, "*", &self.policy()?);
                 Err(e)
@@ -568,22 +581,7 @@ impl Registry {
             needs: d.needs.clone(),
             has: d.has,
         };
-        let appended = self.store().append(DENIED_LOG, |tip| {
-            let ev = LogEvent {
-                format: "mlops.denial".into(),
-                v: 1,
-                seq: tip.next_seq(),
-                prev: tip.prev_hash(),
-                time: now_ms(),
-                principal: self.principal().to_string(),
-                reason: self.reason().map(str::to_string),
-                change: call.clone(),
-            };
-            Ok(serde_json::to_vec(&ev).expect("denials serialise"))
-        });
-        if let Ok(e) = appended {
-            super::head::advance(self.store(), DENIED_LOG, &e);
-        }
+        let _ = self.append_log_event(DENIED_LOG, "mlops.denial", |_| Ok(call.clone()));
     }
 }
 

@@ -77,14 +77,7 @@ pub fn pack(pkg: &Package, path: &Path) -> Result<()> {
     let tmp = buf
         .into_inner()
         .map_err(|e| Error::io(path, e.into_error()))?;
-    #[cfg(unix)]
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o644),
-    )
-    .map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    super::persist_public(tmp, path)
 }
 
 /// Unpacks the archive at `archive` into the new folder `dest` and returns
@@ -92,18 +85,7 @@ pub fn pack(pkg: &Package, path: &Path) -> Result<()> {
 /// what is refused; every refusal is an [`Error::Integrity`] naming the entry.
 pub fn unpack(archive: impl AsRef<Path>, dest: impl AsRef<Path>) -> Result<Package> {
     let (archive, dest) = (archive.as_ref(), dest.as_ref());
-    if dest.exists() {
-        return Err(Error::AlreadyExists(format!("{}", dest.display())));
-    }
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mlops-unpack-")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    let tmp = super::staging_dir(dest, ".mlops-unpack-")?;
     extract(archive, tmp.path())?;
     let pkg = Package::open_dir(tmp.path())?;
     pkg.verify()?;

@@ -336,7 +336,13 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(path, e))?;
-    // A temporary file is created owner-only; a manifest is not a secret.
+    persist_public(tmp, path)
+}
+
+/// Renames a finished temporary file to `path`, readable by all (a
+/// temporary file is created owner-only; manifests and archives are not
+/// secrets).
+pub(crate) fn persist_public(tmp: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     #[cfg(unix)]
     std::fs::set_permissions(
         tmp.path(),
@@ -345,4 +351,21 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     .map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// A temporary folder beside `dest` (which must not exist yet), to fill,
+/// check and then rename to `dest`, so a failure leaves nothing half-written.
+pub(crate) fn staging_dir(dest: &Path, prefix: &str) -> Result<tempfile::TempDir> {
+    if dest.exists() {
+        return Err(Error::AlreadyExists(format!("{}", dest.display())));
+    }
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(parent)
+        .map_err(|e| Error::io(parent, e))
 }

@@ -140,15 +140,7 @@ pub fn pull_package(
         )));
     }
     let manifest = Manifest::from_bytes(stored.manifest.as_bytes())?;
-    let parent = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mlops-pull-")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, e))?;
+    let tmp = super::staging_dir(dest, ".mlops-pull-")?;
     manifest.files.par_iter().try_for_each(|f| {
         let hash = stored.contents.get(&f.path).ok_or_else(|| {
             Error::Integrity(format!("stored package has no content for file {}", f.path))
