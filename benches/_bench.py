@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BENCHES = os.path.join(ROOT, "benches")
@@ -30,6 +31,25 @@ def workload(rows, name="ref", seed=42, shift="none"):
                         "--out", tmp], check=True)
         os.replace(tmp, path)
     return path
+
+
+def big_file(mib):
+    """benches/data/big_<mib>.bin: `mib` MiB of random bytes, made if missing."""
+    path = os.path.join(BENCHES, "data", f"big_{mib}.bin")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".tmp", "wb") as f:
+            for _ in range(mib):
+                f.write(os.urandom(1 << 20))
+        os.replace(path + ".tmp", path)
+    return path
+
+
+def timed(cmd, cwd=None, env=None):
+    """Seconds a command takes to run (its output discarded); exits on failure."""
+    t = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
 
 
 def run_json(cmd):

@@ -23,29 +23,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
-import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench import ROOT, big_file, timed  # noqa: E402
+
 PEERS = os.path.join(ROOT, ".venv-peers", "bin")
 MLOPS = os.path.join(ROOT, "target", "release", "mlops")
-
-
-def timed(cmd, cwd=None):
-    t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def big_file(mib):
-    path = os.path.join(ROOT, "benches", "data", f"big_{mib}.bin")
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp", "wb") as f:
-            for _ in range(mib):
-                f.write(os.urandom(1 << 20))
-        os.replace(path + ".tmp", path)
-    return path
 
 
 def blobs(store):

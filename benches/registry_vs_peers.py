@@ -26,7 +26,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _bench import ROOT, big_file, timed  # noqa: E402
+
 PEERS = os.path.join(ROOT, ".venv-peers", "bin")
 MLOPS = os.path.join(ROOT, "target", "release", "mlops")
 
@@ -37,23 +39,6 @@ def du(path):
         for f in files:
             total += os.path.getsize(os.path.join(d, f))
     return total
-
-
-def timed(cmd, cwd=None, env=None):
-    t = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def big_file(mib):
-    path = os.path.join(ROOT, "benches", "data", f"big_{mib}.bin")
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path + ".tmp", "wb") as f:
-            for _ in range(mib):
-                f.write(os.urandom(1 << 20))
-        os.replace(path + ".tmp", path)
-    return path
 
 
 def change_middle(src, dst):
