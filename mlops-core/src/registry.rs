@@ -345,12 +345,8 @@ impl Asset {
     }
 }
 
-/// Checks an asset or alias name (for other modules of the crate).
-pub(crate) fn check_name_pub(name: &str) -> Result<()> {
-    check_name(name)
-}
-
-fn check_name(name: &str) -> Result<()> {
+/// Checks an asset or alias name.
+pub(crate) fn check_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && name.len() <= 128
         && !name.starts_with('.')
@@ -366,7 +362,8 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
-fn now_ms() -> u64 {
+/// Now, in Unix milliseconds (the `time` of an event).
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)

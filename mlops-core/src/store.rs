@@ -409,7 +409,7 @@ impl Store {
         let bytes = self
             .backend
             .run(async move { get_blob_bytes(store, &hash).await })?;
-        Ok(bytes.to_vec())
+        Ok(Vec::from(bytes))
     }
 
     /// Stores chunks not yet present: over many requests at once on a cloud
@@ -618,7 +618,7 @@ impl Store {
         Ok(Tip {
             last: Some(Event {
                 seq,
-                bytes: bytes.to_vec(),
+                bytes: Vec::from(bytes),
             }),
         })
     }
@@ -685,7 +685,7 @@ impl Store {
                                 tip = Tip {
                                     last: Some(Event {
                                         seq,
-                                        bytes: bytes.to_vec(),
+                                        bytes: Vec::from(bytes),
                                     }),
                                 }
                             }
@@ -710,7 +710,7 @@ impl Store {
         match self.get(&event_path(log, seq)) {
             Ok(bytes) => Ok(Some(Event {
                 seq,
-                bytes: bytes.to_vec(),
+                bytes: Vec::from(bytes),
             })),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
@@ -723,7 +723,7 @@ impl Store {
     pub fn read_index(&self, path: &str) -> Result<Option<Vec<u8>>> {
         check_log_name(path)?;
         match self.get(&Path::from(path)) {
-            Ok(bytes) => Ok(Some(bytes.to_vec())),
+            Ok(bytes) => Ok(Some(Vec::from(bytes))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -805,7 +805,7 @@ impl Store {
             for (&seq, bytes) in seqs.iter().zip(got) {
                 let e = Event {
                     seq,
-                    bytes: bytes?.to_vec(),
+                    bytes: Vec::from(bytes?),
                 };
                 if let Err(err) = check_link(log, &e, &prev) {
                     return Ok((out, Some((seq, err))));
@@ -835,7 +835,7 @@ impl Store {
             for (&seq, bytes) in part.iter().zip(got) {
                 let e = Event {
                     seq,
-                    bytes: bytes.to_vec(),
+                    bytes: Vec::from(bytes),
                 };
                 if let Err(err) = check_link(log, &e, &prev) {
                     return Ok((out, Some((seq, err))));

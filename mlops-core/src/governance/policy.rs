@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pattern;
 use crate::error::{Error, Result};
-use crate::registry::{Kind, Registry};
+use crate::registry::{check_name, now_ms, Kind, Registry};
 use crate::store::{Event, Hash, Tip};
 
 /// The policy's log.
@@ -339,12 +339,6 @@ pub(crate) struct DeniedCall {
     pub has: Option<Role>,
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
 fn parse_policy_event(e: &Event) -> Result<LogEvent<PolicyChange>> {
     let ev: LogEvent<PolicyChange> = serde_json::from_slice(&e.bytes).map_err(|err| {
         Error::Integrity(format!(
@@ -451,7 +445,7 @@ impl Registry {
         role: Role,
         require_gate: bool,
     ) -> Result<()> {
-        crate::registry::check_name_pub(alias)?;
+        check_name(alias)?;
         check_scope(scope)?;
         self.change_policy(PolicyChange::Protect {
             alias: alias.to_string(),
@@ -463,7 +457,7 @@ impl Registry {
 
     /// Removes a protection set with [`protect_alias`](Self::protect_alias).
     pub fn unprotect_alias(&self, alias: &str, scope: &str) -> Result<()> {
-        crate::registry::check_name_pub(alias)?;
+        check_name(alias)?;
         check_scope(scope)?;
         self.change_policy(PolicyChange::Unprotect {
             alias: alias.to_string(),
