@@ -43,6 +43,8 @@
 //! in `store/backend.rs`.
 
 mod backend;
+mod chunking;
+mod local;
 
 use std::sync::Arc;
 
@@ -60,8 +62,9 @@ pub const CHUNK_MIN: usize = 64 * 1024;
 pub const CHUNK_AVG: usize = 256 * 1024;
 /// Largest chunk.
 pub const CHUNK_MAX: usize = 1024 * 1024;
-/// Chunks hashed and written in parallel at a time (at most 32 MiB in memory).
-const CHUNK_BATCH: usize = 32;
+/// Bytes of content read at a time by [`Store::put_content`] (two such
+/// buffers are in memory: one being stored while the next is read).
+pub const READ_BATCH: usize = 16 * 1024 * 1024;
 /// Requests in flight at once when a cloud store uploads or downloads a
 /// batch of chunks or events (at most this many chunks in memory on reads).
 pub const TRANSFER_CONCURRENCY: usize = 16;
@@ -225,6 +228,46 @@ async fn get_blob_bytes(store: Arc<dyn ObjectStore>, hash: &str) -> Result<Bytes
     Ok(bytes)
 }
 
+/// A buffer [`Store::put_content`] reads content into; it grows as content
+/// arrives (a small file costs a small buffer) and keeps its capacity when
+/// refilled.
+struct ReadBuffer {
+    data: Vec<u8>,
+}
+
+impl ReadBuffer {
+    fn new() -> Self {
+        ReadBuffer { data: Vec::new() }
+    }
+
+    /// The bytes read so far.
+    fn filled(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// Empties the buffer but for `carried` (at most [`CHUNK_MAX`] bytes).
+    fn start_with(&mut self, carried: &[u8]) {
+        self.data.clear();
+        self.data.extend_from_slice(carried);
+    }
+
+    /// Reads from `reader` until the buffer holds [`READ_BATCH`] bytes or
+    /// the reader ends; returns whether it ended (it may also have ended
+    /// exactly at [`READ_BATCH`]: the next fill then reads nothing).
+    fn fill(&mut self, reader: &mut impl std::io::Read) -> Result<bool> {
+        use std::io::Read;
+        let want = READ_BATCH.saturating_sub(self.data.len());
+        let got = reader
+            .take(want as u64)
+            .read_to_end(&mut self.data)
+            .map_err(|e| Error::Storage {
+                context: "reading content to store".into(),
+                source: e,
+            })?;
+        Ok(got < want)
+    }
+}
+
 fn check_hash(hash: &str) -> Result<()> {
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(Error::InvalidInput(format!(
@@ -330,9 +373,14 @@ impl Store {
     fn init(&self) -> Result<()> {
         let marker = Path::from("mlops.json");
         let body = format!(r#"{{"format":"mlops.store","version":{STORE_FORMAT_VERSION}}}"#);
-        let created = self
-            .backend
-            .run(put_create(self.inner(), marker.clone(), body.into()));
+        // Read first: most opens find the marker, and a create-only put that
+        // loses still stages (and on a folder, creates and frees) a file.
+        let created = match self.get(&marker) {
+            Ok(_) => Ok(false),
+            Err(_) => self
+                .backend
+                .run(put_create(self.inner(), marker.clone(), body.into())),
+        };
         match created {
             Ok(_) => {}
             // On an object store, a put that finds no container means the
@@ -390,6 +438,10 @@ impl Store {
     /// same bytes again is a no-op.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash> {
         let hash = blake3::hash(bytes).to_hex().to_string();
+        if let Some(root) = self.backend.root() {
+            local::put_blob(&root.join(blob_path(&hash).as_ref()), bytes)?;
+            return Ok(hash);
+        }
         self.backend.run(put_blob_if_absent(
             self.inner(),
             self.backend.is_remote(),
@@ -412,25 +464,43 @@ impl Store {
         Ok(Vec::from(bytes))
     }
 
-    /// Stores chunks not yet present: over many requests at once on a cloud
-    /// store, on the rayon pool for a local one.
-    fn put_chunks(&self, chunks: Vec<(Hash, Bytes)>) -> Result<()> {
+    /// Stores the chunks `cuts` of `data` not yet present and returns their
+    /// `(hash, length)`: hashed and written on the rayon pool for a local
+    /// folder (straight from `data`), uploaded over many requests at once
+    /// for a cloud store.
+    fn put_chunks(&self, data: &[u8], cuts: &[chunking::Cut]) -> Result<Vec<(Hash, u64)>> {
         use rayon::prelude::*;
-        if self.backend.is_remote() {
-            let store = self.inner();
-            self.backend.run(async move {
-                futures::stream::iter(chunks)
-                    .map(|(h, b)| put_blob_if_absent(store.clone(), true, h, b, true))
-                    .buffer_unordered(TRANSFER_CONCURRENCY)
-                    .try_collect::<()>()
-                    .await
-            })
-        } else {
-            chunks.into_par_iter().try_for_each(|(h, b)| {
-                self.backend
-                    .run(put_blob_if_absent(self.inner(), false, h, b, true))
-            })
+        let piece = |&(offset, length): &chunking::Cut| &data[offset..offset + length];
+        let hash = |c: &chunking::Cut| blake3::hash(piece(c)).to_hex().to_string();
+        if let Some(root) = self.backend.root() {
+            return local::io_pool().install(|| {
+                cuts.par_iter()
+                    .map(|c| {
+                        let h = hash(c);
+                        local::put_blob(&root.join(blob_path(&h).as_ref()), piece(c))?;
+                        Ok((h, c.1 as u64))
+                    })
+                    .collect()
+            });
         }
+        let hashed: Vec<(Hash, Bytes)> = cuts
+            .par_iter()
+            .map(|c| (hash(c), Bytes::copy_from_slice(piece(c))))
+            .collect();
+        let listed = hashed
+            .iter()
+            .map(|(h, b)| (h.clone(), b.len() as u64))
+            .collect();
+        let store = self.inner();
+        let remote = self.backend.is_remote();
+        self.backend.run(async move {
+            futures::stream::iter(hashed)
+                .map(|(h, b)| put_blob_if_absent(store.clone(), remote, h, b, true))
+                .buffer_unordered(TRANSFER_CONCURRENCY)
+                .try_collect::<()>()
+                .await
+        })?;
+        Ok(listed)
     }
 
     /// Stores content of any size from `reader` without holding it in
@@ -438,31 +508,50 @@ impl Store {
     /// parallel, those already present skipped) and a manifest listing
     /// them. Returns the manifest's hash, which names the content, and the
     /// size.
-    pub fn put_content(&self, reader: impl std::io::Read) -> Result<(Hash, u64)> {
-        use rayon::prelude::*;
+    ///
+    /// The content is read [`READ_BATCH`] bytes at a time into one of two
+    /// buffers: while the chunks of one are hashed and written, the next is
+    /// read and cut (on every core, with the cuts of one pass: see
+    /// `store/chunking.rs`). A cut depends only on the bytes from the
+    /// previous cut, at most [`CHUNK_MAX`] of them, and the last, possibly
+    /// short, chunk of a buffer is carried over to the start of the next
+    /// one, so the chunks are those of one FastCDC pass over the whole
+    /// content, and no chunk is copied on its way to a local store.
+    pub fn put_content(&self, mut reader: impl std::io::Read) -> Result<(Hash, u64)> {
         let mut chunks: Vec<(Hash, u64)> = Vec::new();
         let mut size = 0u64;
-        let mut batch: Vec<Vec<u8>> = Vec::with_capacity(CHUNK_BATCH);
-        let flush = |batch: &mut Vec<Vec<u8>>, chunks: &mut Vec<(Hash, u64)>| -> Result<()> {
-            let hashed: Vec<(Hash, Bytes)> = std::mem::take(batch)
-                .into_par_iter()
-                .map(|data| (blake3::hash(&data).to_hex().to_string(), Bytes::from(data)))
-                .collect();
-            chunks.extend(hashed.iter().map(|(h, b)| (h.clone(), b.len() as u64)));
-            self.put_chunks(hashed)
-        };
-        for chunk in fastcdc::v2020::StreamCDC::new(reader, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX) {
-            let chunk = chunk.map_err(|e| Error::Storage {
-                context: "reading content to store".into(),
-                source: std::io::Error::other(e.to_string()),
-            })?;
-            size += chunk.length as u64;
-            batch.push(chunk.data);
-            if batch.len() == CHUNK_BATCH {
-                flush(&mut batch, &mut chunks)?;
+        let mut current = ReadBuffer::new();
+        let mut next = ReadBuffer::new();
+        let mut eof = current.fill(&mut reader)?;
+        let mut cuts = chunking::cut(current.filled());
+        loop {
+            let data = current.filled();
+            let carried = if eof { None } else { cuts.pop() };
+            next.start_with(carried.map_or(&[][..], |(offset, _)| &data[offset..]));
+            // Store this buffer's chunks while the next one is read and cut.
+            let (stored, read) = if eof {
+                (self.put_chunks(data, &cuts), Ok((true, Vec::new())))
+            } else {
+                std::thread::scope(|s| {
+                    let storing = s.spawn(|| self.put_chunks(data, &cuts));
+                    let read = next
+                        .fill(&mut reader)
+                        .map(|eof| (eof, chunking::cut(next.filled())));
+                    let stored = storing
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                    (stored, read)
+                })
+            };
+            let stored = stored?;
+            size += stored.iter().map(|(_, n)| n).sum::<u64>();
+            chunks.extend(stored);
+            if eof {
+                break;
             }
+            (eof, cuts) = read?;
+            std::mem::swap(&mut current, &mut next);
         }
-        flush(&mut batch, &mut chunks)?;
         let manifest = Manifest {
             format: "mlops.chunks".into(),
             size,
@@ -634,6 +723,10 @@ impl Store {
 
     fn set_head_hint(&self, log: &str, seq: u64) {
         // Best effort: a lost or stale hint only costs a few more probes.
+        if let Some(root) = self.backend.root() {
+            local::overwrite_hint(&root.join(head_path(log).as_ref()), seq);
+            return;
+        }
         let store = self.inner();
         let path = head_path(log);
         let _ = self.backend.run(async move {

@@ -6,8 +6,9 @@
 //! - `head.json`: the state a reader needs most, after some event `seq`:
 //!   that event's hash, the version count, where each alias points, whether
 //!   the asset is archived, and the exact bytes of the events since the last
-//!   full pack (at most [`PACK_EVENTS`]). Overwritten after every append, so
-//!   it may lag (racing writers) but is never ahead: readers step forward
+//!   full pack (at most [`PACK_EVENTS`]). Overwritten once it is
+//!   [`HEAD_LAG`] events behind or a pack is completed, so it may lag (by
+//!   design, and with racing writers) but is never ahead: readers step forward
 //!   from `seq + 1` while events exist, checking each names the hash before.
 //! - `packs/<20-digit first seq>.jsonl`: events `first ..= first + 63`, their
 //!   exact bytes one per line, written once (create-only) by the writer that
@@ -31,6 +32,15 @@ use crate::store::{Event, Hash, Store};
 
 /// Events per pack.
 pub const PACK_EVENTS: u64 = 64;
+
+/// Writers rewrite `head.json` once it is this many events behind the log
+/// (or a pack was completed). Readers step over at most this many events
+/// more; in exchange a folder store replaces the file (a new inode, the old
+/// one freed) once per 8 appends instead of once per append, which on file
+/// systems that avoid reusing recently freed inodes (ext4 without a journal
+/// scans past every one of them on each file it creates) is what kept
+/// thousands of quick appends from slowing down quadratically.
+pub const HEAD_LAG: u64 = 8;
 
 /// A pack's bytes: each event and a newline, then the BLAKE3 hex of all
 /// that (the seal: one hash over the pack instead of one per event).
@@ -187,8 +197,8 @@ pub(crate) struct Loaded {
     pub head: Head,
     /// Packs completed while catching up (writers store them).
     pub packs: Vec<NewPack>,
-    /// Whether the stored head was already at the log's end.
-    pub current: bool,
+    /// How many events the stored head was behind the log's end.
+    pub behind: u64,
 }
 
 impl<'a> Index<'a> {
@@ -223,9 +233,9 @@ impl<'a> Index<'a> {
             return Ok(None);
         }
         let mut packs = Vec::new();
-        let mut current = true;
+        let mut behind = 0;
         while let Some(e) = self.store.event(self.log, head.seq + 1)? {
-            current = false;
+            behind += 1;
             let ev = parse_event(self.log, &e)?;
             if ev.prev != head.hash {
                 return Ok(None);
@@ -237,7 +247,7 @@ impl<'a> Index<'a> {
         Ok(Some(Loaded {
             head,
             packs,
-            current,
+            behind,
         }))
     }
 
@@ -385,18 +395,19 @@ impl<'a> Index<'a> {
     }
 
     fn update(&self, e: &Event, ev: &AssetEvent) -> Result<()> {
-        let (head, packs, current) = match self.head()? {
-            Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.current),
+        let (head, packs, behind) = match self.head()? {
+            Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.behind),
             _ => {
                 let (h, p) = self.head_from_log()?;
-                (h, p, false)
+                (h, p, u64::MAX)
             }
         };
+        let rewrite_head = behind >= HEAD_LAG || !packs.is_empty();
         for (first, lines) in packs {
             self.store
                 .write_index(&self.pack_path(first), seal(&lines), true)?;
         }
-        if !current {
+        if rewrite_head {
             let bytes = serde_json::to_vec(&head).expect("heads serialise");
             self.store.write_index(&self.head_path(), bytes, false)?;
         }
