@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::governance::Action;
 use crate::store::{Event, Hash, Store, Tip};
-use fold::{parse_event, Fold};
+use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};
 
@@ -398,9 +398,20 @@ struct SearchView<'a> {
     asset: &'a Asset,
     version: &'a Version,
     aliases: &'a [&'a str],
+    /// The version's metadata as stored, parsed on first use: most
+    /// versions a search rejects are rejected before it is read.
+    raw_metadata: &'a serde_json::value::RawValue,
+    metadata: std::cell::OnceCell<serde_json::Value>,
 }
 
 impl SearchView<'_> {
+    fn metadata(&self) -> &serde_json::Value {
+        self.metadata.get_or_init(|| {
+            // The fold read it as JSON already, so it parses.
+            serde_json::from_str(self.raw_metadata.get()).unwrap_or(serde_json::Value::Null)
+        })
+    }
+
     fn tags(&self) -> BTreeMap<String, String> {
         self.asset
             .tags
@@ -423,7 +434,7 @@ impl SearchView<'_> {
             "alias": self.aliases,
             "archived": a.archived,
             "tags": self.tags(),
-            "metadata": v.metadata,
+            "metadata": self.metadata(),
         })
     }
 }
@@ -440,9 +451,9 @@ impl crate::search::Fields for SearchView<'_> {
         };
         let owned = |x: Value| Cow::Owned(x);
         match (head, rest) {
-            ("metadata", None) => Cow::Borrowed(&v.metadata),
-            ("metadata", Some(r)) => Cow::Borrowed(walk(&v.metadata, r.split('.'))),
-            ("metrics", Some(r)) => Cow::Borrowed(metric(&v.metadata, r)),
+            ("metadata", None) => Cow::Borrowed(self.metadata()),
+            ("metadata", Some(r)) => Cow::Borrowed(walk(self.metadata(), r.split('.'))),
+            ("metrics", Some(r)) => Cow::Borrowed(metric(self.metadata(), r)),
             ("tags", Some(k)) => owned(
                 a.tags
                     .get(&v.version)
@@ -669,17 +680,27 @@ impl Registry {
     /// checked, reading packs of events where writers left them (see
     /// `docs/store-protocol.md`, "Indexes").
     pub fn asset(&self, kind: Kind, name: &str) -> Result<Asset> {
+        self.fold(kind, name, false).map(|(a, _)| a)
+    }
+
+    /// An asset's state; when `lazy`, with every version's metadata left
+    /// `null` and returned as text beside it (see [`Fold::lazy`]).
+    fn fold(&self, kind: Kind, name: &str, lazy: bool) -> Result<(Asset, Vec<RawMetadata>)> {
         let log = Self::log(kind, name)?;
-        let fold_all = |segments: &[Segment]| -> Result<Asset> {
-            let mut f = Fold::new(kind, name, &log);
+        let fold_all = |segments: &[Segment]| -> Result<(Asset, Vec<RawMetadata>)> {
+            let mut f = if lazy {
+                Fold::lazy(kind, name, &log)
+            } else {
+                Fold::new(kind, name, &log)
+            };
             for s in segments {
                 f.apply_segment(&s.events(), s.sealed())?;
             }
-            let a = f.finish();
+            let (a, raw) = f.finish();
             if a.events == 0 {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
             }
-            Ok(a)
+            Ok((a, raw))
         };
         if let Some(segments) = Index::new(&self.store, &log).events()? {
             match fold_all(&segments) {
@@ -973,7 +994,7 @@ impl Registry {
         let per_asset: Vec<Result<Vec<serde_json::Value>>> = names
             .par_iter()
             .map(|(kind, name)| {
-                let a = self.asset(*kind, name)?;
+                let (a, raw) = self.fold(*kind, name, true)?;
                 if a.archived && !include_archived {
                     return Ok(Vec::new());
                 }
@@ -985,10 +1006,13 @@ impl Registry {
                 }
                 Ok(a.versions
                     .iter()
-                    .map(|v| SearchView {
+                    .zip(&raw)
+                    .map(|(v, raw)| SearchView {
                         asset: &a,
                         version: v,
                         aliases: aliases.get(&v.version).map_or(&[][..], Vec::as_slice),
+                        raw_metadata: raw,
+                        metadata: std::cell::OnceCell::new(),
                     })
                     .filter(|view| filter.matches(view))
                     .map(|view| view.document())

@@ -29,7 +29,9 @@ pub(crate) struct FlatEvent {
     content: Option<Hash>,
     size: Option<u64>,
     message: Option<String>,
-    metadata: Option<serde_json::Value>,
+    /// Kept as text until asked for: a search folds every version of every
+    /// asset but reads the metadata of few.
+    metadata: Option<Box<serde_json::value::RawValue>>,
     dataset: Option<DatasetInfo>,
     alias: Option<String>,
     key: Option<String>,
@@ -46,65 +48,88 @@ pub(crate) struct FlatEvent {
     report: Option<Hash>,
 }
 
+/// A version event's metadata as read, before it is parsed.
+pub(crate) type RawMetadata = Box<serde_json::value::RawValue>;
+
 impl TryFrom<FlatEvent> for AssetEvent {
     type Error = String;
 
     fn try_from(f: FlatEvent) -> std::result::Result<Self, String> {
-        fn need<T>(v: Option<T>, field: &str, kind: &str) -> std::result::Result<T, String> {
-            v.ok_or_else(|| format!("a '{kind}' event needs '{field}'"))
-        }
-        let k = f.kind.as_str();
-        let change = match k {
-            "version" => Change::Version {
+        into_event(f, true).map(|(e, _)| e)
+    }
+}
+
+/// The event `f` holds. A version event's metadata is parsed when
+/// `parse_metadata`; otherwise it is left `null` and its text returned.
+fn into_event(
+    f: FlatEvent,
+    parse_metadata: bool,
+) -> std::result::Result<(AssetEvent, Option<RawMetadata>), String> {
+    fn need<T>(v: Option<T>, field: &str, kind: &str) -> std::result::Result<T, String> {
+        v.ok_or_else(|| format!("a '{kind}' event needs '{field}'"))
+    }
+    let k = f.kind.as_str();
+    let mut raw = None;
+    let change = match k {
+        "version" => {
+            let text = need(f.metadata, "metadata", k)?;
+            let metadata = if parse_metadata {
+                serde_json::from_str(text.get()).map_err(|e| e.to_string())?
+            } else {
+                raw = Some(text);
+                serde_json::Value::Null
+            };
+            Change::Version {
                 version: need(f.version, "version", k)?,
                 content: need(f.content, "content", k)?,
                 size: need(f.size, "size", k)?,
                 message: need(f.message, "message", k)?,
-                metadata: need(f.metadata, "metadata", k)?,
+                metadata,
                 dataset: f.dataset,
-            },
-            "alias" => Change::Alias {
-                alias: need(f.alias, "alias", k)?,
-                version: need(f.version, "version", k)?,
-            },
-            "tag" => Change::Tag {
-                version: need(f.version, "version", k)?,
-                key: need(f.key, "key", k)?,
-                value: f.value,
-            },
-            "lineage" => Change::Lineage {
-                version: need(f.version, "version", k)?,
-                inputs: need(f.inputs, "inputs", k)?,
-                run: f.run,
-                commit: f.commit,
-            },
-            "used_by" => Change::UsedBy {
-                version: need(f.version, "version", k)?,
-                by: need(f.by, "by", k)?,
-                run: f.run,
-            },
-            "archive" => Change::Archive {
-                archived: need(f.archived, "archived", k)?,
-            },
-            "gate" => Change::Gate {
-                version: need(f.version, "version", k)?,
-                passed: need(f.passed, "passed", k)?,
-                report: need(f.report, "report", k)?,
-            },
-            other => return Err(format!("unknown event type '{other}'")),
-        };
-        Ok(AssetEvent {
-            format: f.format,
-            v: f.v,
-            seq: f.seq,
-            prev: f.prev,
-            time: f.time,
-            principal: f.principal,
-            versions: f.versions,
-            reason: f.reason,
-            change,
-        })
-    }
+            }
+        }
+        "alias" => Change::Alias {
+            alias: need(f.alias, "alias", k)?,
+            version: need(f.version, "version", k)?,
+        },
+        "tag" => Change::Tag {
+            version: need(f.version, "version", k)?,
+            key: need(f.key, "key", k)?,
+            value: f.value,
+        },
+        "lineage" => Change::Lineage {
+            version: need(f.version, "version", k)?,
+            inputs: need(f.inputs, "inputs", k)?,
+            run: f.run,
+            commit: f.commit,
+        },
+        "used_by" => Change::UsedBy {
+            version: need(f.version, "version", k)?,
+            by: need(f.by, "by", k)?,
+            run: f.run,
+        },
+        "archive" => Change::Archive {
+            archived: need(f.archived, "archived", k)?,
+        },
+        "gate" => Change::Gate {
+            version: need(f.version, "version", k)?,
+            passed: need(f.passed, "passed", k)?,
+            report: need(f.report, "report", k)?,
+        },
+        other => return Err(format!("unknown event type '{other}'")),
+    };
+    let event = AssetEvent {
+        format: f.format,
+        v: f.v,
+        seq: f.seq,
+        prev: f.prev,
+        time: f.time,
+        principal: f.principal,
+        versions: f.versions,
+        reason: f.reason,
+        change,
+    };
+    Ok((event, raw))
 }
 
 /// Parses an event's bytes.
@@ -121,6 +146,9 @@ pub(crate) struct Fold<'a> {
     /// Hash of the last event applied ("" before the first); `None` inside
     /// a sealed pack, whose seal stands for the links within it.
     hash: Option<Hash>,
+    /// With [`Fold::lazy`], each version's metadata as read (its
+    /// `Version::metadata` is left `null`).
+    raw_metadata: Option<Vec<RawMetadata>>,
 }
 
 impl<'a> Fold<'a> {
@@ -141,6 +169,16 @@ impl<'a> Fold<'a> {
                 events: 0,
             },
             hash: Some(Hash::new()),
+            raw_metadata: None,
+        }
+    }
+
+    /// Like [`Fold::new`], but versions' metadata is kept as text (see
+    /// [`Fold::finish`]), for readers that look at few of them.
+    pub(crate) fn lazy(kind: Kind, name: &str, log: &'a str) -> Self {
+        Fold {
+            raw_metadata: Some(Vec::new()),
+            ..Fold::new(kind, name, log)
         }
     }
 
@@ -161,21 +199,28 @@ impl<'a> Fold<'a> {
         use rayon::prelude::*;
         let log = self.log;
         let last = events.len().saturating_sub(1);
-        let parsed: Vec<Result<(AssetEvent, Option<Hash>)>> = events
+        let parse_metadata = self.raw_metadata.is_none();
+        let parsed: Vec<Result<(AssetEvent, Option<RawMetadata>, Option<Hash>)>> = events
             .par_iter()
             .enumerate()
             .with_min_len(256)
             .map(|(i, &(seq, bytes))| {
                 let hash = (!sealed || i == last).then(|| blake3::hash(bytes).to_hex().to_string());
-                let ev = serde_json::from_slice(bytes).map_err(|err| {
+                let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
-                })?;
-                Ok((ev, hash))
+                };
+                let flat: FlatEvent =
+                    serde_json::from_slice(bytes).map_err(|e| not_event(e.to_string()))?;
+                let (ev, raw) = into_event(flat, parse_metadata).map_err(not_event)?;
+                Ok((ev, raw, hash))
             })
             .collect();
         for (&(seq, _), p) in events.iter().zip(parsed) {
-            let (ev, hash) = p?;
+            let (ev, raw, hash) = p?;
             self.apply_parsed(seq, ev, hash)?;
+            if let (Some(all), Some(raw)) = (self.raw_metadata.as_mut(), raw) {
+                all.push(raw);
+            }
         }
         Ok(())
     }
@@ -284,8 +329,9 @@ impl<'a> Fold<'a> {
         Ok(())
     }
 
-    /// The state after the events applied.
-    pub(crate) fn finish(self) -> Asset {
-        self.asset
+    /// The state after the events applied and, for a [`Fold::lazy`] fold,
+    /// each version's metadata as text (`raw[i]` is version `i + 1`'s).
+    pub(crate) fn finish(self) -> (Asset, Vec<RawMetadata>) {
+        (self.asset, self.raw_metadata.unwrap_or_default())
     }
 }
