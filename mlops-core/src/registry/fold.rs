@@ -139,6 +139,10 @@ pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
     })
 }
 
+/// An event parsed for a fold: the event, its metadata's text (lazy folds),
+/// and its hash when the fold needs it.
+type Parsed = (AssetEvent, Option<RawMetadata>, Option<Hash>);
+
 /// An asset's state being folded from its events.
 pub(crate) struct Fold<'a> {
     log: &'a str,
@@ -200,7 +204,7 @@ impl<'a> Fold<'a> {
         let log = self.log;
         let last = events.len().saturating_sub(1);
         let parse_metadata = self.raw_metadata.is_none();
-        let parsed: Vec<Result<(AssetEvent, Option<RawMetadata>, Option<Hash>)>> = events
+        let parsed: Vec<Result<Parsed>> = events
             .par_iter()
             .enumerate()
             .with_min_len(256)
