@@ -91,6 +91,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// An asset's history, oldest first: versions with their message, alias
+    /// moves, tags, lineage, archive and gates, with who and when.
+    Log {
+        /// dataset, model or artifact.
+        kind: String,
+        /// The asset's name.
+        name: String,
+        /// Print JSON lines (the whole event in `event`).
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a version's content (by number, alias or `latest`), verified.
     Get {
         /// dataset, model or artifact.
@@ -507,6 +518,52 @@ fn metrics_arg(flag: &str, text: &str) -> Result<std::collections::BTreeMap<Stri
         .map_err(|e| Error::InvalidInput(format!("{flag} is not a JSON object of numbers: {e}")))
 }
 
+/// What an asset event says beyond its action and target, in a few words.
+fn history_detail(e: &mlops_core::governance::AuditRecord) -> String {
+    let field = |k: &str| e.event.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let detail = match e.action.as_str() {
+        "version" => format!("\"{}\"", field("message")),
+        "alias" => field("alias").to_string(),
+        "tag" => match e.event.get("value").and_then(|v| v.as_str()) {
+            Some(v) => format!("{}={v}", field("key")),
+            None => format!("-{}", field("key")),
+        },
+        "lineage" => {
+            let inputs: Vec<String> = e.event["inputs"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|i| {
+                            format!(
+                                "{}/{}@{}",
+                                i["kind"].as_str().unwrap_or(""),
+                                i["name"].as_str().unwrap_or(""),
+                                i["version"]
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("from {}", inputs.join(", "))
+        }
+        "used_by" => format!(
+            "used by {}/{}@{}",
+            e.event["by"]["kind"].as_str().unwrap_or(""),
+            e.event["by"]["name"].as_str().unwrap_or(""),
+            e.event["by"]["version"]
+        ),
+        "archive" if e.event["archived"] == true => "archived".into(),
+        "archive" => "restored".into(),
+        "gate" if e.event["passed"] == true => "gate passed".into(),
+        "gate" => "gate failed".into(),
+        _ => String::new(),
+    };
+    match &e.reason {
+        Some(r) => format!("{detail}  (reason: {r})"),
+        None => detail,
+    }
+}
+
 fn time_ms(ms: u64) -> String {
     let secs = ms / 1000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
@@ -676,6 +733,24 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             version,
         } => {
             open(&store)?.set_alias(Kind::parse(&kind)?, &name, &alias, version)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Log { kind, name, json } => {
+            for e in open(&store)?.history(Kind::parse(&kind)?, &name)? {
+                if json {
+                    println!("{}", serde_json::to_string(&e).expect("records serialise"));
+                } else {
+                    println!(
+                        "{:>5}  {}  {:<12} {:<8} {:<24} {}",
+                        e.seq,
+                        time_ms(e.time),
+                        e.principal,
+                        e.action,
+                        e.target,
+                        history_detail(&e)
+                    );
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Show { kind, name, json } => {

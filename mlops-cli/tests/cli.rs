@@ -329,6 +329,26 @@ fn registry_commands_version_tag_trace_and_search() {
         Some(0)
     );
     assert_eq!(std::fs::read(&out_file).unwrap(), b"model bytes");
+    // The history, oldest first: the version, its tag, lineage, the alias.
+    let (code, out, _) = run(&["log", "model", "gbm"]);
+    assert_eq!(code, Some(0));
+    let actions: Vec<&str> = out
+        .lines()
+        .map(|l| l.split_whitespace().nth(3).unwrap())
+        .collect();
+    assert_eq!(actions, ["version", "tag", "lineage", "alias"], "{out}");
+    assert!(out.lines().nth(1).unwrap().contains("team=risk"), "{out}");
+    assert!(
+        out.lines().nth(2).unwrap().contains("from dataset/churn@1"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["log", "dataset", "churn", "--json"]);
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["action"].as_str(), last["seq"].as_u64()),
+        (Some("used_by"), Some(2))
+    );
+    assert_eq!(run(&["log", "model", "nope"]).0, Some(2));
     // Errors: exit 2, a coded message, nothing written.
     let (code, _, err) = run(&["search", "kind = model"]);
     assert_eq!(code, Some(2));

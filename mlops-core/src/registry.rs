@@ -534,7 +534,7 @@ impl Registry {
         &self.store
     }
 
-    fn log(kind: Kind, name: &str) -> Result<String> {
+    pub(crate) fn log(kind: Kind, name: &str) -> Result<String> {
         check_name(name)?;
         Ok(format!("assets/{}/{name}/log", kind.as_str()))
     }

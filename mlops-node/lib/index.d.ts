@@ -353,6 +353,8 @@ export declare class Registry {
   addFile(kind: AssetKind, name: string, path: string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
   alias(kind: AssetKind, name: string, alias: string, version: number, options?: { reason?: string }): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
+  /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
+  log(kind: AssetKind, name: string): Promise<AuditRecord[]>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
   /** One version by number, alias or 'latest', read through the registry's indexes. */
   version(kind: AssetKind, name: string, reference?: string | number): Promise<Record<string, unknown>>

@@ -438,6 +438,11 @@ class Registry {
     return JSON.parse(await this._native.asset(kind, name))
   }
 
+  /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
+  async log(kind, name) {
+    return JSON.parse(await this._native.log(kind, name))
+  }
+
   /** A version's content (by number, alias or 'latest'), verified against its hashes. */
   get(kind, name, reference = 'latest') {
     return this._native.get(kind, name, String(reference))

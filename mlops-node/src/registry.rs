@@ -286,6 +286,16 @@ impl NativeRegistry {
         })
     }
 
+    /// The asset's history (every event, oldest first) as JSON audit records.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn log(&self, kind: String, name: String) -> AsyncTask<Job<String>> {
+        let r = self.inner.clone();
+        job(move || {
+            let h = r.history(Kind::parse(&kind)?, &name)?;
+            Ok(serde_json::to_string(&h).expect("records serialise"))
+        })
+    }
+
     /// One version (by number, alias or `latest`) as JSON, read through the
     /// registry's indexes.
     #[napi(ts_return_type = "Promise<string>")]

@@ -22,6 +22,15 @@ test('versions, aliases and content round trip through a folder store', async ()
   assert.deepEqual(a.aliases.production.map((m) => m.version), [1, 2])
   assert.deepEqual(await r.get('model', 'churn', 'production'), fs.readFileSync(file))
   assert.equal((await r.get('model', 'churn', 1)).toString(), 'weights 1')
+  const h = await r.log('model', 'churn')
+  assert.deepEqual(h.map((e) => [e.seq, e.action, e.target]), [
+    [1, 'version', 'model/churn@1'],
+    [2, 'version', 'model/churn@2'],
+    [3, 'alias', 'model/churn@1'],
+    [4, 'alias', 'model/churn@2'],
+  ])
+  assert.equal(h[1].event.message, 'retrained')
+  await assert.rejects(r.log('model', 'nope'), (e) => e.code === 'NOT_FOUND')
 })
 
 test('fast version reads agree with the fold; verify finds a changed event', async () => {

@@ -56,6 +56,7 @@ async function registryTypes(): Promise<number> {
   await r.alias('model', 'm', 'production', v)
   const a: Asset = await r.asset('model', 'm')
   const b: Buffer = await r.get('model', 'm', 'production')
-  return a.versions.length + b.length
+  const history: string[] = (await r.log('model', 'm')).map((e) => `${e.seq} ${e.action} ${e.target}`)
+  return a.versions.length + b.length + history.length
 }
 void registryTypes

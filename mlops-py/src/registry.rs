@@ -154,6 +154,16 @@ impl PyRegistry {
         py.import("json")?.call_method1("loads", (s,))
     }
 
+    /// The asset's history, oldest first, as dicts (`log`, `seq`, `hash`,
+    /// `time`, `principal`, `action`, `target`, `reason`, `event`): every
+    /// version, alias move, tag, lineage edge, archive and gate.
+    fn log<'py>(&self, py: Python<'py>, kind: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let k = self::kind(kind)?;
+        let h = py.detach(|| self.inner.history(k, name)).map_err(to_py)?;
+        let s = serde_json::to_string(&h).expect("records serialise");
+        py.import("json")?.call_method1("loads", (s,))
+    }
+
     /// One version (by number, alias or "latest") as a dict, read through
     /// the registry's indexes: a few small reads however long the history.
     #[pyo3(signature = (kind, name, reference = "latest"))]

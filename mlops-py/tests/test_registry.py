@@ -22,6 +22,17 @@ def test_versions_aliases_and_content(tmp_path):
     assert r.get("model", "churn", "production") == f.read_bytes()
     assert r.get("model", "churn", "1") == b"weights 1"
     assert r.get("model", "churn") == f.read_bytes()
+    # The history, oldest first: two versions, then two alias moves.
+    h = r.log("model", "churn")
+    assert [(e["seq"], e["action"], e["target"]) for e in h] == [
+        (1, "version", "model/churn@1"),
+        (2, "version", "model/churn@2"),
+        (3, "alias", "model/churn@1"),
+        (4, "alias", "model/churn@2"),
+    ]
+    assert h[0]["event"]["message"] == "first" and h[1]["event"]["message"] == "retrained"
+    with pytest.raises(mlops.NotFoundError):
+        r.log("model", "nope")
 
 
 def test_fast_version_reads_and_verify_over_packs(tmp_path):

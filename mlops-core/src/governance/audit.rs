@@ -242,6 +242,35 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// One asset's history, oldest first: every event of its log (versions
+    /// with their message, alias moves, tags, lineage, archive, gates) as
+    /// audit records, the log's hash chain checked on the way. What `git
+    /// log` is to a branch; the CLI's `mlops log KIND NAME`.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap().with_principal("ana");
+    /// r.add_version(Kind::Model, "m", b"w", "first fit", serde_json::json!({})).unwrap();
+    /// r.set_alias(Kind::Model, "m", "production", 1).unwrap();
+    /// let h = r.history(Kind::Model, "m").unwrap();
+    /// let seen: Vec<_> = h.iter().map(|e| (e.action.as_str(), e.target.as_str())).collect();
+    /// assert_eq!(seen, [("version", "model/m@1"), ("alias", "model/m@1")]);
+    /// assert_eq!(h[0].event["message"], "first fit");
+    /// ```
+    pub fn history(&self, kind: Kind, name: &str) -> Result<Vec<AuditRecord>> {
+        let log = LogRef {
+            path: Registry::log(kind, name)?,
+            asset: Some((kind, name.to_string())),
+        };
+        let events = self.store().read_log(&log.path)?;
+        if events.is_empty() {
+            return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
+        }
+        events.iter().map(|e| record(&log, e)).collect()
+    }
+}
+
 fn keep(f: &AuditFilter, r: &AuditRecord) -> bool {
     let base = r.target.split('@').next().unwrap_or(&r.target);
     f.principal.as_ref().is_none_or(|p| *p == r.principal)

@@ -197,6 +197,8 @@ class Registry:
         """Adds a file, streamed through content-defined chunking; returns the version number."""
     def alias(self, kind: str, name: str, alias: str, version: int, reason: Optional[str] = None) -> None:
         """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
+    def log(self, kind: str, name: str) -> List[dict[str, Any]]:
+        """The asset's history, oldest first: one dict per event ("seq", "time", "principal", "action", "target", "reason", "event", ...)."""
     def asset(self, kind: str, name: str) -> dict[str, Any]:
         """Versions and aliases (with their history) of the asset."""
     def version(self, kind: str, name: str, reference: str = "latest") -> dict[str, Any]:
