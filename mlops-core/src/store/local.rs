@@ -152,7 +152,7 @@ fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<usize> {
         Err(e) if e.raw_os_error() == Some(libc::EINVAL) => return Ok(0),
         Err(e) => return Err(e),
     };
-    ALIGNED.with(|buf| {
+    let written = ALIGNED.with(|buf| {
         let mut buf = buf.borrow_mut();
         if buf.len() < body + ALIGN {
             buf.resize(body + ALIGN, 0);
@@ -161,8 +161,19 @@ fn write_direct(path: &Path, bytes: &[u8]) -> std::io::Result<usize> {
         let aligned = &mut buf[start..start + body];
         aligned.copy_from_slice(&bytes[..body]);
         file.write_all(aligned)
-    })?;
-    Ok(body)
+    });
+    match written {
+        Ok(()) => Ok(body),
+        // Some file systems take the flag at open and refuse the writes
+        // (a larger block size, or no direct I/O after all): write the
+        // whole blob the ordinary way instead.
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            drop(file);
+            std::fs::remove_file(path)?;
+            Ok(0)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
