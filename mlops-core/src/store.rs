@@ -473,15 +473,17 @@ impl Store {
         let piece = |&(offset, length): &chunking::Cut| &data[offset..offset + length];
         let hash = |c: &chunking::Cut| blake3::hash(piece(c)).to_hex().to_string();
         if let Some(root) = self.backend.root() {
-            return local::io_pool().install(|| {
-                cuts.par_iter()
-                    .map(|c| {
-                        let h = hash(c);
-                        local::put_blob(&root.join(blob_path(&h).as_ref()), piece(c))?;
-                        Ok((h, c.1 as u64))
-                    })
-                    .collect()
-            });
+            let put = |c: &chunking::Cut| -> Result<(Hash, u64)> {
+                let h = hash(c);
+                local::put_blob(&root.join(blob_path(&h).as_ref()), piece(c))?;
+                Ok((h, c.1 as u64))
+            };
+            if cuts.len() == 1 {
+                // Small content (a model's metadata file, an event-sized
+                // blob): waking pool threads would cost more than the write.
+                return cuts.iter().map(put).collect();
+            }
+            return local::io_pool().install(|| cuts.par_iter().map(put).collect());
         }
         let hashed: Vec<(Hash, Bytes)> = cuts
             .par_iter()

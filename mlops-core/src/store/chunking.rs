@@ -26,6 +26,10 @@ pub(super) type Cut = (usize, usize);
 /// content ends there.
 pub(super) fn cut(data: &[u8]) -> Vec<Cut> {
     let chunker = FastCDC::new(data, CHUNK_MIN, CHUNK_AVG, CHUNK_MAX);
+    if data.len() <= SEGMENT {
+        // One segment: no task to hand to another thread.
+        return run(&chunker, data.len(), 0, data.len());
+    }
     let starts: Vec<usize> = (0..data.len()).step_by(SEGMENT).collect();
     let guesses: Vec<Vec<Cut>> = starts
         .par_iter()
