@@ -63,8 +63,13 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peer-repeat", type=int, default=1, help="best of this many peer runs (default 1: Evidently takes ~1 min)")
     ap.add_argument("--skip-peers", action="store_true")
+    ap.add_argument("--peers", default="pandas_scipy,evidently",
+                    help="comma-separated peers to run (default both; pandas_scipy alone skips Evidently's ~1 min)")
     a = ap.parse_args()
-    if not a.skip_peers and not os.path.exists(PEER_PYTHON):
+    peers = [] if a.skip_peers else [p for p in a.peers.split(",") if p]
+    if unknown := set(peers) - {"pandas_scipy", "evidently"}:
+        sys.exit(f"unknown peers: {', '.join(sorted(unknown))}")
+    if peers and not os.path.exists(PEER_PYTHON):
         sys.exit("the peers are not set up: run benches/setup_peers.sh (or pass --skip-peers)")
     import mlops
 
@@ -77,11 +82,9 @@ def main():
 
     # Fresh processes first, while this one is small.
     r["mlops_memory"] = run_json([sys.executable, os.path.join(BENCHES, "_mlops_drift_memory.py"), ref, cur])
-    if not a.skip_peers:
-        for peer in ("pandas_scipy", "evidently"):
-            w = run_json([PEER_PYTHON, os.path.join(BENCHES, "_drift_peer_worker.py"), peer, ref, cur,
-                          str(a.peer_repeat)])
-            r[peer] = w
+    for peer in peers:
+        r[peer] = run_json([PEER_PYTHON, os.path.join(BENCHES, "_drift_peer_worker.py"), peer, ref, cur,
+                            str(a.peer_repeat)])
 
     rt, ct = pq.read_table(ref), pq.read_table(cur)
     report = mlops.drift(rt, ct)  # warm-up and the ground-truth check
