@@ -50,12 +50,8 @@ pub(super) fn cut(data: &[u8]) -> Vec<Cut> {
         out.extend_from_slice(&guess[skip..]);
     }
     // The last true chunks, if they passed every guess of the last segment.
-    let mut pos = out.last().map_or(0, |&(o, n)| o + n);
-    while pos < data.len() {
-        let (_, end) = chunker.cut(pos, data.len() - pos);
-        out.push((pos, end - pos));
-        pos = end;
-    }
+    let pos = out.last().map_or(0, |&(o, n)| o + n);
+    out.extend(run(&chunker, data.len(), pos, data.len()));
     out
 }
 
