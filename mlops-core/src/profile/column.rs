@@ -7,9 +7,12 @@ use arrow::array::{
 use arrow::compute::cast;
 use arrow::datatypes::{ByteArrayType, DataType};
 
+use std::cell::Cell;
+
 use super::moments::Moments;
 use super::scalar::Scalar;
 use super::sketches::{Distinct, Frequent, Quantiles};
+use crate::drift::sort::{i64_key, i64_unkey, sort_f64, sort_keys};
 use crate::error::{Error, Result};
 
 /// How a column's values are profiled, decided by its Arrow type.
@@ -147,11 +150,53 @@ pub struct ColumnProfile {
     pub(crate) many_distinct: bool,
 }
 
-/// Most distinct values of one batch that are counted in a hash map before
-/// the sketches are fed once per distinct value (with its count). HLL and
-/// the frequent-items sketch give the same result either way; the map makes
-/// low-cardinality columns cost one cheap hash per value.
+/// Most distinct strings of one batch that are counted in a hash map before
+/// the sketches are fed once per distinct value (with its count); HLL and
+/// the frequent-items sketch give the same result either way, and the map
+/// makes low-cardinality columns cost one cheap hash per value. Also the
+/// most distinct values one batch of a continuous column (float, temporal)
+/// may show while its frequent values are still tracked.
 const PREAGG_MAX: usize = 16_384;
+
+thread_local! {
+    static FLOAT_SCRATCH: Cell<Vec<f64>> = const { Cell::new(Vec::new()) };
+    static KEY_SCRATCH: Cell<Vec<u64>> = const { Cell::new(Vec::new()) };
+}
+
+/// Largest scratch buffer kept between batches (8 Mi values, 64 MiB).
+const MAX_KEPT_SCRATCH: usize = 8 << 20;
+
+/// Runs `f` with this thread's two scratch buffers, empty, and keeps them
+/// for the next batch: a fresh megabyte per column and batch would cost a
+/// page fault per 4 KiB every time.
+fn with_scratch<R>(f: impl FnOnce(&mut Vec<f64>, &mut Vec<u64>) -> R) -> R {
+    let (mut floats, mut keys) = (FLOAT_SCRATCH.take(), KEY_SCRATCH.take());
+    floats.clear();
+    keys.clear();
+    let out = f(&mut floats, &mut keys);
+    if floats.capacity() <= MAX_KEPT_SCRATCH {
+        FLOAT_SCRATCH.set(floats);
+    }
+    if keys.capacity() <= MAX_KEPT_SCRATCH {
+        KEY_SCRATCH.set(keys);
+    }
+    out
+}
+
+/// Whether every value is finite, in one branch-free pass (an infinity or
+/// NaN has all exponent bits set).
+fn all_finite(values: &[f64]) -> bool {
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
+    let mut lanes = [0u64; 8];
+    let chunks = values.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (l, x) in lanes.iter_mut().zip(c) {
+            *l |= u64::from(x.to_bits() & EXP == EXP);
+        }
+    }
+    lanes.iter().all(|&l| l == 0) && rest.iter().all(|x| x.is_finite())
+}
 
 type Counts<K> = std::collections::HashMap<K, u64, foldhash::fast::FixedState>;
 
@@ -303,113 +348,125 @@ impl ColumnProfile {
     }
 
     fn update_floats(&mut self, a: &Float64Array) {
-        let mut finite = Vec::with_capacity(a.len() - a.null_count());
-        let (mut nan, mut pinf, mut ninf) = (0u64, 0u64, 0u64);
-        let mut classify = |x: f64| {
-            if x.is_finite() {
-                finite.push(x);
-            } else if x.is_nan() {
-                nan += 1;
-            } else if x > 0.0 {
-                pinf += 1;
-            } else {
-                ninf += 1;
+        with_scratch(|finite, _| {
+            finite.reserve(a.len() - a.null_count());
+            let (mut nan, mut pinf, mut ninf) = (0u64, 0u64, 0u64);
+            let mut classify = |x: f64| {
+                if x.is_finite() {
+                    // -0.0 and 0.0 are one value.
+                    finite.push(x + 0.0);
+                } else if x.is_nan() {
+                    nan += 1;
+                } else if x > 0.0 {
+                    pinf += 1;
+                } else {
+                    ninf += 1;
+                }
+            };
+            match a.nulls() {
+                // The common case, all finite and valid, as one copy.
+                None if all_finite(a.values()) => {
+                    finite.extend(a.values().iter().map(|&x| x + 0.0))
+                }
+                None => a.values().iter().for_each(|&x| classify(x)),
+                Some(n) => a
+                    .values()
+                    .iter()
+                    .zip(n.iter())
+                    .filter(|(_, v)| *v)
+                    .for_each(|(&x, _)| classify(x)),
             }
-        };
-        match a.nulls() {
-            None => a.values().iter().for_each(|&x| classify(x)),
-            Some(n) => a
-                .values()
-                .iter()
-                .zip(n.iter())
-                .filter(|(_, v)| *v)
-                .for_each(|(&x, _)| classify(x)),
-        }
-        self.nan_count += nan;
-        self.pos_inf_count += pinf;
-        self.neg_inf_count += ninf;
-        if finite.is_empty() {
-            return;
-        }
-        self.moments = self.moments.merge(&Moments::of_block(&finite));
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let q = self.quantiles.as_mut().expect("numeric has quantiles");
-        for &x in &finite {
-            lo = lo.min(x);
-            hi = hi.max(x);
-            q.push(x);
-        }
-        self.min = Scalar::min_of(self.min.take(), Some(Scalar::Float(lo)));
-        self.max = Scalar::max_of(self.max.take(), Some(Scalar::Float(hi)));
-        // -0.0 and 0.0 are one value.
-        self.count_values(finite.iter().map(|&x| (x + 0.0).to_bits() as i64), true);
+            self.nan_count += nan;
+            self.pos_inf_count += pinf;
+            self.neg_inf_count += ninf;
+            if finite.is_empty() {
+                return;
+            }
+            self.moments = self.moments.merge(&Moments::of_block(finite));
+            sort_f64(finite);
+            let (lo, hi) = (finite[0], finite[finite.len() - 1]);
+            self.min = Scalar::min_of(self.min.take(), Some(Scalar::Float(lo)));
+            self.max = Scalar::max_of(self.max.take(), Some(Scalar::Float(hi)));
+            self.count_sorted(finite.iter().map(|&x| x.to_bits() as i64), true);
+            let q = self.quantiles.as_mut().expect("numeric has quantiles");
+            q.push_sorted(finite.as_mut_slice());
+        });
     }
 
-    /// Feeds integer-like values (floats by bit pattern) to the distinct and
-    /// frequent-items sketches: once per distinct value while a batch has few,
-    /// else value by value. A `continuous` column (float, temporal) that shows
-    /// more than [`PREAGG_MAX`] distinct values in one batch stops tracking
-    /// frequent values, which are meaningless there and costly to keep.
-    fn count_values(&mut self, values: impl Iterator<Item = i64> + Clone, continuous: bool) {
-        let counts = if self.many_distinct {
-            None
-        } else {
-            count_few(values.clone())
+    /// Feeds sorted integer-like values (floats by bit pattern, where equal
+    /// values are neighbours too) to the distinct and frequent-items
+    /// sketches, once per distinct value with its count. A `continuous`
+    /// column (float, temporal) that shows more than [`PREAGG_MAX`] distinct
+    /// values in one batch stops tracking frequent values, which are
+    /// meaningless there and costly to keep.
+    fn count_sorted(&mut self, mut values: impl Iterator<Item = i64>, continuous: bool) {
+        let Some(mut value) = values.next() else {
+            return;
         };
-        self.many_distinct = counts.is_none();
         let d = self.distinct.as_mut().expect("numeric has distinct");
-        match counts {
-            Some(m) => {
-                for (&v, &c) in &m {
-                    d.push(v);
-                    if let Some(Frequent::Int(f)) = self.frequent.as_mut() {
-                        f.update_with_count(v, c);
-                    }
-                }
+        let mut frequent = match self.frequent.as_mut() {
+            Some(Frequent::Int(f)) => Some(f),
+            _ => None,
+        };
+        let (mut count, mut runs) = (1u64, 0usize);
+        let mut emit = |v: i64, c: u64| {
+            d.push(v);
+            runs += 1;
+            if continuous && runs > PREAGG_MAX {
+                frequent = None;
             }
-            None => {
-                if continuous {
-                    self.frequent = None;
-                }
-                match self.frequent.as_mut() {
-                    Some(Frequent::Int(f)) => values.for_each(|v| {
-                        d.push(v);
-                        f.update(v);
-                    }),
-                    _ => values.for_each(|v| d.push(v)),
-                }
+            if let Some(f) = frequent.as_mut() {
+                f.update_with_count(v, c);
             }
+        };
+        for v in values {
+            if v == value {
+                count += 1;
+            } else {
+                emit(value, count);
+                (value, count) = (v, 1);
+            }
+        }
+        emit(value, count);
+        if continuous && runs > PREAGG_MAX {
+            self.frequent = None;
         }
     }
 
     fn update_ints(&mut self, a: &Int64Array) {
-        // Borrow the Arrow buffer when there are no nulls; gather otherwise.
-        let vals: std::borrow::Cow<[i64]> = match a.nulls() {
-            None => std::borrow::Cow::Borrowed(a.values()),
-            Some(n) => a
-                .values()
-                .iter()
-                .zip(n.iter())
-                .filter(|(_, v)| *v)
-                .map(|(&x, _)| x)
-                .collect(),
-        };
-        if vals.is_empty() {
-            return;
-        }
-        let floats: Vec<f64> = vals.iter().map(|&x| x as f64).collect();
-        self.moments = self.moments.merge(&Moments::of_block(&floats));
-        let q = self.quantiles.as_mut().expect("numeric has quantiles");
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        for (&x, &xf) in vals.iter().zip(&floats) {
-            lo = lo.min(x);
-            hi = hi.max(x);
-            q.push(xf);
-        }
-        self.min = Scalar::min_of(self.min.take(), Some(Scalar::Int(lo)));
-        self.max = Scalar::max_of(self.max.take(), Some(Scalar::Int(hi)));
-        let continuous = self.kind == ValueKind::Temporal;
-        self.count_values(vals.iter().copied(), continuous);
+        with_scratch(|floats, keys| {
+            let mut gather = |x: i64| {
+                floats.push(x as f64);
+                keys.push(i64_key(x));
+            };
+            match a.nulls() {
+                None => {
+                    floats.extend(a.values().iter().map(|&x| x as f64));
+                    keys.extend(a.values().iter().map(|&x| i64_key(x)));
+                }
+                Some(n) => a
+                    .values()
+                    .iter()
+                    .zip(n.iter())
+                    .filter(|(_, v)| *v)
+                    .for_each(|(&x, _)| gather(x)),
+            }
+            if keys.is_empty() {
+                return;
+            }
+            self.moments = self.moments.merge(&Moments::of_block(floats));
+            sort_keys(keys);
+            let (lo, hi) = (i64_unkey(keys[0]), i64_unkey(keys[keys.len() - 1]));
+            self.min = Scalar::min_of(self.min.take(), Some(Scalar::Int(lo)));
+            self.max = Scalar::max_of(self.max.take(), Some(Scalar::Int(hi)));
+            let continuous = self.kind == ValueKind::Temporal;
+            self.count_sorted(keys.iter().map(|&k| i64_unkey(k)), continuous);
+            // Ascending integers convert to ascending floats.
+            floats.clear();
+            floats.extend(keys.iter().map(|&k| i64_unkey(k) as f64));
+            let q = self.quantiles.as_mut().expect("numeric has quantiles");
+            q.push_sorted(floats.as_mut_slice());
+        });
     }
 
     fn update_bool(&mut self, a: &BooleanArray) {
