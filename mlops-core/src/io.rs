@@ -7,10 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::csv::reader::Format;
-use arrow::datatypes::SchemaRef;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::ipc::reader::{FileReader, StreamReader};
 use arrow::record_batch::RecordBatchReader;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::{Encoding, PageType};
+use parquet::file::metadata::ParquetMetaData;
 
 use crate::error::{Error, Result};
 
@@ -120,7 +124,22 @@ fn parquet_reader(
     file: File,
     row_groups: Option<Vec<usize>>,
 ) -> Result<ParquetRecordBatchReader> {
-    let mut b = ParquetRecordBatchReaderBuilder::try_new(file)
+    parquet_reader_as(path, file, row_groups, None)
+}
+
+/// A Parquet reader, reading the columns as `schema` says when given (a
+/// schema hint: the file's schema with some types changed).
+fn parquet_reader_as(
+    path: &Path,
+    file: File,
+    row_groups: Option<Vec<usize>>,
+    schema: Option<SchemaRef>,
+) -> Result<ParquetRecordBatchReader> {
+    let mut options = ArrowReaderOptions::new();
+    if let Some(schema) = schema {
+        options = options.with_schema(schema);
+    }
+    let mut b = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
         .map_err(|e| in_file(path, e))?
         .with_batch_size(BATCH_ROWS);
     if let Some(rg) = row_groups {
@@ -129,20 +148,97 @@ fn parquet_reader(
     b.build().map_err(|e| in_file(path, e))
 }
 
+/// A Parquet file split into readers over disjoint sets of row groups.
+pub struct ParquetParts {
+    /// The file's schema, as [`read_path`] reads it.
+    pub schema: SchemaRef,
+    /// The readers, at least one. With dictionaries kept, some string
+    /// columns come as `Dictionary(Int32, _)` of the schema's type.
+    pub readers: Vec<Result<BoxReader>>,
+}
+
 /// Splits a Parquet file into up to `parts` readers over disjoint sets of row
 /// groups (round robin), to be read in parallel. Always at least one reader.
-pub fn parquet_partitions(path: &Path, parts: usize) -> Result<Vec<Result<BoxReader>>> {
+///
+/// With `keep_dictionaries`, a string column whose every data page is
+/// dictionary-encoded (what writers do while a column has few distinct
+/// values) is read as a dictionary array: the keys and the page dictionary,
+/// rather than every value copied out of the dictionary. Whoever reads them
+/// folds each distinct value once per batch.
+pub fn parquet_partitions(
+    path: &Path,
+    parts: usize,
+    keep_dictionaries: bool,
+) -> Result<ParquetParts> {
     let file = open(path)?;
     let meta = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| in_file(path, e))?;
+    let schema = meta.schema().clone();
+    let read_as = if keep_dictionaries {
+        with_dictionaries(&schema, meta.metadata())
+    } else {
+        None
+    };
     let groups = meta.metadata().num_row_groups();
     let parts = parts.clamp(1, groups.max(1));
-    Ok((0..parts)
+    let readers = (0..parts)
         .map(|i| {
             let rg: Vec<usize> = (i..groups).step_by(parts).collect();
-            let r = parquet_reader(path, open(path)?, Some(rg))?;
+            let r = parquet_reader_as(path, open(path)?, Some(rg), read_as.clone())?;
             Ok(Box::new(NamedReader::new(path, r)) as BoxReader)
         })
-        .collect())
+        .collect();
+    Ok(ParquetParts { schema, readers })
+}
+
+/// `schema` with each top-level string column that is dictionary-encoded in
+/// every row group turned into a dictionary type; `None` when none is.
+fn with_dictionaries(schema: &SchemaRef, meta: &ParquetMetaData) -> Option<SchemaRef> {
+    let leaves = meta.file_metadata().schema_descr();
+    let all_dictionary = |leaf: usize| {
+        meta.row_groups().iter().all(|rg| {
+            let c = rg.column(leaf);
+            let only_dictionary = |only: &dyn Fn(Encoding) -> bool| {
+                only(Encoding::PLAIN_DICTIONARY) || only(Encoding::RLE_DICTIONARY)
+            };
+            c.dictionary_page_offset().is_some()
+                && (c
+                    .page_encoding_stats_mask()
+                    .is_some_and(|m| only_dictionary(&|e| m.is_only(e)))
+                    || c.page_encoding_stats().is_some_and(|stats| {
+                        stats
+                            .iter()
+                            .filter(|s| {
+                                matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2)
+                            })
+                            .all(|s| only_dictionary(&|e| s.encoding == e))
+                    }))
+        })
+    };
+    let mut changed = false;
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let string = matches!(f.data_type(), DataType::Utf8 | DataType::LargeUtf8);
+            let leaf = (0..leaves.num_columns()).find(|&i| {
+                let column = leaves.column(i);
+                let parts = column.path().parts();
+                parts.len() == 1 && parts[0] == *f.name()
+            });
+            match leaf {
+                Some(leaf) if string && meta.num_row_groups() > 0 && all_dictionary(leaf) => {
+                    changed = true;
+                    let dt = DataType::Dictionary(
+                        Box::new(DataType::Int32),
+                        Box::new(f.data_type().clone()),
+                    );
+                    f.as_ref().clone().with_data_type(dt)
+                }
+                _ => f.as_ref().clone(),
+            }
+        })
+        .collect();
+    changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
 }
 
 /// Reads Arrow IPC bytes, stream or file format (told apart by the file

@@ -367,3 +367,86 @@ fn newer_or_corrupt_encodings_are_refused() {
     let e = Profile::from_json("{\"format\": \"something else\"}").unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e}");
 }
+
+#[test]
+fn parquet_strings_read_as_dictionaries_profile_as_strings() {
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    // "few": 7 distinct values and nulls, dictionary-encoded in every page;
+    // "many": 30,000 distinct values, which outgrow a small dictionary page
+    // and fall back to plain pages, so they are read as plain strings.
+    let rows = 30_000;
+    let few: StringArray = (0..rows)
+        .map(|i| (i % 11 != 0).then(|| format!("v{}", i % 7)))
+        .collect();
+    let many: StringArray = (0..rows).map(|i| Some(format!("id-{i:06}"))).collect();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("few", DataType::Utf8, true),
+        Field::new("many", DataType::Utf8, true),
+    ]));
+    let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(few), Arc::new(many)]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("strings.parquet");
+    let props = WriterProperties::builder()
+        .set_max_row_group_row_count(Some(8_000))
+        .set_dictionary_page_size_limit(4_096)
+        .build();
+    let mut w = ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        schema.clone(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+
+    let parts = mlops_core::io::parquet_partitions(&path, 2, true).unwrap();
+    assert_eq!(parts.schema, schema);
+    let first = parts
+        .readers
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        first.column(0).data_type(),
+        DataType::Dictionary(..)
+    ));
+    assert_eq!(first.column(1).data_type(), &DataType::Utf8);
+
+    let from_file = mlops_core::profile_path(&path).unwrap();
+    let mut from_batch = Profile::new(&schema);
+    from_batch.update(&batch).unwrap();
+    for name in ["few", "many"] {
+        let (f, b) = (
+            from_file.column(name).unwrap(),
+            from_batch.column(name).unwrap(),
+        );
+        assert_eq!(f.data_type(), "Utf8", "{name}");
+        assert_eq!(
+            (f.count(), f.null_count()),
+            (b.count(), b.null_count()),
+            "{name}"
+        );
+        assert_eq!((f.min(), f.max()), (b.min(), b.max()), "{name}");
+        let lengths = |c: &mlops_core::profile::ColumnProfile| {
+            (c.length_min(), c.length_mean(), c.length_max())
+        };
+        assert_eq!(lengths(f), lengths(b), "{name}");
+        assert_eq!(f.top_k(10), b.top_k(10), "{name}");
+    }
+    let few = from_file.column("few").unwrap();
+    assert_eq!(few.distinct_estimate().map(f64::round), Some(7.0));
+    let top = few.top_k(10);
+    assert_eq!(top.len(), 7);
+    for t in &top {
+        let v = t.value.to_string();
+        let want = (0..rows)
+            .filter(|i| i % 11 != 0 && format!("v{}", i % 7) == v)
+            .count();
+        assert_eq!(t.count, want as u64, "{v}");
+    }
+}

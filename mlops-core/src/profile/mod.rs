@@ -35,7 +35,7 @@ pub mod sketches;
 mod stats;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::Schema;
+use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatchReader;
 use rayon::prelude::*;
 
@@ -76,7 +76,8 @@ impl Profile {
     /// Folds one record batch into the profile, all columns in parallel.
     ///
     /// The batch must have the profile's columns, in order, with the same
-    /// types; otherwise a [`Error::SchemaMismatch`] names the first column
+    /// types (a string column also takes a dictionary of its string type);
+    /// otherwise a [`Error::SchemaMismatch`] names the first column
     /// that differs, and the profile is left unchanged.
     pub fn update(&mut self, batch: &RecordBatch) -> Result<()> {
         let schema = batch.schema();
@@ -88,7 +89,12 @@ impl Profile {
             )));
         }
         for (f, c) in schema.fields().iter().zip(&self.columns) {
-            if f.name() != &c.name || f.data_type().to_string() != c.data_type {
+            // A string column also takes dictionary-encoded strings.
+            let dictionary_of_it = c.kind == ValueKind::String
+                && matches!(f.data_type(), DataType::Dictionary(_, v) if v.to_string() == c.data_type);
+            if f.name() != &c.name
+                || (f.data_type().to_string() != c.data_type && !dictionary_of_it)
+            {
                 return Err(Error::SchemaMismatch(format!(
                     "column '{}' of type {} in the batch, but '{}' of type {} in the profile",
                     f.name(),
@@ -178,10 +184,20 @@ pub fn profile(reader: impl RecordBatchReader) -> Result<Profile> {
 pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
     let path = path.as_ref();
     if crate::io::FileFormat::of(path)? == crate::io::FileFormat::Parquet {
-        let parts = crate::io::parquet_partitions(path, rayon::current_num_threads())?;
+        // Dictionary-encoded string columns come as their keys and page
+        // dictionaries: each distinct string is folded once per batch.
+        let parts = crate::io::parquet_partitions(path, rayon::current_num_threads(), true)?;
+        let schema = parts.schema;
         let profiles: Vec<Profile> = parts
+            .readers
             .into_par_iter()
-            .map(|r| profile(r?))
+            .map(|r| {
+                let mut p = Profile::new(&schema);
+                for batch in r? {
+                    p.update(&batch?)?;
+                }
+                Ok(p)
+            })
             .collect::<Vec<Result<_>>>()
             // The first error in file order, whichever thread met it first.
             .into_iter()
