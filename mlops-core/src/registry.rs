@@ -72,8 +72,7 @@ impl Kind {
 /// Read through a flat form (`fold::FlatEvent`): serde's flattened,
 /// internally tagged enums buffer every field before deciding, which made
 /// folding long logs several times slower.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "fold::FlatEvent")]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AssetEvent {
     /// `mlops.event`.
     pub format: String,

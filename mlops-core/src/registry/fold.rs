@@ -1,6 +1,7 @@
 //! Folding an asset's events, in order, into its state, checking the hash
 //! chain and the version numbering on the way.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -13,62 +14,97 @@ use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
 
 /// An event as read: the common fields and every change's fields, optional,
-/// in one flat object.
+/// in one flat object. Strings borrow from the bytes read where they can (no
+/// escapes), so a fold allocates only what the asset's state keeps.
 #[derive(Deserialize)]
-pub(crate) struct FlatEvent {
-    format: String,
+pub(crate) struct FlatEvent<'a> {
+    #[serde(borrow)]
+    format: Cow<'a, str>,
     v: u32,
     seq: u64,
-    prev: Hash,
+    #[serde(borrow)]
+    prev: Cow<'a, str>,
     time: u64,
-    principal: String,
+    #[serde(borrow)]
+    principal: Cow<'a, str>,
     versions: u64,
-    #[serde(rename = "type")]
-    kind: String,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
     version: Option<u64>,
-    content: Option<Hash>,
+    #[serde(borrow)]
+    content: Option<Cow<'a, str>>,
     size: Option<u64>,
-    message: Option<String>,
+    #[serde(borrow)]
+    message: Option<Cow<'a, str>>,
     /// Kept as text until asked for: a search folds every version of every
     /// asset but reads the metadata of few.
     metadata: Option<Box<serde_json::value::RawValue>>,
     dataset: Option<DatasetInfo>,
-    alias: Option<String>,
-    key: Option<String>,
-    #[serde(default)]
-    value: Option<String>,
+    #[serde(borrow)]
+    alias: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    key: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    value: Option<Cow<'a, str>>,
     inputs: Option<Vec<AssetRef>>,
-    run: Option<String>,
-    commit: Option<String>,
+    #[serde(borrow)]
+    run: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    commit: Option<Cow<'a, str>>,
     by: Option<AssetRef>,
     archived: Option<bool>,
-    #[serde(default)]
-    reason: Option<String>,
+    #[serde(default, borrow)]
+    reason: Option<Cow<'a, str>>,
     passed: Option<bool>,
-    report: Option<Hash>,
+    #[serde(borrow)]
+    report: Option<Cow<'a, str>>,
 }
 
 /// A version event's metadata as read, before it is parsed.
 pub(crate) type RawMetadata = Box<serde_json::value::RawValue>;
 
-impl TryFrom<FlatEvent> for AssetEvent {
-    type Error = String;
-
-    fn try_from(f: FlatEvent) -> std::result::Result<Self, String> {
-        into_event(f, true).map(|(e, _)| e)
+impl<'de> Deserialize<'de> for AssetEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let flat = FlatEvent::deserialize(d)?;
+        let (header, change, _) = split(flat, true).map_err(serde::de::Error::custom)?;
+        Ok(AssetEvent {
+            format: header.format.into_owned(),
+            v: header.v,
+            seq: header.seq,
+            prev: header.prev.into_owned(),
+            time: header.time,
+            principal: header.principal.into_owned(),
+            versions: header.versions,
+            reason: header.reason.map(Cow::into_owned),
+            change,
+        })
     }
 }
 
-/// The event `f` holds. A version event's metadata is parsed when
-/// `parse_metadata`; otherwise it is left `null` and its text returned.
-fn into_event(
-    f: FlatEvent,
+/// An event's common fields, borrowed where they were read.
+struct Header<'a> {
+    format: Cow<'a, str>,
+    v: u32,
+    seq: u64,
+    prev: Cow<'a, str>,
+    time: u64,
+    principal: Cow<'a, str>,
+    versions: u64,
+    reason: Option<Cow<'a, str>>,
+}
+
+/// The common fields and the change `f` holds. A version event's metadata
+/// is parsed when `parse_metadata`; otherwise it is left `null` and its
+/// text returned.
+fn split(
+    f: FlatEvent<'_>,
     parse_metadata: bool,
-) -> std::result::Result<(AssetEvent, Option<RawMetadata>), String> {
+) -> std::result::Result<(Header<'_>, Change, Option<RawMetadata>), String> {
     fn need<T>(v: Option<T>, field: &str, kind: &str) -> std::result::Result<T, String> {
         v.ok_or_else(|| format!("a '{kind}' event needs '{field}'"))
     }
-    let k = f.kind.as_str();
+    let owned = |s: Option<Cow<'_, str>>| s.map(Cow::into_owned);
+    let k = f.kind.as_ref();
     let mut raw = None;
     let change = match k {
         "version" => {
@@ -81,32 +117,32 @@ fn into_event(
             };
             Change::Version {
                 version: need(f.version, "version", k)?,
-                content: need(f.content, "content", k)?,
+                content: need(owned(f.content), "content", k)?,
                 size: need(f.size, "size", k)?,
-                message: need(f.message, "message", k)?,
+                message: need(owned(f.message), "message", k)?,
                 metadata,
                 dataset: f.dataset,
             }
         }
         "alias" => Change::Alias {
-            alias: need(f.alias, "alias", k)?,
+            alias: need(owned(f.alias), "alias", k)?,
             version: need(f.version, "version", k)?,
         },
         "tag" => Change::Tag {
             version: need(f.version, "version", k)?,
-            key: need(f.key, "key", k)?,
-            value: f.value,
+            key: need(owned(f.key), "key", k)?,
+            value: owned(f.value),
         },
         "lineage" => Change::Lineage {
             version: need(f.version, "version", k)?,
             inputs: need(f.inputs, "inputs", k)?,
-            run: f.run,
-            commit: f.commit,
+            run: owned(f.run),
+            commit: owned(f.commit),
         },
         "used_by" => Change::UsedBy {
             version: need(f.version, "version", k)?,
             by: need(f.by, "by", k)?,
-            run: f.run,
+            run: owned(f.run),
         },
         "archive" => Change::Archive {
             archived: need(f.archived, "archived", k)?,
@@ -114,11 +150,11 @@ fn into_event(
         "gate" => Change::Gate {
             version: need(f.version, "version", k)?,
             passed: need(f.passed, "passed", k)?,
-            report: need(f.report, "report", k)?,
+            report: need(owned(f.report), "report", k)?,
         },
         other => return Err(format!("unknown event type '{other}'")),
     };
-    let event = AssetEvent {
+    let header = Header {
         format: f.format,
         v: f.v,
         seq: f.seq,
@@ -127,9 +163,8 @@ fn into_event(
         principal: f.principal,
         versions: f.versions,
         reason: f.reason,
-        change,
     };
-    Ok((event, raw))
+    Ok((header, change, raw))
 }
 
 /// Parses an event's bytes.
@@ -139,9 +174,9 @@ pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
     })
 }
 
-/// An event parsed for a fold: the event, its metadata's text (lazy folds),
-/// and its hash when the fold needs it.
-type Parsed = (AssetEvent, Option<RawMetadata>, Option<Hash>);
+/// An event parsed for a fold: its common fields, its change, its
+/// metadata's text (lazy folds), and its hash when the fold needs it.
+type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Option<Hash>);
 
 /// An asset's state being folded from its events.
 pub(crate) struct Fold<'a> {
@@ -213,15 +248,18 @@ impl<'a> Fold<'a> {
                 let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
                 };
+                // One UTF-8 check of the whole event (fast on ASCII), so
+                // the parser need not check each string again.
+                let text = std::str::from_utf8(bytes).map_err(|e| not_event(e.to_string()))?;
                 let flat: FlatEvent =
-                    serde_json::from_slice(bytes).map_err(|e| not_event(e.to_string()))?;
-                let (ev, raw) = into_event(flat, parse_metadata).map_err(not_event)?;
-                Ok((ev, raw, hash))
+                    serde_json::from_str(text).map_err(|e| not_event(e.to_string()))?;
+                let (header, change, raw) = split(flat, parse_metadata).map_err(not_event)?;
+                Ok((header, change, raw, hash))
             })
             .collect();
         for (&(seq, _), p) in events.iter().zip(parsed) {
-            let (ev, raw, hash) = p?;
-            self.apply_parsed(seq, ev, hash)?;
+            let (header, change, raw, hash) = p?;
+            self.apply_parsed(seq, header, change, hash)?;
             if let (Some(all), Some(raw)) = (self.raw_metadata.as_mut(), raw) {
                 all.push(raw);
             }
@@ -229,7 +267,13 @@ impl<'a> Fold<'a> {
         Ok(())
     }
 
-    fn apply_parsed(&mut self, seq: u64, ev: AssetEvent, hash: Option<Hash>) -> Result<()> {
+    fn apply_parsed(
+        &mut self,
+        seq: u64,
+        ev: Header<'_>,
+        change: Change,
+        hash: Option<Hash>,
+    ) -> Result<()> {
         let log = self.log;
         let a = &mut self.asset;
         if seq != a.events + 1 {
@@ -246,7 +290,8 @@ impl<'a> Fold<'a> {
         }
         self.hash = hash;
         a.events = seq;
-        match ev.change {
+        let principal = || ev.principal.to_string();
+        match change {
             Change::Version {
                 version,
                 content,
@@ -269,14 +314,14 @@ impl<'a> Fold<'a> {
                     message,
                     metadata,
                     dataset,
-                    principal: ev.principal,
+                    principal: principal(),
                     time: ev.time,
                 });
             }
             Change::Alias { alias, version } => {
                 a.aliases.entry(alias).or_default().push(AliasMove {
                     version,
-                    principal: ev.principal,
+                    principal: principal(),
                     time: ev.time,
                     seq,
                 });
@@ -324,7 +369,7 @@ impl<'a> Fold<'a> {
                     GateRecord {
                         passed,
                         report,
-                        principal: ev.principal,
+                        principal: principal(),
                         time: ev.time,
                     },
                 );

@@ -63,8 +63,9 @@ fn unseal(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
         return None;
     }
     bytes.truncate(body);
-    let events = bytes.strip_suffix(b"\n")?;
-    (events.split(|&b| b == b'\n').count() as u64 == PACK_EVENTS).then_some(bytes)
+    // PACK_EVENTS lines, each ending in a newline.
+    (bytes.ends_with(b"\n") && memchr::memchr_iter(b'\n', &bytes).count() as u64 == PACK_EVENTS)
+        .then_some(bytes)
 }
 
 /// A pack to write: its first sequence number and its events.
@@ -89,13 +90,18 @@ impl Segment {
     pub(crate) fn events(&self) -> Vec<(u64, &[u8])> {
         match self {
             Segment::Loose(events) => events.iter().map(|e| (e.seq, e.bytes.as_slice())).collect(),
-            Segment::Sealed { first, body } => body
-                .strip_suffix(b"\n")
-                .unwrap_or(body)
-                .split(|&b| b == b'\n')
-                .enumerate()
-                .map(|(i, l)| (first + i as u64, l))
-                .collect(),
+            Segment::Sealed { first, body } => {
+                let mut start = 0;
+                let mut lines = Vec::with_capacity(PACK_EVENTS as usize);
+                for end in memchr::memchr_iter(b'\n', body) {
+                    lines.push((first + lines.len() as u64, &body[start..end]));
+                    start = end + 1;
+                }
+                if start < body.len() {
+                    lines.push((first + lines.len() as u64, &body[start..]));
+                }
+                lines
+            }
         }
     }
 
