@@ -429,6 +429,10 @@ impl Store {
     }
 
     fn exists(&self, path: &Path) -> bool {
+        if let Some(root) = self.backend.root() {
+            // One `stat`, where object_store's head opens the file as well.
+            return std::fs::metadata(root.join(path.as_ref())).is_ok_and(|m| m.is_file());
+        }
         self.backend
             .run(async_ok(exists(self.inner(), path.clone())))
             .unwrap_or(false)

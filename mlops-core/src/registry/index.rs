@@ -6,8 +6,8 @@
 //! - `head.json`: the state a reader needs most, after some event `seq`:
 //!   that event's hash, the version count, where each alias points, whether
 //!   the asset is archived, and the exact bytes of the events since the last
-//!   full pack (at most [`PACK_EVENTS`]). Overwritten once it is
-//!   [`HEAD_LAG`] events behind or a pack is completed, so it may lag (by
+//!   full pack (at most [`PACK_EVENTS`]). Overwritten by the writer of
+//!   every [`HEAD_LAG`]-th event, so it may lag (by
 //!   design, and with racing writers) but is never ahead: readers step forward
 //!   from `seq + 1` while events exist, checking each names the hash before.
 //! - `packs/<20-digit first seq>.jsonl`: events `first ..= first + 63`, their
@@ -33,13 +33,17 @@ use crate::store::{Event, Hash, Store};
 /// Events per pack.
 pub const PACK_EVENTS: u64 = 64;
 
-/// Writers rewrite `head.json` once it is this many events behind the log
-/// (or a pack was completed). Readers step over at most this many events
-/// more; in exchange a folder store replaces the file (a new inode, the old
-/// one freed) once per 8 appends instead of once per append, which on file
-/// systems that avoid reusing recently freed inodes (ext4 without a journal
-/// scans past every one of them on each file it creates) is what kept
-/// thousands of quick appends from slowing down quadratically.
+/// The writer of every event whose number is a multiple of this brings
+/// `head.json` up to date (and writes the pack it completes: [`PACK_EVENTS`]
+/// is a multiple of it); the other writers leave the indexes but the version
+/// index alone, without even reading the head. Readers step over the events
+/// a head lags by (up to 7, more after a writer died between its event and
+/// the head). In exchange an append reads nothing back 7 times in 8, and a
+/// folder store replaces the file (a new inode, the old one freed) once per
+/// 8 appends instead of once per append, which on file systems that avoid
+/// reusing recently freed inodes (ext4 without a journal scans past every
+/// one of them on each file it creates) is what kept thousands of quick
+/// appends from slowing down quadratically.
 pub const HEAD_LAG: u64 = 8;
 
 /// A pack's bytes: each event and a newline, then the BLAKE3 hex of all
@@ -401,21 +405,22 @@ impl<'a> Index<'a> {
     }
 
     fn update(&self, e: &Event, ev: &AssetEvent) -> Result<()> {
-        let (head, packs, behind) = match self.head()? {
-            Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.behind),
-            _ => {
-                let (h, p) = self.head_from_log()?;
-                (h, p, u64::MAX)
+        if e.seq % HEAD_LAG == 0 {
+            let (head, packs, behind) = match self.head()? {
+                Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.behind),
+                _ => {
+                    let (h, p) = self.head_from_log()?;
+                    (h, p, u64::MAX)
+                }
+            };
+            for (first, lines) in packs {
+                self.store
+                    .write_index(&self.pack_path(first), seal(&lines), true)?;
             }
-        };
-        let rewrite_head = behind >= HEAD_LAG || !packs.is_empty();
-        for (first, lines) in packs {
-            self.store
-                .write_index(&self.pack_path(first), seal(&lines), true)?;
-        }
-        if rewrite_head {
-            let bytes = serde_json::to_vec(&head).expect("heads serialise");
-            self.store.write_index(&self.head_path(), bytes, false)?;
+            if behind > 0 {
+                let bytes = serde_json::to_vec(&head).expect("heads serialise");
+                self.store.write_index(&self.head_path(), bytes, false)?;
+            }
         }
         if let Change::Version { version, .. } = &ev.change {
             self.store.write_index(

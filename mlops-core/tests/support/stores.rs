@@ -55,6 +55,14 @@ impl Raw {
         }
     }
 
+    /// Whether an object exists.
+    pub fn exists(&self, key: &str) -> bool {
+        match self {
+            Raw::Folder(dir) => dir.join(key).is_file(),
+            Raw::S3 { store, rt } => rt.block_on(store.head(&Path::from(key))).is_ok(),
+        }
+    }
+
     /// Overwrites an object.
     pub fn put(&self, key: &str, bytes: &[u8]) {
         match self {
