@@ -713,8 +713,7 @@ impl Registry {
     }
 
     /// Checks an asset from its log's own events: the hash chain, the
-    /// version numbering, and every index (packs, head, version index)
-    /// against the events. Reads go through the indexes, so this is the
+    /// version numbering, and every index (packs, head) against the events. Reads go through the indexes, so this is the
     /// check that a changed byte anywhere in the log is found; returns the
     /// number of events checked.
     ///
@@ -732,13 +731,12 @@ impl Registry {
             return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
         }
         Fold::new(kind, name, &log).apply_all(&events)?;
-        Index::new(&self.store, &log).verify(&events, true)?;
+        Index::new(&self.store, &log).verify(&events)?;
         Ok(events.len() as u64)
     }
 
     /// The audit's check of an asset's events (already read as a chain):
-    /// the fold, and the packs and head against them (the version index,
-    /// one object per version, is left to [`verify`](Self::verify)).
+    /// the fold, and the packs and head against them.
     pub(crate) fn verify_asset_events(
         &self,
         kind: Kind,
@@ -747,13 +745,13 @@ impl Registry {
     ) -> Result<()> {
         let log = Self::log(kind, name)?;
         Fold::new(kind, name, &log).apply_all(events)?;
-        Index::new(&self.store, &log).verify(events, false)
+        Index::new(&self.store, &log).verify(events)
     }
 
     /// A version by number (`"3"`), alias (`"production"`) or `"latest"`,
-    /// read through the head and version indexes: a few small reads however
-    /// long the log, falling back to [`asset`](Self::asset) when an index
-    /// is missing.
+    /// read through the head and the packs: a few small reads however long
+    /// the log, falling back to [`asset`](Self::asset) when an index is
+    /// missing.
     ///
     /// ```
     /// use mlops_core::registry::{Kind, Registry};
@@ -771,7 +769,7 @@ impl Registry {
         let Some(loaded) = index.head()? else {
             return self.asset(kind, name)?.resolve(reference).cloned();
         };
-        let head = loaded.head;
+        let head = &loaded.head;
         let n = if reference == "latest" {
             head.versions
         } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
@@ -801,7 +799,7 @@ impl Registry {
         if let Some(v) = in_tail {
             return Ok(v);
         }
-        match index.version_event(n)?.and_then(|(_, ev)| version_of(ev)) {
+        match index.version_event(&loaded, n)?.and_then(version_of) {
             Some(v) => Ok(v),
             None => self.asset(kind, name)?.resolve(&n.to_string()).cloned(),
         }
@@ -819,8 +817,7 @@ impl Registry {
     /// Appends to an asset's log and brings its indexes up to date.
     fn append(&self, log: &str, build: impl FnMut(&Tip) -> Result<Vec<u8>>) -> Result<Event> {
         let e = self.store.append(log, build)?;
-        let ev = parse_event(log, &e)?;
-        Index::new(&self.store, log).after_append(&e, &ev);
+        Index::new(&self.store, log).after_append(&e);
         Ok(e)
     }
 

@@ -1,7 +1,7 @@
 //! Indexes that open an asset without reading its log event by event.
 //!
-//! Beside each asset's log (`assets/<kind>/<name>/log/`) writers keep three
-//! kinds of object; all are caches of the log, which stays the truth:
+//! Beside each asset's log (`assets/<kind>/<name>/log/`) writers keep two
+//! kinds of object; both are caches of the log, which stays the truth:
 //!
 //! - `head.json`: the state a reader needs most, after some event `seq`:
 //!   that event's hash, the version count, where each alias points, whether
@@ -13,8 +13,10 @@
 //! - `packs/<20-digit first seq>.jsonl`: events `first ..= first + 63`, their
 //!   exact bytes one per line, written once (create-only) by the writer that
 //!   completes them. Opening an asset of 100,000 events reads ~1,600 packs.
-//! - `versions/<20-digit version>`: the sequence number of the event that
-//!   added that version, written once after the event.
+//!
+//! Versions need no index of their own: every event carries the version
+//! count once it applies, so a version is found in the head's tail or by
+//! bisecting the packs ([`Index::version_event`]).
 //!
 //! A reader that finds an index missing, unreadable or disagreeing with the
 //! log falls back to the log itself; the full fold checks the hash chain
@@ -70,6 +72,15 @@ fn unseal(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
     // PACK_EVENTS lines, each ending in a newline.
     (bytes.ends_with(b"\n") && memchr::memchr_iter(b'\n', &bytes).count() as u64 == PACK_EVENTS)
         .then_some(bytes)
+}
+
+/// The two fields of an event that place it among versions: its type and
+/// the version count once it applies.
+#[derive(Deserialize)]
+struct Counted<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    versions: u64,
 }
 
 /// A pack to write: its first sequence number and its events.
@@ -226,10 +237,6 @@ impl<'a> Index<'a> {
         format!("{}/packs/{first:020}.jsonl", self.base)
     }
 
-    fn version_path(&self, version: u64) -> String {
-        format!("{}/versions/{version:020}", self.base)
-    }
-
     /// The stored head caught up with the log, or `None` when there is no
     /// usable head (none yet, unreadable, or not on the log's hash chain).
     pub(crate) fn head(&self) -> Result<Option<Loaded>> {
@@ -317,35 +324,92 @@ impl<'a> Index<'a> {
         Ok(Segment::Loose(events))
     }
 
-    /// The event that added `version`, by its index (checked against the
-    /// event), or `None` when the index does not know it.
-    pub(crate) fn version_event(&self, version: u64) -> Result<Option<(Event, AssetEvent)>> {
-        let Some(bytes) = self.store.read_index(&self.version_path(version))? else {
-            return Ok(None);
-        };
-        let Some(seq) = std::str::from_utf8(&bytes)
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-        else {
-            return Ok(None);
-        };
-        let Some(e) = self.store.event(self.log, seq)? else {
-            return Ok(None);
-        };
-        let ev = parse_event(self.log, &e)?;
-        match &ev.change {
-            Change::Version { version: v, .. } if *v == version && ev.seq == seq => {
-                Ok(Some((e, ev)))
+    /// The event that added version `n`, if it is in a full pack (`loaded`
+    /// is the head caught up with the log; its tail and the events after it
+    /// hold the rest). No index is needed: an event adds at most one
+    /// version, so version `n` is event `n` or later, in pack `(n - 1) / 64`
+    /// or after it. That pack is read first (the answer unless events other
+    /// than versions came before); then the next pack to read is guessed
+    /// from the events per version seen so far, and after a few guesses
+    /// the remaining packs are bisected. Each read parses the version count
+    /// of a pack's first and last events only.
+    pub(crate) fn version_event(&self, loaded: &Loaded, n: u64) -> Result<Option<AssetEvent>> {
+        let head = &loaded.head;
+        let packs = (head.seq - head.tail.len() as u64) / PACK_EVENTS;
+        let (mut lo, mut hi) = ((n.max(1) - 1) / PACK_EVENTS, packs);
+        let mut k = lo;
+        let mut guesses = 0;
+        while lo < hi {
+            let first = k * PACK_EVENTS + 1;
+            let lines: Vec<(u64, Vec<u8>)> = match loaded.packs.iter().find(|(f, _)| *f == first) {
+                // Completed while the head caught up: not stored yet.
+                Some((_, lines)) => (first..)
+                    .zip(lines.iter().map(|l| l.as_bytes().to_vec()))
+                    .collect(),
+                None => self
+                    .pack(first)?
+                    .events()
+                    .into_iter()
+                    .map(|(seq, b)| (seq, b.to_vec()))
+                    .collect(),
+            };
+            let count = |i: usize| -> Result<Counted<'_>> {
+                let (seq, bytes) = &lines[i];
+                serde_json::from_slice(bytes).map_err(|e| {
+                    Error::Integrity(format!(
+                        "log {}: event {seq} is not an event: {e}",
+                        self.log
+                    ))
+                })
+            };
+            if lines.is_empty() {
+                return Ok(None);
             }
-            _ => Ok(None),
+            let (f, l) = (count(0)?, count(lines.len() - 1)?);
+            let before = f.versions - u64::from(f.kind == "version");
+            // Events per version up to the side of this pack that `n` lies past.
+            let (seen, at) = if n <= before {
+                hi = k;
+                (before, first - 1)
+            } else if n > l.versions {
+                lo = k + 1;
+                (l.versions, first - 1 + PACK_EVENTS)
+            } else {
+                for i in 0..lines.len() {
+                    let c = count(i)?;
+                    if c.kind == "version" && c.versions == n {
+                        let (seq, bytes) = &lines[i];
+                        let e = Event {
+                            seq: *seq,
+                            bytes: bytes.clone(),
+                        };
+                        let ev = parse_event(self.log, &e)?;
+                        let found =
+                            matches!(&ev.change, Change::Version { version, .. } if *version == n);
+                        return Ok((found && ev.seq == *seq).then_some(ev));
+                    }
+                }
+                return Ok(None);
+            };
+            if lo >= hi {
+                break;
+            }
+            guesses += 1;
+            k = if guesses <= 3 && seen > 0 {
+                let seq = (n as f64 * at as f64 / seen as f64) as u64;
+                (seq.max(1) - 1) / PACK_EVENTS
+            } else {
+                lo + (hi - lo) / 2
+            }
+            .clamp(lo, hi - 1);
         }
+        Ok(None)
     }
 
     /// Checks every index of the asset against its log's `events` (already
-    /// checked as a chain): each pack holds exactly the events it names, the
-    /// head's hash and tail are the log's, and each version index points at
-    /// the event that added that version.
-    pub(crate) fn verify(&self, events: &[Event], version_index: bool) -> Result<()> {
+    /// checked as a chain): each pack holds exactly the events it names, and
+    /// the head's hash and tail are the log's.
+    pub(crate) fn verify(&self, events: &[Event]) -> Result<()> {
         let damaged = |what: String| {
             Err(Error::Integrity(format!(
                 "{what} disagrees with log {}",
@@ -383,28 +447,17 @@ impl<'a> Index<'a> {
                 return damaged(path);
             }
         }
-        for e in events.iter().filter(|_| version_index) {
-            let ev = parse_event(self.log, e)?;
-            if let Change::Version { version, .. } = ev.change {
-                let path = self.version_path(version);
-                if let Some(bytes) = self.store.read_index(&path)? {
-                    if bytes != e.seq.to_string().as_bytes() {
-                        return damaged(path);
-                    }
-                }
-            }
-        }
         Ok(())
     }
 
-    /// Brings the indexes up to date after `e` was appended: the head,
-    /// any pack completed, and the version index. Best effort: indexes are
-    /// caches, so a failure here never fails the append that succeeded.
-    pub(crate) fn after_append(&self, e: &Event, ev: &AssetEvent) {
-        let _ = self.update(e, ev);
+    /// Brings the indexes up to date after `e` was appended: the head and
+    /// any pack completed. Best effort: indexes are caches, so a failure
+    /// here never fails the append that succeeded.
+    pub(crate) fn after_append(&self, e: &Event) {
+        let _ = self.update(e);
     }
 
-    fn update(&self, e: &Event, ev: &AssetEvent) -> Result<()> {
+    fn update(&self, e: &Event) -> Result<()> {
         if e.seq % HEAD_LAG == 0 {
             let (head, packs, behind) = match self.head()? {
                 Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.behind),
@@ -421,13 +474,6 @@ impl<'a> Index<'a> {
                 let bytes = serde_json::to_vec(&head).expect("heads serialise");
                 self.store.write_index(&self.head_path(), bytes, false)?;
             }
-        }
-        if let Change::Version { version, .. } = &ev.change {
-            self.store.write_index(
-                &self.version_path(*version),
-                e.seq.to_string().into_bytes(),
-                true,
-            )?;
         }
         Ok(())
     }
