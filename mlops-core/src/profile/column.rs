@@ -3,9 +3,10 @@
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, GenericByteArray, Int64Array,
+    PrimitiveArray,
 };
 use arrow::compute::cast;
-use arrow::datatypes::{ByteArrayType, DataType};
+use arrow::datatypes::{ArrowPrimitiveType, ByteArrayType, DataType};
 
 use std::cell::Cell;
 
@@ -183,6 +184,20 @@ fn with_scratch<R>(f: impl FnOnce(&mut Vec<f64>, &mut Vec<u64>) -> R) -> R {
     out
 }
 
+/// Calls `f` on each valid (non-null) value of `a`, in order.
+#[inline(always)]
+fn for_each_valid<T: ArrowPrimitiveType>(a: &PrimitiveArray<T>, mut f: impl FnMut(T::Native)) {
+    match a.nulls() {
+        None => a.values().iter().for_each(|&x| f(x)),
+        Some(n) => a
+            .values()
+            .iter()
+            .zip(n.iter())
+            .filter(|(_, valid)| *valid)
+            .for_each(|(&x, _)| f(x)),
+    }
+}
+
 /// Whether every value is finite, in one branch-free pass (an infinity or
 /// NaN has all exponent bits set).
 fn all_finite(values: &[f64]) -> bool {
@@ -351,7 +366,7 @@ impl ColumnProfile {
         with_scratch(|finite, _| {
             finite.reserve(a.len() - a.null_count());
             let (mut nan, mut pinf, mut ninf) = (0u64, 0u64, 0u64);
-            let mut classify = |x: f64| {
+            let classify = |x: f64| {
                 if x.is_finite() {
                     // -0.0 and 0.0 are one value.
                     finite.push(x + 0.0);
@@ -363,18 +378,11 @@ impl ColumnProfile {
                     ninf += 1;
                 }
             };
-            match a.nulls() {
+            if a.nulls().is_none() && all_finite(a.values()) {
                 // The common case, all finite and valid, as one copy.
-                None if all_finite(a.values()) => {
-                    finite.extend(a.values().iter().map(|&x| x + 0.0))
-                }
-                None => a.values().iter().for_each(|&x| classify(x)),
-                Some(n) => a
-                    .values()
-                    .iter()
-                    .zip(n.iter())
-                    .filter(|(_, v)| *v)
-                    .for_each(|(&x, _)| classify(x)),
+                finite.extend(a.values().iter().map(|&x| x + 0.0));
+            } else {
+                for_each_valid(a, classify);
             }
             self.nan_count += nan;
             self.pos_inf_count += pinf;
@@ -435,21 +443,15 @@ impl ColumnProfile {
 
     fn update_ints(&mut self, a: &Int64Array) {
         with_scratch(|floats, keys| {
-            let mut gather = |x: i64| {
-                floats.push(x as f64);
-                keys.push(i64_key(x));
-            };
-            match a.nulls() {
-                None => {
-                    floats.extend(a.values().iter().map(|&x| x as f64));
-                    keys.extend(a.values().iter().map(|&x| i64_key(x)));
-                }
-                Some(n) => a
-                    .values()
-                    .iter()
-                    .zip(n.iter())
-                    .filter(|(_, v)| *v)
-                    .for_each(|(&x, _)| gather(x)),
+            if a.nulls().is_none() {
+                // Two straight conversions, which vectorise.
+                floats.extend(a.values().iter().map(|&x| x as f64));
+                keys.extend(a.values().iter().map(|&x| i64_key(x)));
+            } else {
+                for_each_valid(a, |x| {
+                    floats.push(x as f64);
+                    keys.push(i64_key(x));
+                });
             }
             if keys.is_empty() {
                 return;
