@@ -14,7 +14,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderOptions, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
 use parquet::basic::{Encoding, PageType};
-use parquet::file::metadata::ParquetMetaData;
+use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData};
 
 use crate::error::{Error, Result};
 
@@ -195,24 +195,9 @@ pub fn parquet_partitions(
 fn with_dictionaries(schema: &SchemaRef, meta: &ParquetMetaData) -> Option<SchemaRef> {
     let leaves = meta.file_metadata().schema_descr();
     let all_dictionary = |leaf: usize| {
-        meta.row_groups().iter().all(|rg| {
-            let c = rg.column(leaf);
-            let only_dictionary = |only: &dyn Fn(Encoding) -> bool| {
-                only(Encoding::PLAIN_DICTIONARY) || only(Encoding::RLE_DICTIONARY)
-            };
-            c.dictionary_page_offset().is_some()
-                && (c
-                    .page_encoding_stats_mask()
-                    .is_some_and(|m| only_dictionary(&|e| m.is_only(e)))
-                    || c.page_encoding_stats().is_some_and(|stats| {
-                        stats
-                            .iter()
-                            .filter(|s| {
-                                matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2)
-                            })
-                            .all(|s| only_dictionary(&|e| s.encoding == e))
-                    }))
-        })
+        meta.row_groups()
+            .iter()
+            .all(|rg| all_pages_dictionary(rg.column(leaf)))
     };
     let mut changed = false;
     let fields: Vec<Field> = schema
@@ -239,6 +224,21 @@ fn with_dictionaries(schema: &SchemaRef, meta: &ParquetMetaData) -> Option<Schem
         })
         .collect();
     changed.then(|| Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())))
+}
+
+/// Whether every data page of a column chunk is dictionary-encoded, from
+/// its page encoding statistics (a chunk without them does not count).
+fn all_pages_dictionary(c: &ColumnChunkMetaData) -> bool {
+    const DICTIONARY: [Encoding; 2] = [Encoding::PLAIN_DICTIONARY, Encoding::RLE_DICTIONARY];
+    c.dictionary_page_offset().is_some()
+        && match (c.page_encoding_stats_mask(), c.page_encoding_stats()) {
+            (Some(mask), _) => DICTIONARY.iter().any(|&e| mask.is_only(e)),
+            (None, Some(stats)) => stats
+                .iter()
+                .filter(|s| matches!(s.page_type, PageType::DATA_PAGE | PageType::DATA_PAGE_V2))
+                .all(|s| DICTIONARY.contains(&s.encoding)),
+            (None, None) => false,
+        }
 }
 
 /// Reads Arrow IPC bytes, stream or file format (told apart by the file
