@@ -713,9 +713,10 @@ impl Registry {
     }
 
     /// Checks an asset from its log's own events: the hash chain, the
-    /// version numbering, and every index (packs, head) against the events. Reads go through the indexes, so this is the
-    /// check that a changed byte anywhere in the log is found; returns the
-    /// number of events checked.
+    /// version numbering, and every index (packs, head) against the
+    /// events. Reads go through the indexes, so this is the check that a
+    /// changed byte anywhere in the log is found; returns the number of
+    /// events checked.
     ///
     /// ```
     /// use mlops_core::registry::{Kind, Registry};

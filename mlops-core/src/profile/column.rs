@@ -1,14 +1,14 @@
 //! The profile of one column: its state (counters, moments, sketches) and the
 //! kernels that fold one Arrow array into it, straight from the buffers.
 
+use std::cell::Cell;
+
 use arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, GenericByteArray, Int64Array,
     PrimitiveArray,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{ArrowPrimitiveType, ByteArrayType, DataType};
-
-use std::cell::Cell;
 
 use super::moments::Moments;
 use super::scalar::Scalar;

@@ -171,7 +171,11 @@ impl Profile {
 /// assert_eq!(p.column("n").unwrap().top_k(1)[0].count, 2);
 /// ```
 pub fn profile(reader: impl RecordBatchReader) -> Result<Profile> {
-    let mut p = Profile::new(&reader.schema());
+    fold_batches(Profile::new(&reader.schema()), reader)
+}
+
+/// Folds every batch of `reader` into `p`.
+fn fold_batches(mut p: Profile, reader: impl RecordBatchReader) -> Result<Profile> {
     for batch in reader {
         p.update(&batch?)?;
     }
@@ -191,13 +195,7 @@ pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
         let profiles: Vec<Profile> = parts
             .readers
             .into_par_iter()
-            .map(|r| {
-                let mut p = Profile::new(&schema);
-                for batch in r? {
-                    p.update(&batch?)?;
-                }
-                Ok(p)
-            })
+            .map(|r| fold_batches(Profile::new(&schema), r?))
             .collect::<Vec<Result<_>>>()
             // The first error in file order, whichever thread met it first.
             .into_iter()

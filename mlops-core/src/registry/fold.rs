@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
 
 /// An event as read: the common fields and every change's fields, optional,
-/// in one flat object. Strings borrow from the bytes read where they can (no
-/// escapes), so a fold allocates only what the asset's state keeps.
+/// in one flat object. The common strings, which a fold checks and drops,
+/// borrow from the bytes read where they can (no escapes); the change's
+/// fields are owned, as the asset's state keeps them.
 #[derive(Deserialize)]
 pub(crate) struct FlatEvent<'a> {
     #[serde(borrow)]
@@ -31,33 +32,26 @@ pub(crate) struct FlatEvent<'a> {
     #[serde(rename = "type", borrow)]
     kind: Cow<'a, str>,
     version: Option<u64>,
-    #[serde(borrow)]
-    content: Option<Cow<'a, str>>,
+    content: Option<Hash>,
     size: Option<u64>,
-    #[serde(borrow)]
-    message: Option<Cow<'a, str>>,
+    message: Option<String>,
     /// Kept as text until asked for: a search folds every version of every
     /// asset but reads the metadata of few.
     metadata: Option<Box<serde_json::value::RawValue>>,
     dataset: Option<DatasetInfo>,
-    #[serde(borrow)]
-    alias: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    key: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    value: Option<Cow<'a, str>>,
+    alias: Option<String>,
+    key: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
     inputs: Option<Vec<AssetRef>>,
-    #[serde(borrow)]
-    run: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    commit: Option<Cow<'a, str>>,
+    run: Option<String>,
+    commit: Option<String>,
     by: Option<AssetRef>,
     archived: Option<bool>,
-    #[serde(default, borrow)]
-    reason: Option<Cow<'a, str>>,
+    #[serde(default)]
+    reason: Option<String>,
     passed: Option<bool>,
-    #[serde(borrow)]
-    report: Option<Cow<'a, str>>,
+    report: Option<Hash>,
 }
 
 /// A version event's metadata as read, before it is parsed.
@@ -75,7 +69,7 @@ impl<'de> Deserialize<'de> for AssetEvent {
             time: header.time,
             principal: header.principal.into_owned(),
             versions: header.versions,
-            reason: header.reason.map(Cow::into_owned),
+            reason: header.reason,
             change,
         })
     }
@@ -90,7 +84,7 @@ struct Header<'a> {
     time: u64,
     principal: Cow<'a, str>,
     versions: u64,
-    reason: Option<Cow<'a, str>>,
+    reason: Option<String>,
 }
 
 /// The common fields and the change `f` holds. A version event's metadata
@@ -103,7 +97,6 @@ fn split(
     fn need<T>(v: Option<T>, field: &str, kind: &str) -> std::result::Result<T, String> {
         v.ok_or_else(|| format!("a '{kind}' event needs '{field}'"))
     }
-    let owned = |s: Option<Cow<'_, str>>| s.map(Cow::into_owned);
     let k = f.kind.as_ref();
     let mut raw = None;
     let change = match k {
@@ -117,32 +110,32 @@ fn split(
             };
             Change::Version {
                 version: need(f.version, "version", k)?,
-                content: need(owned(f.content), "content", k)?,
+                content: need(f.content, "content", k)?,
                 size: need(f.size, "size", k)?,
-                message: need(owned(f.message), "message", k)?,
+                message: need(f.message, "message", k)?,
                 metadata,
                 dataset: f.dataset,
             }
         }
         "alias" => Change::Alias {
-            alias: need(owned(f.alias), "alias", k)?,
+            alias: need(f.alias, "alias", k)?,
             version: need(f.version, "version", k)?,
         },
         "tag" => Change::Tag {
             version: need(f.version, "version", k)?,
-            key: need(owned(f.key), "key", k)?,
-            value: owned(f.value),
+            key: need(f.key, "key", k)?,
+            value: f.value,
         },
         "lineage" => Change::Lineage {
             version: need(f.version, "version", k)?,
             inputs: need(f.inputs, "inputs", k)?,
-            run: owned(f.run),
-            commit: owned(f.commit),
+            run: f.run,
+            commit: f.commit,
         },
         "used_by" => Change::UsedBy {
             version: need(f.version, "version", k)?,
             by: need(f.by, "by", k)?,
-            run: owned(f.run),
+            run: f.run,
         },
         "archive" => Change::Archive {
             archived: need(f.archived, "archived", k)?,
@@ -150,7 +143,7 @@ fn split(
         "gate" => Change::Gate {
             version: need(f.version, "version", k)?,
             passed: need(f.passed, "passed", k)?,
-            report: need(owned(f.report), "report", k)?,
+            report: need(f.report, "report", k)?,
         },
         other => return Err(format!("unknown event type '{other}'")),
     };

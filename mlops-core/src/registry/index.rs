@@ -37,8 +37,8 @@ pub const PACK_EVENTS: u64 = 64;
 
 /// The writer of every event whose number is a multiple of this brings
 /// `head.json` up to date (and writes the pack it completes: [`PACK_EVENTS`]
-/// is a multiple of it); the other writers leave the indexes but the version
-/// index alone, without even reading the head. Readers step over the events
+/// is a multiple of it); the other writers leave the indexes alone,
+/// without even reading the head. Readers step over the events
 /// a head lags by (up to 7, more after a writer died between its event and
 /// the head). In exchange an append reads nothing back 7 times in 8, and a
 /// folder store replaces the file (a new inode, the old one freed) once per
@@ -341,18 +341,20 @@ impl<'a> Index<'a> {
         let mut guesses = 0;
         while lo < hi {
             let first = k * PACK_EVENTS + 1;
-            let lines: Vec<(u64, Vec<u8>)> = match loaded.packs.iter().find(|(f, _)| *f == first) {
+            let segment = match loaded.packs.iter().find(|(f, _)| *f == first) {
                 // Completed while the head caught up: not stored yet.
-                Some((_, lines)) => (first..)
-                    .zip(lines.iter().map(|l| l.as_bytes().to_vec()))
-                    .collect(),
-                None => self
-                    .pack(first)?
-                    .events()
-                    .into_iter()
-                    .map(|(seq, b)| (seq, b.to_vec()))
-                    .collect(),
+                Some((_, lines)) => Segment::Loose(
+                    (first..)
+                        .zip(lines)
+                        .map(|(seq, l)| Event {
+                            seq,
+                            bytes: l.as_bytes().to_vec(),
+                        })
+                        .collect(),
+                ),
+                None => self.pack(first)?,
             };
+            let lines = segment.events();
             let count = |i: usize| -> Result<Counted<'_>> {
                 let (seq, bytes) = &lines[i];
                 serde_json::from_slice(bytes).map_err(|e| {
@@ -378,15 +380,15 @@ impl<'a> Index<'a> {
                 for i in 0..lines.len() {
                     let c = count(i)?;
                     if c.kind == "version" && c.versions == n {
-                        let (seq, bytes) = &lines[i];
+                        let (seq, bytes) = lines[i];
                         let e = Event {
-                            seq: *seq,
-                            bytes: bytes.clone(),
+                            seq,
+                            bytes: bytes.to_vec(),
                         };
                         let ev = parse_event(self.log, &e)?;
                         let found =
                             matches!(&ev.change, Change::Version { version, .. } if *version == n);
-                        return Ok((found && ev.seq == *seq).then_some(ev));
+                        return Ok((found && ev.seq == seq).then_some(ev));
                     }
                 }
                 return Ok(None);
