@@ -549,7 +549,7 @@ impl Registry {
     fn event(&self, tip: &Tip, versions: u64, change: Change) -> Result<Vec<u8>> {
         let ev = AssetEvent {
             format: "mlops.event".into(),
-            v: 1,
+            v: fold::EVENT_FORMAT,
             seq: tip.next_seq(),
             prev: tip.prev_hash(),
             time: now_ms(),
@@ -692,9 +692,10 @@ impl Registry {
             } else {
                 Fold::new(kind, name, &log)
             };
-            for s in segments {
-                f.apply_segment(&s.events(), s.sealed())?;
-            }
+            // One run of events, so that hashing and parsing spread over
+            // every core whatever the packs.
+            let events: Vec<(u64, &[u8])> = segments.iter().flat_map(Segment::events).collect();
+            f.apply_segment(&events)?;
             let (a, raw) = f.finish();
             if a.events == 0 {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
@@ -712,9 +713,10 @@ impl Registry {
         fold_all(&[Segment::Loose(self.store.read_log(&log)?)])
     }
 
-    /// Checks an asset from its log's own events: the hash chain, the
-    /// version numbering, and every index (packs, head) against the
-    /// events. Reads go through the indexes, so this is the check that a
+    /// Checks an asset from its log's own events: the hash chain up to the
+    /// log's cover, the version numbering, every index (packs, head)
+    /// against the events, and every version's content against its
+    /// hashes. Reads go through the indexes, so this is the check that a
     /// changed byte anywhere in the log is found; returns the number of
     /// events checked.
     ///
@@ -731,8 +733,18 @@ impl Registry {
         if events.is_empty() {
             return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
         }
-        Fold::new(kind, name, &log).apply_all(&events)?;
+        let mut fold = Fold::new(kind, name, &log);
+        fold.apply_all(&events)?;
         Index::new(&self.store, &log).verify(&events)?;
+        // Every version's content: its manifest and chunks, each hashed
+        // (content several versions share is read once).
+        let (asset, _) = fold.finish();
+        let mut seen = std::collections::BTreeSet::new();
+        for v in &asset.versions {
+            if seen.insert(v.content.as_str()) {
+                self.store.get_content(&v.content, std::io::sink())?;
+            }
+        }
         Ok(events.len() as u64)
     }
 
@@ -991,7 +1003,11 @@ impl Registry {
         let per_asset: Vec<Result<Vec<serde_json::Value>>> = names
             .par_iter()
             .map(|(kind, name)| {
-                let (a, raw) = self.fold(*kind, name, true)?;
+                let (a, raw) = match self.fold(*kind, name, true) {
+                    // A folder with no log (see `list`): no asset.
+                    Err(Error::NotFound(_)) => return Ok(Vec::new()),
+                    folded => folded?,
+                };
                 if a.archived && !include_archived {
                     return Ok(Vec::new());
                 }
@@ -1024,15 +1040,21 @@ impl Registry {
     }
 
     /// Names of the assets of a kind, sorted (archived ones only when asked).
+    /// A folder under `assets/<kind>/` that is no asset (a name no writer
+    /// would make, or no log; a reader cannot tell a stray folder from an
+    /// asset whose first writer died before its event) is left out rather
+    /// than failing the whole listing.
     pub fn list(&self, kind: Kind, include_archived: bool) -> Result<Vec<String>> {
         let mut names = self.store.children(&format!("assets/{}", kind.as_str()))?;
+        names.retain(|n| check_name(n).is_ok());
         names.sort();
-        if include_archived {
-            return Ok(names);
-        }
         let mut out = Vec::new();
         for n in names {
-            if !self.archived(kind, &n)? {
+            let archived = match self.archived(kind, &n) {
+                Err(Error::NotFound(_)) => continue,
+                a => a?,
+            };
+            if include_archived || !archived {
                 out.push(n);
             }
         }

@@ -6,7 +6,7 @@
 //! <root>/mlops.json                              format marker
 //! <root>/blobs/<2 hex>/<64 hex>                  content, named by its BLAKE3 hash
 //! <root>/<log>/<20-digit seq>.json               append-only events of one log
-//! <root>/<log>/_head                             advisory: a recent sequence number
+//! <root>/<log>/_head                             the cover: the newest event's number and hash
 //! ```
 //!
 //! Two primitives carry everything:
@@ -44,6 +44,7 @@
 
 mod backend;
 mod chunking;
+mod cover;
 mod local;
 
 use std::sync::Arc;
@@ -55,6 +56,7 @@ use object_store::{GetOptions, ObjectStore, PutMode, PutOptions, PutPayload};
 
 use crate::error::{Error, Result};
 use backend::Backend;
+pub(crate) use cover::Covered;
 
 /// Smallest chunk of content-defined chunking.
 pub const CHUNK_MIN: usize = 64 * 1024;
@@ -72,6 +74,11 @@ pub const TRANSFER_CONCURRENCY: usize = 16;
 /// "already exists" but the object is not there (S3 answers 409 to a
 /// conditional put that races another in flight, whichever then wins).
 const PHANTOM_CONFLICT_RETRIES: u32 = 20;
+
+/// How many times a log's cover is read before a disagreement with the
+/// events is reported (see `store/cover.rs`), and how many times a writer
+/// re-covers a log that grew under it.
+const COVER_READS: u32 = 3;
 
 /// The chunks of one piece of content, in order, as stored in its manifest blob.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -685,66 +692,155 @@ impl Store {
             .collect())
     }
 
-    /// The log's last event.
+    /// The log's last event, checked against the log's cover (see
+    /// `store/cover.rs`): a writer must not build on an event that was
+    /// changed, nor on a log whose newest events were deleted, since its
+    /// own event would then cover the damage ([`Error::Integrity`]).
     pub fn tip(&self, log: &str) -> Result<Tip> {
         check_log_name(log)?;
-        // Start from the head hint (never ahead of the log: it is written
-        // after the event it names) and step forward while events exist;
-        // without a usable hint, list the log.
-        let hinted = self
-            .head_hint(log)
-            .filter(|&n| n == 0 || self.exists(&event_path(log, n)));
-        let seq = match hinted {
-            Some(mut n) => {
-                while self.exists(&event_path(log, n + 1)) {
-                    n += 1;
-                }
-                n
-            }
+        // Start from the cover (never ahead of the log: it is written after
+        // the event it names) and step forward while events exist, each
+        // linked to the one before; without a usable cover, list the log.
+        let start = self
+            .cover(log)
+            .filter(|c| c.seq > 0)
+            .and_then(|c| Some(self.event(log, c.seq).ok()??));
+        let mut last = match start {
+            Some(e) => e,
             None => match self.seqs(log)?.last() {
-                Some(&n) => n,
-                None => return Ok(Tip::default()),
+                Some(&n) => Event {
+                    seq: n,
+                    bytes: Vec::from(self.get(&event_path(log, n))?),
+                },
+                None => {
+                    self.check_cover(log, 0, |_| None)?;
+                    return Ok(Tip::default());
+                }
             },
         };
-        if seq == 0 {
-            return Ok(Tip::default());
+        let first = last.clone();
+        for _ in 0..COVER_READS {
+            while let Some(next) = self.event(log, last.seq + 1)? {
+                check_link(log, &next, &last.hash())?;
+                last = next;
+            }
+            let hash_of = |k: u64| {
+                (k == last.seq)
+                    .then(|| last.hash())
+                    .or_else(|| (k == first.seq).then(|| first.hash()))
+            };
+            if self.check_cover(log, last.seq, hash_of)? == Covered::Holds {
+                break;
+            }
         }
-        let bytes = self.get(&event_path(log, seq))?;
-        Ok(Tip {
-            last: Some(Event {
-                seq,
-                bytes: Vec::from(bytes),
-            }),
-        })
+        // A log that keeps growing: the append's create-only put decides.
+        Ok(Tip { last: Some(last) })
     }
 
-    /// The head hint of a log: the sequence number of an event known to
-    /// exist (usually the last). Advisory: overwritten by every writer,
-    /// possibly out of order, so readers step forward from it; a missing or
-    /// unreadable hint (however it got that way) only means a listing.
-    fn head_hint(&self, log: &str) -> Option<u64> {
+    /// The cover of a log, if it has a readable one (see `store/cover.rs`).
+    fn cover(&self, log: &str) -> Option<cover::Cover> {
         let bytes = self.get(&head_path(log)).ok()?;
-        std::str::from_utf8(&bytes).ok()?.trim().parse().ok()
+        cover::decode(&bytes)
     }
 
-    fn set_head_hint(&self, log: &str, seq: u64) {
-        // Best effort: a lost or stale hint only costs a few more probes.
-        if let Some(root) = self.backend.root() {
-            local::overwrite_hint(&root.join(head_path(log).as_ref()), seq);
-            return;
+    /// Checks a log's cover against `newest`, the number of the last event a
+    /// reader found (0: none)
+    /// (`hash_of(k)` gives the hash of event `k` where the reader has it):
+    /// [`Covered::Grown`] when the log grew while it was read (event
+    /// `newest + 1` now exists), [`Error::Integrity`] when the cover names
+    /// an event past the log's end that is not there (deleted events) or
+    /// other bytes than the event's (a changed event). A disagreement is
+    /// read again before it is reported: a folder store rewrites the cover
+    /// in place, and a reader may catch that half done.
+    pub(crate) fn check_cover(
+        &self,
+        log: &str,
+        newest: u64,
+        hash_of: impl Fn(u64) -> Option<Hash>,
+    ) -> Result<Covered> {
+        let n = newest;
+        let mut problem = String::new();
+        for attempt in 0..COVER_READS {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(attempt as u64));
+            }
+            let Some(c) = self.cover(log) else {
+                return Ok(Covered::Holds);
+            };
+            if c.seq > n {
+                if self.exists(&event_path(log, n + 1)) {
+                    return Ok(Covered::Grown);
+                }
+                problem = format!(
+                    "log {log}: its cover (_head) names event {} but the log ends at event {n} \
+                     (events deleted)",
+                    c.seq
+                );
+                continue;
+            }
+            match (c.hash, hash_of(c.seq)) {
+                (Some(want), Some(got)) if c.seq > 0 && want != got => {
+                    problem = format!(
+                        "log {log}: event {} is not the event its cover (_head) names (changed)",
+                        c.seq
+                    );
+                }
+                _ => return Ok(Covered::Holds),
+            }
         }
-        let store = self.inner();
-        let path = head_path(log);
-        let _ = self.backend.run(async move {
-            store
-                .put_opts(
-                    &path,
-                    PutPayload::from(seq.to_string().into_bytes()),
-                    PutOptions::default(),
-                )
-                .await
-                .map_err(|e| storage("head hint", e))
-        });
+        Err(Error::Integrity(problem))
+    }
+
+    /// Writes the cover of `log` after event `e` was appended (best effort:
+    /// a lost cover only weakens the checks until the next append), then,
+    /// while a later event exists, the cover of the newest: so a writer
+    /// whose cover lands after a later writer's does not leave it behind.
+    fn set_cover(&self, log: &str, e: &Event) {
+        let mut covered = e.seq;
+        let mut text = cover::encode(e.seq, &e.hash());
+        for _ in 0..COVER_READS {
+            if let Some(root) = self.backend.root() {
+                local::overwrite_hint(&root.join(head_path(log).as_ref()), &text);
+            } else {
+                let store = self.inner();
+                let path = head_path(log);
+                let payload = PutPayload::from(text.clone().into_bytes());
+                let _ = self.backend.run(async move {
+                    store
+                        .put_opts(&path, payload, PutOptions::default())
+                        .await
+                        .map_err(|e| storage("head hint", e))
+                });
+            }
+            if !self.exists(&event_path(log, covered + 1)) {
+                return;
+            }
+            let mut n = covered + 1;
+            while self.exists(&event_path(log, n + 1)) {
+                n += 1;
+            }
+            let Ok(Some(newest)) = self.event(log, n) else {
+                return;
+            };
+            covered = n;
+            text = cover::encode(n, &newest.hash());
+        }
+    }
+
+    /// Reads events `events.len() + 1 ..= upto` of `log` onto `events`
+    /// (which hold the log from its first event), each linked to the one
+    /// before: for checks that read an index written after they listed the
+    /// log. An event that is not there is an [`Error::Integrity`].
+    pub(crate) fn extend_log(&self, log: &str, events: &mut Vec<Event>, upto: u64) -> Result<()> {
+        while (events.len() as u64) < upto {
+            let seq = events.len() as u64 + 1;
+            let e = self
+                .event(log, seq)?
+                .ok_or_else(|| Error::Integrity(format!("log {log}: event {seq} is missing")))?;
+            check_link(log, &e, &events.last().map(Event::hash).unwrap_or_default())?;
+            events.push(e);
+        }
+        Ok(())
     }
 
     /// Appends the next event of `log`. `build` gets the log's tip and
@@ -769,8 +865,9 @@ impl Store {
             ));
             match created {
                 Ok(true) => {
-                    self.set_head_hint(log, seq);
-                    return Ok(Event { seq, bytes });
+                    let e = Event { seq, bytes };
+                    self.set_cover(log, &e);
+                    return Ok(e);
                 }
                 Ok(false) => {
                     // Someone else wrote `seq`: build on what they wrote.
@@ -883,6 +980,29 @@ impl Store {
         }
         if let Some((seq, _)) = &broken {
             events.truncate(*seq as usize - 1);
+            return Ok((events, broken));
+        }
+        // The newest event, which no later event covers, against the cover.
+        let covered = self.check_cover(log, events.len() as u64, |k| {
+            events.get(k as usize - 1).map(Event::hash)
+        });
+        match covered {
+            Ok(Covered::Holds) => {}
+            // Written after the listing: the last event read must be the
+            // one the next names (the events after it are a later state).
+            Ok(Covered::Grown) => {
+                let n = events.len() as u64;
+                let mut next = events.clone();
+                if let Err(e) = self.extend_log(log, &mut next, n + 1) {
+                    broken = Some((n + 1, e));
+                }
+            }
+            Err(e) => {
+                let seq = self
+                    .cover(log)
+                    .map_or(1, |c| c.seq.min(events.len() as u64 + 1));
+                broken = Some((seq.max(1), e));
+            }
         }
         Ok((events, broken))
     }
@@ -945,29 +1065,24 @@ impl Store {
         }
         Ok((out, None))
     }
-
-    /// The sequence number a log's advisory head hint names (see
-    /// `docs/store-protocol.md`), if it has a readable one. Writers set it
-    /// after each append and it is never ahead of the log, so a hint beyond
-    /// the last event means events were deleted.
-    pub fn head_hint_of(&self, log: &str) -> Result<Option<u64>> {
-        check_log_name(log)?;
-        Ok(self.head_hint(log))
-    }
 }
 
 /// Checks that event `e` of `log` carries its own sequence number and names
 /// `prev`, the hash of the event before it, so that an event moved to
 /// another place in the log (or into another log) breaks the chain.
-fn check_link(log: &str, e: &Event, prev: &str) -> Result<()> {
+pub(crate) fn check_link(log: &str, e: &Event, prev: &str) -> Result<()> {
+    check_link_of(log, e.seq, &e.bytes, prev)
+}
+
+/// [`check_link`] for the bytes of event `seq`, read in place.
+pub(crate) fn check_link_of(log: &str, seq: u64, bytes: &[u8], prev: &str) -> Result<()> {
     #[derive(serde::Deserialize)]
     struct Link<'a> {
         seq: Option<u64>,
         #[serde(borrow)]
         prev: Option<std::borrow::Cow<'a, str>>,
     }
-    let seq = e.seq;
-    let link: Link = serde_json::from_slice(&e.bytes)
+    let link: Link = serde_json::from_slice(bytes)
         .map_err(|err| Error::Integrity(format!("log {log}: event {seq} is not JSON: {err}")))?;
     if link.prev.as_deref().unwrap_or("") != prev || link.seq.is_some_and(|s| s != seq) {
         return Err(Error::Integrity(format!(

@@ -193,10 +193,12 @@ fn create_only_puts_are_create_only() {
     }
 }
 
-/// `_head` is advisory: garbage, an empty object or a number past the end
-/// of the log (none of which a writer makes, but a torn or foreign write
-/// could) cost a listing, never a wrong answer; neither do objects a
-/// killed writer may leave beside the log.
+/// `_head` is the log's cover: the newest event's number and hash. Garbage
+/// or an empty object (a torn or foreign write) costs a listing, never a
+/// wrong answer; a cover past the end of the log means events were
+/// deleted, and a cover whose hash is not the event's means it was
+/// changed: both are integrity errors for readers and writers alike.
+/// Objects a killed writer may leave beside the log are harmless.
 #[test]
 fn a_damaged_head_hint_or_stray_object_is_harmless() {
     for s in stores("head") {
@@ -206,10 +208,12 @@ fn a_damaged_head_hint_or_stray_object_is_harmless() {
                 .unwrap();
         }
         let head = "assets/model/m/log/_head";
-        // Decimal; a folder store writes it zero-padded, in place.
-        let hint = String::from_utf8(s.raw.get(head)).unwrap();
-        assert_eq!(hint.parse::<u64>().unwrap(), 3, "{hint}");
-        for damaged in [&b"garbage"[..], b"", b"99", b"0"] {
+        let cover = String::from_utf8(s.raw.get(head)).unwrap();
+        let (seq, hash) = cover.split_once(' ').unwrap();
+        assert_eq!(seq.parse::<u64>().unwrap(), 3, "{cover}");
+        let third = s.raw.get(&format!("assets/model/m/log/{:020}.json", 3));
+        assert_eq!(hash, blake3::hash(&third).to_hex().as_str());
+        for damaged in [&b"garbage"[..], b"", b"0"] {
             s.raw.put(head, damaged);
             let n = r.asset(Kind::Model, "m").unwrap().versions.len() as u64;
             let v = r
@@ -217,12 +221,35 @@ fn a_damaged_head_hint_or_stray_object_is_harmless() {
                 .unwrap();
             assert_eq!(v, n + 1, "after _head = {damaged:?}");
         }
+        let good = s.raw.get(head);
+        let n = r.asset(Kind::Model, "m").unwrap().versions.len() as u64;
+        // Past the end: events deleted.
+        s.raw
+            .put(head, format!("{:020} {}", 99, "0".repeat(64)).as_bytes());
+        for e in [
+            r.asset(Kind::Model, "m").unwrap_err(),
+            r.version(Kind::Model, "m", "latest").unwrap_err(),
+            r.add_version(Kind::Model, "m", b"x", "", json!({}))
+                .unwrap_err(),
+        ] {
+            assert!(matches!(e, Error::Integrity(_)), "{e}");
+        }
+        // Naming other bytes than the newest event's: changed.
+        s.raw
+            .put(head, format!("{n:020} {}", "0".repeat(64)).as_bytes());
+        assert!(matches!(
+            r.version(Kind::Model, "m", "latest"),
+            Err(Error::Integrity(_))
+        ));
+        assert!(r.verify(Kind::Model, "m").is_err());
+        s.raw.put(head, &good);
+        assert_eq!(r.verify(Kind::Model, "m").unwrap(), n);
         if let Raw::Folder(dir) = &s.raw {
             // object_store's local store stages a file as `<name>#<n>`
             // before linking it into place; a writer killed in between
             // leaves it behind.
             let log = dir.join("assets/model/m/log");
-            std::fs::write(log.join(format!("{:020}.json#7", 8)), b"{\"half").unwrap();
+            std::fs::write(log.join(format!("{:020}.json#7", 7)), b"{\"half").unwrap();
             std::fs::write(log.join("_head#3"), b"1").unwrap();
             std::fs::write(dir.join("assets/model/m/log#2"), b"").unwrap();
         }
@@ -230,11 +257,11 @@ fn a_damaged_head_hint_or_stray_object_is_harmless() {
         assert_eq!(
             r.add_version(Kind::Model, "m", b"last", "", json!({}))
                 .unwrap(),
-            8
+            7
         );
         let a = r.asset(Kind::Model, "m").unwrap();
-        assert_eq!(a.versions.len(), 8);
-        assert_eq!(r.get(Kind::Model, "m", "8").unwrap(), b"last");
+        assert_eq!(a.versions.len(), 7);
+        assert_eq!(r.get(Kind::Model, "m", "7").unwrap(), b"last");
         assert_eq!(r.list(Kind::Model, false).unwrap(), vec!["m".to_string()]);
     }
 }

@@ -56,15 +56,21 @@ pub(crate) fn check(store: &Store, log: &str, events: &[Event]) -> Result<(), (u
         ));
     };
     let n = events.len() as u64;
+    let mut later = Vec::new();
     if head.seq > n {
-        return Err((
-            n + 1,
-            Error::Integrity(format!(
-                "log {log}: its head names event {} but the log ends at event {n}",
+        // Written after the log was listed (a writer at work), or naming
+        // events that are gone: read on up to it.
+        let mut read = events.to_vec();
+        if let Err(e) = store.extend_log(log, &mut read, head.seq) {
+            let e = Error::Integrity(format!(
+                "log {log}: its head names event {} but the log ends at event {n} ({e})",
                 head.seq
-            )),
-        ));
+            ));
+            return Err((n + 1, e));
+        }
+        later = read;
     }
+    let events = if later.is_empty() { events } else { &later };
     if head.seq > 0 && events[head.seq as usize - 1].hash() != head.hash {
         return Err((
             head.seq,

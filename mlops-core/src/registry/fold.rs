@@ -160,24 +160,39 @@ fn split(
     Ok((header, change, raw))
 }
 
+/// The newest event format this build reads (`v` of an event).
+pub(crate) const EVENT_FORMAT: u32 = 1;
+
+/// The error for an event of a newer format than this build reads: its
+/// fields may mean more than this build would apply.
+fn newer_event(log: &str, seq: u64, v: u32) -> Error {
+    Error::Unsupported(format!(
+        "log {log}: event {seq} has format version {v}; this build reads up to {EVENT_FORMAT} \
+         (upgrade mlops)"
+    ))
+}
+
 /// Parses an event's bytes.
 pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
-    serde_json::from_slice(&e.bytes).map_err(|err| {
+    let ev: AssetEvent = serde_json::from_slice(&e.bytes).map_err(|err| {
         Error::Integrity(format!("log {log}: event {} is not an event: {err}", e.seq))
-    })
+    })?;
+    if ev.v > EVENT_FORMAT {
+        return Err(newer_event(log, e.seq, ev.v));
+    }
+    Ok(ev)
 }
 
 /// An event parsed for a fold: its common fields, its change, its
-/// metadata's text (lazy folds), and its hash when the fold needs it.
-type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Option<Hash>);
+/// metadata's text (lazy folds), and its hash.
+type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Hash);
 
 /// An asset's state being folded from its events.
 pub(crate) struct Fold<'a> {
     log: &'a str,
     asset: Asset,
-    /// Hash of the last event applied ("" before the first); `None` inside
-    /// a sealed pack, whose seal stands for the links within it.
-    hash: Option<Hash>,
+    /// Hash of the last event applied ("" before the first).
+    hash: Hash,
     /// With [`Fold::lazy`], each version's metadata as read (its
     /// `Version::metadata` is left `null`).
     raw_metadata: Option<Vec<RawMetadata>>,
@@ -200,7 +215,7 @@ impl<'a> Fold<'a> {
                 gates: BTreeMap::new(),
                 events: 0,
             },
-            hash: Some(Hash::new()),
+            hash: Hash::new(),
             raw_metadata: None,
         }
     }
@@ -220,24 +235,21 @@ impl<'a> Fold<'a> {
     pub(crate) fn apply_all(&mut self, events: &[Event]) -> Result<()> {
         let events: Vec<(u64, &[u8])> =
             events.iter().map(|e| (e.seq, e.bytes.as_slice())).collect();
-        self.apply_segment(&events, false)
+        self.apply_segment(&events)
     }
 
-    /// [`apply_all`](Self::apply_all) for a run of events that is either
-    /// loose or `sealed`: a pack whose checksum held, in which only the last
-    /// event is hashed (for the link to what follows) and the first's link
-    /// to what came before is checked.
-    pub(crate) fn apply_segment(&mut self, events: &[(u64, &[u8])], sealed: bool) -> Result<()> {
+    /// [`apply_all`](Self::apply_all) for events read in place (from single
+    /// objects or from packs: every event is hashed either way, since a
+    /// pack's seal is no key and the chain is what covers each event).
+    pub(crate) fn apply_segment(&mut self, events: &[(u64, &[u8])]) -> Result<()> {
         use rayon::prelude::*;
         let log = self.log;
-        let last = events.len().saturating_sub(1);
         let parse_metadata = self.raw_metadata.is_none();
         let parsed: Vec<Result<Parsed>> = events
             .par_iter()
-            .enumerate()
             .with_min_len(256)
-            .map(|(i, &(seq, bytes))| {
-                let hash = (!sealed || i == last).then(|| blake3::hash(bytes).to_hex().to_string());
+            .map(|&(seq, bytes)| {
+                let hash = blake3::hash(bytes).to_hex().to_string();
                 let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
                 };
@@ -260,13 +272,7 @@ impl<'a> Fold<'a> {
         Ok(())
     }
 
-    fn apply_parsed(
-        &mut self,
-        seq: u64,
-        ev: Header<'_>,
-        change: Change,
-        hash: Option<Hash>,
-    ) -> Result<()> {
+    fn apply_parsed(&mut self, seq: u64, ev: Header<'_>, change: Change, hash: Hash) -> Result<()> {
         let log = self.log;
         let a = &mut self.asset;
         if seq != a.events + 1 {
@@ -275,7 +281,10 @@ impl<'a> Fold<'a> {
                 a.events + 1
             )));
         }
-        if ev.seq != seq || self.hash.as_ref().is_some_and(|h| *h != ev.prev) {
+        if ev.v > EVENT_FORMAT {
+            return Err(newer_event(log, seq, ev.v));
+        }
+        if ev.seq != seq || self.hash != ev.prev {
             return Err(Error::Integrity(format!(
                 "log {log}: event {seq} does not follow event {} (hash chain broken)",
                 a.events

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use super::fold::parse_event;
 use super::{AssetEvent, Change};
 use crate::error::{Error, Result};
-use crate::store::{Event, Hash, Store};
+use crate::store::{check_link, check_link_of, Covered, Event, Hash, Store};
 
 /// Events per pack.
 pub const PACK_EVENTS: u64 = 64;
@@ -119,11 +119,6 @@ impl Segment {
             }
         }
     }
-
-    /// Whether it is a sealed pack.
-    pub(crate) fn sealed(&self) -> bool {
-        matches!(self, Segment::Sealed { .. })
-    }
 }
 
 /// The head index of an asset (`head.json`).
@@ -143,6 +138,12 @@ pub(crate) struct Head {
     pub archived: bool,
     /// The events after the last full pack, through `seq`, as stored.
     pub tail: Vec<String>,
+    /// BLAKE3 hex of the state above ([`Head::state_check`]). The tail is
+    /// covered by its hash chain, which ends at `hash`; the state derived
+    /// from it (`versions`, `aliases`, `archived`) by this. A head without
+    /// it (written by an earlier release) is not used by reads.
+    #[serde(default)]
+    pub check: String,
 }
 
 impl Head {
@@ -179,6 +180,55 @@ impl Head {
         })?;
         self.tail.push(text);
         Ok((e.seq.is_multiple_of(PACK_EVENTS)).then(|| self.tail.clone()))
+    }
+
+    /// The hash of the state this head records, for [`Head::check`].
+    fn state_check(&self) -> String {
+        let mut h = blake3::Hasher::new();
+        h.update(
+            format!(
+                "{}\n{}\n{}\n{}\n{}\n",
+                self.format, self.seq, self.hash, self.versions, self.archived
+            )
+            .as_bytes(),
+        );
+        for (alias, v) in &self.aliases {
+            h.update(format!("{alias}\t{v}\n").as_bytes());
+        }
+        h.finalize().to_hex().to_string()
+    }
+
+    /// Whether a stored head can be used as it is: its state matches its
+    /// check, its tail holds every event since the last full pack, and the
+    /// tail's events link up, each naming the hash of the one before and the
+    /// last being the event `hash` names.
+    fn holds(&self, log: &str) -> bool {
+        if self.format != "mlops.head" || !self.tail_complete() || self.check != self.state_check()
+        {
+            return false;
+        }
+        let mut prev: Option<Hash> = None;
+        for e in self.tail_events() {
+            if prev
+                .as_ref()
+                .is_some_and(|p| check_link(log, &e, p).is_err())
+            {
+                return false;
+            }
+            prev = Some(e.hash());
+        }
+        prev.is_none_or(|h| h == self.hash)
+    }
+
+    /// The hash of event `seq` if this head holds its bytes.
+    fn hash_of(&self, seq: u64) -> Option<Hash> {
+        if seq == self.seq {
+            return Some(self.hash.clone());
+        }
+        self.tail_events()
+            .into_iter()
+            .find(|e| e.seq == seq)
+            .map(|e| e.hash())
     }
 
     /// The tail's events, numbered.
@@ -246,19 +296,31 @@ impl<'a> Index<'a> {
         let Ok(mut head) = serde_json::from_slice::<Head>(&bytes) else {
             return Ok(None);
         };
-        if head.format != "mlops.head" || !head.tail_complete() {
+        if !head.holds(self.log) {
             return Ok(None);
         }
         let mut packs = Vec::new();
         let mut behind = 0;
-        while let Some(e) = self.store.event(self.log, head.seq + 1)? {
-            behind += 1;
-            let ev = parse_event(self.log, &e)?;
-            if ev.prev != head.hash {
-                return Ok(None);
+        // Steps forward; again if the log grew while the cover was read.
+        for _ in 0..3 {
+            while let Some(e) = self.store.event(self.log, head.seq + 1)? {
+                behind += 1;
+                let ev = parse_event(self.log, &e)?;
+                if ev.prev != head.hash {
+                    return Ok(None);
+                }
+                if let Some(p) = head.apply(self.log, &e, &ev)? {
+                    packs.push((e.seq + 1 - PACK_EVENTS, p));
+                }
             }
-            if let Some(p) = head.apply(self.log, &e, &ev)? {
-                packs.push((e.seq + 1 - PACK_EVENTS, p));
+            // The newest event found, against the log's cover: a head
+            // ahead of the events found is an error, not an older state.
+            if self
+                .store
+                .check_cover(self.log, head.seq, |k| head.hash_of(k))?
+                == Covered::Holds
+            {
+                break;
             }
         }
         Ok(Some(Loaded {
@@ -324,6 +386,43 @@ impl<'a> Index<'a> {
         Ok(Segment::Loose(events))
     }
 
+    /// Whether a full pack's events, read to answer a version reading, link
+    /// up: each names the hash of the one before (a pack's seal is no
+    /// key: whoever changes an event can seal the pack again), and the last
+    /// is the event the next one names (the next pack's first, the head's
+    /// tail, or the head itself).
+    fn linked(&self, loaded: &Loaded, lines: &[(u64, &[u8])]) -> Result<bool> {
+        let mut prev: Option<Hash> = None;
+        for &(seq, bytes) in lines {
+            if prev
+                .as_ref()
+                .is_some_and(|p| check_link_of(self.log, seq, bytes, p).is_err())
+            {
+                return Ok(false);
+            }
+            prev = Some(blake3::hash(bytes).to_hex().to_string());
+        }
+        let (Some(last), Some(&(last_seq, _))) = (prev, lines.last()) else {
+            return Ok(false);
+        };
+        let head = &loaded.head;
+        if last_seq >= head.seq {
+            return Ok(last_seq == head.seq && last == head.hash);
+        }
+        let next = last_seq + 1;
+        if let Some(e) = head.tail_events().into_iter().find(|e| e.seq == next) {
+            return Ok(check_link(self.log, &e, &last).is_ok());
+        }
+        if let Some((_, lines)) = loaded.packs.iter().find(|(f, _)| *f == next) {
+            return Ok(check_link_of(self.log, next, lines[0].as_bytes(), &last).is_ok());
+        }
+        let segment = self.pack(next)?;
+        Ok(segment
+            .events()
+            .first()
+            .is_some_and(|&(seq, bytes)| check_link_of(self.log, seq, bytes, &last).is_ok()))
+    }
+
     /// The event that added version `n`, if it is in a full pack (`loaded`
     /// is the head caught up with the log; its tail and the events after it
     /// hold the rest). No index is needed: an event adds at most one
@@ -377,6 +476,10 @@ impl<'a> Index<'a> {
                 lo = k + 1;
                 (l.versions, first - 1 + PACK_EVENTS)
             } else {
+                // The answer rests on these events: they must link up.
+                if !self.linked(loaded, &lines)? {
+                    return Ok(None);
+                }
                 for i in 0..lines.len() {
                     let c = count(i)?;
                     if c.kind == "version" && c.versions == n {
@@ -410,7 +513,9 @@ impl<'a> Index<'a> {
 
     /// Checks every index of the asset against its log's `events` (already
     /// checked as a chain): each pack holds exactly the events it names, and
-    /// the head's hash and tail are the log's.
+    /// the head's hash, tail and state are the log's. A head or pack
+    /// written after the events were listed (a writer at work) is checked
+    /// against the events read on up to it, not reported as a break.
     pub(crate) fn verify(&self, events: &[Event]) -> Result<()> {
         let damaged = |what: String| {
             Err(Error::Integrity(format!(
@@ -418,11 +523,28 @@ impl<'a> Index<'a> {
                 self.log
             )))
         };
-        for first in (1..=events.len() as u64).step_by(PACK_EVENTS as usize) {
+        let mut events = std::borrow::Cow::Borrowed(events);
+        let head = match self.store.read_index(&self.head_path())? {
+            Some(bytes) => match serde_json::from_slice::<Head>(&bytes) {
+                Ok(h) => Some(h),
+                Err(_) => return damaged(self.head_path()),
+            },
+            None => None,
+        };
+        if let Some(h) = &head {
+            if h.seq > events.len() as u64 {
+                self.store.extend_log(self.log, events.to_mut(), h.seq)?;
+            }
+        }
+        let mut first = 1;
+        while first <= events.len() as u64 {
             let path = self.pack_path(first);
             if let Some(bytes) = self.store.read_index(&path)? {
-                let end = (first - 1 + PACK_EVENTS).min(events.len() as u64) as usize;
-                let want: Vec<&[u8]> = events[first as usize - 1..end]
+                let end = first - 1 + PACK_EVENTS;
+                if end > events.len() as u64 {
+                    self.store.extend_log(self.log, events.to_mut(), end)?;
+                }
+                let want: Vec<&[u8]> = events[first as usize - 1..end as usize]
                     .iter()
                     .map(|e| e.bytes.as_slice())
                     .collect();
@@ -432,21 +554,27 @@ impl<'a> Index<'a> {
                     return damaged(path);
                 }
             }
+            first += PACK_EVENTS;
         }
-        if let Some(bytes) = self.store.read_index(&self.head_path())? {
-            let path = self.head_path();
-            let Ok(head) = serde_json::from_slice::<Head>(&bytes) else {
-                return damaged(path);
-            };
-            let ok = head.seq as usize <= events.len()
-                && head.tail_complete()
-                && (head.seq == 0 || events[head.seq as usize - 1].hash() == head.hash)
-                && head
-                    .tail_events()
-                    .iter()
-                    .all(|t| events[t.seq as usize - 1].bytes == t.bytes);
+        if let Some(head) = head {
+            // The state after event `seq`, from the events themselves.
+            let mut want = Head::empty();
+            for e in &events[..head.seq as usize] {
+                want.apply(self.log, e, &parse_event(self.log, e)?)?;
+            }
+            want.check = want.state_check();
+            // A head of an earlier release has no check; its state must
+            // still be the log's.
+            let check_ok = head.check.is_empty() || head.check == want.check;
+            let ok = check_ok
+                && head.format == want.format
+                && head.hash == want.hash
+                && head.versions == want.versions
+                && head.aliases == want.aliases
+                && head.archived == want.archived
+                && head.tail == want.tail;
             if !ok {
-                return damaged(path);
+                return damaged(self.head_path());
             }
         }
         Ok(())
@@ -473,6 +601,8 @@ impl<'a> Index<'a> {
                     .write_index(&self.pack_path(first), seal(&lines), true)?;
             }
             if behind > 0 {
+                let mut head = head;
+                head.check = head.state_check();
                 let bytes = serde_json::to_vec(&head).expect("heads serialise");
                 self.store.write_index(&self.head_path(), bytes, false)?;
             }

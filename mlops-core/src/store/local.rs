@@ -80,13 +80,13 @@ pub(super) fn put_blob(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Writes a log's head hint (`<log>/_head`) in place: `seq` as 20
-/// zero-padded digits, always the same length, over whatever is there.
+/// Writes a log's cover (`<log>/_head`, see `store/cover.rs`) in place:
+/// `text` is always the same length, written over whatever is there.
 /// Unlike a replacement (a new file renamed over the old), this creates
 /// and frees no file per append. A reader may catch the write half done;
-/// hints are checked against the log, so that costs at most a listing.
-/// Best effort: failures are ignored, as for any lost hint.
-pub(super) fn overwrite_hint(path: &Path, seq: u64) {
+/// readers read a cover that disagrees with the log again before they
+/// report it. Best effort: failures are ignored, as for any lost cover.
+pub(super) fn overwrite_hint(path: &Path, text: &str) {
     let open = || {
         std::fs::OpenOptions::new()
             .write(true)
@@ -108,10 +108,9 @@ pub(super) fn overwrite_hint(path: &Path, seq: u64) {
         }
         Err(_) => return,
     };
-    let text = format!("{seq:020}");
     // Opened without append or truncation: the write starts at offset 0.
     if (&file).write_all(text.as_bytes()).is_ok() {
-        // A hint written by an older build may be longer.
+        // A cover written by an older build may be shorter or longer.
         let _ = file.set_len(text.len() as u64);
     }
 }

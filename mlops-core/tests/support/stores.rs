@@ -111,6 +111,37 @@ impl Raw {
         }
     }
 
+    /// Every object's key, sorted (on a folder: every file, staged files
+    /// and all).
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            Raw::Folder(dir) => {
+                fn walk(root: &std::path::Path, p: &std::path::Path, out: &mut Vec<String>) {
+                    for e in std::fs::read_dir(p).unwrap() {
+                        let e = e.unwrap();
+                        if e.file_type().unwrap().is_dir() {
+                            walk(root, &e.path(), out);
+                        } else {
+                            let rel = e.path().strip_prefix(root).unwrap().to_owned();
+                            out.push(rel.to_str().unwrap().to_string());
+                        }
+                    }
+                }
+                let mut out = Vec::new();
+                walk(dir, dir, &mut out);
+                out.sort();
+                out
+            }
+            Raw::S3 { store, rt } => rt.block_on(async {
+                use futures::TryStreamExt;
+                let all: Vec<_> = store.list(None).try_collect().await.unwrap();
+                let mut out: Vec<String> = all.iter().map(|m| m.location.to_string()).collect();
+                out.sort();
+                out
+            }),
+        }
+    }
+
     /// Total bytes of the objects under `prefix`.
     pub fn bytes_under(&self, prefix: &str) -> u64 {
         match self {

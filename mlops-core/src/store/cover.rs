@@ -1,0 +1,112 @@
+//! The cover of a log: `<log>/_head`, naming the log's newest event and
+//! the BLAKE3 hash of its bytes.
+//!
+//! Every event but the newest is covered by the next event's `prev`; the
+//! newest is covered by nothing else, so without this object an edit of
+//! an asset's newest events (up to 7 of them after `head.json`, or all of
+//! an asset with fewer than 8) would go unseen. Each writer rewrites it
+//! after its append, then checks that no later event appeared meanwhile
+//! (if one did, it writes that one's cover), so once writers are done it
+//! names the newest event.
+//!
+//! Text: the sequence number as 20 zero-padded digits, a space and 64
+//! lower-case hex digits (always 85 bytes, so a folder store rewrites it in
+//! place). Earlier releases wrote the number alone; such a cover is still
+//! read, as a number that must not be past the log's end, with nothing to
+//! compare the event's bytes with.
+//!
+//! Checking (see [`Store::check_cover`](super::Store)): the cover may lag
+//! the log (a writer died after its event, or is between the two puts),
+//! but it is never ahead of it and never names other bytes. A cover past
+//! the last event found means events were deleted, unless the log grew
+//! while it was being read (then the next event must link to the last one
+//! read); a cover whose hash is not the event's means the event, or the
+//! cover, was changed. A reader may catch a folder store's in-place
+//! rewrite half done, so a disagreement is read again before it is
+//! reported.
+
+use crate::store::Hash;
+
+/// What a log's cover names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cover {
+    /// The newest event when it was written.
+    pub seq: u64,
+    /// Its hash (`None` in a cover of the earlier format).
+    pub hash: Option<Hash>,
+}
+
+/// The cover's text for event `seq` with hash `hash`.
+pub(crate) fn encode(seq: u64, hash: &str) -> String {
+    format!("{seq:020} {hash}")
+}
+
+/// Reads a cover's text; `None` for anything that is not one (a cover is
+/// advisory where it cannot be read: it only strengthens the checks).
+pub(crate) fn decode(bytes: &[u8]) -> Option<Cover> {
+    let text = std::str::from_utf8(bytes).ok()?.trim();
+    let (seq, hash) = match text.split_once(' ') {
+        Some((seq, hash)) => {
+            let ok = hash.len() == 64
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !ok {
+                return None;
+            }
+            (seq, Some(hash.to_string()))
+        }
+        None => (text, None),
+    };
+    if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Cover {
+        seq: seq.parse().ok()?,
+        hash,
+    })
+}
+
+/// What a cover said of the events a reader found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Covered {
+    /// It agrees with them (or there is nothing to compare).
+    Holds,
+    /// It names a later event, which exists: the log grew while it was
+    /// read.
+    Grown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_round_trip_and_old_covers_read_as_numbers() {
+        let h = blake3::hash(b"e").to_hex().to_string();
+        let text = encode(42, &h);
+        assert_eq!(text.len(), 85);
+        assert_eq!(
+            decode(text.as_bytes()),
+            Some(Cover {
+                seq: 42,
+                hash: Some(h.clone())
+            })
+        );
+        assert_eq!(
+            decode(b"00000000000000000007"),
+            Some(Cover { seq: 7, hash: None })
+        );
+        assert_eq!(decode(b"7"), Some(Cover { seq: 7, hash: None }));
+        for bad in [
+            &b""[..],
+            b"garbage",
+            b"-1",
+            b"7 abc",
+            format!("7 {}", h.to_uppercase()).as_bytes(),
+            b"\xff",
+        ] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
+    }
+}
