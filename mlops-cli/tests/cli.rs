@@ -372,3 +372,37 @@ fn registry_commands_version_tag_trace_and_search() {
     assert!(!d.join("never.bin").exists());
     assert_eq!(run(&["list", "model"]).1.trim(), "gbm");
 }
+
+#[test]
+fn search_refuses_a_deep_filter_with_exit_2() {
+    // 10,000 '(' once overflowed the stack (SIGABRT); now the 65th is refused.
+    let d = tmp("deep-filter");
+    let store = d.join("store");
+    let query = format!("{}kind = 'model'{}", "(".repeat(10_000), ")".repeat(10_000));
+    let out = mlops()
+        .args(["--store", store.to_str().unwrap(), "search", &query])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("INVALID_INPUT") && err.contains("nesting too deep at position 64"),
+        "{err}"
+    );
+    // A non-finite number is refused at its position, not read as null.
+    let out = mlops()
+        .args([
+            "--store",
+            store.to_str().unwrap(),
+            "search",
+            "metrics.auc > -inf",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("finite") && err.contains("position 14"),
+        "{err}"
+    );
+}

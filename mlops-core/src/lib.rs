@@ -20,6 +20,7 @@
 pub mod dataset;
 pub mod drift;
 pub mod error;
+pub mod expr;
 pub mod governance;
 pub mod io;
 #[cfg(feature = "package")]

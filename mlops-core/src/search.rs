@@ -13,26 +13,38 @@
 //! metadata has no `metrics` object with that key).
 //! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=` and `like` (`%` matches any
 //! run of characters, `_` one character); `and`, `or`, `not`, parentheses.
-//! Values: `'strings'` (a quote doubled inside), numbers, `true`, `false`,
-//! `null`. A field a version lacks compares as null: `=` and the orderings
-//! are false, `!=` is true. Keywords are case-insensitive.
+//! Values: `'strings'` (a quote doubled inside), numbers (finite: `1e400`,
+//! `inf` and `nan` are refused), `true`, `false`, `null`. A field a version
+//! lacks compares as null: `=` and the orderings are false, `!=` is true.
+//! Keywords are case-insensitive; `==` is `=`.
+//!
+//! Limits: parentheses and `not` nest at most [`MAX_DEPTH`] levels; flat
+//! chains of `and` / `or` have no limit (they are n-ary nodes, evaluated and
+//! dropped without recursion).
 //!
 //! Errors are [`Error::InvalidInput`] naming the offending token and its
-//! position (a character offset from 0).
+//! position (a character offset from 0; the lexer is shared with gate rules,
+//! see [`crate::expr`]).
 
 use std::borrow::Cow;
 
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+pub use crate::expr::MAX_DEPTH;
+use crate::expr::{self, Depth, Dialect, Tok, Token};
 
 /// A parsed filter.
+///
+/// [`Filter::parse`] keeps trees within [`MAX_DEPTH`] levels of `not` and
+/// parentheses; evaluation and drop are iterative, so even a tree built by
+/// hand of any depth is matched and freed without recursion.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    /// Both hold.
-    And(Box<Filter>, Box<Filter>),
-    /// Either holds.
-    Or(Box<Filter>, Box<Filter>),
+    /// Every one holds (an empty list holds).
+    And(Vec<Filter>),
+    /// At least one holds (an empty list does not).
+    Or(Vec<Filter>),
     /// It does not hold.
     Not(Box<Filter>),
     /// `field op value`.
@@ -49,7 +61,7 @@ pub enum Filter {
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
-    /// `=`
+    /// `=` (or `==`)
     Eq,
     /// `!=`
     Ne,
@@ -65,214 +77,171 @@ pub enum Op {
     Like,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Ident(String),
-    Str(String),
-    Num(f64),
-    Op(Op),
-    LParen,
-    RParen,
-}
-
-fn err(input: &str, pos: usize, what: &str) -> Error {
-    let rest: String = input[pos.min(input.len())..].chars().take(20).collect();
+/// The message for the token at character `pos`, quoting the text there.
+fn message(text: &[char], pos: usize, what: &str) -> String {
+    let rest: String = text.iter().skip(pos).take(20).collect();
     let near = if rest.is_empty() {
         "the end".to_string()
     } else {
         format!("'{rest}'")
     };
-    Error::InvalidInput(format!("search: {what} at position {pos} (near {near})"))
+    format!("search: {what} at position {pos} (near {near})")
 }
 
-fn lex(input: &str) -> Result<Vec<(Tok, usize)>> {
-    let b = input.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i] as char;
-        let start = i;
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        let tok = match c {
-            '(' => {
-                i += 1;
-                Tok::LParen
-            }
-            ')' => {
-                i += 1;
-                Tok::RParen
-            }
-            '=' => {
-                i += 1;
-                Tok::Op(Op::Eq)
-            }
-            '!' if b.get(i + 1) == Some(&b'=') => {
-                i += 2;
-                Tok::Op(Op::Ne)
-            }
-            '<' | '>' => {
-                let eq = b.get(i + 1) == Some(&b'=');
-                i += 1 + eq as usize;
-                Tok::Op(match (c, eq) {
-                    ('<', false) => Op::Lt,
-                    ('<', true) => Op::Le,
-                    ('>', false) => Op::Gt,
-                    _ => Op::Ge,
-                })
-            }
-            '\'' => {
-                let mut s = String::new();
-                i += 1;
-                loop {
-                    match input[i..].chars().next() {
-                        None => return Err(err(input, start, "unterminated string")),
-                        Some('\'') if b.get(i + 1) == Some(&b'\'') => {
-                            s.push('\'');
-                            i += 2;
-                        }
-                        Some('\'') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(ch) => {
-                            s.push(ch);
-                            i += ch.len_utf8();
-                        }
-                    }
-                }
-                Tok::Str(s)
-            }
-            c if c.is_ascii_digit() || c == '-' || c == '.' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b"+-.".contains(&b[i])) {
-                    i += 1;
-                }
-                let text = &input[start..i];
-                Tok::Num(
-                    text.parse()
-                        .map_err(|_| err(input, start, &format!("'{text}' is not a number")))?,
-                )
-            }
-            c if c.is_ascii_alphabetic() || c == '_' => {
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b"_.-".contains(&b[i])) {
-                    i += 1;
-                }
-                let word = &input[start..i];
-                if word.eq_ignore_ascii_case("like") {
-                    Tok::Op(Op::Like)
-                } else {
-                    Tok::Ident(word.to_string())
-                }
-            }
-            _ => return Err(err(input, start, &format!("unexpected character '{c}'"))),
-        };
-        out.push((tok, start));
-    }
-    Ok(out)
+/// The error for the token at character `pos`.
+fn err(text: &[char], pos: usize, what: &str) -> Error {
+    Error::InvalidInput(message(text, pos, what))
 }
 
 struct Parser<'a> {
-    input: &'a str,
-    toks: Vec<(Tok, usize)>,
+    text: &'a [char],
+    toks: Vec<Token>,
     at: usize,
+    depth: Depth,
 }
 
 impl Parser<'_> {
     fn pos(&self) -> usize {
-        self.toks.get(self.at).map_or(self.input.len(), |t| t.1)
+        self.toks.get(self.at).map_or(self.text.len(), |t| t.pos)
+    }
+    fn tok(&self) -> Option<&Tok> {
+        self.toks.get(self.at).map(|t| &t.tok)
     }
     fn keyword(&self, k: &str) -> bool {
-        matches!(self.toks.get(self.at), Some((Tok::Ident(w), _)) if w.eq_ignore_ascii_case(k))
+        matches!(self.tok(), Some(Tok::Word(w)) if w.eq_ignore_ascii_case(k))
     }
+    fn fail(&self, pos: usize, what: &str) -> Error {
+        err(self.text, pos, what)
+    }
+    /// Opens a nesting level (a `(` or a `not`) at the current token.
+    fn enter(&mut self) -> Result<()> {
+        let (text, pos) = (self.text, self.pos());
+        self.depth.enter(pos, |pos, what| {
+            Error::InvalidInput(format!(
+                "{}; parentheses and 'not' nest at most {MAX_DEPTH} levels",
+                message(text, pos, &what)
+            ))
+        })
+    }
+    /// `a or b or ...`: one node for the whole chain.
     fn or(&mut self) -> Result<Filter> {
-        let mut left = self.and()?;
+        let first = self.and()?;
+        if !self.keyword("or") {
+            return Ok(first);
+        }
+        let mut terms = vec![first];
         while self.keyword("or") {
             self.at += 1;
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(Filter::Or(terms))
     }
+    /// `a and b and ...`: one node for the whole chain.
     fn and(&mut self) -> Result<Filter> {
-        let mut left = self.not()?;
+        let first = self.not()?;
+        if !self.keyword("and") {
+            return Ok(first);
+        }
+        let mut terms = vec![first];
         while self.keyword("and") {
             self.at += 1;
-            left = Filter::And(Box::new(left), Box::new(self.not()?));
+            terms.push(self.not()?);
         }
-        Ok(left)
+        Ok(Filter::And(terms))
     }
     fn not(&mut self) -> Result<Filter> {
         if self.keyword("not") {
+            self.enter()?;
             self.at += 1;
-            return Ok(Filter::Not(Box::new(self.not()?)));
+            let inner = self.not()?;
+            self.depth.leave();
+            return Ok(Filter::Not(Box::new(inner)));
         }
         self.primary()
     }
     fn primary(&mut self) -> Result<Filter> {
         let pos = self.pos();
-        match self.toks.get(self.at).cloned() {
-            Some((Tok::LParen, _)) => {
+        match self.tok().cloned() {
+            Some(Tok::Sym("(")) => {
+                self.enter()?;
                 self.at += 1;
                 let f = self.or()?;
-                match self.toks.get(self.at) {
-                    Some((Tok::RParen, _)) => {
-                        self.at += 1;
-                        Ok(f)
-                    }
-                    _ => Err(err(self.input, self.pos(), "expected ')'")),
+                if self.tok() != Some(&Tok::Sym(")")) {
+                    return Err(self.fail(self.pos(), "expected ')'"));
                 }
+                self.at += 1;
+                self.depth.leave();
+                Ok(f)
             }
-            Some((Tok::Ident(field), _)) => {
+            Some(Tok::Word(field)) => {
                 if ["and", "or", "not"]
                     .iter()
                     .any(|k| field.eq_ignore_ascii_case(k))
                 {
-                    return Err(err(
-                        self.input,
-                        pos,
-                        &format!("expected a field, found '{field}'"),
-                    ));
+                    return Err(self.fail(pos, &format!("expected a field, found '{field}'")));
                 }
                 self.at += 1;
-                let op = match self.toks.get(self.at) {
-                    Some((Tok::Op(op), _)) => *op,
+                let op = match self.tok() {
+                    Some(Tok::Sym("=" | "==")) => Op::Eq,
+                    Some(Tok::Sym("!=")) => Op::Ne,
+                    Some(Tok::Sym("<")) => Op::Lt,
+                    Some(Tok::Sym("<=")) => Op::Le,
+                    Some(Tok::Sym(">")) => Op::Gt,
+                    Some(Tok::Sym(">=")) => Op::Ge,
+                    Some(Tok::Word(w)) if w.eq_ignore_ascii_case("like") => Op::Like,
                     _ => {
-                        return Err(err(
-                            self.input,
-                            self.pos(),
-                            &format!("expected an operator after '{field}'"),
-                        ))
+                        return Err(
+                            self.fail(self.pos(), &format!("expected an operator after '{field}'"))
+                        )
                     }
                 };
                 self.at += 1;
                 let vpos = self.pos();
-                let value = match self.toks.get(self.at).cloned() {
-                    Some((Tok::Str(s), _)) => Value::String(s),
-                    Some((Tok::Num(n), _)) => serde_json::json!(n),
-                    Some((Tok::Ident(w), _)) if w.eq_ignore_ascii_case("true") => Value::Bool(true),
-                    Some((Tok::Ident(w), _)) if w.eq_ignore_ascii_case("false") => {
-                        Value::Bool(false)
-                    }
-                    Some((Tok::Ident(w), _)) if w.eq_ignore_ascii_case("null") => Value::Null,
-                    Some((Tok::Ident(w), _)) => {
-                        return Err(err(
-                            self.input,
-                            vpos,
-                            &format!("expected a value, found '{w}' (quote strings: '{w}')"),
-                        ))
-                    }
-                    _ => return Err(err(self.input, vpos, "expected a value")),
-                };
+                let value = self.value()?;
                 if op == Op::Like && !value.is_string() {
-                    return Err(err(self.input, vpos, "like needs a quoted pattern"));
+                    return Err(self.fail(vpos, "like needs a quoted pattern"));
                 }
-                self.at += 1;
                 Ok(Filter::Compare { field, op, value })
             }
-            Some(_) => Err(err(self.input, pos, "expected a field or '('")),
-            None => Err(err(self.input, pos, "expected a condition")),
+            Some(_) => Err(self.fail(pos, "expected a field or '('")),
+            None => Err(self.fail(pos, "expected a condition")),
         }
+    }
+    /// A value: a string, a (signed, finite) number, `true`, `false`, `null`.
+    fn value(&mut self) -> Result<Value> {
+        let vpos = self.pos();
+        let negative = self.tok() == Some(&Tok::Sym("-"));
+        if negative {
+            self.at += 1;
+        }
+        let sign = if negative { "-" } else { "" };
+        let value = match self.tok().cloned() {
+            Some(Tok::Num(n)) => serde_json::json!(if negative { -n } else { n }),
+            Some(Tok::Word(w)) if expr::is_non_finite_word(&w) => {
+                return Err(self.fail(
+                    vpos,
+                    &format!(
+                        "'{sign}{w}' is not a finite number (filters take finite numbers only)"
+                    ),
+                ))
+            }
+            Some(Tok::Str(s)) if !negative => Value::String(s),
+            Some(Tok::Word(w)) if !negative && w.eq_ignore_ascii_case("true") => Value::Bool(true),
+            Some(Tok::Word(w)) if !negative && w.eq_ignore_ascii_case("false") => {
+                Value::Bool(false)
+            }
+            Some(Tok::Word(w)) if !negative && w.eq_ignore_ascii_case("null") => Value::Null,
+            Some(Tok::Word(w)) if !negative => {
+                return Err(self.fail(
+                    vpos,
+                    &format!("expected a value, found '{w}' (quote strings: '{w}')"),
+                ))
+            }
+            _ if negative => return Err(self.fail(vpos, "expected a number after '-'")),
+            _ => return Err(self.fail(vpos, "expected a value")),
+        };
+        self.at += 1;
+        Ok(value)
     }
 }
 
@@ -288,35 +257,137 @@ impl Filter {
     /// assert!(e.to_string().contains("position 7"));
     /// ```
     pub fn parse(input: &str) -> Result<Filter> {
+        let text: Vec<char> = input.chars().collect();
+        let fail = |pos: usize, what: String| err(&text, pos, &what);
+        let toks = expr::lex(
+            &text,
+            Dialect {
+                dash_in_words: true,
+            },
+            &fail,
+        )?;
         let mut p = Parser {
-            input,
-            toks: lex(input)?,
+            text: &text,
+            toks,
             at: 0,
+            depth: Depth::default(),
         };
         let f = p.or()?;
         if p.at < p.toks.len() {
-            return Err(err(input, p.pos(), "expected 'and', 'or' or the end"));
+            return Err(p.fail(p.pos(), "expected 'and', 'or' or the end"));
         }
         Ok(f)
     }
 
     /// Whether a document (a JSON object of the fields, or anything else
-    /// that can look its fields up) matches.
+    /// that can look its fields up) matches. Iterative: no recursion,
+    /// whatever the tree's depth; `and` / `or` stop at the first term that
+    /// decides them.
     pub fn matches(&self, doc: &impl Fields) -> bool {
-        match self {
-            Filter::And(a, b) => a.matches(doc) && b.matches(doc),
-            Filter::Or(a, b) => a.matches(doc) || b.matches(doc),
-            Filter::Not(a) => !a.matches(doc),
-            Filter::Compare { field, op, value } => {
-                let got = doc.field(field);
-                match got.as_ref() {
-                    Value::Array(items) if field == "alias" => {
-                        items.iter().any(|g| compare(g, *op, value))
+        /// A node being evaluated: its terms, the next one to look at, and
+        /// how their results combine.
+        enum Frame<'f> {
+            All(&'f [Filter], usize),
+            Any(&'f [Filter], usize),
+            Negate,
+        }
+        let mut stack: Vec<Frame<'_>> = Vec::new();
+        let mut node = self;
+        loop {
+            // Down to a leaf (or an empty list), pushing the nodes passed.
+            let mut result = loop {
+                match node {
+                    Filter::And(terms) => match terms.first() {
+                        Some(first) => {
+                            stack.push(Frame::All(terms, 1));
+                            node = first;
+                        }
+                        None => break true,
+                    },
+                    Filter::Or(terms) => match terms.first() {
+                        Some(first) => {
+                            stack.push(Frame::Any(terms, 1));
+                            node = first;
+                        }
+                        None => break false,
+                    },
+                    Filter::Not(inner) => {
+                        stack.push(Frame::Negate);
+                        node = inner;
                     }
-                    g => compare(g, *op, value),
+                    Filter::Compare { field, op, value } => {
+                        break compare_field(doc, field, *op, value)
+                    }
+                };
+            };
+            // Up while the result decides the node above; else on to its next term.
+            loop {
+                match stack.last_mut() {
+                    None => return result,
+                    Some(Frame::Negate) => {
+                        result = !result;
+                        stack.pop();
+                    }
+                    Some(Frame::All(terms, next)) | Some(Frame::Any(terms, next))
+                        if *next == terms.len() =>
+                    {
+                        stack.pop();
+                    }
+                    Some(Frame::All(terms, next)) => {
+                        if !result {
+                            stack.pop();
+                        } else {
+                            let terms: &[Filter] = terms;
+                            node = &terms[*next];
+                            *next += 1;
+                            break;
+                        }
+                    }
+                    Some(Frame::Any(terms, next)) => {
+                        if result {
+                            stack.pop();
+                        } else {
+                            let terms: &[Filter] = terms;
+                            node = &terms[*next];
+                            *next += 1;
+                            break;
+                        }
+                    }
                 }
             }
         }
+    }
+}
+
+/// Frees a tree without recursion: children are moved onto a heap stack
+/// and emptied one by one, so no depth of nesting overflows the call stack.
+impl Drop for Filter {
+    fn drop(&mut self) {
+        fn take(f: &mut Filter, into: &mut Vec<Filter>) {
+            match f {
+                Filter::And(terms) | Filter::Or(terms) => into.append(terms),
+                Filter::Not(inner) => {
+                    into.push(std::mem::replace(&mut **inner, Filter::And(Vec::new())))
+                }
+                Filter::Compare { .. } => {}
+            }
+        }
+        let mut pending = Vec::new();
+        take(self, &mut pending);
+        while let Some(mut f) = pending.pop() {
+            take(&mut f, &mut pending);
+            // `f` now has no children: dropping it does not recurse.
+        }
+    }
+}
+
+/// Whether the field of `doc` compares with `value` (for `alias`, any of
+/// the aliases).
+fn compare_field(doc: &impl Fields, field: &str, op: Op, value: &Value) -> bool {
+    let got = doc.field(field);
+    match got.as_ref() {
+        Value::Array(items) if field == "alias" => items.iter().any(|g| compare(g, op, value)),
+        g => compare(g, op, value),
     }
 }
 

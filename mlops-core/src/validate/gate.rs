@@ -6,8 +6,12 @@
 //! A rule is `EXPR OP EXPR` with `OP` one of `<`, `<=`, `>`, `>=`, `==`,
 //! `!=`; expressions add, subtract, multiply and divide numbers and
 //! metrics, with parentheses. A bare name (or `candidate.name`) is a
-//! candidate metric, `baseline.name` the baseline's. Errors name the
-//! rule and the position of the offending token.
+//! candidate metric, `baseline.name` the baseline's. Numbers are finite
+//! (`1e400` is refused); parentheses and unary minus nest at most
+//! [`MAX_DEPTH`](crate::expr::MAX_DEPTH) levels, while flat chains
+//! (`a + b + ...`) have no limit. Errors name the rule and the position of
+//! the offending token (a character offset from 0; the lexer is the
+//! filter language's, see [`crate::expr`]).
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -29,6 +33,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::expr::{self, Depth, Dialect, Tok, Token, MAX_DEPTH};
 
 /// One rule's outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,90 +68,31 @@ impl GateReport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Num(f64),
-    Name(String),
-    Op(&'static str),
-    LParen,
-    RParen,
+/// The error for the token at character `pos` of `rule` (long rules are
+/// shortened in the message).
+fn bad(rule: &[char], pos: usize, msg: &str) -> Error {
+    bad_note(rule, pos, msg, "")
 }
 
-fn lex(rule: &str) -> Result<Vec<(Tok, usize)>> {
-    let b = rule.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i] as char;
-        let start = i;
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        if c.is_ascii_digit() || (c == '.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
-            while i < b.len()
-                && (b[i].is_ascii_digit()
-                    || b[i] == b'.'
-                    || b[i] == b'e'
-                    || b[i] == b'E'
-                    || ((b[i] == b'-' || b[i] == b'+') && (b[i - 1] == b'e' || b[i - 1] == b'E')))
-            {
-                i += 1;
-            }
-            let text = &rule[start..i];
-            let v = text
-                .parse::<f64>()
-                .map_err(|_| bad(rule, start, &format!("'{text}' is not a number")))?;
-            out.push((Tok::Num(v), start));
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == '_' {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.') {
-                i += 1;
-            }
-            out.push((Tok::Name(rule[start..i].to_string()), start));
-            continue;
-        }
-        let two = rule.get(i..i + 2).unwrap_or("");
-        let op: &'static str = match two {
-            "<=" => "<=",
-            ">=" => ">=",
-            "==" => "==",
-            "!=" => "!=",
-            _ => match c {
-                '<' => "<",
-                '>' => ">",
-                '+' => "+",
-                '-' => "-",
-                '*' => "*",
-                '/' => "/",
-                '(' => {
-                    out.push((Tok::LParen, i));
-                    i += 1;
-                    continue;
-                }
-                ')' => {
-                    out.push((Tok::RParen, i));
-                    i += 1;
-                    continue;
-                }
-                _ => return Err(bad(rule, i, &format!("unexpected character '{c}'"))),
-            },
-        };
-        i += op.len();
-        out.push((Tok::Op(op), start));
-    }
-    Ok(out)
-}
-
-fn bad(rule: &str, pos: usize, msg: &str) -> Error {
-    Error::InvalidInput(format!("gate rule '{rule}': {msg} at position {pos}"))
+/// [`bad`] with a note after the position.
+fn bad_note(rule: &[char], pos: usize, msg: &str, note: &str) -> Error {
+    const SHOWN: usize = 60;
+    let shown: String = if rule.len() > SHOWN + 20 {
+        let head: String = rule[..SHOWN].iter().collect();
+        format!("{head}... ({} characters)", rule.len())
+    } else {
+        rule.iter().collect()
+    };
+    Error::InvalidInput(format!(
+        "gate rule '{shown}': {msg} at position {pos}{note}"
+    ))
 }
 
 struct Parser<'a> {
-    rule: &'a str,
-    toks: Vec<(Tok, usize)>,
+    rule: &'a [char],
+    toks: Vec<Token>,
     at: usize,
+    depth: Depth,
     cand: &'a BTreeMap<String, f64>,
     base: Option<&'a BTreeMap<String, f64>>,
     used: BTreeMap<String, f64>,
@@ -154,14 +100,26 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn pos(&self) -> usize {
-        self.toks.get(self.at).map_or(self.rule.len(), |t| t.1)
+        self.toks.get(self.at).map_or(self.rule.len(), |t| t.pos)
     }
     fn peek(&self) -> Option<&Tok> {
-        self.toks.get(self.at).map(|t| &t.0)
+        self.toks.get(self.at).map(|t| &t.tok)
+    }
+    /// Opens a nesting level (a `(` or a unary `-`) at character `pos`.
+    fn enter(&mut self, pos: usize) -> Result<()> {
+        let rule = self.rule;
+        self.depth.enter(pos, |pos, what| {
+            bad_note(
+                rule,
+                pos,
+                &what,
+                &format!(" (parentheses and unary minus nest at most {MAX_DEPTH} levels)"),
+            )
+        })
     }
     fn expr(&mut self) -> Result<f64> {
         let mut v = self.term()?;
-        while let Some(Tok::Op(op @ ("+" | "-"))) = self.peek() {
+        while let Some(Tok::Sym(op @ ("+" | "-"))) = self.peek() {
             let op = *op;
             self.at += 1;
             let r = self.term()?;
@@ -171,7 +129,7 @@ impl Parser<'_> {
     }
     fn term(&mut self) -> Result<f64> {
         let mut v = self.factor()?;
-        while let Some(Tok::Op(op @ ("*" | "/"))) = self.peek() {
+        while let Some(Tok::Sym(op @ ("*" | "/"))) = self.peek() {
             let op = *op;
             self.at += 1;
             let r = self.factor()?;
@@ -185,16 +143,23 @@ impl Parser<'_> {
         self.at += 1;
         match tok {
             Some(Tok::Num(v)) => Ok(v),
-            Some(Tok::Op("-")) => Ok(-self.factor()?),
-            Some(Tok::LParen) => {
+            Some(Tok::Sym("-")) => {
+                self.enter(pos)?;
+                let v = -self.factor()?;
+                self.depth.leave();
+                Ok(v)
+            }
+            Some(Tok::Sym("(")) => {
+                self.enter(pos)?;
                 let v = self.expr()?;
-                if self.peek() != Some(&Tok::RParen) {
+                if self.peek() != Some(&Tok::Sym(")")) {
                     return Err(bad(self.rule, self.pos(), "expected ')'"));
                 }
                 self.at += 1;
+                self.depth.leave();
                 Ok(v)
             }
-            Some(Tok::Name(n)) => {
+            Some(Tok::Word(n)) => {
                 let (side, key) = match n.split_once('.') {
                     Some(("baseline", k)) => ("baseline", k),
                     Some(("candidate", k)) => ("candidate", k),
@@ -213,11 +178,16 @@ impl Parser<'_> {
                 };
                 let v = map.get(key).copied().ok_or_else(|| {
                     let known: Vec<&str> = map.keys().map(String::as_str).collect();
+                    let hint = if expr::is_non_finite_word(key) {
+                        " (rules take finite numbers only)"
+                    } else {
+                        ""
+                    };
                     bad(
                         self.rule,
                         pos,
                         &format!(
-                            "'{n}': the {side} has no metric '{key}' (it has: {})",
+                            "'{n}': the {side} has no metric '{key}' (it has: {}){hint}",
                             known.join(", ")
                         ),
                     )
@@ -228,7 +198,7 @@ impl Parser<'_> {
             Some(t) => Err(bad(
                 self.rule,
                 pos,
-                &format!("expected a number or a metric, found {t:?}"),
+                &format!("expected a number or a metric, found {}", t.describe()),
             )),
             None => Err(bad(
                 self.rule,
@@ -250,20 +220,30 @@ pub fn gate(
     let mut out = Vec::new();
     for rule in rules {
         let rule = rule.as_ref();
+        let text: Vec<char> = rule.chars().collect();
+        let fail = |pos: usize, what: String| bad(&text, pos, &what);
+        let toks = expr::lex(
+            &text,
+            Dialect {
+                dash_in_words: false,
+            },
+            &fail,
+        )?;
         let mut p = Parser {
-            rule,
-            toks: lex(rule)?,
+            rule: &text,
+            toks,
             at: 0,
+            depth: Depth::default(),
             cand: candidate,
             base: baseline,
             used: BTreeMap::new(),
         };
         let left = p.expr()?;
         let op = match p.peek() {
-            Some(Tok::Op(op @ ("<" | "<=" | ">" | ">=" | "==" | "!="))) => *op,
+            Some(Tok::Sym(op @ ("<" | "<=" | ">" | ">=" | "==" | "!="))) => *op,
             _ => {
                 return Err(bad(
-                    rule,
+                    &text,
                     p.pos(),
                     "expected a comparison (<, <=, >, >=, ==, !=)",
                 ))
@@ -272,7 +252,7 @@ pub fn gate(
         p.at += 1;
         let right = p.expr()?;
         if p.at < p.toks.len() {
-            return Err(bad(rule, p.pos(), "unexpected text after the rule"));
+            return Err(bad(&text, p.pos(), "unexpected text after the rule"));
         }
         let passed = match op {
             "<" => left < right,

@@ -49,6 +49,7 @@ mod result;
 mod state;
 mod suite;
 mod values;
+mod yaml_depth;
 
 use std::path::Path;
 
@@ -63,7 +64,7 @@ pub use infer::InferOptions;
 pub use result::{
     CheckResult, Statistics, Unexpected, ValidationResult, RESULT_FORMAT, RESULT_VERSION,
 };
-pub use suite::{Suite, SUITE_FORMAT, SUITE_VERSION};
+pub use suite::{Suite, MAX_SUITE_BYTES, MAX_SUITE_DEPTH, SUITE_FORMAT, SUITE_VERSION};
 
 use crate::error::{Error, Result};
 use kernel::{bind, Compiled, Env};

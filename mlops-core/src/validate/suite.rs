@@ -1,7 +1,8 @@
 //! Suites: named, versionable collections of checks (a data contract),
 //! read from and written to YAML or JSON. Errors in a suite file name the
 //! file, the check's index (`checks[3]`), the field and, where the parser
-//! knows it, the line and column.
+//! knows it, the line and column. Suites are at most [`MAX_SUITE_BYTES`]
+//! long and their YAML nests at most [`MAX_SUITE_DEPTH`] levels.
 //!
 //! ```
 //! use mlops_core::validate::Suite;
@@ -27,6 +28,23 @@ use crate::error::{Error, Result};
 pub const SUITE_FORMAT: &str = "mlops.suite";
 /// The suite file format version.
 pub const SUITE_VERSION: u32 = 1;
+/// The largest suite text (YAML or JSON, a file or a string) read, in
+/// bytes: 4 MiB, room for tens of thousands of checks.
+pub const MAX_SUITE_BYTES: usize = 4 << 20;
+/// How deep a suite's YAML may nest collections (the top-level mapping is
+/// level 1; a suite needs about 5). Deeper text is refused before it is
+/// loaded, naming the line and column.
+pub const MAX_SUITE_DEPTH: usize = 64;
+
+/// Refuses text over [`MAX_SUITE_BYTES`].
+fn check_size(len: usize, origin: &str) -> Result<()> {
+    if len > MAX_SUITE_BYTES {
+        return Err(Error::InvalidInput(format!(
+            "{origin}: {len} bytes is larger than the limit for a suite ({MAX_SUITE_BYTES} bytes)"
+        )));
+    }
+    Ok(())
+}
 
 /// A named collection of checks.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -159,6 +177,7 @@ impl Suite {
     }
 
     fn from_json_in(s: &str, origin: &str) -> Result<Self> {
+        check_size(s.len(), origin)?;
         let raw: SuiteIn =
             serde_json::from_str(s).map_err(|e| Error::InvalidInput(format!("{origin}: {e}")))?;
         Self::from_in(raw, origin)
@@ -170,6 +189,13 @@ impl Suite {
     }
 
     fn from_yaml_in(s: &str, origin: &str) -> Result<Self> {
+        check_size(s.len(), origin)?;
+        if let Some((line, column)) = super::yaml_depth::first_too_deep(s, MAX_SUITE_DEPTH) {
+            return Err(Error::InvalidInput(format!(
+                "{origin}: nesting too deep at line {line} column {column} \
+                 (collections nest at most {MAX_SUITE_DEPTH} levels)"
+            )));
+        }
         let raw: SuiteIn = yaml_serde::from_str(s).map_err(|e| {
             Error::InvalidInput(format!("{origin}: {}", yaml_message(s, &e.to_string())))
         })?;
@@ -177,10 +203,22 @@ impl Suite {
     }
 
     /// Reads a suite file: `.json` as JSON, anything else (`.yaml`, `.yml`) as YAML.
+    /// At most [`MAX_SUITE_BYTES`] are read.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        use std::io::Read;
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let origin = format!("suite file {}", path.display());
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SUITE_BYTES as u64 + 1).read_to_end(&mut bytes))
+            .map_err(|e| Error::io(path, e))?;
+        check_size(bytes.len(), &origin)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            Error::InvalidInput(format!(
+                "{origin}: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         let mut s = if path.extension().and_then(|e| e.to_str()) == Some("json") {
             Self::from_json_in(&text, &origin)?
         } else {
