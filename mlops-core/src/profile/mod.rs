@@ -44,7 +44,7 @@ pub use column::{ColumnProfile, Lengths, ValueKind};
 pub use moments::Moments;
 pub use scalar::Scalar;
 pub use semantic::SemanticType;
-pub use stats::{Histogram, TopValue};
+pub use stats::{Histogram, TopValue, MAX_HISTOGRAM_BINS};
 
 use crate::error::{Error, Result};
 
