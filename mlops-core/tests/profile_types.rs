@@ -291,8 +291,9 @@ fn histogram_bins_are_capped() {
     use mlops_core::profile::MAX_HISTOGRAM_BINS;
     let p = profile_one("h", Arc::new(Float64Array::from(vec![0.0, 1.0, 2.0])));
     let c = &p.columns()[0];
-    // 3 * 10**8 bins used to allocate gigabytes and abort.
-    for bins in [0, MAX_HISTOGRAM_BINS + 1, 300_000_000, usize::MAX] {
+    // 3 * 10**8 bins used to allocate gigabytes and abort (the Python test
+    // tries that many in a child process).
+    for bins in [0, MAX_HISTOGRAM_BINS + 1] {
         let e = c.histogram(bins).unwrap_err();
         assert_eq!(e.code(), "INVALID_INPUT", "{bins}");
         assert!(e.to_string().contains("bins"), "{e}");
