@@ -2,7 +2,7 @@
 //! its schema, row count and profile beside it; read back by version or
 //! alias (time travel), optionally only some columns; and compared.
 
-use arrow::array::RecordBatch;
+use arrow::array::{RecordBatch, RecordBatchOptions};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatchReader;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -10,6 +10,8 @@ use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
+
+mod writable;
 
 use crate::error::{Error, Result};
 use crate::profile::Profile;
@@ -62,6 +64,11 @@ impl Registry {
     /// as Parquet (zstd) and profiled in the same pass over the batches;
     /// the schema, row count and profile are recorded with the version.
     /// Returns the version number.
+    ///
+    /// Column names must be unique ([`Error::SchemaMismatch`]) and free of
+    /// NUL; union and run-end-encoded columns are [`Error::Unsupported`]
+    /// (Parquet cannot hold them as they are): all refused before anything
+    /// is written.
     pub fn commit_dataset(
         &self,
         name: &str,
@@ -70,6 +77,8 @@ impl Registry {
         metadata: serde_json::Value,
     ) -> Result<u64> {
         let schema = data.schema();
+        crate::table::check_schema(&schema)?;
+        writable::check(&schema)?;
         let mut profile = Profile::new(&schema);
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -125,12 +134,12 @@ impl Registry {
     ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
         let a = self.asset(Kind::Dataset, name)?;
         let v = a.resolve(reference)?;
-        if v.dataset.is_none() {
+        let Some(info) = &v.dataset else {
             return Err(Error::InvalidInput(format!(
                 "dataset '{name}' version {} was added as a file, not committed as data",
                 v.version
             )));
-        }
+        };
         let mut bytes = Vec::with_capacity(v.size as usize);
         self.store().get_content(&v.content, &mut bytes)?;
         let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
@@ -153,6 +162,11 @@ impl Registry {
         };
         let reader = builder.build()?;
         let schema = reader.schema();
+        if schema.fields().is_empty() {
+            // No column carries the rows of a table without columns (or
+            // of a projection of none): the count recorded with the version does.
+            return Ok((schema.clone(), rows_only(schema, info.rows)?));
+        }
         let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
         Ok((schema, batches))
     }
@@ -228,6 +242,21 @@ impl Registry {
         }
         Ok(d)
     }
+}
+
+/// `rows` rows without columns: one batch (none for no rows).
+fn rows_only(schema: SchemaRef, rows: u64) -> Result<Vec<RecordBatch>> {
+    if rows == 0 {
+        return Ok(vec![]);
+    }
+    let rows = usize::try_from(rows)
+        .map_err(|_| Error::Unsupported(format!("{rows} rows do not fit this platform")))?;
+    let options = RecordBatchOptions::new().with_row_count(Some(rows));
+    Ok(vec![RecordBatch::try_new_with_options(
+        schema,
+        vec![],
+        &options,
+    )?])
 }
 
 /// A temporary file for spooling Parquet, removed when dropped.

@@ -87,8 +87,19 @@ impl Error {
 }
 
 impl From<arrow::error::ArrowError> for Error {
+    /// An Arrow failure; a core error that a reader carried through Arrow
+    /// (`ArrowError::ExternalError`, see [`crate::table::external`]) comes
+    /// back as itself, its kind kept.
     fn from(e: arrow::error::ArrowError) -> Self {
-        Error::Arrow(e.to_string())
+        match e {
+            arrow::error::ArrowError::ExternalError(inner) => match inner.downcast::<Error>() {
+                Ok(core) => *core,
+                Err(other) => {
+                    Error::Arrow(arrow::error::ArrowError::ExternalError(other).to_string())
+                }
+            },
+            e => Error::Arrow(e.to_string()),
+        }
     }
 }
 

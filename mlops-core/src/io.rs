@@ -2,12 +2,13 @@
 //! stream). Errors name the file.
 
 use std::fs::File;
-use std::io::{BufReader, Cursor, Seek};
+use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
 use std::sync::Arc;
 
 use arrow::csv::reader::Format;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
 use arrow::ipc::reader::{FileReader, StreamReader};
 use arrow::record_batch::RecordBatchReader;
 use parquet::arrow::arrow_reader::{
@@ -20,6 +21,10 @@ use crate::error::{Error, Result};
 
 /// Rows per record batch when the engine reads files.
 pub const BATCH_ROWS: usize = 64 * 1024;
+/// Cells (rows × columns) per record batch of a CSV file: the CSV decoder
+/// allocates its field offsets for a whole batch up front, so a wide file
+/// gets fewer rows per batch (see [`csv_batch_rows`]).
+pub const CSV_BATCH_CELLS: usize = 4 * 1024 * 1024;
 /// Rows read to infer the schema of a CSV file.
 pub const CSV_INFER_ROWS: usize = 100_000;
 
@@ -62,6 +67,19 @@ impl FileFormat {
     }
 }
 
+/// Rows per record batch of a CSV file with `columns` columns: the
+/// [`CSV_BATCH_CELLS`] budget over the column count, at least 1 and at most
+/// [`BATCH_ROWS`].
+///
+/// ```
+/// use mlops_core::io::{csv_batch_rows, BATCH_ROWS};
+/// assert_eq!(csv_batch_rows(3), BATCH_ROWS);
+/// assert_eq!(csv_batch_rows(10_000), 419);
+/// ```
+pub fn csv_batch_rows(columns: usize) -> usize {
+    (CSV_BATCH_CELLS / columns.max(1)).clamp(1, BATCH_ROWS)
+}
+
 fn open(path: &Path) -> Result<File> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
@@ -99,19 +117,30 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<BoxReader> {
                 .infer_schema(BufReader::new(&mut file), Some(CSV_INFER_ROWS))
                 .map_err(|e| in_file(path, e))?;
             file.rewind().map_err(|e| Error::io(path, e))?;
+            let rows = csv_batch_rows(schema.fields().len());
             let r = arrow::csv::ReaderBuilder::new(Arc::new(schema))
                 .with_header(true)
-                .with_batch_size(BATCH_ROWS)
+                .with_batch_size(rows)
                 .build(BufReader::new(file))
                 .map_err(|e| in_file(path, e))?;
             Ok(Box::new(NamedReader::new(path, r)))
         }
         FileFormat::ArrowFile => {
+            let mut file = file;
+            if !starts_with(&mut file, IPC_FILE_MAGIC).map_err(|e| Error::io(path, e))? {
+                return Err(in_file(
+                    path,
+                    "empty or not an Arrow IPC file (no ARROW1 magic at its start)",
+                ));
+            }
             let r =
                 FileReader::try_new(BufReader::new(file), None).map_err(|e| in_file(path, e))?;
             Ok(Box::new(NamedReader::new(path, r)))
         }
         FileFormat::ArrowStream => {
+            if file.metadata().map_err(|e| Error::io(path, e))?.len() == 0 {
+                return Err(in_file(path, "empty, not an Arrow IPC stream"));
+            }
             let r =
                 StreamReader::try_new(BufReader::new(file), None).map_err(|e| in_file(path, e))?;
             Ok(Box::new(NamedReader::new(path, r)))
@@ -241,42 +270,131 @@ fn all_pages_dictionary(c: &ColumnChunkMetaData) -> bool {
         }
 }
 
-/// Reads Arrow IPC bytes, stream or file format (told apart by the file
-/// format's `ARROW1` magic).
-pub fn read_ipc_bytes(bytes: impl AsRef<[u8]> + Send + 'static) -> Result<BoxReader> {
-    let is_file = bytes.as_ref().starts_with(b"ARROW1");
-    let cursor = Cursor::new(bytes);
-    let bad = |e: arrow::error::ArrowError| Error::InvalidInput(format!("Arrow IPC bytes: {e}"));
-    if is_file {
-        Ok(Box::new(FileReader::try_new(cursor, None).map_err(bad)?))
-    } else {
-        Ok(Box::new(StreamReader::try_new(cursor, None).map_err(bad)?))
+/// The first bytes of an Arrow IPC file.
+const IPC_FILE_MAGIC: &[u8] = b"ARROW1";
+
+/// Whether `file` starts with `magic`; leaves it at its start.
+fn starts_with(file: &mut File, magic: &[u8]) -> std::io::Result<bool> {
+    let mut head = vec![0u8; magic.len()];
+    let mut got = 0;
+    while got < head.len() {
+        match file.read(&mut head[got..])? {
+            0 => break,
+            n => got += n,
+        }
     }
+    file.rewind()?;
+    Ok(got == magic.len() && head == magic)
 }
 
-/// A reader whose errors name the file they came from.
+/// Reads Arrow IPC bytes, stream or file format (told apart by the file
+/// format's `ARROW1` magic). The bytes come from the caller's memory, so
+/// every batch is validated (offsets, UTF-8, ...; see
+/// [`crate::table::validated`]) before it is read; an invalid column is an
+/// [`Error::InvalidInput`] naming it.
+pub fn read_ipc_bytes(bytes: impl AsRef<[u8]> + Send + 'static) -> Result<BoxReader> {
+    const WHAT: &str = "Arrow IPC bytes";
+    if bytes.as_ref().is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "{WHAT}: empty, not an Arrow IPC stream or file"
+        )));
+    }
+    let is_file = bytes.as_ref().starts_with(IPC_FILE_MAGIC);
+    let cursor = Cursor::new(bytes);
+    let bad = |e: arrow::error::ArrowError| Error::InvalidInput(format!("{WHAT}: {e}"));
+    // Arrow's decoder validates each array it builds, but its errors do not
+    // name the column: `table::validated` does the same checks and does. The
+    // decoder's own pass is skipped unless a dictionary is in the schema
+    // (the decoder concatenates delta dictionaries, reading their values).
+    let reader: BoxReader = if is_file {
+        let r = FileReader::try_new(cursor, None).map_err(bad)?;
+        if has_dictionary(&r.schema()) {
+            Box::new(r)
+        } else {
+            // SAFETY: no array of this reader is read before
+            // `table::validated` below has validated it in full.
+            Box::new(unsafe { r.with_skip_validation(true) })
+        }
+    } else {
+        let r = StreamReader::try_new(cursor, None).map_err(bad)?;
+        if has_dictionary(&r.schema()) {
+            Box::new(r)
+        } else {
+            // SAFETY: as above.
+            Box::new(unsafe { r.with_skip_validation(true) })
+        }
+    };
+    Ok(crate::table::validated(NamedReader {
+        what: WHAT.into(),
+        inner: reader,
+    }))
+}
+
+/// Whether any column of `schema`, at any depth, is dictionary-encoded.
+fn has_dictionary(schema: &Schema) -> bool {
+    fn nested(dt: &DataType) -> bool {
+        match dt {
+            DataType::Dictionary(..) => true,
+            DataType::List(f)
+            | DataType::LargeList(f)
+            | DataType::FixedSizeList(f, _)
+            | DataType::ListView(f)
+            | DataType::LargeListView(f)
+            | DataType::Map(f, _)
+            | DataType::RunEndEncoded(_, f) => nested(f.data_type()),
+            DataType::Struct(fs) => fs.iter().any(|f| nested(f.data_type())),
+            DataType::Union(fs, _) => fs.iter().any(|(_, f)| nested(f.data_type())),
+            _ => false,
+        }
+    }
+    schema.fields().iter().any(|f| nested(f.data_type()))
+}
+
+/// A reader whose errors name what they came from (a file, IPC bytes) and
+/// are typed: bad content is [`Error::InvalidInput`], a failing disk
+/// [`Error::Storage`], whichever batch they occur in.
 struct NamedReader<R> {
-    path: String,
+    what: String,
     inner: R,
 }
 
 impl<R: RecordBatchReader> NamedReader<R> {
     fn new(path: &Path, inner: R) -> Self {
         Self {
-            path: path.display().to_string(),
+            what: format!("file {}", path.display()),
             inner,
         }
+    }
+
+    /// The typed error of a failed batch, carried through the `ArrowError`.
+    fn typed(&self, e: ArrowError) -> ArrowError {
+        use std::io::ErrorKind;
+        let what = &self.what;
+        crate::table::external(match e {
+            ArrowError::IoError(m, source)
+                if !matches!(
+                    source.kind(),
+                    ErrorKind::InvalidData | ErrorKind::UnexpectedEof
+                ) =>
+            {
+                Error::Storage {
+                    context: format!("{what}: {m}"),
+                    source,
+                }
+            }
+            ArrowError::ExternalError(inner) => match inner.downcast::<Error>() {
+                Ok(core) => *core,
+                Err(other) => Error::InvalidInput(format!("{what}: {other}")),
+            },
+            e => Error::InvalidInput(format!("{what}: {e}")),
+        })
     }
 }
 
 impl<R: RecordBatchReader> Iterator for NamedReader<R> {
-    type Item = std::result::Result<arrow::array::RecordBatch, arrow::error::ArrowError>;
+    type Item = std::result::Result<arrow::array::RecordBatch, ArrowError>;
     fn next(&mut self) -> Option<Self::Item> {
-        self.inner.next().map(|r| {
-            r.map_err(|e| {
-                arrow::error::ArrowError::ExternalError(format!("file {}: {e}", self.path).into())
-            })
-        })
+        self.inner.next().map(|r| r.map_err(|e| self.typed(e)))
     }
 }
 

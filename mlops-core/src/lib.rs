@@ -30,6 +30,7 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod store;
+pub mod table;
 pub mod validate;
 
 pub use error::{Error, Result};

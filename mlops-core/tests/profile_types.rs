@@ -243,7 +243,7 @@ fn null_type_and_empty_columns_are_defined() {
         (c.count(), c.null_count(), c.mean(), c.quantile(0.5)),
         (3, 3, None, None)
     );
-    assert_eq!(c.histogram(10), None);
+    assert_eq!(c.histogram(10).unwrap(), None);
     let p = profile_one("e", Arc::new(Float64Array::from(Vec::<f64>::new())));
     assert_eq!(p.columns()[0].count(), 0);
     assert_eq!(p.row_count(), 0);
@@ -287,6 +287,23 @@ fn batch_of_another_schema_is_refused() {
 }
 
 #[test]
+fn histogram_bins_are_capped() {
+    use mlops_core::profile::MAX_HISTOGRAM_BINS;
+    let p = profile_one("h", Arc::new(Float64Array::from(vec![0.0, 1.0, 2.0])));
+    let c = &p.columns()[0];
+    // 3 * 10**8 bins used to allocate gigabytes and abort (the Python test
+    // tries that many in a child process).
+    for bins in [0, MAX_HISTOGRAM_BINS + 1] {
+        let e = c.histogram(bins).unwrap_err();
+        assert_eq!(e.code(), "INVALID_INPUT", "{bins}");
+        assert!(e.to_string().contains("bins"), "{e}");
+    }
+    let h = c.histogram(MAX_HISTOGRAM_BINS).unwrap().unwrap();
+    assert_eq!(h.counts.iter().sum::<u64>(), 3);
+    assert_eq!(h.edges.len(), MAX_HISTOGRAM_BINS + 1);
+}
+
+#[test]
 fn histogram_counts_every_finite_value() {
     let p = profile_one(
         "h",
@@ -294,12 +311,15 @@ fn histogram_counts_every_finite_value() {
             (0..100).map(|i| i as f64).collect::<Vec<_>>(),
         )),
     );
-    let h = p.columns()[0].histogram(10).unwrap();
+    let h = p.columns()[0].histogram(10).unwrap().unwrap();
     assert_eq!(h.counts, vec![10; 10]);
     assert_eq!(h.edges.first(), Some(&0.0));
     assert_eq!(h.edges.last(), Some(&99.0));
     let p = profile_one("c", Arc::new(Float64Array::from(vec![2.0; 5])));
-    assert_eq!(p.columns()[0].histogram(10).unwrap().counts, vec![5]);
+    assert_eq!(
+        p.columns()[0].histogram(10).unwrap().unwrap().counts,
+        vec![5]
+    );
 }
 
 #[test]

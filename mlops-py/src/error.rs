@@ -1,11 +1,71 @@
 //! The one place where core errors become Python exceptions: a hierarchy
 //! under `mlops.MlopsError`, one class per `mlops_core::Error` variant, built
 //! by one exhaustive `match` (no catch-all arm, so a new variant must be
-//! mapped here before the crate compiles).
+//! mapped here before the crate compiles). `InvalidInputError` and
+//! `SchemaMismatchError` are also `ValueError`s.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+
+/// An exception class under `MlopsError` that is also a `ValueError`, as
+/// SciPy's and pandas' bad-argument errors are, so that `except ValueError`
+/// written for them also catches it. Python classes have several bases, but
+/// `create_exception!` takes one: the class is made by calling `type` with
+/// both, once per interpreter, and raised like any pyo3 exception
+/// (`X::new_err(msg)`, `py.get_type::<X>()`).
+macro_rules! value_error {
+    ($name:ident, $doc:expr) => {
+        #[doc = $doc]
+        pub struct $name;
+
+        // SAFETY: `type_object_raw` returns a type object that lives as
+        // long as the interpreter (kept in a static once-lock).
+        #[allow(deprecated)]
+        unsafe impl pyo3::type_object::PyTypeInfo for $name {
+            const NAME: &'static str = stringify!($name);
+            const MODULE: Option<&'static str> = Some("mlops");
+
+            fn type_object_raw(py: Python<'_>) -> *mut pyo3::ffi::PyTypeObject {
+                static TYPE: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> =
+                    pyo3::sync::PyOnceLock::new();
+                TYPE.get_or_init(py, || {
+                    value_error_class(py, stringify!($name), $doc)
+                        .expect("failed to create an mlops exception class")
+                })
+                .as_ptr()
+                .cast()
+            }
+        }
+
+        impl $name {
+            /// The exception with this message (made when it is raised).
+            pub fn new_err(msg: impl Into<String>) -> PyErr {
+                PyErr::new::<$name, _>(msg.into())
+            }
+        }
+    };
+}
+
+/// The class `mlops.<name>(MlopsError, ValueError)`.
+fn value_error_class(py: Python<'_>, name: &str, doc: &str) -> PyResult<Py<pyo3::types::PyType>> {
+    use pyo3::types::{PyDict, PyTuple, PyType};
+    let bases = PyTuple::new(
+        py,
+        [
+            py.get_type::<MlopsError>(),
+            py.get_type::<pyo3::exceptions::PyValueError>(),
+        ],
+    )?;
+    let dict = PyDict::new(py);
+    dict.set_item("__module__", "mlops")?;
+    dict.set_item("__doc__", doc)?;
+    let class = py
+        .get_type::<PyType>()
+        .call1((name, bases, dict))?
+        .cast_into::<PyType>()?;
+    Ok(class.unbind())
+}
 
 create_exception!(
     mlops,
@@ -31,17 +91,13 @@ create_exception!(
     MlopsError,
     "A concurrent writer changed the state this call relied on."
 );
-create_exception!(
-    mlops,
+value_error!(
     InvalidInputError,
-    MlopsError,
-    "An argument, file content or spec is not valid."
+    "An argument, file content or spec is not valid. Also a ValueError."
 );
-create_exception!(
-    mlops,
+value_error!(
     SchemaMismatchError,
-    MlopsError,
-    "Two schemas do not agree; the message names the column."
+    "Two schemas do not agree; the message names the column. Also a ValueError."
 );
 create_exception!(
     mlops,

@@ -126,6 +126,27 @@ impl PyProfile {
     }
 }
 
+impl PyColumnProfile {
+    /// The `k` most frequent values as `(value, count)` tuples.
+    fn top_n<'py>(&self, py: Python<'py>, k: usize) -> PyResult<Bound<'py, PyList>> {
+        let rows = self
+            .inner
+            .top_k(k)
+            .into_iter()
+            .map(|t| {
+                PyTuple::new(
+                    py,
+                    [
+                        scalar(py, Some(&t.value))?,
+                        t.count.into_pyobject(py)?.into_any(),
+                    ],
+                )
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, rows)
+    }
+}
+
 #[pymethods]
 impl PyColumnProfile {
     #[getter]
@@ -199,25 +220,11 @@ impl PyColumnProfile {
     /// The 10 most frequent values as `(value, count)` pairs; see `top(k)`.
     #[getter]
     fn top_k<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        self.top(py, 10)
+        self.top_n(py, 10)
     }
     /// The `k` most frequent values as `(value, count)` pairs.
-    fn top<'py>(&self, py: Python<'py>, k: usize) -> PyResult<Bound<'py, PyList>> {
-        let rows = self
-            .inner
-            .top_k(k)
-            .into_iter()
-            .map(|t| {
-                PyTuple::new(
-                    py,
-                    [
-                        scalar(py, Some(&t.value))?,
-                        t.count.into_pyobject(py)?.into_any(),
-                    ],
-                )
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, rows)
+    fn top<'py>(&self, py: Python<'py>, k: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        self.top_n(py, crate::args::count(k, "k")?)
     }
     #[getter]
     fn length_min(&self) -> Option<u64> {
@@ -245,10 +252,16 @@ impl PyColumnProfile {
         }
         Ok(self.inner.quantile(q))
     }
-    /// An equal-width histogram: `(edges, counts)`, or None without finite values.
-    #[pyo3(signature = (bins = 20))]
-    fn histogram(&self, bins: usize) -> Option<(Vec<f64>, Vec<u64>)> {
-        self.inner.histogram(bins).map(|h| (h.edges, h.counts))
+    /// An equal-width histogram: `(edges, counts)`, or None without finite
+    /// values. `bins` is from 1 to 100,000 (`InvalidInputError` otherwise).
+    #[pyo3(signature = (bins = None))]
+    fn histogram(&self, bins: Option<&Bound<'_, PyAny>>) -> PyResult<Option<(Vec<f64>, Vec<u64>)>> {
+        let bins = match bins {
+            Some(b) => crate::args::count(b, "bins")?,
+            None => 20,
+        };
+        let h = self.inner.histogram(bins).map_err(to_py)?;
+        Ok(h.map(|h| (h.edges, h.counts)))
     }
     fn __repr__(&self) -> String {
         format!(

@@ -54,13 +54,18 @@ impl Source {
     }
 
     /// The data as a stream of record batches (a path is opened and read).
+    /// Batches handed over in memory are validated before the engine reads
+    /// them (the C data interface trusts its producer: pyarrow makes string
+    /// arrays of invalid UTF-8 on request); a bad column is an
+    /// `InvalidInputError` naming it.
     pub fn reader(self) -> mlops_core::Result<BoxReader> {
+        use mlops_core::table::validated;
         Ok(match self {
             Source::Path(p) => mlops_core::io::read_path(p)?,
-            Source::Stream(r) => Box::new(r),
+            Source::Stream(r) => validated(r),
             Source::Batch(b) => {
                 let schema = b.schema();
-                Box::new(RecordBatchIterator::new(vec![Ok(b)], schema))
+                validated(RecordBatchIterator::new(vec![Ok(b)], schema))
             }
         })
     }

@@ -177,8 +177,9 @@ pub(crate) fn assemble(
 ///
 /// Columns are matched by name; every column of the reference is tested
 /// (or only `opts.columns`), in parallel, straight from the Arrow buffers.
-/// A column missing on one side, or numerical on one side and categorical
-/// on the other, is a [`Error::SchemaMismatch`] naming it; datetime, binary
+/// A column missing on one side, numerical on one side and categorical
+/// on the other, or named twice on one side, is a [`Error::SchemaMismatch`]
+/// naming it; datetime, binary
 /// and nested columns are listed in `skipped_columns`.
 ///
 /// ```
@@ -219,6 +220,8 @@ fn drift_with_schemas(
     current: &[RecordBatch],
     opts: &DriftOptions,
 ) -> Result<DriftReport> {
+    crate::table::check_schema(rs)?;
+    crate::table::check_schema(cs)?;
     let plan = plan(rs, cs, opts)?;
     let rows = |b: &[RecordBatch]| b.iter().map(|b| b.num_rows() as u64).sum::<u64>();
     let columns = plan

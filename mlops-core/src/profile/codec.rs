@@ -152,7 +152,7 @@ impl ColumnProfile {
             std: self.std(),
             quantiles,
             quantile_rank_error: self.quantile_rank_error(),
-            histogram: self.histogram(SUMMARY_BINS),
+            histogram: self.histogram_of(SUMMARY_BINS),
             distinct_estimate: self.distinct_estimate(),
             top_k: self.top_k(SUMMARY_TOP_K),
             top_k_max_error: self.top_k_max_error(),

@@ -44,7 +44,7 @@ pub use column::{ColumnProfile, Lengths, ValueKind};
 pub use moments::Moments;
 pub use scalar::Scalar;
 pub use semantic::SemanticType;
-pub use stats::{Histogram, TopValue};
+pub use stats::{Histogram, TopValue, MAX_HISTOGRAM_BINS};
 
 use crate::error::{Error, Result};
 
@@ -157,7 +157,8 @@ impl Profile {
     }
 }
 
-/// Profiles every batch of a reader.
+/// Profiles every batch of a reader. Column names must be unique
+/// ([`Error::SchemaMismatch`] names the one that is not).
 ///
 /// ```
 /// use std::sync::Arc;
@@ -171,7 +172,9 @@ impl Profile {
 /// assert_eq!(p.column("n").unwrap().top_k(1)[0].count, 2);
 /// ```
 pub fn profile(reader: impl RecordBatchReader) -> Result<Profile> {
-    fold_batches(Profile::new(&reader.schema()), reader)
+    let schema = reader.schema();
+    crate::table::check_schema(&schema)?;
+    fold_batches(Profile::new(&schema), reader)
 }
 
 /// Folds every batch of `reader` into `p`.
@@ -192,6 +195,7 @@ pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
         // dictionaries: each distinct string is folded once per batch.
         let parts = crate::io::parquet_partitions(path, rayon::current_num_threads(), true)?;
         let schema = parts.schema;
+        crate::table::check_schema(&schema)?;
         let profiles: Vec<Profile> = parts
             .readers
             .into_par_iter()

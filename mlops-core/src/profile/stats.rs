@@ -5,6 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::column::{ColumnProfile, ValueKind};
 use super::scalar::Scalar;
 use super::semantic::{infer, SemanticType};
+use crate::error::{Error, Result};
+
+/// The most bins [`ColumnProfile::histogram`] makes: a histogram is a
+/// summary, and its bins (edges and counts) are allocated whole.
+pub const MAX_HISTOGRAM_BINS: usize = 100_000;
 
 /// An equal-width histogram: `counts[i]` values fall in
 /// `[edges[i], edges[i+1])`, the last bin closed, as `numpy.histogram`.
@@ -97,12 +102,24 @@ impl ColumnProfile {
     pub fn quantile_rank_error(&self) -> Option<f64> {
         self.quantiles.as_ref().map(|s| s.rank_error())
     }
-    /// An equal-width histogram of the finite values with `bins` bins.
-    pub fn histogram(&self, bins: usize) -> Option<Histogram> {
+    /// An equal-width histogram of the finite values with `bins` bins, or
+    /// `None` without finite values. `bins` is from 1 to
+    /// [`MAX_HISTOGRAM_BINS`]; otherwise [`Error::InvalidInput`] names it.
+    pub fn histogram(&self, bins: usize) -> Result<Option<Histogram>> {
+        if !(1..=MAX_HISTOGRAM_BINS).contains(&bins) {
+            return Err(Error::InvalidInput(format!(
+                "histogram: bins must be from 1 to {MAX_HISTOGRAM_BINS}, got {bins}"
+            )));
+        }
+        Ok(self.histogram_of(bins))
+    }
+
+    /// The histogram for a `bins` the caller knows to be in range.
+    pub(crate) fn histogram_of(&self, bins: usize) -> Option<Histogram> {
         let q = self.quantiles.as_ref()?;
         let (lo, hi) = (self.min.as_ref()?.as_f64()?, self.max.as_ref()?.as_f64()?);
         let n = q.n();
-        if n == 0 || bins == 0 {
+        if n == 0 {
             return None;
         }
         if lo == hi {

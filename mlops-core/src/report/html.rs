@@ -111,7 +111,7 @@ fn column_section(c: &ColumnProfile) -> String {
         );
     }
     s.push_str("</table>");
-    if let Some(h) = c.histogram(30) {
+    if let Some(h) = c.histogram_of(30) {
         let _ = write!(
             s,
             "<div><div>histogram</div>{}<div class=\"num\" style=\"display:flex;justify-content:space-between;width:320px\"><span>{}</span><span>{}</span></div></div>",

@@ -117,9 +117,11 @@ impl<'s> Validator<'s> {
     /// Binds every check of the suite to the data's schema. A check naming
     /// a column that is not in the data is an [`Error::SchemaMismatch`]
     /// naming the check (`checks[i]`) and the column; a check that does
-    /// not fit the column's type will fail with the reason instead.
+    /// not fit the column's type will fail with the reason instead. Column
+    /// names must be unique in the data ([`Error::SchemaMismatch`]).
     pub fn new(suite: &'s Suite, schema: SchemaRef, opts: &ValidateOptions) -> Result<Self> {
         suite.validate_spec()?;
+        crate::table::check_schema(&schema)?;
         let now = opts.now.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
