@@ -29,6 +29,7 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod store;
+mod sum;
 pub mod validate;
 
 pub use error::{Error, Result};
