@@ -509,8 +509,16 @@ export declare const stats: {
   psi(p: Floats, q: Floats): number
   /** `scipy.stats.cramervonmises_2samp(x, y)` */
   cramerVonMises(x: Floats, y: Floats): StatResult
-  /** Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`, two-sided). */
-  ks2samp(x: Floats, y: Floats, method?: 'auto' | 'exact' | 'asymp'): StatResult
+  /**
+   * Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`): two-sided
+   * (max |F − G|), `less` (D- = max(G − F)) or `greater` (D+ = max(F − G)).
+   */
+  ks2samp(
+    x: Floats,
+    y: Floats,
+    method?: 'auto' | 'exact' | 'asymp',
+    alternative?: 'two-sided' | 'less' | 'greater',
+  ): StatResult
   /** `scipy.stats.anderson_ksamp(samples, variant="midrank")` */
   andersonKSamp(samples: Floats[]): StatResult
   /** `scipy.stats.chi2_contingency(observed)` */

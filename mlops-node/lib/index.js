@@ -138,9 +138,17 @@ const stats = {
   lInfinity: pair(native.statsLInfinity),
   psi: pair(native.statsPsi),
   cramerVonMises: pair(native.statsCramerVonMises),
-  /** Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp'. */
-  ks2samp(x, y, method = 'auto') {
-    return native.statsKs2Samp(floats(x, 'first argument'), floats(y, 'second argument'), String(method))
+  /**
+   * Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp',
+   * alternative 'two-sided' | 'less' | 'greater' (as SciPy's `alternative`).
+   */
+  ks2samp(x, y, method = 'auto', alternative = 'two-sided') {
+    return native.statsKs2Samp(
+      floats(x, 'first argument'),
+      floats(y, 'second argument'),
+      String(method),
+      String(alternative),
+    )
   },
   andersonKSamp(samples) {
     if (!Array.isArray(samples)) throw new TypeError('andersonKSamp expects an array of samples')
