@@ -239,6 +239,56 @@ fn schema_problems_name_the_column() {
 }
 
 #[test]
+fn non_finite_options_are_refused_naming_the_option() {
+    // Python's json.dumps writes bare NaN / Infinity; the Node layer sends
+    // them as strings. Either way the error names the option and the value.
+    for (json, option, value) in [
+        (r#"{"threshold": NaN}"#, "'threshold'", "NaN"),
+        (r#"{"threshold": "NaN"}"#, "'threshold'", "NaN"),
+        (
+            r#"{"columns": null, "method": null, "threshold": 0.1, "drift_share": Infinity}"#,
+            "'drift_share'",
+            "inf",
+        ),
+        (
+            r#"{"null_min_effect": -Infinity}"#,
+            "'null_min_effect'",
+            "-inf",
+        ),
+        (
+            r#"{"significance_level": "-Infinity"}"#,
+            "'significance_level'",
+            "-inf",
+        ),
+        (r#"{"null_threshold": NaN}"#, "'null_threshold'", "NaN"),
+        (
+            r#"{"per_column": {"x": {"threshold": NaN}}}"#,
+            "per_column['x'].threshold",
+            "NaN",
+        ),
+    ] {
+        let e = DriftOptions::from_json(json).unwrap_err();
+        let m = e.to_string();
+        assert!(
+            matches!(e, Error::InvalidInput(_)) && m.contains(option) && m.contains(value),
+            "{json}: {m}"
+        );
+        assert!(!m.contains("line 1 column"), "{json}: {m}");
+    }
+    let e = DriftOptions::from_json(r#"{"threshold": NaN}"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid input: drift option 'threshold' must be a finite number >= 0, got NaN"
+    );
+    // A NaN inside a string is text, not a number.
+    let o = DriftOptions::from_json(r#"{"columns": ["NaN", "Infinity"]}"#).unwrap();
+    assert_eq!(o.columns.unwrap(), ["NaN", "Infinity"]);
+    // Other strings where a number belongs are still refused.
+    let e = DriftOptions::from_json(r#"{"threshold": "big"}"#).unwrap_err();
+    assert!(e.to_string().contains("big"), "{e}");
+}
+
+#[test]
 fn empty_all_null_constant_and_non_finite_columns_have_defined_results() {
     let all_null = batch(vec![("x", floats([None, None, None]))]);
     let some = batch(vec![("x", floats([Some(1.0), Some(2.0), Some(3.0)]))]);

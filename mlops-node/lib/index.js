@@ -241,7 +241,10 @@ function optionsJson(options) {
     if (!name) throw codedError('INVALID_INPUT', `invalid input: unknown drift option '${k}'`)
     if (v !== undefined) out[name] = v
   }
-  return JSON.stringify(out)
+  // JSON has no NaN or Infinity (JSON.stringify writes null, which would
+  // read as "not set"): send them as strings, which the core reads as
+  // numbers and refuses naming the option.
+  return JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
 }
 
 function ipcBuffer(input) {
