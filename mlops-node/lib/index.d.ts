@@ -216,6 +216,8 @@ export interface DriftReportJson {
   number_of_drifted_columns: number
   share_of_drifted_columns: number
   dataset_drift: boolean
+  /** `not_tested` when no column could be tested (a gate should not pass). */
+  verdict: 'drift' | 'no_drift' | 'not_tested'
   options: Record<string, unknown>
   columns: ColumnDrift[]
   skipped_columns: Array<{ column: string; reason: string }>
@@ -225,6 +227,10 @@ export interface DriftReportJson {
 export declare class DriftReport {
   private constructor()
   readonly datasetDrift: boolean
+  /** `not_tested` when no column could be tested (a gate should not pass). */
+  readonly verdict: 'drift' | 'no_drift' | 'not_tested'
+  /** Columns not tested, with the reason. */
+  readonly skippedColumns: Array<{ column: string; reason: string }>
   readonly shareOfDriftedColumns: number
   readonly driftedColumns: string[]
   readonly columns: ColumnDrift[]

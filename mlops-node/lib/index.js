@@ -176,6 +176,20 @@ class DriftReport {
     return this._json.dataset_drift
   }
 
+  /**
+   * `'drift'`, `'no_drift'`, or `'not_tested'` when no column could be tested
+   * (see `skippedColumns`): then `datasetDrift` is false, but a drift gate
+   * should not pass.
+   */
+  get verdict() {
+    return this._json.verdict
+  }
+
+  /** Columns not tested, with the reason. */
+  get skippedColumns() {
+    return this._json.skipped_columns
+  }
+
   /** Drifted columns over tested columns. */
   get shareOfDriftedColumns() {
     return this._json.share_of_drifted_columns
