@@ -149,7 +149,7 @@ def test_round_trips(prof):
     assert again.to_bytes() == j.to_bytes()
     assert stats(mlops.Profile.from_bytes(again.to_bytes())) == stats(prof)
     d = prof.to_dict()
-    assert d["format"] == "mlops.profile" and d["version"] == 1
+    assert d["format"] == "mlops.profile" and d["version"] == 2
     assert json.loads(prof.to_json()) == d
     assert len(b) < len(prof.to_json())
 
