@@ -241,7 +241,7 @@ mod float {
         let mut rest = s;
         while let Some(c) = rest.chars().next() {
             if in_str {
-                in_str = !(c == '"' && !escaped);
+                in_str = c != '"' || escaped;
                 escaped = c == '\\' && !escaped;
             } else if c == '"' {
                 in_str = true;
