@@ -1,6 +1,7 @@
 //! `mlops`: the command line over mlops-core. Each subcommand is a thin
 //! wrapper over one engine call; errors print their kind and message and
-//! exit with status 2 (status 1 is kept for "the check failed", e.g. drift).
+//! exit with status 2 (status 1 is kept for "the check failed", e.g. drift;
+//! `mlops drift --fail-on-drift` exits 3 when no column could be tested).
 
 mod package;
 
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use mlops_core::drift::{ColumnOptions, Correction, DriftOptions, DriftReport, Method};
+use mlops_core::drift::{ColumnOptions, Correction, DriftOptions, DriftReport, Method, Verdict};
 use mlops_core::{report, Error, Profile};
 
 /// mlops: versioning, validation, profiling and drift for ML data.
@@ -256,7 +257,9 @@ enum Command {
     /// REF and CUR are data files, or two profiles written by `mlops profile`
     /// (`--bin` or `--json`), in which case the report comes from their
     /// sketches. Exits 0 when the data set did not drift, 1 when it did and
-    /// `--fail-on-drift` is given, 2 on errors.
+    /// `--fail-on-drift` is given, 3 when `--fail-on-drift` is given and no
+    /// column could be tested (e.g. the current data has no rows: no
+    /// evidence either way, so the gate does not pass), 2 on errors.
     Drift {
         /// The reference data file or profile.
         reference: PathBuf,
@@ -268,7 +271,8 @@ enum Command {
         /// Write the report as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
-        /// Exit with status 1 when the data set drifted (for pipeline gates).
+        /// Exit with status 1 when the data set drifted, 3 when no column
+        /// could be tested (for pipeline gates).
         #[arg(long)]
         fail_on_drift: bool,
         /// One method for every column (ks, chisquare, z, wasserstein,
@@ -589,31 +593,30 @@ fn time_ms(ms: u64) -> String {
 fn read_profile(path: &PathBuf) -> Result<Option<Profile>, Error> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
-        "json" => {
-            let s = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            Profile::from_json(&s).map(Some)
-        }
-        "bin" | "mlprof" => {
-            let b = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            Profile::from_bytes(&b).map(Some)
-        }
+        "json" | "bin" | "mlprof" => Profile::read_path(path).map(Some),
         _ => Ok(None),
     }
 }
 
 fn drift_summary(r: &DriftReport) -> String {
-    let mut s = format!(
-        "{}: {} of {} columns drifted ({:.1}%, threshold {:.0}%)\n",
-        if r.dataset_drift {
-            "DATASET DRIFT"
-        } else {
-            "no dataset drift"
-        },
-        r.number_of_drifted_columns,
-        r.number_of_columns,
-        r.share_of_drifted_columns * 100.0,
-        r.options.drift_share * 100.0
-    );
+    let mut s = match r.verdict {
+        Verdict::NotTested => format!(
+            "NOT TESTED: no column could be tested ({} skipped); no verdict on dataset drift\n",
+            r.skipped_columns.len()
+        ),
+        v => format!(
+            "{}: {} of {} columns drifted ({:.1}%, threshold {:.0}%)\n",
+            if v == Verdict::Drift {
+                "DATASET DRIFT"
+            } else {
+                "no dataset drift"
+            },
+            r.number_of_drifted_columns,
+            r.number_of_columns,
+            r.share_of_drifted_columns * 100.0,
+            r.options.drift_share * 100.0
+        ),
+    };
     s.push_str(&format!(
         "{:<16} {:<12} {:<14} {:>12} {:>10} {:>14} {:>8}\n",
         "column", "type", "method", "score", "threshold", "missing", "drifted"
@@ -1207,10 +1210,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
             if !quiet {
                 print!("{}", drift_summary(&r));
             }
-            Ok(if fail_on_drift && r.dataset_drift {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
+            Ok(match (fail_on_drift, r.verdict) {
+                (true, Verdict::Drift) => ExitCode::from(1),
+                (true, Verdict::NotTested) => ExitCode::from(3),
+                _ => ExitCode::SUCCESS,
             })
         }
     }

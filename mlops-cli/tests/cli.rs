@@ -187,6 +187,60 @@ fn drift_writes_reports_and_gates_pipelines() {
 }
 
 #[test]
+fn drift_with_nothing_tested_fails_the_gate_with_status_3() {
+    use std::sync::Arc;
+
+    use arrow::array::{Float64Array, RecordBatch};
+    use arrow::ipc::writer::FileWriter;
+
+    let d = tmp("drift-empty");
+    let (reference, empty) = (d.join("ref.arrow"), d.join("empty.arrow"));
+    let write = |path: &PathBuf, values: Vec<f64>| {
+        let batch =
+            RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(values)) as _)]).unwrap();
+        let mut w =
+            FileWriter::try_new(std::fs::File::create(path).unwrap(), &batch.schema()).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+    };
+    write(&reference, vec![1.5, 2.5, 3.5]);
+    write(&empty, vec![]);
+    let json = d.join("r.json");
+    let out = mlops()
+        .arg("drift")
+        .arg(&reference)
+        .arg(&empty)
+        .args(["--fail-on-drift", "--json", json.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.starts_with("NOT TESTED: no column could be tested (1 skipped)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("x                not tested: no present values in the current data"),
+        "{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["verdict"], "not_tested");
+    assert_eq!(report["dataset_drift"], false);
+    assert_eq!(report["number_of_columns"], 0);
+    assert_eq!(report["skipped_columns"][0]["column"], "x");
+    // Without the gate the report is written and the status is 0.
+    let out = mlops()
+        .arg("drift")
+        .arg(&reference)
+        .arg(&empty)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
 fn drift_from_profiles_and_per_column_methods() {
     let d = tmp("drift-profiles");
     for (src, out) in [

@@ -30,6 +30,7 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod store;
+mod sum;
 pub mod table;
 pub mod validate;
 

@@ -7,7 +7,8 @@ use arrow::array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampSecondArray,
 };
-use mlops_core::drift::{drift, drift_profiles, Correction, DriftOptions, Method};
+use mlops_core::drift::{drift, drift_profiles, Correction, DriftOptions, Method, Verdict};
+use mlops_core::profile::Profile;
 use mlops_core::Error;
 
 fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
@@ -239,6 +240,56 @@ fn schema_problems_name_the_column() {
 }
 
 #[test]
+fn non_finite_options_are_refused_naming_the_option() {
+    // Python's json.dumps writes bare NaN / Infinity; the Node layer sends
+    // them as strings. Either way the error names the option and the value.
+    for (json, option, value) in [
+        (r#"{"threshold": NaN}"#, "'threshold'", "NaN"),
+        (r#"{"threshold": "NaN"}"#, "'threshold'", "NaN"),
+        (
+            r#"{"columns": null, "method": null, "threshold": 0.1, "drift_share": Infinity}"#,
+            "'drift_share'",
+            "inf",
+        ),
+        (
+            r#"{"null_min_effect": -Infinity}"#,
+            "'null_min_effect'",
+            "-inf",
+        ),
+        (
+            r#"{"significance_level": "-Infinity"}"#,
+            "'significance_level'",
+            "-inf",
+        ),
+        (r#"{"null_threshold": NaN}"#, "'null_threshold'", "NaN"),
+        (
+            r#"{"per_column": {"x": {"threshold": NaN}}}"#,
+            "per_column['x'].threshold",
+            "NaN",
+        ),
+    ] {
+        let e = DriftOptions::from_json(json).unwrap_err();
+        let m = e.to_string();
+        assert!(
+            matches!(e, Error::InvalidInput(_)) && m.contains(option) && m.contains(value),
+            "{json}: {m}"
+        );
+        assert!(!m.contains("line 1 column"), "{json}: {m}");
+    }
+    let e = DriftOptions::from_json(r#"{"threshold": NaN}"#).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid input: drift option 'threshold' must be a finite number >= 0, got NaN"
+    );
+    // A NaN inside a string is text, not a number.
+    let o = DriftOptions::from_json(r#"{"columns": ["NaN", "Infinity"]}"#).unwrap();
+    assert_eq!(o.columns.unwrap(), ["NaN", "Infinity"]);
+    // Other strings where a number belongs are still refused.
+    let e = DriftOptions::from_json(r#"{"threshold": "big"}"#).unwrap_err();
+    assert!(e.to_string().contains("big"), "{e}");
+}
+
+#[test]
 fn empty_all_null_constant_and_non_finite_columns_have_defined_results() {
     let all_null = batch(vec![("x", floats([None, None, None]))]);
     let some = batch(vec![("x", floats([Some(1.0), Some(2.0), Some(3.0)]))]);
@@ -252,15 +303,42 @@ fn empty_all_null_constant_and_non_finite_columns_have_defined_results() {
     assert_eq!(x.method, None);
     assert!(x.skipped.as_deref().unwrap().contains("current"));
     assert_eq!(x.nulls.as_ref().unwrap().current_share, 1.0);
-    // No rows at all on one side: no value test and no null-rate test, no panic.
+    // The missing share drifted (0 to 1): a tested column.
+    assert_eq!(r.verdict, Verdict::Drift);
+    // No rows at all on one side: no value test and no null-rate test, no
+    // panic; the column is skipped with the reason, and with nothing tested
+    // the data set has no verdict rather than "no drift".
     let empty = some.slice(0, 0);
-    let r = drift(
-        std::slice::from_ref(&some),
-        &[empty],
-        &DriftOptions::default(),
-    )
-    .unwrap();
-    assert!(r.column("x").unwrap().skipped.is_some() && r.column("x").unwrap().nulls.is_none());
+    for null_test in [true, false] {
+        let opts = DriftOptions {
+            null_test,
+            ..DriftOptions::default()
+        };
+        let r = drift(std::slice::from_ref(&some), &[empty.clone()], &opts).unwrap();
+        assert!(r.column("x").is_none());
+        assert_eq!(r.skipped_columns.len(), 1);
+        assert_eq!(r.skipped_columns[0].column, "x");
+        assert!(
+            r.skipped_columns[0]
+                .reason
+                .contains("no present values in the current data"),
+            "{}",
+            r.skipped_columns[0].reason
+        );
+        assert_eq!(r.number_of_columns, 0);
+        assert!(!r.dataset_drift);
+        assert_eq!(r.verdict, Verdict::NotTested);
+        assert!(r.to_json().contains(r#""verdict":"not_tested""#));
+        // From profiles too.
+        let prof = |b: &RecordBatch| {
+            let mut p = Profile::new(&b.schema());
+            p.update(b).unwrap();
+            p
+        };
+        let r = drift_profiles(&prof(&some), &prof(&empty), &opts).unwrap();
+        assert_eq!(r.verdict, Verdict::NotTested);
+        assert_eq!(r.skipped_columns[0].column, "x");
+    }
     // Constant columns: identical gives no drift, different gives drift.
     let c3 = batch(vec![("x", floats(vec![Some(3.0); 50]))]);
     let c4 = batch(vec![("x", floats(vec![Some(4.0); 50]))]);

@@ -1,7 +1,9 @@
 //! The two-sample KS test against SciPy's `ks_2samp` and `kstwo.sf`
 //! (fixtures made by `tests/fixtures/make_ks.py`).
 
-use mlops_core::drift::ks::{asymptotic_pvalue, ks_2samp, KsMethod};
+use mlops_core::drift::ks::{
+    asymptotic_pvalue, ks_2samp, ks_2samp_alternative, KsAlternative, KsMethod,
+};
 use serde_json::Value;
 
 fn fixtures() -> Value {
@@ -77,6 +79,65 @@ fn ks_2samp_matches_scipy() {
         }
     }
     eprintln!("ks_2samp vs SciPy: worst statistic rel. error {worst_stat:e}, worst p-value abs. error {worst_p:e}");
+}
+
+#[test]
+fn one_sided_ks_2samp_matches_scipy() {
+    let f = fixtures();
+    let mut checked = 0;
+    for case in f["samples"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let (x, y) = match case.get("x") {
+            Some(x) => (floats(x), floats(&case["y"])),
+            None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
+        };
+        for (alt, a) in [
+            ("less", KsAlternative::Less),
+            ("greater", KsAlternative::Greater),
+        ] {
+            for (method, m) in [
+                ("auto", KsMethod::Auto),
+                ("exact", KsMethod::Exact),
+                ("asymp", KsMethod::Asymp),
+            ] {
+                let want = floats(&case[alt][method]);
+                let got = ks_2samp_alternative(&x, &y, m, a).unwrap();
+                assert!(
+                    (got.statistic - want[0]).abs() <= 1e-12 * want[0].abs(),
+                    "{name} {alt} {method}: statistic {} vs SciPy {}",
+                    got.statistic,
+                    want[0]
+                );
+                assert!(
+                    (got.p_value - want[1]).abs() <= 1e-9 + 1e-7 * want[1],
+                    "{name} {alt} {method}: p-value {} vs SciPy {}",
+                    got.p_value,
+                    want[1]
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 150, "{checked}");
+    // Two-sided through the same entry point is ks_2samp.
+    let (x, y) = ([1.0, 2.0, 3.0, 4.0], [3.5, 5.0, 6.0]);
+    assert_eq!(
+        ks_2samp_alternative(&x, &y, KsMethod::Auto, KsAlternative::TwoSided).unwrap(),
+        ks_2samp(&x, &y, KsMethod::Auto).unwrap()
+    );
+    // SciPy reads the first letter only, in either case.
+    assert_eq!(
+        KsAlternative::parse("Greater").unwrap(),
+        KsAlternative::Greater
+    );
+    assert_eq!(KsAlternative::parse("l").unwrap(), KsAlternative::Less);
+    assert_eq!(
+        KsAlternative::parse("two-sided").unwrap(),
+        KsAlternative::TwoSided
+    );
+    let e = KsAlternative::parse("sideways").unwrap_err();
+    assert!(e.to_string().contains("sideways"), "{e}");
+    assert!(KsAlternative::parse("").is_err());
 }
 
 #[test]

@@ -378,7 +378,7 @@ fn newer_or_corrupt_encodings_are_refused() {
         );
     }
     let mut j = p.to_json_value();
-    j["version"] = 2.into();
+    j["version"] = 3.into();
     let e = Profile::from_json(&j.to_string()).unwrap_err();
     assert!(
         matches!(e, Error::Integrity(ref m) if m.contains("newer")),

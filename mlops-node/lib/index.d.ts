@@ -216,6 +216,8 @@ export interface DriftReportJson {
   number_of_drifted_columns: number
   share_of_drifted_columns: number
   dataset_drift: boolean
+  /** `not_tested` when no column could be tested (a gate should not pass). */
+  verdict: 'drift' | 'no_drift' | 'not_tested'
   options: Record<string, unknown>
   columns: ColumnDrift[]
   skipped_columns: Array<{ column: string; reason: string }>
@@ -225,6 +227,10 @@ export interface DriftReportJson {
 export declare class DriftReport {
   private constructor()
   readonly datasetDrift: boolean
+  /** `not_tested` when no column could be tested (a gate should not pass). */
+  readonly verdict: 'drift' | 'no_drift' | 'not_tested'
+  /** Columns not tested, with the reason. */
+  readonly skippedColumns: Array<{ column: string; reason: string }>
   readonly shareOfDriftedColumns: number
   readonly driftedColumns: string[]
   readonly columns: ColumnDrift[]
@@ -509,8 +515,16 @@ export declare const stats: {
   psi(p: Floats, q: Floats): number
   /** `scipy.stats.cramervonmises_2samp(x, y)` */
   cramerVonMises(x: Floats, y: Floats): StatResult
-  /** Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`, two-sided). */
-  ks2samp(x: Floats, y: Floats, method?: 'auto' | 'exact' | 'asymp'): StatResult
+  /**
+   * Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`): two-sided
+   * (max |F − G|), `less` (D- = max(G − F)) or `greater` (D+ = max(F − G)).
+   */
+  ks2samp(
+    x: Floats,
+    y: Floats,
+    method?: 'auto' | 'exact' | 'asymp',
+    alternative?: 'two-sided' | 'less' | 'greater',
+  ): StatResult
   /** `scipy.stats.anderson_ksamp(samples, variant="midrank")` */
   andersonKSamp(samples: Floats[]): StatResult
   /** `scipy.stats.chi2_contingency(observed)` */

@@ -138,9 +138,17 @@ const stats = {
   lInfinity: pair(native.statsLInfinity),
   psi: pair(native.statsPsi),
   cramerVonMises: pair(native.statsCramerVonMises),
-  /** Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp'. */
-  ks2samp(x, y, method = 'auto') {
-    return native.statsKs2Samp(floats(x, 'first argument'), floats(y, 'second argument'), String(method))
+  /**
+   * Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp',
+   * alternative 'two-sided' | 'less' | 'greater' (as SciPy's `alternative`).
+   */
+  ks2samp(x, y, method = 'auto', alternative = 'two-sided') {
+    return native.statsKs2Samp(
+      floats(x, 'first argument'),
+      floats(y, 'second argument'),
+      String(method),
+      String(alternative),
+    )
   },
   andersonKSamp(samples) {
     if (!Array.isArray(samples)) throw new TypeError('andersonKSamp expects an array of samples')
@@ -166,6 +174,20 @@ class DriftReport {
   /** Whether the data set drifted (the share of drifted columns reached `driftShare`). */
   get datasetDrift() {
     return this._json.dataset_drift
+  }
+
+  /**
+   * `'drift'`, `'no_drift'`, or `'not_tested'` when no column could be tested
+   * (see `skippedColumns`): then `datasetDrift` is false, but a drift gate
+   * should not pass.
+   */
+  get verdict() {
+    return this._json.verdict
+  }
+
+  /** Columns not tested, with the reason. */
+  get skippedColumns() {
+    return this._json.skipped_columns
   }
 
   /** Drifted columns over tested columns. */
@@ -233,7 +255,10 @@ function optionsJson(options) {
     if (!name) throw codedError('INVALID_INPUT', `invalid input: unknown drift option '${k}'`)
     if (v !== undefined) out[name] = v
   }
-  return JSON.stringify(out)
+  // JSON has no NaN or Infinity (JSON.stringify writes null, which would
+  // read as "not set"): send them as strings, which the core reads as
+  // numbers and refuses naming the option.
+  return JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
 }
 
 function ipcBuffer(input) {

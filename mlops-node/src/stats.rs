@@ -55,13 +55,21 @@ pub fn stats_cramer_von_mises(x: Float64Array, y: Float64Array) -> Result<StatRe
     guard(|| cvm::cramervonmises_2samp(&x, &y)).map(Into::into)
 }
 
-/// Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`, two-sided);
-/// `method` is `auto`, `exact` or `asymp`.
+/// Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`); `method`
+/// is `auto`, `exact` or `asymp`, `alternative` `two-sided`, `less` or
+/// `greater`.
 #[napi]
-pub fn stats_ks_2samp(x: Float64Array, y: Float64Array, method: String) -> Result<StatResult> {
+pub fn stats_ks_2samp(
+    x: Float64Array,
+    y: Float64Array,
+    method: String,
+    alternative: String,
+) -> Result<StatResult> {
+    use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
     guard(|| {
-        let m = mlops_core::drift::ks::KsMethod::parse(&method)?;
-        mlops_core::drift::ks::ks_2samp(&x, &y, m)
+        let m = KsMethod::parse(&method)?;
+        let a = KsAlternative::parse(&alternative)?;
+        ks_2samp_alternative(&x, &y, m, a)
     })
     .map(Into::into)
 }

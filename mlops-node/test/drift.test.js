@@ -75,3 +75,28 @@ test('options and errors carry codes', async () => {
   assert.equal(r.column('x').threshold, 0.01)
   assert.throws(() => r.column('nope'), (e) => e.code === 'NOT_FOUND')
 })
+
+test('non-finite options are refused naming the option', async () => {
+  const a = tableFromArrays({ x: Float64Array.from([1, 2, 3]) })
+  for (const [opts, name, value] of [
+    [{ threshold: NaN }, "'threshold'", 'NaN'],
+    [{ driftShare: Infinity }, "'drift_share'", 'inf'],
+    [{ perColumn: { x: { threshold: -Infinity } } }, "per_column['x'].threshold", '-inf'],
+  ]) {
+    await assert.rejects(
+      drift(a, a, opts),
+      (e) => e.code === 'INVALID_INPUT' && e.message.includes(name) && e.message.includes(value),
+    )
+  }
+})
+
+test('a data set with no rows is not tested, and says so', async () => {
+  const a = tableFromArrays({ x: Float64Array.from([1, 2, 3]) })
+  const empty = tableFromArrays({ x: new Float64Array(0) })
+  const r = await drift(a, empty)
+  assert.equal(r.verdict, 'not_tested')
+  assert.equal(r.datasetDrift, false)
+  assert.deepEqual(r.skippedColumns.map((c) => c.column), ['x'])
+  assert.ok(r.skippedColumns[0].reason.includes('no present values in the current data'))
+  assert.equal((await drift(a, a)).verdict, 'no_drift')
+})

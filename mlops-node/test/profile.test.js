@@ -107,8 +107,8 @@ test('errors carry a code and never crash the process', async () => {
   assert.throws(() => Profile.fromBytes(Buffer.from('garbage')), (e) => e.code === 'INTEGRITY')
   const p = await profile(sample())
   const newer = Buffer.from(p.toBytes())
-  assert.equal(newer.readUInt16LE(8), 1)
-  newer.writeUInt16LE(2, 8) // the format version
+  assert.equal(newer.readUInt16LE(8), 2)
+  newer.writeUInt16LE(3, 8) // the format version
   assert.throws(() => Profile.fromBytes(newer), (e) => e.code === 'INTEGRITY' && /newer/.test(e.message))
   const doc = p.toJSON()
   assert.throws(() => Profile.fromJson(JSON.stringify({ ...doc, version: 7 })), (e) => e.code === 'INTEGRITY')

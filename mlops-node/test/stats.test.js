@@ -85,6 +85,25 @@ test('ks2samp matches SciPy', () => {
   assert.throws(() => stats.ks2samp([1], [2], 'fast'), (e) => e.code === 'INVALID_INPUT')
 })
 
+test('one-sided ks2samp matches SciPy', () => {
+  const KS = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'fixtures', 'ks.json'), 'utf8'))
+  for (const c of KS.samples.filter((c) => c.x)) {
+    for (const alternative of ['less', 'greater']) {
+      for (const method of ['auto', 'exact', 'asymp']) {
+        const r = stats.ks2samp(c.x, c.y, method, alternative)
+        const [d, p] = c[alternative][method]
+        const what = `${c.name} ${alternative} ${method}`
+        assert.ok(Math.abs(r.statistic - d) <= 1e-12 * d || r.statistic === d, `${what}: ${r.statistic} vs ${d}`)
+        assert.ok(Math.abs(r.pvalue - p) <= 1e-9 + 1e-7 * p, `${what}: ${r.pvalue} vs ${p}`)
+      }
+    }
+  }
+  assert.throws(
+    () => stats.ks2samp([1], [2], 'auto', 'sideways'),
+    (e) => e.code === 'INVALID_INPUT' && /alternative/.test(e.message),
+  )
+})
+
 // A sample of the ks_2samp fixtures: values, a reference to another section,
 // or a recipe (see make_drift_stats.py) regenerated bit for bit.
 function ksSample(spec) {

@@ -35,6 +35,13 @@ impl PyDriftReport {
     fn dataset_drift(&self) -> bool {
         self.inner.dataset_drift
     }
+    /// `"drift"`, `"no_drift"`, or `"not_tested"` when no column could be
+    /// tested (see `skipped_columns`): then `dataset_drift` is False, but a
+    /// drift gate should not pass.
+    #[getter]
+    fn verdict(&self) -> &'static str {
+        self.inner.verdict.as_str()
+    }
     /// Drifted columns over tested columns.
     #[getter]
     fn share_of_drifted_columns(&self) -> f64 {
@@ -114,8 +121,8 @@ impl PyDriftReport {
     }
     fn __repr__(&self) -> String {
         format!(
-            "<mlops.DriftReport drift={} drifted={}/{} source={}>",
-            self.inner.dataset_drift,
+            "<mlops.DriftReport verdict={} drifted={}/{} source={}>",
+            self.inner.verdict.as_str(),
             self.inner.number_of_drifted_columns,
             self.inner.number_of_columns,
             self.inner.source

@@ -97,11 +97,14 @@ fn ks_2samp(
     x: &Bound<'_, PyAny>,
     y: &Bound<'_, PyAny>,
     method: &str,
+    alternative: &str,
 ) -> PyResult<Pair> {
-    let m = mlops_core::drift::ks::KsMethod::parse(method).map_err(to_py)?;
+    use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
+    let m = KsMethod::parse(method).map_err(to_py)?;
+    let a = KsAlternative::parse(alternative).map_err(to_py)?;
     let (x, y) = (Floats::new(x, "x")?, Floats::new(y, "y")?);
     let r = py
-        .detach(|| mlops_core::drift::ks::ks_2samp(x.values(), y.values(), m))
+        .detach(|| ks_2samp_alternative(x.values(), y.values(), m, a))
         .map_err(to_py)?;
     Ok((r.statistic, r.p_value))
 }

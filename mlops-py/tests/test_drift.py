@@ -187,6 +187,30 @@ def test_bad_input_names_the_column_or_option():
     assert r["x"].current["missing"] == 2
 
 
+def test_non_finite_options_are_refused_naming_the_option():
+    a = pa.table({"x": [1.0, 2.0, 3.0]})
+    for kwargs, message in [
+        ({"threshold": float("nan")}, "drift option 'threshold' must be a finite number >= 0, got NaN"),
+        ({"drift_share": float("inf")}, "drift option 'drift_share' must be a number between 0 and 1, got inf"),
+        ({"null_min_effect": float("-inf")}, "drift option 'null_min_effect' must be a finite number >= 0, got -inf"),
+        ({"per_column": {"x": {"threshold": float("nan")}}}, "per_column['x'].threshold"),
+    ]:
+        with pytest.raises(mlops.InvalidInputError) as e:
+            mlops.drift(a, a, **kwargs)
+        assert message in str(e.value)
+        assert "line 1 column" not in str(e.value)
+
+
+def test_nothing_tested_is_not_no_drift():
+    a = pa.table({"x": [1.0, 2.0, 3.0]})
+    r = mlops.drift(a, a.slice(0, 0))
+    assert r.verdict == "not_tested" and not r.dataset_drift
+    assert r.number_of_columns == 0
+    assert r.skipped_columns == [("x", "no present values in the current data; no null-rate test (a side has no rows)")]
+    assert r.to_dict()["verdict"] == "not_tested"
+    assert mlops.drift(a, a).verdict == "no_drift"
+
+
 def test_reports_render():
     r = mlops.drift(table(5_000, 42, "none"), table(5_000, 42, "strong"))
     html = r.to_html()

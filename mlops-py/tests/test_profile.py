@@ -149,7 +149,7 @@ def test_round_trips(prof):
     assert again.to_bytes() == j.to_bytes()
     assert stats(mlops.Profile.from_bytes(again.to_bytes())) == stats(prof)
     d = prof.to_dict()
-    assert d["format"] == "mlops.profile" and d["version"] == 1
+    assert d["format"] == "mlops.profile" and d["version"] == 2
     assert json.loads(prof.to_json()) == d
     assert len(b) < len(prof.to_json())
 
@@ -188,6 +188,14 @@ def test_nan_inf_and_empty():
     assert (n.count, n.null_count, n.min, n.mean) == (5, 5, None, None)
 
 
+def test_huge_finite_values_round_trip():
+    t = pa.table({"x": [1.7e308, -1.7e308], "y": [1.7e308, 1.7e308]})
+    p = mlops.profile(t)
+    for q in (p, mlops.Profile.from_json(p.to_json()), mlops.Profile.from_bytes(p.to_bytes())):
+        assert q["x"].mean == 0.0 and q["x"].variance == float("inf")
+        assert q["y"].mean == 1.7e308 and q["y"].variance == 0.0
+
+
 def test_errors_are_typed(tmp_path, prof):
     with pytest.raises(mlops.NotFoundError, match="nope.parquet"):
         mlops.profile(str(tmp_path / "nope.parquet"))
@@ -204,11 +212,15 @@ def test_errors_are_typed(tmp_path, prof):
     with pytest.raises(mlops.IntegrityError):
         mlops.Profile.from_bytes(b"garbage")
     newer = bytearray(prof.to_bytes())
-    newer[8] = 2
+    newer[8] = 3
     with pytest.raises(mlops.IntegrityError, match="newer"):
         mlops.Profile.from_bytes(bytes(newer))
-    with pytest.raises(mlops.IntegrityError, match="truncated"):
+    with pytest.raises(mlops.IntegrityError, match="hash does not match"):
         mlops.Profile.from_bytes(prof.to_bytes()[:-5])
+    flipped = bytearray(prof.to_bytes())
+    flipped[40] ^= 1
+    with pytest.raises(mlops.IntegrityError, match="damaged"):
+        mlops.Profile.from_bytes(bytes(flipped))
     d = prof.to_dict()
     d["version"] = 99
     with pytest.raises(mlops.IntegrityError, match="newer"):

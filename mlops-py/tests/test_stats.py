@@ -99,9 +99,22 @@ def test_ks_2samp_matches_scipy(case):
         assert abs(r.pvalue - want[1]) <= 1e-6, method
 
 
+@pytest.mark.parametrize("case", [c for c in KS["samples"] if "x" in c], ids=lambda c: c["name"])
+def test_one_sided_ks_2samp_matches_scipy(case):
+    for alternative in ("less", "greater"):
+        for method in ("auto", "exact", "asymp"):
+            # SciPy's argument order: alternative third.
+            r = stats.ks_2samp(np.array(case["x"]), case["y"], alternative, method=method)
+            d, p = case[alternative][method]
+            assert abs(r.statistic - d) <= 1e-12 * d or r.statistic == d == 0, (alternative, method)
+            assert abs(r.pvalue - p) <= 1e-9 + 1e-7 * p, (alternative, method)
+
+
 def test_ks_2samp_refuses_bad_input():
     with pytest.raises(mlops.InvalidInputError, match="method"):
         stats.ks_2samp([1.0], [2.0], method="fast")
+    with pytest.raises(mlops.InvalidInputError, match="alternative"):
+        stats.ks_2samp([1.0], [2.0], alternative="sideways")
     with pytest.raises(mlops.InvalidInputError, match="current"):
         stats.ks_2samp([1.0], [])
 

@@ -39,17 +39,23 @@ pub fn cramervonmises_2samp(x: &[f64], y: &[f64]) -> Result<TestResult> {
     xa.sort_unstable_by(f64::total_cmp);
     ya.sort_unstable_by(f64::total_cmp);
     let pooled: Vec<f64> = xa.iter().chain(&ya).copied().collect();
-    let ranks = average_ranks(&pooled);
-    let (rx, ry) = ranks.split_at(nx);
-    let sq = |r: &[f64]| {
+    let ranks2 = doubled_average_ranks(&pooled);
+    let (rx, ry) = ranks2.split_at(nx);
+    // U = nx Σ (r_i − i)² + ny Σ (s_j − j)² is a sum of squared half-integers:
+    // summed exactly in integers (4U), so no size of sample loses a digit.
+    let sq = |r: &[u64]| -> u128 {
         r.iter()
             .enumerate()
-            .map(|(i, &v)| (v - (i + 1) as f64).powi(2))
-            .sum::<f64>()
+            .map(|(i, &v)| {
+                let d = v.abs_diff(2 * (i as u64 + 1)) as u128;
+                d * d
+            })
+            .sum()
     };
-    let u = nx as f64 * sq(rx) + ny as f64 * sq(ry);
+    let u4 = nx as u128 * sq(rx) + ny as u128 * sq(ry);
+    let t = statistic(u4, nx as u128, ny as u128);
+    let u = u4 as f64 / 4.0;
     let (k, n) = ((nx * ny) as f64, (nx + ny) as f64);
-    let t = u / (k * n) - (4.0 * k - 1.0) / (6.0 * n);
     let p = if nx.max(ny) <= EXACT_MAX_N {
         pvalue_exact(u, nx as u64, ny as u64)
     } else {
@@ -61,20 +67,33 @@ pub fn cramervonmises_2samp(x: &[f64], y: &[f64]) -> Result<TestResult> {
     })
 }
 
-/// `scipy.stats.rankdata(method="average")`: 1-based ranks, ties averaged.
-fn average_ranks(v: &[f64]) -> Vec<f64> {
+/// `T = U / (k N) − (4k − 1) / (6N)` with `k = nx ny`, `N = nx + ny`, from
+/// `4U`: `(6 · 4U − 4k (4k − 1)) / (24 k N)`, whose numerator and denominator
+/// are exact integers, so nothing cancels in floating point.
+fn statistic(u4: u128, nx: u128, ny: u128) -> f64 {
+    let (k, n) = (nx * ny, nx + ny);
+    let num = 6 * u4 as i128 - (4 * k * (4 * k - 1)) as i128;
+    let den = 24 * k * n;
+    // Three roundings (each side to f64, then the quotient): within 2 ulp.
+    num as f64 / den as f64
+}
+
+/// Twice `scipy.stats.rankdata(method="average")` of `v`: 1-based ranks,
+/// ties averaged, doubled so that every rank is an integer.
+fn doubled_average_ranks(v: &[f64]) -> Vec<u64> {
     let mut idx: Vec<usize> = (0..v.len()).collect();
     idx.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut ranks = vec![0.0; v.len()];
+    let mut ranks = vec![0u64; v.len()];
     let mut i = 0;
     while i < idx.len() {
         let mut j = i;
         while j + 1 < idx.len() && v[idx[j + 1]] == v[idx[i]] {
             j += 1;
         }
-        let avg = (i + j) as f64 / 2.0 + 1.0;
+        // 2 · ((i + 1) + (j + 1)) / 2
+        let avg2 = (i + j + 2) as u64;
         for &k in &idx[i..=j] {
-            ranks[k] = avg;
+            ranks[k] = avg2;
         }
         i = j + 1;
     }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::column::column_drift;
 use super::options::{Correction, DriftOptions};
-use super::report::{ColumnDrift, DriftReport, SkippedColumn, REPORT_VERSION};
+use super::report::{ColumnDrift, DriftReport, SkippedColumn, Verdict, REPORT_VERSION};
 use super::sample::{self, ColumnKind, Sample};
 use crate::error::{Error, Result};
 
@@ -145,10 +145,33 @@ fn decide(columns: &mut [ColumnDrift], opts: &DriftOptions) {
 pub(crate) fn assemble(
     source: &str,
     rows: (u64, u64),
-    mut columns: Vec<ColumnDrift>,
-    skipped_columns: Vec<SkippedColumn>,
+    columns: Vec<ColumnDrift>,
+    mut skipped_columns: Vec<SkippedColumn>,
     opts: &DriftOptions,
 ) -> DriftReport {
+    // A column that neither test could run on for want of data (a side
+    // without values, and no null-rate test) says nothing about drift: it
+    // is skipped, with the reason, not counted as a column without drift.
+    // (A text-like column counts as tested and not drifted, as in Evidently.)
+    let no_data = |c: &ColumnDrift| {
+        let present = |s: &super::report::Summary| s.rows.saturating_sub(s.missing);
+        c.skipped.is_some()
+            && c.nulls.is_none()
+            && (present(&c.reference) == 0 || present(&c.current) == 0)
+    };
+    let (untested, mut columns): (Vec<_>, Vec<_>) = columns.into_iter().partition(no_data);
+    for c in untested {
+        let why = c.skipped.unwrap_or_else(|| "no test could run".into());
+        let reason = if opts.null_test {
+            format!("{why}; no null-rate test (a side has no rows)")
+        } else {
+            why
+        };
+        skipped_columns.push(SkippedColumn {
+            column: c.column,
+            reason,
+        });
+    }
     decide(&mut columns, opts);
     let n = columns.len();
     let drifted = columns.iter().filter(|c| c.drifted).count();
@@ -167,6 +190,11 @@ pub(crate) fn assemble(
         number_of_drifted_columns: drifted,
         share_of_drifted_columns: share,
         dataset_drift: n > 0 && share >= opts.drift_share,
+        verdict: match (n, share >= opts.drift_share) {
+            (0, _) => Verdict::NotTested,
+            (_, true) => Verdict::Drift,
+            (_, false) => Verdict::NoDrift,
+        },
         options: opts.clone(),
         columns,
         skipped_columns,

@@ -4,6 +4,8 @@
 //! branch-light merge, so a drift report pays for one pass where it used to
 //! pay for several.
 
+use crate::sum::Neumaier;
+
 /// What one walk over two sorted samples found.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Walk {
@@ -27,7 +29,8 @@ impl Walk {
 /// Walks two sorted, non-empty, NaN-free samples. The CDFs are taken as
 /// SciPy takes them (`searchsorted(side="right") / n`), after every copy of
 /// a tied value; the areas are summed in the order of the sorted
-/// concatenation, in [`LANES`] stretches added at the end.
+/// concatenation, in [`LANES`] stretches added at the end, each area a
+/// compensated (Neumaier) sum.
 pub fn walk(u: &[f64], v: &[f64]) -> Walk {
     let steps = u.len() + v.len() - 1;
     // One merge step waits on the one before (which sample gave the last
@@ -53,12 +56,17 @@ pub fn walk(u: &[f64], v: &[f64]) -> Walk {
     while last.t <= steps {
         last.step(u, v);
     }
-    lanes.iter().fold(Walk::default(), |w, l| Walk {
-        l1: w.l1 + l.w.l1,
-        l2: w.l2 + l.w.l2,
-        d_plus: w.d_plus.max(l.w.d_plus),
-        d_minus: w.d_minus.max(l.w.d_minus),
-    })
+    let (mut l1, mut l2) = (Neumaier::default(), Neumaier::default());
+    let mut w = Walk::default();
+    for l in &lanes {
+        l1.add_sum(l.l1);
+        l2.add_sum(l.l2);
+        w.d_plus = w.d_plus.max(l.d_plus);
+        w.d_minus = w.d_minus.max(l.d_minus);
+    }
+    w.l1 = l1.value();
+    w.l2 = l2.value();
+    w
 }
 
 /// Stretches of the merged order walked side by side.
@@ -100,7 +108,10 @@ struct Lane {
     t: usize,
     i: usize,
     x: f64,
-    w: Walk,
+    l1: Neumaier,
+    l2: Neumaier,
+    d_plus: f64,
+    d_minus: f64,
 }
 
 impl Lane {
@@ -112,7 +123,10 @@ impl Lane {
             t,
             i,
             x: if a <= b { a } else { b },
-            w: Walk::default(),
+            l1: Neumaier::default(),
+            l2: Neumaier::default(),
+            d_plus: 0.0,
+            d_minus: 0.0,
         }
     }
 
@@ -132,14 +146,18 @@ impl Lane {
         let (a, b) = (head(u, i), head(v, j));
         let next = if a <= b { a } else { b };
         if next > self.x {
-            // Through i64: one instruction, exact below 2^63.
-            let d =
-                i as i64 as f64 * (1.0 / u.len() as f64) - j as i64 as f64 * (1.0 / v.len() as f64);
+            // U − V = (i nv − j nu) / (nu nv): the numerator is an exact
+            // integer (below 2^53 for any sample that fits in memory), so
+            // a small difference of two nearly equal CDFs loses nothing.
+            let (nu, nv) = (u.len() as i64, v.len() as i64);
+            let d = (i as i64 * nv - j as i64 * nu) as f64 / (nu * nv) as f64;
             let gap = next - self.x;
-            self.w.l1 += d.abs() * gap;
-            self.w.l2 += d * d * gap;
-            self.w.d_plus = self.w.d_plus.max(d);
-            self.w.d_minus = self.w.d_minus.max(-d);
+            self.l1.add(d.abs() * gap);
+            self.l2.add(d * d * gap);
+            // The KS statistic as SciPy rounds it (its `cddiffs`).
+            let ks = i as i64 as f64 / nu as f64 - j as i64 as f64 / nv as f64;
+            self.d_plus = self.d_plus.max(ks);
+            self.d_minus = self.d_minus.max(-ks);
         }
         self.i = i;
         self.t += 1;
@@ -169,7 +187,12 @@ mod tests {
         while lane.t < u.len() + v.len() {
             lane.step(u, v);
         }
-        lane.w
+        Walk {
+            l1: lane.l1.value(),
+            l2: lane.l2.value(),
+            d_plus: lane.d_plus,
+            d_minus: lane.d_minus,
+        }
     }
 
     #[test]

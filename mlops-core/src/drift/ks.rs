@@ -1,6 +1,6 @@
-//! The two-sample Kolmogorov–Smirnov test, two-sided, ported line by line
-//! from SciPy 1.17.1 (`scipy.stats.ks_2samp(x, y, alternative="two-sided",
-//! method=...)`) and the xsf special functions it ships with:
+//! The two-sample Kolmogorov–Smirnov test, ported line by line from SciPy
+//! 1.17.1 (`scipy.stats.ks_2samp(x, y, alternative=..., method=...)`) and
+//! the xsf special functions it ships with. Two-sided:
 //!
 //! - The statistic is SciPy's `max |cdf1 − cdf2|` over the pooled values,
 //!   the empirical CDFs taken as SciPy takes them
@@ -24,9 +24,18 @@
 //!   from xsf's `cephes/kolmogorov.h` in the same double-double arithmetic
 //!   (`cephes/dd_real.h`).
 //!
-//! Not ported, because a two-sided test never reaches them:
-//! `_count_paths_outside_method` and the exact one-sided formula (only for
-//! `alternative="less"/"greater"`), `_kolmogn`'s CDF-only cut-offs, the
+//! One-sided ([`ks_2samp_alternative`] with [`KsAlternative::Less`] or
+//! [`KsAlternative::Greater`]): the statistic is `D- = max(cdf2 − cdf1)` or
+//! `D+ = max(cdf1 − cdf2)` (at least 0); exact, on the same lattice, is
+//! `Π_{j<h} (n − j) / (n + j + 1)` for equal sizes, else Hodges' count of
+//! the paths that cross the boundary (`_count_paths_outside_method`) over
+//! `binom(n1 + n2, n1)`, which fails (and goes asymptotic) when the binomial
+//! overflows a double or the count exceeds it; asymptotic is Hodges'
+//! approximation `exp(−2z² − 2z (m + 2n) / √(mn(m + n)) / 3)`,
+//! `z = √(mn / (m + n)) · D`, `m ≥ n`. SciPy's `scipy.special.binom` is
+//! replaced by the product formula (agreeing to about 1e-13).
+//!
+//! Not ported, because no test reaches them: `_kolmogn`'s CDF-only cut-offs, the
 //! derivative (`pdf`) that xsf's `_smirnov` computes alongside the survival
 //! function, and `scipy.special.kolmogorov` (`_kolmogn` does not call it).
 //!
@@ -68,6 +77,44 @@ impl KsMethod {
     }
 }
 
+/// The alternative hypothesis (SciPy's `alternative`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KsAlternative {
+    /// The two CDFs differ somewhere: statistic `max |cdf1 − cdf2|`.
+    #[default]
+    TwoSided,
+    /// The reference's CDF lies below the current's somewhere
+    /// (`F(x) < G(x)`): statistic `D- = max(cdf2 − cdf1)`.
+    Less,
+    /// The reference's CDF lies above the current's somewhere
+    /// (`F(x) > G(x)`): statistic `D+ = max(cdf1 − cdf2)`.
+    Greater,
+}
+
+impl KsAlternative {
+    /// Parses `two-sided`, `less` or `greater`. As SciPy, only the first
+    /// letter counts, in either case (`t`, `l`, `g`).
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.chars().next().map(|c| c.to_ascii_lowercase()) {
+            Some('t') => Ok(KsAlternative::TwoSided),
+            Some('l') => Ok(KsAlternative::Less),
+            Some('g') => Ok(KsAlternative::Greater),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown KS alternative '{s}' (expected two-sided, less or greater)"
+            ))),
+        }
+    }
+
+    /// `two-sided`, `less` or `greater`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KsAlternative::TwoSided => "two-sided",
+            KsAlternative::Less => "less",
+            KsAlternative::Greater => "greater",
+        }
+    }
+}
+
 /// `ks_2samp`'s `MAX_AUTO_N`: the largest sample `auto` computes exactly.
 const MAX_AUTO_N: u64 = 10_000;
 
@@ -101,6 +148,188 @@ fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
 pub fn ks_2samp(x: &[f64], y: &[f64], method: KsMethod) -> Result<TestResult> {
     let (x, y) = (sorted("reference", x)?, sorted("current", y)?);
     ks_2samp_sorted(&x, &y, method)
+}
+
+/// The two-sample KS test with an alternative hypothesis
+/// (`scipy.stats.ks_2samp(x, y, alternative=..., method=...)`); inputs are
+/// checked as by [`ks_2samp`].
+///
+/// ```
+/// use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
+/// let (x, y) = ([1.0, 2.0, 3.0, 4.0], [3.5, 5.0, 6.0]);
+/// let r = ks_2samp_alternative(&x, &y, KsMethod::Auto, KsAlternative::Greater).unwrap();
+/// assert_eq!(r.statistic, 0.75); // D+: x lies to the left of y
+/// let r = ks_2samp_alternative(&x, &y, KsMethod::Auto, KsAlternative::Less).unwrap();
+/// assert_eq!((r.statistic, r.p_value), (0.0, 1.0));
+/// ```
+pub fn ks_2samp_alternative(
+    x: &[f64],
+    y: &[f64],
+    method: KsMethod,
+    alternative: KsAlternative,
+) -> Result<TestResult> {
+    let (x, y) = (sorted("reference", x)?, sorted("current", y)?);
+    let (d_plus, d_minus) = ks_one_sided_statistics_sorted(&x, &y);
+    let d = match alternative {
+        KsAlternative::TwoSided => return ks_2samp_sorted(&x, &y, method),
+        KsAlternative::Less => d_minus,
+        KsAlternative::Greater => d_plus,
+    };
+    Ok(ks_one_sided_from_statistic(
+        d,
+        x.len() as u64,
+        y.len() as u64,
+        method,
+    ))
+}
+
+/// SciPy's `maxS = max(cdf1 − cdf2)` and `minS = clip(−min(cdf1 − cdf2), 0, 1)`
+/// over the pooled values of two sorted, non-empty, NaN-free samples.
+pub fn ks_one_sided_statistics_sorted(x: &[f64], y: &[f64]) -> (f64, f64) {
+    let (n1, n2) = (x.len(), y.len());
+    let (f1, f2) = (n1 as f64, n2 as f64);
+    let (mut i, mut j) = (0usize, 0usize);
+    let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
+    while i < n1 || j < n2 {
+        let v = if j == n2 || (i < n1 && x[i] <= y[j]) {
+            x[i]
+        } else {
+            y[j]
+        };
+        while i < n1 && x[i] <= v {
+            i += 1;
+        }
+        while j < n2 && y[j] <= v {
+            j += 1;
+        }
+        let c = i as f64 / f1 - j as f64 / f2;
+        hi = hi.max(c);
+        lo = lo.min(c);
+    }
+    (hi, (-lo).clamp(0.0, 1.0))
+}
+
+/// The one-sided KS test's result for a statistic `d` (`D+` or `D-`)
+/// between samples of `n1` and `n2` values, as `ks_2samp` finishes with
+/// `alternative="less"` or `"greater"`: the exact p-value where the method
+/// asks for it and it succeeds (the statistic then rounded to the lattice),
+/// else Hodges' asymptotic approximation.
+pub fn ks_one_sided_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
+    let g = gcd(n1, n2);
+    let (n1g, n2g) = (n1 / g, n2 / g);
+    let exact = match method {
+        KsMethod::Auto => n1.max(n2) <= MAX_AUTO_N,
+        KsMethod::Exact => (n1g as f64) < i32::MAX as f64 / n2g as f64,
+        KsMethod::Asymp => false,
+    };
+    let mut d = d;
+    if exact {
+        let (rounded, p) = attempt_exact_one_sided(n1, n2, g, d);
+        if let Some(p) = p {
+            return TestResult {
+                statistic: rounded,
+                p_value: p.clamp(0.0, 1.0),
+            };
+        }
+        d = rounded;
+    }
+    let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
+    let en = m * n / (m + n);
+    let z = en.sqrt() * d;
+    let expt = -2.0 * z * z - 2.0 * z * (m + 2.0 * n) / (m * n * (m + n)).sqrt() / 3.0;
+    TestResult {
+        statistic: d,
+        p_value: expt.exp().clamp(0.0, 1.0),
+    }
+}
+
+/// `_attempt_exact_2kssamp(n1, n2, g, d, 'less' | 'greater')`.
+fn attempt_exact_one_sided(n1: u64, n2: u64, g: u64, d: f64) -> (f64, Option<f64>) {
+    let lcm = (n1 / g) as f64 * n2 as f64;
+    let h = (d * lcm).round_ties_even();
+    let d = h / lcm;
+    if h == 0.0 {
+        return (d, Some(1.0));
+    }
+    let h = h as u64;
+    let p = if n1 == n2 {
+        // binom(2n, n − h) / binom(2n, n), as a product.
+        let n = n1 as f64;
+        (0..h)
+            .map(|j| (n - j as f64) / (n + j as f64 + 1.0))
+            .product::<f64>()
+    } else {
+        // SciPy fails (and goes asymptotic) when binom(n1 + n2, n1)
+        // overflows, whether during the count (a FloatingPointError) or
+        // after it: decided up front, which spares the O(n²) count.
+        let all = binom(n1 + n2, n1);
+        if !all.is_finite() {
+            return (d, None);
+        }
+        let paths = count_paths_outside_method(n1, n2, g, h);
+        if !paths.is_finite() || paths > all {
+            return (d, None);
+        }
+        paths / all
+    };
+    (d, (0.0..=1.0).contains(&p).then_some(p))
+}
+
+/// `scipy.special.binom(n, k)` for integers: below `k = 20` (after
+/// `k → n − k` by symmetry) cephes' multiplication formula, else
+/// `exp(ln Γ(n+1) − ln Γ(k+1) − ln Γ(n−k+1))` (cephes goes through `beta`,
+/// also by log-gamma at these sizes); `inf` past `f64::MAX`.
+fn binom(n: u64, k: u64) -> f64 {
+    if k > n {
+        return 0.0;
+    }
+    let k = k.min(n - k);
+    let (nf, kf) = (n as f64, k as f64);
+    if k < 20 {
+        let (mut num, mut den) = (1.0f64, 1.0f64);
+        for i in 1..=k {
+            num *= i as f64 + nf - kf;
+            den *= i as f64;
+            if num.abs() > 1e50 {
+                num /= den;
+                den = 1.0;
+            }
+        }
+        return num / den;
+    }
+    use statrs::function::gamma::ln_gamma;
+    (ln_gamma(nf + 1.0) - ln_gamma(kf + 1.0) - ln_gamma(nf - kf + 1.0)).exp()
+}
+
+/// `_count_paths_outside_method(m, n, g, h)`: Hodges' count of the lattice
+/// paths from (0, 0) to (m, n) that reach `x/m − y/n ≥ h / lcm(m, n)`.
+fn count_paths_outside_method(m: u64, n: u64, g: u64, h: u64) -> f64 {
+    let (m, n) = if m < n { (n, m) } else { (m, n) };
+    let (mg, ng) = ((m / g) as i64, (n / g) as i64);
+    let h = h as i64;
+    let lxj = n as i64 + (mg - h).div_euclid(mg);
+    if lxj <= 0 {
+        return binom(m + n, n);
+    }
+    let xj: Vec<i64> = (0..lxj)
+        .map(|j| (h + mg * j + ng - 1).div_euclid(ng))
+        .collect();
+    let mut b = vec![0.0f64; lxj as usize];
+    b[0] = 1.0;
+    for j in 1..lxj as usize {
+        let mut bj = binom((xj[j] + j as i64) as u64, j as u64);
+        for i in 0..j {
+            let bin = binom((xj[j] - xj[i] + (j - i) as i64) as u64, (j - i) as u64);
+            bj -= bin * b[i];
+        }
+        b[j] = bj;
+    }
+    let mut num_paths = 0.0;
+    for (j, &bj) in b.iter().enumerate() {
+        let bin = binom(m - xj[j] as u64 + (n - j as u64), n - j as u64);
+        num_paths += bj * bin;
+    }
+    num_paths
 }
 
 /// [`ks_2samp`] on samples already sorted ascending and free of NaN (as the

@@ -37,5 +37,6 @@ pub use method::{default_method, Method, ALL_METHODS};
 pub use options::{ColumnOptions, Correction, DriftOptions};
 pub use profiles::drift_profiles;
 pub use report::{
-    ColumnDrift, Distribution, DriftReport, NullDrift, SkippedColumn, Summary, REPORT_VERSION,
+    ColumnDrift, Distribution, DriftReport, NullDrift, SkippedColumn, Summary, Verdict,
+    REPORT_VERSION,
 };

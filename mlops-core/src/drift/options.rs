@@ -76,6 +76,7 @@ pub struct ColumnOptions {
     /// The method, instead of the default choice.
     pub method: Option<Method>,
     /// The threshold, instead of the method's default.
+    #[serde(default, deserialize_with = "float::opt")]
     pub threshold: Option<f64>,
 }
 
@@ -89,19 +90,23 @@ pub struct DriftOptions {
     /// One method for every column, instead of Evidently's default choice.
     pub method: Option<Method>,
     /// One threshold for every column, instead of the method's default.
+    #[serde(deserialize_with = "float::opt")]
     pub threshold: Option<f64>,
     /// Per-column overrides, which win over `method` and `threshold`.
     pub per_column: BTreeMap<String, ColumnOptions>,
     /// The dataset drifts when at least this share of its columns drift (Evidently: 0.5).
+    #[serde(deserialize_with = "float::num")]
     pub drift_share: f64,
     /// Multiple-testing correction of the p-values.
     pub correction: Correction,
     /// Whether a change in the share of missing values (null, NaN, ±inf) is tested.
     pub null_test: bool,
     /// P-value threshold of the null-rate test.
+    #[serde(deserialize_with = "float::num")]
     pub null_threshold: f64,
     /// Smallest effect (Cohen's h between the missing shares) that counts as
     /// null-rate drift, so huge samples do not flag negligible changes.
+    #[serde(deserialize_with = "float::num")]
     pub null_min_effect: f64,
     /// Whether datetime columns are tested (as numbers in their unit).
     pub include_datetime: bool,
@@ -112,6 +117,7 @@ pub struct DriftOptions {
     /// samples large; `false` gives Evidently's verdicts exactly.
     pub significance_guard: bool,
     /// The p-value below which the significance guard confirms a distance.
+    #[serde(deserialize_with = "float::num")]
     pub significance_level: f64,
 }
 
@@ -135,14 +141,15 @@ impl Default for DriftOptions {
 }
 
 impl DriftOptions {
-    /// Checks the values are in range; errors name the option.
+    /// Checks the values are in range; errors name the option and the value
+    /// (`drift option 'threshold' must be a finite number >= 0, got NaN`).
     pub fn validate(&self) -> Result<()> {
         let prob = |name: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
                 Err(Error::InvalidInput(format!(
-                    "option {name} = {v} must be between 0 and 1"
+                    "drift option '{name}' must be a number between 0 and 1, got {v}"
                 )))
             }
         };
@@ -154,7 +161,7 @@ impl DriftOptions {
                 Ok(())
             } else {
                 Err(Error::InvalidInput(format!(
-                    "option {name} = {v} must be a finite number >= 0"
+                    "drift option '{name}' must be a finite number >= 0, got {v}"
                 )))
             }
         };
@@ -179,12 +186,91 @@ impl DriftOptions {
         )
     }
 
-    /// Parses options from JSON (the form the Node binding and the CLI take);
-    /// unknown fields are refused with their name.
+    /// Parses options from JSON (the form the bindings and the CLI take);
+    /// unknown fields are refused with their name. Non-finite numbers, which
+    /// JSON cannot hold, may come as the bare tokens `NaN`, `Infinity` and
+    /// `-Infinity` (Python's `json.dumps`) or as those strings (what the
+    /// Node layer sends): they are read as numbers, so that validation
+    /// refuses them naming the option.
     pub fn from_json(s: &str) -> Result<Self> {
-        let o: DriftOptions = serde_json::from_str(s)
+        let o: DriftOptions = serde_json::from_str(&float::quote_non_finite(s))
             .map_err(|e| Error::InvalidInput(format!("drift options: {e}")))?;
         o.validate()?;
         Ok(o)
+    }
+}
+
+/// Reading the non-finite numbers JSON has no spelling for.
+mod float {
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Num(f64),
+        Str(String),
+    }
+
+    fn from_repr<E: serde::de::Error>(r: Repr) -> Result<f64, E> {
+        match r {
+            Repr::Num(x) => Ok(x),
+            Repr::Str(s) => match s.as_str() {
+                "NaN" | "nan" => Ok(f64::NAN),
+                "Infinity" | "inf" => Ok(f64::INFINITY),
+                "-Infinity" | "-inf" => Ok(f64::NEG_INFINITY),
+                _ => Err(E::custom(format!("expected a number, got \"{s}\""))),
+            },
+        }
+    }
+
+    /// A number, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+    pub(super) fn num<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        from_repr(Repr::deserialize(d)?)
+    }
+
+    /// As [`num`], or `null` for none.
+    pub(super) fn opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Option::<Repr>::deserialize(d)?.map(from_repr).transpose()
+    }
+
+    /// `s` with the bare tokens `NaN`, `Infinity` and `-Infinity` outside
+    /// strings turned into strings, which [`num`] reads back.
+    pub(super) fn quote_non_finite(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        let (mut in_str, mut escaped) = (false, false);
+        let mut rest = s;
+        while let Some(c) = rest.chars().next() {
+            if in_str {
+                in_str = c != '"' || escaped;
+                escaped = c == '\\' && !escaped;
+            } else if c == '"' {
+                in_str = true;
+            } else if let Some(tok) = ["-Infinity", "Infinity", "NaN"]
+                .into_iter()
+                .find(|t| rest.starts_with(t))
+            {
+                out.push('"');
+                out.push_str(tok);
+                out.push('"');
+                rest = &rest[tok.len()..];
+                continue;
+            }
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+        out
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn bare_tokens_outside_strings_are_quoted() {
+            assert_eq!(
+                super::quote_non_finite(
+                    r#"{"a": NaN, "b": "NaN x", "c": [-Infinity, Infinity], "d\\": "\"NaN"}"#
+                ),
+                r#"{"a": "NaN", "b": "NaN x", "c": ["-Infinity", "Infinity"], "d\\": "\"NaN"}"#
+            );
+        }
     }
 }

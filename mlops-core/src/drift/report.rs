@@ -126,6 +126,32 @@ pub struct SkippedColumn {
     pub reason: String,
 }
 
+/// The data set's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// At least `drift_share` of the tested columns drifted.
+    Drift,
+    /// Some columns were tested, and too few of them drifted.
+    NoDrift,
+    /// No column could be tested (every one is in `skipped_columns`, e.g.
+    /// because one side has no rows): there is no evidence either way, and
+    /// a drift gate must not pass.
+    #[default]
+    NotTested,
+}
+
+impl Verdict {
+    /// `drift`, `no_drift` or `not_tested`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Drift => "drift",
+            Verdict::NoDrift => "no_drift",
+            Verdict::NotTested => "not_tested",
+        }
+    }
+}
+
 /// A drift report between a reference and a current data set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftReport {
@@ -139,7 +165,7 @@ pub struct DriftReport {
     pub reference_rows: u64,
     /// Current rows.
     pub current_rows: u64,
-    /// Columns tested.
+    /// Columns tested (by their value test or their null-rate test).
     pub number_of_columns: usize,
     /// Columns that drifted.
     pub number_of_drifted_columns: usize,
@@ -147,16 +173,22 @@ pub struct DriftReport {
     pub share_of_drifted_columns: f64,
     /// Whether the data set drifted: the share is at least `options.drift_share`.
     pub dataset_drift: bool,
+    /// `drift`, `no_drift`, or `not_tested` when no column could be tested
+    /// (then `dataset_drift` is false, and a gate should fail).
+    pub verdict: Verdict,
     /// The options used.
     pub options: DriftOptions,
-    /// Per column, in schema order.
+    /// Per tested column, in schema order.
     pub columns: Vec<ColumnDrift>,
-    /// Columns not tested.
+    /// Columns not tested, with the reason: a type without a test, or
+    /// neither a value test nor a null-rate test could run (e.g. a side
+    /// without rows).
     pub skipped_columns: Vec<SkippedColumn>,
 }
 
-/// Version of the report JSON.
-pub const REPORT_VERSION: u32 = 1;
+/// Version of the report JSON (2 added `verdict`, and moved columns that no
+/// test could run on to `skipped_columns`).
+pub const REPORT_VERSION: u32 = 2;
 
 impl DriftReport {
     /// The report as JSON.

@@ -37,7 +37,24 @@ fn cdf_distance_pow(u: &[f64], v: &[f64], p: i32) -> Result<f64> {
 }
 
 /// [`cdf_distance_pow`] on sorted, non-empty, NaN-free samples.
+///
+/// SciPy multiplies each gap between consecutive pooled values by the CDF
+/// difference there; two copies of `+inf` (or of `-inf`) in the pooled
+/// values make a gap of `inf − inf = NaN`, and so the distance NaN. The same
+/// here: the walk skips zero gaps, so that case is decided up front.
 pub(crate) fn cdf_distance_pow_sorted(u: &[f64], v: &[f64], p: i32) -> f64 {
+    let count = |s: &[f64], x: f64| {
+        if x > 0.0 {
+            s.iter().rev().take_while(|&&y| y == x).take(2).count()
+        } else {
+            s.iter().take_while(|&&y| y == x).take(2).count()
+        }
+    };
+    for inf in [f64::INFINITY, f64::NEG_INFINITY] {
+        if count(u, inf) + count(v, inf) >= 2 {
+            return f64::NAN;
+        }
+    }
     let w = super::ecdf::walk(u, v);
     if p == 1 {
         w.l1
@@ -46,11 +63,12 @@ pub(crate) fn cdf_distance_pow_sorted(u: &[f64], v: &[f64], p: i32) -> f64 {
     }
 }
 
-/// The population standard deviation (`numpy.std`, `ddof = 0`), two-pass.
+/// The population standard deviation (`numpy.std`, `ddof = 0`), two-pass,
+/// with compensated sums.
 pub(crate) fn std_pop(xs: &[f64]) -> f64 {
     let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
+    let mean = crate::sum::sum(xs.iter().copied()) / n;
+    (crate::sum::sum(xs.iter().map(|x| (x - mean) * (x - mean))) / n).sqrt()
 }
 
 /// The first Wasserstein distance between two samples

@@ -5,10 +5,19 @@
 //!   values, lengths, semantic type) plus a `state` object (exact moments and
 //!   the DataSketches bytes in base64) from which the profile is rebuilt.
 //! - **binary** (`Profile::to_bytes`): magic `MLOPSPRF`, a little-endian `u16`
-//!   format version, then the same state, length-prefixed.
+//!   format version, then the same state, length-prefixed, then (from
+//!   version 2) the 32-byte BLAKE3 hash of everything before it. A hash that
+//!   does not match is [`Error::Integrity`]: a damaged file is refused, not
+//!   read as other statistics. Version 1 files have no hash and are still
+//!   read (unchecked).
 //!
-//! A profile written by a newer format version is refused with
-//! [`Error::Integrity`] naming both versions.
+//! Version 2 of the JSON spells the non-finite moments `"inf"`, `"-inf"`,
+//! `"nan"` (see [`json_float`](super::moments::json_float)); version 1 JSON
+//! is read as before. A profile written by a newer format version is
+//! refused with [`Error::Integrity`] naming both versions.
+//!
+//! [`Profile::read_path`] reads either encoding from a file: regular files
+//! only (no FIFO or device) of at most [`MAX_PROFILE_FILE_BYTES`].
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -22,9 +31,18 @@ use super::stats::{Histogram, TopValue};
 use super::Profile;
 use crate::error::{Error, Result};
 
-/// The profile format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u16 = 1;
+/// The profile format version this build writes and the newest it reads
+/// (2: a BLAKE3 hash closes the binary encoding, and the JSON spells
+/// non-finite moments as strings).
+pub const FORMAT_VERSION: u16 = 2;
+/// The first binary format version that ends with a hash.
+const HASHED_SINCE: u16 = 2;
+/// Length of the binary encoding's closing hash.
+const HASH_LEN: usize = 32;
 const MAGIC: &[u8; 8] = b"MLOPSPRF";
+/// The largest profile file [`Profile::read_path`] reads (256 MiB; a
+/// profile's sketches take kilobytes per column).
+pub const MAX_PROFILE_FILE_BYTES: u64 = 256 << 20;
 /// Quantiles listed in the JSON summary.
 pub const SUMMARY_QUANTILES: [f64; 9] = [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0];
 /// Bins of the JSON summary histogram.
@@ -312,6 +330,8 @@ impl Profile {
             w.opt_bytes(c.distinct.as_ref().map(|d| d.to_bytes()));
             w.opt_bytes(c.frequent.as_ref().map(|f| f.to_bytes()));
         }
+        let hash = blake3::hash(&w.0);
+        w.0.extend_from_slice(hash.as_bytes());
         w.0
     }
 
@@ -322,7 +342,26 @@ impl Profile {
                 "not an mlops profile (bad magic bytes)".into(),
             ));
         }
-        check_version(u16::from_le_bytes([b[8], b[9]]))?;
+        let version = u16::from_le_bytes([b[8], b[9]]);
+        check_version(version)?;
+        let b = if version >= HASHED_SINCE {
+            let body_len = b.len().checked_sub(HASH_LEN).filter(|&n| n >= 10).ok_or_else(|| {
+                Error::Integrity(format!(
+                    "profile bytes: {} bytes is too short for a version {version} profile and its hash",
+                    b.len()
+                ))
+            })?;
+            let (body, hash) = b.split_at(body_len);
+            if blake3::hash(body).as_bytes() != hash {
+                return Err(Error::Integrity(
+                    "profile bytes: the BLAKE3 hash does not match the content (the profile is damaged)"
+                        .into(),
+                ));
+            }
+            body
+        } else {
+            b
+        };
         let mut r = Reader { b, pos: 10 };
         let rows = r.u64()?;
         let n = r.u64()?;
@@ -362,6 +401,58 @@ impl Profile {
             )));
         }
         Ok(Profile::from_parts(rows, cols))
+    }
+}
+
+impl Profile {
+    /// Reads a profile file written by [`to_bytes`](Self::to_bytes) (any
+    /// name) or [`to_json`](Self::to_json) (a name ending in `.json`).
+    /// Only regular files of at most [`MAX_PROFILE_FILE_BYTES`] are read:
+    /// a device, FIFO or directory is [`Error::InvalidInput`], a larger
+    /// file too, each naming the path.
+    pub fn read_path(path: impl AsRef<std::path::Path>) -> Result<Self> {
+        use std::io::Read;
+        let path = path.as_ref();
+        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+        if !meta.is_file() {
+            return Err(Error::InvalidInput(format!(
+                "profile '{}' is not a regular file",
+                path.display()
+            )));
+        }
+        let too_big = || {
+            Error::InvalidInput(format!(
+                "profile '{}' is larger than {MAX_PROFILE_FILE_BYTES} bytes",
+                path.display()
+            ))
+        };
+        if meta.len() > MAX_PROFILE_FILE_BYTES {
+            return Err(too_big());
+        }
+        // The cap holds even if the file grows while it is read.
+        let mut b = Vec::with_capacity(meta.len() as usize);
+        f.take(MAX_PROFILE_FILE_BYTES + 1)
+            .read_to_end(&mut b)
+            .map_err(|e| Error::io(path, e))?;
+        if b.len() as u64 > MAX_PROFILE_FILE_BYTES {
+            return Err(too_big());
+        }
+        let named = |e: Error| match e {
+            Error::Integrity(m) => Error::Integrity(format!("profile '{}': {m}", path.display())),
+            Error::InvalidInput(m) => {
+                Error::InvalidInput(format!("profile '{}': {m}", path.display()))
+            }
+            e => e,
+        };
+        if path.extension().and_then(|e| e.to_str()) == Some("json") {
+            let s = String::from_utf8(b).map_err(|_| {
+                Error::InvalidInput(format!("profile '{}' is not UTF-8", path.display()))
+            })?;
+            Self::from_json(&s).map_err(named)
+        } else {
+            Self::from_bytes(&b).map_err(named)
+        }
     }
 }
 

@@ -39,7 +39,7 @@ use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatchReader;
 use rayon::prelude::*;
 
-pub use codec::FORMAT_VERSION;
+pub use codec::{FORMAT_VERSION, MAX_PROFILE_FILE_BYTES};
 pub use column::{ColumnProfile, Lengths, ValueKind};
 pub use moments::Moments;
 pub use scalar::Scalar;

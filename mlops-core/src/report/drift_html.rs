@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::html::escape;
-use crate::drift::{ColumnDrift, Distribution, DriftReport};
+use crate::drift::{ColumnDrift, Distribution, DriftReport, Verdict};
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}\
 table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #eee;text-align:left}\
@@ -160,11 +160,14 @@ pub fn drift_html(r: &DriftReport) -> String {
     let _ = write!(
         s,
         r#"<div class="verdict {cls}">{verdict}: {d} of {n} columns drifted ({share:.1}%, threshold {thr:.0}%)</div>"#,
-        cls = if r.dataset_drift { "drift" } else { "stable" },
-        verdict = if r.dataset_drift {
-            "Dataset drift detected"
-        } else {
-            "No dataset drift"
+        cls = match r.verdict {
+            Verdict::Drift | Verdict::NotTested => "drift",
+            Verdict::NoDrift => "stable",
+        },
+        verdict = match r.verdict {
+            Verdict::Drift => "Dataset drift detected",
+            Verdict::NoDrift => "No dataset drift",
+            Verdict::NotTested => "Not tested (no column could be tested; see the skipped columns)",
         },
         d = r.number_of_drifted_columns,
         n = r.number_of_columns,

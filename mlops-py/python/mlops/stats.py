@@ -92,11 +92,16 @@ def psi(p: Any, q: Any) -> float:
     return _native.psi(_floats(p), _floats(q))
 
 
-def ks_2samp(x: Any, y: Any, method: str = "auto") -> TestResult:
-    """`scipy.stats.ks_2samp(x, y, method=method)`, two-sided: ``method`` is
-    ``"auto"`` (exact up to 10,000 values per sample, else asymptotic),
-    ``"exact"`` or ``"asymp"``; anything else raises ``InvalidInputError``."""
-    return TestResult(*_native.ks_2samp(_floats(x), _floats(y), str(method)))
+def ks_2samp(x: Any, y: Any, alternative: str = "two-sided", method: str = "auto") -> TestResult:
+    """`scipy.stats.ks_2samp(x, y, alternative=alternative, method=method)`.
+
+    ``alternative`` is ``"two-sided"`` (statistic max |F - G|), ``"less"``
+    (D- = max(G - F): the alternative is that x's CDF F lies below y's G
+    somewhere) or ``"greater"`` (D+ = max(F - G)); as in SciPy only the first
+    letter counts. ``method`` is ``"auto"`` (exact up to 10,000 values per
+    sample, else asymptotic), ``"exact"`` or ``"asymp"``. Anything else
+    raises ``InvalidInputError``."""
+    return TestResult(*_native.ks_2samp(_floats(x), _floats(y), str(method), str(alternative)))
 
 
 def cramervonmises_2samp(x: Any, y: Any) -> TestResult:

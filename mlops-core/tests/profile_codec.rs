@@ -1,0 +1,147 @@
+//! The profile encodings: a damaged binary profile is refused (every
+//! single-bit flip), version 1 files still read, huge finite values
+//! round-trip through JSON and bytes with the right moments, and profile
+//! files are read only from regular files of bounded size.
+
+use std::sync::Arc;
+
+use arrow::array::*;
+use arrow::datatypes::*;
+use mlops_core::profile::{Profile, MAX_PROFILE_FILE_BYTES};
+use mlops_core::Error;
+
+fn profile_of(columns: Vec<(&str, ArrayRef)>) -> Profile {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap();
+    let mut p = Profile::new(&schema);
+    p.update(&batch).unwrap();
+    p
+}
+
+fn small_profile() -> Profile {
+    profile_of(vec![
+        (
+            "x",
+            Arc::new(Float64Array::from(vec![Some(1.5), None, Some(-2.0)])),
+        ),
+        ("s", Arc::new(StringArray::from(vec!["a", "b", "a"]))),
+    ])
+}
+
+#[test]
+fn every_single_bit_flip_is_refused_or_harmless() {
+    let bytes = small_profile().to_bytes();
+    let mut refused = 0;
+    for bit in 0..bytes.len() * 8 {
+        let mut b = bytes.clone();
+        b[bit / 8] ^= 1 << (bit % 8);
+        let got = std::panic::catch_unwind(|| Profile::from_bytes(&b))
+            .unwrap_or_else(|_| panic!("decoding with bit {bit} flipped panicked"));
+        match got {
+            Err(Error::Integrity(_)) => refused += 1,
+            Err(e) => panic!("bit {bit}: not an integrity error: {e:?}"),
+            Ok(p) => assert_eq!(p.to_bytes(), bytes, "bit {bit} changed the profile"),
+        }
+    }
+    // The hash covers every byte: no flip goes unnoticed.
+    assert_eq!(refused, bytes.len() * 8);
+}
+
+#[test]
+fn version_1_files_without_a_hash_still_read() {
+    let p = small_profile();
+    let v2 = p.to_bytes();
+    assert_eq!(u16::from_le_bytes([v2[8], v2[9]]), 2);
+    let mut v1 = v2[..v2.len() - 32].to_vec();
+    v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+    let back = Profile::from_bytes(&v1).unwrap();
+    assert_eq!(back.to_bytes(), v2);
+    // A version 2 file cut short of its hash is refused.
+    let e = Profile::from_bytes(&v2[..v2.len() - 1]).unwrap_err();
+    assert!(matches!(e, Error::Integrity(_)), "{e:?}");
+}
+
+#[test]
+fn huge_finite_values_round_trip_with_their_moments() {
+    let big = 1.7e308;
+    let p = profile_of(vec![
+        (
+            "both",
+            Arc::new(Float64Array::from(vec![big, -big, big, -big])),
+        ),
+        ("same", Arc::new(Float64Array::from(vec![big; 4]))),
+        ("neg", Arc::new(Float64Array::from(vec![-big; 4]))),
+    ]);
+    let check = |p: &Profile, how: &str| {
+        let both = p.column("both").unwrap();
+        assert_eq!(both.mean(), Some(0.0), "{how}");
+        // The true variance, 4/3 · 1.7e308², is past f64::MAX.
+        assert_eq!(both.variance(), Some(f64::INFINITY), "{how}");
+        let same = p.column("same").unwrap();
+        assert_eq!(same.mean(), Some(big), "{how}");
+        assert_eq!(same.variance(), Some(0.0), "{how}");
+        let neg = p.column("neg").unwrap();
+        assert_eq!(neg.mean(), Some(-big), "{how}");
+        assert_eq!(neg.variance(), Some(0.0), "{how}");
+    };
+    check(&p, "profiled");
+    let json = p.to_json();
+    let back = Profile::from_json(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    check(&back, "from JSON");
+    assert_eq!(back.to_json(), json);
+    let back = Profile::from_bytes(&p.to_bytes()).unwrap();
+    check(&back, "from bytes");
+    // Merged halves agree with the whole.
+    let a = profile_of(vec![("x", Arc::new(Float64Array::from(vec![big, big])))]);
+    let b = profile_of(vec![("x", Arc::new(Float64Array::from(vec![-big])))]);
+    let m = a.merge(&b).unwrap();
+    let x = m.column("x").unwrap();
+    assert!((x.mean().unwrap() - big / 3.0).abs() <= 1e-15 * big);
+    assert_eq!(x.variance(), Some(f64::INFINITY));
+}
+
+#[test]
+fn profile_files_are_read_only_when_regular_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = small_profile();
+    let bin = dir.path().join("p.bin");
+    std::fs::write(&bin, p.to_bytes()).unwrap();
+    assert_eq!(Profile::read_path(&bin).unwrap().to_bytes(), p.to_bytes());
+    let json = dir.path().join("p.json");
+    std::fs::write(&json, p.to_json()).unwrap();
+    assert_eq!(Profile::read_path(&json).unwrap().to_json(), p.to_json());
+
+    let e = Profile::read_path("/dev/zero").unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("/dev/zero") && m.contains("regular")),
+        "{e:?}"
+    );
+    let e = Profile::read_path(dir.path()).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    // A sparse file past the cap is refused before a byte is read.
+    let huge = dir.path().join("huge.bin");
+    let f = std::fs::File::create(&huge).unwrap();
+    f.set_len(MAX_PROFILE_FILE_BYTES + 1).unwrap();
+    let e = Profile::read_path(&huge).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("larger")),
+        "{e:?}"
+    );
+    // A damaged file names itself.
+    let mut b = p.to_bytes();
+    b[20] ^= 4;
+    std::fs::write(&bin, b).unwrap();
+    let e = Profile::read_path(&bin).unwrap_err();
+    assert!(
+        matches!(&e, Error::Integrity(m) if m.contains("p.bin") && m.contains("hash")),
+        "{e:?}"
+    );
+}
