@@ -1,5 +1,7 @@
 //! Model packages: the shared vector, tampering, archives (including
 //! malicious ones), signing, ONNX inference, MLflow folders and the registry.
+//! Cases that used to kill or stall the process (a file truncated while it
+//! is hashed, archive and file bombs, FIFOs) run in a child process.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +11,9 @@ use mlops_core::package::{
 use mlops_core::registry::Registry;
 use mlops_core::Error;
 use serde_json::Value;
+
+#[path = "support/child.rs"]
+mod child;
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/package")
@@ -824,4 +829,45 @@ fn onnx_signature_of_a_file_written_by_the_onnx_package() {
             ("ids_out".into(), "Utf8".into(), vec![Dim::Unknown]),
         ]
     );
+}
+/// The name of the calling test function, for [`child::isolated`].
+macro_rules! this_test {
+    () => {{
+        fn f() {}
+        let name = std::any::type_name_of_val(&f);
+        let name = name.strip_suffix("::f").unwrap();
+        name.rsplit("::").next().unwrap()
+    }};
+}
+
+#[test]
+fn a_file_truncated_while_it_is_verified_is_an_error_not_a_signal() {
+    child::isolated(this_test!(), || {
+        const SIZE: u64 = 96 << 20;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("p");
+        std::fs::create_dir(&dir).unwrap();
+        let w = dir.join("weights.bin");
+        // Sparse: reads of holes cost no disk.
+        std::fs::File::create(&w).unwrap().set_len(SIZE).unwrap();
+        let pkg = Package::build(&dir, Manifest::new("m", "1", Flavor::Custom)).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&w).unwrap();
+        let (mut ok, mut refused) = (0, 0);
+        for round in 0..24u64 {
+            f.set_len(SIZE).unwrap();
+            std::thread::scope(|s| {
+                let verifying = s.spawn(|| pkg.verify());
+                // Truncate at a different moment of each verification.
+                std::thread::sleep(std::time::Duration::from_millis(round * 7 % 90));
+                f.set_len(SIZE / 3).unwrap();
+                match verifying.join().unwrap() {
+                    Ok(()) => ok += 1,
+                    Err(e) if integrity(&e, "weights.bin") => refused += 1,
+                    Err(e) => panic!("round {round}: {e}"),
+                }
+            });
+        }
+        assert_eq!(ok + refused, 24);
+        assert!(refused > 0, "no verification saw the truncation");
+    });
 }
