@@ -589,14 +589,7 @@ fn time_ms(ms: u64) -> String {
 fn read_profile(path: &PathBuf) -> Result<Option<Profile>, Error> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
-        "json" => {
-            let s = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            Profile::from_json(&s).map(Some)
-        }
-        "bin" | "mlprof" => {
-            let b = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            Profile::from_bytes(&b).map(Some)
-        }
+        "json" | "bin" | "mlprof" => mlops_core::small_file::read_profile(path).map(Some),
         _ => Ok(None),
     }
 }

@@ -202,7 +202,11 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             m.requirements.python = requires;
             m.signature = match signature {
                 Some(p) => {
-                    let b = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+                    let b = mlops_core::small_file::read(
+                        &p,
+                        mlops_core::small_file::MANIFEST_MAX,
+                        "signature file",
+                    )?;
                     let s: Signature = serde_json::from_slice(&b).map_err(|e| {
                         Error::InvalidInput(format!("{}: not a signature: {e}", p.display()))
                     })?;
