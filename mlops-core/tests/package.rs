@@ -1081,3 +1081,23 @@ fn a_garbage_public_key_is_invalid_input_naming_the_file() {
         "{err}"
     );
 }
+
+#[test]
+fn upper_case_hashes_are_refused_by_the_manifest_check_as_by_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let pkg = small_package(t.path());
+    let text = String::from_utf8(pkg.manifest_bytes().to_vec()).unwrap();
+    let hash = &pkg.manifest().file("model.pkl").unwrap().blake3;
+    let upper = text.replace(hash.as_str(), &hash.to_uppercase());
+    assert_ne!(upper, text);
+    let err = Manifest::from_bytes(upper.as_bytes()).unwrap_err();
+    assert!(
+        integrity(&err, "file model.pkl has blake3") && integrity(&err, "64 lower-case hex digits"),
+        "{err}"
+    );
+    // The package on disk with that manifest: refused when opened, not
+    // only when verified.
+    std::fs::write(t.path().join("mlops-package.json"), upper).unwrap();
+    let err = Package::load(t.path()).unwrap_err();
+    assert!(integrity(&err, "file model.pkl has blake3"), "{err}");
+}
