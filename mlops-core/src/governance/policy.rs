@@ -556,6 +556,17 @@ impl Registry {
         Ok(())
     }
 
+    /// Checks, before anything is uploaded, that this registry's principal
+    /// may add a version of the asset `kind`/`name`: the check the append
+    /// makes again ([`authorize`](Self::authorize) with
+    /// [`Action::AddVersion`]), done first by calls that store content
+    /// before they append (a package's files, a data set's profile), so
+    /// that a refused call leaves no blob behind.
+    pub(crate) fn authorize_add_version(&self, kind: Kind, name: &str) -> Result<()> {
+        Self::log(kind, name)?;
+        self.authorize(Action::AddVersion, kind, name)
+    }
+
     fn log_denial(&self, action: &Action, target: &str, policy: &Policy) {
         if let Some(d) = policy.check(self.principal(), action, target) {
             self.log_denial_with(action, target, &d);

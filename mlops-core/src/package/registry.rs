@@ -63,8 +63,10 @@ pub struct StoredPackage {
 }
 
 /// Verifies `pkg`, stores its files and adds it as the next version of the
-/// model `name`; returns the version number.
+/// model `name`; returns the version number. The access policy is checked
+/// before any file is stored: a refused push stores nothing.
 pub fn push_package(reg: &Registry, pkg: &Package, name: &str, message: &str) -> Result<u64> {
+    reg.authorize_add_version(Kind::Model, name)?;
     pkg.verify()?;
     let m = pkg.manifest();
     let contents: Vec<(String, String)> = m
