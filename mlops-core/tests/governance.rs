@@ -446,3 +446,41 @@ fn a_refused_push_or_commit_stores_no_blob() {
         assert!(blobs(&s) > before);
     }
 }
+
+#[test]
+fn the_acting_principal_is_validated_on_every_write() {
+    for s in stores("acting-principal") {
+        let r = Registry::open(&s.url).unwrap();
+        let long = "p".repeat(257);
+        for bad in ["", "ana\nbob", "nul\0", "tab\there", long.as_str()] {
+            let who = r.clone().with_principal(bad);
+            let errs = [
+                who.add_version(Kind::Model, "m", b"w", "", json!({}))
+                    .unwrap_err(),
+                who.grant("ana", Role::Admin, "*").unwrap_err(),
+                who.set_tag(Kind::Model, "m", 1, "k", Some("v"))
+                    .unwrap_err(),
+            ];
+            for e in errs {
+                assert!(
+                    matches!(&e, Error::InvalidInput(m) if m.contains("acting principal")
+                        && m.contains("1 to 256 printable characters")),
+                    "{:?}: {e}",
+                    bad
+                );
+            }
+        }
+        // Nothing was written, and a valid principal of 256 characters,
+        // non-ASCII included, writes.
+        assert!(r.list(Kind::Model, true).unwrap().is_empty());
+        assert!(r.audit_log(&AuditFilter::default()).unwrap().is_empty());
+        let ok = "é".repeat(256);
+        let v = r
+            .clone()
+            .with_principal(&ok)
+            .add_version(Kind::Model, "m", b"w", "", json!({}))
+            .unwrap();
+        assert_eq!(v, 1);
+        assert_eq!(r.asset(Kind::Model, "m").unwrap().versions[0].principal, ok);
+    }
+}
