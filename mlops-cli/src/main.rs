@@ -4,6 +4,7 @@
 //! `mlops drift --fail-on-drift` exits 3 when no column could be tested).
 
 mod package;
+mod text;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mlops_core::drift::{ColumnOptions, Correction, DriftOptions, DriftReport, Method, Verdict};
 use mlops_core::{report, Error, Profile};
+use text::esc;
 
 /// mlops: versioning, validation, profiling and drift for ML data.
 #[derive(Parser)]
@@ -371,20 +373,20 @@ fn validation_summary(r: &mlops_core::validate::ValidationResult) -> String {
             c.index,
             verdict,
             c.check,
-            c.columns.join(","),
+            esc(&c.columns.join(",")),
             observed,
             unexpected
         ));
         if !c.success {
             if let Some(reason) = &c.reason {
-                s.push_str(&format!("    reason: {reason}\n"));
+                s.push_str(&format!("    reason: {}\n", esc(reason)));
             }
             if !c.partial_unexpected.is_empty() {
                 let first: Vec<String> = c
                     .partial_unexpected
                     .iter()
                     .take(5)
-                    .map(|u| format!("row {}: {}", u.row, u.value))
+                    .map(|u| esc(&format!("row {}: {}", u.row, u.value)).into_owned())
                     .collect();
                 s.push_str(&format!("    first unexpected: {}\n", first.join("; ")));
             }
@@ -562,10 +564,11 @@ fn history_detail(e: &mlops_core::governance::AuditRecord) -> String {
         "gate" => "gate failed".into(),
         _ => String::new(),
     };
-    match &e.reason {
+    let detail = match &e.reason {
         Some(r) => format!("{detail}  (reason: {r})"),
         None => detail,
-    }
+    };
+    esc(&detail).into_owned()
 }
 
 fn time_ms(ms: u64) -> String {
@@ -747,9 +750,9 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         "{:>5}  {}  {:<12} {:<8} {:<24} {}",
                         e.seq,
                         time_ms(e.time),
-                        e.principal,
-                        e.action,
-                        e.target,
+                        esc(&e.principal),
+                        esc(&e.action),
+                        esc(&e.target),
                         history_detail(&e)
                     );
                 }
@@ -773,12 +776,15 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         v.version,
                         v.size,
                         &v.content[..12],
-                        v.principal,
-                        v.message
+                        esc(&v.principal),
+                        esc(&v.message)
                     );
                 }
                 for (v, tags) in &a.tags {
-                    let t: Vec<String> = tags.iter().map(|(k, x)| format!("{k}={x}")).collect();
+                    let t: Vec<String> = tags
+                        .iter()
+                        .map(|(k, x)| format!("{}={}", esc(k), esc(x)))
+                        .collect();
                     if !t.is_empty() {
                         println!("  v{v} tags: {}", t.join(" "));
                     }
@@ -913,10 +919,10 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                     println!(
                         "{}  {:<10} {:<10} {:<28} {}",
                         time_ms(e.time),
-                        e.principal,
-                        e.action,
-                        e.target,
-                        e.reason.as_deref().unwrap_or("")
+                        esc(&e.principal),
+                        esc(&e.action),
+                        esc(&e.target),
+                        esc(e.reason.as_deref().unwrap_or(""))
                     );
                 }
             }
@@ -940,7 +946,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
                         for g in &p.grants {
                             println!(
                                 "grant    {:<12} {:<9} {}",
-                                g.principal,
+                                esc(&g.principal),
                                 g.role.as_str(),
                                 g.scope
                             );

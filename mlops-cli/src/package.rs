@@ -11,6 +11,8 @@ use mlops_core::package::{
 use mlops_core::registry::Registry;
 use mlops_core::Error;
 
+use crate::text::esc;
+
 #[derive(Subcommand)]
 pub enum PackageCommand {
     /// Make a folder a package: hash every file and write mlops-package.json
@@ -136,12 +138,12 @@ fn describe(pkg: &Package) -> String {
     let m = pkg.manifest();
     let mut s = format!(
         "package {} {} ({}{}): {} files, {} bytes\n",
-        m.name,
-        m.version,
+        esc(&m.name),
+        esc(&m.version),
         m.flavor.as_str(),
         m.flavor_version
             .as_ref()
-            .map_or(String::new(), |v| format!(" {v}")),
+            .map_or(String::new(), |v| format!(" {}", esc(v))),
         m.files.len(),
         m.total_size()
     );
@@ -150,13 +152,13 @@ fn describe(pkg: &Package) -> String {
             "  {:>12}  {}  {}\n",
             f.size,
             &f.blake3[..16],
-            f.path
+            esc(&f.path)
         ));
     }
     if let Some(sig) = &m.signature {
         let cols = |c: &[mlops_core::package::ColumnSpec]| {
             c.iter()
-                .map(|c| format!("{}: {}", c.name, c.data_type))
+                .map(|c| format!("{}: {}", esc(&c.name), c.data_type))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -167,7 +169,7 @@ fn describe(pkg: &Package) -> String {
         ));
     }
     for (k, v) in &m.metrics {
-        s.push_str(&format!("  metric {k} = {v}\n"));
+        s.push_str(&format!("  metric {} = {v}\n", esc(k)));
     }
     s
 }
@@ -202,7 +204,11 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             m.requirements.python = requires;
             m.signature = match signature {
                 Some(p) => {
-                    let b = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+                    let b = mlops_core::small_file::read(
+                        &p,
+                        mlops_core::small_file::MANIFEST_MAX,
+                        "signature file",
+                    )?;
                     let s: Signature = serde_json::from_slice(&b).map_err(|e| {
                         Error::InvalidInput(format!("{}: not a signature: {e}", p.display()))
                     })?;

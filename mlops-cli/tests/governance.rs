@@ -160,3 +160,77 @@ fn a_promotion_under_a_policy() {
         text(&o)
     );
 }
+
+#[test]
+fn principals_are_resolved_once_and_text_output_cannot_be_forged() {
+    let s = folder("cli-principal");
+    let store = s.url.as_str();
+    let dir = std::env::temp_dir().join(format!("mlops-cli-principal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("model.bin");
+    std::fs::write(&model, b"weights").unwrap();
+    let model = model.to_str().unwrap();
+    let run = |principal: &str, user: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_mlops"))
+            .args(["--store", store])
+            .args(args)
+            .env("MLOPS_PRINCIPAL", principal)
+            .env("USER", user)
+            .env_remove("MLOPS_REASON")
+            .output()
+            .unwrap()
+    };
+    // An empty MLOPS_PRINCIPAL falls back to $USER.
+    let o = run("", "carol", &["add", "model", "m", model, "-m", "first"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A principal with a control character is refused, naming the variable.
+    let o = run("eve\nana", "carol", &["add", "model", "m", model]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("INVALID_INPUT") && text(&o).contains("$MLOPS_PRINCIPAL"),
+        "{}",
+        text(&o)
+    );
+    // A message and a reason that try to forge lines of `log` and `audit log`.
+    let forged = "ok\n    9  2030-01-01T00:00:00Z  ana          version  model/m  \"approved\"";
+    let o = run(
+        "carol",
+        "carol",
+        &[
+            "--reason",
+            "fine\nforged line",
+            "add",
+            "model",
+            "m",
+            model,
+            "-m",
+            forged,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let log = run("carol", "carol", &["log", "model", "m"]);
+    let log = String::from_utf8(log.stdout).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(lines.iter().all(|l| l.contains("carol")), "{log}");
+    assert!(
+        lines[1].contains("\"ok\\n    9  2030")
+            && lines[1].contains("(reason: fine\\nforged line)"),
+        "{log}"
+    );
+    let audit = run("carol", "carol", &["audit", "log"]);
+    let audit = String::from_utf8(audit.stdout).unwrap();
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    assert!(audit.contains("fine\\nforged line"), "{audit}");
+    // --json keeps the text exact.
+    let json = run("carol", "carol", &["log", "model", "m", "--json"]);
+    let last: serde_json::Value = serde_json::from_str(
+        String::from_utf8(json.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last["reason"], "fine\nforged line");
+}

@@ -63,7 +63,8 @@ impl Registry {
     /// Commits Arrow data as the next version of data set `name`: written
     /// as Parquet (zstd) and profiled in the same pass over the batches;
     /// the schema, row count and profile are recorded with the version.
-    /// Returns the version number.
+    /// Returns the version number. The access policy is checked before
+    /// anything is stored: a refused commit stores nothing.
     ///
     /// Column names must be unique ([`Error::SchemaMismatch`]) and free of
     /// NUL; union and run-end-encoded columns are [`Error::Unsupported`]
@@ -76,6 +77,7 @@ impl Registry {
         message: &str,
         metadata: serde_json::Value,
     ) -> Result<u64> {
+        self.authorize_add_version(Kind::Dataset, name)?;
         let schema = data.schema();
         crate::table::check_schema(&schema)?;
         writable::check(&schema)?;

@@ -48,6 +48,7 @@ mod policy;
 
 pub use audit::{AuditFilter, AuditRecord, AuditReport, BrokenLink};
 pub use pattern::matches as pattern_matches;
+pub(crate) use policy::principal_from_env;
 pub use policy::{Action, Grant, Policy, Protection, Role};
 
 #[allow(unused_imports)]

@@ -29,6 +29,7 @@ pub mod profile;
 pub mod registry;
 pub mod report;
 pub mod search;
+pub mod small_file;
 pub mod store;
 mod sum;
 pub mod table;

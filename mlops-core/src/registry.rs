@@ -484,11 +484,11 @@ pub struct Registry {
 
 impl Registry {
     /// Opens the registry in the store at `url` (see [`Store::open`]),
-    /// writing as `MLOPS_PRINCIPAL`, else `USER`, else `unknown`.
+    /// writing as `MLOPS_PRINCIPAL`, else `USER` (the first set and not
+    /// empty), else `unknown`; one that is not 1 to 256 printable
+    /// characters is an [`Error::InvalidInput`] naming the variable.
     pub fn open(url: &str) -> Result<Self> {
-        let principal = std::env::var("MLOPS_PRINCIPAL")
-            .or_else(|_| std::env::var("USER"))
-            .unwrap_or_else(|_| "unknown".into());
+        let principal = crate::governance::principal_from_env()?;
         Ok(Self {
             store: Store::open(url)?,
             principal,

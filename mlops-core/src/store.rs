@@ -384,9 +384,7 @@ impl Store {
         // loses still stages (and on a folder, creates and frees) a file.
         let created = match self.get(&marker) {
             Ok(_) => Ok(false),
-            Err(_) => self
-                .backend
-                .run(put_create(self.inner(), marker.clone(), body.into())),
+            Err(_) => self.create(&marker, body.into_bytes()),
         };
         match created {
             Ok(_) => {}
@@ -433,6 +431,18 @@ impl Store {
             };
         }
         self.backend.run(get_bytes(self.inner(), path.clone()))
+    }
+
+    /// A create-only put: `Ok(true)` when this call created the object,
+    /// `Ok(false)` when it was there. A folder's objects are written by
+    /// `store/local.rs` (whose tries are bounded), others through the object
+    /// store.
+    fn create(&self, path: &Path, bytes: Vec<u8>) -> Result<bool> {
+        if let Some(root) = self.backend.root() {
+            return local::put_create(&root.join(path.as_ref()), &bytes);
+        }
+        self.backend
+            .run(put_create(self.inner(), path.clone(), Bytes::from(bytes)))
     }
 
     fn exists(&self, path: &Path) -> bool {
@@ -858,11 +868,7 @@ impl Store {
         loop {
             let bytes = build(&tip)?;
             let seq = tip.next_seq();
-            let created = self.backend.run(put_create(
-                self.inner(),
-                event_path(log, seq),
-                Bytes::from(bytes.clone()),
-            ));
+            let created = self.create(&event_path(log, seq), bytes.clone());
             match created {
                 Ok(true) => {
                     let e = Event { seq, bytes };
@@ -932,7 +938,11 @@ impl Store {
         check_log_name(path)?;
         let (store, key) = (self.inner(), Path::from(path));
         if create_only {
-            return self.backend.run(put_create(store, key, Bytes::from(bytes)));
+            return self.create(&key, bytes);
+        }
+        if let Some(root) = self.backend.root() {
+            local::put_replace(&root.join(key.as_ref()), &bytes)?;
+            return Ok(true);
         }
         let context = format!("write {path}");
         self.backend.run(async move {

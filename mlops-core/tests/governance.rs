@@ -393,3 +393,94 @@ fn a_policy_of_a_newer_format_is_refused_and_blocks_writes() {
         assert!(r.asset(Kind::Model, "m").is_err());
     }
 }
+
+/// The objects under `blobs/` (count, bytes), 0 when there is none.
+fn blobs(s: &TestStore) -> u64 {
+    if let support::Raw::Folder(dir) = &s.raw {
+        if !dir.join("blobs").exists() {
+            return 0;
+        }
+    }
+    s.raw.bytes_under("blobs")
+}
+
+#[test]
+fn a_refused_push_or_commit_stores_no_blob() {
+    use arrow::array::{Float64Array, RecordBatch, RecordBatchIterator};
+    use mlops_core::package::{registry as preg, Flavor, Manifest, Package};
+    for s in stores("refused-upload") {
+        let ana = Registry::open(&s.url).unwrap().with_principal("ana");
+        // Only ana may write: nobody else has a role.
+        ana.grant("ana", Role::Admin, "*").unwrap();
+        ana.add_version(Kind::Model, "base", b"w", "", json!({}))
+            .unwrap();
+        let mallory = ana.clone().with_principal("mallory");
+        let before = blobs(&s);
+        assert!(before > 0);
+
+        let t = tempfile::tempdir().unwrap();
+        std::fs::write(t.path().join("weights.bin"), vec![9u8; 300_000]).unwrap();
+        let pkg = Package::build(t.path(), Manifest::new("m", "1", Flavor::Custom)).unwrap();
+        let err = preg::push_package(&mallory, &pkg, "churn", "").unwrap_err();
+        assert!(matches!(err, Error::PermissionDenied(_)), "{err}");
+        assert_eq!(blobs(&s), before, "a refused push stored blobs");
+
+        let x: Float64Array = (0..50_000).map(|i| Some(i as f64)).collect();
+        let batch = RecordBatch::try_from_iter([("x", std::sync::Arc::new(x) as _)]).unwrap();
+        let data = RecordBatchIterator::new(vec![Ok(batch.clone())], batch.schema());
+        let err = mallory
+            .commit_dataset("events", data, "", json!({}))
+            .unwrap_err();
+        assert!(matches!(err, Error::PermissionDenied(_)), "{err}");
+        assert_eq!(blobs(&s), before, "a refused commit stored blobs");
+
+        // Both refusals are in the audit trail, and ana's calls still work.
+        let denied = ana
+            .audit_log(&AuditFilter {
+                action: Some("denied".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(denied.len(), 2, "{denied:?}");
+        assert_eq!(preg::push_package(&ana, &pkg, "churn", "").unwrap(), 1);
+        assert!(blobs(&s) > before);
+    }
+}
+
+#[test]
+fn the_acting_principal_is_validated_on_every_write() {
+    for s in stores("acting-principal") {
+        let r = Registry::open(&s.url).unwrap();
+        let long = "p".repeat(257);
+        for bad in ["", "ana\nbob", "nul\0", "tab\there", long.as_str()] {
+            let who = r.clone().with_principal(bad);
+            let errs = [
+                who.add_version(Kind::Model, "m", b"w", "", json!({}))
+                    .unwrap_err(),
+                who.grant("ana", Role::Admin, "*").unwrap_err(),
+                who.set_tag(Kind::Model, "m", 1, "k", Some("v"))
+                    .unwrap_err(),
+            ];
+            for e in errs {
+                assert!(
+                    matches!(&e, Error::InvalidInput(m) if m.contains("acting principal")
+                        && m.contains("1 to 256 printable characters")),
+                    "{:?}: {e}",
+                    bad
+                );
+            }
+        }
+        // Nothing was written, and a valid principal of 256 characters,
+        // non-ASCII included, writes.
+        assert!(r.list(Kind::Model, true).unwrap().is_empty());
+        assert!(r.audit_log(&AuditFilter::default()).unwrap().is_empty());
+        let ok = "é".repeat(256);
+        let v = r
+            .clone()
+            .with_principal(&ok)
+            .add_version(Kind::Model, "m", b"w", "", json!({}))
+            .unwrap();
+        assert_eq!(v, 1);
+        assert_eq!(r.asset(Kind::Model, "m").unwrap().versions[0].principal, ok);
+    }
+}

@@ -1,6 +1,9 @@
 //! Model packages: the shared vector, tampering, archives (including
 //! malicious ones), signing, ONNX inference, MLflow folders and the registry.
+//! Cases that used to kill or stall the process (a file truncated while it
+//! is hashed, archive and file bombs, FIFOs) run in a child process.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use mlops_core::package::{
@@ -9,6 +12,9 @@ use mlops_core::package::{
 use mlops_core::registry::Registry;
 use mlops_core::Error;
 use serde_json::Value;
+
+#[path = "support/child.rs"]
+mod child;
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/package")
@@ -192,13 +198,28 @@ fn archives_round_trip_byte_for_byte_and_deterministically() {
     assert!(matches!(err, Error::AlreadyExists(_)), "{err}");
 }
 
-/// Builds a `.tar.zst` by hand, one raw header at a time.
-fn malicious(path: &Path, entries: &[(&[u8], tar::EntryType, &[u8], Option<&str>)]) {
+/// Builds a `.tar.zst` by hand, one raw header at a time, after a manifest
+/// listing the `listed` entries (with the data of their first occurrence).
+fn malicious(
+    path: &Path,
+    entries: &[(&[u8], tar::EntryType, &[u8], Option<&str>)],
+    listed: &[&str],
+) {
     let f = std::fs::File::create(path).unwrap();
     let mut b = tar::Builder::new(zstd::stream::write::Encoder::new(f, 1).unwrap());
     // A valid manifest first, so what is refused is the entry under test.
     let mut m = Manifest::new("evil", "1", Flavor::Custom);
-    m.files = vec![];
+    m.files = listed
+        .iter()
+        .map(|p| {
+            let data = entries.iter().find(|e| e.0 == p.as_bytes()).unwrap().2;
+            mlops_core::package::FileEntry {
+                path: p.to_string(),
+                size: data.len() as u64,
+                blake3: blake3::hash(data).to_hex().to_string(),
+            }
+        })
+        .collect();
     let bytes = m.to_bytes();
     let mut h = tar::Header::new_gnu();
     h.set_path("mlops-package.json").unwrap();
@@ -284,7 +305,8 @@ fn malicious_archives_are_refused_and_leave_nothing_behind() {
     for (name, entries, needle) in cases {
         let t = tempfile::tempdir().unwrap();
         let a = t.path().join("evil.tar.zst");
-        malicious(&a, &entries);
+        let listed: &[&str] = if name == "duplicate" { &["a.bin"] } else { &[] };
+        malicious(&a, &entries, listed);
         let dest = t.path().join("out");
         let err = archive::unpack(&a, &dest).unwrap_err();
         assert!(integrity(&err, needle), "{name}: {err}");
@@ -824,4 +846,258 @@ fn onnx_signature_of_a_file_written_by_the_onnx_package() {
             ("ids_out".into(), "Utf8".into(), vec![Dim::Unknown]),
         ]
     );
+}
+
+/// The name of the calling test function, for [`child::isolated`].
+macro_rules! this_test {
+    () => {{
+        fn f() {}
+        let name = std::any::type_name_of_val(&f);
+        let name = name.strip_suffix("::f").unwrap();
+        name.rsplit("::").next().unwrap()
+    }};
+}
+
+#[test]
+fn a_file_truncated_while_it_is_verified_is_an_error_not_a_signal() {
+    child::isolated(this_test!(), || {
+        const SIZE: u64 = 96 << 20;
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("p");
+        std::fs::create_dir(&dir).unwrap();
+        let w = dir.join("weights.bin");
+        // Sparse: reads of holes cost no disk.
+        std::fs::File::create(&w).unwrap().set_len(SIZE).unwrap();
+        let pkg = Package::build(&dir, Manifest::new("m", "1", Flavor::Custom)).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&w).unwrap();
+        let (mut ok, mut refused) = (0, 0);
+        for round in 0..24u64 {
+            f.set_len(SIZE).unwrap();
+            std::thread::scope(|s| {
+                let verifying = s.spawn(|| pkg.verify());
+                // Truncate at a different moment of each verification.
+                std::thread::sleep(std::time::Duration::from_millis(round * 7 % 90));
+                f.set_len(SIZE / 3).unwrap();
+                match verifying.join().unwrap() {
+                    Ok(()) => ok += 1,
+                    Err(e) if integrity(&e, "weights.bin") => refused += 1,
+                    Err(e) => panic!("round {round}: {e}"),
+                }
+            });
+        }
+        assert_eq!(ok + refused, 24);
+        assert!(refused > 0, "no verification saw the truncation");
+    });
+}
+
+/// A `.tar.zst` of the manifest of an empty package, then `entries` (name,
+/// size, type), each of `size` zero bytes: a few KB for a GiB.
+fn zero_bomb(path: &Path, listed: &[(&str, u64)], entries: &[(&str, u64, tar::EntryType)]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut b = tar::Builder::new(zstd::stream::write::Encoder::new(f, 3).unwrap());
+    let mut m = Manifest::new("bomb", "1", Flavor::Custom);
+    m.files = listed
+        .iter()
+        .map(|(p, size)| mlops_core::package::FileEntry {
+            path: p.to_string(),
+            size: *size,
+            blake3: "0".repeat(64),
+        })
+        .collect();
+    let bytes = m.to_bytes();
+    let mut h = tar::Header::new_gnu();
+    h.set_size(bytes.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "mlops-package.json", &bytes[..])
+        .unwrap();
+    for (name, size, kind) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(*kind);
+        h.set_size(*size);
+        h.set_mode(0o644);
+        h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        h.set_cksum();
+        b.append(&h, std::io::repeat(0).take(*size)).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap();
+}
+
+#[test]
+fn archive_entries_are_checked_against_the_manifest_before_a_byte_is_written() {
+    child::isolated(this_test!(), || {
+        use tar::EntryType::{GNULongName, Regular};
+        const GIB: u64 = 1 << 30;
+        let t = tempfile::tempdir().unwrap();
+        let cases: Vec<(
+            &str,
+            Vec<(&str, u64)>,
+            Vec<(&str, u64, tar::EntryType)>,
+            &str,
+        )> = vec![
+            (
+                "unlisted",
+                vec![],
+                vec![("big.bin", GIB, Regular)],
+                "entry 'big.bin' is not listed in mlops-package.json",
+            ),
+            (
+                "larger than declared",
+                vec![("w.bin", 10)],
+                vec![("w.bin", GIB, Regular)],
+                "entry 'w.bin' has 1073741824 bytes, mlops-package.json says 10",
+            ),
+            (
+                "tar records past the budget",
+                vec![],
+                vec![("././@LongLink", 200 << 20, GNULongName)],
+                "expands to more than its manifest declares",
+            ),
+        ];
+        let mut archives = Vec::new();
+        for (name, listed, entries, _) in &cases {
+            let a = t.path().join(format!("{}.tar.zst", name.replace(' ', "-")));
+            zero_bomb(&a, listed, entries);
+            assert!(std::fs::metadata(&a).unwrap().len() < 200_000, "{name}");
+            archives.push(a);
+        }
+        // From here on no file may grow past 1 MiB (a write past it fails),
+        // and the process may not map more than 3 GiB.
+        child::limit(Some(1 << 20), Some(3 << 30));
+        for ((name, _, _, needle), a) in cases.iter().zip(&archives) {
+            let dest = t.path().join("out");
+            let err = archive::unpack(a, &dest).unwrap_err();
+            assert!(integrity(&err, needle), "{name}: {err}");
+            assert!(!dest.exists(), "{name}");
+        }
+        // The manifest must come first.
+        let a = t.path().join("late.tar.zst");
+        let f = std::fs::File::create(&a).unwrap();
+        let mut b = tar::Builder::new(zstd::stream::write::Encoder::new(f, 1).unwrap());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "w.bin", &b"x"[..]).unwrap();
+        let bytes = Manifest::new("m", "1", Flavor::Custom).to_bytes();
+        h.set_size(bytes.len() as u64);
+        b.append_data(&mut h, "mlops-package.json", &bytes[..])
+            .unwrap();
+        b.into_inner().unwrap().finish().unwrap();
+        let err = archive::unpack(&a, t.path().join("out")).unwrap_err();
+        assert!(
+            integrity(&err, "entry 'w.bin' comes before mlops-package.json"),
+            "{err}"
+        );
+    });
+}
+
+#[test]
+fn keys_profiles_and_references_are_read_only_from_small_regular_files() {
+    child::isolated(this_test!(), || {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("key.fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Reading /dev/zero to the end would exhaust this cap.
+        child::limit(None, Some(3 << 30));
+        let refused = |e: Error, path: &Path, why: &str| {
+            assert!(
+                matches!(&e, Error::InvalidInput(m)
+                    if m.contains(&path.display().to_string()) && m.contains(why)),
+                "{e}"
+            );
+        };
+        let zero = Path::new("/dev/zero");
+        refused(
+            PublicKey::load(zero).unwrap_err(),
+            zero,
+            "not a regular file",
+        );
+        refused(KeyPair::load(zero).unwrap_err(), zero, "not a regular file");
+        refused(
+            PublicKey::load(&fifo).unwrap_err(),
+            &fifo,
+            "not a regular file",
+        );
+        refused(
+            mlops_core::small_file::read_profile(&fifo).unwrap_err(),
+            &fifo,
+            "not a regular file",
+        );
+        refused(
+            mlops_core::small_file::read_profile(zero).unwrap_err(),
+            zero,
+            "not a regular file",
+        );
+        // A suite's distribution reference.
+        for reference in [zero, fifo.as_path()] {
+            let suite = mlops_core::validate::Suite::from_json(&format!(
+                r#"{{"checks": [{{"check": "distribution", "column": "x", "reference": "{}"}}]}}"#,
+                reference.display()
+            ))
+            .unwrap();
+            let x: arrow::array::Float64Array = (0..100).map(|i| Some(i as f64)).collect();
+            let batch =
+                arrow::array::RecordBatch::try_from_iter([("x", std::sync::Arc::new(x) as _)])
+                    .unwrap();
+            let err = mlops_core::validate::validate_batches(
+                &suite,
+                &[batch],
+                &mlops_core::validate::ValidateOptions::default(),
+            )
+            .unwrap_err();
+            refused(err, reference, "not a regular file");
+        }
+        // A regular file larger than any key file.
+        let big = t.path().join("big.pub");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        refused(
+            PublicKey::load(&big).unwrap_err(),
+            &big,
+            "larger than 65536 bytes",
+        );
+    });
+}
+
+#[test]
+fn a_garbage_public_key_is_invalid_input_naming_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("garbage.pub");
+    std::fs::write(&p, noise(300, 3)).unwrap();
+    let err = PublicKey::load(&p).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("garbage.pub") && m.contains("not UTF-8")),
+        "{err}"
+    );
+    std::fs::write(&p, b"mlops-ed25519-public-key\n!!!!\n").unwrap();
+    let err = PublicKey::load(&p).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("garbage.pub")),
+        "{err}"
+    );
+}
+
+#[test]
+fn upper_case_hashes_are_refused_by_the_manifest_check_as_by_verify() {
+    let t = tempfile::tempdir().unwrap();
+    let pkg = small_package(t.path());
+    let text = String::from_utf8(pkg.manifest_bytes().to_vec()).unwrap();
+    let hash = &pkg.manifest().file("model.pkl").unwrap().blake3;
+    let upper = text.replace(hash.as_str(), &hash.to_uppercase());
+    assert_ne!(upper, text);
+    let err = Manifest::from_bytes(upper.as_bytes()).unwrap_err();
+    assert!(
+        integrity(&err, "file model.pkl has blake3") && integrity(&err, "64 lower-case hex digits"),
+        "{err}"
+    );
+    // The package on disk with that manifest: refused when opened, not
+    // only when verified.
+    std::fs::write(t.path().join("mlops-package.json"), upper).unwrap();
+    let err = Package::load(t.path()).unwrap_err();
+    assert!(integrity(&err, "file model.pkl has blake3"), "{err}");
 }

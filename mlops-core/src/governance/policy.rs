@@ -355,14 +355,43 @@ fn parse_policy_event(e: &Event) -> Result<LogEvent<PolicyChange>> {
     Ok(ev)
 }
 
+/// Checks a principal named in a grant or revoke: 1 to 256 printable
+/// characters (no control characters).
 fn check_principal(p: &str) -> Result<()> {
-    if p.is_empty() || p.len() > 256 || p.chars().any(char::is_control) {
+    check_principal_as(p, "principal")
+}
+
+/// Checks a principal, `field` naming where it came from in the error.
+fn check_principal_as(p: &str, field: &str) -> Result<()> {
+    if p.is_empty() || p.chars().count() > 256 || p.chars().any(char::is_control) {
         return Err(Error::InvalidInput(format!(
-            "principal '{}': use 1 to 256 printable characters",
+            "{field} '{}': use 1 to 256 printable characters",
             p.escape_debug()
         )));
     }
     Ok(())
+}
+
+/// The principal a registry opened without one writes as: `MLOPS_PRINCIPAL`
+/// if set and not empty, else `USER` if set and not empty, else `unknown`.
+/// A value that is not 1 to 256 printable characters is an
+/// [`Error::InvalidInput`] naming the variable.
+pub(crate) fn principal_from_env() -> Result<String> {
+    for var in ["MLOPS_PRINCIPAL", "USER"] {
+        match std::env::var(var) {
+            Ok(p) if !p.is_empty() => {
+                check_principal_as(&p, &format!("principal from ${var}"))?;
+                return Ok(p);
+            }
+            Ok(_) | Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(Error::InvalidInput(format!(
+                    "principal from ${var}: not UTF-8"
+                )))
+            }
+        }
+    }
+    Ok("unknown".into())
 }
 
 fn check_scope(s: &str) -> Result<()> {
@@ -492,6 +521,7 @@ impl Registry {
     }
 
     fn change_policy(&self, change: PolicyChange) -> Result<()> {
+        self.check_acting_principal()?;
         let result = self.append_log_event(POLICY_LOG, "mlops.policy", |tip: &Tip| {
             // The policy as of the tip: the check and the change are judged
             // on the state the event will follow.
@@ -527,6 +557,7 @@ impl Registry {
     /// logged in `audit/denied/log` and returned as
     /// [`Error::PermissionDenied`].
     pub(crate) fn authorize(&self, action: Action, kind: Kind, name: &str) -> Result<()> {
+        self.check_acting_principal()?;
         let policy = self.policy()?;
         let target = format!("{}/{name}", kind.as_str());
         if let Some(d) = policy.check(self.principal(), &action, &target) {
@@ -554,6 +585,23 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// Checks, before anything is uploaded, that this registry's principal
+    /// may add a version of the asset `kind`/`name`: the check the append
+    /// makes again ([`authorize`](Self::authorize) with
+    /// [`Action::AddVersion`]), done first by calls that store content
+    /// before they append (a package's files, a data set's profile), so
+    /// that a refused call leaves no blob behind.
+    pub(crate) fn authorize_add_version(&self, kind: Kind, name: &str) -> Result<()> {
+        Self::log(kind, name)?;
+        self.authorize(Action::AddVersion, kind, name)
+    }
+
+    /// Checks the principal this registry writes as (see
+    /// [`check_principal`]); every write goes through here first.
+    fn check_acting_principal(&self) -> Result<()> {
+        check_principal_as(self.principal(), "acting principal")
     }
 
     fn log_denial(&self, action: &Action, target: &str, policy: &Policy) {

@@ -7,21 +7,28 @@
 //! Unpacking trusts nothing in the archive. It refuses absolute paths, `..`
 //! and other non-normal components, symbolic and hard links, devices, FIFOs
 //! and any other non-regular entry (folders are allowed and ignored: they
-//! are implied by file paths), and a path that appears twice. Everything is
+//! are implied by file paths), and a path that appears twice. The manifest
+//! must be the first file; every later entry is checked against it before
+//! a byte of it is written (listed, of the size it declares), and the
+//! decompressed stream may not grow past what the manifest declares, so a
+//! small archive cannot fill the disk or the memory. Everything is
 //! written into a fresh temporary folder beside the destination, the
 //! package is verified there (every hash, no unlisted file), and only then
 //! is the folder renamed into place: a failed unpack leaves nothing behind.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufReader, BufWriter};
+use std::io::{BufReader, BufWriter, Read};
 use std::path::{Component, Path};
+use std::rc::Rc;
 
 use tar::{EntryType, Header};
 
-use super::manifest::{MANIFEST_FILE, SIGNATURE_FILE};
+use super::manifest::{Manifest, MANIFEST_FILE, SIGNATURE_FILE};
 use super::Package;
 use crate::error::{Error, Result};
+use crate::small_file::MANIFEST_MAX;
 
 /// zstd level: 3 is zstd's default, fast to write; model weights compress
 /// little at any level.
@@ -97,12 +104,30 @@ pub fn unpack(archive: impl AsRef<Path>, dest: impl AsRef<Path>) -> Result<Packa
     Package::open_dir(dest)
 }
 
+/// Bytes of tar structure allowed per entry beyond its data: its header,
+/// the padding of its data, and GNU long-name or PAX records.
+const ENTRY_OVERHEAD: u64 = 16 << 10;
+
 /// Writes every entry of the archive below `into`, refusing unsafe ones.
+///
+/// Everything is judged before a byte of it is written: the manifest must
+/// be the archive's first file (as [`pack`] writes it) and is read into
+/// memory (at most [`MANIFEST_MAX`] bytes); every later file must be listed
+/// in it, once, with the size it declares, or be the signature (at most
+/// [`MANIFEST_MAX`] bytes). The decompressed stream as a whole may not
+/// exceed what the manifest declares plus the tar structure of its
+/// entries, so neither one entry nor tar's own records can expand a small
+/// archive into more than the package it claims to be.
 fn extract(archive: &Path, into: &Path) -> Result<()> {
     let f = File::open(archive).map_err(|e| Error::io(archive, e))?;
     let dec = zstd::stream::read::Decoder::new(f).map_err(|e| bad(archive, &e))?;
-    let mut tar = tar::Archive::new(dec);
+    let budget = Rc::new(Cell::new(MANIFEST_MAX + ENTRY_OVERHEAD));
+    let mut tar = tar::Archive::new(Budgeted {
+        inner: dec,
+        left: budget.clone(),
+    });
     let mut seen = BTreeSet::new();
+    let mut manifest: Option<Manifest> = None;
     for entry in tar.entries().map_err(|e| bad(archive, &e))? {
         let mut entry = entry.map_err(|e| bad(archive, &e))?;
         let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
@@ -140,31 +165,112 @@ fn extract(archive: &Path, into: &Path) -> Result<()> {
         if !seen.insert(rel.clone()) {
             return refuse("appears twice");
         }
+        let size = entry.header().size().map_err(|e| bad(archive, &e))?;
+        let Some(m) = &manifest else {
+            if rel != MANIFEST_FILE {
+                return refuse(&format!(
+                    "comes before {MANIFEST_FILE}, which must be the archive's first file"
+                ));
+            }
+            if size > MANIFEST_MAX {
+                return refuse(&format!("is larger than {MANIFEST_MAX} bytes"));
+            }
+            let mut bytes = Vec::with_capacity(size as usize);
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|e| bad(archive, &e))?;
+            let m = Manifest::from_bytes(&bytes)?;
+            // What the rest of the archive may hold: the listed files, the
+            // signature, and the tar records around each.
+            let entries = m.files.len() as u64 + 1;
+            let allowed = m
+                .total_size()
+                .saturating_add(MANIFEST_MAX)
+                .saturating_add(entries.saturating_mul(ENTRY_OVERHEAD));
+            budget.set(budget.get().saturating_add(allowed));
+            write_new(archive, &raw, &into.join(MANIFEST_FILE), &bytes[..])?;
+            manifest = Some(m);
+            continue;
+        };
+        let declared = if rel == SIGNATURE_FILE {
+            if size > MANIFEST_MAX {
+                return refuse(&format!("is larger than {MANIFEST_MAX} bytes"));
+            }
+            size
+        } else {
+            match m.file(&rel) {
+                None => return refuse(&format!("is not listed in {MANIFEST_FILE}")),
+                Some(f) if f.size != size => {
+                    return refuse(&format!(
+                        "has {size} bytes, {MANIFEST_FILE} says {}",
+                        f.size
+                    ))
+                }
+                Some(f) => f.size,
+            }
+        };
         let to = into.join(&rel);
         if let Some(p) = to.parent() {
-            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
-        }
-        let mut out = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&to)
-            .map_err(|e| match e.kind() {
-                // A file where a folder was needed, or the reverse.
-                std::io::ErrorKind::AlreadyExists => Error::Integrity(format!(
-                    "archive {}: entry '{raw}' clashes with another entry",
-                    archive.display()
-                )),
-                _ => Error::io(&to, e),
+            std::fs::create_dir_all(p).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists | std::io::ErrorKind::NotADirectory => {
+                    clash(archive, &raw)
+                }
+                _ => Error::io(p, e),
             })?;
-        std::io::copy(&mut entry, &mut out).map_err(|e| bad(archive, &e))?;
+        }
+        write_new(archive, &raw, &to, (&mut entry).take(declared))?;
     }
-    if !seen.contains(MANIFEST_FILE) {
+    if manifest.is_none() {
         return Err(Error::Integrity(format!(
             "archive {} holds no {MANIFEST_FILE}: not a package",
             archive.display()
         )));
     }
     Ok(())
+}
+
+/// Creates the new file `to` for the entry `raw` and copies `data` into it.
+fn write_new(archive: &Path, raw: &str, to: &Path, mut data: impl Read) -> Result<()> {
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)
+        .map_err(|e| match e.kind() {
+            // A file where a folder was needed, or the reverse.
+            std::io::ErrorKind::AlreadyExists => clash(archive, raw),
+            _ => Error::io(to, e),
+        })?;
+    std::io::copy(&mut data, &mut out).map_err(|e| bad(archive, &e))?;
+    Ok(())
+}
+
+fn clash(archive: &Path, raw: &str) -> Error {
+    Error::Integrity(format!(
+        "archive {}: entry '{raw}' clashes with another entry",
+        archive.display()
+    ))
+}
+
+/// A reader that fails once it has yielded more than `left` bytes in all
+/// (`left` may be raised while it is read).
+struct Budgeted<R> {
+    inner: R,
+    left: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.left.get();
+        if left == 0 {
+            return Err(std::io::Error::other(
+                "it expands to more than its manifest declares",
+            ));
+        }
+        let cap = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..cap])?;
+        self.left.set(left - n as u64);
+        Ok(n)
+    }
 }
 
 fn bad(archive: &Path, e: &std::io::Error) -> Error {

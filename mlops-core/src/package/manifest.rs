@@ -240,7 +240,7 @@ impl Manifest {
 
     /// Checks what a manifest says on its own: a name and version, safe,
     /// unique file paths that are not the manifest or signature, hashes that
-    /// look like BLAKE3, metric values that are numbers, type names that
+    /// are BLAKE3 in lower-case hex (as the format writes them), metric values that are numbers, type names that
     /// Arrow knows.
     pub fn check(&self) -> Result<()> {
         if self.name.trim().is_empty() || self.version.trim().is_empty() {
@@ -263,10 +263,14 @@ impl Manifest {
                     f.path
                 )));
             }
-            if f.blake3.len() != 64 || !f.blake3.bytes().all(|b| b.is_ascii_hexdigit()) {
+            // Lower-case only: hashes are compared as text, and a hash
+            // `verify` would never match must not pass here.
+            let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+            if f.blake3.len() != 64 || !f.blake3.bytes().all(lower_hex) {
                 return Err(Error::Integrity(format!(
-                    "{MANIFEST_FILE}: file {} has no BLAKE3 hash",
-                    f.path
+                    "{MANIFEST_FILE}: file {} has blake3 '{}', not a BLAKE3 hash (64 lower-case hex digits)",
+                    f.path,
+                    f.blake3.escape_debug()
                 )));
             }
         }

@@ -26,6 +26,7 @@ use super::manifest::{Flavor, Manifest, MANIFEST_FILE, SIGNATURE_FILE};
 use super::signature::{ColumnSpec, Dim, Signature};
 use super::{list_files, Package};
 use crate::error::{Error, Result};
+use crate::small_file;
 
 /// The MLflow model file.
 pub const MLMODEL: &str = "MLmodel";
@@ -86,7 +87,7 @@ pub fn from_mlflow(
     }
     let req = dir.join("requirements.txt");
     if req.is_file() {
-        let text = std::fs::read_to_string(&req).map_err(|e| Error::io(&req, e))?;
+        let text = small_file::read_text(&req, small_file::MANIFEST_MAX, "requirements file")?;
         m.requirements.python = text
             .lines()
             .map(str::trim)
@@ -217,13 +218,15 @@ fn generated_mlmodel(m: &Manifest) -> Result<Value> {
 
 fn read_mlmodel(dir: &Path) -> Result<Value> {
     let p = dir.join(MLMODEL);
-    let text = std::fs::read_to_string(&p).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(format!(
-            "{} is not an MLflow model: it has no {MLMODEL} file",
-            dir.display()
-        )),
-        _ => Error::io(&p, e),
-    })?;
+    let text = match small_file::read_text(&p, small_file::MANIFEST_MAX, "MLmodel file") {
+        Err(Error::NotFound(_)) => {
+            return Err(Error::NotFound(format!(
+                "{} is not an MLflow model: it has no {MLMODEL} file",
+                dir.display()
+            )))
+        }
+        r => r?,
+    };
     let v: Value = yaml_serde::from_str(&text)
         .map_err(|e| Error::InvalidInput(format!("{}: {e}", p.display())))?;
     if !v.is_object() {
@@ -250,7 +253,8 @@ fn read_input_example(dir: &Path, mlmodel: &Value) -> Option<Value> {
         .get("saved_input_example_info")?
         .get("artifact_path")?
         .as_str()?;
-    let v: Value = serde_json::from_slice(&std::fs::read(dir.join(rel)).ok()?).ok()?;
+    let bytes = small_file::read(dir.join(rel), small_file::MANIFEST_MAX, "input example").ok()?;
+    let v: Value = serde_json::from_slice(&bytes).ok()?;
     if v.is_array() {
         return Some(v);
     }

@@ -171,13 +171,15 @@ impl Package {
 
     pub(crate) fn open_dir(root: &Path) -> Result<Self> {
         let mp = root.join(MANIFEST_FILE);
-        let bytes = std::fs::read(&mp).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound(format!(
-                "{} is not a package: it has no {MANIFEST_FILE}",
-                root.display()
-            )),
-            _ => Error::io(&mp, e),
-        })?;
+        let bytes = match read_manifest(&mp) {
+            Err(Error::NotFound(_)) => {
+                return Err(Error::NotFound(format!(
+                    "{} is not a package: it has no {MANIFEST_FILE}",
+                    root.display()
+                )))
+            }
+            r => r?,
+        };
         let manifest = Manifest::from_bytes(&bytes)?;
         Ok(Self {
             root: root.to_path_buf(),
@@ -214,7 +216,7 @@ impl Package {
     /// order, is named in an [`Error::Integrity`].
     pub fn verify(&self) -> Result<()> {
         let mp = self.root.join(MANIFEST_FILE);
-        let now = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
+        let now = read_manifest(&mp)?;
         if now != self.manifest_bytes {
             return Err(Error::Integrity(format!(
                 "{MANIFEST_FILE} in {} changed since the package was opened",
@@ -285,6 +287,12 @@ impl Package {
     pub fn save_archive(&self, path: impl AsRef<Path>) -> Result<()> {
         archive::pack(self, path.as_ref())
     }
+}
+
+/// The bytes of the manifest file `path`: a regular file of at most
+/// [`MANIFEST_MAX`](crate::small_file::MANIFEST_MAX) bytes.
+fn read_manifest(path: &Path) -> Result<Vec<u8>> {
+    crate::small_file::read(path, crate::small_file::MANIFEST_MAX, "package manifest")
 }
 
 /// Every regular file below `root`, as sorted `/`-separated relative paths,

@@ -176,7 +176,8 @@ pub fn infer_signature(bytes: &[u8]) -> Result<Signature> {
 /// [`infer_signature`] of the ONNX file at `path`.
 pub fn infer_signature_file(path: impl AsRef<Path>) -> Result<Signature> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // A protobuf message, and so an ONNX file, holds at most 2 GiB.
+    let bytes = crate::small_file::read(path, 2 << 30, "ONNX file")?;
     infer_signature(&bytes).map_err(|e| match e {
         Error::InvalidInput(m) => Error::InvalidInput(format!("{}: {m}", path.display())),
         e => e,

@@ -42,6 +42,7 @@ use super::manifest::{Manifest, MANIFEST_FILE, SIGNATURE_FILE};
 use super::Package;
 use crate::error::{Error, Result};
 use crate::registry::{Kind, Registry};
+use crate::small_file::MANIFEST_MAX;
 
 const FORMAT: &str = "mlops.package.stored";
 
@@ -62,8 +63,10 @@ pub struct StoredPackage {
 }
 
 /// Verifies `pkg`, stores its files and adds it as the next version of the
-/// model `name`; returns the version number.
+/// model `name`; returns the version number. The access policy is checked
+/// before any file is stored: a refused push stores nothing.
 pub fn push_package(reg: &Registry, pkg: &Package, name: &str, message: &str) -> Result<u64> {
+    reg.authorize_add_version(Kind::Model, name)?;
     pkg.verify()?;
     let m = pkg.manifest();
     let contents: Vec<(String, String)> = m
@@ -85,10 +88,11 @@ pub fn push_package(reg: &Registry, pkg: &Package, name: &str, message: &str) ->
         })
         .collect::<Result<_>>()?;
     let sig_path = pkg.path_of(SIGNATURE_FILE);
-    let signature = match std::fs::read_to_string(&sig_path) {
+    let what = "signature file";
+    let signature = match crate::small_file::read_text(&sig_path, MANIFEST_MAX, what) {
         Ok(s) => Some(s),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Error::io(&sig_path, e)),
+        Err(Error::NotFound(_)) => None,
+        Err(e) => return Err(e),
     };
     let stored = StoredPackage {
         format: FORMAT.into(),

@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::manifest::SIGNATURE_FILE;
 use super::Package;
 use crate::error::{Error, Result};
+use crate::small_file::MANIFEST_MAX;
 
 const SECRET_HEADER: &str = "mlops-ed25519-secret-key";
 const PUBLIC_HEADER: &str = "mlops-ed25519-public-key";
@@ -167,7 +168,12 @@ impl PublicKey {
 }
 
 fn read_key(path: &Path, header: &str) -> Result<[u8; 32]> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let what = if header == SECRET_HEADER {
+        "secret key file"
+    } else {
+        "public key file"
+    };
+    let text = crate::small_file::read_text(path, crate::small_file::KEY_MAX, what)?;
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let bad = |why: &str| {
         Err(Error::InvalidInput(format!(
@@ -235,13 +241,15 @@ pub fn sign(pkg: &Package, key: &KeyPair) -> Result<()> {
 /// [`Error::Integrity`] naming the file.
 pub fn verify_signature(pkg: &Package, trusted: &[PublicKey]) -> Result<String> {
     let path = pkg.path_of(SIGNATURE_FILE);
-    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::NotFound(format!(
-            "package {} is not signed: it has no {SIGNATURE_FILE}",
-            pkg.manifest().name
-        )),
-        _ => Error::io(&path, e),
-    })?;
+    let bytes = match crate::small_file::read(&path, MANIFEST_MAX, "signature file") {
+        Err(Error::NotFound(_)) => {
+            return Err(Error::NotFound(format!(
+                "package {} is not signed: it has no {SIGNATURE_FILE}",
+                pkg.manifest().name
+            )))
+        }
+        r => r?,
+    };
     let file: SignatureFile = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Integrity(format!("{SIGNATURE_FILE} is malformed: {e}")))?;
     if file.format != "mlops.package.sig" || file.v != 1 || file.algorithm != "ed25519" {
@@ -269,7 +277,7 @@ pub fn verify_signature(pkg: &Package, trusted: &[PublicKey]) -> Result<String> 
         })?;
     // The manifest as it is on disk now, not as it was loaded.
     let mp = pkg.path_of(super::MANIFEST_FILE);
-    let manifest = std::fs::read(&mp).map_err(|e| Error::io(&mp, e))?;
+    let manifest = crate::small_file::read(&mp, MANIFEST_MAX, "package manifest")?;
     key.key.verify_strict(&manifest, &sig).map_err(|_| {
         Error::Integrity(format!(
             "signature by key {} does not match {} (the manifest or the signature changed)",

@@ -1,4 +1,5 @@
-//! Blob writes to a local folder, straight through the file system.
+//! Writes to a local folder, straight through the file system: blobs,
+//! and the create-only and replacing puts of events and index objects.
 //!
 //! object_store's local store writes every object through the page cache.
 //! For the chunks of a large file that is most of the cost of `add`: each
@@ -17,7 +18,11 @@
 //! a blob another writer stored first is harmless, because a blob's name is
 //! the hash of its bytes; a crash leaves at most a staging file, which
 //! readers never open (its name holds `#`, as object_store's staging files
-//! do).
+//! do). Events and index objects are staged the same way and hard-linked
+//! (create-only) or renamed (replace) into place; unlike object_store's
+//! local store, which retries a create that answers "no such file" for as
+//! long as creating the folder succeeds, a write here tries a bounded
+//! number of times and then fails with an error naming the file.
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -57,27 +62,99 @@ pub(super) fn io_pool() -> &'static rayon::ThreadPool {
 /// Threads of [`io_pool`].
 const IO_THREADS: usize = 8;
 
+/// Tries at creating a file: a missing folder is created between tries.
+/// A file system that still answers "no such file" once the folder is
+/// there (a store rooted in `/proc/self`) gets an [`Error::Storage`]
+/// naming the file after the last try, rather than a loop that never ends.
+const CREATE_TRIES: u32 = 3;
+
 /// Stores `bytes` as the blob file `path` (`<root>/blobs/<2 hex>/<hash>`)
 /// unless a file of that name is there.
 pub(super) fn put_blob(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.exists() {
         return Ok(());
     }
-    let dir = path.parent().expect("blob paths have a folder");
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let name = path.file_name().expect("blob paths have a name");
-    let staging = dir.join(format!(
+    let staging = create_staged(path, bytes, true)?;
+    if let Err(e) = std::fs::rename(&staging, path) {
+        let _ = std::fs::remove_file(&staging);
+        return Err(storage("write", path, e));
+    }
+    Ok(())
+}
+
+/// Creates the object file `path` holding `bytes` unless one is there:
+/// `Ok(true)` when this call created it, `Ok(false)` when it was there. The
+/// bytes are staged beside it and hard-linked into place, so the file
+/// appears whole and only one of two racing writers creates it (the
+/// create-only put of an event).
+pub(super) fn put_create(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let staging = create_staged(path, bytes, false)?;
+    let linked = std::fs::hard_link(&staging, path);
+    let _ = std::fs::remove_file(&staging);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(storage("write", path, e)),
+    }
+}
+
+/// Replaces the object file `path` with one holding `bytes` (staged beside
+/// it and renamed over it, so readers see the old or the new file whole).
+pub(super) fn put_replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let staging = create_staged(path, bytes, false)?;
+    if let Err(e) = std::fs::rename(&staging, path) {
+        let _ = std::fs::remove_file(&staging);
+        return Err(storage("write", path, e));
+    }
+    Ok(())
+}
+
+/// A staging name beside `path`, unique in this process: `<name>#<pid>-<n>`
+/// (readers never open names holding `#`).
+fn staging_path(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().expect("object paths have a name");
+    path.with_file_name(format!(
         "{}#{}-{}",
         name.to_string_lossy(),
         std::process::id(),
         STAGING.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = write_new(&staging, bytes).and_then(|()| std::fs::rename(&staging, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&staging);
-        return Err(Error::io(path, e));
+    ))
+}
+
+/// Writes `bytes` to a new staging file beside `path` (with direct I/O
+/// where `direct` and the file system allow), creating the folder if
+/// missing, in at most [`CREATE_TRIES`] tries; returns the staging file's
+/// path. Errors name `path`.
+fn create_staged(path: &Path, bytes: &[u8], direct: bool) -> Result<std::path::PathBuf> {
+    let staging = staging_path(path);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let written = if direct {
+            write_new(&staging, bytes)
+        } else {
+            write_plain(&staging, bytes)
+        };
+        match written {
+            Ok(()) => return Ok(staging),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < CREATE_TRIES => {
+                let dir = path.parent().expect("object paths have a folder");
+                std::fs::create_dir_all(dir).map_err(|e| storage("create the folder", dir, e))?;
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&staging);
+                return Err(storage("create", path, e));
+            }
+        }
     }
-    Ok(())
+}
+
+/// An [`Error::Storage`]: `what` failed on `path`.
+fn storage(what: &str, path: &Path, source: std::io::Error) -> Error {
+    Error::Storage {
+        context: format!("{what} {}", path.display()),
+        source,
+    }
 }
 
 /// Writes a log's cover (`<log>/_head`, see `store/cover.rs`) in place:
@@ -113,6 +190,16 @@ pub(super) fn overwrite_hint(path: &Path, text: &str) {
         // A cover written by an older build may be shorter or longer.
         let _ = file.set_len(text.len() as u64);
     }
+}
+
+/// Creates `path` (which must not exist) holding `bytes`, through the page
+/// cache.
+fn write_plain(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?
+        .write_all(bytes)
 }
 
 /// Creates `path` (which must not exist) holding `bytes`.

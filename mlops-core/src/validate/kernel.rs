@@ -527,13 +527,7 @@ fn load_reference(path: &str, column: &str, suite: &Suite) -> Result<ColumnProfi
         (Some(dir), true) => dir.join(p),
         _ => p.to_path_buf(),
     };
-    let profile = if full.extension().and_then(|e| e.to_str()) == Some("json") {
-        let s = std::fs::read_to_string(&full).map_err(|e| Error::io(&full, e))?;
-        crate::Profile::from_json(&s)?
-    } else {
-        let b = std::fs::read(&full).map_err(|e| Error::io(&full, e))?;
-        crate::Profile::from_bytes(&b)?
-    };
+    let profile = crate::small_file::read_profile(&full)?;
     profile.column(column).cloned().ok_or_else(|| {
         Error::SchemaMismatch(format!(
             "{}distribution: column '{column}' is not in the reference profile {}",
