@@ -51,14 +51,14 @@ fn writers_through_faults_commit_each_change_exactly_once() {
             other_period: 7,
             max_other_faults: 100,
             max_silences: 4,
-            hold: Duration::from_millis(2500),
+            hold: Duration::from_millis(3500),
         },
     );
     // The raw view reaches the server directly; the registry goes through
-    // the proxy, and gives up on an answer after 1.5 s.
+    // the proxy, and gives up on an answer after 3 s.
     let s = support::s3("faults", &bucket);
     std::env::set_var("AWS_ENDPOINT", proxy.url());
-    std::env::set_var("AWS_TIMEOUT", "1500ms");
+    std::env::set_var("AWS_TIMEOUT", "3s");
     Registry::open(&s.url).unwrap();
 
     proxy.set_faults(true);
