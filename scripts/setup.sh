@@ -5,7 +5,9 @@
 #     S3-compatible server scripts/test.sh starts for the tests), and the
 #     `mlops` Python package built from this tree (release build);
 #   - the `mlops` CLI (target/release/mlops);
-#   - with --node: mlops-node/node_modules and the Node addon.
+#   - with --node: mlops-node/node_modules and the Node addon, and Azurite
+#     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
+#     starts for the tests, version pinned in scripts/azurite/package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +28,6 @@ cargo build --release --quiet -p mlops-cli
 if [ "${1:-}" = "--node" ]; then
   echo "==> building the Node package"
   (cd mlops-node && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+  echo "==> installing Azurite (the Azure test server)"
+  (cd scripts/azurite && npm ci --no-audit --no-fund --loglevel=error)
 fi

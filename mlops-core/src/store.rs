@@ -74,6 +74,20 @@ pub const TRANSFER_CONCURRENCY: usize = 16;
 /// "already exists" but the object is not there (S3 answers 409 to a
 /// conditional put that races another in flight, whichever then wins).
 const PHANTOM_CONFLICT_RETRIES: u32 = 20;
+/// How many times an event's create-only put is made when the store's
+/// answer leaves its outcome unknown (each after object_store's own
+/// retries; see [`Store::put_event`]).
+const EVENT_PUT_ATTEMPTS: u32 = 5;
+
+/// Whose event a create-only put left at a sequence number.
+enum Placed {
+    /// This writer's (its bytes are there).
+    Ours,
+    /// Another writer's: these bytes.
+    Theirs(Vec<u8>),
+    /// None: the store said "already exists" but has no such object.
+    Nothing,
+}
 
 /// How many times a log's cover is read before a disagreement with the
 /// events is reported (see `store/cover.rs`), and how many times a writer
@@ -181,7 +195,11 @@ async fn put_create(store: Arc<dyn ObjectStore>, path: Path, bytes: Bytes) -> Re
 
 /// Stores a blob unless it is there. "Already exists" is success only once
 /// the blob can be seen, so a conflict reported while another writer's put
-/// was in flight (and then failed) does not leave the blob missing.
+/// was in flight (and then failed) does not leave the blob missing. A
+/// storage error of a cloud store (a timeout or a reset after object_store's
+/// own retries) leaves the put's outcome unknown: the blob is looked for
+/// and, if absent, put again (same name, same bytes, so any attempt that
+/// lands will do).
 async fn put_blob_if_absent(
     store: Arc<dyn ObjectStore>,
     remote: bool,
@@ -193,10 +211,20 @@ async fn put_blob_if_absent(
     if probe_first && exists(store.clone(), path.clone()).await {
         return Ok(());
     }
+    let mut failures = 0;
     for attempt in 1..=PHANTOM_CONFLICT_RETRIES {
-        if put_create(store.clone(), path.clone(), bytes.clone()).await?
-            || exists(store.clone(), path.clone()).await
-        {
+        match put_create(store.clone(), path.clone(), bytes.clone()).await {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e @ Error::Storage { .. }) if remote => {
+                failures += 1;
+                if failures >= EVENT_PUT_ATTEMPTS && !exists(store.clone(), path.clone()).await {
+                    return Err(e);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        if exists(store.clone(), path.clone()).await {
             return Ok(());
         }
         backend::backoff(remote, attempt).await;
@@ -857,6 +885,10 @@ impl Store {
     /// returns the event's bytes, or an error when its precondition no longer
     /// holds; if another writer takes the sequence number first, `build` is
     /// called again on the new tip. Returns the event written.
+    ///
+    /// A put that fails or is refused is read back before anything else is
+    /// decided, so a retried put whose first attempt landed counts once: see
+    /// [`put_event`](Self::put_event).
     pub fn append(
         &self,
         log: &str,
@@ -868,41 +900,85 @@ impl Store {
         loop {
             let bytes = build(&tip)?;
             let seq = tip.next_seq();
-            let created = self.create(&event_path(log, seq), bytes.clone());
-            match created {
-                Ok(true) => {
+            match self.put_event(log, seq, &bytes)? {
+                Placed::Ours => {
                     let e = Event { seq, bytes };
                     self.set_cover(log, &e);
                     return Ok(e);
                 }
-                Ok(false) => {
-                    // Someone else wrote `seq`: build on what they wrote.
+                Placed::Theirs(theirs) => {
+                    // Someone else wrote `seq`: build on what they wrote (or
+                    // on a later tip, if the log has moved on since).
                     tip = self.tip(log)?;
                     if tip.next_seq() <= seq {
-                        // Not visible yet, or the store reported a conflict
-                        // with a put that then failed: read it directly, and
-                        // if it is not there, try `seq` again.
-                        match self.get(&event_path(log, seq)) {
-                            Ok(bytes) => {
-                                tip = Tip {
-                                    last: Some(Event {
-                                        seq,
-                                        bytes: Vec::from(bytes),
-                                    }),
-                                }
-                            }
-                            Err(Error::NotFound(_)) if phantoms < PHANTOM_CONFLICT_RETRIES => {
-                                phantoms += 1;
-                                std::thread::sleep(std::time::Duration::from_millis(
-                                    10 * u64::from(phantoms),
-                                ));
-                            }
-                            Err(e) => return Err(e),
-                        }
+                        tip = Tip {
+                            last: Some(Event { seq, bytes: theirs }),
+                        };
                     }
                 }
-                Err(e) => return Err(e),
+                Placed::Nothing if phantoms < PHANTOM_CONFLICT_RETRIES => {
+                    // The store reported a conflict with a put that then
+                    // failed (S3's 409): try `seq` again.
+                    phantoms += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10 * u64::from(phantoms)));
+                }
+                Placed::Nothing => {
+                    return Err(Error::Conflict(format!(
+                        "{}: the store keeps answering 'already exists' but has no such object",
+                        event_path(log, seq)
+                    )))
+                }
             }
+        }
+    }
+
+    /// Puts event `seq` of `log` create-only and finds out whose event is
+    /// there afterwards, reading it back whenever the answer leaves a doubt:
+    ///
+    /// - "already exists" is another writer's event, or this writer's own:
+    ///   object_store retries a create-only put after a 5xx answer or a
+    ///   connection lost before the answer, and when the first attempt had
+    ///   landed the retry is refused. The same bytes there mean it was ours
+    ///   (taking it for another writer's would build the event again on top
+    ///   of it, committing the change twice).
+    /// - A cloud store's storage error (timeout, reset, 5xx after the
+    ///   client's retries) leaves the outcome unknown: the event is read back, and if it is
+    ///   not there the same bytes are put again. Create-only, so they land
+    ///   at most once, whichever attempt lands them.
+    fn put_event(&self, log: &str, seq: u64, bytes: &[u8]) -> Result<Placed> {
+        let path = event_path(log, seq);
+        // Set once an attempt may have landed unseen: from then on only
+        // these bytes are ever put at `seq` (a late landing of that attempt
+        // must find nothing else there, or be found by a later read).
+        let mut uncertain = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let put = self.create(&path, bytes.to_vec());
+            let failure = match put {
+                Ok(true) => return Ok(Placed::Ours),
+                Ok(false) => None,
+                // A local file system's errors are definite.
+                Err(e @ Error::Storage { .. }) if self.backend.is_remote() => Some(e),
+                Err(e) => return Err(e),
+            };
+            uncertain |= failure.is_some();
+            let last = match self.get(&path) {
+                Ok(there) if there.as_ref() == bytes => return Ok(Placed::Ours),
+                Ok(there) => return Ok(Placed::Theirs(Vec::from(there))),
+                Err(Error::NotFound(_)) if !uncertain => return Ok(Placed::Nothing),
+                Err(e) => failure.unwrap_or(e),
+            };
+            if attempt >= EVENT_PUT_ATTEMPTS {
+                return Err(Error::Storage {
+                    context: format!(
+                        "write {path} ({attempt} attempts; one may still land, and then \
+                         holds this change)"
+                    ),
+                    source: std::io::Error::other(last.to_string()),
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)));
         }
     }
 

@@ -18,7 +18,7 @@ use support::{stores, Raw, TestStore};
 fn other_spelling(s: &TestStore) -> String {
     match &s.raw {
         Raw::Folder(dir) => format!("file://{}", dir.display()),
-        Raw::S3 { .. } => s.url.clone(),
+        Raw::Cloud { .. } => s.url.clone(),
     }
 }
 

@@ -1,13 +1,22 @@
-//! The stores the registry tests run on: a fresh local folder always, and a
+//! The stores the registry tests run on: a fresh local folder always, a
 //! fresh prefix in an S3 bucket when `MLOPS_TEST_S3_URL` names one
-//! (`s3://bucket`). `scripts/test.sh` starts an S3-compatible server on
-//! loopback and sets it, with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP` and test
-//! credentials. Where S3 is expected (`MLOPS_TEST_S3_REQUIRED=1`, or `CI`
-//! set), a missing URL or an unreachable server fails the test instead of
-//! running the folder store alone.
+//! (`s3://bucket`), and a fresh prefix in an Azure Blob container when
+//! `MLOPS_TEST_AZ_URL` names one (`az://container`).
+//!
+//! `scripts/test.sh` starts both servers on loopback and sets the URLs: moto
+//! for S3 (with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP` and test credentials) and
+//! Azurite for Azure (with `AZURE_STORAGE_USE_EMULATOR=true` and
+//! `AZURITE_BLOB_STORAGE_URL`, so object_store uses Azurite's development
+//! account). Where a cloud is expected (`MLOPS_TEST_S3_REQUIRED=1` /
+//! `MLOPS_TEST_AZ_REQUIRED=1`, or `CI` set), a missing URL or an unreachable
+//! server fails the test instead of running without it.
+//!
+//! No GCS emulator from the package registries takes object_store's GCS
+//! requests (its XML API with `x-goog-if-generation-match: 0`): see
+//! `scripts/test.sh`. `gs://` stores are not tested here.
 //!
 //! [`Raw`] reaches the objects behind the store's back, to corrupt them or
-//! to count their bytes, the same way on both.
+//! to count their bytes, the same way on all.
 
 #![allow(dead_code)] // each test crate uses its own part
 
@@ -15,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -31,8 +41,8 @@ pub struct TestStore {
 pub enum Raw {
     /// A folder.
     Folder(PathBuf),
-    /// A prefix in an S3 bucket.
-    S3 {
+    /// A prefix in a cloud bucket or container (S3 or Azure).
+    Cloud {
         store: Arc<dyn ObjectStore>,
         rt: tokio::runtime::Runtime,
     },
@@ -42,7 +52,7 @@ impl Raw {
     pub fn get(&self, key: &str) -> Vec<u8> {
         match self {
             Raw::Folder(dir) => std::fs::read(dir.join(key)).unwrap(),
-            Raw::S3 { store, rt } => rt.block_on(async {
+            Raw::Cloud { store, rt } => rt.block_on(async {
                 store
                     .get(&Path::from(key))
                     .await
@@ -59,7 +69,7 @@ impl Raw {
     pub fn exists(&self, key: &str) -> bool {
         match self {
             Raw::Folder(dir) => dir.join(key).is_file(),
-            Raw::S3 { store, rt } => rt.block_on(store.head(&Path::from(key))).is_ok(),
+            Raw::Cloud { store, rt } => rt.block_on(store.head(&Path::from(key))).is_ok(),
         }
     }
 
@@ -67,7 +77,7 @@ impl Raw {
     pub fn put(&self, key: &str, bytes: &[u8]) {
         match self {
             Raw::Folder(dir) => std::fs::write(dir.join(key), bytes).unwrap(),
-            Raw::S3 { store, rt } => {
+            Raw::Cloud { store, rt } => {
                 rt.block_on(store.put(&Path::from(key), PutPayload::from(bytes.to_vec())))
                     .unwrap();
             }
@@ -78,7 +88,7 @@ impl Raw {
     pub fn delete(&self, key: &str) {
         match self {
             Raw::Folder(dir) => std::fs::remove_file(dir.join(key)).unwrap(),
-            Raw::S3 { store, rt } => rt.block_on(store.delete(&Path::from(key))).unwrap(),
+            Raw::Cloud { store, rt } => rt.block_on(store.delete(&Path::from(key))).unwrap(),
         }
     }
 
@@ -98,7 +108,7 @@ impl Raw {
                     opts,
                 ))
             }
-            Raw::S3 { store, rt } => rt.block_on(store.put_opts(
+            Raw::Cloud { store, rt } => rt.block_on(store.put_opts(
                 &Path::from(key),
                 PutPayload::from(bytes.to_vec()),
                 opts,
@@ -161,7 +171,7 @@ impl Raw {
                 }
                 walk(&dir.join(prefix))
             }
-            Raw::S3 { store, rt } => rt.block_on(async {
+            Raw::Cloud { store, rt } => rt.block_on(async {
                 use futures::TryStreamExt;
                 let all: Vec<_> = store
                     .list(Some(&Path::from(prefix)))
@@ -192,39 +202,73 @@ pub fn folder(name: &str) -> TestStore {
     }
 }
 
+/// Whether the cloud whose variables start with `MLOPS_TEST_{tag}_` must be
+/// tested here: `MLOPS_TEST_{tag}_REQUIRED=1`, or `CI` set.
+fn required(tag: &str) -> bool {
+    std::env::var(format!("MLOPS_TEST_{tag}_REQUIRED")).is_ok_and(|v| v == "1")
+        || std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The URL in `MLOPS_TEST_{tag}_URL`, if set; panics where the cloud is
+/// expected but not configured.
+fn test_url(tag: &str, what: &str) -> Option<String> {
+    match std::env::var(format!("MLOPS_TEST_{tag}_URL")) {
+        Ok(u) if !u.is_empty() => Some(u.trim_end_matches('/').to_string()),
+        _ if required(tag) => panic!(
+            "{what} tests are expected here (CI or MLOPS_TEST_{tag}_REQUIRED=1) but \
+             MLOPS_TEST_{tag}_URL is not set: run scripts/test.sh, which starts a loopback \
+             {what} server and sets it"
+        ),
+        _ => None,
+    }
+}
+
+/// Fails fast, with the reason, when the server at `endpoint` (an
+/// `http://host:port` URL, from the variable `var`) does not accept a
+/// connection (the object store client would retry for minutes).
+fn assert_answers(var: &str, endpoint: &str) {
+    let addr = endpoint
+        .trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let ok = std::net::ToSocketAddrs::to_socket_addrs(addr)
+        .ok()
+        .and_then(|mut a| a.next())
+        .is_some_and(|a| {
+            std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5)).is_ok()
+        });
+    assert!(ok, "the test server at {var}={endpoint} does not answer");
+}
+
 /// The S3 bucket URL to test against, if any; panics where S3 is expected
 /// but not configured or not reachable.
 pub fn s3_url() -> Option<String> {
-    let required = std::env::var("MLOPS_TEST_S3_REQUIRED").is_ok_and(|v| v == "1")
-        || std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    let url = match std::env::var("MLOPS_TEST_S3_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ if required => panic!(
-            "S3 tests are expected here (CI or MLOPS_TEST_S3_REQUIRED=1) but \
-             MLOPS_TEST_S3_URL is not set: run scripts/test.sh, which starts a loopback \
-             S3 server and sets it"
-        ),
-        _ => return None,
-    };
-    // Fail fast, with the reason, when the endpoint does not answer (the
-    // object store client would retry for minutes).
+    let url = test_url("S3", "S3")?;
     if let Ok(endpoint) = std::env::var("AWS_ENDPOINT") {
-        let addr = endpoint
-            .trim_start_matches("http://")
-            .trim_start_matches("https://")
-            .trim_end_matches('/');
-        let ok = std::net::ToSocketAddrs::to_socket_addrs(addr)
-            .ok()
-            .and_then(|mut a| a.next())
-            .is_some_and(|a| {
-                std::net::TcpStream::connect_timeout(&a, std::time::Duration::from_secs(5)).is_ok()
-            });
-        assert!(
-            ok,
-            "the S3 test server at AWS_ENDPOINT={endpoint} does not answer"
-        );
+        assert_answers("AWS_ENDPOINT", &endpoint);
     }
-    Some(url.trim_end_matches('/').to_string())
+    Some(url)
+}
+
+/// The Azure container URL to test against, if any; panics where Azure is
+/// expected but not configured or not reachable.
+pub fn az_url() -> Option<String> {
+    let url = test_url("AZ", "Azure Blob")?;
+    if let Ok(endpoint) = std::env::var("AZURITE_BLOB_STORAGE_URL") {
+        assert_answers("AZURITE_BLOB_STORAGE_URL", &endpoint);
+    }
+    Some(url)
+}
+
+/// A runtime for the direct (raw) object store calls of one test store.
+fn raw_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A fresh prefix in the test bucket.
@@ -240,25 +284,46 @@ pub fn s3(name: &str, bucket_url: &str) -> TestStore {
         .with_bucket_name(bucket)
         .build()
         .unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
     TestStore {
         url: format!("s3://{bucket}/{prefix}"),
-        raw: Raw::S3 {
+        raw: Raw::Cloud {
             store: Arc::new(PrefixStore::new(store, prefix.as_str())),
-            rt,
+            rt: raw_runtime(),
         },
     }
 }
 
-/// The stores a registry test runs on: a folder, and S3 when configured.
+/// A fresh prefix in the test container (`az://container`).
+pub fn az(name: &str, container_url: &str) -> TestStore {
+    let prefix = format!("tests/{}", unique(name));
+    let container = container_url
+        .strip_prefix("az://")
+        .expect("MLOPS_TEST_AZ_URL is az://container")
+        .split('/')
+        .next()
+        .unwrap();
+    let store = MicrosoftAzureBuilder::from_env()
+        .with_container_name(container)
+        .build()
+        .unwrap();
+    TestStore {
+        url: format!("az://{container}/{prefix}"),
+        raw: Raw::Cloud {
+            store: Arc::new(PrefixStore::new(store, prefix.as_str())),
+            rt: raw_runtime(),
+        },
+    }
+}
+
+/// The stores a registry test runs on: a folder, and S3 and Azure when
+/// configured.
 pub fn stores(name: &str) -> Vec<TestStore> {
     let mut out = vec![folder(name)];
     if let Some(url) = s3_url() {
         out.push(s3(name, &url));
+    }
+    if let Some(url) = az_url() {
+        out.push(az(name, &url));
     }
     out
 }
