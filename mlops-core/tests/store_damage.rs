@@ -19,7 +19,7 @@ use serde_json::json;
 
 #[path = "support/stores.rs"]
 mod support;
-use support::{folder, s3, s3_url, Raw, TestStore};
+use support::{folder, s3, s3_url, TestStore};
 
 /// Builds the registry the sweep damages.
 fn build(url: &str) -> Registry {

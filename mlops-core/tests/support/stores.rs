@@ -142,7 +142,7 @@ impl Raw {
                 out.sort();
                 out
             }
-            Raw::S3 { store, rt } => rt.block_on(async {
+            Raw::Cloud { store, rt } => rt.block_on(async {
                 use futures::TryStreamExt;
                 let all: Vec<_> = store.list(None).try_collect().await.unwrap();
                 let mut out: Vec<String> = all.iter().map(|m| m.location.to_string()).collect();
