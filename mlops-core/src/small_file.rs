@@ -16,9 +16,6 @@ use crate::error::{Error, Result};
 
 /// The most bytes read from a key file (a few hundred bytes of text).
 pub const KEY_MAX: u64 = 64 << 10;
-/// The most bytes read from a profile file (`mlops profile --bin`/`--json`)
-/// named by path, such as a reference profile.
-pub const PROFILE_MAX: u64 = 1 << 30;
 /// The most bytes read from a package manifest or a signature file.
 pub const MANIFEST_MAX: u64 = 64 << 20;
 
@@ -88,14 +85,8 @@ pub fn read_text(path: impl AsRef<Path>, max: u64, what: &str) -> Result<String>
     })
 }
 
-/// The profile file at `path`, as written by `mlops profile`: JSON for a
-/// `.json` path, the binary form otherwise; at most [`PROFILE_MAX`] bytes
-/// of a regular file.
+/// The profile file at `path`, as written by `mlops profile`: see
+/// [`crate::Profile::read_path`], which reads it the way [`read`] does.
 pub fn read_profile(path: impl AsRef<Path>) -> Result<crate::Profile> {
-    let path = path.as_ref();
-    if path.extension().and_then(|e| e.to_str()) == Some("json") {
-        crate::Profile::from_json(&read_text(path, PROFILE_MAX, "profile")?)
-    } else {
-        crate::Profile::from_bytes(&read(path, PROFILE_MAX, "profile")?)
-    }
+    crate::Profile::read_path(path)
 }

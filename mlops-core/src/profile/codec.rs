@@ -411,33 +411,10 @@ impl Profile {
     /// a device, FIFO or directory is [`Error::InvalidInput`], a larger
     /// file too, each naming the path.
     pub fn read_path(path: impl AsRef<std::path::Path>) -> Result<Self> {
-        use std::io::Read;
         let path = path.as_ref();
-        let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let meta = f.metadata().map_err(|e| Error::io(path, e))?;
-        if !meta.is_file() {
-            return Err(Error::InvalidInput(format!(
-                "profile '{}' is not a regular file",
-                path.display()
-            )));
-        }
-        let too_big = || {
-            Error::InvalidInput(format!(
-                "profile '{}' is larger than {MAX_PROFILE_FILE_BYTES} bytes",
-                path.display()
-            ))
-        };
-        if meta.len() > MAX_PROFILE_FILE_BYTES {
-            return Err(too_big());
-        }
-        // The cap holds even if the file grows while it is read.
-        let mut b = Vec::with_capacity(meta.len() as usize);
-        f.take(MAX_PROFILE_FILE_BYTES + 1)
-            .read_to_end(&mut b)
-            .map_err(|e| Error::io(path, e))?;
-        if b.len() as u64 > MAX_PROFILE_FILE_BYTES {
-            return Err(too_big());
-        }
+        // Opened without blocking and checked to be a regular file first
+        // (a FIFO would otherwise hang the open), capped while read.
+        let b = crate::small_file::read(path, MAX_PROFILE_FILE_BYTES, "profile")?;
         let named = |e: Error| match e {
             Error::Integrity(m) => Error::Integrity(format!("profile '{}': {m}", path.display())),
             Error::InvalidInput(m) => {
