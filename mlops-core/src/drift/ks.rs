@@ -216,14 +216,8 @@ pub fn ks_one_sided_statistics_sorted(x: &[f64], y: &[f64]) -> (f64, f64) {
 /// else Hodges' asymptotic approximation.
 pub fn ks_one_sided_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
     let g = gcd(n1, n2);
-    let (n1g, n2g) = (n1 / g, n2 / g);
-    let exact = match method {
-        KsMethod::Auto => n1.max(n2) <= MAX_AUTO_N,
-        KsMethod::Exact => (n1g as f64) < i32::MAX as f64 / n2g as f64,
-        KsMethod::Asymp => false,
-    };
     let mut d = d;
-    if exact {
+    if tries_exact(n1, n2, g, method) {
         let (rounded, p) = attempt_exact_one_sided(n1, n2, g, d);
         if let Some(p) = p {
             return TestResult {
@@ -379,21 +373,27 @@ pub fn ks_statistic_sorted(x: &[f64], y: &[f64]) -> f64 {
     d
 }
 
+/// Whether `ks_2samp` tries the exact p-value for samples of `n1` and `n2`
+/// values (`g` their gcd) under `method`, as SciPy decides it for the
+/// two-sided and the one-sided tests alike.
+fn tries_exact(n1: u64, n2: u64, g: u64, method: KsMethod) -> bool {
+    let (n1g, n2g) = (n1 / g, n2 / g);
+    match method {
+        KsMethod::Auto => n1.max(n2) <= MAX_AUTO_N,
+        // `if n1g >= np.iinfo(np.int32).max / n2g: mode = 'asymp'`
+        KsMethod::Exact => (n1g as f64) < i32::MAX as f64 / n2g as f64,
+        KsMethod::Asymp => false,
+    }
+}
+
 /// The KS test's result for a statistic `d` between samples of `n1` and
 /// `n2` values (both > 0), as `ks_2samp` finishes once it has `d`: the
 /// p-value, and the statistic (rounded to the lattice `1 / lcm(n1, n2)`
 /// when the exact method was attempted, as SciPy does).
 pub fn ks_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
     let g = gcd(n1, n2);
-    let (n1g, n2g) = (n1 / g, n2 / g);
-    let exact = match method {
-        KsMethod::Auto => n1.max(n2) <= MAX_AUTO_N,
-        // `if n1g >= np.iinfo(np.int32).max / n2g: mode = 'asymp'`
-        KsMethod::Exact => (n1g as f64) < i32::MAX as f64 / n2g as f64,
-        KsMethod::Asymp => false,
-    };
     let mut d = d;
-    if exact {
+    if tries_exact(n1, n2, g, method) {
         let (rounded, p) = attempt_exact(n1, n2, g, d);
         if let Some(p) = p {
             return TestResult {
