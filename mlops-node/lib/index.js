@@ -261,6 +261,29 @@ function optionsJson(options) {
   return JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
 }
 
+/**
+ * Version metadata as JSON text. JSON.stringify would write NaN and
+ * Infinity as null and drop undefined silently; those are refused here
+ * naming where they sit (`metadata.a[2]`), as the Python binding does.
+ */
+function metadataJson(metadata) {
+  const walk = (v, at, depth) => {
+    if (depth > 128) throw codedError('INVALID_INPUT', `invalid input: ${at}: nested deeper than 128 levels`)
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: ${v} is not a JSON number`)
+    }
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: a value of type ${typeof v} is not JSON`)
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1))
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, `${at}[${JSON.stringify(k)}]`, depth + 1)
+    }
+  }
+  walk(metadata, 'metadata', 0)
+  return JSON.stringify(metadata)
+}
+
 function ipcBuffer(input) {
   if (input instanceof Uint8Array) {
     return Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength)
@@ -445,12 +468,12 @@ class Registry {
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
   add(kind, name, data, { message = '', metadata = {} } = {}) {
     const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    return this._native.add(kind, name, buf, message, JSON.stringify(metadata))
+    return this._native.add(kind, name, buf, message, metadataJson(metadata))
   }
 
   /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
   addFile(kind, name, path, { message = '', metadata = {} } = {}) {
-    return this._native.addFile(kind, name, path, message, JSON.stringify(metadata))
+    return this._native.addFile(kind, name, path, message, metadataJson(metadata))
   }
 
   /** Points an alias at a version, recording `reason` for the audit trail; rejects with PERMISSION_DENIED when the policy refuses. */
@@ -478,7 +501,7 @@ class Registry {
    * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
    */
   commitDataset(name, data, { message = '', metadata = {} } = {}) {
-    const meta = JSON.stringify(metadata)
+    const meta = metadataJson(metadata)
     if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, meta)
     return this._native.commitDatasetIpc(name, ipcBuffer(data), message, meta)
   }

@@ -35,3 +35,20 @@ test('invalid UTF-8 in IPC bytes is INVALID_INPUT naming the column', async () =
 test('empty IPC bytes are INVALID_INPUT', async () => {
   await assert.rejects(profile(new Uint8Array(0)), (e) => e.code === 'INVALID_INPUT' && /empty/.test(e.message))
 })
+
+test('metadata that JSON cannot hold is INVALID_INPUT naming the field', async () => {
+  const r = new Registry('memory://')
+  const cases = [
+    [{ a: { b: NaN } }, 'metadata["a"]["b"]: NaN is not a JSON number'],
+    [{ xs: [1, -Infinity] }, 'metadata["xs"][1]: -Infinity is not a JSON number'],
+    [{ u: undefined }, 'metadata["u"]: a value of type undefined is not JSON'],
+    [{ n: 10n }, 'metadata["n"]: a value of type bigint is not JSON'],
+  ]
+  for (const [metadata, message] of cases) {
+    await assert.rejects(
+      async () => r.add('model', 'm', 'x', { metadata }),
+      (e) => e.code === 'INVALID_INPUT' && e.message.includes(message),
+    )
+  }
+  await assert.rejects(r.asset('model', 'm'), (e) => e.code === 'NOT_FOUND')
+})

@@ -19,14 +19,10 @@ fn kind(s: &str) -> PyResult<Kind> {
     Kind::parse(s).map_err(to_py)
 }
 
-fn metadata(py: Python<'_>, m: Option<&Bound<'_, PyAny>>) -> PyResult<serde_json::Value> {
+fn metadata(m: Option<&Bound<'_, PyAny>>) -> PyResult<serde_json::Value> {
     match m {
         None => Ok(serde_json::json!({})),
-        Some(m) => {
-            let s: String = py.import("json")?.call_method1("dumps", (m,))?.extract()?;
-            serde_json::from_str(&s)
-                .map_err(|e| crate::error::InvalidInputError::new_err(format!("metadata: {e}")))
-        }
+        Some(m) => crate::args::json(m, "metadata"),
     }
 }
 
@@ -107,7 +103,7 @@ impl PyRegistry {
     ) -> PyResult<u64> {
         let (k, meta, r) = (
             self::kind(kind)?,
-            self::metadata(py, metadata)?,
+            self::metadata(metadata)?,
             self.why(reason),
         );
         py.detach(|| r.add_version(k, name, data, message, meta))
@@ -125,7 +121,7 @@ impl PyRegistry {
         message: &str,
         metadata: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let (k, meta) = (self::kind(kind)?, self::metadata(py, metadata)?);
+        let (k, meta) = (self::kind(kind)?, self::metadata(metadata)?);
         py.detach(|| self.inner.add_file(k, name, &path, message, meta))
             .map_err(to_py)
     }
@@ -299,7 +295,7 @@ impl PyRegistry {
         message: &str,
         metadata: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let meta = self::metadata(py, metadata)?;
+        let meta = self::metadata(metadata)?;
         match crate::source::Source::of(data, "Registry.commit_dataset")? {
             crate::source::Source::Path(path) => py
                 .detach(|| self.inner.commit_dataset_path(name, &path, message, meta))

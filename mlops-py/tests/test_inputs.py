@@ -125,3 +125,40 @@ def test_a_huge_histogram_is_refused_in_a_child_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("refused:") and "100000" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "meta, where, why",
+    [
+        ({"a": {"b": float("nan")}}, 'metadata["a"]["b"]', "nan is not a JSON number"),
+        ({"xs": [1, float("-inf")]}, 'metadata["xs"][1]', "-inf is not a JSON number"),
+        ({1: "one"}, "metadata", "key 1 is not a str"),
+        ({"n": 2**70}, 'metadata["n"]', f"{2**70} does not fit a 64-bit integer"),
+        ({"s": {1, 2}}, 'metadata["s"]', "a set is not JSON"),
+    ],
+)
+def test_metadata_that_json_cannot_hold_is_refused_naming_the_field(meta, where, why):
+    r = mlops.Registry("memory://")
+    with pytest.raises(mlops.InvalidInputError) as e:
+        r.add("model", "m", b"x", metadata=meta)
+    assert f"{where}: {why}" in str(e.value)
+    with pytest.raises(mlops.NotFoundError):
+        r.asset("model", "m")
+
+
+def test_metadata_nested_too_deep_is_refused():
+    deep = {}
+    inner = deep
+    for _ in range(200):
+        inner["x"] = {}
+        inner = inner["x"]
+    with pytest.raises(mlops.InvalidInputError, match="nested deeper than 128 levels"):
+        mlops.Registry("memory://").add("model", "m", b"x", metadata=deep)
+
+
+def test_metadata_round_trips_every_json_type():
+    r = mlops.Registry("memory://")
+    meta = {"f": 0.5, "i": -3, "u": 2**63, "b": True, "n": None, "s": "é", "l": [1, (2, 3)]}
+    r.add("model", "m", b"x", metadata=meta)
+    got = r.version("model", "m", "latest")["metadata"]
+    assert got == {**meta, "l": [1, [2, 3]]}
