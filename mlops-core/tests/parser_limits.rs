@@ -1,6 +1,7 @@
-//! Hostile input to the parsers (search filters, gate rules, suites): deep
-//! nesting, long chains, huge numbers and non-ASCII text get typed errors
-//! naming their position, or parse and evaluate, and never kill the process.
+//! Hostile input to the parsers (search filters, gate rules, suites, package
+//! manifests): deep nesting, long chains, huge numbers and non-ASCII text get
+//! typed errors naming their position, or parse and evaluate, and never kill
+//! the process.
 //!
 //! Inputs that once overflowed the stack or ran for minutes run in a child
 //! process (this test binary re-executed with `MLOPS_PARSER_CASE` naming the
@@ -13,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mlops_core::error::Error;
+use mlops_core::package::{Flavor, Manifest, MAX_TYPE_DEPTH};
 use mlops_core::search::{Filter, MAX_DEPTH};
 use mlops_core::validate::{gate, Suite, MAX_SUITE_BYTES};
 
@@ -185,8 +187,39 @@ fn run_case(case: &str) -> mlops_core::error::Result<String> {
             let y = format!("checks:\n  {}x\n", "- ".repeat(100_000));
             Suite::from_yaml(&y).map(|s| s.checks.len().to_string())
         }
+        "manifest_deep_type" => {
+            // A signature column typed `List(List(...Int64...))`, 100,000 deep:
+            // Arrow's type parser recurses once per level.
+            let n = 100_000;
+            let ty = format!("{}Int64{}", "List(".repeat(n), ")".repeat(n));
+            Manifest::from_bytes(&manifest_with(serde_json::json!({
+                "signature": {"inputs": [{"name": "x", "type": ty}]}
+            })))
+            .map(|m| m.name)
+        }
+        "manifest_deep_params" => {
+            // `params` nested 100,000 arrays deep.
+            let n = 100_000;
+            let mut m = String::from_utf8(manifest_with(serde_json::json!({}))).unwrap();
+            m.pop(); // the closing '}' (the manifest ends without a newline here)
+            m.push_str(&format!(
+                ", \"params\": {{\"p\": {}1{}}}}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            ));
+            Manifest::from_bytes(m.as_bytes()).map(|m| m.name)
+        }
         other => panic!("no case {other}"),
     }
+}
+
+/// A valid manifest's JSON with `extra` fields merged in.
+fn manifest_with(extra: serde_json::Value) -> Vec<u8> {
+    let mut m = serde_json::to_value(Manifest::new("m", "1", Flavor::Onnx)).unwrap();
+    for (k, v) in extra.as_object().unwrap() {
+        m[k] = v.clone();
+    }
+    serde_json::to_vec(&m).unwrap()
 }
 
 fn too_deep_at(report: &str, pos: usize) {
@@ -340,4 +373,21 @@ fn errors_show_non_ascii_characters_and_count_characters() {
     // The position after a multi-byte character counts characters.
     let e = invalid(Filter::parse("name = 'ö' and kind = model").unwrap_err());
     assert!(e.contains("position 22"), "{e}");
+}
+
+#[test]
+fn deep_manifests_are_refused_not_a_stack_overflow() {
+    assert_eq!(MAX_TYPE_DEPTH, 64);
+    let r = isolated("manifest_deep_type");
+    assert!(
+        r.starts_with("other error: Integrity(") && r.contains("column x: type nested too deep"),
+        "{r}"
+    );
+    // The '(' of the 65th `List(` (5 characters each) opens one level too many.
+    assert!(r.contains(&format!("at position {}", 64 * 5 + 4)), "{r}");
+    let r = isolated("manifest_deep_params");
+    assert!(
+        r.starts_with("other error: Integrity(") && r.contains("recursion limit exceeded"),
+        "{r}"
+    );
 }

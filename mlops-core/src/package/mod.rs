@@ -51,7 +51,9 @@ pub use manifest::{
     SIGNATURE_FILE,
 };
 pub use sign::{KeyPair, PublicKey};
-pub use signature::{widens_to, ColumnSpec, Dim, Problem, Signature, SignatureReport};
+pub use signature::{
+    widens_to, ColumnSpec, Dim, Problem, Signature, SignatureReport, MAX_TYPE_DEPTH,
+};
 
 use crate::error::{Error, Result};
 

@@ -20,6 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// How deep a signature's type name may nest (`List(List(...))`): far
+/// beyond any real schema, and far below what exhausts a thread's stack.
+pub const MAX_TYPE_DEPTH: usize = 64;
+
 /// One dimension of a tensor's shape (kept as metadata of a column).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -69,7 +73,24 @@ impl ColumnSpec {
     }
 
     /// The Arrow type, parsed from [`data_type`](Self::data_type).
+    /// A type nested deeper than [`MAX_TYPE_DEPTH`] is refused before
+    /// Arrow's recursive parser sees it (100,000 `List(` overflow its stack
+    /// and abort the process).
     pub fn arrow_type(&self) -> Result<DataType> {
+        let mut depth = 0usize;
+        for (i, b) in self.data_type.bytes().enumerate() {
+            match b {
+                b'(' | b'[' | b'<' | b'{' => depth += 1,
+                b')' | b']' | b'>' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_TYPE_DEPTH {
+                return Err(Error::InvalidInput(format!(
+                    "column {}: type nested too deep at position {i} (more than {MAX_TYPE_DEPTH} levels)",
+                    self.name
+                )));
+            }
+        }
         self.data_type.parse::<DataType>().map_err(|e| {
             Error::InvalidInput(format!(
                 "column {}: '{}' is not an Arrow type: {e}",
