@@ -145,3 +145,77 @@ fn profile_files_are_read_only_when_regular_and_bounded() {
         "{e:?}"
     );
 }
+
+/// Version 1 files carry no hash, so their decoder must itself survive any
+/// damage: random flips, cuts, inserted bytes and 8-byte windows set to
+/// huge counts (a length that claims 2^60 entries must not be allocated).
+mod version_1_damage {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn v1_bytes() -> Vec<u8> {
+        let v2 = small_profile().to_bytes();
+        let mut v1 = v2[..v2.len() - 32].to_vec();
+        v1[8..10].copy_from_slice(&1u16.to_le_bytes());
+        v1
+    }
+
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Flip(usize, u8),
+        Cut(usize),
+        Insert(usize, u8),
+        Word(usize, u64),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        prop_oneof![
+            (any::<usize>(), 0u8..8).prop_map(|(i, b)| Damage::Flip(i, b)),
+            any::<usize>().prop_map(Damage::Cut),
+            (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Damage::Insert(i, b)),
+            (
+                any::<usize>(),
+                prop::sample::select(vec![u64::MAX, 1 << 60, 1 << 40, u32::MAX as u64, 0])
+            )
+                .prop_map(|(i, w)| Damage::Word(i, w)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn damaged_version_1_files_decode_or_fail_typed(
+            damages in prop::collection::vec(damage(), 1..4)
+        ) {
+            let mut b = v1_bytes();
+            for d in &damages {
+                let n = b.len();
+                match *d {
+                    Damage::Flip(i, bit) => b[i % n] ^= 1 << bit,
+                    Damage::Cut(i) => b.truncate(i % n),
+                    Damage::Insert(i, x) => b.insert(i % (n + 1), x),
+                    Damage::Word(i, w) => {
+                        if n >= 8 {
+                            let at = i % (n - 7);
+                            b[at..at + 8].copy_from_slice(&w.to_le_bytes());
+                        }
+                    }
+                }
+                if b.is_empty() {
+                    break;
+                }
+            }
+            let got = std::panic::catch_unwind(|| Profile::from_bytes(&b));
+            prop_assert!(got.is_ok(), "decoding panicked after {damages:?}");
+            match got.unwrap() {
+                Ok(p) => {
+                    // What decodes re-encodes and decodes to the same profile.
+                    let again = Profile::from_bytes(&p.to_bytes()).unwrap();
+                    prop_assert_eq!(again.to_bytes(), p.to_bytes());
+                }
+                Err(e) => prop_assert!(matches!(e, Error::Integrity(_)), "{e:?}"),
+            }
+        }
+    }
+}
