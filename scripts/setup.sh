@@ -2,8 +2,9 @@
 # Sets up everything the project needs, idempotently, on a machine that has
 # only Rust, Python 3 with pip and Node with npm:
 #   - .venv with maturin, pyarrow, numpy, pandas, polars, pytest, moto (the
-#     S3-compatible server scripts/test.sh starts for the tests), and the
-#     `mlops` Python package built from this tree (release build);
+#     S3-compatible server scripts/test.sh starts for the tests),
+#     gcp-storage-emulator (under the GCS-compatible one), and the `mlops`
+#     Python package built from this tree (release build);
 #   - the `mlops` CLI (target/release/mlops);
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh

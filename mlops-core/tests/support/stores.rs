@@ -1,19 +1,20 @@
 //! The stores the registry tests run on: a fresh local folder always, a
 //! fresh prefix in an S3 bucket when `MLOPS_TEST_S3_URL` names one
-//! (`s3://bucket`), and a fresh prefix in an Azure Blob container when
-//! `MLOPS_TEST_AZ_URL` names one (`az://container`).
+//! (`s3://bucket`), a fresh prefix in an Azure Blob container when
+//! `MLOPS_TEST_AZ_URL` names one (`az://container`), and a fresh prefix in
+//! a Google Cloud Storage bucket when `MLOPS_TEST_GCS_URL` names one
+//! (`gs://bucket`).
 //!
-//! `scripts/test.sh` starts both servers on loopback and sets the URLs: moto
-//! for S3 (with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP` and test credentials) and
+//! `scripts/test.sh` starts the three servers on loopback and sets the URLs:
+//! moto for S3 (with `AWS_ENDPOINT`, `AWS_ALLOW_HTTP` and test credentials),
 //! Azurite for Azure (with `AZURE_STORAGE_USE_EMULATOR=true` and
 //! `AZURITE_BLOB_STORAGE_URL`, so object_store uses Azurite's development
-//! account). Where a cloud is expected (`MLOPS_TEST_S3_REQUIRED=1` /
-//! `MLOPS_TEST_AZ_REQUIRED=1`, or `CI` set), a missing URL or an unreachable
-//! server fails the test instead of running without it.
-//!
-//! No GCS emulator from the package registries takes object_store's GCS
-//! requests (its XML API with `x-goog-if-generation-match: 0`): see
-//! `scripts/test.sh`. `gs://` stores are not tested here.
+//! account), and `scripts/gcs_test_server.py` for GCS (with
+//! `GOOGLE_BASE_URL`, `GOOGLE_ALLOW_HTTP=true` and a
+//! `GOOGLE_SERVICE_ACCOUNT_KEY` that disables OAuth). Where a cloud is
+//! expected (`MLOPS_TEST_S3_REQUIRED=1` / `MLOPS_TEST_AZ_REQUIRED=1` /
+//! `MLOPS_TEST_GCS_REQUIRED=1`, or `CI` set), a missing URL or an
+//! unreachable server fails the test instead of running without it.
 //!
 //! [`Raw`] reaches the objects behind the store's back, to corrupt them or
 //! to count their bytes, the same way on all.
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -41,7 +43,7 @@ pub struct TestStore {
 pub enum Raw {
     /// A folder.
     Folder(PathBuf),
-    /// A prefix in a cloud bucket or container (S3 or Azure).
+    /// A prefix in a cloud bucket or container (S3, Azure or GCS).
     Cloud {
         store: Arc<dyn ObjectStore>,
         rt: tokio::runtime::Runtime,
@@ -262,6 +264,16 @@ pub fn az_url() -> Option<String> {
     Some(url)
 }
 
+/// The GCS bucket URL to test against, if any; panics where GCS is expected
+/// but not configured or not reachable.
+pub fn gcs_url() -> Option<String> {
+    let url = test_url("GCS", "Google Cloud Storage")?;
+    if let Ok(endpoint) = std::env::var("GOOGLE_BASE_URL") {
+        assert_answers("GOOGLE_BASE_URL", &endpoint);
+    }
+    Some(url)
+}
+
 /// A runtime for the direct (raw) object store calls of one test store.
 fn raw_runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -315,7 +327,29 @@ pub fn az(name: &str, container_url: &str) -> TestStore {
     }
 }
 
-/// The stores a registry test runs on: a folder, and S3 and Azure when
+/// A fresh prefix in the test bucket (`gs://bucket`).
+pub fn gcs(name: &str, bucket_url: &str) -> TestStore {
+    let prefix = format!("tests/{}", unique(name));
+    let bucket = bucket_url
+        .strip_prefix("gs://")
+        .expect("MLOPS_TEST_GCS_URL is gs://bucket")
+        .split('/')
+        .next()
+        .unwrap();
+    let store = GoogleCloudStorageBuilder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .unwrap();
+    TestStore {
+        url: format!("gs://{bucket}/{prefix}"),
+        raw: Raw::Cloud {
+            store: Arc::new(PrefixStore::new(store, prefix.as_str())),
+            rt: raw_runtime(),
+        },
+    }
+}
+
+/// The stores a registry test runs on: a folder, and S3, Azure and GCS when
 /// configured.
 pub fn stores(name: &str) -> Vec<TestStore> {
     let mut out = vec![folder(name)];
@@ -324,6 +358,9 @@ pub fn stores(name: &str) -> Vec<TestStore> {
     }
     if let Some(url) = az_url() {
         out.push(az(name, &url));
+    }
+    if let Some(url) = gcs_url() {
+        out.push(gcs(name, &url));
     }
     out
 }
