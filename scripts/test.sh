@@ -23,7 +23,16 @@
 # The servers are stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The habits tools keep: formatting first (cheap, and fails before a long
+# build), clippy after setup (it reuses nothing of the release build, so it
+# checks every crate once in the dev profile; `-D warnings` makes any lint
+# of the workspace's [workspace.lints] fail the run).
+echo "==> rustfmt --check"
+cargo fmt --all --check
 scripts/setup.sh --node
+echo "==> clippy (-D warnings)"
+cargo clippy --quiet --workspace --all-targets --features mlops-core/cloud -- -D warnings
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done' EXIT

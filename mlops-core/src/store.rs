@@ -114,6 +114,11 @@ pub const DEFAULT_STORE: &str = ".mlops";
 /// A BLAKE3 hash, as 64 lower-case hex digits.
 pub type Hash = String;
 
+/// A log read as a hash chain: its events up to the first broken link, and
+/// that link (the number of the first event that is missing or does not
+/// follow the one before, with the [`Error::Integrity`] saying how).
+pub type ChainRead = (Vec<Event>, Option<(u64, Error)>);
+
 /// An opened store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -742,7 +747,7 @@ impl Store {
         let start = self
             .cover(log)
             .filter(|c| c.seq > 0)
-            .and_then(|c| Some(self.event(log, c.seq).ok()??));
+            .and_then(|c| self.event(log, c.seq).ok().flatten());
         let mut last = match start {
             Some(e) => e,
             None => match self.seqs(log)?.last() {
@@ -1044,7 +1049,7 @@ impl Store {
     /// sequence number of the first event that is missing or does not follow
     /// the one before, with the [`Error::Integrity`] saying how. Storage
     /// failures are errors.
-    pub fn read_log_until_broken(&self, log: &str) -> Result<(Vec<Event>, Option<(u64, Error)>)> {
+    pub fn read_log_until_broken(&self, log: &str) -> Result<ChainRead> {
         check_log_name(log)?;
         let mut seqs = self.seqs(log)?;
         let mut broken = None;
@@ -1100,7 +1105,7 @@ impl Store {
 
     /// The events `seqs` (1, 2, ... n) of `log`, checked as a chain up to the
     /// first broken link.
-    fn read_events(&self, log: &str, seqs: &[u64]) -> Result<(Vec<Event>, Option<(u64, Error)>)> {
+    fn read_events(&self, log: &str, seqs: &[u64]) -> Result<ChainRead> {
         if !self.backend.is_remote() {
             // Local reads complete on the calling thread: spread them over
             // rayon's threads, then check the chain in order.

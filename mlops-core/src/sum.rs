@@ -62,7 +62,7 @@ mod tests {
     fn keeps_what_a_plain_sum_loses() {
         // 1 + 1e100 + 1 - 1e100 is 2; a plain sum says 0.
         assert_eq!(sum([1.0, 1e100, 1.0, -1e100]), 2.0);
-        let tenths = std::iter::repeat(0.1).take(1_000_000);
+        let tenths = std::iter::repeat_n(0.1, 1_000_000);
         assert_eq!(sum(tenths), 100_000.0);
         assert_eq!(sum([f64::INFINITY, 1.0]), f64::INFINITY);
         assert!(sum([f64::INFINITY, f64::NEG_INFINITY]).is_nan());

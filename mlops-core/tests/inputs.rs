@@ -52,11 +52,22 @@ fn a_wide_csv_is_read_in_smaller_batches() {
     assert_eq!(rows, vec![4194, 806]);
 }
 
+/// How much address space a child may take (`ulimit -v`, in KiB): 4 GiB,
+/// room for the test binary, its threads and malloc's arenas, and far less
+/// than the 10 GB the wide CSV once took, so that regression fails the
+/// child on any machine instead of passing where memory is plentiful.
+const CHILD_ADDRESS_SPACE_KIB: u64 = 4 << 20;
+
 /// Runs test `name` of this binary again in a child process, with
-/// `MLOPS_INPUTS_CHILD` set: a case that could exhaust memory kills the
-/// child (failing the test), not the whole suite.
+/// `MLOPS_INPUTS_CHILD` set and its address space capped: a case that could
+/// exhaust memory kills the child (failing the test), not the whole suite.
 fn in_child(name: &str) {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {CHILD_ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
+        ))
+        .arg(std::env::current_exe().unwrap())
         .args([name, "--exact", "--test-threads=1"])
         .env("MLOPS_INPUTS_CHILD", name)
         .output()

@@ -200,11 +200,10 @@ fn archives_round_trip_byte_for_byte_and_deterministically() {
 
 /// Builds a `.tar.zst` by hand, one raw header at a time, after a manifest
 /// listing the `listed` entries (with the data of their first occurrence).
-fn malicious(
-    path: &Path,
-    entries: &[(&[u8], tar::EntryType, &[u8], Option<&str>)],
-    listed: &[&str],
-) {
+/// One entry of a hand-made archive: its path, type, bytes and link target.
+type Entry<'a> = (&'a [u8], tar::EntryType, &'a [u8], Option<&'a str>);
+
+fn malicious(path: &Path, entries: &[Entry<'_>], listed: &[&str]) {
     let f = std::fs::File::create(path).unwrap();
     let mut b = tar::Builder::new(zstd::stream::write::Encoder::new(f, 1).unwrap());
     // A valid manifest first, so what is refused is the entry under test.
@@ -246,11 +245,7 @@ fn malicious(
 #[test]
 fn malicious_archives_are_refused_and_leave_nothing_behind() {
     use tar::EntryType::*;
-    let cases: Vec<(
-        &str,
-        Vec<(&[u8], tar::EntryType, &[u8], Option<&str>)>,
-        &str,
-    )> = vec![
+    let cases: Vec<(&str, Vec<Entry<'_>>, &str)> = vec![
         (
             "absolute",
             vec![(b"/tmp/evil", Regular, b"x", None)],
@@ -922,18 +917,23 @@ fn zero_bomb(path: &Path, listed: &[(&str, u64)], entries: &[(&str, u64, tar::En
     b.into_inner().unwrap().finish().unwrap();
 }
 
+/// A case of the archive limits: its name, the files the manifest lists
+/// (path, size), the entries the archive holds (path, size, type), and the
+/// error expected.
+type LimitCase<'a> = (
+    &'a str,
+    Vec<(&'a str, u64)>,
+    Vec<(&'a str, u64, tar::EntryType)>,
+    &'a str,
+);
+
 #[test]
 fn archive_entries_are_checked_against_the_manifest_before_a_byte_is_written() {
     child::isolated(this_test!(), || {
         use tar::EntryType::{GNULongName, Regular};
         const GIB: u64 = 1 << 30;
         let t = tempfile::tempdir().unwrap();
-        let cases: Vec<(
-            &str,
-            Vec<(&str, u64)>,
-            Vec<(&str, u64, tar::EntryType)>,
-            &str,
-        )> = vec![
+        let cases: Vec<LimitCase<'_>> = vec![
             (
                 "unlisted",
                 vec![],

@@ -176,7 +176,7 @@ fn answers(r: &Registry) -> Vec<(String, Result<String, String>)> {
     reads
         .into_iter()
         .map(|(label, read)| {
-            let got = match catch_unwind(AssertUnwindSafe(|| read())) {
+            let got = match catch_unwind(AssertUnwindSafe(read)) {
                 Ok(Ok(text)) => Ok(text),
                 Ok(Err(e)) => Err(e.code().to_string()),
                 Err(_) => Err("PANIC".to_string()),

@@ -480,10 +480,9 @@ impl<'a> Index<'a> {
                 if !self.linked(loaded, &lines)? {
                     return Ok(None);
                 }
-                for i in 0..lines.len() {
+                for (i, &(seq, bytes)) in lines.iter().enumerate() {
                     let c = count(i)?;
                     if c.kind == "version" && c.versions == n {
-                        let (seq, bytes) = lines[i];
                         let e = Event {
                             seq,
                             bytes: bytes.to_vec(),
@@ -588,7 +587,7 @@ impl<'a> Index<'a> {
     }
 
     fn update(&self, e: &Event) -> Result<()> {
-        if e.seq % HEAD_LAG == 0 {
+        if e.seq.is_multiple_of(HEAD_LAG) {
             let (head, packs, behind) = match self.head()? {
                 Some(l) if l.head.seq >= e.seq => (l.head, l.packs, l.behind),
                 _ => {
