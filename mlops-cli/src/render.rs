@@ -25,6 +25,24 @@ pub fn json_pretty<T: Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string_pretty(value).expect("engine types serialise") + "\n"
 }
 
+/// `value` as one line of JSON with `--json`, else in its human form.
+pub fn json_or<T: Serialize + ?Sized>(json: bool, value: &T, human: fn(&T) -> String) -> String {
+    if json {
+        json_line(value)
+    } else {
+        human(value)
+    }
+}
+
+/// `value` as indented JSON with `--json`, else in its human form.
+pub fn pretty_json_or<T: Serialize>(json: bool, value: &T, human: fn(&T) -> String) -> String {
+    if json {
+        json_pretty(value)
+    } else {
+        human(value)
+    }
+}
+
 /// A Unix time in milliseconds as a UTC time to the second,
 /// `2024-06-01T12:00:00Z`; a time past chrono's range (year 262,143) as
 /// its milliseconds.

@@ -48,11 +48,7 @@ pub fn audit(cmd: AuditCommand, cx: &Context) -> Result<ExitCode, Error> {
                 until,
             };
             for e in cx.open()?.audit_log(&filter)? {
-                if json {
-                    print!("{}", render::json_line(&e));
-                } else {
-                    print!("{}", render::audit_line(&e));
-                }
+                print!("{}", render::json_or(json, &e, render::audit_line));
             }
         }
     }
@@ -65,11 +61,7 @@ pub fn policy(cmd: PolicyCommand, cx: &Context) -> Result<ExitCode, Error> {
     match cmd {
         PolicyCommand::Show { json } => {
             let p = r.policy()?;
-            if json {
-                print!("{}", render::json_pretty(&p));
-            } else {
-                print!("{}", render::policy(&p));
-            }
+            print!("{}", render::pretty_json_or(json, &p, render::policy));
         }
         PolicyCommand::Grant {
             principal,

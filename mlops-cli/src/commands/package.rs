@@ -145,14 +145,12 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
         }
         PackageCommand::Inspect { path, json } => {
             let pkg = Package::load(&path)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(pkg.manifest()).expect("manifests serialise")
-                );
+            let text = if json {
+                render::json_line(pkg.manifest())
             } else {
-                print!("{}", render::package(&pkg));
-            }
+                render::package(&pkg)
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Push {

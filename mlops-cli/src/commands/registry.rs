@@ -48,19 +48,11 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
         } => cx.open()?.set_alias(kind, &name, &alias, version)?,
         RegistryCommand::Show { kind, name, json } => {
             let a = cx.open()?.asset(kind, &name)?;
-            if json {
-                print!("{}", render::json_line(&a));
-            } else {
-                print!("{}", render::asset(&a));
-            }
+            print!("{}", render::json_or(json, &a, render::asset));
         }
         RegistryCommand::Log { kind, name, json } => {
             for e in cx.open()?.history(kind, &name)? {
-                if json {
-                    print!("{}", render::json_line(&e));
-                } else {
-                    print!("{}", render::history_line(&e));
-                }
+                print!("{}", render::json_or(json, &e, render::history_line));
             }
         }
         RegistryCommand::Get {
