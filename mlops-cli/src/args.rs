@@ -757,6 +757,48 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// What `mlops ARGS` parses to.
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(["mlops"].iter().chain(args))
+            .unwrap()
+            .command
+    }
+
+    #[test]
+    fn defaults_are_the_cores() {
+        let store = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_id() == "store")
+            .map(|a| a.get_default_values().to_vec())
+            .unwrap();
+        assert_eq!(store, [mlops_core::store::DEFAULT_STORE]);
+        match parse(&["validate", "d.parquet", "--suite", "s.yaml"]) {
+            Command::Data(DataCommand::Validate {
+                unexpected_limit, ..
+            }) => assert_eq!(
+                unexpected_limit,
+                ValidateOptions::default().unexpected_limit
+            ),
+            _ => unreachable!("a validate command"),
+        }
+        let core = InferOptions::default();
+        match parse(&["suite", "infer", "d.parquet"]) {
+            Command::Data(DataCommand::Suite {
+                command:
+                    SuiteCommand::Infer {
+                        name,
+                        margin,
+                        max_categories,
+                        ..
+                    },
+            }) => assert_eq!(
+                (name, margin, max_categories),
+                (core.name, core.margin, core.max_categories)
+            ),
+            _ => unreachable!("a suite infer command"),
+        }
+    }
+
     #[test]
     fn every_listed_value_is_the_core_name_of_its_variant() {
         for c in corrections().values {
