@@ -10,7 +10,9 @@
 //! `.snap` files; under `CI=true` insta writes nothing.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::{mlops, vector};
 
 /// The store and scratch files of one test, removed at the end.
 struct Scratch {
@@ -48,17 +50,10 @@ impl Drop for Scratch {
     }
 }
 
-/// A test vector's path.
-fn vector(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/vectors")
-        .join(name)
-}
-
 /// The command line, its exit code, standard output and standard error,
 /// with `scratch` and the vectors' folder shown as `[TMP]` and `[VECTORS]`.
 fn transcript(args: &[&str], scratch: &Path) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_mlops"))
+    let out = mlops()
         .args(args)
         .env("MLOPS_PRINCIPAL", "ana")
         .env_remove("MLOPS_STORE")
