@@ -321,3 +321,38 @@ fn error_lines_and_exit_codes() {
     let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
     snapshot!("error_lines_and_exit_codes", text.join("\n"));
 }
+
+#[test]
+fn package_descriptions() {
+    let s = Scratch::new("package");
+    let churn = vector("package/churn");
+    let churn = churn.to_str().unwrap();
+    std::fs::create_dir_all(s.path("m")).unwrap();
+    std::fs::write(s.path("m/model.pkl"), b"pickle bytes").unwrap();
+    let steps: &[&[&str]] = &[
+        &["package", "inspect", churn],
+        &["package", "verify", churn],
+        &[
+            "package",
+            "build",
+            "m",
+            "--name",
+            "churn",
+            "--version",
+            "1.0.0",
+            "--flavor",
+            "sklearn",
+            "--flavor-version",
+            "1.5.2",
+            "--metrics",
+            r#"{"auc": 0.91}"#,
+            "--out",
+            "churn.tar.zst",
+        ],
+        &["package", "push", "churn.tar.zst", "--name", "churn"],
+        &["package", "pull", "churn@1", "pulled"],
+        &["package", "verify", "pulled", "--trusted", "missing.pub"],
+    ];
+    let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
+    snapshot!("package_descriptions", text.join("\n"));
+}
