@@ -1,22 +1,12 @@
 //! The `mlops` binary: outputs, exit codes, and no partial files on failure.
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn mlops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mlops"))
-}
-
-fn vector(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/vectors")
-        .join(name)
-}
+mod common;
+use common::{mlops, succeeded, vector};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mlops-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmp("mlops-cli", name)
 }
 
 #[test]
@@ -30,11 +20,7 @@ fn profile_writes_json_html_and_binary() {
         .args(["--bin", d.join("p.bin").to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("120 rows, 8 columns"), "{stdout}");
     assert!(
@@ -150,11 +136,7 @@ fn drift_writes_reports_and_gates_pipelines() {
         .output()
         .unwrap();
     // 8 of 19 columns drift: below the default share of 0.5, so exit 0 even with --fail-on-drift absent.
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.starts_with("no dataset drift: 8 of 19 columns drifted"),
@@ -269,11 +251,7 @@ fn drift_from_profiles_and_per_column_methods() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(report["source"], "profiles");

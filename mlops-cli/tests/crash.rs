@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 
 use mlops_core::registry::{Kind, Registry};
 
+mod common;
+use common::succeeded;
+
 #[path = "../../mlops-core/tests/support/stores.rs"]
 mod support;
 use support::{folder, s3, s3_url};
@@ -121,11 +124,7 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let mut bound_us = (started.elapsed().as_micros() as u64 * 3 / 2).max(1_000);
 
     let mut rng = Rng(SEED);
@@ -260,11 +259,7 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim(),
         (n + 1).to_string()
@@ -279,10 +274,6 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
         .args(["verify", "model", "crashy"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let _ = std::fs::remove_dir_all(&work);
 }

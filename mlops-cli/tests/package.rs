@@ -3,6 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::succeeded;
+
 fn mlops(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlops"))
         .args(args)
@@ -11,12 +14,7 @@ fn mlops(args: &[&str]) -> Output {
 }
 
 fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+    succeeded(out)
 }
 
 fn fails(out: &Output, needle: &str) {

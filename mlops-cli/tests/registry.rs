@@ -11,6 +11,9 @@ use std::process::Command;
 
 use mlops_core::registry::{Kind, Registry};
 
+mod common;
+use common::succeeded;
+
 #[path = "../../mlops-core/tests/support/stores.rs"]
 mod support;
 use support::{folder, s3, s3_url};
@@ -56,11 +59,7 @@ fn many_writers(store: &str, versions: usize) {
                         .env("MLOPS_PRINCIPAL", format!("writer-{w}"))
                         .output()
                         .unwrap();
-                    assert!(
-                        out.status.success(),
-                        "{}",
-                        String::from_utf8_lossy(&out.stderr)
-                    );
+                    succeeded(&out);
                     let v: u64 = String::from_utf8(out.stdout)
                         .unwrap()
                         .trim()
@@ -73,11 +72,7 @@ fn many_writers(store: &str, versions: usize) {
                             .env("MLOPS_PRINCIPAL", format!("writer-{w}"))
                             .output()
                             .unwrap();
-                        assert!(
-                            out.status.success(),
-                            "{}",
-                            String::from_utf8_lossy(&out.stderr)
-                        );
+                        succeeded(&out);
                         aliases.push(v);
                     }
                 }
@@ -127,11 +122,7 @@ fn many_writers(store: &str, versions: usize) {
         .args(["verify", "model", "shared"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{} events", a.events)));
     for v in [1, n / 2, n] {
         assert_eq!(

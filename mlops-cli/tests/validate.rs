@@ -2,20 +2,16 @@
 //! 1 an error-severity check failed, 2 bad input).
 
 use std::path::PathBuf;
-use std::process::Command;
 
-fn mlops() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mlops"))
-}
+mod common;
+use common::{mlops, succeeded};
 
 fn data() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/validate/ge.parquet")
+    common::vector("validate/ge.parquet")
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mlops-cli-validate-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmp("mlops-cli-validate", name)
 }
 
 #[test]
@@ -29,11 +25,7 @@ fn an_inferred_suite_passes_on_its_data() {
         .arg(&suite)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let text = std::fs::read_to_string(&suite).unwrap();
     assert!(
         text.contains("check: in_set") && text.contains("check: not_null"),

@@ -4,121 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Subcommand;
 use mlops_core::package::{
     mlflow, onnx, registry as preg, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
 };
 use mlops_core::registry::Registry;
 use mlops_core::Error;
 
-use crate::text::esc;
-
-#[derive(Subcommand)]
-pub enum PackageCommand {
-    /// Make a folder a package: hash every file and write mlops-package.json
-    /// (in place, or into --out: a new folder or a .tar.zst archive).
-    Build {
-        /// The folder holding the model's files.
-        dir: PathBuf,
-        /// The model's name.
-        #[arg(long)]
-        name: String,
-        /// The model's version (any string: 1.4.0, 2024-06-rc1).
-        #[arg(long)]
-        version: String,
-        /// sklearn, xgboost, lightgbm, pytorch, onnx or custom.
-        #[arg(long)]
-        flavor: String,
-        /// The framework's version (e.g. 1.5.2).
-        #[arg(long)]
-        flavor_version: Option<String>,
-        /// Metrics as a JSON object of numbers, e.g. '{"auc": 0.91}'.
-        #[arg(long)]
-        metrics: Option<String>,
-        /// Params as a JSON object.
-        #[arg(long)]
-        params: Option<String>,
-        /// The signature: a JSON file {"inputs": [{"name", "type", "nullable"}], "outputs": [...]}.
-        /// For an onnx package without one, it is inferred from the .onnx file.
-        #[arg(long)]
-        signature: Option<PathBuf>,
-        /// Python requirements (repeatable), e.g. scikit-learn==1.5.2.
-        #[arg(long = "requires")]
-        requires: Vec<String>,
-        /// Write the package here instead of in place: a new folder, or a
-        /// file ending in .tar.zst.
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Check every file's size and hash and that no file is missing or
-    /// unlisted; with --trusted, also the signature. Exit 2 naming the file.
-    Verify {
-        /// A package folder or .tar.zst archive.
-        path: PathBuf,
-        /// A trusted public key file (repeatable); the package must be signed by one.
-        #[arg(long)]
-        trusted: Vec<PathBuf>,
-    },
-    /// Sign a package (folder or archive) with a secret key file.
-    Sign {
-        /// A package folder or .tar.zst archive.
-        path: PathBuf,
-        /// The secret key file (from `mlops package keygen`).
-        #[arg(long)]
-        key: PathBuf,
-    },
-    /// Generate an Ed25519 key pair: OUT (secret, mode 0600) and OUT.pub.
-    Keygen {
-        /// The secret key file to create.
-        out: PathBuf,
-    },
-    /// Show a package's manifest.
-    Inspect {
-        /// A package folder or .tar.zst archive.
-        path: PathBuf,
-        /// Print the manifest as JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Push a package to the registry as the next version of a model; prints the version.
-    Push {
-        /// A package folder or .tar.zst archive.
-        path: PathBuf,
-        /// The model's name in the registry.
-        #[arg(long)]
-        name: String,
-        /// What changed and why.
-        #[arg(long, short, default_value = "")]
-        message: String,
-    },
-    /// Pull a model version (NAME, NAME@VERSION or NAME@ALIAS) into a new folder, verified.
-    Pull {
-        /// NAME[@REF]; REF is a version number, an alias or latest (the default).
-        model: String,
-        /// The folder to create.
-        dest: PathBuf,
-    },
-    /// Read an MLflow model folder into a new package folder.
-    FromMlflow {
-        /// The MLflow model folder (holding MLmodel).
-        dir: PathBuf,
-        /// The package folder to create.
-        out: PathBuf,
-        /// The model's name (default: the folder's name).
-        #[arg(long)]
-        name: Option<String>,
-        /// The model's version (default: 1).
-        #[arg(long)]
-        version: Option<String>,
-    },
-    /// Write a package as a new MLflow model folder.
-    ToMlflow {
-        /// A package folder or .tar.zst archive.
-        path: PathBuf,
-        /// The MLflow folder to create.
-        out: PathBuf,
-    },
-}
+use super::Context;
+use crate::args::PackageCommand;
+use crate::render;
 
 fn json_object(
     flag: &str,
@@ -134,47 +28,8 @@ fn is_archive(p: &Path) -> bool {
     p.to_str().is_some_and(|s| s.ends_with(".tar.zst"))
 }
 
-fn describe(pkg: &Package) -> String {
-    let m = pkg.manifest();
-    let mut s = format!(
-        "package {} {} ({}{}): {} files, {} bytes\n",
-        esc(&m.name),
-        esc(&m.version),
-        m.flavor.as_str(),
-        m.flavor_version
-            .as_ref()
-            .map_or(String::new(), |v| format!(" {}", esc(v))),
-        m.files.len(),
-        m.total_size()
-    );
-    for f in &m.files {
-        s.push_str(&format!(
-            "  {:>12}  {}  {}\n",
-            f.size,
-            &f.blake3[..16],
-            esc(&f.path)
-        ));
-    }
-    if let Some(sig) = &m.signature {
-        let cols = |c: &[mlops_core::package::ColumnSpec]| {
-            c.iter()
-                .map(|c| format!("{}: {}", esc(&c.name), c.data_type))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        s.push_str(&format!(
-            "  inputs:  {}\n  outputs: {}\n",
-            cols(&sig.inputs),
-            cols(&sig.outputs)
-        ));
-    }
-    for (k, v) in &m.metrics {
-        s.push_str(&format!("  metric {} = {v}\n", esc(k)));
-    }
-    s
-}
-
-pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
+/// Runs one package command.
+pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
     match cmd {
         PackageCommand::Build {
             dir,
@@ -188,7 +43,7 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             requires,
             out,
         } => {
-            let mut m = Manifest::new(&name, &version, Flavor::parse(&flavor)?);
+            let mut m = Manifest::new(&name, &version, flavor);
             m.flavor_version = flavor_version;
             if let Some(t) = metrics {
                 for (k, v) in json_object("--metrics", &t)? {
@@ -239,7 +94,7 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             if let Some(o) = out.as_ref().filter(|o| is_archive(o)) {
                 pkg.save_archive(o)?;
             }
-            print!("{}", describe(&pkg));
+            print!("{}", render::package(&pkg));
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Verify { path, trusted } => {
@@ -290,14 +145,12 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
         }
         PackageCommand::Inspect { path, json } => {
             let pkg = Package::load(&path)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(pkg.manifest()).expect("manifests serialise")
-                );
+            let text = if json {
+                render::json_line(pkg.manifest())
             } else {
-                print!("{}", describe(&pkg));
-            }
+                render::package(&pkg)
+            };
+            print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Push {
@@ -306,14 +159,19 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             message,
         } => {
             let pkg = Package::load(&path)?;
-            let v = preg::push_package(&Registry::open(store)?, &pkg, &name, &message)?;
+            let v = preg::push_package(
+                &Registry::open(&cx.store)?,
+                &pkg,
+                &name,
+                &message.unwrap_or_default(),
+            )?;
             println!("{v}");
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Pull { model, dest } => {
             let (name, reference) = model.split_once('@').unwrap_or((&model, "latest"));
-            let pkg = preg::pull_package(&Registry::open(store)?, name, reference, &dest)?;
-            print!("{}", describe(&pkg));
+            let pkg = preg::pull_package(&Registry::open(&cx.store)?, name, reference, &dest)?;
+            print!("{}", render::package(&pkg));
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::FromMlflow {
@@ -323,7 +181,7 @@ pub fn run(cmd: PackageCommand, store: &str) -> Result<ExitCode, Error> {
             version,
         } => {
             let pkg = mlflow::from_mlflow(&dir, &out, name.as_deref(), version.as_deref())?;
-            print!("{}", describe(&pkg));
+            print!("{}", render::package(&pkg));
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::ToMlflow { path, out } => {

@@ -1,0 +1,633 @@
+//! The command line's grammar: every command, flag and typed value. Closed
+//! sets (kinds, roles, drift methods, corrections, flavors) are parsed by
+//! the core's own parser, so its error message is kept, and listed in
+//! `--help` by the core's own names (see [`values`]). Defaults come from
+//! the core's `Default` impls and constants, except three the core does
+//! not define yet: the policy scope `*`, the protect role `approver` and
+//! the reference `latest` of `mlops diff`.
+
+mod values;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use mlops_core::drift::{Correction, DriftOptions, Method};
+use mlops_core::governance::Role;
+use mlops_core::package::Flavor;
+use mlops_core::registry::{AssetRef, Kind};
+use mlops_core::validate::{InferOptions, ValidateOptions};
+
+pub use values::ColumnSpec;
+use values::{
+    asset_ref, column_spec, correction_name, corrections, flavors, kinds, methods, roles,
+};
+
+/// mlops: versioning, validation, profiling and drift for ML data.
+#[derive(Parser)]
+#[command(name = "mlops", version, about)]
+pub struct Cli {
+    /// The store: a folder path, file://..., memory://, s3://bucket/prefix, gs://bucket/prefix
+    /// or az://container/prefix (default: $MLOPS_STORE, else ./.mlops).
+    #[arg(long, global = true, env = "MLOPS_STORE", default_value = mlops_core::store::DEFAULT_STORE)]
+    pub store: String,
+    /// Why: recorded with every registry change this command makes, for the
+    /// audit trail (`mlops audit log`). The principal is $MLOPS_PRINCIPAL,
+    /// else $USER.
+    #[arg(long, global = true, env = "MLOPS_REASON")]
+    pub reason: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command, by group: each group has one `run` in `commands/`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Versions, aliases, tags, lineage and searches.
+    #[command(flatten)]
+    Registry(RegistryCommand),
+    /// The audit trail: every registry change, hash-chained.
+    Audit {
+        /// The audit command.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// The access policy: roles per principal and asset pattern, protected aliases.
+    Policy {
+        /// The policy command.
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Judge a model version's metrics by gate rules (`auc >= 0.8`,
+    /// `auc >= baseline.auc - 0.01`), record the report on the version (a
+    /// protected alias may require a passed one) and exit 1 if it failed.
+    Gate(GateArgs),
+    /// Profiling, validation, suites and dataset diffs.
+    #[command(flatten)]
+    Data(DataCommand),
+    /// Compare a current data set with a reference one, column by column.
+    ///
+    /// REF and CUR are data files, or two profiles written by `mlops profile`
+    /// (`--bin` or `--json`), in which case the report comes from their
+    /// sketches. Exits 0 when the data set did not drift, 1 when it did and
+    /// `--fail-on-drift` is given, 3 when `--fail-on-drift` is given and no
+    /// column could be tested (e.g. the current data has no rows: no
+    /// evidence either way, so the gate does not pass), 2 on errors.
+    Drift(DriftArgs),
+    /// Model packages: build, verify, sign, keygen, inspect, push, pull,
+    /// from-mlflow, to-mlflow.
+    Package {
+        /// The package command.
+        #[command(subcommand)]
+        command: PackageCommand,
+    },
+}
+
+/// The registry's commands: assets, versions and their history.
+#[derive(Subcommand)]
+pub enum RegistryCommand {
+    /// Create the store (a folder, by default ./.mlops) if it does not exist.
+    Init,
+    /// Add a file as the next version of an asset; prints the version number.
+    Add {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The file to store.
+        file: PathBuf,
+        /// What changed and why.
+        #[arg(long, short)]
+        message: Option<String>,
+        /// Metadata as a JSON object.
+        #[arg(long)]
+        meta: Option<String>,
+    },
+    /// Point an alias (production, champion, ...) at a version.
+    Alias {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The alias.
+        alias: String,
+        /// The version number.
+        version: u64,
+    },
+    /// Show an asset: versions and aliases (with --json, the whole state).
+    Show {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// Print the asset as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An asset's history, oldest first: versions with their message, alias
+    /// moves, tags, lineage, archive and gates, with who and when.
+    Log {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// Print JSON lines (the whole event in `event`).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a version's content (by number, alias or `latest`), verified.
+    Get {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// A version number, an alias or `latest`.
+        reference: String,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Set a tag of a version (or remove it with --remove).
+    Tag {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The version number.
+        version: u64,
+        /// The tag's key.
+        key: String,
+        /// The tag's value.
+        value: Option<String>,
+        /// Remove the tag instead.
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Record that a version was made from others: KIND/NAME@VERSION ... .
+    Lineage {
+        /// The product, as KIND/NAME@VERSION (e.g. model/churn@7).
+        #[arg(value_parser = asset_ref)]
+        product: AssetRef,
+        /// The inputs, as KIND/NAME@VERSION (e.g. dataset/churn@3).
+        #[arg(required = true, value_parser = asset_ref)]
+        inputs: Vec<AssetRef>,
+        /// The run that made it.
+        #[arg(long)]
+        run: Option<String>,
+        /// The source commit.
+        #[arg(long)]
+        commit: Option<String>,
+    },
+    /// Archive an asset (hidden from listings and searches, history kept), or restore it.
+    Archive {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// Restore instead.
+        #[arg(long)]
+        restore: bool,
+    },
+    /// Check an asset from its log's own events: the hash chain, the
+    /// version numbering and every index beside the log. Fails (exit 2) naming
+    /// the first object that disagrees.
+    Verify {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+    },
+    /// List the assets of a kind.
+    List {
+        /// The assets' kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// Include archived assets.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Search versions: e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9".
+    Search {
+        /// The filter.
+        query: String,
+        /// Include archived assets.
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// `mlops gate`'s arguments.
+#[derive(Args)]
+pub struct GateArgs {
+    /// The asset's kind.
+    #[arg(value_parser = kinds())]
+    pub kind: Kind,
+    /// The asset's name.
+    pub name: String,
+    /// The version judged.
+    pub version: u64,
+    /// The candidate's metrics, a JSON object of numbers.
+    #[arg(long)]
+    pub metrics: String,
+    /// The baseline's metrics (for rules naming `baseline.`), a JSON object.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// A rule; repeat for more.
+    #[arg(long = "rule", required = true)]
+    pub rules: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Commands over data files and dataset versions.
+#[derive(Subcommand)]
+pub enum DataCommand {
+    /// Profile a data file (.parquet, .csv, .arrow, .feather, .arrows).
+    Profile {
+        /// The data file.
+        file: PathBuf,
+        /// Write the profile as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write the profile as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the profile in the compact binary format here.
+        #[arg(long)]
+        bin: Option<PathBuf>,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// What changed between two versions of a dataset: schema, rows, column statistics.
+    Diff {
+        /// The dataset's name.
+        name: String,
+        /// A version number or alias.
+        from: String,
+        /// A version number or alias (default: latest).
+        #[arg(default_value = "latest")]
+        to: String,
+    },
+    /// Validate a data file against a suite (a data contract, YAML or JSON).
+    ///
+    /// Exits 0 when every error-severity check passed, 1 when one failed
+    /// (warnings never fail), 2 on errors (a bad suite file, a column that
+    /// is not in the data, an unreadable data file).
+    Validate {
+        /// The data file (.parquet, .csv, .arrow, .feather, .arrows).
+        data: PathBuf,
+        /// The suite file (.yaml, .yml or .json).
+        #[arg(long)]
+        suite: PathBuf,
+        /// Write the result as a self-contained HTML page here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the result as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// How many unexpected rows each check lists.
+        #[arg(long, default_value_t = ValidateOptions::default().unexpected_limit)]
+        unexpected_limit: usize,
+        /// Print nothing but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Suites: `mlops suite infer DATA -o suite.yaml`.
+    Suite {
+        /// The suite command.
+        #[command(subcommand)]
+        command: SuiteCommand,
+    },
+}
+
+/// `mlops suite ...`.
+#[derive(Subcommand)]
+pub enum SuiteCommand {
+    /// Infer a suite from trusted data: types, null rates, ranges with a
+    /// margin, category sets, lengths, uniqueness.
+    Infer {
+        /// The data file.
+        data: PathBuf,
+        /// Write the suite here (.yaml or .json); standard output when absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// The suite's name.
+        #[arg(long, default_value_t = InferOptions::default().name)]
+        name: String,
+        /// Widen ranges by this fraction of their width on each side.
+        #[arg(long, default_value_t = InferOptions::default().margin)]
+        margin: f64,
+        /// String columns with at most this many values get an in_set check.
+        #[arg(long, default_value_t = InferOptions::default().max_categories)]
+        max_categories: usize,
+    },
+}
+
+/// `mlops drift`'s arguments.
+#[derive(Args)]
+pub struct DriftArgs {
+    /// The reference data file or profile.
+    pub reference: PathBuf,
+    /// The current data file or profile.
+    pub current: PathBuf,
+    /// Write the report as a self-contained HTML page here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write the report as JSON here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Exit with status 1 when the data set drifted, 3 when no column
+    /// could be tested (for pipeline gates).
+    #[arg(long)]
+    pub fail_on_drift: bool,
+    /// One method for every column instead of Evidently's default choice.
+    #[arg(long, value_parser = methods())]
+    pub method: Option<Method>,
+    /// One threshold for every column instead of the method's default.
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Per-column method and/or threshold: COLUMN=METHOD, COLUMN=THRESHOLD
+    /// or COLUMN=METHOD:THRESHOLD (repeatable).
+    #[arg(long = "column-method", value_name = "COLUMN=SPEC", value_parser = column_spec)]
+    pub per_column: Vec<ColumnSpec>,
+    /// The data set drifts when at least this share of columns drift.
+    #[arg(long, default_value_t = DriftOptions::default().drift_share)]
+    pub drift_share: f64,
+    /// Multiple-testing correction.
+    #[arg(long, value_parser = corrections(), default_value = correction_name(&DriftOptions::default().correction))]
+    pub correction: Correction,
+    /// Only these columns (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// Do not test the share of missing values.
+    #[arg(long)]
+    pub no_null_test: bool,
+    /// Test datetime columns too (as numbers).
+    #[arg(long)]
+    pub include_datetime: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `mlops audit ...`.
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk every log's hash chain (assets, policy, denials); exit 2 naming
+    /// the first broken link. Prints a digest of all logs to keep elsewhere.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List events, oldest first: who did what, to what, when and why.
+    Log {
+        /// Only this principal.
+        #[arg(long)]
+        principal: Option<String>,
+        /// Only this action (version, alias, tag, lineage, archive, gate,
+        /// grant, revoke, protect, unprotect, denied).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only targets matching this pattern (model/churn, model/*).
+        #[arg(long)]
+        target: Option<String>,
+        /// Only events at or after this Unix time in milliseconds.
+        #[arg(long)]
+        since: Option<u64>,
+        /// Only events before this Unix time in milliseconds.
+        #[arg(long)]
+        until: Option<u64>,
+        /// Print JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `mlops policy ...`.
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Print the grants and protected aliases.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Grant a role to a principal (`*`: anyone) over assets matching a
+    /// pattern. The first grant must make an admin over '*'.
+    Grant {
+        /// Who.
+        principal: String,
+        /// The role.
+        #[arg(value_parser = roles())]
+        role: Role,
+        /// Over which assets: `<kind>/<name>` pattern.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+    /// Revoke a grant (same principal, role and scope).
+    Revoke {
+        /// Who.
+        principal: String,
+        /// The role.
+        #[arg(value_parser = roles())]
+        role: Role,
+        /// The scope it was granted over.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+    /// Protect an alias: only a role (approver by default) may move it, and
+    /// with --require-gate only to a version with a passed gate report.
+    Protect {
+        /// The alias.
+        alias: String,
+        /// Over which assets.
+        #[arg(default_value = "*")]
+        scope: String,
+        /// The role needed.
+        #[arg(long, value_parser = roles(), default_value = "approver")]
+        role: Role,
+        /// Require a passed gate report (`mlops gate`).
+        #[arg(long)]
+        require_gate: bool,
+    },
+    /// Remove a protection.
+    Unprotect {
+        /// The alias.
+        alias: String,
+        /// The scope it was set over.
+        #[arg(default_value = "*")]
+        scope: String,
+    },
+}
+
+/// `mlops package ...`.
+#[derive(Subcommand)]
+pub enum PackageCommand {
+    /// Make a folder a package: hash every file and write mlops-package.json
+    /// (in place, or into --out: a new folder or a .tar.zst archive).
+    Build {
+        /// The folder holding the model's files.
+        dir: PathBuf,
+        /// The model's name.
+        #[arg(long)]
+        name: String,
+        /// The model's version (any string: 1.4.0, 2024-06-rc1).
+        #[arg(long)]
+        version: String,
+        /// The framework the model was made with.
+        #[arg(long, value_parser = flavors())]
+        flavor: Flavor,
+        /// The framework's version (e.g. 1.5.2).
+        #[arg(long)]
+        flavor_version: Option<String>,
+        /// Metrics as a JSON object of numbers, e.g. '{"auc": 0.91}'.
+        #[arg(long)]
+        metrics: Option<String>,
+        /// Params as a JSON object.
+        #[arg(long)]
+        params: Option<String>,
+        /// The signature: a JSON file {"inputs": [{"name", "type", "nullable"}], "outputs": [...]}.
+        /// For an onnx package without one, it is inferred from the .onnx file.
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// Python requirements (repeatable), e.g. scikit-learn==1.5.2.
+        #[arg(long = "requires")]
+        requires: Vec<String>,
+        /// Write the package here instead of in place: a new folder, or a
+        /// file ending in .tar.zst.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check every file's size and hash and that no file is missing or
+    /// unlisted; with --trusted, also the signature. Exit 2 naming the file.
+    Verify {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// A trusted public key file (repeatable); the package must be signed by one.
+        #[arg(long)]
+        trusted: Vec<PathBuf>,
+    },
+    /// Sign a package (folder or archive) with a secret key file.
+    Sign {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// The secret key file (from `mlops package keygen`).
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Generate an Ed25519 key pair: OUT (secret, mode 0600) and OUT.pub.
+    Keygen {
+        /// The secret key file to create.
+        out: PathBuf,
+    },
+    /// Show a package's manifest.
+    Inspect {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Push a package to the registry as the next version of a model; prints the version.
+    Push {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// The model's name in the registry.
+        #[arg(long)]
+        name: String,
+        /// What changed and why.
+        #[arg(long, short)]
+        message: Option<String>,
+    },
+    /// Pull a model version (NAME, NAME@VERSION or NAME@ALIAS) into a new folder, verified.
+    Pull {
+        /// NAME[@REF]; REF is a version number, an alias or latest (the default).
+        model: String,
+        /// The folder to create.
+        dest: PathBuf,
+    },
+    /// Read an MLflow model folder into a new package folder.
+    FromMlflow {
+        /// The MLflow model folder (holding MLmodel).
+        dir: PathBuf,
+        /// The package folder to create.
+        out: PathBuf,
+        /// The model's name (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The model's version (default: 1).
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Write a package as a new MLflow model folder.
+    ToMlflow {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// The MLflow folder to create.
+        out: PathBuf,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    /// What `mlops ARGS` parses to.
+    fn parse(args: &[&str]) -> Command {
+        Cli::try_parse_from(["mlops"].iter().chain(args))
+            .unwrap()
+            .command
+    }
+
+    #[test]
+    fn defaults_are_the_cores() {
+        let store = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_id() == "store")
+            .map(|a| a.get_default_values().to_vec())
+            .unwrap();
+        assert_eq!(store, [mlops_core::store::DEFAULT_STORE]);
+        match parse(&["validate", "d.parquet", "--suite", "s.yaml"]) {
+            Command::Data(DataCommand::Validate {
+                unexpected_limit, ..
+            }) => assert_eq!(
+                unexpected_limit,
+                ValidateOptions::default().unexpected_limit
+            ),
+            _ => unreachable!("a validate command"),
+        }
+        let core = InferOptions::default();
+        match parse(&["suite", "infer", "d.parquet"]) {
+            Command::Data(DataCommand::Suite {
+                command:
+                    SuiteCommand::Infer {
+                        name,
+                        margin,
+                        max_categories,
+                        ..
+                    },
+            }) => assert_eq!(
+                (name, margin, max_categories),
+                (core.name, core.margin, core.max_categories)
+            ),
+            _ => unreachable!("a suite infer command"),
+        }
+    }
+}

@@ -1,0 +1,209 @@
+//! The typed values of the command line: closed sets parsed by the
+//! core's own parsers and listed in `--help` by the core's names, asset
+//! references (`KIND/NAME@VERSION`) and per-column drift specs.
+
+use std::ffi::OsStr;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use mlops_core::drift::{ColumnOptions, Correction, Method, ALL_METHODS};
+use mlops_core::governance::Role;
+use mlops_core::package::Flavor;
+use mlops_core::registry::{AssetRef, Kind};
+use mlops_core::Error;
+
+/// A value of a closed set, parsed by the core's own parser (so a bad value
+/// gets the core's message, naming the valid ones) and listed in `--help`
+/// by the core's names.
+#[derive(Clone)]
+pub struct Choice<T: 'static> {
+    values: &'static [T],
+    name: fn(&T) -> &'static str,
+    parse: fn(&str) -> Result<T, Error>,
+}
+
+impl<T: Clone + Send + Sync + 'static> TypedValueParser for Choice<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        // clap's parser for functions keeps the core's error as the source,
+        // which `main` reports as every other core error.
+        self.parse.parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            self.values
+                .iter()
+                .map(|v| PossibleValue::new((self.name)(v))),
+        ))
+    }
+}
+
+/// Lists the variants of a core enum, checked complete at compile time (a
+/// variant added to the core and not here does not build).
+macro_rules! every {
+    ($ty:ident { $($v:ident),+ $(,)? }) => {{
+        const _: () = {
+            #[allow(dead_code)]
+            fn complete(x: $ty) {
+                match x {
+                    $($ty::$v)|+ => {}
+                }
+            }
+        };
+        const ALL: &[$ty] = &[$($ty::$v),+];
+        ALL
+    }};
+}
+
+/// The asset kinds.
+pub fn kinds() -> Choice<Kind> {
+    Choice {
+        values: every!(Kind {
+            Dataset,
+            Model,
+            Artifact
+        }),
+        name: Kind::as_str,
+        parse: Kind::parse,
+    }
+}
+
+/// The policy roles.
+pub fn roles() -> Choice<Role> {
+    Choice {
+        values: every!(Role {
+            Reader,
+            Writer,
+            Approver,
+            Admin
+        }),
+        name: Role::as_str,
+        parse: Role::parse,
+    }
+}
+
+/// The drift methods.
+pub fn methods() -> Choice<Method> {
+    Choice {
+        values: &ALL_METHODS,
+        name: Method::name,
+        parse: Method::parse,
+    }
+}
+
+/// The multiple-testing corrections.
+pub fn corrections() -> Choice<Correction> {
+    Choice {
+        values: every!(Correction {
+            None,
+            Bonferroni,
+            BenjaminiHochberg
+        }),
+        name: correction_name,
+        parse: Correction::parse,
+    }
+}
+
+/// The name [`Correction::parse`] reads for a correction (its serde name).
+pub fn correction_name(c: &Correction) -> &'static str {
+    match c {
+        Correction::None => "none",
+        Correction::Bonferroni => "bonferroni",
+        Correction::BenjaminiHochberg => "benjamini_hochberg",
+    }
+}
+
+/// The model package flavors.
+pub fn flavors() -> Choice<Flavor> {
+    Choice {
+        values: every!(Flavor {
+            Sklearn,
+            Xgboost,
+            Lightgbm,
+            Pytorch,
+            Onnx,
+            Custom
+        }),
+        name: Flavor::as_str,
+        parse: Flavor::parse,
+    }
+}
+
+/// `KIND/NAME@VERSION`.
+pub fn asset_ref(s: &str) -> Result<AssetRef, Error> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "'{s}': expected KIND/NAME@VERSION, e.g. dataset/churn@3"
+        ))
+    };
+    let (kind, rest) = s.split_once('/').ok_or_else(bad)?;
+    let (name, version) = rest.rsplit_once('@').ok_or_else(bad)?;
+    Ok(AssetRef {
+        kind: Kind::parse(kind)?,
+        name: name.to_string(),
+        version: version.parse().map_err(|_| bad())?,
+    })
+}
+
+/// A `--column-method` value: a column and its method and/or threshold.
+#[derive(Clone)]
+pub struct ColumnSpec {
+    /// The column.
+    pub column: String,
+    /// Its method and/or threshold.
+    pub options: ColumnOptions,
+}
+
+/// `COLUMN=METHOD`, `COLUMN=THRESHOLD` or `COLUMN=METHOD:THRESHOLD`.
+pub fn column_spec(spec: &str) -> Result<ColumnSpec, Error> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "--column-method '{spec}': expected COLUMN=METHOD, COLUMN=THRESHOLD or COLUMN=METHOD:THRESHOLD"
+        ))
+    };
+    let (col, rest) = spec.rsplit_once('=').ok_or_else(bad)?;
+    let mut o = ColumnOptions::default();
+    for part in rest.split(':') {
+        if let Ok(t) = part.parse::<f64>() {
+            o.threshold = Some(t);
+        } else {
+            o.method = Some(Method::parse(part)?);
+        }
+    }
+    if col.is_empty() {
+        return Err(bad());
+    }
+    Ok(ColumnSpec {
+        column: col.to_string(),
+        options: o,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_value_is_the_core_name_of_its_variant() {
+        for c in corrections().values {
+            let name = correction_name(c);
+            assert_eq!(Correction::parse(name).unwrap(), *c);
+            assert_eq!(serde_json::to_value(c).unwrap(), name);
+        }
+        for k in kinds().values {
+            assert_eq!(Kind::parse(k.as_str()).unwrap(), *k);
+        }
+        for r in roles().values {
+            assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
+        }
+        for f in flavors().values {
+            assert_eq!(Flavor::parse(f.as_str()).unwrap(), *f);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! One module per command group, each with one `run`: it calls the engine,
+//! prints through [`crate::render`] and returns the exit code. Errors are
+//! the engine's; `main` reports them.
+
+pub mod data;
+pub mod drift;
+pub mod gate;
+pub mod governance;
+pub mod package;
+pub mod registry;
+
+use std::path::Path;
+
+use mlops_core::registry::Registry;
+use mlops_core::Error;
+
+/// What every command shares: the store and the reason for its changes.
+pub struct Context {
+    /// The store's URL or folder (`--store`).
+    pub store: String,
+    /// Why (`--reason`), recorded with every registry change.
+    pub reason: Option<String>,
+}
+
+impl Context {
+    /// The registry in the store, recording the reason with each change.
+    pub fn open(&self) -> Result<Registry, Error> {
+        let r = Registry::open(&self.store)?;
+        Ok(match &self.reason {
+            Some(why) => r.with_reason(why),
+            None => r,
+        })
+    }
+}
+
+/// Writes `bytes` to `path` through a sibling temporary file renamed into
+/// place, so a failure never leaves a half-written output behind.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp{}",
+        path.extension().and_then(|e| e.to_str()).unwrap_or(""),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

@@ -1,0 +1,133 @@
+//! `mlops init`, `add`, `alias`, `show`, `log`, `get`, `tag`, `lineage`,
+//! `archive`, `verify`, `list`, `search`: assets, versions and their history.
+
+use std::process::ExitCode;
+
+use mlops_core::registry::Kind;
+use mlops_core::Error;
+
+use super::Context;
+use crate::args::RegistryCommand;
+use crate::render;
+
+/// Runs one registry command.
+pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
+    match cmd {
+        RegistryCommand::Init => {
+            let s = mlops_core::store::Store::open(&cx.store)?;
+            println!("store {}", s.url());
+        }
+        RegistryCommand::Add {
+            kind,
+            name,
+            file,
+            message,
+            meta,
+        } => {
+            let metadata: serde_json::Value = match meta {
+                Some(m) => serde_json::from_str(&m)
+                    .map_err(|e| Error::InvalidInput(format!("--meta is not JSON: {e}")))?,
+                None => serde_json::Value::Object(Default::default()),
+            };
+            let message = message.unwrap_or_default();
+            let r = cx.open()?;
+            // A data file added as a dataset is committed as data: Parquet
+            // with its schema, rows and profile, readable and diffable.
+            let v = if kind == Kind::Dataset && mlops_core::io::FileFormat::of(&file).is_ok() {
+                r.commit_dataset_path(&name, &file, &message, metadata)?
+            } else {
+                r.add_file(kind, &name, &file, &message, metadata)?
+            };
+            println!("{v}");
+        }
+        RegistryCommand::Alias {
+            kind,
+            name,
+            alias,
+            version,
+        } => cx.open()?.set_alias(kind, &name, &alias, version)?,
+        RegistryCommand::Show { kind, name, json } => {
+            let a = cx.open()?.asset(kind, &name)?;
+            print!("{}", render::json_or(json, &a, render::asset));
+        }
+        RegistryCommand::Log { kind, name, json } => {
+            for e in cx.open()?.history(kind, &name)? {
+                print!("{}", render::json_or(json, &e, render::history_line));
+            }
+        }
+        RegistryCommand::Get {
+            kind,
+            name,
+            reference,
+            output,
+        } => {
+            let r = cx.open()?;
+            match output {
+                Some(out) => {
+                    // Streamed to a sibling temporary file, renamed when complete and verified.
+                    let tmp = out.with_extension(format!("tmp{}", std::process::id()));
+                    let f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
+                    let done = r.get_to(kind, &name, &reference, std::io::BufWriter::new(f));
+                    match done {
+                        Ok(_) => std::fs::rename(&tmp, &out).map_err(|e| Error::io(&out, e))?,
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&tmp);
+                            return Err(e);
+                        }
+                    }
+                }
+                None => {
+                    r.get_to(kind, &name, &reference, std::io::stdout().lock())?;
+                }
+            }
+        }
+        RegistryCommand::Tag {
+            kind,
+            name,
+            version,
+            key,
+            value,
+            remove,
+        } => {
+            if !remove && value.is_none() {
+                return Err(Error::InvalidInput(
+                    "give the tag's value, or --remove".into(),
+                ));
+            }
+            let value = if remove { None } else { value.as_deref() };
+            cx.open()?.set_tag(kind, &name, version, &key, value)?;
+        }
+        RegistryCommand::Lineage {
+            product,
+            inputs,
+            run,
+            commit,
+        } => {
+            cx.open()?
+                .record_lineage(&product, &inputs, run.as_deref(), commit.as_deref())?;
+        }
+        RegistryCommand::Archive {
+            kind,
+            name,
+            restore,
+        } => cx.open()?.set_archived(kind, &name, !restore)?,
+        RegistryCommand::Verify { kind, name } => {
+            let events = cx.open()?.verify(kind, &name)?;
+            println!(
+                "{} '{name}': {events} events, hash chain and indexes intact",
+                kind.as_str()
+            );
+        }
+        RegistryCommand::List { kind, all } => {
+            for n in cx.open()?.list(kind, all)? {
+                println!("{n}");
+            }
+        }
+        RegistryCommand::Search { query, all } => {
+            for hit in cx.open()?.search(&query, all)? {
+                println!("{hit}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,459 @@
+//! The human outputs: tables, `mlops log` and `mlops audit log` lines,
+//! summaries, and the JSON forms. Each renderer returns the text it
+//! would print (lines end in `\n`), so commands only choose and print.
+//! Free text from the registry or a package goes through [`esc`].
+
+use chrono::DateTime;
+use mlops_core::dataset::DatasetDiff;
+use mlops_core::drift::{DriftReport, Verdict};
+use mlops_core::governance::{AuditRecord, Policy};
+use mlops_core::package::{ColumnSpec, Package};
+use mlops_core::registry::Asset;
+use mlops_core::validate::{Severity, ValidationResult};
+use mlops_core::Profile;
+use serde::Serialize;
+
+use crate::text::esc;
+
+/// `value` as one line of JSON.
+pub fn json_line<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).expect("engine types serialise") + "\n"
+}
+
+/// `value` as indented JSON.
+pub fn json_pretty<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("engine types serialise") + "\n"
+}
+
+/// `value` as one line of JSON with `--json`, else in its human form.
+pub fn json_or<T: Serialize + ?Sized>(json: bool, value: &T, human: fn(&T) -> String) -> String {
+    if json {
+        json_line(value)
+    } else {
+        human(value)
+    }
+}
+
+/// `value` as indented JSON with `--json`, else in its human form.
+pub fn pretty_json_or<T: Serialize>(json: bool, value: &T, human: fn(&T) -> String) -> String {
+    if json {
+        json_pretty(value)
+    } else {
+        human(value)
+    }
+}
+
+/// A Unix time in milliseconds as a UTC time to the second,
+/// `2024-06-01T12:00:00Z`; a time past chrono's range (year 262,143) as
+/// its milliseconds.
+pub fn time_ms(ms: u64) -> String {
+    i64::try_from(ms)
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .map_or_else(
+            || format!("{ms}ms"),
+            |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
+}
+
+/// A number to four decimals, or `-`.
+fn num4(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), |v| format!("{v:.4}"))
+}
+
+/// `t` cut to `width` characters, the last one `…` when cut.
+fn cut(t: String, width: usize) -> String {
+    if t.chars().count() > width {
+        t.chars().take(width - 1).collect::<String>() + "…"
+    } else {
+        t
+    }
+}
+
+/// `mlops profile`: rows, columns and a table of column statistics.
+pub fn profile_summary(p: &Profile) -> String {
+    let mut s = format!("{} rows, {} columns\n", p.row_count(), p.columns().len());
+    s.push_str(&format!(
+        "{:<16} {:<12} {:>8} {:>12} {:>12} {:>12} {:>12}\n",
+        "column", "semantic", "nulls", "distinct", "mean", "p50", "max"
+    ));
+    for c in p.columns() {
+        s.push_str(&format!(
+            "{:<16} {:<12} {:>8} {:>12.0} {:>12} {:>12} {:>12}\n",
+            c.name(),
+            c.semantic_type().as_str(),
+            c.null_count(),
+            c.distinct_estimate().unwrap_or(0.0),
+            num4(c.mean()),
+            num4(c.quantile(0.5)),
+            c.max().map_or("-".into(), |m| cut(m.to_string(), 12)),
+        ));
+    }
+    s
+}
+
+/// `mlops validate`: the verdict, then one line per check, with the reason
+/// and the first unexpected rows of each failed one.
+pub fn validation_summary(r: &ValidationResult) -> String {
+    let st = &r.statistics;
+    let mut s = format!(
+        "{}: {} of {} checks passed, {} error(s) and {} warning(s) failed, {} rows (suite '{}')\n",
+        if r.success { "PASSED" } else { "FAILED" },
+        st.successful,
+        st.evaluated,
+        st.failed_errors,
+        st.failed_warnings,
+        r.rows,
+        r.suite
+    );
+    let row = |s: &mut String, cells: [&str; 6]| {
+        s.push_str(&format!(
+            "{:>3} {:<7} {:<24} {:<20} {:>18} {:>22}\n",
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5]
+        ))
+    };
+    row(
+        &mut s,
+        ["#", "verdict", "check", "columns", "observed", "unexpected"],
+    );
+    for c in &r.results {
+        let verdict = match (c.success, c.severity) {
+            (true, _) => "pass",
+            (false, Severity::Error) => "FAIL",
+            (false, Severity::Warn) => "warn",
+        };
+        let observed = match &c.observed_value {
+            serde_json::Value::Number(n) => n.as_f64().map_or(n.to_string(), |x| format!("{x:.6}")),
+            serde_json::Value::Null => "-".into(),
+            v => v.to_string(),
+        };
+        let unexpected = match (c.unexpected_count, c.unexpected_percent) {
+            (Some(n), Some(p)) => format!("{n} ({p:.3}%)"),
+            _ => "-".into(),
+        };
+        row(
+            &mut s,
+            [
+                &c.index.to_string(),
+                verdict,
+                &c.check,
+                &esc(&c.columns.join(",")),
+                &cut(observed, 18),
+                &unexpected,
+            ],
+        );
+        if !c.success {
+            if let Some(reason) = &c.reason {
+                s.push_str(&format!("    reason: {}\n", esc(reason)));
+            }
+            if !c.partial_unexpected.is_empty() {
+                let first: Vec<String> = c
+                    .partial_unexpected
+                    .iter()
+                    .take(5)
+                    .map(|u| esc(&format!("row {}: {}", u.row, u.value)).into_owned())
+                    .collect();
+                s.push_str(&format!("    first unexpected: {}\n", first.join("; ")));
+            }
+        }
+    }
+    s
+}
+
+/// `mlops drift`: the verdict, then one line per column and one per
+/// column not tested.
+pub fn drift_summary(r: &DriftReport) -> String {
+    let mut s = match r.verdict {
+        Verdict::NotTested => format!(
+            "NOT TESTED: no column could be tested ({} skipped); no verdict on dataset drift\n",
+            r.skipped_columns.len()
+        ),
+        v => format!(
+            "{}: {} of {} columns drifted ({:.1}%, threshold {:.0}%)\n",
+            if v == Verdict::Drift {
+                "DATASET DRIFT"
+            } else {
+                "no dataset drift"
+            },
+            r.number_of_drifted_columns,
+            r.number_of_columns,
+            r.share_of_drifted_columns * 100.0,
+            r.options.drift_share * 100.0
+        ),
+    };
+    let row = |s: &mut String, cells: [&str; 7]| {
+        s.push_str(&format!(
+            "{:<16} {:<12} {:<14} {:>12} {:>10} {:>14} {:>8}\n",
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
+        ))
+    };
+    row(
+        &mut s,
+        [
+            "column",
+            "type",
+            "method",
+            "score",
+            "threshold",
+            "missing",
+            "drifted",
+        ],
+    );
+    for c in &r.columns {
+        let missing = c.nulls.as_ref().map_or("-".into(), |n| {
+            format!(
+                "{:.1}%→{:.1}%",
+                n.reference_share * 100.0,
+                n.current_share * 100.0
+            )
+        });
+        row(
+            &mut s,
+            [
+                &c.column,
+                &c.column_type,
+                c.method.map_or("-", |m| m.name()),
+                &c.score.map_or("-".into(), |v| format!("{v:.4e}")),
+                &c.threshold.to_string(),
+                &missing,
+                if c.drifted { "yes" } else { "no" },
+            ],
+        );
+    }
+    for k in &r.skipped_columns {
+        s.push_str(&format!("{:<16} not tested: {}\n", k.column, k.reason));
+    }
+    s
+}
+
+/// `mlops diff`: rows, schema changes and column statistics of two
+/// versions of a dataset.
+pub fn dataset_diff(name: &str, d: &DatasetDiff) -> String {
+    let mut s = format!(
+        "dataset {name}: v{} -> v{}, rows {} -> {}\n",
+        d.from, d.to, d.rows.0, d.rows.1
+    );
+    for (c, t) in &d.added {
+        s.push_str(&format!("  + {c} ({t})\n"));
+    }
+    for (c, t) in &d.removed {
+        s.push_str(&format!("  - {c} ({t})\n"));
+    }
+    for (c, a, b) in &d.retyped {
+        s.push_str(&format!("  ~ {c}: {a} -> {b}\n"));
+    }
+    for c in &d.columns {
+        s.push_str(&format!(
+            "  {}: nulls {} -> {}, mean {} -> {}, std {} -> {}\n",
+            c.column,
+            c.nulls.0,
+            c.nulls.1,
+            num4(c.mean.0),
+            num4(c.mean.1),
+            num4(c.std.0),
+            num4(c.std.1)
+        ));
+    }
+    s
+}
+
+/// `mlops show`: versions, tags, lineage, archive state and aliases.
+pub fn asset(a: &Asset) -> String {
+    let mut s = format!(
+        "{} {}: {} versions\n",
+        a.kind.as_str(),
+        a.name,
+        a.versions.len()
+    );
+    for v in &a.versions {
+        s.push_str(&format!(
+            "  v{:<5} {:>12} bytes  {}  {}  {}\n",
+            v.version,
+            v.size,
+            &v.content[..12],
+            esc(&v.principal),
+            esc(&v.message)
+        ));
+    }
+    for (v, tags) in &a.tags {
+        let t: Vec<String> = tags
+            .iter()
+            .map(|(k, x)| format!("{}={}", esc(k), esc(x)))
+            .collect();
+        if !t.is_empty() {
+            s.push_str(&format!("  v{v} tags: {}\n", t.join(" ")));
+        }
+    }
+    for (edges, verb) in [(&a.inputs, "made from"), (&a.used_by, "used by")] {
+        for e in edges {
+            s.push_str(&format!(
+                "  v{} {verb} {}/{}@{}\n",
+                e.version,
+                e.other.kind.as_str(),
+                e.other.name,
+                e.other.version
+            ));
+        }
+    }
+    if a.archived {
+        s.push_str("  (archived)\n");
+    }
+    for (alias, moves) in &a.aliases {
+        let hist: Vec<String> = moves.iter().map(|m| format!("v{}", m.version)).collect();
+        s.push_str(&format!(
+            "  {alias} -> v{} (history: {})\n",
+            moves.last().map_or(0, |m| m.version),
+            hist.join(" ")
+        ));
+    }
+    s
+}
+
+/// One line of `mlops log`: sequence, time, who, action, target, detail.
+pub fn history_line(e: &AuditRecord) -> String {
+    format!(
+        "{:>5}  {}  {:<12} {:<8} {:<24} {}\n",
+        e.seq,
+        time_ms(e.time),
+        esc(&e.principal),
+        esc(&e.action),
+        esc(&e.target),
+        history_detail(e)
+    )
+}
+
+/// One line of `mlops audit log`: time, who, action, target, reason.
+pub fn audit_line(e: &AuditRecord) -> String {
+    format!(
+        "{}  {:<10} {:<10} {:<28} {}\n",
+        time_ms(e.time),
+        esc(&e.principal),
+        esc(&e.action),
+        esc(&e.target),
+        esc(e.reason.as_deref().unwrap_or(""))
+    )
+}
+
+/// What an asset event says beyond its action and target, in a few words.
+fn history_detail(e: &AuditRecord) -> String {
+    let field = |k: &str| e.event.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let asset_ref = |r: &serde_json::Value| {
+        format!(
+            "{}/{}@{}",
+            r["kind"].as_str().unwrap_or(""),
+            r["name"].as_str().unwrap_or(""),
+            r["version"]
+        )
+    };
+    let detail = match e.action.as_str() {
+        "version" => format!("\"{}\"", field("message")),
+        "alias" => field("alias").to_string(),
+        "tag" => match e.event.get("value").and_then(|v| v.as_str()) {
+            Some(v) => format!("{}={v}", field("key")),
+            None => format!("-{}", field("key")),
+        },
+        "lineage" => {
+            let inputs: Vec<String> = e.event["inputs"]
+                .as_array()
+                .map(|a| a.iter().map(asset_ref).collect())
+                .unwrap_or_default();
+            format!("from {}", inputs.join(", "))
+        }
+        "used_by" => format!("used by {}", asset_ref(&e.event["by"])),
+        "archive" if e.event["archived"] == true => "archived".into(),
+        "archive" => "restored".into(),
+        "gate" if e.event["passed"] == true => "gate passed".into(),
+        "gate" => "gate failed".into(),
+        _ => String::new(),
+    };
+    let detail = match &e.reason {
+        Some(r) => format!("{detail}  (reason: {r})"),
+        None => detail,
+    };
+    esc(&detail).into_owned()
+}
+
+/// `mlops policy show`: the grants and protected aliases (or a line saying
+/// the registry is open).
+pub fn policy(p: &Policy) -> String {
+    let mut s = String::new();
+    if !p.enforced() {
+        s.push_str("no grants: the registry is open to every principal\n");
+    }
+    for g in &p.grants {
+        s.push_str(&format!(
+            "grant    {:<12} {:<9} {}\n",
+            esc(&g.principal),
+            g.role.as_str(),
+            g.scope
+        ));
+    }
+    for x in &p.protections {
+        s.push_str(&format!(
+            "protect  {:<12} {:<9} {}{}\n",
+            x.alias,
+            x.role.as_str(),
+            x.scope,
+            if x.require_gate {
+                "  (requires a passed gate)"
+            } else {
+                ""
+            }
+        ));
+    }
+    s
+}
+
+/// A package: name, version, flavor, files, signature and metrics.
+pub fn package(pkg: &Package) -> String {
+    let m = pkg.manifest();
+    let mut s = format!(
+        "package {} {} ({}{}): {} files, {} bytes\n",
+        esc(&m.name),
+        esc(&m.version),
+        m.flavor.as_str(),
+        m.flavor_version
+            .as_ref()
+            .map_or(String::new(), |v| format!(" {}", esc(v))),
+        m.files.len(),
+        m.total_size()
+    );
+    for f in &m.files {
+        s.push_str(&format!(
+            "  {:>12}  {}  {}\n",
+            f.size,
+            &f.blake3[..16],
+            esc(&f.path)
+        ));
+    }
+    if let Some(sig) = &m.signature {
+        let cols = |c: &[ColumnSpec]| {
+            c.iter()
+                .map(|c| format!("{}: {}", esc(&c.name), c.data_type))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        s.push_str(&format!(
+            "  inputs:  {}\n  outputs: {}\n",
+            cols(&sig.inputs),
+            cols(&sig.outputs)
+        ));
+    }
+    for (k, v) in &m.metrics {
+        s.push_str(&format!("  metric {} = {v}\n", esc(k)));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_ms;
+
+    #[test]
+    fn times_are_utc_to_the_second() {
+        assert_eq!(time_ms(0), "1970-01-01T00:00:00Z");
+        assert_eq!(time_ms(951_827_696_789), "2000-02-29T12:34:56Z");
+        assert_eq!(time_ms(4_107_542_399_999), "2100-02-28T23:59:59Z");
+        assert_eq!(time_ms(u64::MAX), "18446744073709551615ms");
+    }
+}
