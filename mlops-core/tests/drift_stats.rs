@@ -29,78 +29,95 @@ fn close(what: &str, got: f64, want: f64) -> Option<String> {
     (!ok).then(|| format!("{what}: got {got:e}, SciPy {want:e}"))
 }
 
+/// A list of samples or a table's rows: an array of float arrays.
+fn rows(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().unwrap().iter().map(floats).collect()
+}
+
+/// How a test's result differs from case `c`'s SciPy `statistic` (1e-9
+/// relative) and `p_value` (1e-6 absolute): one line per difference.
+fn against_scipy(name: &str, statistic: f64, p_value: f64, c: &Value) -> Vec<String> {
+    let mut errs: Vec<String> = close(
+        &format!("{name} statistic"),
+        statistic,
+        c["statistic"].as_f64().unwrap(),
+    )
+    .into_iter()
+    .collect();
+    let want_p = c["p_value"].as_f64().unwrap();
+    if (p_value - want_p).abs() > 1e-6 {
+        errs.push(format!("{name} p-value: got {p_value}, SciPy {want_p}"));
+    }
+    errs
+}
+
+/// Runs `check` on every case of fixture section `section` (at least
+/// `min` of them) and fails listing every difference it reports.
+fn each_case(section: &str, min: usize, check: impl Fn(&str, &Value) -> Vec<String>) {
+    let f = fixtures();
+    let cases = f[section].as_array().unwrap();
+    assert!(cases.len() >= min, "{section}: {} cases", cases.len());
+    let errs: Vec<String> = cases
+        .iter()
+        .flat_map(|c| check(c["name"].as_str().unwrap(), c))
+        .collect();
+    assert!(errs.is_empty(), "{}", errs.join("\n"));
+}
+
+/// The differences between named values and case `c`'s, by key (a null
+/// reference is an infinity: JSON has none).
+fn values_against_scipy(name: &str, c: &Value, got: &[(&str, f64)]) -> Vec<String> {
+    got.iter()
+        .filter_map(|&(key, g)| {
+            let want = c[key].as_f64().unwrap_or(f64::INFINITY);
+            close(&format!("{name} {key}"), g, want)
+        })
+        .collect()
+}
+
 #[test]
 fn sample_distances_match_scipy() {
-    let f = fixtures();
-    let cases = f["samples"].as_array().unwrap();
-    assert!(cases.len() >= 10);
-    let mut errs = vec![];
-    for c in cases {
+    each_case("samples", 10, |name, c| {
         let (u, v) = (floats(&c["u"]), floats(&c["v"]));
-        let name = c["name"].as_str().unwrap();
-        let got = [
-            ("wasserstein", stats::wasserstein_distance(&u, &v).unwrap()),
-            ("energy", stats::energy_distance(&u, &v).unwrap()),
-            (
-                "wasserstein_norm",
-                stats::wasserstein_distance_norm(&u, &v).unwrap(),
-            ),
-        ];
-        for (key, g) in got {
-            errs.extend(close(&format!("{name} {key}"), g, c[key].as_f64().unwrap()));
-        }
-    }
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        let norm = stats::wasserstein_distance_norm(&u, &v).unwrap();
+        values_against_scipy(
+            name,
+            c,
+            &[
+                ("wasserstein", stats::wasserstein_distance(&u, &v).unwrap()),
+                ("energy", stats::energy_distance(&u, &v).unwrap()),
+                ("wasserstein_norm", norm),
+            ],
+        )
+    });
 }
 
 #[test]
 fn distribution_distances_match_scipy() {
-    let f = fixtures();
-    let mut errs = vec![];
-    for c in f["distributions"].as_array().unwrap() {
+    each_case("distributions", 10, |name, c| {
         let (p, q) = (floats(&c["p"]), floats(&c["q"]));
-        let name = c["name"].as_str().unwrap();
-        let got = [
-            ("jensenshannon", stats::jensen_shannon(&p, &q).unwrap()),
-            ("kl", stats::kl_divergence(&p, &q).unwrap()),
-            ("hellinger", stats::hellinger(&p, &q).unwrap()),
-            ("total_variation", stats::total_variation(&p, &q).unwrap()),
-            ("l_infinity", stats::l_infinity(&p, &q).unwrap()),
-            ("psi", stats::psi(&p, &q).unwrap()),
-        ];
-        for (key, g) in got {
-            let want = c[key].as_f64().unwrap_or(f64::INFINITY); // JSON has no inf: null
-            errs.extend(close(&format!("{name} {key}"), g, want));
-        }
-    }
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        values_against_scipy(
+            name,
+            c,
+            &[
+                ("jensenshannon", stats::jensen_shannon(&p, &q).unwrap()),
+                ("kl", stats::kl_divergence(&p, &q).unwrap()),
+                ("hellinger", stats::hellinger(&p, &q).unwrap()),
+                ("total_variation", stats::total_variation(&p, &q).unwrap()),
+                ("l_infinity", stats::l_infinity(&p, &q).unwrap()),
+                ("psi", stats::psi(&p, &q).unwrap()),
+            ],
+        )
+    });
 }
 
 #[test]
 fn chi2_contingency_matches_scipy() {
-    let f = fixtures();
-    let mut errs = vec![];
-    for c in f["contingency"].as_array().unwrap() {
-        let name = c["name"].as_str().unwrap();
-        let table: Vec<Vec<f64>> = c["observed"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(floats)
-            .collect();
-        let (r, dof) = stats::chi2_contingency(&table).unwrap();
+    each_case("contingency", 10, |name, c| {
+        let (r, dof) = stats::chi2_contingency(&rows(&c["observed"])).unwrap();
         assert_eq!(dof as u64, c["dof"].as_u64().unwrap(), "{name}");
-        errs.extend(close(
-            &format!("{name} statistic"),
-            r.statistic,
-            c["statistic"].as_f64().unwrap(),
-        ));
-        let want_p = c["p_value"].as_f64().unwrap();
-        if (r.p_value - want_p).abs() > 1e-6 {
-            errs.push(format!("{name} p-value: got {}, SciPy {want_p}", r.p_value));
-        }
-    }
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        against_scipy(name, r.statistic, r.p_value, c)
+    });
 }
 
 #[test]
@@ -153,24 +170,10 @@ fn bad_input_is_refused_by_name() {
 #[test]
 fn cramervonmises_2samp_matches_scipy() {
     use mlops_core::drift::cvm::cramervonmises_2samp;
-    let f = fixtures();
-    let cases = f["cramervonmises"].as_array().unwrap();
-    assert!(cases.len() >= 20);
-    let mut errs = vec![];
-    for c in cases {
-        let name = c["name"].as_str().unwrap();
+    each_case("cramervonmises", 20, |name, c| {
         let r = cramervonmises_2samp(&floats(&c["x"]), &floats(&c["y"])).unwrap();
-        errs.extend(close(
-            &format!("{name} statistic"),
-            r.statistic,
-            c["statistic"].as_f64().unwrap(),
-        ));
-        let want_p = c["p_value"].as_f64().unwrap();
-        if (r.p_value - want_p).abs() > 1e-6 {
-            errs.push(format!("{name} p-value: got {}, SciPy {want_p}", r.p_value));
-        }
-    }
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        against_scipy(name, r.statistic, r.p_value, c)
+    });
     assert!(cramervonmises_2samp(&[1.0], &[1.0, 2.0]).is_err());
     assert!(cramervonmises_2samp(&[1.0, f64::NAN], &[1.0, 2.0]).is_err());
 }
@@ -178,31 +181,12 @@ fn cramervonmises_2samp_matches_scipy() {
 #[test]
 fn anderson_ksamp_matches_scipy() {
     use mlops_core::drift::anderson::anderson_ksamp;
-    let f = fixtures();
-    let cases = f["anderson_ksamp"].as_array().unwrap();
-    assert!(cases.len() >= 20);
-    let mut errs = vec![];
-    for c in cases {
-        let name = c["name"].as_str().unwrap();
-        let samples: Vec<Vec<f64>> = c["samples"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(floats)
-            .collect();
+    each_case("anderson_ksamp", 20, |name, c| {
+        let samples = rows(&c["samples"]);
         let refs: Vec<&[f64]> = samples.iter().map(Vec::as_slice).collect();
         let r = anderson_ksamp(&refs).unwrap();
-        errs.extend(close(
-            &format!("{name} statistic"),
-            r.statistic,
-            c["statistic"].as_f64().unwrap(),
-        ));
-        let want_p = c["p_value"].as_f64().unwrap();
-        if (r.p_value - want_p).abs() > 1e-6 {
-            errs.push(format!("{name} p-value: got {}, SciPy {want_p}", r.p_value));
-        }
-    }
-    assert!(errs.is_empty(), "{}", errs.join("\n"));
+        against_scipy(name, r.statistic, r.p_value, c)
+    });
     assert!(anderson_ksamp(&[&[1.0, 2.0]]).is_err());
     assert!(anderson_ksamp(&[&[1.0, 1.0], &[1.0, 1.0]]).is_err());
     assert!(anderson_ksamp(&[&[], &[1.0, 2.0]]).is_err());
