@@ -68,8 +68,6 @@ import binascii
 import calendar
 import email.utils
 import logging
-import signal
-import sys
 import threading
 import time
 from http import HTTPStatus
@@ -95,6 +93,8 @@ JSON_PREFIXES = (
     "/b/",
     "/wipe",
 )
+
+from _serve import serve_until_signalled
 
 MAX_KEYS = 1000
 
@@ -481,13 +481,7 @@ def main() -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print(f"listening on 127.0.0.1:{port}", flush=True)
-    stop.wait()
-    server.shutdown()
-    sys.exit(0)
+    serve_until_signalled(port, server.shutdown)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,6 @@ request is atomic, as S3's conditional put is.
 
 import argparse
 import logging
-import signal
-import sys
 import threading
 
 import boto3
@@ -29,6 +27,8 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import make_server
+
+from _serve import serve_until_signalled
 
 
 def serialised(app):
@@ -73,13 +73,7 @@ def main() -> None:
     for bucket in args.bucket:
         s3.create_bucket(Bucket=bucket)
 
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    print(f"listening on 127.0.0.1:{port}", flush=True)
-    stop.wait()
-    server.shutdown()
-    sys.exit(0)
+    serve_until_signalled(port, server.shutdown)
 
 
 if __name__ == "__main__":

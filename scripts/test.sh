@@ -60,32 +60,35 @@ wait_for_port() {
   echo "$port"
 }
 
-echo "==> S3-compatible test server (moto on 127.0.0.1)"
-s3_log=target/s3-test-server.log
-.venv/bin/python scripts/s3_test_server.py --port 0 --bucket mlops-test >"$s3_log" 2>&1 &
-pids+=($!)
-s3_port=$(wait_for_port S3 "$s3_log" "${pids[-1]}")
+# Starts a test server: $1 names it, its output goes to target/$2, the rest
+# is its command line; sets `port` to the port it listens on. The server is
+# stopped on exit.
+start_server() {
+  local what=$1 log=target/$2
+  shift 2
+  echo "==> $what test server (on 127.0.0.1)"
+  "$@" >"$log" 2>&1 &
+  pids+=($!)
+  port=$(wait_for_port "$what" "$log" "${pids[-1]}")
+}
+
+start_server S3 s3-test-server.log .venv/bin/python scripts/s3_test_server.py --port 0 --bucket mlops-test
+s3_port=$port
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONDITIONAL_PUT AWS_ENDPOINT_URL
 export AWS_ENDPOINT="http://127.0.0.1:$s3_port" AWS_ALLOW_HTTP=true
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
 export MLOPS_TEST_S3_URL=s3://mlops-test MLOPS_TEST_S3_REQUIRED=1
 echo "    $AWS_ENDPOINT, bucket mlops-test"
 
-echo "==> Azure-Blob-compatible test server (Azurite on 127.0.0.1)"
-az_log=target/azure-test-server.log
-node scripts/azure_test_server.js --container mlops-test >"$az_log" 2>&1 &
-pids+=($!)
-az_port=$(wait_for_port Azure "$az_log" "${pids[-1]}")
+start_server Azure azure-test-server.log node scripts/azure_test_server.js --container mlops-test
+az_port=$port
 unset AZURE_STORAGE_ACCOUNT_NAME AZURE_STORAGE_ACCOUNT_KEY AZURE_STORAGE_SAS_KEY AZURE_STORAGE_TOKEN
 export AZURE_STORAGE_USE_EMULATOR=true AZURITE_BLOB_STORAGE_URL="http://127.0.0.1:$az_port"
 export MLOPS_TEST_AZ_URL=az://mlops-test MLOPS_TEST_AZ_REQUIRED=1
 echo "    $AZURITE_BLOB_STORAGE_URL, container mlops-test"
 
-echo "==> GCS-compatible test server (scripts/gcs_test_server.py on 127.0.0.1)"
-gcs_log=target/gcs-test-server.log
-.venv/bin/python scripts/gcs_test_server.py --port 0 --bucket mlops-test >"$gcs_log" 2>&1 &
-pids+=($!)
-gcs_port=$(wait_for_port GCS "$gcs_log" "${pids[-1]}")
+start_server GCS gcs-test-server.log .venv/bin/python scripts/gcs_test_server.py --port 0 --bucket mlops-test
+gcs_port=$port
 unset GOOGLE_APPLICATION_CREDENTIALS GOOGLE_SERVICE_ACCOUNT GOOGLE_SERVICE_ACCOUNT_PATH
 unset GOOGLE_BEARER_TOKEN SERVICE_ACCOUNT
 export GOOGLE_BASE_URL="http://127.0.0.1:$gcs_port" GOOGLE_ALLOW_HTTP=true
