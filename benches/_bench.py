@@ -86,3 +86,16 @@ def peak_mb():
     ru_maxrss."""
     hwm = status_mb("VmHWM")
     return hwm if hwm is not None else maxrss_mb()
+
+
+def report(results, targets, name):
+    """Prints `results` one per line and the `targets` line, and writes them
+    to benches/results/<name>.json."""
+    width = max(map(len, results)) + 2
+    for k, v in results.items():
+        print(f"{k:<{width}} {v:.3f}" if isinstance(v, float) else f"{k:<{width}} {v}")
+    print(f"targets: {targets}")
+    os.makedirs(os.path.join(ROOT, "benches", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "benches", "results", f"{name}.json"), "w") as f:
+        json.dump(results, f, indent=1)
+        f.write("\n")

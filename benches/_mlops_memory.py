@@ -25,32 +25,12 @@ so it overstates the baseline when the parent is large. Elsewhere
 ru_maxrss is used. Prints one JSON line.
 """
 import json
-import resource
 import sys
 
 import pyarrow.parquet as pq
 
 import mlops
-
-
-def maxrss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def peak_mb():
-    hwm = status_mb("VmHWM")
-    return hwm if hwm is not None else maxrss_mb()
-
-
-def status_mb(key):
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
+from _bench import maxrss_mb, peak_mb, status_mb
 
 
 def reset_hwm():

@@ -19,7 +19,6 @@ Prints the figures and ratios and writes benches/results/package.json.
 Targets: build and verify each within 2x of b3sum; <= 3% new blobs.
 """
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _bench import ROOT, big_file, timed  # noqa: E402
+from _bench import ROOT, big_file, report, timed  # noqa: E402
 
 PEERS = os.path.join(ROOT, ".venv-peers", "bin")
 MLOPS = os.path.join(ROOT, "target", "release", "mlops")
@@ -86,12 +85,7 @@ def main():
     r["build_over_b3sum"] = r["mlops_build_s"] / r["b3sum_s"]
     r["verify_over_b3sum"] = r["mlops_verify_s"] / r["b3sum_s"]
     r["repush_new_blob_share"] = r["repush_new_blobs"] / r["first_push_blobs"]
-    for k, v in r.items():
-        print(f"{k:<26} {v:.3f}" if isinstance(v, float) else f"{k:<26} {v}")
-    print("targets: build/b3sum <= 2, verify/b3sum <= 2, 1%-changed re-push new blob share <= 0.03")
-    os.makedirs(os.path.join(ROOT, "benches", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "benches", "results", "package.json"), "w") as f:
-        json.dump(r, f, indent=2)
+    report(r, "build/b3sum <= 2, verify/b3sum <= 2, 1%-changed re-push new blob share <= 0.03", "package")
 
 
 if __name__ == "__main__":

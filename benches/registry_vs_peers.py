@@ -21,7 +21,6 @@ what an earlier one (or the set-up copies) left in the page cache.
 Prints the figures and ratios and writes benches/results/registry.json.
 """
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _bench import ROOT, big_file, timed  # noqa: E402
+from _bench import ROOT, big_file, report, timed  # noqa: E402
 
 PEERS = os.path.join(ROOT, ".venv-peers", "bin")
 MLOPS = os.path.join(ROOT, "target", "release", "mlops")
@@ -128,13 +127,8 @@ def main():
     r["dvc_over_mlops_add"] = r["dvc_add_s"] / r["mlops_add_s"]
     r["mlops_over_b3sum_cp"] = r["mlops_add_s"] / r["b3sum_plus_cp_s"]
     r["mlflow_over_mlops_models"] = r["mlflow_models_s"] / r["mlops_models_s"]
-    for k, v in r.items():
-        print(f"{k:<28} {v:.3f}" if isinstance(v, float) else f"{k:<28} {v}")
-    print("targets: dvc/mlops add >= 5, mlops/(b3sum+cp) <= 2, changed 1 MiB stores <= 4 MiB, mlflow/mlops >= 10")
-    os.makedirs(os.path.join(ROOT, "benches", "results"), exist_ok=True)
-    with open(os.path.join(ROOT, "benches", "results", "registry.json"), "w") as f:
-        json.dump(r, f, indent=1)
-        f.write("\n")
+    report(r, "dvc/mlops add >= 5, mlops/(b3sum+cp) <= 2, changed 1 MiB stores <= 4 MiB, mlflow/mlops >= 10",
+           "registry")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Not part of the tests; ratios, not absolute times, are what to compare.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
