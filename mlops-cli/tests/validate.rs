@@ -1,13 +1,21 @@
 //! `mlops validate` and `mlops suite infer`: outputs and exit codes (0 pass,
 //! 1 an error-severity check failed, 2 bad input).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 mod common;
 use common::{mlops, succeeded};
 
 fn data() -> PathBuf {
     common::vector("validate/ge.parquet")
+}
+
+/// `mlops validate <the fixture's data> --suite <suite>`, to add options to.
+fn validate(suite: &Path) -> Command {
+    let mut c = mlops();
+    c.arg("validate").arg(data()).arg("--suite").arg(suite);
+    c
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -31,13 +39,7 @@ fn an_inferred_suite_passes_on_its_data() {
         text.contains("check: in_set") && text.contains("check: not_null"),
         "{text}"
     );
-    let out = mlops()
-        .arg("validate")
-        .arg(data())
-        .arg("--suite")
-        .arg(&suite)
-        .output()
-        .unwrap();
+    let out = validate(&suite).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.starts_with("PASSED"), "{stdout}");
@@ -54,11 +56,7 @@ fn a_failed_error_check_exits_1_and_writes_json_and_html() {
     )
     .unwrap();
     let (json, html) = (d.join("r.json"), d.join("r.html"));
-    let out = mlops()
-        .arg("validate")
-        .arg(data())
-        .arg("--suite")
-        .arg(&suite)
+    let out = validate(&suite)
         .arg("--json")
         .arg(&json)
         .arg("--html")
@@ -83,14 +81,7 @@ fn a_failed_error_check_exits_1_and_writes_json_and_html() {
         "checks:\n  - check: not_null\n    column: f7\n    severity: warn\n",
     )
     .unwrap();
-    let out = mlops()
-        .arg("validate")
-        .arg(data())
-        .arg("--suite")
-        .arg(&suite)
-        .arg("-q")
-        .output()
-        .unwrap();
+    let out = validate(&suite).arg("-q").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -112,15 +103,7 @@ fn bad_suites_exit_2_naming_the_place() {
         ("checks:\n  - check: not_null\n    column: nope\n", "'nope'"),
     ] {
         std::fs::write(&suite, yaml).unwrap();
-        let out = mlops()
-            .arg("validate")
-            .arg(data())
-            .arg("--suite")
-            .arg(&suite)
-            .arg("--json")
-            .arg(&json)
-            .output()
-            .unwrap();
+        let out = validate(&suite).arg("--json").arg(&json).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
         assert!(
