@@ -27,10 +27,12 @@ pub struct PySuite {
 
 #[pymethods]
 impl PySuite {
-    /// A suite named `name` with the checks of `checks_json` (a JSON list of check objects).
+    /// A suite named `name` (default `Suite::DEFAULT_NAME`) with the checks
+    /// of `checks_json` (a JSON list of check objects).
     #[new]
-    #[pyo3(signature = (name = "suite".to_string(), checks_json = None))]
-    fn new(name: String, checks_json: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (name = None, checks_json = None))]
+    fn new(name: Option<String>, checks_json: Option<&str>) -> PyResult<Self> {
+        let name = name.unwrap_or_else(|| Suite::DEFAULT_NAME.to_string());
         let mut inner = Suite::new(name.clone());
         if let Some(c) = checks_json {
             let doc = format!(
