@@ -15,9 +15,7 @@ use pyo3::prelude::*;
 use crate::error::to_py;
 use crate::source::Source;
 
-fn json_value<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (s,))
-}
+use crate::convert::loads as json_value;
 
 /// A named collection of checks (a data contract); see `mlops.Suite`.
 #[pyclass(name = "Suite", module = "mlops", subclass)]
