@@ -245,14 +245,7 @@ class Policy:
         """Protects an alias: only `role` (default approver, the engine's) may move it."""
     def unprotect(self, alias: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
 
-class _Record:
-    """A typed result: read-only attributes, `to_dict()` (the plain dict),
-    `obj["field"]` (an item of that dict)."""
-
-    def to_dict(self) -> dict[str, Any]: ...
-    def __getitem__(self, key: str) -> Any: ...
-
-class Version(_Record):
+class Version:
     """A version of an asset."""
 
     version: int
@@ -263,8 +256,11 @@ class Version(_Record):
     dataset: Optional[dict[str, Any]]
     principal: str
     time: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class Asset(_Record):
+class Asset:
     """An asset's state: versions, aliases with their moves, tags, lineage, gates."""
 
     kind: str
@@ -277,8 +273,11 @@ class Asset(_Record):
     archived: bool
     gates: dict[str, dict[str, Any]]
     events: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class SearchHit(_Record):
+class SearchHit:
     """A version found by Registry.search."""
 
     kind: str
@@ -292,8 +291,11 @@ class SearchHit(_Record):
     archived: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class DatasetDiff(_Record):
+class DatasetDiff:
     """What changed between two data set versions (to_dict() has "from" and "to")."""
 
     from_version: int
@@ -303,8 +305,11 @@ class DatasetDiff(_Record):
     removed: List[List[str]]
     retyped: List[List[str]]
     columns: List[dict[str, Any]]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class AuditRecord(_Record):
+class AuditRecord:
     """One event of the audit trail; str() is its line in `mlops audit log`."""
 
     log: str
@@ -316,8 +321,11 @@ class AuditRecord(_Record):
     target: str
     reason: Optional[str]
     event: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class AuditReport(_Record):
+class AuditReport:
     """What Audit.verify() found."""
 
     ok: bool
@@ -325,13 +333,19 @@ class AuditReport(_Record):
     events: int
     broken: Optional[dict[str, Any]]
     digest: str
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class PolicyState(_Record):
+class PolicyState:
     """A registry's access policy as it stands."""
 
     grants: List[dict[str, Any]]
     protections: List[dict[str, Any]]
     events: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
