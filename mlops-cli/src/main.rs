@@ -10,7 +10,6 @@
 mod args;
 mod commands;
 mod render;
-mod text;
 
 use std::error::Error as _;
 use std::process::ExitCode;

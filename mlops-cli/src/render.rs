@@ -1,9 +1,9 @@
 //! The human outputs: tables, `mlops log` and `mlops audit log` lines,
 //! summaries, and the JSON forms. Each renderer returns the text it
 //! would print (lines end in `\n`), so commands only choose and print.
-//! Free text from the registry or a package goes through [`esc`].
+//! Free text from the registry or a package goes through
+//! [`mlops_core::text::escape`].
 
-use chrono::DateTime;
 use mlops_core::dataset::DatasetDiff;
 use mlops_core::drift::{DriftReport, Verdict};
 use mlops_core::governance::{AuditRecord, Policy};
@@ -13,7 +13,7 @@ use mlops_core::validate::{Severity, ValidationResult};
 use mlops_core::Profile;
 use serde::Serialize;
 
-use crate::text::esc;
+use mlops_core::text::{escape, utc};
 
 /// `value` as one line of JSON.
 pub fn json_line<T: Serialize + ?Sized>(value: &T) -> String {
@@ -41,19 +41,6 @@ pub fn pretty_json_or<T: Serialize>(json: bool, value: &T, human: fn(&T) -> Stri
     } else {
         human(value)
     }
-}
-
-/// A Unix time in milliseconds as a UTC time to the second,
-/// `2024-06-01T12:00:00Z`; a time past chrono's range (year 262,143) as
-/// its milliseconds.
-pub fn time_ms(ms: u64) -> String {
-    i64::try_from(ms)
-        .ok()
-        .and_then(DateTime::from_timestamp_millis)
-        .map_or_else(
-            || format!("{ms}ms"),
-            |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        )
 }
 
 /// A number to four decimals, or `-`.
@@ -137,21 +124,21 @@ pub fn validation_summary(r: &ValidationResult) -> String {
                 &c.index.to_string(),
                 verdict,
                 &c.check,
-                &esc(&c.columns.join(",")),
+                &escape(&c.columns.join(",")),
                 &cut(observed, 18),
                 &unexpected,
             ],
         );
         if !c.success {
             if let Some(reason) = &c.reason {
-                s.push_str(&format!("    reason: {}\n", esc(reason)));
+                s.push_str(&format!("    reason: {}\n", escape(reason)));
             }
             if !c.partial_unexpected.is_empty() {
                 let first: Vec<String> = c
                     .partial_unexpected
                     .iter()
                     .take(5)
-                    .map(|u| esc(&format!("row {}: {}", u.row, u.value)).into_owned())
+                    .map(|u| escape(&format!("row {}: {}", u.row, u.value)).into_owned())
                     .collect();
                 s.push_str(&format!("    first unexpected: {}\n", first.join("; ")));
             }
@@ -271,14 +258,14 @@ pub fn asset(a: &Asset) -> String {
             v.version,
             v.size,
             &v.content[..12],
-            esc(&v.principal),
-            esc(&v.message)
+            escape(&v.principal),
+            escape(&v.message)
         ));
     }
     for (v, tags) in &a.tags {
         let t: Vec<String> = tags
             .iter()
-            .map(|(k, x)| format!("{}={}", esc(k), esc(x)))
+            .map(|(k, x)| format!("{}={}", escape(k), escape(x)))
             .collect();
         if !t.is_empty() {
             s.push_str(&format!("  v{v} tags: {}\n", t.join(" ")));
@@ -314,63 +301,17 @@ pub fn history_line(e: &AuditRecord) -> String {
     format!(
         "{:>5}  {}  {:<12} {:<8} {:<24} {}\n",
         e.seq,
-        time_ms(e.time),
-        esc(&e.principal),
-        esc(&e.action),
-        esc(&e.target),
-        history_detail(e)
+        utc(e.time),
+        escape(&e.principal),
+        escape(&e.action),
+        escape(&e.target),
+        e.detail()
     )
 }
 
-/// One line of `mlops audit log`: time, who, action, target, reason.
+/// One line of `mlops audit log`: the record's own one-line form.
 pub fn audit_line(e: &AuditRecord) -> String {
-    format!(
-        "{}  {:<10} {:<10} {:<28} {}\n",
-        time_ms(e.time),
-        esc(&e.principal),
-        esc(&e.action),
-        esc(&e.target),
-        esc(e.reason.as_deref().unwrap_or(""))
-    )
-}
-
-/// What an asset event says beyond its action and target, in a few words.
-fn history_detail(e: &AuditRecord) -> String {
-    let field = |k: &str| e.event.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let asset_ref = |r: &serde_json::Value| {
-        format!(
-            "{}/{}@{}",
-            r["kind"].as_str().unwrap_or(""),
-            r["name"].as_str().unwrap_or(""),
-            r["version"]
-        )
-    };
-    let detail = match e.action.as_str() {
-        "version" => format!("\"{}\"", field("message")),
-        "alias" => field("alias").to_string(),
-        "tag" => match e.event.get("value").and_then(|v| v.as_str()) {
-            Some(v) => format!("{}={v}", field("key")),
-            None => format!("-{}", field("key")),
-        },
-        "lineage" => {
-            let inputs: Vec<String> = e.event["inputs"]
-                .as_array()
-                .map(|a| a.iter().map(asset_ref).collect())
-                .unwrap_or_default();
-            format!("from {}", inputs.join(", "))
-        }
-        "used_by" => format!("used by {}", asset_ref(&e.event["by"])),
-        "archive" if e.event["archived"] == true => "archived".into(),
-        "archive" => "restored".into(),
-        "gate" if e.event["passed"] == true => "gate passed".into(),
-        "gate" => "gate failed".into(),
-        _ => String::new(),
-    };
-    let detail = match &e.reason {
-        Some(r) => format!("{detail}  (reason: {r})"),
-        None => detail,
-    };
-    esc(&detail).into_owned()
+    format!("{e}\n")
 }
 
 /// `mlops policy show`: the grants and protected aliases (or a line saying
@@ -383,7 +324,7 @@ pub fn policy(p: &Policy) -> String {
     for g in &p.grants {
         s.push_str(&format!(
             "grant    {:<12} {:<9} {}\n",
-            esc(&g.principal),
+            escape(&g.principal),
             g.role.as_str(),
             g.scope
         ));
@@ -409,12 +350,12 @@ pub fn package(pkg: &Package) -> String {
     let m = pkg.manifest();
     let mut s = format!(
         "package {} {} ({}{}): {} files, {} bytes\n",
-        esc(&m.name),
-        esc(&m.version),
+        escape(&m.name),
+        escape(&m.version),
         m.flavor.as_str(),
         m.flavor_version
             .as_ref()
-            .map_or(String::new(), |v| format!(" {}", esc(v))),
+            .map_or(String::new(), |v| format!(" {}", escape(v))),
         m.files.len(),
         m.total_size()
     );
@@ -423,13 +364,13 @@ pub fn package(pkg: &Package) -> String {
             "  {:>12}  {}  {}\n",
             f.size,
             &f.blake3[..16],
-            esc(&f.path)
+            escape(&f.path)
         ));
     }
     if let Some(sig) = &m.signature {
         let cols = |c: &[ColumnSpec]| {
             c.iter()
-                .map(|c| format!("{}: {}", esc(&c.name), c.data_type))
+                .map(|c| format!("{}: {}", escape(&c.name), c.data_type))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -440,20 +381,7 @@ pub fn package(pkg: &Package) -> String {
         ));
     }
     for (k, v) in &m.metrics {
-        s.push_str(&format!("  metric {} = {v}\n", esc(k)));
+        s.push_str(&format!("  metric {} = {v}\n", escape(k)));
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::time_ms;
-
-    #[test]
-    fn times_are_utc_to_the_second() {
-        assert_eq!(time_ms(0), "1970-01-01T00:00:00Z");
-        assert_eq!(time_ms(951_827_696_789), "2000-02-29T12:34:56Z");
-        assert_eq!(time_ms(4_107_542_399_999), "2100-02-28T23:59:59Z");
-        assert_eq!(time_ms(u64::MAX), "18446744073709551615ms");
-    }
 }

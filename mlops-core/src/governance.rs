@@ -49,7 +49,7 @@ mod policy;
 pub use audit::{AuditFilter, AuditRecord, AuditReport, BrokenLink};
 pub use pattern::matches as pattern_matches;
 pub(crate) use policy::principal_from_env;
-pub use policy::{Action, Grant, Policy, Protection, Role};
+pub use policy::{Action, Grant, Policy, Protection, Role, EVERY_ASSET};
 
 #[allow(unused_imports)]
 use crate::{error::Error, registry::Registry};

@@ -32,6 +32,10 @@ use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};
 
+/// The reference to an asset's newest version (`get model churn latest`),
+/// the default wherever a version may be named.
+pub const LATEST: &str = "latest";
+
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -318,7 +322,7 @@ impl Asset {
 
     /// A version by number (`"3"`), by alias (`"production"`) or `"latest"`.
     pub fn resolve(&self, reference: &str) -> Result<&Version> {
-        let n = if reference == "latest" {
+        let n = if reference == LATEST {
             self.versions.len() as u64
         } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
             n
@@ -649,7 +653,7 @@ impl Registry {
     pub fn set_alias(&self, kind: Kind, name: &str, alias: &str, version: u64) -> Result<()> {
         let log = Self::log(kind, name)?;
         check_name(alias)?;
-        if alias == "latest" || alias.trim_start_matches('v').parse::<u64>().is_ok() {
+        if alias == LATEST || alias.trim_start_matches('v').parse::<u64>().is_ok() {
             return Err(Error::InvalidInput(format!(
                 "alias '{alias}' would read as a version; choose another name"
             )));
@@ -783,7 +787,7 @@ impl Registry {
             return self.asset(kind, name)?.resolve(reference).cloned();
         };
         let head = &loaded.head;
-        let n = if reference == "latest" {
+        let n = if reference == LATEST {
             head.versions
         } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
             n

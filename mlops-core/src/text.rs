@@ -32,30 +32,21 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A time in Unix milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole seconds).
+/// A time in Unix milliseconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC, whole
+/// seconds); a time past chrono's range (year 262,143) as its milliseconds.
 ///
 /// ```
 /// use mlops_core::text::utc;
 /// assert_eq!(utc(0), "1970-01-01T00:00:00Z");
 /// assert_eq!(utc(1_709_210_096_789), "2024-02-29T12:34:56Z");
+/// assert_eq!(utc(u64::MAX), "18446744073709551615ms");
 /// ```
 pub fn utc(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    i64::try_from(ms)
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(
+            || format!("{ms}ms"),
+            |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        )
 }

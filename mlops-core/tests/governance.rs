@@ -531,7 +531,7 @@ fn audit_records_display_as_one_line_and_give_their_change_and_detail() {
         name: "m".into(),
         version: 1,
     };
-    r.record_lineage(&m, &[d.clone()], Some("run-1"), Some("abc"))
+    r.record_lineage(&m, std::slice::from_ref(&d), Some("run-1"), Some("abc"))
         .unwrap();
     r.clone()
         .with_reason("go\tlive")

@@ -275,7 +275,7 @@ pub enum DataCommand {
         /// A version number or alias.
         from: String,
         /// A version number or alias (default: latest).
-        #[arg(default_value = "latest")]
+        #[arg(default_value = mlops_core::registry::LATEST)]
         to: String,
     },
     /// Validate a data file against a suite (a data contract, YAML or JSON).
@@ -432,7 +432,7 @@ pub enum PolicyCommand {
         #[arg(value_parser = roles())]
         role: Role,
         /// Over which assets: `<kind>/<name>` pattern.
-        #[arg(default_value = "*")]
+        #[arg(default_value = mlops_core::governance::EVERY_ASSET)]
         scope: String,
     },
     /// Revoke a grant (same principal, role and scope).
@@ -443,7 +443,7 @@ pub enum PolicyCommand {
         #[arg(value_parser = roles())]
         role: Role,
         /// The scope it was granted over.
-        #[arg(default_value = "*")]
+        #[arg(default_value = mlops_core::governance::EVERY_ASSET)]
         scope: String,
     },
     /// Protect an alias: only a role (approver by default) may move it, and
@@ -452,10 +452,10 @@ pub enum PolicyCommand {
         /// The alias.
         alias: String,
         /// Over which assets.
-        #[arg(default_value = "*")]
+        #[arg(default_value = mlops_core::governance::EVERY_ASSET)]
         scope: String,
         /// The role needed.
-        #[arg(long, value_parser = roles(), default_value = "approver")]
+        #[arg(long, value_parser = roles(), default_value = Role::PROTECT_DEFAULT.as_str())]
         role: Role,
         /// Require a passed gate report (`mlops gate`).
         #[arg(long)]
@@ -466,7 +466,7 @@ pub enum PolicyCommand {
         /// The alias.
         alias: String,
         /// The scope it was set over.
-        #[arg(default_value = "*")]
+        #[arg(default_value = mlops_core::governance::EVERY_ASSET)]
         scope: String,
     },
 }

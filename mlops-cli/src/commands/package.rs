@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mlops_core::package::{
-    mlflow, onnx, registry as preg, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
+    mlflow, onnx, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
 };
-use mlops_core::registry::Registry;
 use mlops_core::Error;
 
 use super::Context;
@@ -159,18 +158,17 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             message,
         } => {
             let pkg = Package::load(&path)?;
-            let v = preg::push_package(
-                &Registry::open(&cx.store)?,
-                &pkg,
-                &name,
-                &message.unwrap_or_default(),
-            )?;
+            let v = cx
+                .open()?
+                .push_package(&pkg, &name, &message.unwrap_or_default())?;
             println!("{v}");
             Ok(ExitCode::SUCCESS)
         }
         PackageCommand::Pull { model, dest } => {
-            let (name, reference) = model.split_once('@').unwrap_or((&model, "latest"));
-            let pkg = preg::pull_package(&Registry::open(&cx.store)?, name, reference, &dest)?;
+            let (name, reference) = model
+                .split_once('@')
+                .unwrap_or((&model, mlops_core::registry::LATEST));
+            let pkg = cx.open()?.pull_package(name, reference, &dest)?;
             print!("{}", render::package(&pkg));
             Ok(ExitCode::SUCCESS)
         }

@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-use mlops_core::registry::Kind;
 use mlops_core::Error;
 
 use super::Context;
@@ -30,14 +29,11 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
                 None => serde_json::Value::Object(Default::default()),
             };
             let message = message.unwrap_or_default();
-            let r = cx.open()?;
-            // A data file added as a dataset is committed as data: Parquet
-            // with its schema, rows and profile, readable and diffable.
-            let v = if kind == Kind::Dataset && mlops_core::io::FileFormat::of(&file).is_ok() {
-                r.commit_dataset_path(&name, &file, &message, metadata)?
-            } else {
-                r.add_file(kind, &name, &file, &message, metadata)?
-            };
+            // The engine decides what the file becomes (a data file added as
+            // a dataset is committed as data), as for every front-end.
+            let v = cx
+                .open()?
+                .add_path(kind, &name, &file, &message, metadata)?;
             println!("{v}");
         }
         RegistryCommand::Alias {

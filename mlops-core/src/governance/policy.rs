@@ -16,6 +16,10 @@ pub(crate) const POLICY_LOG: &str = "policy/log";
 /// The log of refused calls.
 pub(crate) const DENIED_LOG: &str = "audit/denied/log";
 
+/// The scope pattern that covers every asset: a grant or protection over
+/// `*` holds everywhere; the default scope.
+pub const EVERY_ASSET: &str = "*";
+
 /// A role: each includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
