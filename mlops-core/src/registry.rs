@@ -36,6 +36,86 @@ use index::{Index, Segment};
 /// the default wherever a version may be named.
 pub const LATEST: &str = "latest";
 
+/// How a version is named in a reading: `latest`, its number (`3`, or
+/// `v3`), or an alias. One grammar for every front-end; an alias that reads
+/// as a number or `latest` cannot be set, so the three never overlap.
+///
+/// ```
+/// use mlops_core::registry::VersionRef;
+/// assert_eq!("latest".parse::<VersionRef>().unwrap(), VersionRef::Latest);
+/// assert_eq!("v3".parse::<VersionRef>().unwrap(), VersionRef::Number(3));
+/// assert_eq!("production".parse::<VersionRef>().unwrap().to_string(), "production");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionRef {
+    /// The newest version.
+    Latest,
+    /// A version by number.
+    Number(u64),
+    /// The version an alias points at now.
+    Alias(String),
+}
+
+impl std::str::FromStr for VersionRef {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(if s == LATEST {
+            VersionRef::Latest
+        } else if let Ok(n) = s.strip_prefix('v').unwrap_or(s).parse::<u64>() {
+            VersionRef::Number(n)
+        } else {
+            VersionRef::Alias(s.to_string())
+        })
+    }
+}
+
+impl std::fmt::Display for VersionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionRef::Latest => f.write_str(LATEST),
+            VersionRef::Number(n) => write!(f, "{n}"),
+            VersionRef::Alias(a) => f.write_str(a),
+        }
+    }
+}
+
+impl VersionRef {
+    /// The version number this names, given how many versions the asset
+    /// has and where its aliases point; `NotFound` naming the asset when
+    /// there is no such version or alias.
+    fn number(
+        &self,
+        kind: Kind,
+        name: &str,
+        versions: u64,
+        alias: impl FnOnce(&str) -> Option<u64>,
+    ) -> Result<u64> {
+        let n = match self {
+            VersionRef::Latest => versions,
+            VersionRef::Number(n) => *n,
+            VersionRef::Alias(a) => alias(a).ok_or_else(|| {
+                Error::NotFound(format!(
+                    "{} '{name}' has no version or alias '{a}'",
+                    kind.as_str()
+                ))
+            })?,
+        };
+        if n == 0 || n > versions {
+            return Err(no_version(kind, name, n, versions));
+        }
+        Ok(n)
+    }
+}
+
+/// The error for a version number past an asset's versions.
+fn no_version(kind: Kind, name: &str, n: u64, versions: u64) -> Error {
+    Error::NotFound(format!(
+        "{} '{name}' has no version {n} (it has {versions})",
+        kind.as_str()
+    ))
+}
+
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -322,29 +402,11 @@ impl Asset {
 
     /// A version by number (`"3"`), by alias (`"production"`) or `"latest"`.
     pub fn resolve(&self, reference: &str) -> Result<&Version> {
-        let n = if reference == LATEST {
-            self.versions.len() as u64
-        } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
-            n
-        } else {
-            self.alias(reference).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "{} '{}' has no version or alias '{reference}'",
-                    self.kind.as_str(),
-                    self.name
-                ))
-            })?
-        };
-        n.checked_sub(1)
-            .and_then(|i| self.versions.get(i as usize))
-            .ok_or_else(|| {
-                Error::NotFound(format!(
-                    "{} '{}' has no version {n} (it has {})",
-                    self.kind.as_str(),
-                    self.name,
-                    self.versions.len()
-                ))
-            })
+        let Ok(r) = reference.parse::<VersionRef>();
+        let n = r.number(self.kind, &self.name, self.versions.len() as u64, |a| {
+            self.alias(a)
+        })?;
+        Ok(&self.versions[n as usize - 1])
     }
 }
 
@@ -653,7 +715,7 @@ impl Registry {
     pub fn set_alias(&self, kind: Kind, name: &str, alias: &str, version: u64) -> Result<()> {
         let log = Self::log(kind, name)?;
         check_name(alias)?;
-        if alias == LATEST || alias.trim_start_matches('v').parse::<u64>().is_ok() {
+        if !matches!(alias.parse::<VersionRef>(), Ok(VersionRef::Alias(_))) {
             return Err(Error::InvalidInput(format!(
                 "alias '{alias}' would read as a version; choose another name"
             )));
@@ -662,10 +724,7 @@ impl Registry {
         self.append(&log, |tip| {
             let versions = Self::versions_at(&log, tip)?;
             if version == 0 || version > versions {
-                return Err(Error::NotFound(format!(
-                    "{} '{name}' has no version {version} (it has {versions})",
-                    kind.as_str()
-                )));
+                return Err(no_version(kind, name, version, versions));
             }
             self.event(
                 tip,
@@ -787,25 +846,8 @@ impl Registry {
             return self.asset(kind, name)?.resolve(reference).cloned();
         };
         let head = &loaded.head;
-        let n = if reference == LATEST {
-            head.versions
-        } else if let Ok(n) = reference.trim_start_matches('v').parse::<u64>() {
-            n
-        } else {
-            *head.aliases.get(reference).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "{} '{name}' has no version or alias '{reference}'",
-                    kind.as_str()
-                ))
-            })?
-        };
-        if n == 0 || n > head.versions {
-            return Err(Error::NotFound(format!(
-                "{} '{name}' has no version {n} (it has {})",
-                kind.as_str(),
-                head.versions
-            )));
-        }
+        let Ok(r) = reference.parse::<VersionRef>();
+        let n = r.number(kind, name, head.versions, |a| head.aliases.get(a).copied())?;
         let in_tail = head
             .tail_events()
             .iter()
@@ -847,10 +889,7 @@ impl Registry {
                 return Err(Error::NotFound(format!("{} '{name}'", kind.as_str())));
             }
             if version == 0 || version > versions {
-                return Err(Error::NotFound(format!(
-                    "{} '{name}' has no version {version} (it has {versions})",
-                    kind.as_str()
-                )));
+                return Err(no_version(kind, name, version, versions));
             }
             self.event(tip, versions, change.clone())
         })?;
