@@ -17,9 +17,9 @@ that breaks the rule fails here, naming the callable and the parameter.
 import inspect
 
 import pytest
+from test_parity import ENTRIES, resolve
 
 import mlops
-from test_parity import ENTRIES, resolve
 
 VOCABULARY = {
     ("message", ""): "no message: the empty text, not a tunable",
@@ -52,8 +52,16 @@ SIGNATURES = signatures()
 
 def test_the_checked_callables_include_the_ones_that_had_defaults():
     names = {n for n, _ in SIGNATURES}
-    assert {"drift", "validate", "Suite", "Suite.infer", "Registry", "Policy.protect", "stats.ks_2samp",
-            "checks.not_null"} <= names
+    assert {
+        "drift",
+        "validate",
+        "Suite",
+        "Suite.infer",
+        "Registry",
+        "Policy.protect",
+        "stats.ks_2samp",
+        "checks.not_null",
+    } <= names
     assert len(SIGNATURES) > 100
 
 
@@ -74,7 +82,8 @@ def test_unset_options_take_the_engine_defaults():
     # Suite name, KS test, protected-alias role, check severity: from the core.
     assert mlops.Suite().name == "suite"
     assert mlops.stats.ks_2samp([1.0, 2.0, 3.0], [1.5, 2.5, 9.0]) == mlops.stats.ks_2samp(
-        [1.0, 2.0, 3.0], [1.5, 2.5, 9.0], alternative="two-sided", method="auto")
+        [1.0, 2.0, 3.0], [1.5, 2.5, 9.0], alternative="two-sided", method="auto"
+    )
     reg = mlops.Registry("memory://", principal="ana")
     reg.policy.grant("ana", "admin")
     reg.policy.protect("production")

@@ -1,6 +1,7 @@
 """mlops.drift: agreement with Evidently 0.7's DataDriftPreset (fixtures made
 by tests/fixtures/make_evidently_drift.py), the workload's ground truth,
 drift from profiles, inputs, options and bad input."""
+
 import importlib.util
 import json
 import math
@@ -9,7 +10,6 @@ import subprocess
 import sys
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 import mlops
@@ -86,8 +86,21 @@ def test_flags_exactly_the_ground_truth_at_one_million_rows(tmp_path):
     paths = {}
     for name, seed, shift in [("ref", 42, "none"), ("strong", 42, "strong"), ("fresh", 43, "none")]:
         paths[name] = str(tmp_path / f"{name}.parquet")
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_tabular.py"), "--rows", "1000000",
-                        "--seed", str(seed), "--shift", shift, "--out", paths[name]], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                os.path.join(ROOT, "scripts", "gen_tabular.py"),
+                "--rows",
+                "1000000",
+                "--seed",
+                str(seed),
+                "--shift",
+                shift,
+                "--out",
+                paths[name],
+            ],
+            check=True,
+        )
     assert mlops.drift(paths["ref"], paths["strong"]).drifted_columns == ground_truth("strong")
     assert mlops.drift(paths["ref"], paths["fresh"]).drifted_columns == []
 
@@ -95,8 +108,12 @@ def test_flags_exactly_the_ground_truth_at_one_million_rows(tmp_path):
 def test_shared_vector_runs_from_files():
     """The shared drift vector (also run by the Rust and Node suites)."""
     case = next(c for c in FIXTURES["cases"] if c["name"] == "1k_strong")
-    r = mlops.drift(os.path.join(VECTORS, "ref_1k.parquet"), os.path.join(VECTORS, "strong_1k.parquet"),
-                    significance_guard=False, null_test=False)
+    r = mlops.drift(
+        os.path.join(VECTORS, "ref_1k.parquet"),
+        os.path.join(VECTORS, "strong_1k.parquet"),
+        significance_guard=False,
+        null_test=False,
+    )
     for name, ev in case["columns"].items():
         if ev["method"] != "text":
             assert r[name].method == ev["method"] and score_close(ev["method"], r[name].score, ev["score"])
@@ -140,6 +157,7 @@ def test_inputs_agree():
     for a, b in [(ref.to_pandas(), cur.to_pandas()), (ref.to_batches()[0], cur.to_batches()[0])]:
         assert mlops.drift(a, b).to_dict()["columns"] == base["columns"]
     import polars
+
     assert mlops.drift(polars.from_arrow(ref), polars.from_arrow(cur)).to_dict()["columns"] == base["columns"]
 
 

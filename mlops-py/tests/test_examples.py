@@ -1,5 +1,6 @@
 """The examples run: the notebook's code cells in order, and the main job
 on a small workload."""
+
 import json
 import os
 import subprocess
@@ -21,11 +22,21 @@ def test_notebook_cells_run():
 def test_main_job_writes_its_outputs(tmp_path):
     out = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "quickstart.py"), "--rows", "5000", "--out", str(tmp_path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert "profiled 5000 rows x 20 columns" in out
-    for name in ["profile.json", "profile.html", "profile.bin", "workload.parquet", "current.parquet",
-                 "drift.json", "drift.html", "drift_from_profiles.json"]:
+    for name in [
+        "profile.json",
+        "profile.html",
+        "profile.bin",
+        "workload.parquet",
+        "current.parquet",
+        "drift.json",
+        "drift.html",
+        "drift_from_profiles.json",
+    ]:
         assert (tmp_path / name).stat().st_size > 0
     doc = json.loads((tmp_path / "profile.json").read_text())
     assert doc["row_count"] == 5000 and len(doc["columns"]) == 20
@@ -35,6 +46,7 @@ def test_main_job_writes_its_outputs(tmp_path):
     assert json.loads((tmp_path / "drift_from_profiles.json").read_text())["source"] == "profiles"
     # The registry: both data sets versioned, the report traced to them.
     import mlops
+
     reg = mlops.Registry(str(tmp_path / "registry"))
     assert [v["version"] for v in reg.asset("dataset", "workload")["versions"]] == [1, 2]
     inputs = reg.asset("artifact", "drift-report")["inputs"]

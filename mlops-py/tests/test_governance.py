@@ -1,6 +1,7 @@
 """Registry governance from Python: the audit trail (tampering detected), the
 access policy (roles, protected aliases, gates, denials), and the shared
 promotion vector that the Rust and Node suites run too."""
+
 import json
 import pathlib
 
@@ -77,7 +78,10 @@ def test_denials_name_principal_action_and_role(tmp_path):
     bob = mlops.Registry(url, principal="bob")
     assert bob.principal == "bob"
     bob.add("model", "churn", b"w")
-    with pytest.raises(mlops.PermissionDeniedError, match=r"'bob' may not archive or restore model/churn: needs approver \(has writer\)"):
+    with pytest.raises(
+        mlops.PermissionDeniedError,
+        match=r"'bob' may not archive or restore model/churn: needs approver \(has writer\)",
+    ):
         bob.archive("model", "churn")
     with pytest.raises(mlops.InvalidInputError, match="unknown role 'owner'"):
         admin.policy.grant("dan", "owner")

@@ -1,5 +1,6 @@
 """Model packages from Python: the shared vector, tampering, signing,
 archives, signature checks, the registry and MLflow round trips."""
+
 import json
 import os
 import pathlib

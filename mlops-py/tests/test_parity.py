@@ -38,7 +38,8 @@ def public_names():
         obj = getattr(mlops, n)
         if isinstance(obj, types.ModuleType):
             listed = getattr(obj, "__all__", None) or [
-                m for m, f in vars(obj).items()
+                m
+                for m, f in vars(obj).items()
                 if not m.startswith("_") and callable(f) and getattr(f, "__module__", None) == obj.__name__
             ]
             names |= {f"{n}.{m}" for m in listed}

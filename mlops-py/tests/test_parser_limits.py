@@ -2,6 +2,7 @@
 their position instead of killing the interpreter. Inputs that once crashed
 it (stack overflow: SIGSEGV) run in a child interpreter, so a regression
 fails the test rather than the whole run."""
+
 import subprocess
 import sys
 import textwrap
@@ -57,7 +58,7 @@ def test_deep_gate_rules_raise_invalid_input():
                 print("InvalidInputError:", str(e)[:300])
     """)
     lines = out.splitlines()
-    assert len(lines) == 2 and all("nesting too deep at position 64" in l for l in lines), out
+    assert len(lines) == 2 and all("nesting too deep at position 64" in line for line in lines), out
 
 
 def test_non_finite_numbers_are_refused_with_their_position(tmp_path):

@@ -1,7 +1,7 @@
 """mlops.profile from Python: values against numpy / pandas on the shared
 workload, input routes, round trips, merge, and errors."""
+
 import json
-import math
 import os
 
 import numpy as np

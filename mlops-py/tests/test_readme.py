@@ -1,4 +1,5 @@
 """The README's Python examples run as written."""
+
 import os
 import re
 

@@ -1,4 +1,5 @@
 """mlops.Registry: versions, aliases, content round trips, errors."""
+
 import os
 import uuid
 

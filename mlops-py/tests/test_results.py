@@ -24,7 +24,13 @@ def test_version_and_asset_are_typed_and_to_dict_keeps_the_dicts(reg):
     v = reg.version("model", "churn", "production")
     assert isinstance(v, mlops.Version)
     assert (v.version, v.message, v.metadata, v.principal, v.size, v.dataset) == (
-        2, "retrained", {"auc": 0.86}, "ana", 10, None)
+        2,
+        "retrained",
+        {"auc": 0.86},
+        "ana",
+        10,
+        None,
+    )
     assert len(v.content) == 64 and v.time > 1_600_000_000_000
     d = v.to_dict()
     assert type(d) is dict and d["version"] == 2 and d["metadata"] == {"auc": 0.86}
@@ -71,11 +77,17 @@ def test_audit_records_reports_and_policy_are_typed(reg):
     assert [type(r) for r in log] == [mlops.AuditRecord, mlops.AuditRecord]
     alias = log[1]
     assert (alias.action, alias.target, alias.principal, alias.reason, alias.seq) == (
-        "alias", "model/m@1", "ana", "ship\tit", 2)
+        "alias",
+        "model/m@1",
+        "ana",
+        "ship\tit",
+        2,
+    )
     assert alias.event["alias"] == "production" and alias.to_dict()["log"] == "assets/model/m/log"
     # str() is the `mlops audit log` line, control characters escaped.
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ana        alias      model/m@1 {20}ship\\tit",
-                        str(alias)), str(alias)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ  ana        alias      model/m@1 {20}ship\\tit", str(alias)
+    ), str(alias)
     assert repr(alias) == "AuditRecord(action='alias', target='model/m@1', principal='ana', reason='ship\\tit')"
 
     report = reg.audit.verify()

@@ -1,6 +1,7 @@
 """mlops.stats against SciPy's values: the same fixtures
 (tests/fixtures/drift_stats.json, made by make_drift_stats.py) the Rust and
 Node suites run, so the three front-ends agree with SciPy and each other."""
+
 import json
 import math
 import os
@@ -33,8 +34,14 @@ def test_sample_distances(case):
 @pytest.mark.parametrize("case", F["distributions"], ids=lambda c: c["name"])
 def test_distribution_distances(case):
     p, q = case["p"], case["q"]
-    for key, fn in [("jensenshannon", stats.jensenshannon), ("kl", stats.kl_divergence), ("hellinger", stats.hellinger),
-                    ("total_variation", stats.total_variation), ("l_infinity", stats.l_infinity), ("psi", stats.psi)]:
+    for key, fn in [
+        ("jensenshannon", stats.jensenshannon),
+        ("kl", stats.kl_divergence),
+        ("hellinger", stats.hellinger),
+        ("total_variation", stats.total_variation),
+        ("l_infinity", stats.l_infinity),
+        ("psi", stats.psi),
+    ]:
         assert close(fn(p, q), case[key]), key
 
 

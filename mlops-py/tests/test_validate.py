@@ -1,6 +1,7 @@
 """mlops.validate: agreement with Great Expectations 1.x (the shared
 fixture made by tests/fixtures/make_ge_validation.py with GE itself),
 streams, the builder, files and their errors, inference and model gates."""
+
 import json
 import math
 import os
@@ -83,11 +84,13 @@ def test_builder_results_match_numpy():
     x[rng.choice(10_000, 50, replace=False)] = np.nan
     plan = rng.choice(["free", "pro", "team", "gold"], 10_000, p=[0.5, 0.3, 0.19, 0.01])
     t = pa.table({"x": pa.array(x, from_pandas=True), "plan": plan})
-    s = (mlops.Suite("users")
-         .add(checks.values_between("x", -2, 2, mostly=0.9))
-         .add(checks.in_set("plan", ["free", "pro", "team"], severity="warn"))
-         .add(checks.mean_between("x", -0.1, 0.1))
-         .add(checks.std_between("x", 0.9, 1.1)))
+    s = (
+        mlops.Suite("users")
+        .add(checks.values_between("x", -2, 2, mostly=0.9))
+        .add(checks.in_set("plan", ["free", "pro", "team"], severity="warn"))
+        .add(checks.mean_between("x", -0.1, 0.1))
+        .add(checks.std_between("x", 0.9, 1.1))
+    )
     r = s.validate(t)
     present = x[~np.isnan(x)]
     outside = int(((present < -2) | (present > 2)).sum())
@@ -139,8 +142,11 @@ def test_inferred_suite_passes_on_reference_and_flags_a_bad_batch():
 
 
 def test_gate():
-    g = mlops.gate({"auc": 0.912, "latency_p95_ms": 48}, ["auc >= baseline.auc - 0.01", "latency_p95_ms <= 50"],
-                   baseline={"auc": 0.915})
+    g = mlops.gate(
+        {"auc": 0.912, "latency_p95_ms": 48},
+        ["auc >= baseline.auc - 0.01", "latency_p95_ms <= 50"],
+        baseline={"auc": 0.915},
+    )
     assert g.passed and bool(g)
     assert math.isclose(g.rules[0]["right"], 0.905)
     with pytest.raises(mlops.InvalidInputError, match="position 7"):

@@ -1,5 +1,6 @@
 """The shared profile test vectors (tests/vectors/README.md), as in the Rust
 and Node suites."""
+
 import glob
 import json
 import os
@@ -36,7 +37,11 @@ def check_field(col, field, actual, expected):
         return close(actual.get(field), expected)
     if field == "length":
         g = actual.get("length") or {}
-        return equal(g.get("min"), expected["min"]) and equal(g.get("max"), expected["max"]) and close(g.get("mean"), expected["mean"])
+        return (
+            equal(g.get("min"), expected["min"])
+            and equal(g.get("max"), expected["max"])
+            and close(g.get("mean"), expected["mean"])
+        )
     if field == "histogram":
         g = actual.get("histogram") or {}
         edges = g.get("edges") or []
@@ -62,7 +67,8 @@ def compare(profile_dict, expected):
             continue
         for field, e in fields.items():
             if not check_field(name, field, cols[name], e):
-                errs.append(f"column '{name}' field '{field}': got {cols[name].get(field if field != 'distinct' else 'distinct_estimate')}, expected {e}")
+                got = cols[name].get(field if field != "distinct" else "distinct_estimate")
+                errs.append(f"column '{name}' field '{field}': got {got}, expected {e}")
     return errs
 
 

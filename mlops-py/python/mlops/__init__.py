@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Optional, Union
 
 from . import _mlops, checks, stats
 from ._mlops import (
@@ -207,7 +208,7 @@ def drift(
     >>> r["x"].method, r["x"].drifted, r.dataset_drift
     ('wasserstein', True, True)
     """
-    given: Dict[str, Any] = {
+    given: dict[str, Any] = {
         "columns": list(columns) if columns is not None else None,
         "method": method,
         "threshold": threshold,
@@ -248,8 +249,9 @@ class Registry(_mlops.Registry):
     plain dict.
     """
 
-    def commit_dataset(self, name: str, data: DataLike, message: str = "", metadata: Any = None,
-                       reason: Optional[str] = None) -> int:
+    def commit_dataset(
+        self, name: str, data: DataLike, message: str = "", metadata: Any = None, reason: Optional[str] = None
+    ) -> int:
         """Commits a data set version from anything :func:`profile` accepts
         (pyarrow, polars, pandas, a data file path): stored as Parquet with
         its schema, row count and profile. Returns the version number."""
@@ -261,7 +263,7 @@ class Registry(_mlops.Registry):
         return super().commit_dataset(name, src, message, metadata, reason)
 
 
-def generate_key(path: Union[str, "os.PathLike[str]"]) -> str:
+def generate_key(path: Union[str, os.PathLike[str]]) -> str:
     """Generates an Ed25519 key pair for signing packages: ``path`` (the
     secret key, mode 0600) and ``path + ".pub"``. Returns the key id (BLAKE3
     of the public key)."""
@@ -316,12 +318,12 @@ class Suite:
         self._native = _mlops.Suite(name, json.dumps([dict(c) for c in checks]) if checks else None)
 
     @classmethod
-    def _wrap(cls, native: Any) -> "Suite":
+    def _wrap(cls, native: Any) -> Suite:
         s = cls.__new__(cls)
         s._native = native
         return s
 
-    def add(self, *checks: Mapping[str, Any]) -> "Suite":
+    def add(self, *checks: Mapping[str, Any]) -> Suite:
         """Appends checks (dicts as :mod:`mlops.checks` makes them); returns the suite."""
         for c in checks:
             self._native._add_json(json.dumps(dict(c)))
@@ -348,27 +350,33 @@ class Suite:
     def to_json(self) -> str:
         return self._native.to_json()
 
-    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+    def save(self, path: Union[str, os.PathLike[str]]) -> None:
         """Writes the suite: JSON for a ``.json`` path, YAML otherwise."""
         self._native.save(os.fspath(path))
 
     @classmethod
-    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Suite":
+    def load(cls, path: Union[str, os.PathLike[str]]) -> Suite:
         """Reads a suite file (``.yaml``, ``.yml``, ``.json``); reference
         profiles of distribution checks resolve relative to its folder."""
         return cls._wrap(_mlops.Suite.load(os.fspath(path)))
 
     @classmethod
-    def from_yaml(cls, text: str) -> "Suite":
+    def from_yaml(cls, text: str) -> Suite:
         return cls._wrap(_mlops.Suite.from_yaml(text))
 
     @classmethod
-    def from_json(cls, text: str) -> "Suite":
+    def from_json(cls, text: str) -> Suite:
         return cls._wrap(_mlops.Suite.from_json(text))
 
     @classmethod
-    def infer(cls, data: DataLike, *, name: Optional[str] = None, margin: Optional[float] = None,
-              max_categories: Optional[int] = None) -> "Suite":
+    def infer(
+        cls,
+        data: DataLike,
+        *,
+        name: Optional[str] = None,
+        margin: Optional[float] = None,
+        max_categories: Optional[int] = None,
+    ) -> Suite:
         """A suite inferred from trusted data: per column its type, not-null or
         a maximum null fraction, a range widened by ``margin`` of its width
         (default 0.1), the set of categories (strings with at most
@@ -378,14 +386,20 @@ class Suite:
         options left ``None`` take the engine's defaults."""
         return cls._wrap(_mlops.infer_suite(_source(data), name, margin, max_categories))
 
-    def validate(self, data: Any, *, unexpected_limit: Optional[int] = None,
-                 now: Optional[float] = None) -> ValidationResult:
+    def validate(
+        self, data: Any, *, unexpected_limit: Optional[int] = None, now: Optional[float] = None
+    ) -> ValidationResult:
         """Same as ``mlops.validate(data, self)``."""
         return validate(data, self, unexpected_limit=unexpected_limit, now=now)
 
 
-def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpected_limit: Optional[int] = None,
-             now: Optional[float] = None) -> ValidationResult:
+def validate(
+    data: Any,
+    suite: Union[Suite, str, os.PathLike[str]],
+    *,
+    unexpected_limit: Optional[int] = None,
+    now: Optional[float] = None,
+) -> ValidationResult:
     """Validates data against a suite (a :class:`Suite` or a suite file path)
     in one parallel pass.
 
@@ -408,7 +422,9 @@ def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpec
     return _mlops.validate(_stream(data), suite._native, unexpected_limit, now)
 
 
-def gate(candidate: Mapping[str, float], rules: Sequence[str], baseline: Optional[Mapping[str, float]] = None) -> GateReport:
+def gate(
+    candidate: Mapping[str, float], rules: Sequence[str], baseline: Optional[Mapping[str, float]] = None
+) -> GateReport:
     """A model promotion gate: each rule compares the candidate's metrics
     (bare names or ``candidate.x``) with the baseline's (``baseline.x``) or
     numbers, with its tolerance written out.

@@ -1,12 +1,61 @@
 """Type stubs of the native module `mlops._mlops` (kept by hand next to
 `mlops-py/src/*.rs`; the tests check that every name here exists)."""
 
+import builtins
 import pathlib
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any, final
+
+# Stubs are never imported: these names need typing_extensions only where the
+# stub is type-checked (type checkers bundle it), not at runtime.
+from typing_extensions import Self, TypeAlias, disjoint_base
+
+# The module's own __all__ (PyO3 builds it from what the module registers).
+__all__ = [
+    "MlopsError",
+    "NotFoundError",
+    "AlreadyExistsError",
+    "ConflictError",
+    "InvalidInputError",
+    "SchemaMismatchError",
+    "UnsupportedError",
+    "IntegrityError",
+    "PermissionDeniedError",
+    "StorageError",
+    "ArrowError",
+    "Version",
+    "Asset",
+    "SearchHit",
+    "DatasetDiff",
+    "AuditRecord",
+    "AuditReport",
+    "PolicyState",
+    "Audit",
+    "Policy",
+    "DriftReport",
+    "ColumnDrift",
+    "drift",
+    "drift_profiles",
+    "Package",
+    "Signature",
+    "generate_key",
+    "Profile",
+    "ColumnProfile",
+    "profile",
+    "Registry",
+    "stats",
+    "Suite",
+    "ValidationResult",
+    "GateReport",
+    "validate",
+    "infer_suite",
+    "gate",
+    "__version__",
+]
 
 __version__: str
 
-Value = Union[bool, int, float, str]
+_Value: TypeAlias = bool | int | float | str
 
 class MlopsError(Exception): ...
 class NotFoundError(MlopsError, FileNotFoundError): ...
@@ -20,6 +69,7 @@ class PermissionDeniedError(MlopsError, PermissionError): ...
 class StorageError(MlopsError, OSError): ...
 class ArrowError(MlopsError): ...
 
+@final
 class ColumnProfile:
     """The profile of one column."""
 
@@ -48,60 +98,64 @@ class ColumnProfile:
     @property
     def true_count(self) -> int: ...
     @property
-    def min(self) -> Optional[Value]:
+    def min(self) -> _Value | None:
         """Smallest finite value (byte order for strings; epoch units for temporal)."""
     @property
-    def max(self) -> Optional[Value]: ...
+    def max(self) -> _Value | None: ...
     @property
-    def mean(self) -> Optional[float]:
+    def mean(self) -> float | None:
         """Mean of the finite values (share of True for booleans)."""
     @property
-    def variance(self) -> Optional[float]:
+    def variance(self) -> float | None:
         """Sample variance (ddof=1) of the finite values."""
     @property
-    def std(self) -> Optional[float]: ...
+    def std(self) -> float | None: ...
     @property
-    def distinct_estimate(self) -> Optional[float]:
+    def distinct_estimate(self) -> float | None:
         """HLL estimate of distinct non-null values (about 1.6% relative error)."""
     @property
-    def top_k(self) -> List[Tuple[Value, int]]:
+    def top_k(self) -> list[tuple[_Value, int]]:
         """The 10 most frequent values with counts."""
-    def top(self, k: int) -> List[Tuple[Value, int]]: ...
+    def top(self, k: int) -> list[tuple[_Value, int]]: ...
     @property
-    def length_min(self) -> Optional[int]: ...
+    def length_min(self) -> int | None: ...
     @property
-    def length_mean(self) -> Optional[float]: ...
+    def length_mean(self) -> float | None: ...
     @property
-    def length_max(self) -> Optional[int]: ...
+    def length_max(self) -> int | None: ...
     @property
-    def quantile_rank_error(self) -> Optional[float]: ...
-    def quantile(self, q: float) -> Optional[float]:
+    def quantile_rank_error(self) -> float | None: ...
+    def quantile(self, q: float) -> float | None:
         """Value at quantile q in [0, 1] (KLL sketch, numpy's inverted_cdf rule)."""
-    def histogram(self, bins: int = 20) -> Optional[Tuple[List[float], List[int]]]: ...
+    def histogram(self, bins: int | None = None) -> tuple[list[float], list[int]] | None:
+        """An equal-width histogram `(edges, counts)`, or None without finite values;
+        `bins` from 1 to 100,000 (None: 20), InvalidInputError otherwise."""
 
+@final
 class Profile:
     """The profile of a data set: one ColumnProfile per column."""
 
     @property
     def row_count(self) -> int: ...
     @property
-    def columns(self) -> List[str]: ...
+    def columns(self) -> list[str]: ...
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
-    def __getitem__(self, name: str) -> ColumnProfile: ...
+    def __contains__(self, name: str, /) -> bool: ...
+    def __getitem__(self, name: str, /) -> ColumnProfile: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def to_bytes(self) -> bytes: ...
     @staticmethod
-    def from_bytes(data: bytes) -> "Profile": ...
+    def from_bytes(data: bytes) -> Profile: ...
     @staticmethod
-    def from_json(data: str) -> "Profile": ...
-    def merge(self, other: "Profile") -> "Profile": ...
+    def from_json(data: str) -> Profile: ...
+    def merge(self, other: Profile) -> Profile: ...
     def to_html(self) -> str: ...
     def _repr_html_(self) -> str: ...
 
 def profile(data: Any) -> Profile: ...
 
+@final
 class ColumnDrift:
     """The drift of one column of a DriftReport."""
 
@@ -111,30 +165,30 @@ class ColumnDrift:
     def column_type(self) -> str:
         """'numerical', 'categorical' or 'text' (not tested)."""
     @property
-    def method(self) -> Optional[str]:
+    def method(self) -> str | None:
         """The value test ('ks', 'wasserstein', 'jensenshannon', ...), or None when skipped."""
     @property
-    def score(self) -> Optional[float]:
+    def score(self) -> float | None:
         """Evidently's drift score: the p-value of a test, or the distance."""
     @property
-    def statistic(self) -> Optional[float]: ...
+    def statistic(self) -> float | None: ...
     @property
-    def p_value(self) -> Optional[float]: ...
+    def p_value(self) -> float | None: ...
     @property
     def threshold(self) -> float: ...
     @property
-    def guard_p_value(self) -> Optional[float]: ...
+    def guard_p_value(self) -> float | None: ...
     @property
     def value_drifted(self) -> bool: ...
     @property
     def drifted(self) -> bool:
         """Whether the values or the share of missing values drifted."""
     @property
-    def skipped(self) -> Optional[str]: ...
+    def skipped(self) -> str | None: ...
     @property
     def approximate(self) -> bool: ...
     @property
-    def nulls(self) -> Optional[dict[str, Any]]: ...
+    def nulls(self) -> dict[str, Any] | None: ...
     @property
     def reference(self) -> dict[str, Any]: ...
     @property
@@ -143,6 +197,7 @@ class ColumnDrift:
     def distribution(self) -> dict[str, Any]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class DriftReport:
     """A drift report between a reference and a current data set (see mlops.drift)."""
 
@@ -157,17 +212,17 @@ class DriftReport:
     @property
     def number_of_drifted_columns(self) -> int: ...
     @property
-    def drifted_columns(self) -> List[str]: ...
+    def drifted_columns(self) -> list[str]: ...
     @property
-    def columns(self) -> List[str]: ...
+    def columns(self) -> list[str]: ...
     @property
-    def skipped_columns(self) -> List[Tuple[str, str]]: ...
+    def skipped_columns(self) -> list[tuple[str, str]]: ...
     @property
     def source(self) -> str:
         """'data' (exact) or 'profiles' (from sketches)."""
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
-    def __getitem__(self, name: str) -> ColumnDrift: ...
+    def __contains__(self, name: str, /) -> bool: ...
+    def __getitem__(self, name: str, /) -> ColumnDrift: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def to_html(self) -> str: ...
@@ -175,13 +230,14 @@ class DriftReport:
 
 def drift(reference: Any, current: Any, options_json: str) -> DriftReport: ...
 
+@disjoint_base
 class Registry:
     """Datasets, models and artifacts with numbered versions and aliases, in a
     store: a folder (default ./.mlops), file://..., memory://, or a bucket:
     s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, configured
     from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
-    def __init__(self, url: Optional[str] = None, principal: Optional[str] = None) -> None:
+    def __new__(cls, url: str | None = None, principal: str | None = None) -> Self:
         """Opens the registry at `url`, writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
     @property
     def principal(self) -> str: ...
@@ -191,15 +247,32 @@ class Registry:
     @property
     def policy(self) -> Policy:
         """The access policy: show(), grant, revoke, protect, unprotect."""
-    def record_gate(self, kind: str, name: str, version: int, report: GateReport, reason: Optional[str] = None) -> None:
+    def record_gate(self, kind: str, name: str, version: int, report: GateReport, reason: str | None = None) -> None:
         """Records a gate report for a version (a protected alias may require a passed one)."""
-    def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
+    def add(
+        self,
+        kind: str,
+        name: str,
+        data: bytes,
+        message: str = "",
+        metadata: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> int:
         """Adds `data` as the next version of the asset; returns its number."""
-    def add_file(self, kind: str, name: str, path: Any, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
-        """Adds a file; a data file added as a dataset is committed as data (Parquet, schema, rows, profile), anything else stored as its bytes. Returns the version number."""
-    def alias(self, kind: str, name: str, alias: str, version: int, reason: Optional[str] = None) -> None:
+    def add_file(
+        self,
+        kind: str,
+        name: str,
+        path: Any,
+        message: str = "",
+        metadata: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> int:
+        """Adds a file; a data file added as a dataset is committed as data (Parquet,
+        schema, rows, profile), anything else stored as its bytes. Returns the version number."""
+    def alias(self, kind: str, name: str, alias: str, version: int, reason: str | None = None) -> None:
         """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
-    def log(self, kind: str, name: str) -> List[AuditRecord]:
+    def log(self, kind: str, name: str) -> builtins.list[AuditRecord]:
         """The asset's history, oldest first: one AuditRecord per event."""
     def asset(self, kind: str, name: str) -> Asset:
         """Versions and aliases (with their history) of the asset."""
@@ -209,42 +282,71 @@ class Registry:
         """Checks the log's hash chain, numbering and indexes; returns the number of events."""
     def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
         """A version's content by number, alias or 'latest', verified against its hashes."""
-    def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None, reason: Optional[str] = None) -> None: ...
-    def lineage(self, product: Tuple[str, str, int], inputs: List[Tuple[str, str, int]], run: Optional[str] = None, commit: Optional[str] = None, reason: Optional[str] = None) -> None:
+    def tag(
+        self, kind: str, name: str, version: int, key: str, value: str | None = None, reason: str | None = None
+    ) -> None: ...
+    def lineage(
+        self,
+        product: tuple[str, str, int],
+        inputs: builtins.list[tuple[str, str, int]],
+        run: str | None = None,
+        commit: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         """Records that `product` was made from `inputs` (kind, name, version tuples)."""
-    def archive(self, kind: str, name: str, restore: bool = False, reason: Optional[str] = None) -> None: ...
-    def list(self, kind: str, include_archived: bool = False) -> List[str]: ...
-    def commit_dataset(self, name: str, data: Any, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
+    def archive(self, kind: str, name: str, restore: bool = False, reason: str | None = None) -> None: ...
+    def list(self, kind: str, include_archived: bool = False) -> builtins.list[str]: ...
+    def commit_dataset(
+        self, name: str, data: Any, message: str = "", metadata: dict[str, Any] | None = None, reason: str | None = None
+    ) -> int:
         """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
-    def read_dataset(self, name: str, reference: str = "latest", columns: Optional[List[str]] = None) -> Any:
+    def read_dataset(self, name: str, reference: str = "latest", columns: builtins.list[str] | None = None) -> Any:
         """A data set version as a pyarrow Table (time travel), optionally only some columns."""
     def diff(self, name: str, a: str, b: str) -> DatasetDiff:
         """Schema, row and per-column statistic changes between two data set versions."""
-    def push_package(self, package: Package, name: str, message: str = "", reason: Optional[str] = None) -> int:
+    def push_package(self, package: Package, name: str, message: str = "", reason: str | None = None) -> int:
         """Verifies and pushes a model package as the next version of model `name`."""
     def pull_package(self, name: str, reference: str, dest: Any) -> Package:
         """Pulls a model version into the new folder `dest`, verified."""
     def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
-    def search(self, query: str, include_archived: bool = False) -> List[SearchHit]:
+    def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
+
+@final
 class Audit:
     """The audit trail of a registry: every change, hash-chained."""
 
     def verify(self) -> AuditReport:
         """Walks every log; ok, logs, events, broken (None or {"log", "seq", "problem"}), digest."""
-    def log(self, principal: Optional[str] = None, action: Optional[str] = None, target: Optional[str] = None, since: Optional[int] = None, until: Optional[int] = None) -> List[AuditRecord]:
+    def log(
+        self,
+        principal: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[AuditRecord]:
         """Events oldest first: log, seq, hash, time (ms), principal, action, target, reason, event."""
 
+@final
 class Policy:
     """The access policy of a registry: roles reader < writer < approver < admin."""
 
     def show(self) -> PolicyState: ...
-    def grant(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
-    def revoke(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
-    def protect(self, alias: str, scope: str = "*", role: Optional[str] = None, require_gate: bool = False, reason: Optional[str] = None) -> None:
+    def grant(self, principal: str, role: str, scope: str = "*", reason: str | None = None) -> None: ...
+    def revoke(self, principal: str, role: str, scope: str = "*", reason: str | None = None) -> None: ...
+    def protect(
+        self,
+        alias: str,
+        scope: str = "*",
+        role: str | None = None,
+        require_gate: bool = False,
+        reason: str | None = None,
+    ) -> None:
         """Protects an alias: only `role` (default approver, the engine's) may move it."""
-    def unprotect(self, alias: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
+    def unprotect(self, alias: str, scope: str = "*", reason: str | None = None) -> None: ...
 
+@final
 class Version:
     """A version of an asset."""
 
@@ -253,30 +355,32 @@ class Version:
     size: int
     message: str
     metadata: dict[str, Any]
-    dataset: Optional[dict[str, Any]]
+    dataset: dict[str, Any] | None
     principal: str
     time: int
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class Asset:
     """An asset's state: versions, aliases with their moves, tags, lineage, gates."""
 
     kind: str
     name: str
-    versions: List[Version]
-    aliases: dict[str, List[dict[str, Any]]]
+    versions: list[Version]
+    aliases: dict[str, list[dict[str, Any]]]
     tags: dict[str, dict[str, str]]
-    inputs: List[dict[str, Any]]
-    used_by: List[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    used_by: list[dict[str, Any]]
     archived: bool
     gates: dict[str, dict[str, Any]]
     events: int
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class SearchHit:
     """A version found by Registry.search."""
 
@@ -287,28 +391,30 @@ class SearchHit:
     principal: str
     time: int
     size: int
-    alias: List[str]
+    alias: list[str]
     archived: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class DatasetDiff:
     """What changed between two data set versions (to_dict() has "from" and "to")."""
 
     from_version: int
     to_version: int
-    rows: List[int]
-    added: List[List[str]]
-    removed: List[List[str]]
-    retyped: List[List[str]]
-    columns: List[dict[str, Any]]
+    rows: list[int]
+    added: list[list[str]]
+    removed: list[list[str]]
+    retyped: list[list[str]]
+    columns: list[dict[str, Any]]
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class AuditRecord:
     """One event of the audit trail; str() is its line in `mlops audit log`."""
 
@@ -319,42 +425,45 @@ class AuditRecord:
     principal: str
     action: str
     target: str
-    reason: Optional[str]
+    reason: str | None
     event: dict[str, Any]
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class AuditReport:
     """What Audit.verify() found."""
 
     ok: bool
     logs: int
     events: int
-    broken: Optional[dict[str, Any]]
+    broken: dict[str, Any] | None
     digest: str
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
+@final
 class PolicyState:
     """A registry's access policy as it stands."""
 
-    grants: List[dict[str, Any]]
-    protections: List[dict[str, Any]]
+    grants: list[dict[str, Any]]
+    protections: list[dict[str, Any]]
     events: int
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
-    def __getitem__(self, key: str) -> Any: ...
+    def __getitem__(self, key: str, /) -> Any: ...
 
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
+@final
 class Signature:
     """A model's input and output schema: columns {"name", "type" (an Arrow
     type name such as "Float64" or "Utf8"), "nullable"}, tensors with a
     "shape"; optionally an input example as JSON rows."""
 
-    def __init__(self, spec: dict[str, Any]) -> None: ...
+    def __new__(cls, spec: dict[str, Any]) -> Signature: ...
     @staticmethod
     def from_onnx(path: Any) -> Signature:
         """Infers inputs and outputs from an ONNX model's graph (initializers excluded)."""
@@ -365,10 +474,11 @@ class Signature:
         accepted), nulls in non-nullable columns with their count and first row."""
     def to_dict(self) -> dict[str, Any]: ...
     @property
-    def inputs(self) -> List[dict[str, Any]]: ...
+    def inputs(self) -> list[dict[str, Any]]: ...
     @property
-    def outputs(self) -> List[dict[str, Any]]: ...
+    def outputs(self) -> list[dict[str, Any]]: ...
 
+@final
 class Package:
     """A model package: a folder (or .tar.zst archive) of files listed with
     their sizes and BLAKE3 hashes in mlops-package.json."""
@@ -380,21 +490,21 @@ class Package:
         name: str,
         version: str,
         flavor: str,
-        flavor_version: Optional[str] = None,
-        metrics: Optional[dict[str, float]] = None,
-        params: Optional[dict[str, Any]] = None,
-        signature: Union[Signature, dict[str, Any], None] = None,
-        lineage: Optional[dict[str, Any]] = None,
-        requirements: Optional[dict[str, Any]] = None,
-        card: Optional[dict[str, Any]] = None,
-        files: Optional[List[Any]] = None,
+        flavor_version: str | None = None,
+        metrics: dict[str, float] | None = None,
+        params: dict[str, Any] | None = None,
+        signature: Signature | dict[str, Any] | None = None,
+        lineage: dict[str, Any] | None = None,
+        requirements: dict[str, Any] | None = None,
+        card: dict[str, Any] | None = None,
+        files: list[Any] | None = None,
     ) -> Package:
         """Makes `dir` a package (with `files`: copies them into the new folder `dir`)."""
     @staticmethod
     def load(path: Any) -> Package:
         """Opens a package folder or .tar.zst archive."""
     @staticmethod
-    def from_mlflow(dir: Any, out: Any, name: Optional[str] = None, version: Optional[str] = None) -> Package:
+    def from_mlflow(dir: Any, out: Any, name: str | None = None, version: str | None = None) -> Package:
         """Reads an MLflow model folder into the new package folder `out`."""
     def verify(self) -> None:
         """Raises IntegrityError naming the first missing, changed or unlisted file."""
@@ -402,7 +512,7 @@ class Package:
         """Signs the manifest with the secret key file `key` (writes mlops-package.sig
         into the package's folder; for a package opened from an archive, that is a
         temporary folder: call save_archive to keep the signed package)."""
-    def verify_signature(self, trusted: List[Any]) -> str:
+    def verify_signature(self, trusted: list[Any]) -> str:
         """Checks the signature against trusted public key files and every file; returns the key id."""
     def save_archive(self, path: Any) -> None: ...
     def to_mlflow(self, dir: Any) -> None:
@@ -410,7 +520,7 @@ class Package:
     @property
     def manifest(self) -> dict[str, Any]: ...
     @property
-    def signature(self) -> Optional[Signature]: ...
+    def signature(self) -> Signature | None: ...
     @property
     def path(self) -> pathlib.Path:
         """The package's folder (a temporary one for a package opened from an archive)."""
@@ -429,23 +539,24 @@ class _Stats:
     def total_variation(self, p: Any, q: Any) -> float: ...
     def l_infinity(self, p: Any, q: Any) -> float: ...
     def psi(self, p: Any, q: Any) -> float: ...
-    def cramervonmises_2samp(self, x: Any, y: Any) -> Tuple[float, float]: ...
-    def ks_2samp(self, x: Any, y: Any, method: Optional[str], alternative: Optional[str]) -> Tuple[float, float]: ...
-    def anderson_ksamp(self, samples: Sequence[Any]) -> Tuple[float, float]: ...
-    def chi2_contingency(self, observed: Sequence[Sequence[float]]) -> Tuple[float, float, int]: ...
-    def proportions_ztest(self, x1: int, n1: int, x2: int, n2: int) -> Tuple[float, float]: ...
+    def cramervonmises_2samp(self, x: Any, y: Any) -> tuple[float, float]: ...
+    def ks_2samp(self, x: Any, y: Any, method: str | None, alternative: str | None) -> tuple[float, float]: ...
+    def anderson_ksamp(self, samples: Sequence[Any]) -> tuple[float, float]: ...
+    def chi2_contingency(self, observed: Sequence[Sequence[float]]) -> tuple[float, float, int]: ...
+    def proportions_ztest(self, x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]: ...
 
 stats: _Stats
 
+@disjoint_base
 class Suite:
     """The native suite (the public `mlops.Suite` wraps it)."""
 
-    def __init__(self, name: Optional[str] = None, checks_json: Optional[str] = None) -> None: ...
+    def __new__(cls, name: str | None = None, checks_json: str | None = None) -> Self: ...
     def _add_json(self, check_json: str) -> None: ...
     @property
     def name(self) -> str: ...
     @property
-    def checks(self) -> List[dict[str, Any]]: ...
+    def checks(self) -> list[dict[str, Any]]: ...
     def __len__(self) -> int: ...
     def to_json(self) -> str: ...
     def to_yaml(self) -> str: ...
@@ -457,6 +568,7 @@ class Suite:
     @staticmethod
     def from_json(text: str) -> Suite: ...
 
+@final
 class ValidationResult:
     """The result of `mlops.validate`: the verdict and one dict per check."""
 
@@ -470,31 +582,36 @@ class ValidationResult:
     @property
     def statistics(self) -> dict[str, Any]: ...
     @property
-    def results(self) -> List[dict[str, Any]]:
+    def results(self) -> list[dict[str, Any]]:
         """Per check: check, columns, severity, success, observed_value, element_count,
         missing_count, unexpected_count, unexpected_percent, partial_unexpected
         ([{row, value}]), mostly, reason, spec."""
     @property
-    def failures(self) -> List[dict[str, Any]]: ...
+    def failures(self) -> list[dict[str, Any]]: ...
     def __len__(self) -> int: ...
-    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    def __getitem__(self, i: int, /) -> dict[str, Any]: ...
     def __bool__(self) -> bool: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
     def to_html(self) -> str: ...
     def _repr_html_(self) -> str: ...
 
+@final
 class GateReport:
     """The outcome of `mlops.gate`."""
 
     @property
     def passed(self) -> bool: ...
     @property
-    def rules(self) -> List[dict[str, Any]]:
+    def rules(self) -> list[dict[str, Any]]:
         """Per rule: rule, left, op, right, passed, metrics."""
     def __bool__(self) -> bool: ...
     def to_json(self) -> str: ...
 
-def validate(data: Any, suite: Suite, unexpected_limit: Optional[int] = None, now: Optional[float] = None) -> ValidationResult: ...
-def infer_suite(data: Any, name: Optional[str] = None, margin: Optional[float] = None, max_categories: Optional[int] = None) -> Suite: ...
-def gate(candidate: dict[str, float], rules: List[str], baseline: Optional[dict[str, float]] = None) -> GateReport: ...
+def validate(
+    data: Any, suite: Suite, unexpected_limit: int | None = None, now: float | None = None
+) -> ValidationResult: ...
+def infer_suite(
+    data: Any, name: str | None = None, margin: float | None = None, max_categories: int | None = None
+) -> Suite: ...
+def gate(candidate: dict[str, float], rules: list[str], baseline: dict[str, float] | None = None) -> GateReport: ...

@@ -15,13 +15,19 @@ pass (Great Expectations' semantics).
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, Optional
 
-Check = Dict[str, Any]
+Check = dict[str, Any]
 
 
-def _check(kind: str, fields: Dict[str, Any], mostly: Optional[float] = None,
-           severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+def _check(
+    kind: str,
+    fields: dict[str, Any],
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     c: Check = {"check": kind}
     c.update({k: v for k, v in fields.items() if v is not None and v is not False})
     if mostly is not None:
@@ -44,8 +50,9 @@ def column_type(column: str, type: str, *, severity: Optional[str] = None, name:
     return _check("column_type", {"column": column, "type": type}, None, severity, name)
 
 
-def not_null(column: str, *, mostly: Optional[float] = None, severity: Optional[str] = None,
-             name: Optional[str] = None) -> Check:
+def not_null(
+    column: str, *, mostly: Optional[float] = None, severity: Optional[str] = None, name: Optional[str] = None
+) -> Check:
     """Row-level: values are not null (NaN counts as null)."""
     return _check("not_null", {"column": column}, mostly, severity, name)
 
@@ -55,53 +62,103 @@ def max_null_fraction(column: str, max: float, *, severity: Optional[str] = None
     return _check("max_null_fraction", {"column": column, "max": max}, None, severity, name)
 
 
-def unique(column: str, *, mostly: Optional[float] = None, severity: Optional[str] = None,
-           name: Optional[str] = None) -> Check:
+def unique(
+    column: str, *, mostly: Optional[float] = None, severity: Optional[str] = None, name: Optional[str] = None
+) -> Check:
     """Row-level: each value occurs once (every row of a repeated value breaks it)."""
     return _check("unique", {"column": column}, mostly, severity, name)
 
 
-def compound_unique(columns: Sequence[str], *, mostly: Optional[float] = None, severity: Optional[str] = None,
-                    name: Optional[str] = None) -> Check:
+def compound_unique(
+    columns: Sequence[str],
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: each combination of the columns' values occurs once."""
     return _check("compound_unique", {"columns": list(columns)}, mostly, severity, name)
 
 
-def values_between(column: str, min: Any = None, max: Any = None, *, strict_min: bool = False,
-                   strict_max: bool = False, mostly: Optional[float] = None, severity: Optional[str] = None,
-                   name: Optional[str] = None) -> Check:
+def values_between(
+    column: str,
+    min: Any = None,
+    max: Any = None,
+    *,
+    strict_min: bool = False,
+    strict_max: bool = False,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: ``min <= value <= max`` (numbers; ISO text for date and time columns)."""
-    return _check("values_between", {"column": column, "min": min, "max": max, "strict_min": strict_min,
-                                     "strict_max": strict_max}, mostly, severity, name)
+    return _check(
+        "values_between",
+        {"column": column, "min": min, "max": max, "strict_min": strict_min, "strict_max": strict_max},
+        mostly,
+        severity,
+        name,
+    )
 
 
-def in_set(column: str, values: Sequence[Any], *, mostly: Optional[float] = None, severity: Optional[str] = None,
-           name: Optional[str] = None) -> Check:
+def in_set(
+    column: str,
+    values: Sequence[Any],
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: values are in the set."""
     return _check("in_set", {"column": column, "values": list(values)}, mostly, severity, name)
 
 
-def not_in_set(column: str, values: Sequence[Any], *, mostly: Optional[float] = None, severity: Optional[str] = None,
-               name: Optional[str] = None) -> Check:
+def not_in_set(
+    column: str,
+    values: Sequence[Any],
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: values are not in the set."""
     return _check("not_in_set", {"column": column, "values": list(values)}, mostly, severity, name)
 
 
-def matches_regex(column: str, regex: str, *, mostly: Optional[float] = None, severity: Optional[str] = None,
-                  name: Optional[str] = None) -> Check:
+def matches_regex(
+    column: str,
+    regex: str,
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: string values contain a match (anchor with ``^...$`` for whole values)."""
     return _check("matches_regex", {"column": column, "regex": regex}, mostly, severity, name)
 
 
-def length_between(column: str, min: Optional[int] = None, max: Optional[int] = None, *,
-                   mostly: Optional[float] = None, severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+def length_between(
+    column: str,
+    min: Optional[int] = None,
+    max: Optional[int] = None,
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: string lengths (characters) are between ``min`` and ``max``."""
     return _check("length_between", {"column": column, "min": min, "max": max}, mostly, severity, name)
 
 
 def _stat(kind: str):
-    def build(column: str, min: Optional[float] = None, max: Optional[float] = None, *,
-              severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+    def build(
+        column: str,
+        min: Optional[float] = None,
+        max: Optional[float] = None,
+        *,
+        severity: Optional[str] = None,
+        name: Optional[str] = None,
+    ) -> Check:
         return _check(kind, {"column": column, "min": min, "max": max}, None, severity, name)
 
     build.__name__ = kind
@@ -116,46 +173,87 @@ std_between = _stat("std_between")
 median_between = _stat("median_between")
 
 
-def quantile_between(column: str, quantile: float, min: Optional[float] = None, max: Optional[float] = None, *,
-                     severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+def quantile_between(
+    column: str,
+    quantile: float,
+    min: Optional[float] = None,
+    max: Optional[float] = None,
+    *,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """The exact quantile (nearest rank) is between ``min`` and ``max``."""
-    return _check("quantile_between", {"column": column, "quantile": quantile, "min": min, "max": max},
-                  None, severity, name)
+    return _check(
+        "quantile_between", {"column": column, "quantile": quantile, "min": min, "max": max}, None, severity, name
+    )
 
 
-def distinct_count_between(column: str, min: Optional[int] = None, max: Optional[int] = None, *,
-                           severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+def distinct_count_between(
+    column: str,
+    min: Optional[int] = None,
+    max: Optional[int] = None,
+    *,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """The exact number of distinct non-null values is between ``min`` and ``max``."""
     return _check("distinct_count_between", {"column": column, "min": min, "max": max}, None, severity, name)
 
 
-def most_common_in_set(column: str, values: Sequence[Any], *, ties_okay: bool = False, severity: Optional[str] = None,
-                       name: Optional[str] = None) -> Check:
+def most_common_in_set(
+    column: str,
+    values: Sequence[Any],
+    *,
+    ties_okay: bool = False,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """The most common value is in the set."""
-    return _check("most_common_in_set", {"column": column, "values": list(values), "ties_okay": ties_okay},
-                  None, severity, name)
+    return _check(
+        "most_common_in_set", {"column": column, "values": list(values), "ties_okay": ties_okay}, None, severity, name
+    )
 
 
-def row_count_between(min: Optional[int] = None, max: Optional[int] = None, *, severity: Optional[str] = None,
-                      name: Optional[str] = None) -> Check:
+def row_count_between(
+    min: Optional[int] = None, max: Optional[int] = None, *, severity: Optional[str] = None, name: Optional[str] = None
+) -> Check:
     """The table has between ``min`` and ``max`` rows."""
     return _check("row_count_between", {"min": min, "max": max}, None, severity, name)
 
 
-def column_pair(a: str, op: str, b: str, *, mostly: Optional[float] = None, severity: Optional[str] = None,
-                name: Optional[str] = None) -> Check:
+def column_pair(
+    a: str,
+    op: str,
+    b: str,
+    *,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: ``a op b`` with ``op`` one of ``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``."""
     return _check("column_pair", {"a": a, "op": op, "b": b}, mostly, severity, name)
 
 
-def increasing(column: str, *, strict: bool = False, mostly: Optional[float] = None, severity: Optional[str] = None,
-               name: Optional[str] = None) -> Check:
+def increasing(
+    column: str,
+    *,
+    strict: bool = False,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: each value is at least (``strict``: above) the previous one."""
     return _check("increasing", {"column": column, "strict": strict}, mostly, severity, name)
 
 
-def decreasing(column: str, *, strict: bool = False, mostly: Optional[float] = None, severity: Optional[str] = None,
-               name: Optional[str] = None) -> Check:
+def decreasing(
+    column: str,
+    *,
+    strict: bool = False,
+    mostly: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """Row-level: each value is at most (``strict``: below) the previous one."""
     return _check("decreasing", {"column": column, "strict": strict}, mostly, severity, name)
 
@@ -165,8 +263,20 @@ def freshness(column: str, max_age: str, *, severity: Optional[str] = None, name
     return _check("freshness", {"column": column, "max_age": max_age}, None, severity, name)
 
 
-def distribution(column: str, reference: str, *, method: Optional[str] = None, threshold: Optional[float] = None,
-                 severity: Optional[str] = None, name: Optional[str] = None) -> Check:
+def distribution(
+    column: str,
+    reference: str,
+    *,
+    method: Optional[str] = None,
+    threshold: Optional[float] = None,
+    severity: Optional[str] = None,
+    name: Optional[str] = None,
+) -> Check:
     """The distribution is close to a stored profile's (``reference``: a profile file path)."""
-    return _check("distribution", {"column": column, "reference": reference, "method": method,
-                                   "threshold": threshold}, None, severity, name)
+    return _check(
+        "distribution",
+        {"column": column, "reference": reference, "method": method, "threshold": threshold},
+        None,
+        severity,
+        name,
+    )

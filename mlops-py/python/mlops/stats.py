@@ -15,7 +15,8 @@ are counts or shares per bin or category, normalised as SciPy does.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Optional
 
 from . import _mlops
 
@@ -102,9 +103,14 @@ def ks_2samp(x: Any, y: Any, alternative: Optional[str] = None, method: Optional
     sample, else asymptotic), ``"exact"`` or ``"asymp"``. Anything else
     raises ``InvalidInputError``. ``None`` (either) is the engine's default,
     SciPy's: ``"two-sided"`` and ``"auto"``."""
-    return TestResult(*_native.ks_2samp(_floats(x), _floats(y),
-                                        None if method is None else str(method),
-                                        None if alternative is None else str(alternative)))
+    return TestResult(
+        *_native.ks_2samp(
+            _floats(x),
+            _floats(y),
+            None if method is None else str(method),
+            None if alternative is None else str(alternative),
+        )
+    )
 
 
 def cramervonmises_2samp(x: Any, y: Any) -> TestResult:
