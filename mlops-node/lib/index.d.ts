@@ -253,6 +253,13 @@ export declare function drift(
   options?: DriftOptions,
 ): Promise<DriftReport>
 
+/** Options of the calls that add a version; `reason` is recorded in the audit trail. */
+export interface WriteOptions {
+  message?: string
+  metadata?: Record<string, unknown>
+  reason?: string
+}
+
 /** What an asset is. */
 export type AssetKind = 'dataset' | 'model' | 'artifact'
 
@@ -355,8 +362,10 @@ export declare class Registry {
   readonly policy: Policy
   /** Records a gate report (what `gate()` returns) for a version. */
   recordGate(kind: AssetKind, name: string, version: number, report: GateReport, options?: { reason?: string }): Promise<void>
-  add(kind: AssetKind, name: string, data: Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
-  addFile(kind: AssetKind, name: string, path: string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  /** Adds bytes as the next version; resolves to its number. */
+  add(kind: AssetKind, name: string, data: Uint8Array | string, options?: WriteOptions): Promise<number>
+  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  addFile(kind: AssetKind, name: string, path: string, options?: WriteOptions): Promise<number>
   alias(kind: AssetKind, name: string, alias: string, version: number, options?: { reason?: string }): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
@@ -366,17 +375,21 @@ export declare class Registry {
   version(kind: AssetKind, name: string, reference?: string | number): Promise<Record<string, unknown>>
   /** Checks the log's hash chain, numbering and indexes; resolves to the number of events. */
   verify(kind: AssetKind, name: string): Promise<number>
-  commitDataset(name: string, data: Table | Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  /** Commits a data set version (Parquet plus schema, rows and profile); resolves to its number. */
+  commitDataset(name: string, data: Table | Uint8Array | string, options?: WriteOptions): Promise<number>
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
   diff(name: string, from: string | number, to?: string | number): Promise<Record<string, unknown>>
-  tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null): Promise<void>
-  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string }): Promise<void>
-  archive(kind: AssetKind, name: string, options?: { restore?: boolean }): Promise<void>
+  /** Sets a tag of a version (`value` null removes it). */
+  tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>
+  /** Records that `product` was made from `inputs`. */
+  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string; reason?: string }): Promise<void>
+  /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
+  archive(kind: AssetKind, name: string, options?: { restore?: boolean; reason?: string }): Promise<void>
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
   search(query: string, options?: { includeArchived?: boolean }): Promise<Array<Record<string, unknown>>>
   /** Verifies and pushes a model package as the next version of model `name`. */
-  pushPackage(pkg: Package, name: string, options?: { message?: string }): Promise<number>
+  pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */
   pullPackage(name: string, reference: string | number, dest: string): Promise<Package>
 }

@@ -466,14 +466,14 @@ class Registry {
   }
 
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
-  add(kind, name, data, { message = '', metadata = {} } = {}) {
+  add(kind, name, data, { message = '', metadata = {}, reason } = {}) {
     const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    return this._native.add(kind, name, buf, message, metadataJson(metadata))
+    return this._native.add(kind, name, buf, message, metadataJson(metadata), reason)
   }
 
   /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
-  addFile(kind, name, path, { message = '', metadata = {} } = {}) {
-    return this._native.addFile(kind, name, path, message, metadataJson(metadata))
+  addFile(kind, name, path, { message = '', metadata = {}, reason } = {}) {
+    return this._native.addFile(kind, name, path, message, metadataJson(metadata), reason)
   }
 
   /** Points an alias at a version, recording `reason` for the audit trail; rejects with PERMISSION_DENIED when the policy refuses. */
@@ -500,15 +500,15 @@ class Registry {
    * Commits a data set version from an apache-arrow Table, Arrow IPC bytes or
    * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
    */
-  commitDataset(name, data, { message = '', metadata = {} } = {}) {
+  commitDataset(name, data, { message = '', metadata = {}, reason } = {}) {
     const meta = metadataJson(metadata)
-    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, meta)
-    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, meta)
+    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, meta, reason)
+    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, meta, reason)
   }
 
   /** Verifies and pushes a model package as the next version of model `name`; resolves to the version number. */
-  pushPackage(pkg, name, { message = '' } = {}) {
-    return native.packagePush(this._native, pkg.path, name, message)
+  pushPackage(pkg, name, { message = '', reason } = {}) {
+    return native.packagePush(this._native, pkg.path, name, message, reason)
   }
 
   /** Pulls a model version (number, alias or 'latest') into the new folder `dest`, verified. */
@@ -529,13 +529,13 @@ class Registry {
   }
 
   /** Sets a tag of a version (`value` null removes it). */
-  async tag(kind, name, version, key, value = null) {
-    await this._native.tag(kind, name, version, key, value === null ? undefined : String(value))
+  async tag(kind, name, version, key, value = null, { reason } = {}) {
+    await this._native.tag(kind, name, version, key, value === null ? undefined : String(value), reason)
   }
 
   /** Records that `product` ({kind, name, version}) was made from `inputs`. */
-  async lineage(product, inputs, { run, commit } = {}) {
-    await this._native.lineage(JSON.stringify({ product, inputs, run, commit }))
+  async lineage(product, inputs, { run, commit, reason } = {}) {
+    await this._native.lineage(JSON.stringify({ product, inputs, run, commit }), reason)
   }
 
   /** One version (by number, alias or 'latest'), read through the registry's indexes. */
@@ -549,8 +549,8 @@ class Registry {
   }
 
   /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
-  async archive(kind, name, { restore = false } = {}) {
-    await this._native.archive(kind, name, !restore)
+  async archive(kind, name, { restore = false, reason } = {}) {
+    await this._native.archive(kind, name, !restore, reason)
   }
 
   /** Names of the assets of a kind. */

@@ -165,8 +165,9 @@ pub fn package_push(
     path: String,
     name: String,
     message: String,
+    reason: Option<String>,
 ) -> AsyncTask<Job<f64>> {
-    let r = registry.inner.clone();
+    let r = registry.why(reason);
     job(move || {
         let p = Package::load(&path)?;
         preg::push_package(&r, &p, &name, &message).map(|v| v as f64)

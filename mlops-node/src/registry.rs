@@ -83,7 +83,8 @@ impl NativeRegistry {
         self.inner.principal().to_string()
     }
 
-    fn why(&self, reason: Option<String>) -> Registry {
+    /// This registry recording `reason` in the events of one call.
+    pub(crate) fn why(&self, reason: Option<String>) -> Registry {
         match reason {
             Some(r) => self.inner.clone().with_reason(&r),
             None => self.inner.clone(),
@@ -217,8 +218,9 @@ impl NativeRegistry {
         data: Buffer,
         message: String,
         metadata: String,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let (r, data) = (self.inner.clone(), data.to_vec());
+        let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let v = r.add_version(
                 Kind::parse(&kind)?,
@@ -240,8 +242,9 @@ impl NativeRegistry {
         path: String,
         message: String,
         metadata: String,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || {
             let v = r.add_file(
                 Kind::parse(&kind)?,
@@ -324,8 +327,9 @@ impl NativeRegistry {
         version: f64,
         key: String,
         value: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || {
             r.set_tag(
                 Kind::parse(&kind)?,
@@ -340,8 +344,8 @@ impl NativeRegistry {
 
     /// Records lineage; `refs` is JSON `{product: {kind, name, version}, inputs: [...], run?, commit?}`.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn lineage(&self, refs: String) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+    pub fn lineage(&self, refs: String, reason: Option<String>) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
         job(move || {
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]
@@ -360,8 +364,14 @@ impl NativeRegistry {
 
     /// Archives (or restores) an asset.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn archive(&self, kind: String, name: String, archived: bool) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+    pub fn archive(
+        &self,
+        kind: String,
+        name: String,
+        archived: bool,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
         job(move || {
             r.set_archived(Kind::parse(&kind)?, &name, archived)?;
             Ok(name)
@@ -400,8 +410,9 @@ impl NativeRegistry {
         path: String,
         message: String,
         metadata: String,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(&metadata)?)? as f64))
     }
 
@@ -413,8 +424,9 @@ impl NativeRegistry {
         data: Buffer,
         message: String,
         metadata: String,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let (r, data) = (self.inner.clone(), data.to_vec());
+        let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let reader = mlops_core::io::read_ipc_bytes(data)?;
             Ok(r.commit_dataset(&name, reader, &message, meta(&metadata)?)? as f64)
