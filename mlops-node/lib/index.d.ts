@@ -169,7 +169,10 @@ export interface DriftSummary {
 }
 
 /** The drift of one column, as in the JSON document. */
-export interface ColumnDrift {
+export declare class ColumnDrift {
+  private constructor()
+  /** The fields as a plain object. */
+  toJSON(): Omit<ColumnDrift, 'toJSON'>
   column: string
   column_type: 'numerical' | 'categorical' | 'text'
   method: DriftMethod | null
@@ -219,7 +222,7 @@ export interface DriftReportJson {
   /** `not_tested` when no column could be tested (a gate should not pass). */
   verdict: 'drift' | 'no_drift' | 'not_tested'
   options: Record<string, unknown>
-  columns: ColumnDrift[]
+  columns: Array<Omit<ColumnDrift, 'toJSON'>>
   skipped_columns: Array<{ column: string; reason: string }>
 }
 
@@ -232,6 +235,10 @@ export declare class DriftReport {
   /** Columns not tested, with the reason. */
   readonly skippedColumns: Array<{ column: string; reason: string }>
   readonly shareOfDriftedColumns: number
+  /** Columns compared (tested or skipped). */
+  readonly numberOfColumns: number
+  /** Columns that drifted. */
+  readonly numberOfDriftedColumns: number
   readonly driftedColumns: string[]
   readonly columns: ColumnDrift[]
   readonly source: 'data' | 'profiles'
@@ -263,34 +270,120 @@ export interface WriteOptions {
 /** What an asset is. */
 export type AssetKind = 'dataset' | 'model' | 'artifact'
 
+/** Schema, rows and profile of a data set version. */
+export interface DatasetInfo {
+  format: string
+  rows: number
+  /** `[name, Arrow type]` per column. */
+  schema: Array<[string, string]>
+  /** BLAKE3 hash of the stored profile. */
+  profile: string
+}
+
 /** One version of an asset. */
-export interface AssetVersion {
+export declare class Version {
+  private constructor()
   version: number
+  /** BLAKE3 hash of its content's chunk manifest. */
   content: string
   size: number
   message: string
   metadata: Record<string, unknown>
+  /** Schema, rows and profile of a data set version; null otherwise. */
+  dataset: DatasetInfo | null
+  principal: string
+  /** Unix milliseconds. */
+  time: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<Version, 'toJSON'>
+}
+/** One version of an asset (the name before `Version`). */
+export type AssetVersion = Version
+
+/** One move of an alias. */
+export interface AliasMove {
+  version: number
   principal: string
   time: number
+  seq: number
+}
+
+/** A lineage edge: `other` is an input (in `inputs`) or a product (in `used_by`). */
+export interface LineageEdge {
+  version: number
+  other: AssetRef
+  run: string | null
+  commit: string | null
 }
 
 /** An asset: its versions and each alias's moves (the last is current). */
-export interface Asset {
+export declare class Asset {
+  private constructor()
   kind: AssetKind
   name: string
-  versions: AssetVersion[]
-  aliases: Record<string, Array<{ version: number; principal: string; time: number; seq: number }>>
+  versions: Version[]
+  aliases: Record<string, AliasMove[]>
+  /** Tags of each version, by version number. */
   tags: Record<string, Record<string, string>>
-  inputs: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
-  used_by: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
+  inputs: LineageEdge[]
+  used_by: LineageEdge[]
   archived: boolean
   /** The last gate report recorded for each version. */
   gates: Record<string, { passed: boolean; report: string; principal: string; time: number }>
   events: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<Asset, 'toJSON' | 'versions'> & { versions: Array<Omit<Version, 'toJSON'>> }
+}
+
+/** One version found by `Registry.search`. */
+export declare class SearchHit {
+  private constructor()
+  kind: AssetKind
+  name: string
+  version: number
+  message: string
+  principal: string
+  time: number
+  size: number
+  /** The aliases pointing at this version now. */
+  alias: string[]
+  archived: boolean
+  tags: Record<string, string>
+  metadata: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<SearchHit, 'toJSON'>
+}
+
+/** Statistics of one column in two data set versions (`[from, to]`). */
+export interface ColumnChange {
+  column: string
+  nulls: [number, number]
+  mean: [number | null, number | null]
+  std: [number | null, number | null]
+  distinct: [number | null, number | null]
+}
+
+/** What changed between two data set versions. */
+export declare class DatasetDiff {
+  private constructor()
+  fromVersion: number
+  toVersion: number
+  /** Rows in each. */
+  rows: [number, number]
+  /** Columns only in the newer version, `[name, type]`. */
+  added: Array<[string, string]>
+  /** Columns only in the older version, `[name, type]`. */
+  removed: Array<[string, string]>
+  /** `[name, from type, to type]`. */
+  retyped: Array<[string, string, string]>
+  columns: ColumnChange[]
+  /** The fields as a plain object. */
+  toJSON(): Omit<DatasetDiff, 'toJSON'>
 }
 
 /** One event of the audit trail. */
-export interface AuditRecord {
+export declare class AuditRecord {
+  private constructor()
   log: string
   seq: number
   hash: string
@@ -302,15 +395,22 @@ export interface AuditRecord {
   target: string
   reason: string | null
   event: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<AuditRecord, 'toJSON'>
 }
 
 /** What `audit.verify()` found. */
-export interface AuditReport {
+export declare class AuditReport {
+  private constructor()
   logs: number
   events: number
   broken: { log: string; seq: number | null; problem: string } | null
   /** BLAKE3 over every log's name, length and newest hash: keep it elsewhere to detect rewrites. */
   digest: string
+  /** Whether every chain holds (`broken` is null). */
+  ok: boolean
+  /** The fields as a plain object. */
+  toJSON(): Omit<AuditReport, 'toJSON'>
 }
 
 /** Which audit events to list; omitted fields match everything. */
@@ -318,31 +418,47 @@ export interface AuditFilter {
   principal?: string
   action?: string
   target?: string
+  /** Unix milliseconds (inclusive). */
   since?: number
+  /** Unix milliseconds (exclusive). */
   until?: number
 }
 
 export type Role = 'reader' | 'writer' | 'approver' | 'admin'
 
-/** The access policy. */
-export interface PolicyJson {
+/** The access policy: grants, protected aliases, events in its log. */
+export declare class PolicyState {
+  private constructor()
   grants: Array<{ principal: string; role: Role; scope: string }>
   protections: Array<{ alias: string; scope: string; role: Role; require_gate: boolean }>
   events: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<PolicyState, 'toJSON'>
 }
+/** The access policy (the name before `PolicyState`). */
+export type PolicyJson = PolicyState
 
-/** The audit trail of a registry. */
+/** The audit trail of a registry (`registry.audit`). */
 export declare class Audit {
+  private constructor()
+  /** Walks every log's hash chain. */
   verify(): Promise<AuditReport>
+  /** Events oldest first, filtered. */
   log(filter?: AuditFilter): Promise<AuditRecord[]>
 }
 
 /** The access policy of a registry; changes reject with PERMISSION_DENIED unless the caller is admin over '*'. */
 export declare class Policy {
-  show(): Promise<PolicyJson>
+  private constructor()
+  /** Grants, protections and events. */
+  show(): Promise<PolicyState>
+  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
   grant(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  /** Revokes a grant. */
   revoke(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  /** Protects an alias: only `role` may move it; with `requireGate` only to a version with a passed gate report. */
   protect(alias: string, options?: { scope?: string; role?: Role; requireGate?: boolean; reason?: string }): Promise<void>
+  /** Removes a protection. */
   unprotect(alias: string, scope?: string, options?: { reason?: string }): Promise<void>
 }
 
@@ -372,13 +488,16 @@ export declare class Registry {
   log(kind: AssetKind, name: string): Promise<AuditRecord[]>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
   /** One version by number, alias or 'latest', read through the registry's indexes. */
-  version(kind: AssetKind, name: string, reference?: string | number): Promise<Record<string, unknown>>
+  version(kind: AssetKind, name: string, reference?: string | number): Promise<Version>
   /** Checks the log's hash chain, numbering and indexes; resolves to the number of events. */
   verify(kind: AssetKind, name: string): Promise<number>
   /** Commits a data set version (Parquet plus schema, rows and profile); resolves to its number. */
   commitDataset(name: string, data: Table | Uint8Array | string, options?: WriteOptions): Promise<number>
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
-  diff(name: string, from: string | number, to?: string | number): Promise<Record<string, unknown>>
+  /** Schema, row and column statistic changes between two data set versions. */
+  diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
+  /** The profile stored with a data set version. */
+  datasetProfile(name: string, reference?: string | number): Promise<Profile>
   /** Sets a tag of a version (`value` null removes it). */
   tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>
   /** Records that `product` was made from `inputs`. */
@@ -387,7 +506,7 @@ export declare class Registry {
   archive(kind: AssetKind, name: string, options?: { restore?: boolean; reason?: string }): Promise<void>
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
-  search(query: string, options?: { includeArchived?: boolean }): Promise<Array<Record<string, unknown>>>
+  search(query: string, options?: { includeArchived?: boolean }): Promise<SearchHit[]>
   /** Verifies and pushes a model package as the next version of model `name`. */
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */
@@ -629,7 +748,10 @@ export interface CheckResult {
 }
 
 export declare class ValidationResult {
+  private constructor()
   readonly success: boolean
+  /** The suite's name. */
+  readonly suite: string
   readonly rows: number
   readonly statistics: { evaluated: number; successful: number; failed_errors: number; failed_warnings: number; success_percent: number }
   readonly results: CheckResult[]
@@ -641,9 +763,15 @@ export declare class ValidationResult {
 
 export declare function validate(input: Table | Uint8Array | string, suite: Suite | string, options?: ValidateOptions): Promise<ValidationResult>
 
-export interface GateReport {
+/** The result of `gate()`. */
+export declare class GateReport {
+  private constructor()
   passed: boolean
   rules: { rule: string; left: number; op: string; right: number; passed: boolean; metrics: Record<string, number> }[]
+  /** The fields as a plain object. */
+  toJSON(): { passed: boolean; rules: GateReport['rules'] }
+  /** The report as JSON, as `recordGate` stores it. */
+  toJson(): string
 }
 
 export declare function gate(candidate: Record<string, number>, rules: string[], baseline?: Record<string, number>): GateReport

@@ -15,6 +15,80 @@ function codedError(code, message) {
   return err
 }
 
+// napi's own statuses for an argument of the wrong type or shape (its
+// message names the field, e.g. `AuditFilter.since`).
+const NAPI_TYPE_ERRORS = new Set(['InvalidArg', 'ObjectExpected', 'StringExpected', 'NumberExpected', 'BooleanExpected', 'ArrayExpected'])
+
+/** Calls the addon; an argument napi cannot convert becomes an `INVALID_INPUT` error like the engine's. */
+function typed(call) {
+  try {
+    return call()
+  } catch (e) {
+    if (e && NAPI_TYPE_ERRORS.has(e.code)) throw codedError('INVALID_INPUT', `invalid input: ${e.message}`)
+    throw e
+  }
+}
+
+/**
+ * A typed result: the fields of the engine's value (the native addon
+ * builds them as typed objects, src/convert.rs), and `toJSON()` giving
+ * them as a plain object.
+ */
+class Result {
+  constructor(fields) {
+    Object.assign(this, fields)
+  }
+
+  /** The fields as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return { ...this }
+  }
+}
+
+/** A version of an asset: number, content hash, size, message, metadata, dataset, principal, time. */
+class Version extends Result {}
+
+/** An asset's state: versions, aliases (their moves), tags, lineage, archived, gates, events. */
+class Asset extends Result {
+  constructor(fields) {
+    super(fields)
+    this.versions = fields.versions.map((v) => new Version(v))
+  }
+
+  /** The fields as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return { ...this, versions: this.versions.map((v) => v.toJSON()) }
+  }
+}
+
+/** One version found by `Registry.search`. */
+class SearchHit extends Result {}
+
+/** What changed between two data set versions: rows, added, removed, retyped, per-column statistics. */
+class DatasetDiff extends Result {}
+
+/** One event of the audit trail: log, seq, hash, time, principal, action, target, reason, event. */
+class AuditRecord extends Result {}
+
+/** What `audit.verify()` found: logs, events, broken (null or `{log, seq, problem}`), digest, ok. */
+class AuditReport extends Result {}
+
+/** The access policy: grants, protections, events. */
+class PolicyState extends Result {}
+
+/** One column of a drift report (the fields of the report's JSON). */
+class ColumnDrift extends Result {}
+
+/** The result of `gate()`: `passed`, and per rule `{rule, left, op, right, passed, metrics}`. */
+class GateReport extends Result {
+  /** The report as JSON, as `recordGate` stores it. */
+  toJson() {
+    return JSON.stringify(this)
+  }
+}
+
+const records = (rs) => rs.map((r) => new AuditRecord(r))
+
 /** The profile of a data set: one entry per column, as JSON-ready objects. */
 class Profile {
   /** @param {object} nativeProfile the native handle; use `profile()` to make one */
@@ -195,6 +269,16 @@ class DriftReport {
     return this._json.share_of_drifted_columns
   }
 
+  /** Columns compared (tested or skipped). */
+  get numberOfColumns() {
+    return this._json.number_of_columns
+  }
+
+  /** Columns that drifted. */
+  get numberOfDriftedColumns() {
+    return this._json.number_of_drifted_columns
+  }
+
   /** Names of the drifted columns, in schema order. */
   get driftedColumns() {
     return this._json.columns.filter((c) => c.drifted).map((c) => c.column)
@@ -214,7 +298,7 @@ class DriftReport {
   column(name) {
     const col = this._json.columns.find((c) => c.column === name)
     if (!col) throw codedError('NOT_FOUND', `not found: column '${name}' is not in the drift report`)
-    return col
+    return new ColumnDrift(col)
   }
 
   /** The report as a plain object (what `JSON.stringify` writes). */
@@ -483,12 +567,12 @@ class Registry {
 
   /** The asset: versions and aliases with their history. */
   async asset(kind, name) {
-    return JSON.parse(await this._native.asset(kind, name))
+    return new Asset(await this._native.asset(kind, name))
   }
 
   /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
   async log(kind, name) {
-    return JSON.parse(await this._native.log(kind, name))
+    return records(await this._native.log(kind, name))
   }
 
   /** A version's content (by number, alias or 'latest'), verified against its hashes. */
@@ -519,13 +603,18 @@ class Registry {
   /** A data set version (number, alias or 'latest') as an apache-arrow Table. */
   async readDataset(name, reference = 'latest', { columns } = {}) {
     const { tableFromIPC } = require('apache-arrow')
-    const bytes = await this._native.readDataset(name, String(reference), columns ? JSON.stringify(columns) : '')
+    const bytes = await typed(() => this._native.readDataset(name, String(reference), columns))
     return tableFromIPC(bytes)
   }
 
   /** Schema, row and column statistic changes between two data set versions. */
   async diff(name, from, to = 'latest') {
-    return JSON.parse(await this._native.diff(name, String(from), String(to)))
+    return new DatasetDiff(await this._native.diff(name, String(from), String(to)))
+  }
+
+  /** The profile stored with a data set version (number, alias or 'latest'). */
+  async datasetProfile(name, reference = 'latest') {
+    return new Profile(await this._native.datasetProfile(name, String(reference)))
   }
 
   /** Sets a tag of a version (`value` null removes it). */
@@ -535,12 +624,12 @@ class Registry {
 
   /** Records that `product` ({kind, name, version}) was made from `inputs`. */
   async lineage(product, inputs, { run, commit, reason } = {}) {
-    await this._native.lineage(JSON.stringify({ product, inputs, run, commit }), reason)
+    await typed(() => this._native.lineage(product, inputs, run, commit, reason))
   }
 
   /** One version (by number, alias or 'latest'), read through the registry's indexes. */
   async version(kind, name, reference = 'latest') {
-    return JSON.parse(await this._native.version(kind, name, String(reference)))
+    return new Version(await this._native.version(kind, name, String(reference)))
   }
 
   /** Checks an asset from its log's own events (hash chain, numbering, indexes); resolves to the number of events. */
@@ -555,12 +644,12 @@ class Registry {
 
   /** Names of the assets of a kind. */
   async list(kind, { includeArchived = false } = {}) {
-    return JSON.parse(await this._native.list(kind, includeArchived))
+    return this._native.list(kind, includeArchived)
   }
 
   /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
   async search(query, { includeArchived = false } = {}) {
-    return JSON.parse(await this._native.search(query, includeArchived))
+    return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
   }
 }
 
@@ -705,6 +794,11 @@ class ValidationResult {
     return this._json.rows
   }
 
+  /** The suite's name. */
+  get suite() {
+    return this._json.suite
+  }
+
   get statistics() {
     return this._json.statistics
   }
@@ -758,7 +852,7 @@ async function validate(input, suite, { unexpectedLimit, now } = {}) {
  * A bad rule or a missing metric throws `INVALID_INPUT` naming the position.
  */
 function gate(candidate, rules, baseline) {
-  return JSON.parse(native.gate(JSON.stringify(candidate), rules, baseline === undefined ? undefined : JSON.stringify(baseline)))
+  return new GateReport(JSON.parse(native.gate(JSON.stringify(candidate), rules, baseline === undefined ? undefined : JSON.stringify(baseline))))
 }
 
 /** The audit trail of a registry (`registry.audit`). */
@@ -767,14 +861,14 @@ class Audit {
     this._native = native
   }
 
-  /** Walks every log's hash chain: `{logs, events, broken: null | {log, seq, problem}, digest}`. */
+  /** Walks every log's hash chain: an `AuditReport`. */
   async verify() {
-    return JSON.parse(await this._native.auditVerify())
+    return new AuditReport(await this._native.auditVerify())
   }
 
-  /** Events oldest first (`log, seq, hash, time, principal, action, target, reason, event`), filtered by `{principal, action, target, since, until}`. */
-  async log(filter = {}) {
-    return JSON.parse(await this._native.auditLog(JSON.stringify(filter)))
+  /** Events oldest first, filtered by `{principal, action, target, since, until}` (unset fields match everything). */
+  async log(filter) {
+    return records(await typed(() => this._native.auditLog(filter)))
   }
 }
 
@@ -784,30 +878,56 @@ class Policy {
     this._native = native
   }
 
-  /** `{grants, protections, events}`. */
+  /** Grants, protections and the number of policy events: a `PolicyState`. */
   async show() {
-    return JSON.parse(await this._native.policyShow())
+    return new PolicyState(await this._native.policyShow())
   }
 
   /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
   async grant(principal, role, scope = '*', { reason } = {}) {
-    await this._native.policyChange('grant', JSON.stringify({ principal, role, scope }), reason)
+    await this._native.policyGrant(principal, role, scope, reason)
   }
 
   /** Revokes a grant. */
   async revoke(principal, role, scope = '*', { reason } = {}) {
-    await this._native.policyChange('revoke', JSON.stringify({ principal, role, scope }), reason)
+    await this._native.policyRevoke(principal, role, scope, reason)
   }
 
   /** Protects an alias: only `role` (default approver) may move it; with `requireGate`, only to a version with a passed gate report. */
   async protect(alias, { scope = '*', role = 'approver', requireGate = false, reason } = {}) {
-    await this._native.policyChange('protect', JSON.stringify({ alias, scope, role, requireGate }), reason)
+    await this._native.policyProtect(alias, scope, role, requireGate, reason)
   }
 
   /** Removes a protection. */
   async unprotect(alias, scope = '*', { reason } = {}) {
-    await this._native.policyChange('unprotect', JSON.stringify({ alias, scope }), reason)
+    await this._native.policyUnprotect(alias, scope, reason)
   }
 }
 
-module.exports = { profile, Profile, drift, DriftReport, Registry, Package, Signature, generateKey, stats, checks, Suite, validate, ValidationResult, gate }
+module.exports = {
+  profile,
+  Profile,
+  drift,
+  DriftReport,
+  ColumnDrift,
+  Registry,
+  Version,
+  Asset,
+  SearchHit,
+  DatasetDiff,
+  Audit,
+  AuditRecord,
+  AuditReport,
+  Policy,
+  PolicyState,
+  Package,
+  Signature,
+  generateKey,
+  stats,
+  checks,
+  Suite,
+  validate,
+  ValidationResult,
+  gate,
+  GateReport,
+}

@@ -6,6 +6,7 @@
 //! turns apache-arrow tables into IPC bytes; errors reach JavaScript with their
 //! `code` already set (`error.rs`).
 
+mod convert;
 mod drift;
 mod error;
 mod package;

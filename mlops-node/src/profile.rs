@@ -18,6 +18,11 @@ impl NativeProfile {
     pub(crate) fn inner(&self) -> &mlops_core::Profile {
         &self.inner
     }
+
+    /// Wraps a core profile.
+    pub(crate) fn of(inner: mlops_core::Profile) -> Self {
+        Self { inner }
+    }
 }
 
 #[napi]

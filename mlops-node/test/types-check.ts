@@ -60,3 +60,28 @@ async function registryTypes(): Promise<number> {
   return a.versions.length + b.length + history.length
 }
 void registryTypes
+
+import { Version, DatasetDiff, SearchHit, AuditRecord, AuditReport, PolicyState, GateReport, gate, type AuditFilter } from 'mlops'
+
+async function governanceTypes(): Promise<number> {
+  const r = new Registry('memory://', { principal: 'ana' })
+  await r.add('model', 'm', 'w', { reason: 'first' })
+  await r.tag('model', 'm', 1, 'team', 'risk', { reason: 'ownership' })
+  await r.archive('model', 'm', { restore: true, reason: 'back' })
+  await r.policy.grant('ana', 'admin', '*', { reason: 'bootstrap' })
+  await r.policy.protect('production', { requireGate: true, reason: 'release rule' })
+  const filter: AuditFilter = { action: 'version', since: 0 }
+  const records: AuditRecord[] = await r.audit.log(filter)
+  const report: AuditReport = await r.audit.verify()
+  const policy: PolicyState = await r.policy.show()
+  const v: Version = await r.version('model', 'm')
+  const d: DatasetDiff = await r.diff('d', 1, 2)
+  const hits: SearchHit[] = await r.search("kind = 'model'")
+  const g: GateReport = gate({ auc: 0.9 }, ['auc > 0.5'])
+  await r.recordGate('model', 'm', 1, g, { reason: 'gate' })
+  const p: Profile = await r.datasetProfile('d')
+  const reason: string | null = records[0].reason
+  return records.length + (report.ok ? 1 : 0) + policy.grants.length + v.version + d.fromVersion + d.rows[1]
+    + hits.length + g.toJson().length + p.rowCount + (reason ?? '').length + policy.toJSON().events
+}
+void governanceTypes
