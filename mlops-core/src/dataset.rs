@@ -125,6 +125,45 @@ impl Registry {
         self.commit_dataset(name, crate::io::read_path(path)?, message, metadata)
     }
 
+    /// Adds the file at `path` as the next version of an asset, deciding
+    /// for every front-end how: a data file (`.parquet`, `.pq`, `.csv`,
+    /// `.arrow`, `.feather`, `.ipc`, `.arrows`) added as a [`Kind::Dataset`]
+    /// is committed as data ([`commit_dataset_path`](Self::commit_dataset_path):
+    /// Parquet with its schema, rows and profile, readable with
+    /// [`read_dataset`](Self::read_dataset) and comparable with
+    /// [`diff_datasets`](Self::diff_datasets)); anything else is stored as
+    /// its bytes ([`add_file`](Self::add_file), streamed and chunked).
+    /// Returns the version number. What `mlops add`, Python's
+    /// `Registry.add_file` and Node's `Registry.addFile` call.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let csv = dir.path().join("events.csv");
+    /// std::fs::write(&csv, "x,y\n1,a\n2,b\n").unwrap();
+    /// let r = Registry::open("memory://").unwrap();
+    /// assert_eq!(r.add_path(Kind::Dataset, "events", &csv, "first", serde_json::json!({})).unwrap(), 1);
+    /// assert_eq!(r.version(Kind::Dataset, "events", "latest").unwrap().dataset.unwrap().rows, 2);
+    /// // The same file as an artifact is its bytes.
+    /// r.add_path(Kind::Artifact, "raw", &csv, "", serde_json::json!({})).unwrap();
+    /// assert_eq!(r.get(Kind::Artifact, "raw", "latest").unwrap(), b"x,y\n1,a\n2,b\n");
+    /// ```
+    pub fn add_path(
+        &self,
+        kind: Kind,
+        name: &str,
+        path: impl AsRef<std::path::Path>,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        let path = path.as_ref();
+        if kind == Kind::Dataset && crate::io::FileFormat::of(path).is_ok() {
+            self.commit_dataset_path(name, path, message, metadata)
+        } else {
+            self.add_file(kind, name, path, message, metadata)
+        }
+    }
+
     /// Reads a data set version (number, alias or `latest`) back as record
     /// batches; `columns` picks some columns (an unknown name is
     /// [`Error::NotFound`]).

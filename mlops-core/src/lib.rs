@@ -33,6 +33,7 @@ pub mod small_file;
 pub mod store;
 mod sum;
 pub mod table;
+pub mod text;
 pub mod validate;
 
 pub use error::{Error, Result};

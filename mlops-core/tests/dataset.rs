@@ -124,3 +124,74 @@ fn files_and_data_are_told_apart() {
         Err(Error::NotFound(_))
     ));
 }
+
+/// `add_path` decides for every front-end: a data file added as a dataset
+/// is committed as data (Parquet, rows, profile), any other file or kind is
+/// stored as its bytes.
+#[test]
+fn add_path_commits_data_files_as_datasets_and_stores_other_files_as_bytes() {
+    use mlops_core::registry::Kind;
+    let t = tempfile::tempdir().unwrap();
+    let csv = t.path().join("events.csv");
+    std::fs::write(&csv, "x,y\n1,a\n2,b\n3,c\n").unwrap();
+    let notes = t.path().join("notes.txt");
+    std::fs::write(&notes, "not data").unwrap();
+    let r = Registry::open("memory://")
+        .unwrap()
+        .with_reason("nightly load");
+
+    assert_eq!(
+        r.add_path(Kind::Dataset, "events", &csv, "first", json!({"src": "s3"}))
+            .unwrap(),
+        1
+    );
+    let v = r.version(Kind::Dataset, "events", "1").unwrap();
+    let info = v.dataset.expect("a data file is committed as a dataset");
+    assert_eq!((info.format.as_str(), info.rows), ("parquet", 3));
+    assert_eq!(
+        info.schema.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        ["x", "y"]
+    );
+    assert_eq!(v.metadata, json!({"src": "s3"}));
+    assert_eq!(r.dataset_profile("events", "1").unwrap().row_count(), 3);
+    assert_eq!(
+        r.history(Kind::Dataset, "events").unwrap()[0]
+            .reason
+            .as_deref(),
+        Some("nightly load")
+    );
+
+    // Not a data file, or not a dataset: the bytes as they are.
+    assert_eq!(
+        r.add_path(Kind::Dataset, "notes", &notes, "", json!({}))
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        r.version(Kind::Dataset, "notes", "1").unwrap().dataset,
+        None
+    );
+    assert_eq!(r.get(Kind::Dataset, "notes", "1").unwrap(), b"not data");
+    r.add_path(Kind::Artifact, "events-raw", &csv, "", json!({}))
+        .unwrap();
+    assert_eq!(
+        r.get(Kind::Artifact, "events-raw", "1").unwrap(),
+        b"x,y\n1,a\n2,b\n3,c\n"
+    );
+    assert!(r
+        .version(Kind::Artifact, "events-raw", "1")
+        .unwrap()
+        .dataset
+        .is_none());
+
+    // A missing file is NotFound, whichever way it would have gone.
+    let gone = t.path().join("gone.csv");
+    assert!(matches!(
+        r.add_path(Kind::Dataset, "x", &gone, "", json!({})),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(
+        r.add_path(Kind::Model, "x", &gone, "", json!({})),
+        Err(Error::NotFound(_))
+    ));
+}

@@ -484,3 +484,126 @@ fn the_acting_principal_is_validated_on_every_write() {
         assert_eq!(r.asset(Kind::Model, "m").unwrap().versions[0].principal, ok);
     }
 }
+
+/// `AuditFilter` reads from JSON as bindings pass it (absent fields match
+/// everything; an unknown field is refused, naming it).
+#[test]
+fn audit_filter_deserialises_with_defaults_and_refuses_unknown_fields() {
+    let f: AuditFilter =
+        serde_json::from_str(r#"{"principal": "ana", "target": "model/*", "until": 5}"#).unwrap();
+    assert_eq!(
+        f,
+        AuditFilter {
+            principal: Some("ana".into()),
+            target: Some("model/*".into()),
+            until: Some(5),
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        serde_json::from_str::<AuditFilter>("{}").unwrap(),
+        AuditFilter::default()
+    );
+    let e = serde_json::from_str::<AuditFilter>(r#"{"since": "yesterday"}"#).unwrap_err();
+    assert!(e.to_string().contains("invalid type"), "{e}");
+    let e = serde_json::from_str::<AuditFilter>(r#"{"who": "ana"}"#).unwrap_err();
+    assert!(e.to_string().contains("unknown field `who`"), "{e}");
+}
+
+/// An audit record prints as one line of `mlops audit log` (UTC time,
+/// principal, action, target, reason in columns, control characters
+/// escaped), and says what it records in typed form and in a few words.
+#[test]
+fn audit_records_display_as_one_line_and_give_their_change_and_detail() {
+    use mlops_core::registry::{AssetRef, Change};
+    let r = Registry::open("memory://").unwrap().with_principal("ana");
+    r.add_version(Kind::Dataset, "d", b"x", "", json!({}))
+        .unwrap();
+    r.add_version(Kind::Model, "m", b"w", "fit\n2", json!({}))
+        .unwrap();
+    let d = AssetRef {
+        kind: Kind::Dataset,
+        name: "d".into(),
+        version: 1,
+    };
+    let m = AssetRef {
+        kind: Kind::Model,
+        name: "m".into(),
+        version: 1,
+    };
+    r.record_lineage(&m, &[d.clone()], Some("run-1"), Some("abc"))
+        .unwrap();
+    r.clone()
+        .with_reason("go\tlive")
+        .set_alias(Kind::Model, "m", "production", 1)
+        .unwrap();
+    r.set_tag(Kind::Model, "m", 1, "team", Some("risk"))
+        .unwrap();
+    r.set_tag(Kind::Model, "m", 1, "team", None).unwrap();
+    r.set_archived(Kind::Model, "m", true).unwrap();
+    r.grant("ana", Role::Admin, "*").unwrap();
+
+    let h = r.history(Kind::Model, "m").unwrap();
+    let details: Vec<String> = h.iter().map(|e| e.detail()).collect();
+    assert_eq!(
+        details,
+        [
+            "\"fit\\n2\"",
+            "from dataset/d@1",
+            "production  (reason: go\\tlive)",
+            "team=risk",
+            "-team",
+            "archived",
+        ]
+    );
+    match h[1].change() {
+        Some(Change::Lineage {
+            version,
+            inputs,
+            run,
+            commit,
+        }) => {
+            assert_eq!(
+                (version, inputs, run.as_deref(), commit.as_deref()),
+                (1, vec![d], Some("run-1"), Some("abc"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let used = r.history(Kind::Dataset, "d").unwrap();
+    assert_eq!(used[1].detail(), "used by model/m@1");
+    assert_eq!(
+        used[1].change(),
+        Some(Change::UsedBy {
+            version: 1,
+            by: m,
+            run: Some("run-1".into())
+        })
+    );
+
+    let alias = &h[2];
+    let line = alias.to_string();
+    let time = mlops_core::text::utc(alias.time);
+    assert_eq!(
+        line,
+        format!("{time}  ana        alias      model/m@1                    go\\tlive")
+    );
+    assert_eq!(time.len(), 20);
+    // Policy events have no asset change; a missing reason leaves the column empty.
+    let grant = r
+        .audit_log(&AuditFilter {
+            action: Some("grant".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(grant.len(), 1);
+    assert_eq!(grant[0].change(), None);
+    assert_eq!(grant[0].detail(), "");
+    assert_eq!(
+        grant[0].to_string(),
+        format!(
+            "{}  ana        grant      *                            ",
+            mlops_core::text::utc(grant[0].time)
+        )
+    );
+}

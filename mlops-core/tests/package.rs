@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use mlops_core::package::{
-    archive, mlflow, onnx, registry as preg, sign, Flavor, KeyPair, Manifest, Package, PublicKey,
+    archive, mlflow, onnx, sign, Flavor, KeyPair, Manifest, Package, PublicKey,
 };
 use mlops_core::registry::Registry;
 use mlops_core::Error;
@@ -614,7 +614,7 @@ fn push_and_pull_dedup_a_fine_tuned_model_and_keep_signatures() {
     let v1 = Package::build(&src, m.clone()).unwrap();
     let key = KeyPair::generate().unwrap();
     sign::sign(&v1, &key).unwrap();
-    assert_eq!(preg::push_package(&reg, &v1, "llm", "first").unwrap(), 1);
+    assert_eq!(reg.push_package(&v1, "llm", "first").unwrap(), 1);
     let before = blob_count(&store);
 
     // Fine-tune: 1% of the bytes change, in one region.
@@ -628,10 +628,7 @@ fn push_and_pull_dedup_a_fine_tuned_model_and_keep_signatures() {
     m.version = "2".into();
     m.metrics.insert("auc".into(), 0.85);
     let v2 = Package::build(&src2, m).unwrap();
-    assert_eq!(
-        preg::push_package(&reg, &v2, "llm", "fine-tuned").unwrap(),
-        2
-    );
+    assert_eq!(reg.push_package(&v2, "llm", "fine-tuned").unwrap(), 2);
     // New blobs: the chunks around the change, the file's chunk manifest,
     // and the stored package document (one chunk and its manifest). The
     // other ~30 chunks of the file are shared with version 1.
@@ -652,19 +649,25 @@ fn push_and_pull_dedup_a_fine_tuned_model_and_keep_signatures() {
     assert_eq!(meta["package"]["flavor"], "pytorch");
     assert_eq!(meta["package"]["signed"], true);
 
-    let p1 = preg::pull_package(&reg, "llm", "1", t.path().join("pulled1")).unwrap();
+    let p1 = reg
+        .pull_package("llm", "1", t.path().join("pulled1"))
+        .unwrap();
     assert_eq!(
         sign::verify_signature(&p1, &[key.public()]).unwrap(),
         key.public().id()
     );
-    let p2 = preg::pull_package(&reg, "llm", "latest", t.path().join("pulled2")).unwrap();
+    let p2 = reg
+        .pull_package("llm", "latest", t.path().join("pulled2"))
+        .unwrap();
     assert_eq!(std::fs::read(p2.path_of("weights.bin")).unwrap(), weights);
-    let err = preg::pull_package(&reg, "llm", "1", t.path().join("pulled1")).unwrap_err();
+    let err = reg
+        .pull_package("llm", "1", t.path().join("pulled1"))
+        .unwrap_err();
     assert!(matches!(err, Error::AlreadyExists(_)), "{err}");
 
     // A tampered package is not pushed.
     std::fs::write(src2.join("weights.bin"), b"tampered").unwrap();
-    let err = preg::push_package(&reg, &v2, "llm", "x").unwrap_err();
+    let err = reg.push_package(&v2, "llm", "x").unwrap_err();
     assert!(integrity(&err, "weights.bin"), "{err}");
 
     // A model version that is not a package is refused on pull.
@@ -676,7 +679,9 @@ fn push_and_pull_dedup_a_fine_tuned_model_and_keep_signatures() {
         serde_json::json!({}),
     )
     .unwrap();
-    let err = preg::pull_package(&reg, "raw", "1", t.path().join("raw")).unwrap_err();
+    let err = reg
+        .pull_package("raw", "1", t.path().join("raw"))
+        .unwrap_err();
     assert!(
         matches!(err, Error::InvalidInput(ref m) if m.contains("not a package")),
         "{err}"
@@ -1100,4 +1105,35 @@ fn upper_case_hashes_are_refused_by_the_manifest_check_as_by_verify() {
     std::fs::write(t.path().join("mlops-package.json"), upper).unwrap();
     let err = Package::load(t.path()).unwrap_err();
     assert!(integrity(&err, "file model.pkl has blake3"), "{err}");
+}
+
+/// A push through a registry carrying a reason records it with the version,
+/// and a pull of that version gives the same manifest.
+#[test]
+fn push_package_records_the_reason_and_pull_package_returns_it() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("model.pkl"), b"weights").unwrap();
+    let pkg = Package::build(&src, Manifest::new("churn", "1.0.0", Flavor::Sklearn)).unwrap();
+    let reg = Registry::open("memory://").unwrap();
+    let v = reg
+        .clone()
+        .with_reason("quarterly refit")
+        .push_package(&pkg, "churn", "first")
+        .unwrap();
+    assert_eq!(v, 1);
+    let h = reg
+        .history(mlops_core::registry::Kind::Model, "churn")
+        .unwrap();
+    assert_eq!(h[0].reason.as_deref(), Some("quarterly refit"));
+    assert_eq!(h[0].event["message"], "first");
+    let back = reg
+        .pull_package("churn", "1", t.path().join("out"))
+        .unwrap();
+    assert_eq!(back.manifest(), pkg.manifest());
+    assert_eq!(
+        std::fs::read(t.path().join("out/model.pkl")).unwrap(),
+        b"weights"
+    );
 }

@@ -3,17 +3,27 @@
 //! ([`Registry::audit_log`]).
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::pattern;
 use super::policy::{DENIED_LOG, POLICY_LOG};
 use crate::error::{Error, Result};
-use crate::registry::{Kind, Registry};
+use crate::registry::{AssetRef, Change, Kind, Registry};
 use crate::store::Event;
 
 /// Which events [`Registry::audit_log`] lists; every field left `None`
-/// matches everything.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// matches everything. Bindings read it from their callers' options as
+/// they are (an unknown field is an error naming it):
+///
+/// ```
+/// use mlops_core::governance::AuditFilter;
+/// let f: AuditFilter = serde_json::from_str(r#"{"action": "alias", "since": 1000}"#).unwrap();
+/// assert_eq!((f.action.as_deref(), f.since, f.principal), (Some("alias"), Some(1000), None));
+/// let bad = serde_json::from_str::<AuditFilter>(r#"{"actor": "ana"}"#).unwrap_err();
+/// assert!(bad.to_string().contains("unknown field `actor`"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AuditFilter {
     /// Only events written by this principal.
     pub principal: Option<String>,
@@ -52,6 +62,99 @@ pub struct AuditRecord {
     pub reason: Option<String>,
     /// The event itself.
     pub event: serde_json::Value,
+}
+
+impl AuditRecord {
+    /// The asset change this record is, typed: `Some` for an event of an
+    /// asset's log (a version, alias move, tag, lineage edge, archive or
+    /// gate), `None` for policy events and denials.
+    ///
+    /// ```
+    /// use mlops_core::registry::{AssetRef, Change, Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// r.add_version(Kind::Dataset, "d", b"x", "", serde_json::json!({})).unwrap();
+    /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
+    /// let d = AssetRef { kind: Kind::Dataset, name: "d".into(), version: 1 };
+    /// let m = AssetRef { kind: Kind::Model, name: "m".into(), version: 1 };
+    /// r.record_lineage(&m, &[d.clone()], Some("run-7"), None).unwrap();
+    /// let h = r.history(Kind::Model, "m").unwrap();
+    /// match h[1].change() {
+    ///     Some(Change::Lineage { inputs, run, .. }) => assert_eq!((inputs, run.as_deref()), (vec![d], Some("run-7"))),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
+    pub fn change(&self) -> Option<Change> {
+        if !self.log.starts_with("assets/") {
+            return None;
+        }
+        serde_json::from_value(self.event.clone()).ok()
+    }
+
+    /// What the record says beyond its action and target, in a few words,
+    /// free text escaped: the last column of `mlops log` (`"retrained"`,
+    /// `production`, `team=risk`, `from dataset/d@1`, `used by model/m@1`,
+    /// `archived`, `gate passed`), then `  (reason: ...)` if one was given.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap();
+    /// r.add_version(Kind::Model, "m", b"w", "first fit", serde_json::json!({})).unwrap();
+    /// r.clone().with_reason("ship it").set_alias(Kind::Model, "m", "production", 1).unwrap();
+    /// let h = r.history(Kind::Model, "m").unwrap();
+    /// assert_eq!(h[0].detail(), "\"first fit\"");
+    /// assert_eq!(h[1].detail(), "production  (reason: ship it)");
+    /// ```
+    pub fn detail(&self) -> String {
+        let at = |a: &AssetRef| format!("{}/{}@{}", a.kind.as_str(), a.name, a.version);
+        let detail = match self.change() {
+            Some(Change::Version { message, .. }) => format!("\"{message}\""),
+            Some(Change::Alias { alias, .. }) => alias,
+            Some(Change::Tag { key, value, .. }) => match value {
+                Some(v) => format!("{key}={v}"),
+                None => format!("-{key}"),
+            },
+            Some(Change::Lineage { inputs, .. }) => {
+                let inputs: Vec<String> = inputs.iter().map(at).collect();
+                format!("from {}", inputs.join(", "))
+            }
+            Some(Change::UsedBy { by, .. }) => format!("used by {}", at(&by)),
+            Some(Change::Archive { archived: true }) => "archived".into(),
+            Some(Change::Archive { archived: false }) => "restored".into(),
+            Some(Change::Gate { passed: true, .. }) => "gate passed".into(),
+            Some(Change::Gate { passed: false, .. }) => "gate failed".into(),
+            None => String::new(),
+        };
+        let detail = match &self.reason {
+            Some(r) => format!("{detail}  (reason: {r})"),
+            None => detail,
+        };
+        crate::text::escape(&detail).into_owned()
+    }
+}
+
+impl std::fmt::Display for AuditRecord {
+    /// One line of `mlops audit log`: time (UTC), principal, action, target
+    /// and reason, in columns, free text escaped (see [`crate::text::escape`]).
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap().with_principal("ana").with_reason("release\n1");
+    /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
+    /// let line = r.history(Kind::Model, "m").unwrap()[0].to_string();
+    /// assert!(line.ends_with("  ana        version    model/m@1                    release\\n1"), "{line}");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::text::escape;
+        write!(
+            f,
+            "{}  {:<10} {:<10} {:<28} {}",
+            crate::text::utc(self.time),
+            escape(&self.principal),
+            escape(&self.action),
+            escape(&self.target),
+            escape(self.reason.as_deref().unwrap_or(""))
+        )
+    }
 }
 
 /// The first place a log's chain is broken.
