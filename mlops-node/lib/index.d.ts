@@ -32,8 +32,19 @@ export interface Histogram {
   counts: number[]
 }
 
-/** The statistics of one column (the profile JSON of that column). */
-export interface ColumnProfile {
+/** The statistics of one column (the fields of the profile JSON of that column). */
+export declare class ColumnProfile {
+  private constructor()
+  /** Shortest string (characters) or binary (bytes) length, or null. */
+  readonly length_min: number | null
+  /** Mean length, or null. */
+  readonly length_mean: number | null
+  /** Longest length, or null. */
+  readonly length_max: number | null
+  /** The `k` most frequent non-null values with their counts, most frequent first. */
+  top(k: number): Array<{ value: Value; count: number }>
+  /** The `q` quantile (0 to 1) from the column's sketch, or null without finite values. */
+  quantile(q: number): number | null
   name: string
   /** Arrow type as Arrow displays it: `Int64`, `Utf8`, `Timestamp(ms)`, ... */
   data_type: string
@@ -69,12 +80,15 @@ export interface ColumnProfile {
   state: Record<string, unknown>
 }
 
+/** One column of the profile JSON document. */
+export type ColumnProfileJson = Omit<ColumnProfile, 'top' | 'quantile' | 'length_min' | 'length_mean' | 'length_max'>
+
 /** The profile JSON document. */
 export interface ProfileJson {
   format: 'mlops.profile'
   version: number
   row_count: number
-  columns: ColumnProfile[]
+  columns: ColumnProfileJson[]
 }
 
 /** The profile of a data set. */
@@ -768,8 +782,6 @@ export declare class GateReport {
   private constructor()
   passed: boolean
   rules: { rule: string; left: number; op: string; right: number; passed: boolean; metrics: Record<string, number> }[]
-  /** The fields as a plain object. */
-  toJSON(): { passed: boolean; rules: GateReport['rules'] }
   /** The report as JSON, as `recordGate` stores it. */
   toJson(): string
 }

@@ -80,7 +80,11 @@ class PolicyState extends Result {}
 class ColumnDrift extends Result {}
 
 /** The result of `gate()`: `passed`, and per rule `{rule, left, op, right, passed, metrics}`. */
-class GateReport extends Result {
+class GateReport {
+  constructor(fields) {
+    Object.assign(this, fields)
+  }
+
   /** The report as JSON, as `recordGate` stores it. */
   toJson() {
     return JSON.stringify(this)
@@ -88,6 +92,43 @@ class GateReport extends Result {
 }
 
 const records = (rs) => rs.map((r) => new AuditRecord(r))
+
+/**
+ * One column of a profile: the fields of its JSON (`name`, `count`,
+ * `null_count`, `mean`, `top_k`, `histogram`, ...), the string/binary length
+ * statistics, and queries of its sketches.
+ */
+class ColumnProfile {
+  constructor(fields, nativeProfile) {
+    Object.assign(this, fields)
+    Object.defineProperty(this, '_native', { value: nativeProfile, enumerable: false })
+  }
+
+  /** Shortest string (characters) or binary (bytes) length, or null. */
+  get length_min() {
+    return this.length ? this.length.min : null
+  }
+
+  /** Mean length, or null. */
+  get length_mean() {
+    return this.length ? this.length.mean : null
+  }
+
+  /** Longest length, or null. */
+  get length_max() {
+    return this.length ? this.length.max : null
+  }
+
+  /** The `k` most frequent non-null values with their counts, most frequent first. */
+  top(k) {
+    return this._native.columnTop(this.name, k)
+  }
+
+  /** The `q` quantile (0 to 1) from the column's sketch, or null without finite values. */
+  quantile(q) {
+    return this._native.columnQuantile(this.name, q)
+  }
+}
 
 /** The profile of a data set: one entry per column, as JSON-ready objects. */
 class Profile {
@@ -111,7 +152,7 @@ class Profile {
   column(name) {
     const col = this.toJSON().columns.find((c) => c.name === name)
     if (!col) throw codedError('NOT_FOUND', `not found: column '${name}' is not in the profile`)
-    return col
+    return new ColumnProfile(col, this._native)
   }
 
   /** The profile as a plain object (what `JSON.stringify` writes). */
@@ -317,32 +358,18 @@ class DriftReport {
   }
 }
 
-const OPTION_NAMES = {
-  columns: 'columns',
-  method: 'method',
-  threshold: 'threshold',
-  perColumn: 'per_column',
-  driftShare: 'drift_share',
-  correction: 'correction',
-  nullTest: 'null_test',
-  nullThreshold: 'null_threshold',
-  nullMinEffect: 'null_min_effect',
-  includeDatetime: 'include_datetime',
-  significanceGuard: 'significance_guard',
-  significanceLevel: 'significance_level',
-}
+// The options `drift()` takes (src/convert.rs `DriftOptions`); the engine
+// fills the ones not given from its defaults. A name not listed is refused
+// rather than ignored, so a typo does not silently run with the default.
+const DRIFT_OPTIONS = new Set(['columns', 'method', 'threshold', 'perColumn', 'driftShare', 'correction', 'nullTest',
+  'nullThreshold', 'nullMinEffect', 'includeDatetime', 'significanceGuard', 'significanceLevel'])
 
-function optionsJson(options) {
-  const out = {}
-  for (const [k, v] of Object.entries(options || {})) {
-    const name = OPTION_NAMES[k]
-    if (!name) throw codedError('INVALID_INPUT', `invalid input: unknown drift option '${k}'`)
-    if (v !== undefined) out[name] = v
+function driftOptions(options) {
+  if (options === undefined || options === null) return undefined
+  for (const k of Object.keys(options)) {
+    if (!DRIFT_OPTIONS.has(k)) throw codedError('INVALID_INPUT', `invalid input: unknown drift option '${k}'`)
   }
-  // JSON has no NaN or Infinity (JSON.stringify writes null, which would
-  // read as "not set"): send them as strings, which the core reads as
-  // numbers and refuses naming the option.
-  return JSON.stringify(out, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+  return options
 }
 
 /**
@@ -394,20 +421,20 @@ function ipcBuffer(input) {
  * @returns {Promise<DriftReport>}
  */
 async function drift(reference, current, options) {
-  const json = optionsJson(options)
+  const opts = driftOptions(options)
   if (reference instanceof Profile && current instanceof Profile) {
-    return new DriftReport(native.driftProfiles(reference._native, current._native, json))
+    return new DriftReport(typed(() => native.driftProfiles(reference._native, current._native, opts)))
   }
   if (reference instanceof Profile || current instanceof Profile) {
     throw new TypeError('drift compares two Profiles or two data sets, not one of each')
   }
   if (typeof reference === 'string' && typeof current === 'string') {
-    return new DriftReport(await native.driftPaths(reference, current, json))
+    return new DriftReport(await typed(() => native.driftPaths(reference, current, opts)))
   }
   if (typeof reference === 'string' || typeof current === 'string') {
     throw new TypeError('drift takes two file paths or two in-memory data sets, not one of each')
   }
-  return new DriftReport(await native.driftIpc(ipcBuffer(reference), ipcBuffer(current), json))
+  return new DriftReport(await typed(() => native.driftIpc(ipcBuffer(reference), ipcBuffer(current), opts)))
 }
 
 /**
@@ -907,6 +934,7 @@ class Policy {
 module.exports = {
   profile,
   Profile,
+  ColumnProfile,
   drift,
   DriftReport,
   ColumnDrift,

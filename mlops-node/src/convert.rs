@@ -504,3 +504,98 @@ impl TryFrom<AuditFilter> for gov::AuditFilter {
         })
     }
 }
+
+/// A per-column choice of drift method and threshold.
+#[napi(object)]
+pub struct ColumnDriftOptions {
+    /// The method, instead of the default choice.
+    pub method: Option<String>,
+    /// The threshold, instead of the method's default.
+    pub threshold: Option<f64>,
+}
+
+/// Options of a drift report (`drift(reference, current, options)`); every
+/// field left unset takes the core's `DriftOptions::default()`.
+#[napi(object)]
+pub struct DriftOptions {
+    /// Only these columns, in this order.
+    pub columns: Option<Vec<String>>,
+    /// One method for every column.
+    pub method: Option<String>,
+    /// One threshold for every column.
+    pub threshold: Option<f64>,
+    /// Per-column overrides.
+    pub per_column: Option<BTreeMap<String, ColumnDriftOptions>>,
+    /// The share of drifted columns at which the data set drifts.
+    pub drift_share: Option<f64>,
+    /// Multiple-testing correction of the p-values.
+    pub correction: Option<String>,
+    /// Whether the share of missing values is tested.
+    pub null_test: Option<bool>,
+    /// P-value threshold of the null-rate test.
+    pub null_threshold: Option<f64>,
+    /// Smallest effect that counts as null-rate drift.
+    pub null_min_effect: Option<f64>,
+    /// Whether datetime columns are tested.
+    pub include_datetime: Option<bool>,
+    /// Whether a distance must also be significant to count as drift.
+    pub significance_guard: Option<bool>,
+    /// The p-value below which the significance guard confirms a distance.
+    pub significance_level: Option<f64>,
+}
+
+/// A number as the core's option reader takes it: JSON has no NaN or
+/// infinity, so those go as the strings the core reads back and refuses,
+/// naming the option.
+fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or_else(|| Value::String(x.to_string()), Value::Number)
+}
+
+impl TryFrom<DriftOptions> for mlops_core::drift::DriftOptions {
+    type Error = mlops_core::Error;
+
+    /// Only the fields the caller set are given to the core, which fills
+    /// the rest from its `Default` and checks the ranges.
+    fn try_from(o: DriftOptions) -> mlops_core::Result<Self> {
+        let mut m = serde_json::Map::new();
+        let mut set = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v);
+            }
+        };
+        set("columns", o.columns.map(Into::into));
+        set("method", o.method.map(Value::String));
+        set("threshold", o.threshold.map(number));
+        set(
+            "per_column",
+            o.per_column.map(|p| {
+                Value::Object(
+                    p.into_iter()
+                        .map(|(c, x)| {
+                            let mut col = serde_json::Map::new();
+                            if let Some(method) = x.method {
+                                col.insert("method".into(), Value::String(method));
+                            }
+                            if let Some(t) = x.threshold {
+                                col.insert("threshold".into(), number(t));
+                            }
+                            (c, Value::Object(col))
+                        })
+                        .collect(),
+                )
+            }),
+        );
+        set("drift_share", o.drift_share.map(number));
+        set("correction", o.correction.map(Value::String));
+        set("null_test", o.null_test.map(Value::Bool));
+        set("null_threshold", o.null_threshold.map(number));
+        set("null_min_effect", o.null_min_effect.map(number));
+        set("include_datetime", o.include_datetime.map(Value::Bool));
+        set("significance_guard", o.significance_guard.map(Value::Bool));
+        set("significance_level", o.significance_level.map(number));
+        let opts: Self = serde_json::from_value(Value::Object(m))
+            .map_err(|e| mlops_core::Error::InvalidInput(format!("drift options: {e}")))?;
+        opts.validate()?;
+        Ok(opts)
+    }
+}

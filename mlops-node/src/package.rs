@@ -3,9 +3,7 @@
 //! package is passed by its path (a folder or a `.tar.zst` archive) and
 //! manifests as JSON; the heavy calls run on the libuv thread pool.
 
-use mlops_core::package::{
-    mlflow, onnx, registry as preg, sign, KeyPair, Manifest, Package, PublicKey, Signature,
-};
+use mlops_core::package::{mlflow, onnx, sign, KeyPair, Manifest, Package, PublicKey, Signature};
 use mlops_core::Error;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -170,7 +168,7 @@ pub fn package_push(
     let r = registry.why(reason);
     job(move || {
         let p = Package::load(&path)?;
-        preg::push_package(&r, &p, &name, &message).map(|v| v as f64)
+        r.push_package(&p, &name, &message).map(|v| v as f64)
     })
 }
 
@@ -184,9 +182,5 @@ pub fn package_pull(
     dest: String,
 ) -> AsyncTask<Job<String>> {
     let r = registry.inner.clone();
-    job(move || {
-        Ok(manifest_json(&preg::pull_package(
-            &r, &name, &reference, &dest,
-        )?))
-    })
+    job(move || Ok(manifest_json(&r.pull_package(&name, &reference, &dest)?)))
 }

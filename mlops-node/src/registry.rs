@@ -246,7 +246,9 @@ impl NativeRegistry {
         })
     }
 
-    /// Adds a file (streamed, chunked) as the next version; resolves to its number.
+    /// Adds a file as the next version (a data set's data file is committed
+    /// as a data set version, anything else streamed as bytes); resolves to
+    /// its number.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn add_file(
         &self,
@@ -259,7 +261,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<f64>> {
         let r = self.why(reason);
         job(move || {
-            let v = r.add_file(
+            let v = r.add_path(
                 Kind::parse(&kind)?,
                 &name,
                 &path,
