@@ -1,21 +1,25 @@
 //! The one place where core errors become Python exceptions: a hierarchy
 //! under `mlops.MlopsError`, one class per `mlops_core::Error` variant, built
 //! by one exhaustive `match` (no catch-all arm, so a new variant must be
-//! mapped here before the crate compiles). `InvalidInputError` and
-//! `SchemaMismatchError` are also `ValueError`s.
+//! mapped here before the crate compiles). Some also subclass the built-in
+//! exception users catch for the same failure elsewhere, as delta-rs maps
+//! its errors to built-ins: `InvalidInputError` and `SchemaMismatchError`
+//! are `ValueError`s, `NotFoundError` a `FileNotFoundError` (not a
+//! `KeyError`, whose `str()` quotes the message), `PermissionDeniedError` a
+//! `PermissionError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
-/// An exception class under `MlopsError` that is also a `ValueError`, as
-/// SciPy's and pandas' bad-argument errors are, so that `except ValueError`
-/// written for them also catches it. Python classes have several bases, but
+/// An exception class under `MlopsError` that is also a built-in one (a
+/// `ValueError`, as SciPy's and pandas' bad-argument errors are, so that
+/// `except ValueError` written for them also catches it). Python classes have several bases, but
 /// `create_exception!` takes one: the class is made by calling `type` with
 /// both, once per interpreter, and raised like any pyo3 exception
 /// (`X::new_err(msg)`, `py.get_type::<X>()`).
-macro_rules! value_error {
-    ($name:ident, $doc:expr) => {
+macro_rules! builtin_error {
+    ($name:ident, $builtin:ty, $doc:expr) => {
         #[doc = $doc]
         pub struct $name;
 
@@ -30,7 +34,7 @@ macro_rules! value_error {
                 static TYPE: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> =
                     pyo3::sync::PyOnceLock::new();
                 TYPE.get_or_init(py, || {
-                    value_error_class(py, stringify!($name), $doc)
+                    builtin_error_class::<$builtin>(py, stringify!($name), $doc)
                         .expect("failed to create an mlops exception class")
                 })
                 .as_ptr()
@@ -47,16 +51,14 @@ macro_rules! value_error {
     };
 }
 
-/// The class `mlops.<name>(MlopsError, ValueError)`.
-fn value_error_class(py: Python<'_>, name: &str, doc: &str) -> PyResult<Py<pyo3::types::PyType>> {
+/// The class `mlops.<name>(MlopsError, B)`.
+fn builtin_error_class<B: pyo3::type_object::PyTypeInfo>(
+    py: Python<'_>,
+    name: &str,
+    doc: &str,
+) -> PyResult<Py<pyo3::types::PyType>> {
     use pyo3::types::{PyDict, PyTuple, PyType};
-    let bases = PyTuple::new(
-        py,
-        [
-            py.get_type::<MlopsError>(),
-            py.get_type::<pyo3::exceptions::PyValueError>(),
-        ],
-    )?;
+    let bases = PyTuple::new(py, [py.get_type::<MlopsError>(), py.get_type::<B>()])?;
     let dict = PyDict::new(py);
     dict.set_item("__module__", "mlops")?;
     dict.set_item("__doc__", doc)?;
@@ -73,11 +75,10 @@ create_exception!(
     PyException,
     "Base class of every error raised by mlops."
 );
-create_exception!(
-    mlops,
+builtin_error!(
     NotFoundError,
-    MlopsError,
-    "A file, asset, version or column does not exist."
+    pyo3::exceptions::PyFileNotFoundError,
+    "A file, asset, version or column does not exist. Also a FileNotFoundError."
 );
 create_exception!(
     mlops,
@@ -91,12 +92,14 @@ create_exception!(
     MlopsError,
     "A concurrent writer changed the state this call relied on."
 );
-value_error!(
+builtin_error!(
     InvalidInputError,
+    pyo3::exceptions::PyValueError,
     "An argument, file content or spec is not valid. Also a ValueError."
 );
-value_error!(
+builtin_error!(
     SchemaMismatchError,
+    pyo3::exceptions::PyValueError,
     "Two schemas do not agree; the message names the column. Also a ValueError."
 );
 create_exception!(
@@ -111,11 +114,10 @@ create_exception!(
     MlopsError,
     "Stored bytes are corrupt or of a newer format version."
 );
-create_exception!(
-    mlops,
+builtin_error!(
     PermissionDeniedError,
-    MlopsError,
-    "The caller may not do this."
+    pyo3::exceptions::PyPermissionError,
+    "The caller may not do this. Also a PermissionError."
 );
 create_exception!(mlops, StorageError, MlopsError, "The storage below failed.");
 create_exception!(

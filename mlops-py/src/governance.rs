@@ -1,17 +1,15 @@
 //! `Registry.audit` and `Registry.policy` for Python: the audit trail and
 //! the access policy of a registry (see `mlops_core::governance`). Results
-//! are plain dicts and lists; the GIL is released while the engine works.
+//! are typed (`AuditReport`, `AuditRecord`, `PolicyState`; see `convert`);
+//! every change takes `reason`, recorded by the engine. The GIL is released
+//! while the engine works.
 
 use mlops_core::governance::{AuditFilter, Role};
 use mlops_core::registry::Registry;
 use pyo3::prelude::*;
 
+use crate::convert;
 use crate::error::to_py;
-
-fn to_python<'py, T: serde::Serialize>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    let s = serde_json::to_string(v).expect("governance values serialise");
-    py.import("json")?.call_method1("loads", (s,))
-}
 
 fn role(s: &str) -> PyResult<Role> {
     Role::parse(s).map_err(to_py)
@@ -25,14 +23,15 @@ pub struct PyAudit {
 
 #[pymethods]
 impl PyAudit {
-    /// Walks every log's hash chain; returns `{"logs", "events", "broken",
-    /// "digest"}` where `broken` is None or `{"log", "seq", "problem"}`.
-    fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// Walks every log's hash chain; returns an `AuditReport` (`ok`,
+    /// `logs`, `events`, `broken`, `digest`) where `broken` is None or
+    /// `{"log", "seq", "problem"}`.
+    fn verify(&self, py: Python<'_>) -> PyResult<convert::AuditReport> {
         let r = py.detach(|| self.inner.audit_verify()).map_err(to_py)?;
-        to_python(py, &r)
+        convert::AuditReport::of_report(py, &r)
     }
 
-    /// Events, oldest first, as dicts (`log`, `seq`, `hash`, `time`,
+    /// Events, oldest first, as `AuditRecord`s (`log`, `seq`, `hash`, `time`,
     /// `principal`, `action`, `target`, `reason`, `event`), filtered.
     #[pyo3(signature = (principal = None, action = None, target = None, since = None, until = None))]
     fn log<'py>(
@@ -43,7 +42,7 @@ impl PyAudit {
         target: Option<String>,
         since: Option<u64>,
         until: Option<u64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
         let filter = AuditFilter {
             principal,
             action,
@@ -52,7 +51,7 @@ impl PyAudit {
             until,
         };
         let r = py.detach(|| self.inner.audit_log(&filter)).map_err(to_py)?;
-        to_python(py, &r)
+        convert::AuditRecord::list(py, &r)
     }
 }
 
@@ -62,34 +61,56 @@ pub struct PyPolicy {
     pub(crate) inner: Registry,
 }
 
+impl PyPolicy {
+    /// This registry, recording `reason` in the events it writes.
+    fn why(&self, reason: Option<&str>) -> Registry {
+        match reason {
+            Some(r) => self.inner.clone().with_reason(r),
+            None => self.inner.clone(),
+        }
+    }
+}
+
 #[pymethods]
 impl PyPolicy {
-    /// `{"grants": [...], "protections": [...], "events": n}`.
-    fn show<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// The policy as it stands, a `PolicyState` (`grants`, `protections`, `events`).
+    fn show(&self, py: Python<'_>) -> PyResult<convert::PolicyState> {
         let p = py.detach(|| self.inner.policy()).map_err(to_py)?;
-        to_python(py, &p)
+        convert::PolicyState::of(py, &p)
     }
 
     /// Grants `role` (reader, writer, approver, admin) to `principal` over
     /// the assets matching `scope`.
-    #[pyo3(signature = (principal, role, scope = "*"))]
-    fn grant(&self, py: Python<'_>, principal: &str, role: &str, scope: &str) -> PyResult<()> {
-        let r = self::role(role)?;
-        py.detach(|| self.inner.grant(principal, r, scope))
-            .map_err(to_py)
+    #[pyo3(signature = (principal, role, scope = "*", reason = None))]
+    fn grant(
+        &self,
+        py: Python<'_>,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let (r, reg) = (self::role(role)?, self.why(reason));
+        py.detach(|| reg.grant(principal, r, scope)).map_err(to_py)
     }
 
     /// Revokes a grant.
-    #[pyo3(signature = (principal, role, scope = "*"))]
-    fn revoke(&self, py: Python<'_>, principal: &str, role: &str, scope: &str) -> PyResult<()> {
-        let r = self::role(role)?;
-        py.detach(|| self.inner.revoke(principal, r, scope))
-            .map_err(to_py)
+    #[pyo3(signature = (principal, role, scope = "*", reason = None))]
+    fn revoke(
+        &self,
+        py: Python<'_>,
+        principal: &str,
+        role: &str,
+        scope: &str,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let (r, reg) = (self::role(role)?, self.why(reason));
+        py.detach(|| reg.revoke(principal, r, scope)).map_err(to_py)
     }
 
     /// Protects an alias: only `role` may move it, and with `require_gate`
     /// only to a version with a passed gate report.
-    #[pyo3(signature = (alias, scope = "*", role = "approver", require_gate = false))]
+    #[pyo3(signature = (alias, scope = "*", role = "approver", require_gate = false, reason = None))]
     fn protect(
         &self,
         py: Python<'_>,
@@ -97,16 +118,24 @@ impl PyPolicy {
         scope: &str,
         role: &str,
         require_gate: bool,
+        reason: Option<&str>,
     ) -> PyResult<()> {
-        let r = self::role(role)?;
-        py.detach(|| self.inner.protect_alias(alias, scope, r, require_gate))
+        let (r, reg) = (self::role(role)?, self.why(reason));
+        py.detach(|| reg.protect_alias(alias, scope, r, require_gate))
             .map_err(to_py)
     }
 
     /// Removes a protection.
-    #[pyo3(signature = (alias, scope = "*"))]
-    fn unprotect(&self, py: Python<'_>, alias: &str, scope: &str) -> PyResult<()> {
-        py.detach(|| self.inner.unprotect_alias(alias, scope))
+    #[pyo3(signature = (alias, scope = "*", reason = None))]
+    fn unprotect(
+        &self,
+        py: Python<'_>,
+        alias: &str,
+        scope: &str,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let reg = self.why(reason);
+        py.detach(|| reg.unprotect_alias(alias, scope))
             .map_err(to_py)
     }
 }

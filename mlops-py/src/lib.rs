@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod args;
+mod convert;
 mod drift;
 mod error;
 mod governance;
@@ -20,6 +21,7 @@ mod validate;
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
+    convert::register(m)?;
     governance::register(m)?;
     drift::register(m)?;
     package::register(m)?;

@@ -1,16 +1,13 @@
 //! Model packages for Python: `Package`, its `Signature`, key generation,
-//! and push/pull through a `Registry`. The GIL is released while files are
+//! (push and pull are `Registry` methods). The GIL is released while files are
 //! hashed, copied, packed, signed or checked.
 
 use std::path::PathBuf;
 
-use mlops_core::package::{
-    mlflow, registry as preg, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
-};
+use mlops_core::package::{mlflow, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature};
 use pyo3::prelude::*;
 
 use crate::error::{to_py, InvalidInputError};
-use crate::registry::PyRegistry;
 use crate::source::Source;
 
 fn json_in<T: serde::de::DeserializeOwned>(
@@ -30,7 +27,7 @@ fn json_out<'py>(py: Python<'py>, v: &impl serde::Serialize) -> PyResult<Bound<'
 /// A model package (a folder or a `.tar.zst` archive); see `mlops.Package`.
 #[pyclass(name = "Package", module = "mlops", frozen)]
 pub struct PyPackage {
-    inner: Package,
+    pub(crate) inner: Package,
 }
 
 /// A model's input and output schema; see `mlops.Signature`.
@@ -278,40 +275,9 @@ fn generate_key(py: Python<'_>, path: PathBuf) -> PyResult<String> {
     .map_err(to_py)
 }
 
-/// Verifies and pushes a package as the next version of model `name`.
-#[pyfunction]
-#[pyo3(signature = (registry, package, name, message = ""))]
-fn push_package(
-    py: Python<'_>,
-    registry: &PyRegistry,
-    package: &PyPackage,
-    name: &str,
-    message: &str,
-) -> PyResult<u64> {
-    py.detach(|| preg::push_package(&registry.inner, &package.inner, name, message))
-        .map_err(to_py)
-}
-
-/// Pulls a model version into the new folder `dest`, verified.
-#[pyfunction]
-fn pull_package(
-    py: Python<'_>,
-    registry: &PyRegistry,
-    name: &str,
-    reference: &str,
-    dest: PathBuf,
-) -> PyResult<PyPackage> {
-    let inner = py
-        .detach(|| preg::pull_package(&registry.inner, name, reference, &dest))
-        .map_err(to_py)?;
-    Ok(PyPackage { inner })
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPackage>()?;
     m.add_class::<PySignature>()?;
     m.add_function(wrap_pyfunction!(generate_key, m)?)?;
-    m.add_function(wrap_pyfunction!(push_package, m)?)?;
-    m.add_function(wrap_pyfunction!(pull_package, m)?)?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use mlops_core::registry::{AssetRef, Kind, Registry};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::convert;
 use crate::error::to_py;
 
 /// A registry of datasets, models and artifacts; see `mlops.Registry`.
@@ -110,8 +111,12 @@ impl PyRegistry {
             .map_err(to_py)
     }
 
-    /// Adds a file (streamed, chunked) as the next version; returns its number.
-    #[pyo3(signature = (kind, name, path, message = "", metadata = None))]
+    /// Adds a file as the next version; returns its number. A data file
+    /// added as a dataset is committed as data (Parquet, schema, rows,
+    /// profile); anything else is stored as its bytes (streamed, chunked).
+    /// The engine decides (`Registry::add_path`), as for `mlops add`.
+    #[pyo3(signature = (kind, name, path, message = "", metadata = None, reason = None))]
+    #[allow(clippy::too_many_arguments)]
     fn add_file(
         &self,
         py: Python<'_>,
@@ -120,9 +125,14 @@ impl PyRegistry {
         path: std::path::PathBuf,
         message: &str,
         metadata: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
     ) -> PyResult<u64> {
-        let (k, meta) = (self::kind(kind)?, self::metadata(metadata)?);
-        py.detach(|| self.inner.add_file(k, name, &path, message, meta))
+        let (k, meta, r) = (
+            self::kind(kind)?,
+            self::metadata(metadata)?,
+            self.why(reason),
+        );
+        py.detach(|| r.add_path(k, name, &path, message, meta))
             .map_err(to_py)
     }
 
@@ -142,40 +152,43 @@ impl PyRegistry {
             .map_err(to_py)
     }
 
-    /// The asset's state as a dict: versions, aliases with their history.
-    fn asset<'py>(&self, py: Python<'py>, kind: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    /// The asset's state (an `Asset`): versions, aliases with their history.
+    fn asset(&self, py: Python<'_>, kind: &str, name: &str) -> PyResult<convert::Asset> {
         let k = self::kind(kind)?;
         let a = py.detach(|| self.inner.asset(k, name)).map_err(to_py)?;
-        let s = serde_json::to_string(&a).expect("assets serialise");
-        py.import("json")?.call_method1("loads", (s,))
+        convert::Asset::of_asset(py, &a)
     }
 
-    /// The asset's history, oldest first, as dicts (`log`, `seq`, `hash`,
-    /// `time`, `principal`, `action`, `target`, `reason`, `event`): every
-    /// version, alias move, tag, lineage edge, archive and gate.
-    fn log<'py>(&self, py: Python<'py>, kind: &str, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let k = self::kind(kind)?;
-        let h = py.detach(|| self.inner.history(k, name)).map_err(to_py)?;
-        let s = serde_json::to_string(&h).expect("records serialise");
-        py.import("json")?.call_method1("loads", (s,))
-    }
-
-    /// One version (by number, alias or "latest") as a dict, read through
-    /// the registry's indexes: a few small reads however long the history.
-    #[pyo3(signature = (kind, name, reference = "latest"))]
-    fn version<'py>(
+    /// The asset's history, oldest first, as `AuditRecord`s (`log`, `seq`,
+    /// `hash`, `time`, `principal`, `action`, `target`, `reason`, `event`):
+    /// every version, alias move, tag, lineage edge, archive and gate.
+    fn log<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         name: &str,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let k = self::kind(kind)?;
+        let h = py.detach(|| self.inner.history(k, name)).map_err(to_py)?;
+        convert::AuditRecord::list(py, &h)
+    }
+
+    /// One version (by number, alias or "latest") as a `Version`, read
+    /// through the registry's indexes: a few small reads however long the
+    /// history.
+    #[pyo3(signature = (kind, name, reference = "latest"))]
+    fn version(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
         reference: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<convert::Version> {
         let k = self::kind(kind)?;
         let v = py
             .detach(|| self.inner.version(k, name, reference))
             .map_err(to_py)?;
-        let s = serde_json::to_string(&v).expect("versions serialise");
-        py.import("json")?.call_method1("loads", (s,))
+        convert::Version::of(py, &v)
     }
 
     /// Checks an asset from its log's own events (hash chain, numbering,
@@ -203,7 +216,8 @@ impl PyRegistry {
     }
 
     /// Sets a tag of a version (`value=None` removes it).
-    #[pyo3(signature = (kind, name, version, key, value = None))]
+    #[pyo3(signature = (kind, name, version, key, value = None, reason = None))]
+    #[allow(clippy::too_many_arguments)]
     fn tag(
         &self,
         py: Python<'_>,
@@ -212,15 +226,16 @@ impl PyRegistry {
         version: u64,
         key: &str,
         value: Option<&str>,
+        reason: Option<&str>,
     ) -> PyResult<()> {
-        let k = self::kind(kind)?;
-        py.detach(|| self.inner.set_tag(k, name, version, key, value))
+        let (k, r) = (self::kind(kind)?, self.why(reason));
+        py.detach(|| r.set_tag(k, name, version, key, value))
             .map_err(to_py)
     }
 
     /// Records that `product` (kind, name, version) was made from `inputs`
     /// (a list of such tuples), by `run` from source `commit`.
-    #[pyo3(signature = (product, inputs, run = None, commit = None))]
+    #[pyo3(signature = (product, inputs, run = None, commit = None, reason = None))]
     fn lineage(
         &self,
         py: Python<'_>,
@@ -228,6 +243,7 @@ impl PyRegistry {
         inputs: Vec<(String, String, u64)>,
         run: Option<&str>,
         commit: Option<&str>,
+        reason: Option<&str>,
     ) -> PyResult<()> {
         let r = |t: (String, String, u64)| -> PyResult<AssetRef> {
             Ok(AssetRef {
@@ -238,7 +254,8 @@ impl PyRegistry {
         };
         let product = r(product)?;
         let inputs = inputs.into_iter().map(r).collect::<PyResult<Vec<_>>>()?;
-        py.detach(|| self.inner.record_lineage(&product, &inputs, run, commit))
+        let reg = self.why(reason);
+        py.detach(|| reg.record_lineage(&product, &inputs, run, commit))
             .map_err(to_py)
     }
 
@@ -268,25 +285,24 @@ impl PyRegistry {
     }
 
     /// Versions matching a filter such as
-    /// `"kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"`, as dicts.
+    /// `"kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"`, as `SearchHit`s.
     #[pyo3(signature = (query, include_archived = false))]
-    fn search<'py>(
+    fn search(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         query: &str,
         include_archived: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<Vec<convert::SearchHit>> {
         let hits = py
             .detach(|| self.inner.search(query, include_archived))
             .map_err(to_py)?;
-        let s = serde_json::to_string(&hits).expect("hits serialise");
-        py.import("json")?.call_method1("loads", (s,))
+        hits.iter().map(|h| convert::SearchHit::of(py, h)).collect()
     }
 
     /// Commits Arrow data (a PyCapsule object) or a data file path as the
     /// next version of data set `name`: Parquet plus schema, rows and
     /// profile. Returns the version number.
-    #[pyo3(signature = (name, data, message = "", metadata = None))]
+    #[pyo3(signature = (name, data, message = "", metadata = None, reason = None))]
     fn commit_dataset(
         &self,
         py: Python<'_>,
@@ -294,17 +310,15 @@ impl PyRegistry {
         data: &Bound<'_, PyAny>,
         message: &str,
         metadata: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
     ) -> PyResult<u64> {
-        let meta = self::metadata(metadata)?;
+        let (meta, r) = (self::metadata(metadata)?, self.why(reason));
         match crate::source::Source::of(data, "Registry.commit_dataset")? {
             crate::source::Source::Path(path) => py
-                .detach(|| self.inner.commit_dataset_path(name, &path, message, meta))
+                .detach(|| r.commit_dataset_path(name, &path, message, meta))
                 .map_err(to_py),
             source => py
-                .detach(move || {
-                    self.inner
-                        .commit_dataset(name, source.reader()?, message, meta)
-                })
+                .detach(move || r.commit_dataset(name, source.reader()?, message, meta))
                 .map_err(to_py),
         }
     }
@@ -330,19 +344,45 @@ impl PyRegistry {
             .into_pyarrow(py)
     }
 
-    /// What changed between two data set versions (schema, rows, column statistics).
-    fn diff<'py>(
-        &self,
-        py: Python<'py>,
-        name: &str,
-        a: &str,
-        b: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    /// What changed between two data set versions (schema, rows, column
+    /// statistics), as a `DatasetDiff`.
+    fn diff(&self, py: Python<'_>, name: &str, a: &str, b: &str) -> PyResult<convert::DatasetDiff> {
         let d = py
             .detach(|| self.inner.diff_datasets(name, a, b))
             .map_err(to_py)?;
-        let s = serde_json::to_string(&d).expect("diffs serialise");
-        py.import("json")?.call_method1("loads", (s,))
+        convert::DatasetDiff::of(py, &d)
+    }
+
+    /// Verifies a model package and pushes it as the next version of the
+    /// model `name` (files chunked and deduplicated, metrics searchable as
+    /// `metrics.<name>`). Returns the version number.
+    #[pyo3(signature = (package, name, message = "", reason = None))]
+    fn push_package(
+        &self,
+        py: Python<'_>,
+        package: &crate::package::PyPackage,
+        name: &str,
+        message: &str,
+        reason: Option<&str>,
+    ) -> PyResult<u64> {
+        let r = self.why(reason);
+        py.detach(|| r.push_package(&package.inner, name, message))
+            .map_err(to_py)
+    }
+
+    /// Pulls a model version (number, alias or "latest") into the new folder
+    /// `dest`; every file is verified before the folder appears.
+    fn pull_package(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        reference: &str,
+        dest: std::path::PathBuf,
+    ) -> PyResult<crate::package::PyPackage> {
+        let inner = py
+            .detach(|| self.inner.pull_package(name, reference, &dest))
+            .map_err(to_py)?;
+        Ok(crate::package::PyPackage { inner })
     }
 
     /// The profile stored with a data set version.

@@ -204,21 +204,23 @@ impl PyValidationResult {
 }
 
 /// Validates data (a path or Arrow PyCapsule object) against a suite; a
-/// stream is read and validated batch by batch.
+/// stream is read and validated batch by batch. Options left `None` take
+/// the engine's defaults (`ValidateOptions::default()`).
 #[pyfunction]
-#[pyo3(name = "validate", signature = (data, suite, unexpected_limit = 20, now = None))]
+#[pyo3(name = "validate", signature = (data, suite, unexpected_limit = None, now = None))]
 fn validate_py(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     suite: &Bound<'_, PySuite>,
-    unexpected_limit: usize,
+    unexpected_limit: Option<usize>,
     now: Option<f64>,
 ) -> PyResult<PyValidationResult> {
     let suite = suite.borrow().inner.clone();
     let source = Source::of(data, "mlops.validate")?;
+    let defaults = ValidateOptions::default();
     let opts = ValidateOptions {
-        unexpected_limit,
-        now,
+        unexpected_limit: unexpected_limit.unwrap_or(defaults.unexpected_limit),
+        now: now.or(defaults.now),
     };
     let r = py
         .detach(move || match source {
@@ -229,21 +231,24 @@ fn validate_py(
     Ok(PyValidationResult { inner: Arc::new(r) })
 }
 
-/// Infers a suite from trusted data (read into memory: inference reads it twice).
+/// Infers a suite from trusted data (read into memory: inference reads it
+/// twice). Options left `None` take the engine's defaults
+/// (`InferOptions::default()`).
 #[pyfunction]
-#[pyo3(signature = (data, name = "inferred".to_string(), margin = 0.1, max_categories = 50))]
+#[pyo3(signature = (data, name = None, margin = None, max_categories = None))]
 fn infer_suite(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
-    name: String,
-    margin: f64,
-    max_categories: usize,
+    name: Option<String>,
+    margin: Option<f64>,
+    max_categories: Option<usize>,
 ) -> PyResult<PySuite> {
     let source = Source::of(data, "mlops.Suite.infer")?;
+    let defaults = InferOptions::default();
     let opts = InferOptions {
-        name,
-        margin,
-        max_categories,
+        name: name.unwrap_or(defaults.name),
+        margin: margin.unwrap_or(defaults.margin),
+        max_categories: max_categories.unwrap_or(defaults.max_categories),
     };
     let inner = py
         .detach(move || match source {

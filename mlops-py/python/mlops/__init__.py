@@ -18,9 +18,14 @@ from . import _mlops, checks, stats
 from ._mlops import (
     AlreadyExistsError,
     ArrowError,
+    Asset,
+    Audit,
+    AuditRecord,
+    AuditReport,
     ColumnDrift,
     ColumnProfile,
     ConflictError,
+    DatasetDiff,
     DriftReport,
     GateReport,
     IntegrityError,
@@ -29,12 +34,16 @@ from ._mlops import (
     NotFoundError,
     Package,
     PermissionDeniedError,
+    Policy,
+    PolicyState,
     Profile,
     SchemaMismatchError,
+    SearchHit,
     Signature,
     StorageError,
     UnsupportedError,
     ValidationResult,
+    Version,
 )
 
 __version__: str = _mlops.__version__
@@ -52,6 +61,15 @@ __all__ = [
     "DriftReport",
     "ColumnDrift",
     "Registry",
+    "Version",
+    "Asset",
+    "SearchHit",
+    "DatasetDiff",
+    "Audit",
+    "AuditRecord",
+    "AuditReport",
+    "Policy",
+    "PolicyState",
     "Package",
     "Signature",
     "generate_key",
@@ -142,14 +160,14 @@ def drift(
     method: Optional[str] = None,
     threshold: Optional[float] = None,
     per_column: Optional[Mapping[str, Mapping[str, Any]]] = None,
-    drift_share: float = 0.5,
-    correction: str = "none",
-    null_test: bool = True,
-    null_threshold: float = 0.05,
-    null_min_effect: float = 0.1,
-    include_datetime: bool = False,
-    significance_guard: bool = True,
-    significance_level: float = 0.05,
+    drift_share: Optional[float] = None,
+    correction: Optional[str] = None,
+    null_test: Optional[bool] = None,
+    null_threshold: Optional[float] = None,
+    null_min_effect: Optional[float] = None,
+    include_datetime: Optional[bool] = None,
+    significance_guard: Optional[bool] = None,
+    significance_level: Optional[float] = None,
 ) -> DriftReport:
     """Compares a current data set with a reference one, column by column.
 
@@ -173,6 +191,12 @@ def drift(
     categories is not reported as drift; ``significance_guard=False`` gives
     Evidently's verdicts exactly.
 
+    An option left ``None`` takes the engine's default (``DriftOptions`` in
+    mlops-core: ``drift_share`` 0.5, ``correction`` ``"none"``, ``null_test``
+    on, ``null_threshold`` 0.05, ``null_min_effect`` 0.1, datetime columns
+    left out, ``significance_guard`` on at ``significance_level`` 0.05); only
+    the options given are sent.
+
     Raises ``SchemaMismatchError`` naming a column missing on one side or of
     another kind, ``InvalidInputError`` for bad options.
 
@@ -183,11 +207,11 @@ def drift(
     >>> r["x"].method, r["x"].drifted, r.dataset_drift
     ('wasserstein', True, True)
     """
-    opts: Dict[str, Any] = {
+    given: Dict[str, Any] = {
         "columns": list(columns) if columns is not None else None,
         "method": method,
         "threshold": threshold,
-        "per_column": {k: dict(v) for k, v in (per_column or {}).items()},
+        "per_column": {k: dict(v) for k, v in per_column.items()} if per_column is not None else None,
         "drift_share": drift_share,
         "correction": correction,
         "null_test": null_test,
@@ -197,7 +221,7 @@ def drift(
         "significance_guard": significance_guard,
         "significance_level": significance_level,
     }
-    options_json = json.dumps(opts)
+    options_json = json.dumps({k: v for k, v in given.items() if v is not None})
     if isinstance(reference, Profile) and isinstance(current, Profile):
         return _mlops.drift_profiles(reference, current, options_json)
     if isinstance(reference, Profile) or isinstance(current, Profile):
@@ -216,9 +240,16 @@ class Registry(_mlops.Registry):
     1
     >>> reg.read_dataset("events", "latest")["x"].to_pylist()
     [1.0, 2.0]
+
+    Every call that writes takes ``reason=``, recorded with the event it
+    writes (``Registry.log`` and ``Registry.audit.log`` give it back).
+    Results are typed (:class:`Version`, :class:`Asset`, :class:`SearchHit`,
+    :class:`DatasetDiff`, :class:`AuditRecord`); ``to_dict()`` gives the
+    plain dict.
     """
 
-    def commit_dataset(self, name: str, data: DataLike, message: str = "", metadata: Any = None) -> int:
+    def commit_dataset(self, name: str, data: DataLike, message: str = "", metadata: Any = None,
+                       reason: Optional[str] = None) -> int:
         """Commits a data set version from anything :func:`profile` accepts
         (pyarrow, polars, pandas, a data file path): stored as Parquet with
         its schema, row count and profile. Returns the version number."""
@@ -227,18 +258,7 @@ class Registry(_mlops.Registry):
             import pyarrow as pa
 
             src = pa.table(src) if not isinstance(src, pa.RecordBatch) else pa.Table.from_batches([src])
-        return super().commit_dataset(name, src, message, metadata)
-
-    def push_package(self, package: Package, name: str, message: str = "") -> int:
-        """Verifies a model package and pushes it as the next version of the
-        model ``name`` (files chunked and deduplicated, metrics searchable as
-        ``metrics.<name>``). Returns the version number."""
-        return _mlops.push_package(self, package, name, message)
-
-    def pull_package(self, name: str, reference: str, dest: Union[str, "os.PathLike[str]"]) -> Package:
-        """Pulls a model version (number, alias or ``"latest"``) into the new
-        folder ``dest``; every file is verified before the folder appears."""
-        return _mlops.pull_package(self, name, reference, os.fspath(dest))
+        return super().commit_dataset(name, src, message, metadata, reason)
 
 
 def generate_key(path: Union[str, "os.PathLike[str]"]) -> str:
@@ -347,21 +367,24 @@ class Suite:
         return cls._wrap(_mlops.Suite.from_json(text))
 
     @classmethod
-    def infer(cls, data: DataLike, *, name: str = "inferred", margin: float = 0.1,
-              max_categories: int = 50) -> "Suite":
+    def infer(cls, data: DataLike, *, name: Optional[str] = None, margin: Optional[float] = None,
+              max_categories: Optional[int] = None) -> "Suite":
         """A suite inferred from trusted data: per column its type, not-null or
-        a maximum null fraction, a range widened by ``margin`` of its width,
-        the set of categories (strings with at most ``max_categories``
-        values), lengths and uniqueness; checks the data itself breaks are
-        dropped, so the suite passes on ``data``."""
+        a maximum null fraction, a range widened by ``margin`` of its width
+        (default 0.1), the set of categories (strings with at most
+        ``max_categories`` values, default 50), lengths and uniqueness;
+        checks the data itself breaks are dropped, so the suite passes on
+        ``data``. The suite is named ``name`` (default ``"inferred"``);
+        options left ``None`` take the engine's defaults."""
         return cls._wrap(_mlops.infer_suite(_source(data), name, margin, max_categories))
 
-    def validate(self, data: Any, *, unexpected_limit: int = 20, now: Optional[float] = None) -> ValidationResult:
+    def validate(self, data: Any, *, unexpected_limit: Optional[int] = None,
+                 now: Optional[float] = None) -> ValidationResult:
         """Same as ``mlops.validate(data, self)``."""
         return validate(data, self, unexpected_limit=unexpected_limit, now=now)
 
 
-def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpected_limit: int = 20,
+def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpected_limit: Optional[int] = None,
              now: Optional[float] = None) -> ValidationResult:
     """Validates data against a suite (a :class:`Suite` or a suite file path)
     in one parallel pass.
@@ -371,6 +394,8 @@ def validate(data: Any, suite: Union[Suite, str, "os.PathLike[str]"], *, unexpec
     of record batches, validated batch by batch (memory stays near one
     batch plus the checks' state; the result equals the whole table's).
     ``now`` (seconds since the epoch) fixes the clock of freshness checks.
+    ``unexpected_limit`` caps the failing rows kept per check (the engine's
+    default, 20, when ``None``).
 
     >>> import pyarrow as pa, mlops
     >>> from mlops import checks

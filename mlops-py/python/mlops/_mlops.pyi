@@ -9,14 +9,14 @@ __version__: str
 Value = Union[bool, int, float, str]
 
 class MlopsError(Exception): ...
-class NotFoundError(MlopsError): ...
+class NotFoundError(MlopsError, FileNotFoundError): ...
 class AlreadyExistsError(MlopsError): ...
 class ConflictError(MlopsError): ...
 class InvalidInputError(MlopsError, ValueError): ...
 class SchemaMismatchError(MlopsError, ValueError): ...
 class UnsupportedError(MlopsError): ...
 class IntegrityError(MlopsError): ...
-class PermissionDeniedError(MlopsError): ...
+class PermissionDeniedError(MlopsError, PermissionError): ...
 class StorageError(MlopsError): ...
 class ArrowError(MlopsError): ...
 
@@ -195,54 +195,142 @@ class Registry:
         """Records a gate report for a version (a protected alias may require a passed one)."""
     def add(self, kind: str, name: str, data: bytes, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
         """Adds `data` as the next version of the asset; returns its number."""
-    def add_file(self, kind: str, name: str, path: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
-        """Adds a file, streamed through content-defined chunking; returns the version number."""
+    def add_file(self, kind: str, name: str, path: Any, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
+        """Adds a file; a data file added as a dataset is committed as data (Parquet, schema, rows, profile), anything else stored as its bytes. Returns the version number."""
     def alias(self, kind: str, name: str, alias: str, version: int, reason: Optional[str] = None) -> None:
         """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
-    def log(self, kind: str, name: str) -> List[dict[str, Any]]:
-        """The asset's history, oldest first: one dict per event ("seq", "time", "principal", "action", "target", "reason", "event", ...)."""
-    def asset(self, kind: str, name: str) -> dict[str, Any]:
+    def log(self, kind: str, name: str) -> List[AuditRecord]:
+        """The asset's history, oldest first: one AuditRecord per event."""
+    def asset(self, kind: str, name: str) -> Asset:
         """Versions and aliases (with their history) of the asset."""
-    def version(self, kind: str, name: str, reference: str = "latest") -> dict[str, Any]:
+    def version(self, kind: str, name: str, reference: str = "latest") -> Version:
         """One version by number, alias or 'latest', read through the registry's indexes."""
     def verify(self, kind: str, name: str) -> int:
         """Checks the log's hash chain, numbering and indexes; returns the number of events."""
     def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
         """A version's content by number, alias or 'latest', verified against its hashes."""
-    def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None) -> None: ...
-    def lineage(self, product: Tuple[str, str, int], inputs: List[Tuple[str, str, int]], run: Optional[str] = None, commit: Optional[str] = None) -> None:
+    def tag(self, kind: str, name: str, version: int, key: str, value: Optional[str] = None, reason: Optional[str] = None) -> None: ...
+    def lineage(self, product: Tuple[str, str, int], inputs: List[Tuple[str, str, int]], run: Optional[str] = None, commit: Optional[str] = None, reason: Optional[str] = None) -> None:
         """Records that `product` was made from `inputs` (kind, name, version tuples)."""
     def archive(self, kind: str, name: str, restore: bool = False, reason: Optional[str] = None) -> None: ...
     def list(self, kind: str, include_archived: bool = False) -> List[str]: ...
-    def commit_dataset(self, name: str, data: Any, message: str = "", metadata: Optional[dict[str, Any]] = None) -> int:
+    def commit_dataset(self, name: str, data: Any, message: str = "", metadata: Optional[dict[str, Any]] = None, reason: Optional[str] = None) -> int:
         """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
     def read_dataset(self, name: str, reference: str = "latest", columns: Optional[List[str]] = None) -> Any:
         """A data set version as a pyarrow Table (time travel), optionally only some columns."""
-    def diff(self, name: str, a: str, b: str) -> dict[str, Any]:
+    def diff(self, name: str, a: str, b: str) -> DatasetDiff:
         """Schema, row and per-column statistic changes between two data set versions."""
-    def push_package(self, package: Package, name: str, message: str = "") -> int:
+    def push_package(self, package: Package, name: str, message: str = "", reason: Optional[str] = None) -> int:
         """Verifies and pushes a model package as the next version of model `name`."""
     def pull_package(self, name: str, reference: str, dest: Any) -> Package:
         """Pulls a model version into the new folder `dest`, verified."""
     def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
-    def search(self, query: str, include_archived: bool = False) -> List[dict[str, Any]]:
+    def search(self, query: str, include_archived: bool = False) -> List[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 class Audit:
     """The audit trail of a registry: every change, hash-chained."""
 
-    def verify(self) -> dict[str, Any]:
-        """Walks every log; {"logs", "events", "broken": None or {"log", "seq", "problem"}, "digest"}."""
-    def log(self, principal: Optional[str] = None, action: Optional[str] = None, target: Optional[str] = None, since: Optional[int] = None, until: Optional[int] = None) -> List[dict[str, Any]]:
+    def verify(self) -> AuditReport:
+        """Walks every log; ok, logs, events, broken (None or {"log", "seq", "problem"}), digest."""
+    def log(self, principal: Optional[str] = None, action: Optional[str] = None, target: Optional[str] = None, since: Optional[int] = None, until: Optional[int] = None) -> List[AuditRecord]:
         """Events oldest first: log, seq, hash, time (ms), principal, action, target, reason, event."""
 
 class Policy:
     """The access policy of a registry: roles reader < writer < approver < admin."""
 
-    def show(self) -> dict[str, Any]: ...
-    def grant(self, principal: str, role: str, scope: str = "*") -> None: ...
-    def revoke(self, principal: str, role: str, scope: str = "*") -> None: ...
-    def protect(self, alias: str, scope: str = "*", role: str = "approver", require_gate: bool = False) -> None: ...
-    def unprotect(self, alias: str, scope: str = "*") -> None: ...
+    def show(self) -> PolicyState: ...
+    def grant(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
+    def revoke(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
+    def protect(self, alias: str, scope: str = "*", role: str = "approver", require_gate: bool = False, reason: Optional[str] = None) -> None: ...
+    def unprotect(self, alias: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
+
+class _Record:
+    """A typed result: read-only attributes, `to_dict()` (the plain dict),
+    `obj["field"]` (an item of that dict)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+    def __getitem__(self, key: str) -> Any: ...
+
+class Version(_Record):
+    """A version of an asset."""
+
+    version: int
+    content: str
+    size: int
+    message: str
+    metadata: dict[str, Any]
+    dataset: Optional[dict[str, Any]]
+    principal: str
+    time: int
+
+class Asset(_Record):
+    """An asset's state: versions, aliases with their moves, tags, lineage, gates."""
+
+    kind: str
+    name: str
+    versions: List[Version]
+    aliases: dict[str, List[dict[str, Any]]]
+    tags: dict[str, dict[str, str]]
+    inputs: List[dict[str, Any]]
+    used_by: List[dict[str, Any]]
+    archived: bool
+    gates: dict[str, dict[str, Any]]
+    events: int
+
+class SearchHit(_Record):
+    """A version found by Registry.search."""
+
+    kind: str
+    name: str
+    version: int
+    message: str
+    principal: str
+    time: int
+    size: int
+    alias: List[str]
+    archived: bool
+    tags: dict[str, str]
+    metadata: dict[str, Any]
+
+class DatasetDiff(_Record):
+    """What changed between two data set versions (to_dict() has "from" and "to")."""
+
+    from_version: int
+    to_version: int
+    rows: List[int]
+    added: List[List[str]]
+    removed: List[List[str]]
+    retyped: List[List[str]]
+    columns: List[dict[str, Any]]
+
+class AuditRecord(_Record):
+    """One event of the audit trail; str() is its line in `mlops audit log`."""
+
+    log: str
+    seq: int
+    hash: str
+    time: int
+    principal: str
+    action: str
+    target: str
+    reason: Optional[str]
+    event: dict[str, Any]
+
+class AuditReport(_Record):
+    """What Audit.verify() found."""
+
+    ok: bool
+    logs: int
+    events: int
+    broken: Optional[dict[str, Any]]
+    digest: str
+
+class PolicyState(_Record):
+    """A registry's access policy as it stands."""
+
+    grants: List[dict[str, Any]]
+    protections: List[dict[str, Any]]
+    events: int
 
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
@@ -313,8 +401,6 @@ class Package:
         """The package's folder (a temporary one for a package opened from an archive)."""
 
 def generate_key(path: Any) -> str: ...
-def push_package(registry: Registry, package: Package, name: str, message: str = "") -> int: ...
-def pull_package(registry: Registry, name: str, reference: str, dest: Any) -> Package: ...
 
 class _Stats:
     """The native part of `mlops.stats` (see `mlops/stats.py` for the public API)."""
@@ -394,6 +480,6 @@ class GateReport:
     def __bool__(self) -> bool: ...
     def to_json(self) -> str: ...
 
-def validate(data: Any, suite: Suite, unexpected_limit: int = 20, now: Optional[float] = None) -> ValidationResult: ...
-def infer_suite(data: Any, name: str = "inferred", margin: float = 0.1, max_categories: int = 50) -> Suite: ...
+def validate(data: Any, suite: Suite, unexpected_limit: Optional[int] = None, now: Optional[float] = None) -> ValidationResult: ...
+def infer_suite(data: Any, name: Optional[str] = None, margin: Optional[float] = None, max_categories: Optional[int] = None) -> Suite: ...
 def gate(candidate: dict[str, float], rules: List[str], baseline: Optional[dict[str, float]] = None) -> GateReport: ...

@@ -1,0 +1,204 @@
+//! The one place where the engine's result types become Python objects:
+//! `Version`, `Asset`, `SearchHit`, `DatasetDiff`, `AuditRecord`,
+//! `AuditReport` and `PolicyState`, frozen classes whose attributes are the
+//! core type's fields (nested values as plain dicts and lists; an asset's
+//! versions as `Version`s). Each keeps the core value's JSON, so
+//! `to_dict()` returns exactly the dict these calls returned before they
+//! were typed, and `obj["field"]` still reads it for code written then.
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+fn loads<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (json,))
+}
+
+/// Declares a frozen result class with one read-only attribute per field
+/// (`attribute: "json key"`), `to_dict()`, `__getitem__` and `__repr__`
+/// (showing the `repr` fields).
+macro_rules! record {
+    ($(#[$doc:meta])* $rust:ident, $py:literal, { $($field:ident : $key:literal),* $(,)? }, repr: [$($rf:ident),*]) => {
+        $(#[$doc])*
+        #[pyclass(name = $py, module = "mlops", frozen)]
+        pub struct $rust {
+            json: String,
+            text: Option<String>,
+            $(#[pyo3(get)] $field: Py<PyAny>,)*
+        }
+
+        impl $rust {
+            /// The object for a core value serialised as `json`, its
+            /// attributes read from `dict` (that JSON, loaded, possibly with
+            /// some items replaced by typed objects).
+            fn from_parts(json: String, dict: &Bound<'_, PyDict>, text: Option<String>) -> PyResult<Self> {
+                Ok(Self {
+                    $($field: match dict.get_item($key)? {
+                        Some(v) => v.unbind(),
+                        None => dict.py().None(),
+                    },)*
+                    json,
+                    text,
+                })
+            }
+
+            /// The object for a core value.
+            #[allow(dead_code)]
+            pub fn of<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<Self> {
+                let json = serde_json::to_string(v).expect("results serialise");
+                let dict = loads(py, &json)?.cast_into::<PyDict>()?;
+                Self::from_parts(json, &dict, None)
+            }
+        }
+
+        #[pymethods]
+        impl $rust {
+            /// The value as a dict of plain Python values (what this call
+            /// returned before results were typed).
+            fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                loads(py, &self.json)
+            }
+
+            /// `obj[key]`: the item of `to_dict()`.
+            fn __getitem__<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+                self.to_dict(py)?.get_item(key)
+            }
+
+            fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+                match other.cast::<$rust>() {
+                    Ok(o) => Ok(o.get().json == self.json),
+                    Err(_) => self.to_dict(py)?.eq(other),
+                }
+            }
+
+            fn __str__(&self, py: Python<'_>) -> PyResult<String> {
+                match &self.text {
+                    Some(t) => Ok(t.clone()),
+                    None => self.__repr__(py),
+                }
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let parts: Vec<String> = vec![$(
+                    format!("{}={}", stringify!($rf), self.$rf.bind(py).repr()?),
+                )*];
+                Ok(format!("{}({})", $py, parts.join(", ")))
+            }
+        }
+    };
+}
+
+record!(
+    /// A version of an asset (`mlops_core::registry::Version`).
+    Version, "Version",
+    { version: "version", content: "content", size: "size", message: "message",
+      metadata: "metadata", dataset: "dataset", principal: "principal", time: "time" },
+    repr: [version, message, principal]
+);
+
+record!(
+    /// An asset's state (`mlops_core::registry::Asset`); `versions` are `Version`s.
+    Asset, "Asset",
+    { kind: "kind", name: "name", versions: "versions", aliases: "aliases", tags: "tags",
+      inputs: "inputs", used_by: "used_by", archived: "archived", gates: "gates", events: "events" },
+    repr: [kind, name, events]
+);
+
+impl Asset {
+    /// The object for a core asset, its versions as `Version` objects.
+    pub fn of_asset(py: Python<'_>, a: &mlops_core::registry::Asset) -> PyResult<Self> {
+        let json = serde_json::to_string(a).expect("assets serialise");
+        let dict = loads(py, &json)?.cast_into::<PyDict>()?;
+        let versions = a
+            .versions
+            .iter()
+            .map(|v| Version::of(py, v))
+            .collect::<PyResult<Vec<_>>>()?;
+        dict.set_item("versions", PyList::new(py, versions)?)?;
+        Self::from_parts(json, &dict, None)
+    }
+}
+
+record!(
+    /// A version found by `Registry.search`: the asset's kind and name, the
+    /// version's fields, its aliases (`alias`) and tags.
+    SearchHit, "SearchHit",
+    { kind: "kind", name: "name", version: "version", message: "message", principal: "principal",
+      time: "time", size: "size", alias: "alias", archived: "archived", tags: "tags", metadata: "metadata" },
+    repr: [kind, name, version]
+);
+
+record!(
+    /// What changed between two data set versions (`mlops_core::dataset::DatasetDiff`);
+    /// `from_version` and `to_version` are the dict's `from` and `to`.
+    DatasetDiff, "DatasetDiff",
+    { from_version: "from", to_version: "to", rows: "rows", added: "added", removed: "removed",
+      retyped: "retyped", columns: "columns" },
+    repr: [from_version, to_version, rows]
+);
+
+record!(
+    /// One event of the audit trail or an asset's log
+    /// (`mlops_core::governance::AuditRecord`). `str()` is its line in
+    /// `mlops audit log`.
+    AuditRecord, "AuditRecord",
+    { log: "log", seq: "seq", hash: "hash", time: "time", principal: "principal", action: "action",
+      target: "target", reason: "reason", event: "event" },
+    repr: [action, target, principal, reason]
+);
+
+impl AuditRecord {
+    /// The object for a core record; `str()` gives its one-line form.
+    pub fn of_record(py: Python<'_>, r: &mlops_core::governance::AuditRecord) -> PyResult<Self> {
+        let json = serde_json::to_string(r).expect("records serialise");
+        let dict = loads(py, &json)?.cast_into::<PyDict>()?;
+        Self::from_parts(json, &dict, Some(r.to_string()))
+    }
+
+    /// A list of records.
+    pub fn list<'py>(
+        py: Python<'py>,
+        rs: &[mlops_core::governance::AuditRecord],
+    ) -> PyResult<Bound<'py, PyList>> {
+        let v = rs
+            .iter()
+            .map(|r| Self::of_record(py, r))
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, v)
+    }
+}
+
+record!(
+    /// What `Registry.audit.verify()` found (`mlops_core::governance::AuditReport`);
+    /// `ok` is whether every chain holds.
+    AuditReport, "AuditReport",
+    { logs: "logs", events: "events", broken: "broken", digest: "digest", ok: "ok" },
+    repr: [ok, logs, events]
+);
+
+impl AuditReport {
+    /// The object for a core report.
+    pub fn of_report(py: Python<'_>, r: &mlops_core::governance::AuditReport) -> PyResult<Self> {
+        let json = serde_json::to_string(r).expect("reports serialise");
+        let dict = loads(py, &json)?.cast_into::<PyDict>()?;
+        dict.set_item("ok", r.ok())?;
+        Self::from_parts(json, &dict, None)
+    }
+}
+
+record!(
+    /// A registry's access policy as it stands (`mlops_core::governance::Policy`):
+    /// grants and protected aliases as dicts, and the number of policy events.
+    PolicyState, "PolicyState",
+    { grants: "grants", protections: "protections", events: "events" },
+    repr: [grants, protections]
+);
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Version>()?;
+    m.add_class::<Asset>()?;
+    m.add_class::<SearchHit>()?;
+    m.add_class::<DatasetDiff>()?;
+    m.add_class::<AuditRecord>()?;
+    m.add_class::<AuditReport>()?;
+    m.add_class::<PolicyState>()
+}
