@@ -1,6 +1,10 @@
 /**
- * mlops for Node: profiles (and, as the engine grows, drift, validation and
- * versioning) over Arrow data, computed in-process by the Rust engine.
+ * mlops for Node: profiles, drift, validation, model packages, and a
+ * versioned registry with its audit trail and access policy, computed
+ * in-process by the Rust engine. Hand-written; test/types.test.js checks it
+ * against lib/index.js (with the TypeScript compiler API) and compiles
+ * test/types-check.ts against it, and test/parity.test.js against
+ * api/parity.json.
  */
 import type { Table } from 'apache-arrow'
 
