@@ -49,3 +49,46 @@ test('everything index.d.ts declares as a value exists in lib/index.js', () => {
   }
   assert.deepEqual(absent, [])
 })
+
+test('types-check.ts uses every function, class member and namespace member index.d.ts declares', () => {
+  const ts = require('typescript')
+  const { declarations } = require('./declarations')
+  const file = path.join(__dirname, 'types-check.ts')
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    target: ts.ScriptTarget.ES2020,
+    types: ['node'],
+  })
+  const checker = program.getTypeChecker()
+  const dts = path.resolve(__dirname, '..', 'lib', 'index.d.ts')
+  const owner = (decl) => {
+    for (let p = decl.parent; p; p = p.parent) {
+      if ((ts.isClassDeclaration(p) || ts.isInterfaceDeclaration(p) || ts.isVariableDeclaration(p)) && p.name) return p.name.getText()
+    }
+    return undefined
+  }
+  const used = new Set()
+  const visit = (node) => {
+    if (ts.isIdentifier(node)) {
+      let sym = checker.getSymbolAtLocation(node)
+      if (sym && sym.flags & ts.SymbolFlags.Alias) sym = checker.getAliasedSymbol(sym)
+      for (const d of (sym && sym.declarations) || []) {
+        if (path.resolve(d.getSourceFile().fileName) !== dts) continue
+        const o = owner(d)
+        used.add(o && o !== sym.name ? `${o}.${sym.name}` : sym.name)
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(program.getSourceFile(file))
+  const unused = []
+  for (const [name, d] of declarations()) {
+    if (!['class', 'function', 'const'].includes(d.kind)) continue
+    if (!used.has(name)) unused.push(name)
+    for (const m of [...d.members.keys(), ...d.statics]) if (!used.has(`${name}.${m}`)) unused.push(`${name}.${m}`)
+  }
+  assert.deepEqual(unused, [], `not used in test/types-check.ts: ${unused.join(', ')}`)
+})
