@@ -573,7 +573,7 @@ class Registry {
 
   /** Records a gate report (what `gate()` returns) for a version. */
   async recordGate(kind, name, version, report, { reason } = {}) {
-    await this._native.recordGate(kind, name, version, JSON.stringify(report), reason)
+    await typed(() => this._native.recordGate(kind, name, version, report, reason))
   }
 
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
@@ -879,7 +879,7 @@ async function validate(input, suite, { unexpectedLimit, now } = {}) {
  * A bad rule or a missing metric throws `INVALID_INPUT` naming the position.
  */
 function gate(candidate, rules, baseline) {
-  return new GateReport(JSON.parse(native.gate(JSON.stringify(candidate), rules, baseline === undefined ? undefined : JSON.stringify(baseline))))
+  return new GateReport(typed(() => native.gate(candidate, rules, baseline)))
 }
 
 /** The audit trail of a registry (`registry.audit`). */

@@ -599,3 +599,69 @@ impl TryFrom<DriftOptions> for mlops_core::drift::DriftOptions {
         Ok(opts)
     }
 }
+
+/// One gate rule's outcome.
+#[napi(object)]
+pub struct RuleResult {
+    /// The rule as written.
+    pub rule: String,
+    /// The left side's value.
+    pub left: f64,
+    /// The operator.
+    pub op: String,
+    /// The right side's value.
+    pub right: f64,
+    /// Whether the rule holds.
+    pub passed: bool,
+    /// The metrics the rule read, with their values.
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// A gate's outcome: every rule, and whether all passed.
+#[napi(object)]
+pub struct GateReport {
+    /// Whether every rule held.
+    pub passed: bool,
+    /// Per rule, in order.
+    pub rules: Vec<RuleResult>,
+}
+
+impl From<mlops_core::validate::GateReport> for GateReport {
+    fn from(g: mlops_core::validate::GateReport) -> Self {
+        Self {
+            passed: g.passed,
+            rules: g
+                .rules
+                .into_iter()
+                .map(|r| RuleResult {
+                    rule: r.rule,
+                    left: r.left,
+                    op: r.op,
+                    right: r.right,
+                    passed: r.passed,
+                    metrics: r.metrics,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<GateReport> for mlops_core::validate::GateReport {
+    fn from(g: GateReport) -> Self {
+        Self {
+            passed: g.passed,
+            rules: g
+                .rules
+                .into_iter()
+                .map(|r| mlops_core::validate::RuleResult {
+                    rule: r.rule,
+                    left: r.left,
+                    op: r.op,
+                    right: r.right,
+                    passed: r.passed,
+                    metrics: r.metrics,
+                })
+                .collect(),
+        }
+    }
+}

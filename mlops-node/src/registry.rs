@@ -108,20 +108,19 @@ impl NativeRegistry {
         }
     }
 
-    /// Records a gate report (the JSON `gate()` returns) for a version.
+    /// Records a gate report (what `gate()` returns) for a version.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn record_gate(
         &self,
         kind: String,
         name: String,
         version: f64,
-        report: String,
+        report: convert::GateReport,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            let report: mlops_core::validate::GateReport = serde_json::from_str(&report)
-                .map_err(|e| mlops_core::Error::InvalidInput(format!("gate report: {e}")))?;
+            let report = mlops_core::validate::GateReport::from(report);
             r.record_gate(Kind::parse(&kind)?, &name, whole(version)?, &report)?;
             Ok(name)
         })

@@ -12,7 +12,7 @@ use napi_derive::napi;
 
 use mlops_core::validate::{self, InferOptions, Suite, ValidateOptions, ValidationResult};
 
-use crate::error::{coded, guard, rejection};
+use crate::error::{guard, rejection};
 use crate::profile::BorrowedBytes;
 
 /// A validation result (see `validate()` in `lib/index.js`).
@@ -234,25 +234,12 @@ pub fn suite_to_yaml(json: String) -> crate::error::Result<String> {
     guard(|| Ok(Suite::from_json(&json)?.to_yaml()))
 }
 
-/// Evaluates gate rules; returns the report as JSON.
+/// Evaluates gate rules over candidate (and baseline) metrics.
 #[napi]
 pub fn gate(
-    candidate: String,
+    candidate: BTreeMap<String, f64>,
     rules: Vec<String>,
-    baseline: Option<String>,
-) -> crate::error::Result<String> {
-    let parse = |s: &str, what: &str| -> crate::error::Result<BTreeMap<String, f64>> {
-        serde_json::from_str(s).map_err(|e| {
-            coded(
-                "INVALID_INPUT",
-                format!("invalid input: {what} metrics: {e}"),
-            )
-        })
-    };
-    let cand = parse(&candidate, "candidate")?;
-    let base = baseline
-        .as_deref()
-        .map(|b| parse(b, "baseline"))
-        .transpose()?;
-    guard(|| Ok(validate::gate(&cand, base.as_ref(), &rules)?.to_json()))
+    baseline: Option<BTreeMap<String, f64>>,
+) -> crate::error::Result<crate::convert::GateReport> {
+    guard(|| Ok(validate::gate(&candidate, baseline.as_ref(), &rules)?.into()))
 }
