@@ -792,10 +792,10 @@ class Suite {
    * types, null rates, widened ranges, category sets, lengths, uniqueness.
    * @param {object} [options] `{ name, margin, maxCategories }`
    */
-  static async infer(input, { name, margin, maxCategories } = {}) {
+  static async infer(input, options) {
     const json = typeof input === 'string'
-      ? await native.inferSuitePath(input, name, margin, maxCategories)
-      : await native.inferSuiteIpc(ipcBuffer(input), name, margin, maxCategories)
+      ? await typed(() => native.inferSuitePath(input, options))
+      : await typed(() => native.inferSuiteIpc(ipcBuffer(input), options))
     return Suite._of(json)
   }
 
@@ -863,13 +863,13 @@ class ValidationResult {
  * @param {object} [options] `{ unexpectedLimit, now }` (`now`: seconds since the epoch, for freshness)
  * @returns {Promise<ValidationResult>}
  */
-async function validate(input, suite, { unexpectedLimit, now } = {}) {
+async function validate(input, suite, options) {
   if (typeof suite === 'string') suite = Suite.load(suite)
   if (!(suite instanceof Suite)) throw new TypeError('validate expects a Suite or a suite file path')
   const doc = JSON.stringify(suite._doc)
   const pending = typeof input === 'string'
-    ? native.validatePath(input, doc, suite._base, unexpectedLimit, now)
-    : native.validateIpc(ipcBuffer(input), doc, suite._base, unexpectedLimit, now)
+    ? typed(() => native.validatePath(input, doc, suite._base, options))
+    : typed(() => native.validateIpc(ipcBuffer(input), doc, suite._base, options))
   return new ValidationResult(await pending)
 }
 

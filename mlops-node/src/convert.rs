@@ -665,3 +665,56 @@ impl From<GateReport> for mlops_core::validate::GateReport {
         }
     }
 }
+
+/// Options of `validate()`; unset fields take the core's
+/// `ValidateOptions::default()`.
+#[napi(object)]
+pub struct ValidateOptions {
+    /// How many unexpected rows each check lists.
+    pub unexpected_limit: Option<u32>,
+    /// "Now" for freshness checks, in seconds since the Unix epoch.
+    pub now: Option<f64>,
+}
+
+/// The core's validate options: the caller's, completed by its `Default`.
+pub fn validate_options(o: Option<ValidateOptions>) -> mlops_core::validate::ValidateOptions {
+    let mut out = mlops_core::validate::ValidateOptions::default();
+    if let Some(o) = o {
+        if let Some(l) = o.unexpected_limit {
+            out.unexpected_limit = l as usize;
+        }
+        if o.now.is_some() {
+            out.now = o.now;
+        }
+    }
+    out
+}
+
+/// Options of `Suite.infer()`; unset fields take the core's
+/// `InferOptions::default()`.
+#[napi(object)]
+pub struct InferOptions {
+    /// The suite's name.
+    pub name: Option<String>,
+    /// How far observed ranges are widened (a share of the range).
+    pub margin: Option<f64>,
+    /// Columns with at most this many distinct values get an `in_set` check.
+    pub max_categories: Option<u32>,
+}
+
+/// The core's infer options: the caller's, completed by its `Default`.
+pub fn infer_options(o: Option<InferOptions>) -> mlops_core::validate::InferOptions {
+    let mut out = mlops_core::validate::InferOptions::default();
+    if let Some(o) = o {
+        if let Some(name) = o.name {
+            out.name = name;
+        }
+        if let Some(m) = o.margin {
+            out.margin = m;
+        }
+        if let Some(m) = o.max_categories {
+            out.max_categories = m as usize;
+        }
+    }
+    out
+}

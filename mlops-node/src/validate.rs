@@ -93,27 +93,19 @@ impl Task for ValidateTask {
     }
 }
 
-fn options(limit: Option<u32>, now: Option<f64>) -> ValidateOptions {
-    ValidateOptions {
-        unexpected_limit: limit.map_or(20, |l| l as usize),
-        now,
-    }
-}
-
 /// Validates a data file against a suite (JSON; `base` resolves its relative paths).
 #[napi(ts_return_type = "Promise<NativeValidationResult>")]
 pub fn validate_path(
     path: String,
     suite: String,
     base: Option<String>,
-    limit: Option<u32>,
-    now: Option<f64>,
+    options: Option<crate::convert::ValidateOptions>,
 ) -> AsyncTask<ValidateTask> {
     AsyncTask::new(ValidateTask {
         input: Input::Path(path),
         suite,
         base,
-        opts: options(limit, now),
+        opts: crate::convert::validate_options(options),
     })
 }
 
@@ -123,14 +115,13 @@ pub fn validate_ipc(
     ipc: Buffer,
     suite: String,
     base: Option<String>,
-    limit: Option<u32>,
-    now: Option<f64>,
+    options: Option<crate::convert::ValidateOptions>,
 ) -> AsyncTask<ValidateTask> {
     AsyncTask::new(ValidateTask {
         input: Input::Ipc(ipc),
         suite,
         base,
-        opts: options(limit, now),
+        opts: crate::convert::validate_options(options),
     })
 }
 
@@ -169,30 +160,15 @@ impl Task for InferTask {
     }
 }
 
-fn infer_options(
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
-) -> InferOptions {
-    let d = InferOptions::default();
-    InferOptions {
-        name: name.unwrap_or(d.name),
-        margin: margin.unwrap_or(d.margin),
-        max_categories: max_categories.map_or(d.max_categories, |m| m as usize),
-    }
-}
-
 /// Infers a suite from a data file; resolves to the suite's JSON.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn infer_suite_path(
     path: String,
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
+    options: Option<crate::convert::InferOptions>,
 ) -> AsyncTask<InferTask> {
     AsyncTask::new(InferTask {
         input: Input::Path(path),
-        opts: infer_options(name, margin, max_categories),
+        opts: crate::convert::infer_options(options),
     })
 }
 
@@ -200,13 +176,11 @@ pub fn infer_suite_path(
 #[napi(ts_return_type = "Promise<string>")]
 pub fn infer_suite_ipc(
     ipc: Buffer,
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
+    options: Option<crate::convert::InferOptions>,
 ) -> AsyncTask<InferTask> {
     AsyncTask::new(InferTask {
         input: Input::Ipc(ipc),
-        opts: infer_options(name, margin, max_categories),
+        opts: crate::convert::infer_options(options),
     })
 }
 

@@ -28,6 +28,19 @@ test('lib/index.js gives no parameter or option a numeric default', () => {
   assert.deepEqual(found, [])
 })
 
+test('the addon fills no unset option with a number of its own', () => {
+  // The binding's Rust converts types only: an unset option stays unset
+  // (`Option`) or comes from the core's `Default`, never from a literal.
+  const dir = path.join(__dirname, '..', 'src')
+  const found = []
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.rs'))) {
+    fs.readFileSync(path.join(dir, f), 'utf8').split('\n').forEach((line, i) => {
+      if (/\b(unwrap_or|map_or|unwrap_or_else)\(\s*-?[0-9]/.test(line)) found.push(`${f}:${i + 1}: ${line.trim()}`)
+    })
+  }
+  assert.deepEqual(found, [])
+})
+
 test('options not given are filled by the engine', async () => {
   const { tableFromArrays } = require('apache-arrow')
   const { drift, Suite } = require('..')
@@ -36,6 +49,16 @@ test('options not given are filled by the engine', async () => {
   const { options } = (await drift(t, t)).toJSON()
   assert.equal(options.drift_share, 0.5)
   assert.equal(options.significance_level, 0.05)
-  const r = await new Suite('s', [{ check: 'values_between', column: 'x', min: 10, max: 20 }]).validate(t)
+  const s = new Suite('s', [{ check: 'values_between', column: 'x', min: 10, max: 20 }])
+  const r = await s.validate(t)
   assert.equal(r.results[0].unexpected_count, 4)
+  assert.equal(r.results[0].partial_unexpected.length, 4)
+  // A set option reaches the engine as given.
+  assert.equal((await s.validate(t, { unexpectedLimit: 1 })).results[0].partial_unexpected.length, 1)
+  await assert.rejects(s.validate(t, { unexpectedLimit: 'all' }), (e) => e.code === 'INVALID_INPUT' && /unexpectedLimit/.test(e.message))
+  const k = tableFromArrays({ k: ['a', 'b', 'a', 'b'] })
+  const inferred = await Suite.infer(k, { name: 'inferred', maxCategories: 1 })
+  assert.equal(inferred.name, 'inferred')
+  assert.ok(!inferred.checks.some((c) => c.check === 'in_set'))
+  assert.ok((await Suite.infer(k)).checks.some((c) => c.check === 'in_set'))
 })
