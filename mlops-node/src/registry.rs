@@ -283,12 +283,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            if version < 1.0 || version.fract() != 0.0 {
-                return Err(mlops_core::Error::InvalidInput(format!(
-                    "version {version} is not a positive integer"
-                )));
-            }
-            r.set_alias(Kind::parse(&kind)?, &name, &alias, version as u64)?;
+            r.set_alias(Kind::parse(&kind)?, &name, &alias, whole(version)?)?;
             Ok(alias)
         })
     }
