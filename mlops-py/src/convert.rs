@@ -1,4 +1,5 @@
-//! The one place where the engine's result types become Python objects:
+//! The one place where the engine's results become Python objects: plain
+//! values from their JSON form (`to_python`, `loads`) and the typed classes
 //! `Version`, `Asset`, `SearchHit`, `DatasetDiff`, `AuditRecord`,
 //! `AuditReport` and `PolicyState`, frozen classes whose attributes are the
 //! core type's fields (nested values as plain dicts and lists; an asset's
@@ -9,8 +10,16 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
-fn loads<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
+/// JSON text as plain Python values (`dict`, `list`, `str`, numbers, `None`).
+pub fn loads<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.call_method1("loads", (json,))
+}
+
+/// A core value as plain Python values, through its JSON form: what the
+/// bindings' `to_dict()` methods and dict-valued attributes return.
+pub fn to_python<'py>(py: Python<'py>, v: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
+    let s = serde_json::to_string(v).expect("results serialise");
+    loads(py, &s)
 }
 
 /// Declares a frozen result class with one read-only attribute per field

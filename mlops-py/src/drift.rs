@@ -23,10 +23,7 @@ pub struct PyColumnDrift {
     inner: ColumnDrift,
 }
 
-fn json_value<'py>(py: Python<'py>, v: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let s = serde_json::to_string(v).expect("report parts serialise");
-    py.import("json")?.call_method1("loads", (s,))
-}
+use crate::convert::to_python as json_value;
 
 #[pymethods]
 impl PyDriftReport {

@@ -6,7 +6,8 @@
 //! its errors to built-ins: `InvalidInputError` and `SchemaMismatchError`
 //! are `ValueError`s, `NotFoundError` a `FileNotFoundError` (not a
 //! `KeyError`, whose `str()` quotes the message), `PermissionDeniedError` a
-//! `PermissionError`.
+//! `PermissionError`, `UnsupportedError` a `NotImplementedError` and
+//! `StorageError` an `OSError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -102,11 +103,10 @@ builtin_error!(
     pyo3::exceptions::PyValueError,
     "Two schemas do not agree; the message names the column. Also a ValueError."
 );
-create_exception!(
-    mlops,
+builtin_error!(
     UnsupportedError,
-    MlopsError,
-    "A type or operation is not supported; the message names the column."
+    pyo3::exceptions::PyNotImplementedError,
+    "A type or operation is not supported; the message names the column. Also a NotImplementedError."
 );
 create_exception!(
     mlops,
@@ -119,7 +119,11 @@ builtin_error!(
     pyo3::exceptions::PyPermissionError,
     "The caller may not do this. Also a PermissionError."
 );
-create_exception!(mlops, StorageError, MlopsError, "The storage below failed.");
+builtin_error!(
+    StorageError,
+    pyo3::exceptions::PyOSError,
+    "The storage below failed. Also an OSError."
+);
 create_exception!(
     mlops,
     ArrowError,

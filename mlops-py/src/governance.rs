@@ -110,17 +110,21 @@ impl PyPolicy {
 
     /// Protects an alias: only `role` may move it, and with `require_gate`
     /// only to a version with a passed gate report.
-    #[pyo3(signature = (alias, scope = "*", role = "approver", require_gate = false, reason = None))]
+    #[pyo3(signature = (alias, scope = "*", role = None, require_gate = false, reason = None))]
     fn protect(
         &self,
         py: Python<'_>,
         alias: &str,
         scope: &str,
-        role: &str,
+        role: Option<&str>,
         require_gate: bool,
         reason: Option<&str>,
     ) -> PyResult<()> {
-        let (r, reg) = (self::role(role)?, self.why(reason));
+        let r = match role {
+            Some(role) => self::role(role)?,
+            None => Role::PROTECT_DEFAULT,
+        };
+        let reg = self.why(reason);
         py.detach(|| reg.protect_alias(alias, scope, r, require_gate))
             .map_err(to_py)
     }

@@ -19,10 +19,7 @@ fn json_in<T: serde::de::DeserializeOwned>(
     serde_json::from_str(&s).map_err(|e| InvalidInputError::new_err(format!("{what}: {e}")))
 }
 
-fn json_out<'py>(py: Python<'py>, v: &impl serde::Serialize) -> PyResult<Bound<'py, PyAny>> {
-    let s = serde_json::to_string(v).expect("values serialise");
-    py.import("json")?.call_method1("loads", (s,))
-}
+use crate::convert::to_python as json_out;
 
 /// A model package (a folder or a `.tar.zst` archive); see `mlops.Package`.
 #[pyclass(name = "Package", module = "mlops", frozen)]

@@ -34,10 +34,6 @@ fn scalar<'py>(py: Python<'py>, s: Option<&Scalar>) -> PyResult<Bound<'py, PyAny
     })
 }
 
-fn json_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    py.import("json")
-}
-
 #[pymethods]
 impl PyProfile {
     /// Number of rows profiled.
@@ -76,7 +72,7 @@ impl PyProfile {
 
     /// The profile as a dict (the parsed `to_json()`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_module(py)?.call_method1("loads", (self.to_json(py),))
+        crate::convert::loads(py, &self.to_json(py))
     }
 
     /// The compact, versioned binary encoding.

@@ -40,8 +40,9 @@ impl PyRegistry {
 #[pymethods]
 impl PyRegistry {
     #[new]
-    #[pyo3(signature = (url = ".mlops", principal = None))]
-    fn new(py: Python<'_>, url: &str, principal: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (url = None, principal = None))]
+    fn new(py: Python<'_>, url: Option<&str>, principal: Option<&str>) -> PyResult<Self> {
+        let url = url.unwrap_or(mlops_core::store::DEFAULT_STORE);
         let inner = py.detach(|| Registry::open(url)).map_err(to_py)?;
         Ok(Self {
             inner: match principal {

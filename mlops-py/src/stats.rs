@@ -96,12 +96,16 @@ fn ks_2samp(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
     y: &Bound<'_, PyAny>,
-    method: &str,
-    alternative: &str,
+    method: Option<&str>,
+    alternative: Option<&str>,
 ) -> PyResult<Pair> {
     use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
-    let m = KsMethod::parse(method).map_err(to_py)?;
-    let a = KsAlternative::parse(alternative).map_err(to_py)?;
+    let m = method
+        .map_or(Ok(KsMethod::default()), KsMethod::parse)
+        .map_err(to_py)?;
+    let a = alternative
+        .map_or(Ok(KsAlternative::default()), KsAlternative::parse)
+        .map_err(to_py)?;
     let (x, y) = (Floats::new(x, "x")?, Floats::new(y, "y")?);
     let r = py
         .detach(|| ks_2samp_alternative(x.values(), y.values(), m, a))

@@ -15,9 +15,7 @@ use pyo3::prelude::*;
 use crate::error::to_py;
 use crate::source::Source;
 
-fn json_value<'py>(py: Python<'py>, s: &str) -> PyResult<Bound<'py, PyAny>> {
-    py.import("json")?.call_method1("loads", (s,))
-}
+use crate::convert::loads as json_value;
 
 /// A named collection of checks (a data contract); see `mlops.Suite`.
 #[pyclass(name = "Suite", module = "mlops", subclass)]
@@ -27,10 +25,12 @@ pub struct PySuite {
 
 #[pymethods]
 impl PySuite {
-    /// A suite named `name` with the checks of `checks_json` (a JSON list of check objects).
+    /// A suite named `name` (default `Suite::DEFAULT_NAME`) with the checks
+    /// of `checks_json` (a JSON list of check objects).
     #[new]
-    #[pyo3(signature = (name = "suite".to_string(), checks_json = None))]
-    fn new(name: String, checks_json: Option<&str>) -> PyResult<Self> {
+    #[pyo3(signature = (name = None, checks_json = None))]
+    fn new(name: Option<String>, checks_json: Option<&str>) -> PyResult<Self> {
+        let name = name.unwrap_or_else(|| Suite::DEFAULT_NAME.to_string());
         let mut inner = Suite::new(name.clone());
         if let Some(c) = checks_json {
             let doc = format!(

@@ -162,3 +162,16 @@ def test_every_mutating_call_takes_reason_and_the_engine_records_it(entry, tmp_p
     ]
     # Calls without a reason record none.
     assert all(r.reason in (None, reason) for r in reg.audit.log())
+
+
+def test_every_call_taking_reason_is_marked_mutating():
+    takes_reason = set()
+    for e in ENTRIES:
+        obj = resolve(e["python"])
+        if isinstance(obj, (staticmethod, classmethod)):
+            obj = obj.__func__
+        if isinstance(obj, property) or not callable(obj) or inspect.isclass(obj):
+            continue
+        if "reason" in inspect.signature(obj).parameters:
+            takes_reason.add(e["capability"])
+    assert takes_reason == {e["capability"] for e in MUTATING}

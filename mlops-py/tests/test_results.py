@@ -136,3 +136,7 @@ def test_errors_are_also_the_builtin_exceptions_users_catch(reg, tmp_path):
         bob.add("model", "m", b"w")
     assert isinstance(e.value, mlops.PermissionDeniedError)
     assert not issubclass(mlops.NotFoundError, KeyError)
+    with pytest.raises(NotImplementedError) as e:
+        mlops.profile(pa.table({"big": pa.array([2**64 - 1, 1], pa.uint64())}))
+    assert isinstance(e.value, mlops.UnsupportedError) and "big" in str(e.value)
+    assert issubclass(mlops.StorageError, OSError) and issubclass(mlops.StorageError, mlops.MlopsError)

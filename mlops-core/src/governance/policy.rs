@@ -31,6 +31,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role a protected alias requires when the caller names none
+    /// ([`Registry::protect_alias`]): approver. Front-ends take their
+    /// default from here.
+    ///
+    /// ```
+    /// use mlops_core::governance::Role;
+    /// assert_eq!(Role::PROTECT_DEFAULT.as_str(), "approver");
+    /// ```
+    pub const PROTECT_DEFAULT: Role = Role::Approver;
+
     /// `reader`, `writer`, `approver` or `admin`.
     pub fn as_str(&self) -> &'static str {
         match self {

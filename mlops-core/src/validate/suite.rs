@@ -125,6 +125,9 @@ impl<'de> DeserializeSeed<'de> for Indexed {
 }
 
 impl Suite {
+    /// The name of a suite built without one (`mlops.Suite()`, `new Suite()`).
+    pub const DEFAULT_NAME: &'static str = "suite";
+
     /// An empty suite with a name.
     pub fn new(name: impl Into<String>) -> Self {
         Suite {

@@ -312,7 +312,7 @@ class Suite:
     the line).
     """
 
-    def __init__(self, name: str = "suite", checks: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
+    def __init__(self, name: Optional[str] = None, checks: Optional[Sequence[Mapping[str, Any]]] = None) -> None:
         self._native = _mlops.Suite(name, json.dumps([dict(c) for c in checks]) if checks else None)
 
     @classmethod

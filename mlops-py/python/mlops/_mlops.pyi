@@ -14,10 +14,10 @@ class AlreadyExistsError(MlopsError): ...
 class ConflictError(MlopsError): ...
 class InvalidInputError(MlopsError, ValueError): ...
 class SchemaMismatchError(MlopsError, ValueError): ...
-class UnsupportedError(MlopsError): ...
+class UnsupportedError(MlopsError, NotImplementedError): ...
 class IntegrityError(MlopsError): ...
 class PermissionDeniedError(MlopsError, PermissionError): ...
-class StorageError(MlopsError): ...
+class StorageError(MlopsError, OSError): ...
 class ArrowError(MlopsError): ...
 
 class ColumnProfile:
@@ -181,7 +181,7 @@ class Registry:
     s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, configured
     from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
-    def __init__(self, url: str = ".mlops", principal: Optional[str] = None) -> None:
+    def __init__(self, url: Optional[str] = None, principal: Optional[str] = None) -> None:
         """Opens the registry at `url`, writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
     @property
     def principal(self) -> str: ...
@@ -241,17 +241,11 @@ class Policy:
     def show(self) -> PolicyState: ...
     def grant(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
     def revoke(self, principal: str, role: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
-    def protect(self, alias: str, scope: str = "*", role: str = "approver", require_gate: bool = False, reason: Optional[str] = None) -> None: ...
+    def protect(self, alias: str, scope: str = "*", role: Optional[str] = None, require_gate: bool = False, reason: Optional[str] = None) -> None:
+        """Protects an alias: only `role` (default approver, the engine's) may move it."""
     def unprotect(self, alias: str, scope: str = "*", reason: Optional[str] = None) -> None: ...
 
-class _Record:
-    """A typed result: read-only attributes, `to_dict()` (the plain dict),
-    `obj["field"]` (an item of that dict)."""
-
-    def to_dict(self) -> dict[str, Any]: ...
-    def __getitem__(self, key: str) -> Any: ...
-
-class Version(_Record):
+class Version:
     """A version of an asset."""
 
     version: int
@@ -262,8 +256,11 @@ class Version(_Record):
     dataset: Optional[dict[str, Any]]
     principal: str
     time: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class Asset(_Record):
+class Asset:
     """An asset's state: versions, aliases with their moves, tags, lineage, gates."""
 
     kind: str
@@ -276,8 +273,11 @@ class Asset(_Record):
     archived: bool
     gates: dict[str, dict[str, Any]]
     events: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class SearchHit(_Record):
+class SearchHit:
     """A version found by Registry.search."""
 
     kind: str
@@ -291,8 +291,11 @@ class SearchHit(_Record):
     archived: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class DatasetDiff(_Record):
+class DatasetDiff:
     """What changed between two data set versions (to_dict() has "from" and "to")."""
 
     from_version: int
@@ -302,8 +305,11 @@ class DatasetDiff(_Record):
     removed: List[List[str]]
     retyped: List[List[str]]
     columns: List[dict[str, Any]]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class AuditRecord(_Record):
+class AuditRecord:
     """One event of the audit trail; str() is its line in `mlops audit log`."""
 
     log: str
@@ -315,8 +321,11 @@ class AuditRecord(_Record):
     target: str
     reason: Optional[str]
     event: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class AuditReport(_Record):
+class AuditReport:
     """What Audit.verify() found."""
 
     ok: bool
@@ -324,13 +333,19 @@ class AuditReport(_Record):
     events: int
     broken: Optional[dict[str, Any]]
     digest: str
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
-class PolicyState(_Record):
+class PolicyState:
     """A registry's access policy as it stands."""
 
     grants: List[dict[str, Any]]
     protections: List[dict[str, Any]]
     events: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str) -> Any: ...
 
 def drift_profiles(reference: Profile, current: Profile, options_json: str) -> DriftReport: ...
 
@@ -415,7 +430,7 @@ class _Stats:
     def l_infinity(self, p: Any, q: Any) -> float: ...
     def psi(self, p: Any, q: Any) -> float: ...
     def cramervonmises_2samp(self, x: Any, y: Any) -> Tuple[float, float]: ...
-    def ks_2samp(self, x: Any, y: Any, method: str, alternative: str) -> Tuple[float, float]: ...
+    def ks_2samp(self, x: Any, y: Any, method: Optional[str], alternative: Optional[str]) -> Tuple[float, float]: ...
     def anderson_ksamp(self, samples: Sequence[Any]) -> Tuple[float, float]: ...
     def chi2_contingency(self, observed: Sequence[Sequence[float]]) -> Tuple[float, float, int]: ...
     def proportions_ztest(self, x1: int, n1: int, x2: int, n2: int) -> Tuple[float, float]: ...
@@ -425,7 +440,7 @@ stats: _Stats
 class Suite:
     """The native suite (the public `mlops.Suite` wraps it)."""
 
-    def __init__(self, name: str = "suite", checks_json: Optional[str] = None) -> None: ...
+    def __init__(self, name: Optional[str] = None, checks_json: Optional[str] = None) -> None: ...
     def _add_json(self, check_json: str) -> None: ...
     @property
     def name(self) -> str: ...

@@ -15,7 +15,7 @@ are counts or shares per bin or category, normalised as SciPy does.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple, Optional, Sequence
 
 from . import _mlops
 
@@ -92,7 +92,7 @@ def psi(p: Any, q: Any) -> float:
     return _native.psi(_floats(p), _floats(q))
 
 
-def ks_2samp(x: Any, y: Any, alternative: str = "two-sided", method: str = "auto") -> TestResult:
+def ks_2samp(x: Any, y: Any, alternative: Optional[str] = None, method: Optional[str] = None) -> TestResult:
     """`scipy.stats.ks_2samp(x, y, alternative=alternative, method=method)`.
 
     ``alternative`` is ``"two-sided"`` (statistic max |F - G|), ``"less"``
@@ -100,8 +100,11 @@ def ks_2samp(x: Any, y: Any, alternative: str = "two-sided", method: str = "auto
     somewhere) or ``"greater"`` (D+ = max(F - G)); as in SciPy only the first
     letter counts. ``method`` is ``"auto"`` (exact up to 10,000 values per
     sample, else asymptotic), ``"exact"`` or ``"asymp"``. Anything else
-    raises ``InvalidInputError``."""
-    return TestResult(*_native.ks_2samp(_floats(x), _floats(y), str(method), str(alternative)))
+    raises ``InvalidInputError``. ``None`` (either) is the engine's default,
+    SciPy's: ``"two-sided"`` and ``"auto"``."""
+    return TestResult(*_native.ks_2samp(_floats(x), _floats(y),
+                                        None if method is None else str(method),
+                                        None if alternative is None else str(alternative)))
 
 
 def cramervonmises_2samp(x: Any, y: Any) -> TestResult:
