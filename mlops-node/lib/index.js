@@ -257,13 +257,8 @@ const stats = {
    * Two-sample KS test (`scipy.stats.ks_2samp`); method 'auto' | 'exact' | 'asymp',
    * alternative 'two-sided' | 'less' | 'greater' (as SciPy's `alternative`).
    */
-  ks2samp(x, y, method = 'auto', alternative = 'two-sided') {
-    return native.statsKs2Samp(
-      floats(x, 'first argument'),
-      floats(y, 'second argument'),
-      String(method),
-      String(alternative),
-    )
+  ks2samp(x, y, method, alternative) {
+    return typed(() => native.statsKs2Samp(floats(x, 'first argument'), floats(y, 'second argument'), method, alternative))
   },
   andersonKSamp(samples) {
     if (!Array.isArray(samples)) throw new TypeError('andersonKSamp expects an array of samples')
