@@ -4,7 +4,7 @@
 //! (`#[napi(object)]`), field for field the core's types with the same
 //! snake_case names as their JSON (`used_by`, `require_gate`), so nothing
 //! is serialised to a string and parsed again. The JavaScript layer gives
-//! each a class with `toJSON()` (`lib/index.js`). Counts, sizes, times and
+//! each a class with `toJSON()` (`lib/results.js`). Counts, sizes, times and
 //! version numbers are JavaScript numbers (exact below 2^53).
 //!
 //! Options come the other way: [`AuditFilter`] is the core's filter as a

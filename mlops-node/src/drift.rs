@@ -13,7 +13,7 @@ use mlops_core::drift::{self, DriftOptions, DriftReport};
 use crate::error::{coded, guard, rejection};
 use crate::profile::{BorrowedBytes, NativeProfile};
 
-/// A drift report (see `drift()` in `lib/index.js`).
+/// A drift report (see `drift()` in `lib/drift.js`).
 #[napi(js_name = "NativeDriftReport")]
 pub struct NativeDriftReport {
     inner: DriftReport,

@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use crate::error::{coded, guard, rejection};
 
-/// The profile of a data set (see `profile()` in `lib/index.js`).
+/// The profile of a data set (see `profile()` in `lib/profile.js`).
 #[napi(js_name = "NativeProfile")]
 pub struct NativeProfile {
     inner: mlops_core::Profile,

@@ -74,7 +74,7 @@ fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
         .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}")))
 }
 
-/// A registry (see `Registry` in `lib/index.js`).
+/// A registry (see `Registry` in `lib/registry.js`).
 #[napi(js_name = "NativeRegistry")]
 pub struct NativeRegistry {
     pub(crate) inner: Registry,

@@ -15,7 +15,7 @@ use mlops_core::validate::{self, InferOptions, Suite, ValidateOptions, Validatio
 use crate::error::{guard, rejection};
 use crate::profile::BorrowedBytes;
 
-/// A validation result (see `validate()` in `lib/index.js`).
+/// A validation result (see `validate()` in `lib/validate.js`).
 #[napi(js_name = "NativeValidationResult")]
 pub struct NativeValidationResult {
     inner: ValidationResult,

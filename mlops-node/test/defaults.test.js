@@ -8,23 +8,26 @@ const fs = require('node:fs')
 const path = require('node:path')
 const ts = require('typescript')
 
-test('lib/index.js gives no parameter or option a numeric default', () => {
-  const file = path.join(__dirname, '..', 'lib', 'index.js')
-  const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS)
+test('the JavaScript layer gives no parameter or option a numeric default', () => {
+  const dir = path.join(__dirname, '..', 'lib')
   const found = []
-  const visit = (node) => {
-    if ((ts.isParameter(node) || ts.isBindingElement(node)) && node.initializer) {
-      const init = node.initializer
-      const numeric = ts.isNumericLiteral(init) ||
-        (ts.isPrefixUnaryExpression(init) && ts.isNumericLiteral(init.operand))
-      if (numeric) {
-        const { line } = src.getLineAndCharacterOfPosition(node.getStart())
-        found.push(`line ${line + 1}: ${node.getText(src)}`)
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.js'))) {
+    const file = path.join(dir, f)
+    const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS)
+    const visit = (node) => {
+      if ((ts.isParameter(node) || ts.isBindingElement(node)) && node.initializer) {
+        const init = node.initializer
+        const numeric = ts.isNumericLiteral(init) ||
+          (ts.isPrefixUnaryExpression(init) && ts.isNumericLiteral(init.operand))
+        if (numeric) {
+          const { line } = src.getLineAndCharacterOfPosition(node.getStart())
+          found.push(`${f}:${line + 1}: ${node.getText(src)}`)
+        }
       }
+      ts.forEachChild(node, visit)
     }
-    ts.forEachChild(node, visit)
+    visit(src)
   }
-  visit(src)
   assert.deepEqual(found, [])
 })
 
