@@ -16,7 +16,7 @@ class Signature {
 
   /** Infers a signature from an ONNX model file's graph inputs and outputs. */
   static async fromOnnx(file) {
-    return new Signature(JSON.parse(await native.signatureFromOnnx(file)))
+    return new Signature(await native.signatureFromOnnx(file))
   }
 
   /**
@@ -26,7 +26,7 @@ class Signature {
    * non-nullable columns (count and first row).
    */
   async validate(data) {
-    return JSON.parse(await native.signatureValidateIpc(JSON.stringify(this.toJSON()), ipcBuffer(data)))
+    return native.signatureValidateIpc(JSON.stringify(this.toJSON()), ipcBuffer(data))
   }
 
   toJSON() {
@@ -64,17 +64,17 @@ class Package {
     if (requirements !== undefined) spec.requirements = requirements
     if (card !== undefined) spec.card = card
     const m = await native.packageBuild(dir, JSON.stringify(spec), files || null)
-    return new Package(dir, JSON.parse(m))
+    return new Package(dir, m)
   }
 
   /** Opens a package folder or `.tar.zst` archive (the manifest is checked). */
   static async load(file) {
-    return new Package(file, JSON.parse(await native.packageLoad(file)))
+    return new Package(file, await native.packageLoad(file))
   }
 
   /** Reads an MLflow model folder into the new package folder `out`. */
   static async fromMlflow(dir, out, { name, version } = {}) {
-    return new Package(out, JSON.parse(await native.packageFromMlflow(dir, out, name ?? null, version ?? null)))
+    return new Package(out, await native.packageFromMlflow(dir, out, name ?? null, version ?? null))
   }
 
   /** The signature, or null. */

@@ -104,7 +104,7 @@ class Registry {
 
   /** Pulls a model version (number, alias or 'latest') into the new folder `dest`, verified. */
   async pullPackage(name, reference, dest) {
-    return new Package(dest, JSON.parse(await native.packagePull(this._native, name, String(reference), dest)))
+    return new Package(dest, await native.packagePull(this._native, name, String(reference), dest))
   }
 
   /** A data set version (number, alias or 'latest') as an apache-arrow Table. */

@@ -718,3 +718,34 @@ pub fn infer_options(o: Option<InferOptions>) -> mlops_core::validate::InferOpti
     }
     out
 }
+
+/// A serde tree (a package manifest, a signature, a report) handed to
+/// JavaScript as the object it describes: napi builds it node by node, so no
+/// JSON text crosses. (`serde_json::Value` alone is no napi `TypeName`, which
+/// a pooled task's result must be.)
+pub struct Tree(pub Value);
+
+impl napi::bindgen_prelude::TypeName for Tree {
+    fn type_name() -> &'static str {
+        "Object"
+    }
+
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl napi::bindgen_prelude::ToNapiValue for Tree {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY: called by napi with a live environment, as `Value`'s own conversion is.
+        unsafe { Value::to_napi_value(env, val.0) }
+    }
+}
+
+/// A serialisable value as a [`Tree`].
+pub fn tree<T: serde::Serialize>(v: &T) -> Tree {
+    Tree(serde_json::to_value(v).expect("engine values serialise"))
+}
