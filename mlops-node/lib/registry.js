@@ -28,6 +28,11 @@ function metadataJson(metadata) {
   return JSON.stringify(metadata)
 }
 
+/** Metadata as JSON text, or undefined when none was given (the addon records `{}`). */
+function meta(metadata) {
+  return metadata === undefined ? undefined : metadataJson(metadata)
+}
+
 /**
  * Datasets, models and artifacts with numbered versions and aliases, in a
  * store: a folder (default `.mlops`), `file://...` or `memory://`. Every
@@ -38,7 +43,7 @@ class Registry {
    * @param {string} [url] the store (default `.mlops`)
    * @param {{principal?: string}} [options] who writes (default: MLOPS_PRINCIPAL, else USER)
    */
-  constructor(url = '.mlops', { principal } = {}) {
+  constructor(url, { principal } = {}) {
     this._native = native.NativeRegistry.open(url, principal)
     /** The audit trail: `verify()` and `log(filter)`. */
     this.audit = new Audit(this._native)
@@ -57,14 +62,14 @@ class Registry {
   }
 
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
-  add(kind, name, data, { message = '', metadata = {}, reason } = {}) {
+  add(kind, name, data, { message = '', metadata, reason } = {}) {
     const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    return this._native.add(kind, name, buf, message, metadataJson(metadata), reason)
+    return this._native.add(kind, name, buf, message, meta(metadata), reason)
   }
 
   /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
-  addFile(kind, name, path, { message = '', metadata = {}, reason } = {}) {
-    return this._native.addFile(kind, name, path, message, metadataJson(metadata), reason)
+  addFile(kind, name, path, { message = '', metadata, reason } = {}) {
+    return this._native.addFile(kind, name, path, message, meta(metadata), reason)
   }
 
   /** Points an alias at a version, recording `reason` for the audit trail; rejects with PERMISSION_DENIED when the policy refuses. */
@@ -91,10 +96,10 @@ class Registry {
    * Commits a data set version from an apache-arrow Table, Arrow IPC bytes or
    * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
    */
-  commitDataset(name, data, { message = '', metadata = {}, reason } = {}) {
-    const meta = metadataJson(metadata)
-    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, meta, reason)
-    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, meta, reason)
+  commitDataset(name, data, { message = '', metadata, reason } = {}) {
+    const json = meta(metadata)
+    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, json, reason)
+    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, json, reason)
   }
 
   /** Verifies and pushes a model package as the next version of model `name`; resolves to the version number. */
@@ -199,7 +204,7 @@ class Policy {
   }
 
   /** Protects an alias: only `role` (default approver) may move it; with `requireGate`, only to a version with a passed gate report. */
-  async protect(alias, { scope = '*', role = 'approver', requireGate = false, reason } = {}) {
+  async protect(alias, { scope = '*', role, requireGate = false, reason } = {}) {
     await this._native.policyProtect(alias, scope, role, requireGate, reason)
   }
 

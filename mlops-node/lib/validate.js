@@ -18,7 +18,7 @@ function check(kind, fields, opts = {}) {
     extra[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = v
   }
   for (const [k, v] of Object.entries({ ...fields, ...extra })) {
-    if (v !== undefined && v !== null && v !== false && !(k === 'severity' && v === 'error')) out[k] = v
+    if (v !== undefined && v !== null && v !== false) out[k] = v
   }
   return out
 }
@@ -60,8 +60,9 @@ const checks = {
  */
 class Suite {
   /** @param {string} [name] @param {object[]} [checkList] */
-  constructor(name = 'suite', checkList = []) {
-    this._doc = JSON.parse(native.suiteFromJson(JSON.stringify({ name, checks: checkList })))
+  constructor(name, checkList) {
+    this._doc = JSON.parse(native.suiteNew(name))
+    if (checkList !== undefined) this.add(...checkList)
     this._base = undefined
   }
 

@@ -69,9 +69,13 @@ fn records(rs: Vec<mlops_core::governance::AuditRecord>) -> Vec<convert::AuditRe
     rs.into_iter().map(Into::into).collect()
 }
 
-fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
-    serde_json::from_str(json)
-        .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}")))
+/// Version metadata from its JSON text; none given is no metadata (`{}`).
+fn meta(json: Option<String>) -> mlops_core::Result<serde_json::Value> {
+    match json {
+        None => Ok(serde_json::Value::Object(Default::default())),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}"))),
+    }
 }
 
 /// A registry (see `Registry` in `lib/registry.js`).
@@ -82,10 +86,11 @@ pub struct NativeRegistry {
 
 #[napi]
 impl NativeRegistry {
-    /// Opens the registry in the store at `url`, writing as `principal`
-    /// (else `MLOPS_PRINCIPAL`, else `USER`).
+    /// Opens the registry in the store at `url` (else the core's default
+    /// store), writing as `principal` (else `MLOPS_PRINCIPAL`, else `USER`).
     #[napi(factory)]
-    pub fn open(url: String, principal: Option<String>) -> crate::error::Result<Self> {
+    pub fn open(url: Option<String>, principal: Option<String>) -> crate::error::Result<Self> {
+        let url = url.unwrap_or_else(|| mlops_core::store::DEFAULT_STORE.to_string());
         guard(|| Registry::open(&url)).map(|inner| Self {
             inner: match principal {
                 Some(p) => inner.with_principal(&p),
@@ -195,13 +200,14 @@ impl NativeRegistry {
         &self,
         alias: String,
         scope: String,
-        role: String,
+        role: Option<String>,
         require_gate: bool,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.protect_alias(&alias, &scope, Role::parse(&role)?, require_gate)?;
+            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| Role::parse(&x))?;
+            r.protect_alias(&alias, &scope, role, require_gate)?;
             Ok(alias)
         })
     }
@@ -229,18 +235,12 @@ impl NativeRegistry {
         name: String,
         data: Buffer,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
-            let v = r.add_version(
-                Kind::parse(&kind)?,
-                &name,
-                &data,
-                &message,
-                meta(&metadata)?,
-            )?;
+            let v = r.add_version(Kind::parse(&kind)?, &name, &data, &message, meta(metadata)?)?;
             Ok(v as f64)
         })
     }
@@ -255,18 +255,12 @@ impl NativeRegistry {
         name: String,
         path: String,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let r = self.why(reason);
         job(move || {
-            let v = r.add_path(
-                Kind::parse(&kind)?,
-                &name,
-                &path,
-                &message,
-                meta(&metadata)?,
-            )?;
+            let v = r.add_path(Kind::parse(&kind)?, &name, &path, &message, meta(metadata)?)?;
             Ok(v as f64)
         })
     }
@@ -410,11 +404,11 @@ impl NativeRegistry {
         name: String,
         path: String,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let r = self.why(reason);
-        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(&metadata)?)? as f64))
+        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(metadata)?)? as f64))
     }
 
     /// Commits Arrow IPC bytes as the next data set version.
@@ -424,13 +418,13 @@ impl NativeRegistry {
         name: String,
         data: Buffer,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let reader = mlops_core::io::read_ipc_bytes(data)?;
-            Ok(r.commit_dataset(&name, reader, &message, meta(&metadata)?)? as f64)
+            Ok(r.commit_dataset(&name, reader, &message, meta(metadata)?)? as f64)
         })
     }
 

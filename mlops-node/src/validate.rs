@@ -184,6 +184,12 @@ pub fn infer_suite_ipc(
     })
 }
 
+/// A suite with no checks, named `name` (else the core's default name), as JSON.
+#[napi]
+pub fn suite_new(name: Option<String>) -> String {
+    Suite::new(name.unwrap_or_else(|| Suite::DEFAULT_NAME.to_string())).to_json()
+}
+
 /// Parses (and checks) a suite given as JSON; returns its canonical JSON.
 #[napi]
 pub fn suite_from_json(json: String) -> crate::error::Result<String> {

@@ -1,14 +1,38 @@
 'use strict'
 // Default values live in mlops-core only: the JavaScript layer gives no
-// number as a default to any parameter or option, so an option the caller
-// did not set reaches the engine unset and its `Default` decides.
+// parameter or option a default of its own (only `false`, `null`, `{}` or a
+// word of the API's vocabulary), so an option the caller did not set reaches
+// the engine unset and its `Default` decides.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const ts = require('typescript')
 
-test('the JavaScript layer gives no parameter or option a numeric default', () => {
+// The words of the API's own vocabulary a parameter may default to, with
+// why none is an engine option (the same list as mlops-py/tests/test_defaults.py,
+// plus `to`, Node's name for the newer side of `diff`).
+const VOCABULARY = new Map([
+  ['message=', 'no message: the empty text, not a tunable'],
+  ['reference=latest', "the reference grammar's word for the newest version"],
+  ['to=latest', "the reference grammar's word for the newest version"],
+  ['scope=*', 'the pattern matching every asset: a grant or protection over the whole registry'],
+])
+
+/**
+ * Why the default `init` of the parameter or option `name` restates an
+ * engine default, or null when it does not: `false` (a flag the caller
+ * turns on), `null` (unset), `{}` for an options object, or a word of
+ * VOCABULARY.
+ */
+function restated(name, init) {
+  if (init.kind === ts.SyntaxKind.FalseKeyword || init.kind === ts.SyntaxKind.NullKeyword) return null
+  if (ts.isObjectLiteralExpression(init) && init.properties.length === 0) return null
+  if (ts.isStringLiteral(init) && VOCABULARY.has(`${name}=${init.text}`)) return null
+  return `${name} = ${init.getText()}`
+}
+
+test('the JavaScript layer restates no engine default', () => {
   const dir = path.join(__dirname, '..', 'lib')
   const found = []
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.js'))) {
@@ -16,12 +40,10 @@ test('the JavaScript layer gives no parameter or option a numeric default', () =
     const src = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS)
     const visit = (node) => {
       if ((ts.isParameter(node) || ts.isBindingElement(node)) && node.initializer) {
-        const init = node.initializer
-        const numeric = ts.isNumericLiteral(init) ||
-          (ts.isPrefixUnaryExpression(init) && ts.isNumericLiteral(init.operand))
-        if (numeric) {
+        const why = restated(node.name.getText(src), node.initializer)
+        if (why !== null) {
           const { line } = src.getLineAndCharacterOfPosition(node.getStart())
-          found.push(`${f}:${line + 1}: ${node.getText(src)}`)
+          found.push(`${f}:${line + 1}: ${why}`)
         }
       }
       ts.forEachChild(node, visit)
@@ -48,6 +70,13 @@ test('options not given are filled by the engine', async () => {
   const { tableFromArrays } = require('apache-arrow')
   const { drift, Suite } = require('..')
   const t = tableFromArrays({ x: Float64Array.from([1, 2, 3, 4]) })
+  // Unset: the core's defaults (Suite name, protected-alias role, store).
+  assert.equal(new Suite().name, 'suite')
+  const { Registry } = require('..')
+  const reg = new Registry('memory://', { principal: 'ana' })
+  await reg.policy.grant('ana', 'admin')
+  await reg.policy.protect('production')
+  assert.equal((await reg.policy.show()).protections[0].role, 'approver')
   // The report names the options it ran with: the core's defaults.
   const { options } = (await drift(t, t)).toJSON()
   assert.equal(options.drift_share, 0.5)
