@@ -2,7 +2,7 @@
 // Validation: `checks`, `Suite`, `validate()`, `ValidationResult`, `gate()`.
 const path = require('node:path')
 
-const { native, typed, ipcBuffer } = require('./native')
+const { native, codedError, typed, ipcBuffer } = require('./native')
 const { GateReport } = require('./results')
 
 /**
@@ -207,7 +207,17 @@ async function validate(input, suite, options) {
  * A bad rule or a missing metric throws `INVALID_INPUT` naming the position.
  */
 function gate(candidate, rules, baseline) {
+  metrics(candidate, 'candidate')
+  if (baseline !== undefined && baseline !== null) metrics(baseline, 'baseline')
   return new GateReport(typed(() => native.gate(candidate, rules, baseline)))
+}
+
+/** Refuses metrics that are not numbers, naming the metric (napi's own error would not). */
+function metrics(m, which) {
+  if (m === null || typeof m !== 'object') throw codedError('INVALID_INPUT', `invalid input: ${which} metrics must be an object of numbers`)
+  for (const [k, v] of Object.entries(m)) {
+    if (typeof v !== 'number') throw codedError('INVALID_INPUT', `invalid input: ${which} metric '${k}' is not a number (got ${typeof v})`)
+  }
 }
 
 module.exports = { checks, Suite, ValidationResult, validate, gate }

@@ -88,7 +88,8 @@ test('gate', () => {
   assert.equal(g.passed, false)
   assert.deepEqual(g.rules.map((r) => r.passed), [true, false])
   assert.throws(() => gate({ auc: 1 }, ['auc >= baseline.auc']), (e) => e.code === 'INVALID_INPUT' && /position 7/.test(e.message))
-  assert.throws(() => gate({ auc: 'high' }, ['auc > 0.5']), (e) => e.code === 'INVALID_INPUT' && /f64/.test(e.message))
+  assert.throws(() => gate({ auc: 'high' }, ['auc > 0.5']), (e) => e.code === 'INVALID_INPUT' && /candidate metric 'auc'/.test(e.message))
+  assert.throws(() => gate({ auc: 1 }, ['auc > baseline.auc'], { auc: null }), (e) => e.code === 'INVALID_INPUT' && /baseline metric 'auc'/.test(e.message))
   // A typed report: the fields of the engine's, and its JSON as recordGate stores it.
   assert.ok(g instanceof GateReport)
   assert.deepEqual(g.rules[1], { rule: 'latency_p95_ms <= 50', left: 61, op: '<=', right: 50, passed: false, metrics: { latency_p95_ms: 61 } })
