@@ -1,6 +1,10 @@
 /**
- * mlops for Node: profiles (and, as the engine grows, drift, validation and
- * versioning) over Arrow data, computed in-process by the Rust engine.
+ * mlops for Node: profiles, drift, validation, model packages, and a
+ * versioned registry with its audit trail and access policy, computed
+ * in-process by the Rust engine. Hand-written; test/types.test.js checks it
+ * against lib/index.js (with the TypeScript compiler API) and compiles
+ * test/types-check.ts against it, and test/parity.test.js against
+ * api/parity.json.
  */
 import type { Table } from 'apache-arrow'
 
@@ -32,8 +36,19 @@ export interface Histogram {
   counts: number[]
 }
 
-/** The statistics of one column (the profile JSON of that column). */
-export interface ColumnProfile {
+/** The statistics of one column (the fields of the profile JSON of that column). */
+export declare class ColumnProfile {
+  private constructor()
+  /** Shortest string (characters) or binary (bytes) length, or null. */
+  readonly length_min: number | null
+  /** Mean length, or null. */
+  readonly length_mean: number | null
+  /** Longest length, or null. */
+  readonly length_max: number | null
+  /** The `k` most frequent non-null values with their counts, most frequent first. */
+  top(k: number): Array<{ value: Value; count: number }>
+  /** The `q` quantile (0 to 1) from the column's sketch, or null without finite values. */
+  quantile(q: number): number | null
   name: string
   /** Arrow type as Arrow displays it: `Int64`, `Utf8`, `Timestamp(ms)`, ... */
   data_type: string
@@ -69,12 +84,15 @@ export interface ColumnProfile {
   state: Record<string, unknown>
 }
 
+/** One column of the profile JSON document. */
+export type ColumnProfileJson = Omit<ColumnProfile, 'top' | 'quantile' | 'length_min' | 'length_mean' | 'length_max'>
+
 /** The profile JSON document. */
 export interface ProfileJson {
   format: 'mlops.profile'
   version: number
   row_count: number
-  columns: ColumnProfile[]
+  columns: ColumnProfileJson[]
 }
 
 /** The profile of a data set. */
@@ -169,7 +187,10 @@ export interface DriftSummary {
 }
 
 /** The drift of one column, as in the JSON document. */
-export interface ColumnDrift {
+export declare class ColumnDrift {
+  private constructor()
+  /** The fields as a plain object. */
+  toJSON(): Omit<ColumnDrift, 'toJSON'>
   column: string
   column_type: 'numerical' | 'categorical' | 'text'
   method: DriftMethod | null
@@ -219,7 +240,7 @@ export interface DriftReportJson {
   /** `not_tested` when no column could be tested (a gate should not pass). */
   verdict: 'drift' | 'no_drift' | 'not_tested'
   options: Record<string, unknown>
-  columns: ColumnDrift[]
+  columns: Array<Omit<ColumnDrift, 'toJSON'>>
   skipped_columns: Array<{ column: string; reason: string }>
 }
 
@@ -232,6 +253,10 @@ export declare class DriftReport {
   /** Columns not tested, with the reason. */
   readonly skippedColumns: Array<{ column: string; reason: string }>
   readonly shareOfDriftedColumns: number
+  /** Columns compared (tested or skipped). */
+  readonly numberOfColumns: number
+  /** Columns that drifted. */
+  readonly numberOfDriftedColumns: number
   readonly driftedColumns: string[]
   readonly columns: ColumnDrift[]
   readonly source: 'data' | 'profiles'
@@ -253,37 +278,130 @@ export declare function drift(
   options?: DriftOptions,
 ): Promise<DriftReport>
 
+/** Options of the calls that add a version; `reason` is recorded in the audit trail. */
+export interface WriteOptions {
+  message?: string
+  metadata?: Record<string, unknown>
+  reason?: string
+}
+
 /** What an asset is. */
 export type AssetKind = 'dataset' | 'model' | 'artifact'
 
+/** Schema, rows and profile of a data set version. */
+export interface DatasetInfo {
+  format: string
+  rows: number
+  /** `[name, Arrow type]` per column. */
+  schema: Array<[string, string]>
+  /** BLAKE3 hash of the stored profile. */
+  profile: string
+}
+
 /** One version of an asset. */
-export interface AssetVersion {
+export declare class Version {
+  private constructor()
   version: number
+  /** BLAKE3 hash of its content's chunk manifest. */
   content: string
   size: number
   message: string
   metadata: Record<string, unknown>
+  /** Schema, rows and profile of a data set version; null otherwise. */
+  dataset: DatasetInfo | null
+  principal: string
+  /** Unix milliseconds. */
+  time: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<Version, 'toJSON'>
+}
+/** One version of an asset (the name before `Version`). */
+export type AssetVersion = Version
+
+/** One move of an alias. */
+export interface AliasMove {
+  version: number
   principal: string
   time: number
+  seq: number
+}
+
+/** A lineage edge: `other` is an input (in `inputs`) or a product (in `used_by`). */
+export interface LineageEdge {
+  version: number
+  other: AssetRef
+  run: string | null
+  commit: string | null
 }
 
 /** An asset: its versions and each alias's moves (the last is current). */
-export interface Asset {
+export declare class Asset {
+  private constructor()
   kind: AssetKind
   name: string
-  versions: AssetVersion[]
-  aliases: Record<string, Array<{ version: number; principal: string; time: number; seq: number }>>
+  versions: Version[]
+  aliases: Record<string, AliasMove[]>
+  /** Tags of each version, by version number. */
   tags: Record<string, Record<string, string>>
-  inputs: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
-  used_by: Array<{ version: number; other: AssetRef; run: string | null; commit: string | null }>
+  inputs: LineageEdge[]
+  used_by: LineageEdge[]
   archived: boolean
   /** The last gate report recorded for each version. */
   gates: Record<string, { passed: boolean; report: string; principal: string; time: number }>
   events: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<Asset, 'toJSON' | 'versions'> & { versions: Array<Omit<Version, 'toJSON'>> }
+}
+
+/** One version found by `Registry.search`. */
+export declare class SearchHit {
+  private constructor()
+  kind: AssetKind
+  name: string
+  version: number
+  message: string
+  principal: string
+  time: number
+  size: number
+  /** The aliases pointing at this version now. */
+  alias: string[]
+  archived: boolean
+  tags: Record<string, string>
+  metadata: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<SearchHit, 'toJSON'>
+}
+
+/** Statistics of one column in two data set versions (`[from, to]`). */
+export interface ColumnChange {
+  column: string
+  nulls: [number, number]
+  mean: [number | null, number | null]
+  std: [number | null, number | null]
+  distinct: [number | null, number | null]
+}
+
+/** What changed between two data set versions. */
+export declare class DatasetDiff {
+  private constructor()
+  fromVersion: number
+  toVersion: number
+  /** Rows in each. */
+  rows: [number, number]
+  /** Columns only in the newer version, `[name, type]`. */
+  added: Array<[string, string]>
+  /** Columns only in the older version, `[name, type]`. */
+  removed: Array<[string, string]>
+  /** `[name, from type, to type]`. */
+  retyped: Array<[string, string, string]>
+  columns: ColumnChange[]
+  /** The fields as a plain object. */
+  toJSON(): Omit<DatasetDiff, 'toJSON'>
 }
 
 /** One event of the audit trail. */
-export interface AuditRecord {
+export declare class AuditRecord {
+  private constructor()
   log: string
   seq: number
   hash: string
@@ -295,15 +413,22 @@ export interface AuditRecord {
   target: string
   reason: string | null
   event: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<AuditRecord, 'toJSON'>
 }
 
 /** What `audit.verify()` found. */
-export interface AuditReport {
+export declare class AuditReport {
+  private constructor()
   logs: number
   events: number
   broken: { log: string; seq: number | null; problem: string } | null
   /** BLAKE3 over every log's name, length and newest hash: keep it elsewhere to detect rewrites. */
   digest: string
+  /** Whether every chain holds (`broken` is null). */
+  ok: boolean
+  /** The fields as a plain object. */
+  toJSON(): Omit<AuditReport, 'toJSON'>
 }
 
 /** Which audit events to list; omitted fields match everything. */
@@ -311,31 +436,47 @@ export interface AuditFilter {
   principal?: string
   action?: string
   target?: string
+  /** Unix milliseconds (inclusive). */
   since?: number
+  /** Unix milliseconds (exclusive). */
   until?: number
 }
 
 export type Role = 'reader' | 'writer' | 'approver' | 'admin'
 
-/** The access policy. */
-export interface PolicyJson {
+/** The access policy: grants, protected aliases, events in its log. */
+export declare class PolicyState {
+  private constructor()
   grants: Array<{ principal: string; role: Role; scope: string }>
   protections: Array<{ alias: string; scope: string; role: Role; require_gate: boolean }>
   events: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<PolicyState, 'toJSON'>
 }
+/** The access policy (the name before `PolicyState`). */
+export type PolicyJson = PolicyState
 
-/** The audit trail of a registry. */
+/** The audit trail of a registry (`registry.audit`). */
 export declare class Audit {
+  private constructor()
+  /** Walks every log's hash chain. */
   verify(): Promise<AuditReport>
+  /** Events oldest first, filtered. */
   log(filter?: AuditFilter): Promise<AuditRecord[]>
 }
 
 /** The access policy of a registry; changes reject with PERMISSION_DENIED unless the caller is admin over '*'. */
 export declare class Policy {
-  show(): Promise<PolicyJson>
+  private constructor()
+  /** Grants, protections and events. */
+  show(): Promise<PolicyState>
+  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
   grant(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  /** Revokes a grant. */
   revoke(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
+  /** Protects an alias: only `role` may move it; with `requireGate` only to a version with a passed gate report. */
   protect(alias: string, options?: { scope?: string; role?: Role; requireGate?: boolean; reason?: string }): Promise<void>
+  /** Removes a protection. */
   unprotect(alias: string, scope?: string, options?: { reason?: string }): Promise<void>
 }
 
@@ -355,28 +496,37 @@ export declare class Registry {
   readonly policy: Policy
   /** Records a gate report (what `gate()` returns) for a version. */
   recordGate(kind: AssetKind, name: string, version: number, report: GateReport, options?: { reason?: string }): Promise<void>
-  add(kind: AssetKind, name: string, data: Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
-  addFile(kind: AssetKind, name: string, path: string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  /** Adds bytes as the next version; resolves to its number. */
+  add(kind: AssetKind, name: string, data: Uint8Array | string, options?: WriteOptions): Promise<number>
+  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  addFile(kind: AssetKind, name: string, path: string, options?: WriteOptions): Promise<number>
   alias(kind: AssetKind, name: string, alias: string, version: number, options?: { reason?: string }): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
   /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
   log(kind: AssetKind, name: string): Promise<AuditRecord[]>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
   /** One version by number, alias or 'latest', read through the registry's indexes. */
-  version(kind: AssetKind, name: string, reference?: string | number): Promise<Record<string, unknown>>
+  version(kind: AssetKind, name: string, reference?: string | number): Promise<Version>
   /** Checks the log's hash chain, numbering and indexes; resolves to the number of events. */
   verify(kind: AssetKind, name: string): Promise<number>
-  commitDataset(name: string, data: Table | Uint8Array | string, options?: { message?: string; metadata?: Record<string, unknown> }): Promise<number>
+  /** Commits a data set version (Parquet plus schema, rows and profile); resolves to its number. */
+  commitDataset(name: string, data: Table | Uint8Array | string, options?: WriteOptions): Promise<number>
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
-  diff(name: string, from: string | number, to?: string | number): Promise<Record<string, unknown>>
-  tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null): Promise<void>
-  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string }): Promise<void>
-  archive(kind: AssetKind, name: string, options?: { restore?: boolean }): Promise<void>
+  /** Schema, row and column statistic changes between two data set versions. */
+  diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
+  /** The profile stored with a data set version. */
+  datasetProfile(name: string, reference?: string | number): Promise<Profile>
+  /** Sets a tag of a version (`value` null removes it). */
+  tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>
+  /** Records that `product` was made from `inputs`. */
+  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string; reason?: string }): Promise<void>
+  /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
+  archive(kind: AssetKind, name: string, options?: { restore?: boolean; reason?: string }): Promise<void>
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
-  search(query: string, options?: { includeArchived?: boolean }): Promise<Array<Record<string, unknown>>>
+  search(query: string, options?: { includeArchived?: boolean }): Promise<SearchHit[]>
   /** Verifies and pushes a model package as the next version of model `name`. */
-  pushPackage(pkg: Package, name: string, options?: { message?: string }): Promise<number>
+  pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */
   pullPackage(name: string, reference: string | number, dest: string): Promise<Package>
 }
@@ -616,7 +766,10 @@ export interface CheckResult {
 }
 
 export declare class ValidationResult {
+  private constructor()
   readonly success: boolean
+  /** The suite's name. */
+  readonly suite: string
   readonly rows: number
   readonly statistics: { evaluated: number; successful: number; failed_errors: number; failed_warnings: number; success_percent: number }
   readonly results: CheckResult[]
@@ -628,9 +781,13 @@ export declare class ValidationResult {
 
 export declare function validate(input: Table | Uint8Array | string, suite: Suite | string, options?: ValidateOptions): Promise<ValidationResult>
 
-export interface GateReport {
+/** The result of `gate()`. */
+export declare class GateReport {
+  private constructor()
   passed: boolean
   rules: { rule: string; left: number; op: string; right: number; passed: boolean; metrics: Record<string, number> }[]
+  /** The report as JSON, as `recordGate` stores it. */
+  toJson(): string
 }
 
 export declare function gate(candidate: Record<string, number>, rules: string[], baseline?: Record<string, number>): GateReport

@@ -1,7 +1,8 @@
 //! Drift reports for Node: `driftIpc` / `driftPaths` on the libuv thread
 //! pool (Promises), `driftProfiles` synchronously (sketches are small).
-//! Options arrive as JSON and are validated by the core; the report leaves
-//! as a native handle whose JSON the JavaScript layer parses once.
+//! Options arrive as one typed object (`convert::DriftOptions`) and are
+//! completed and checked by the core; the report leaves as a native handle
+//! whose JSON the JavaScript layer parses once.
 
 use napi::bindgen_prelude::*;
 use napi::{Env, Task};
@@ -12,7 +13,7 @@ use mlops_core::drift::{self, DriftOptions, DriftReport};
 use crate::error::{coded, guard, rejection};
 use crate::profile::{BorrowedBytes, NativeProfile};
 
-/// A drift report (see `drift()` in `lib/index.js`).
+/// A drift report (see `drift()` in `lib/drift.js`).
 #[napi(js_name = "NativeDriftReport")]
 pub struct NativeDriftReport {
     inner: DriftReport,
@@ -42,7 +43,12 @@ enum Inputs {
 /// Computes a drift report on the libuv thread pool.
 pub struct DriftTask {
     inputs: Inputs,
-    options: String,
+    options: Option<crate::convert::DriftOptions>,
+}
+
+/// The core's options: the caller's, completed by its `Default`.
+fn options(o: Option<crate::convert::DriftOptions>) -> mlops_core::Result<DriftOptions> {
+    o.map_or_else(|| Ok(DriftOptions::default()), TryInto::try_into)
 }
 
 impl Task for DriftTask {
@@ -50,14 +56,14 @@ impl Task for DriftTask {
     type JsValue = NativeDriftReport;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        let options = std::mem::take(&mut self.options);
+        let given = self.options.take();
         Ok(match std::mem::replace(&mut self.inputs, Inputs::Taken) {
             Inputs::Paths(r, c) => guard(|| {
-                let opts = DriftOptions::from_json(&options)?;
+                let opts = options(given)?;
                 drift::drift_paths(&r, &c, &opts)
             }),
             Inputs::Ipc(r, c) => guard(|| {
-                let opts = DriftOptions::from_json(&options)?;
+                let opts = options(given)?;
                 let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(r))?;
                 let c = mlops_core::io::read_ipc_bytes(BorrowedBytes(c))?;
                 drift::drift_readers(r, c, &opts)
@@ -76,7 +82,11 @@ impl Task for DriftTask {
 
 /// The drift report between two data files (Parquet, CSV, Arrow IPC).
 #[napi(ts_return_type = "Promise<NativeDriftReport>")]
-pub fn drift_paths(reference: String, current: String, options: String) -> AsyncTask<DriftTask> {
+pub fn drift_paths(
+    reference: String,
+    current: String,
+    options: Option<crate::convert::DriftOptions>,
+) -> AsyncTask<DriftTask> {
     AsyncTask::new(DriftTask {
         inputs: Inputs::Paths(reference, current),
         options,
@@ -85,7 +95,11 @@ pub fn drift_paths(reference: String, current: String, options: String) -> Async
 
 /// The drift report between two sets of Arrow IPC bytes (borrowed, not copied).
 #[napi(ts_return_type = "Promise<NativeDriftReport>")]
-pub fn drift_ipc(reference: Buffer, current: Buffer, options: String) -> AsyncTask<DriftTask> {
+pub fn drift_ipc(
+    reference: Buffer,
+    current: Buffer,
+    options: Option<crate::convert::DriftOptions>,
+) -> AsyncTask<DriftTask> {
     AsyncTask::new(DriftTask {
         inputs: Inputs::Ipc(reference, current),
         options,
@@ -97,10 +111,10 @@ pub fn drift_ipc(reference: Buffer, current: Buffer, options: String) -> AsyncTa
 pub fn drift_profiles(
     reference: &NativeProfile,
     current: &NativeProfile,
-    options: String,
+    options: Option<crate::convert::DriftOptions>,
 ) -> crate::error::Result<NativeDriftReport> {
     guard(|| {
-        let opts = DriftOptions::from_json(&options)?;
+        let opts = self::options(options)?;
         drift::drift_profiles(reference.inner(), current.inner(), &opts)
     })
     .map(|inner| NativeDriftReport { inner })

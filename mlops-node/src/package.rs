@@ -1,15 +1,15 @@
 //! Model packages for Node: build, load, verify, sign, archives, MLflow
 //! folders, signature checks over Arrow IPC, and registry push/pull. A
-//! package is passed by its path (a folder or a `.tar.zst` archive) and
-//! manifests as JSON; the heavy calls run on the libuv thread pool.
+//! package is passed by its path (a folder or a `.tar.zst` archive);
+//! manifests and reports come back as JavaScript objects built from serde's
+//! tree; the heavy calls run on the libuv thread pool.
 
-use mlops_core::package::{
-    mlflow, onnx, registry as preg, sign, KeyPair, Manifest, Package, PublicKey, Signature,
-};
+use mlops_core::package::{mlflow, onnx, sign, KeyPair, Manifest, Package, PublicKey, Signature};
 use mlops_core::Error;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use crate::convert::{tree, Tree};
 use crate::error::guard;
 use crate::profile::BorrowedBytes;
 use crate::registry::{job, Job, NativeRegistry};
@@ -18,19 +18,21 @@ fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> mlops_core::
     serde_json::from_str(json).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))
 }
 
-fn manifest_json(p: &Package) -> String {
-    serde_json::to_string(p.manifest()).expect("manifests serialise")
+/// A package's manifest as a JavaScript object (napi builds it from serde's
+/// tree; no JSON text crosses).
+fn manifest_of(p: &Package) -> Tree {
+    tree(p.manifest())
 }
 
 /// Builds a package from `spec` (a manifest without `format`, `v` and
 /// `files`) in `dir`, or from `files` copied into the new folder `dir`;
 /// resolves to the manifest JSON.
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(ts_return_type = "Promise<PackageManifest>")]
 pub fn package_build(
     dir: String,
     spec: String,
     files: Option<Vec<String>>,
-) -> AsyncTask<Job<String>> {
+) -> AsyncTask<Job<Tree>> {
     job(move || {
         let mut v: serde_json::Value = parse("package spec", &spec)?;
         if let Some(o) = v.as_object_mut() {
@@ -43,14 +45,14 @@ pub fn package_build(
             Some(f) => Package::build_from_files(&f, &dir, m)?,
             None => Package::build(&dir, m)?,
         };
-        Ok(manifest_json(&p))
+        Ok(manifest_of(&p))
     })
 }
 
 /// Opens a package folder or archive; resolves to the manifest JSON.
-#[napi(ts_return_type = "Promise<string>")]
-pub fn package_load(path: String) -> AsyncTask<Job<String>> {
-    job(move || Ok(manifest_json(&Package::load(&path)?)))
+#[napi(ts_return_type = "Promise<PackageManifest>")]
+pub fn package_load(path: String) -> AsyncTask<Job<Tree>> {
+    job(move || Ok(manifest_of(&Package::load(&path)?)))
 }
 
 /// Verifies every file of the package at `path`.
@@ -105,16 +107,16 @@ pub fn package_to_mlflow(path: String, out: String) -> AsyncTask<Job<bool>> {
 
 /// Reads an MLflow model folder into the new package folder `out`;
 /// resolves to the manifest JSON.
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(ts_return_type = "Promise<PackageManifest>")]
 pub fn package_from_mlflow(
     dir: String,
     out: String,
     name: Option<String>,
     version: Option<String>,
-) -> AsyncTask<Job<String>> {
+) -> AsyncTask<Job<Tree>> {
     job(move || {
         let p = mlflow::from_mlflow(&dir, &out, name.as_deref(), version.as_deref())?;
-        Ok(manifest_json(&p))
+        Ok(manifest_of(&p))
     })
 }
 
@@ -130,18 +132,18 @@ pub fn generate_key(path: String) -> crate::error::Result<String> {
 }
 
 /// Infers a signature (JSON) from an ONNX model file.
-#[napi(ts_return_type = "Promise<string>")]
-pub fn signature_from_onnx(path: String) -> AsyncTask<Job<String>> {
+#[napi(ts_return_type = "Promise<object>")]
+pub fn signature_from_onnx(path: String) -> AsyncTask<Job<Tree>> {
     job(move || {
         let s = onnx::infer_signature_file(&path)?;
-        Ok(serde_json::to_string(&s).expect("signatures serialise"))
+        Ok(tree(&s))
     })
 }
 
 /// Checks Arrow IPC stream bytes against a signature (JSON); resolves to
 /// the report JSON `{"ok", "problems", "messages"}`.
-#[napi(ts_return_type = "Promise<string>")]
-pub fn signature_validate_ipc(signature: String, ipc: Buffer) -> AsyncTask<Job<String>> {
+#[napi(ts_return_type = "Promise<SignatureReport>")]
+pub fn signature_validate_ipc(signature: String, ipc: Buffer) -> AsyncTask<Job<Tree>> {
     job(move || {
         let sig: Signature = parse("signature", &signature)?;
         sig.check()?;
@@ -150,10 +152,9 @@ pub fn signature_validate_ipc(signature: String, ipc: Buffer) -> AsyncTask<Job<S
         let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
         let r = sig.validate_batches(&schema, &batches);
         let messages: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
-        Ok(
-            serde_json::json!({"ok": r.ok(), "problems": r.problems, "messages": messages})
-                .to_string(),
-        )
+        Ok(Tree(
+            serde_json::json!({"ok": r.ok(), "problems": r.problems, "messages": messages}),
+        ))
     })
 }
 
@@ -165,27 +166,24 @@ pub fn package_push(
     path: String,
     name: String,
     message: String,
+    reason: Option<String>,
 ) -> AsyncTask<Job<f64>> {
-    let r = registry.inner.clone();
+    let r = registry.why(reason);
     job(move || {
         let p = Package::load(&path)?;
-        preg::push_package(&r, &p, &name, &message).map(|v| v as f64)
+        r.push_package(&p, &name, &message).map(|v| v as f64)
     })
 }
 
 /// Pulls a model version into the new folder `dest`, verified; resolves to
 /// the manifest JSON.
-#[napi(ts_return_type = "Promise<string>")]
+#[napi(ts_return_type = "Promise<PackageManifest>")]
 pub fn package_pull(
     registry: &NativeRegistry,
     name: String,
     reference: String,
     dest: String,
-) -> AsyncTask<Job<String>> {
+) -> AsyncTask<Job<Tree>> {
     let r = registry.inner.clone();
-    job(move || {
-        Ok(manifest_json(&preg::pull_package(
-            &r, &name, &reference, &dest,
-        )?))
-    })
+    job(move || Ok(manifest_of(&r.pull_package(&name, &reference, &dest)?)))
 }

@@ -7,7 +7,7 @@ use napi_derive::napi;
 
 use crate::error::{coded, guard, rejection};
 
-/// The profile of a data set (see `profile()` in `lib/index.js`).
+/// The profile of a data set (see `profile()` in `lib/profile.js`).
 #[napi(js_name = "NativeProfile")]
 pub struct NativeProfile {
     inner: mlops_core::Profile,
@@ -17,6 +17,18 @@ impl NativeProfile {
     /// The core profile.
     pub(crate) fn inner(&self) -> &mlops_core::Profile {
         &self.inner
+    }
+
+    /// A column's profile; `NOT_FOUND` for an unknown name.
+    fn column_of(&self, name: &str) -> mlops_core::Result<&mlops_core::profile::ColumnProfile> {
+        self.inner.column(name).ok_or_else(|| {
+            mlops_core::Error::NotFound(format!("column '{name}' is not in the profile"))
+        })
+    }
+
+    /// Wraps a core profile.
+    pub(crate) fn of(inner: mlops_core::Profile) -> Self {
+        Self { inner }
     }
 }
 
@@ -69,6 +81,36 @@ impl NativeProfile {
     }
 
     /// A self-contained HTML page of the profile.
+    /// The `k` most frequent non-null values of a column with their counts
+    /// (`[{value, count}]`), most frequent first.
+    #[napi(ts_return_type = "Array<{ value: number | boolean | string; count: number }>")]
+    pub fn column_top(&self, name: String, k: f64) -> crate::error::Result<serde_json::Value> {
+        guard(|| {
+            if !(k >= 0.0 && k.fract() == 0.0 && k <= u32::MAX as f64) {
+                return Err(mlops_core::Error::InvalidInput(format!(
+                    "k: {k} is not a count (0 to {})",
+                    u32::MAX
+                )));
+            }
+            let top = self.column_of(&name)?.top_k(k as usize);
+            Ok(serde_json::to_value(top).expect("top values serialise"))
+        })
+    }
+
+    /// The `q` quantile of a column (from its sketch), or null without
+    /// finite values; `q` is in [0, 1].
+    #[napi]
+    pub fn column_quantile(&self, name: String, q: f64) -> crate::error::Result<Option<f64>> {
+        guard(|| {
+            if !(0.0..=1.0).contains(&q) {
+                return Err(mlops_core::Error::InvalidInput(format!(
+                    "quantile {q} is not in [0, 1]"
+                )));
+            }
+            Ok(self.column_of(&name)?.quantile(q))
+        })
+    }
+
     #[napi]
     pub fn to_html(&self) -> crate::error::Result<String> {
         guard(|| Ok(mlops_core::report::profile_html(&self.inner)))

@@ -6,7 +6,10 @@ use napi::bindgen_prelude::*;
 use napi::{Env, Task};
 use napi_derive::napi;
 
+use crate::convert;
 use crate::error::{coded, guard, rejection};
+use crate::profile::NativeProfile;
+use mlops_core::governance::Role;
 
 type JobFn<T> = Box<dyn FnOnce() -> mlops_core::Result<T> + Send>;
 
@@ -52,12 +55,30 @@ fn whole(version: f64) -> mlops_core::Result<u64> {
     Ok(version as u64)
 }
 
-fn meta(json: &str) -> mlops_core::Result<serde_json::Value> {
-    serde_json::from_str(json)
-        .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}")))
+/// A version reference from JavaScript, checked.
+fn asset_ref(r: convert::AssetRef) -> mlops_core::Result<AssetRef> {
+    Ok(AssetRef {
+        kind: Kind::parse(&r.kind)?,
+        name: r.name,
+        version: whole(r.version)?,
+    })
 }
 
-/// A registry (see `Registry` in `lib/index.js`).
+/// Core audit records as JavaScript objects.
+fn records(rs: Vec<mlops_core::governance::AuditRecord>) -> Vec<convert::AuditRecord> {
+    rs.into_iter().map(Into::into).collect()
+}
+
+/// Version metadata from its JSON text; none given is no metadata (`{}`).
+fn meta(json: Option<String>) -> mlops_core::Result<serde_json::Value> {
+    match json {
+        None => Ok(serde_json::Value::Object(Default::default())),
+        Some(j) => serde_json::from_str(&j)
+            .map_err(|e| mlops_core::Error::InvalidInput(format!("metadata: {e}"))),
+    }
+}
+
+/// A registry (see `Registry` in `lib/registry.js`).
 #[napi(js_name = "NativeRegistry")]
 pub struct NativeRegistry {
     pub(crate) inner: Registry,
@@ -65,10 +86,11 @@ pub struct NativeRegistry {
 
 #[napi]
 impl NativeRegistry {
-    /// Opens the registry in the store at `url`, writing as `principal`
-    /// (else `MLOPS_PRINCIPAL`, else `USER`).
+    /// Opens the registry in the store at `url` (else the core's default
+    /// store), writing as `principal` (else `MLOPS_PRINCIPAL`, else `USER`).
     #[napi(factory)]
-    pub fn open(url: String, principal: Option<String>) -> crate::error::Result<Self> {
+    pub fn open(url: Option<String>, principal: Option<String>) -> crate::error::Result<Self> {
+        let url = url.unwrap_or_else(|| mlops_core::store::DEFAULT_STORE.to_string());
         guard(|| Registry::open(&url)).map(|inner| Self {
             inner: match principal {
                 Some(p) => inner.with_principal(&p),
@@ -83,128 +105,125 @@ impl NativeRegistry {
         self.inner.principal().to_string()
     }
 
-    fn why(&self, reason: Option<String>) -> Registry {
+    /// This registry recording `reason` in the events of one call.
+    pub(crate) fn why(&self, reason: Option<String>) -> Registry {
         match reason {
             Some(r) => self.inner.clone().with_reason(&r),
             None => self.inner.clone(),
         }
     }
 
-    /// Records a gate report (the JSON `gate()` returns) for a version.
+    /// Records a gate report (what `gate()` returns) for a version.
     #[napi(ts_return_type = "Promise<string>")]
     pub fn record_gate(
         &self,
         kind: String,
         name: String,
         version: f64,
-        report: String,
+        report: convert::GateReport,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            let report: mlops_core::validate::GateReport = serde_json::from_str(&report)
-                .map_err(|e| mlops_core::Error::InvalidInput(format!("gate report: {e}")))?;
+            let report = mlops_core::validate::GateReport::from(report);
             r.record_gate(Kind::parse(&kind)?, &name, whole(version)?, &report)?;
             Ok(name)
         })
     }
 
-    /// Walks every log's hash chain; resolves to the report as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn audit_verify(&self) -> AsyncTask<Job<String>> {
+    /// Walks every log's hash chain.
+    #[napi(ts_return_type = "Promise<AuditReport>")]
+    pub fn audit_verify(&self) -> AsyncTask<Job<convert::AuditReport>> {
         let r = self.inner.clone();
-        job(move || Ok(serde_json::to_string(&r.audit_verify()?).expect("reports serialise")))
+        job(move || Ok(r.audit_verify()?.into()))
     }
 
-    /// Audit records matching a filter (JSON: principal, action, target,
-    /// since, until); resolves to JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn audit_log(&self, filter: String) -> AsyncTask<Job<String>> {
+    /// Audit records matching a filter, oldest first.
+    #[napi(ts_return_type = "Promise<AuditRecord[]>")]
+    pub fn audit_log(
+        &self,
+        filter: Option<convert::AuditFilter>,
+    ) -> AsyncTask<Job<Vec<convert::AuditRecord>>> {
         let r = self.inner.clone();
         job(move || {
-            let f: serde_json::Value = serde_json::from_str(&filter)
-                .map_err(|e| mlops_core::Error::InvalidInput(format!("audit filter: {e}")))?;
-            let text = |k: &str| f.get(k).and_then(|v| v.as_str()).map(str::to_string);
-            let time = |k: &str| -> mlops_core::Result<Option<u64>> {
-                match f.get(k) {
-                    None | Some(serde_json::Value::Null) => Ok(None),
-                    Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                        mlops_core::Error::InvalidInput(format!(
-                            "audit filter: '{k}' must be Unix milliseconds"
-                        ))
-                    }),
-                }
+            let filter = match filter {
+                Some(f) => f.try_into()?,
+                None => Default::default(),
             };
-            let filter = mlops_core::governance::AuditFilter {
-                principal: text("principal"),
-                action: text("action"),
-                target: text("target"),
-                since: time("since")?,
-                until: time("until")?,
-            };
-            Ok(serde_json::to_string(&r.audit_log(&filter)?).expect("records serialise"))
+            Ok(records(r.audit_log(&filter)?))
         })
     }
 
-    /// The access policy as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn policy_show(&self) -> AsyncTask<Job<String>> {
+    /// The access policy.
+    #[napi(ts_return_type = "Promise<PolicyState>")]
+    pub fn policy_show(&self) -> AsyncTask<Job<convert::PolicyState>> {
         let r = self.inner.clone();
-        job(move || Ok(serde_json::to_string(&r.policy()?).expect("policies serialise")))
+        job(move || Ok(r.policy()?.into()))
     }
 
-    /// Changes the policy: `op` is grant, revoke, protect or unprotect;
-    /// `args` is JSON (principal, role, scope; alias, scope, role, requireGate).
+    /// Grants `role` to `principal` over the assets matching `scope`.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn policy_change(
+    pub fn policy_grant(
         &self,
-        op: String,
-        args: String,
+        principal: String,
+        role: String,
+        scope: String,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
-        use mlops_core::governance::Role;
         let r = self.why(reason);
         job(move || {
-            let a: serde_json::Value = serde_json::from_str(&args)
-                .map_err(|e| mlops_core::Error::InvalidInput(format!("policy arguments: {e}")))?;
-            let text = |k: &str, default: Option<&str>| -> mlops_core::Result<String> {
-                a.get(k)
-                    .and_then(|v| v.as_str())
-                    .or(default)
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        mlops_core::Error::InvalidInput(format!("policy {op}: '{k}' is required"))
-                    })
-            };
-            match op.as_str() {
-                "grant" => r.grant(
-                    &text("principal", None)?,
-                    Role::parse(&text("role", None)?)?,
-                    &text("scope", Some("*"))?,
-                )?,
-                "revoke" => r.revoke(
-                    &text("principal", None)?,
-                    Role::parse(&text("role", None)?)?,
-                    &text("scope", Some("*"))?,
-                )?,
-                "protect" => r.protect_alias(
-                    &text("alias", None)?,
-                    &text("scope", Some("*"))?,
-                    Role::parse(&text("role", Some("approver"))?)?,
-                    a.get("requireGate")
-                        .and_then(|v| v.as_bool())
-                        .unwrap_or(false),
-                )?,
-                "unprotect" => {
-                    r.unprotect_alias(&text("alias", None)?, &text("scope", Some("*"))?)?
-                }
-                other => {
-                    return Err(mlops_core::Error::InvalidInput(format!(
-                        "unknown policy change '{other}'"
-                    )))
-                }
-            }
-            Ok(op)
+            r.grant(&principal, Role::parse(&role)?, &scope)?;
+            Ok(principal)
+        })
+    }
+
+    /// Revokes a grant.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn policy_revoke(
+        &self,
+        principal: String,
+        role: String,
+        scope: String,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
+        job(move || {
+            r.revoke(&principal, Role::parse(&role)?, &scope)?;
+            Ok(principal)
+        })
+    }
+
+    /// Protects an alias: only `role` may move it, with `require_gate` only
+    /// to a version with a passed gate report.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn policy_protect(
+        &self,
+        alias: String,
+        scope: String,
+        role: Option<String>,
+        require_gate: bool,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
+        job(move || {
+            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| Role::parse(&x))?;
+            r.protect_alias(&alias, &scope, role, require_gate)?;
+            Ok(alias)
+        })
+    }
+
+    /// Removes a protection.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn policy_unprotect(
+        &self,
+        alias: String,
+        scope: String,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
+        job(move || {
+            r.unprotect_alias(&alias, &scope)?;
+            Ok(alias)
         })
     }
 
@@ -216,22 +235,19 @@ impl NativeRegistry {
         name: String,
         data: Buffer,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let (r, data) = (self.inner.clone(), data.to_vec());
+        let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
-            let v = r.add_version(
-                Kind::parse(&kind)?,
-                &name,
-                &data,
-                &message,
-                meta(&metadata)?,
-            )?;
+            let v = r.add_version(Kind::parse(&kind)?, &name, &data, &message, meta(metadata)?)?;
             Ok(v as f64)
         })
     }
 
-    /// Adds a file (streamed, chunked) as the next version; resolves to its number.
+    /// Adds a file as the next version (a data set's data file is committed
+    /// as a data set version, anything else streamed as bytes); resolves to
+    /// its number.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn add_file(
         &self,
@@ -239,17 +255,12 @@ impl NativeRegistry {
         name: String,
         path: String,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || {
-            let v = r.add_file(
-                Kind::parse(&kind)?,
-                &name,
-                &path,
-                &message,
-                meta(&metadata)?,
-            )?;
+            let v = r.add_path(Kind::parse(&kind)?, &name, &path, &message, meta(metadata)?)?;
             Ok(v as f64)
         })
     }
@@ -266,45 +277,36 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            if version < 1.0 || version.fract() != 0.0 {
-                return Err(mlops_core::Error::InvalidInput(format!(
-                    "version {version} is not a positive integer"
-                )));
-            }
-            r.set_alias(Kind::parse(&kind)?, &name, &alias, version as u64)?;
+            r.set_alias(Kind::parse(&kind)?, &name, &alias, whole(version)?)?;
             Ok(alias)
         })
     }
 
-    /// The asset's state as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn asset(&self, kind: String, name: String) -> AsyncTask<Job<String>> {
+    /// The asset's state.
+    #[napi(ts_return_type = "Promise<Asset>")]
+    pub fn asset(&self, kind: String, name: String) -> AsyncTask<Job<convert::Asset>> {
         let r = self.inner.clone();
-        job(move || {
-            let a = r.asset(Kind::parse(&kind)?, &name)?;
-            Ok(serde_json::to_string(&a).expect("assets serialise"))
-        })
+        job(move || Ok(r.asset(Kind::parse(&kind)?, &name)?.into()))
     }
 
-    /// The asset's history (every event, oldest first) as JSON audit records.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn log(&self, kind: String, name: String) -> AsyncTask<Job<String>> {
+    /// The asset's history: every event, oldest first, as audit records.
+    #[napi(ts_return_type = "Promise<AuditRecord[]>")]
+    pub fn log(&self, kind: String, name: String) -> AsyncTask<Job<Vec<convert::AuditRecord>>> {
         let r = self.inner.clone();
-        job(move || {
-            let h = r.history(Kind::parse(&kind)?, &name)?;
-            Ok(serde_json::to_string(&h).expect("records serialise"))
-        })
+        job(move || Ok(records(r.history(Kind::parse(&kind)?, &name)?)))
     }
 
-    /// One version (by number, alias or `latest`) as JSON, read through the
+    /// One version (by number, alias or `latest`), read through the
     /// registry's indexes.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn version(&self, kind: String, name: String, reference: String) -> AsyncTask<Job<String>> {
+    #[napi(ts_return_type = "Promise<Version>")]
+    pub fn version(
+        &self,
+        kind: String,
+        name: String,
+        reference: String,
+    ) -> AsyncTask<Job<convert::Version>> {
         let r = self.inner.clone();
-        job(move || {
-            let v = r.version(Kind::parse(&kind)?, &name, &reference)?;
-            Ok(serde_json::to_string(&v).expect("versions serialise"))
-        })
+        job(move || Ok(r.version(Kind::parse(&kind)?, &name, &reference)?.into()))
     }
 
     /// Checks an asset from its log's own events (hash chain, numbering,
@@ -324,8 +326,9 @@ impl NativeRegistry {
         version: f64,
         key: String,
         value: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+        let r = self.why(reason);
         job(move || {
             r.set_tag(
                 Kind::parse(&kind)?,
@@ -338,58 +341,60 @@ impl NativeRegistry {
         })
     }
 
-    /// Records lineage; `refs` is JSON `{product: {kind, name, version}, inputs: [...], run?, commit?}`.
+    /// Records that `product` was made from `inputs`.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn lineage(&self, refs: String) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+    pub fn lineage(
+        &self,
+        product: convert::AssetRef,
+        inputs: Vec<convert::AssetRef>,
+        run: Option<String>,
+        commit: Option<String>,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
         job(move || {
-            #[derive(serde::Deserialize)]
-            #[serde(deny_unknown_fields)]
-            struct Spec {
-                product: AssetRef,
-                inputs: Vec<AssetRef>,
-                run: Option<String>,
-                commit: Option<String>,
-            }
-            let s: Spec = serde_json::from_str(&refs)
-                .map_err(|e| mlops_core::Error::InvalidInput(format!("lineage: {e}")))?;
-            r.record_lineage(&s.product, &s.inputs, s.run.as_deref(), s.commit.as_deref())?;
-            Ok(String::new())
+            let product = asset_ref(product)?;
+            let inputs = inputs
+                .into_iter()
+                .map(asset_ref)
+                .collect::<mlops_core::Result<Vec<_>>>()?;
+            r.record_lineage(&product, &inputs, run.as_deref(), commit.as_deref())?;
+            Ok(product.name)
         })
     }
 
     /// Archives (or restores) an asset.
     #[napi(ts_return_type = "Promise<string>")]
-    pub fn archive(&self, kind: String, name: String, archived: bool) -> AsyncTask<Job<String>> {
-        let r = self.inner.clone();
+    pub fn archive(
+        &self,
+        kind: String,
+        name: String,
+        archived: bool,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<String>> {
+        let r = self.why(reason);
         job(move || {
             r.set_archived(Kind::parse(&kind)?, &name, archived)?;
             Ok(name)
         })
     }
 
-    /// Names of the assets of a kind, as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn list(&self, kind: String, include_archived: bool) -> AsyncTask<Job<String>> {
+    /// Names of the assets of a kind, sorted.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn list(&self, kind: String, include_archived: bool) -> AsyncTask<Job<Vec<String>>> {
         let r = self.inner.clone();
-        job(move || {
-            Ok(
-                serde_json::to_string(&r.list(Kind::parse(&kind)?, include_archived)?)
-                    .expect("names serialise"),
-            )
-        })
+        job(move || r.list(Kind::parse(&kind)?, include_archived))
     }
 
-    /// Versions matching a filter, as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn search(&self, query: String, include_archived: bool) -> AsyncTask<Job<String>> {
+    /// Versions matching a filter.
+    #[napi(ts_return_type = "Promise<SearchHit[]>")]
+    pub fn search(
+        &self,
+        query: String,
+        include_archived: bool,
+    ) -> AsyncTask<Job<Vec<convert::SearchHit>>> {
         let r = self.inner.clone();
-        job(move || {
-            Ok(
-                serde_json::to_string(&r.search(&query, include_archived)?)
-                    .expect("hits serialise"),
-            )
-        })
+        job(move || convert::search_hits(r.search(&query, include_archived)?))
     }
 
     /// Commits a data file (by path) as the next data set version.
@@ -399,10 +404,11 @@ impl NativeRegistry {
         name: String,
         path: String,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let r = self.inner.clone();
-        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(&metadata)?)? as f64))
+        let r = self.why(reason);
+        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(metadata)?)? as f64))
     }
 
     /// Commits Arrow IPC bytes as the next data set version.
@@ -412,33 +418,27 @@ impl NativeRegistry {
         name: String,
         data: Buffer,
         message: String,
-        metadata: String,
+        metadata: Option<String>,
+        reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
-        let (r, data) = (self.inner.clone(), data.to_vec());
+        let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let reader = mlops_core::io::read_ipc_bytes(data)?;
-            Ok(r.commit_dataset(&name, reader, &message, meta(&metadata)?)? as f64)
+            Ok(r.commit_dataset(&name, reader, &message, meta(metadata)?)? as f64)
         })
     }
 
-    /// A data set version as Arrow IPC stream bytes; `columns` is a JSON list or empty.
+    /// A data set version as Arrow IPC stream bytes, optionally only some columns.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn read_dataset(
         &self,
         name: String,
         reference: String,
-        columns: String,
+        columns: Option<Vec<String>>,
     ) -> AsyncTask<Job<Buffer>> {
         let r = self.inner.clone();
         job(move || {
-            let cols: Option<Vec<String>> = if columns.is_empty() {
-                None
-            } else {
-                Some(
-                    serde_json::from_str(&columns)
-                        .map_err(|e| mlops_core::Error::InvalidInput(format!("columns: {e}")))?,
-                )
-            };
+            let cols = columns;
             let cols: Option<Vec<&str>> = cols
                 .as_ref()
                 .map(|c| c.iter().map(String::as_str).collect());
@@ -455,14 +455,27 @@ impl NativeRegistry {
         })
     }
 
-    /// What changed between two data set versions, as JSON.
-    #[napi(ts_return_type = "Promise<string>")]
-    pub fn diff(&self, name: String, from: String, to: String) -> AsyncTask<Job<String>> {
+    /// What changed between two data set versions.
+    #[napi(ts_return_type = "Promise<DatasetDiff>")]
+    pub fn diff(
+        &self,
+        name: String,
+        from: String,
+        to: String,
+    ) -> AsyncTask<Job<convert::DatasetDiff>> {
         let r = self.inner.clone();
-        job(move || {
-            Ok(serde_json::to_string(&r.diff_datasets(&name, &from, &to)?)
-                .expect("diffs serialise"))
-        })
+        job(move || Ok(r.diff_datasets(&name, &from, &to)?.into()))
+    }
+
+    /// The profile stored with a data set version.
+    #[napi(ts_return_type = "Promise<NativeProfile>")]
+    pub fn dataset_profile(
+        &self,
+        name: String,
+        reference: String,
+    ) -> AsyncTask<Job<NativeProfile>> {
+        let r = self.inner.clone();
+        job(move || Ok(NativeProfile::of(r.dataset_profile(&name, &reference)?)))
     }
 
     /// A version's content (by number, alias or `latest`), verified.

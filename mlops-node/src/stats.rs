@@ -57,18 +57,22 @@ pub fn stats_cramer_von_mises(x: Float64Array, y: Float64Array) -> Result<StatRe
 
 /// Two-sample Kolmogorov–Smirnov test (`scipy.stats.ks_2samp`); `method`
 /// is `auto`, `exact` or `asymp`, `alternative` `two-sided`, `less` or
-/// `greater`.
+/// `greater` (unset: the core's defaults).
 #[napi]
 pub fn stats_ks_2samp(
     x: Float64Array,
     y: Float64Array,
-    method: String,
-    alternative: String,
+    method: Option<String>,
+    alternative: Option<String>,
 ) -> Result<StatResult> {
     use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
     guard(|| {
-        let m = KsMethod::parse(&method)?;
-        let a = KsAlternative::parse(&alternative)?;
+        let m = method
+            .as_deref()
+            .map_or(Ok(KsMethod::default()), KsMethod::parse)?;
+        let a = alternative
+            .as_deref()
+            .map_or(Ok(KsAlternative::default()), KsAlternative::parse)?;
         ks_2samp_alternative(&x, &y, m, a)
     })
     .map(Into::into)

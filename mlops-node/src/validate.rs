@@ -12,10 +12,10 @@ use napi_derive::napi;
 
 use mlops_core::validate::{self, InferOptions, Suite, ValidateOptions, ValidationResult};
 
-use crate::error::{coded, guard, rejection};
+use crate::error::{guard, rejection};
 use crate::profile::BorrowedBytes;
 
-/// A validation result (see `validate()` in `lib/index.js`).
+/// A validation result (see `validate()` in `lib/validate.js`).
 #[napi(js_name = "NativeValidationResult")]
 pub struct NativeValidationResult {
     inner: ValidationResult,
@@ -93,27 +93,19 @@ impl Task for ValidateTask {
     }
 }
 
-fn options(limit: Option<u32>, now: Option<f64>) -> ValidateOptions {
-    ValidateOptions {
-        unexpected_limit: limit.map_or(20, |l| l as usize),
-        now,
-    }
-}
-
 /// Validates a data file against a suite (JSON; `base` resolves its relative paths).
 #[napi(ts_return_type = "Promise<NativeValidationResult>")]
 pub fn validate_path(
     path: String,
     suite: String,
     base: Option<String>,
-    limit: Option<u32>,
-    now: Option<f64>,
+    options: Option<crate::convert::ValidateOptions>,
 ) -> AsyncTask<ValidateTask> {
     AsyncTask::new(ValidateTask {
         input: Input::Path(path),
         suite,
         base,
-        opts: options(limit, now),
+        opts: crate::convert::validate_options(options),
     })
 }
 
@@ -123,14 +115,13 @@ pub fn validate_ipc(
     ipc: Buffer,
     suite: String,
     base: Option<String>,
-    limit: Option<u32>,
-    now: Option<f64>,
+    options: Option<crate::convert::ValidateOptions>,
 ) -> AsyncTask<ValidateTask> {
     AsyncTask::new(ValidateTask {
         input: Input::Ipc(ipc),
         suite,
         base,
-        opts: options(limit, now),
+        opts: crate::convert::validate_options(options),
     })
 }
 
@@ -169,30 +160,15 @@ impl Task for InferTask {
     }
 }
 
-fn infer_options(
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
-) -> InferOptions {
-    let d = InferOptions::default();
-    InferOptions {
-        name: name.unwrap_or(d.name),
-        margin: margin.unwrap_or(d.margin),
-        max_categories: max_categories.map_or(d.max_categories, |m| m as usize),
-    }
-}
-
 /// Infers a suite from a data file; resolves to the suite's JSON.
 #[napi(ts_return_type = "Promise<string>")]
 pub fn infer_suite_path(
     path: String,
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
+    options: Option<crate::convert::InferOptions>,
 ) -> AsyncTask<InferTask> {
     AsyncTask::new(InferTask {
         input: Input::Path(path),
-        opts: infer_options(name, margin, max_categories),
+        opts: crate::convert::infer_options(options),
     })
 }
 
@@ -200,14 +176,18 @@ pub fn infer_suite_path(
 #[napi(ts_return_type = "Promise<string>")]
 pub fn infer_suite_ipc(
     ipc: Buffer,
-    name: Option<String>,
-    margin: Option<f64>,
-    max_categories: Option<u32>,
+    options: Option<crate::convert::InferOptions>,
 ) -> AsyncTask<InferTask> {
     AsyncTask::new(InferTask {
         input: Input::Ipc(ipc),
-        opts: infer_options(name, margin, max_categories),
+        opts: crate::convert::infer_options(options),
     })
+}
+
+/// A suite with no checks, named `name` (else the core's default name), as JSON.
+#[napi]
+pub fn suite_new(name: Option<String>) -> String {
+    Suite::new(name.unwrap_or_else(|| Suite::DEFAULT_NAME.to_string())).to_json()
 }
 
 /// Parses (and checks) a suite given as JSON; returns its canonical JSON.
@@ -234,25 +214,12 @@ pub fn suite_to_yaml(json: String) -> crate::error::Result<String> {
     guard(|| Ok(Suite::from_json(&json)?.to_yaml()))
 }
 
-/// Evaluates gate rules; returns the report as JSON.
+/// Evaluates gate rules over candidate (and baseline) metrics.
 #[napi]
 pub fn gate(
-    candidate: String,
+    candidate: BTreeMap<String, f64>,
     rules: Vec<String>,
-    baseline: Option<String>,
-) -> crate::error::Result<String> {
-    let parse = |s: &str, what: &str| -> crate::error::Result<BTreeMap<String, f64>> {
-        serde_json::from_str(s).map_err(|e| {
-            coded(
-                "INVALID_INPUT",
-                format!("invalid input: {what} metrics: {e}"),
-            )
-        })
-    };
-    let cand = parse(&candidate, "candidate")?;
-    let base = baseline
-        .as_deref()
-        .map(|b| parse(b, "baseline"))
-        .transpose()?;
-    guard(|| Ok(validate::gate(&cand, base.as_ref(), &rules)?.to_json()))
+    baseline: Option<BTreeMap<String, f64>>,
+) -> crate::error::Result<crate::convert::GateReport> {
+    guard(|| Ok(validate::gate(&candidate, baseline.as_ref(), &rules)?.into()))
 }

@@ -68,6 +68,10 @@ test('options and errors carry codes', async () => {
   await assert.rejects(drift(a, a, { method: 't-test' }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('t-test'))
   await assert.rejects(drift(a, a, { driftShare: 2 }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('drift_share'))
   await assert.rejects(drift(a, a, { colums: ['x'] }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('colums'))
+  await assert.rejects(drift(a, a, { threshold: 'high' }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('threshold'))
+  await assert.rejects(drift(a, a, { perColumn: { x: { threshold: 'low' } } }), (e) => e.code === 'INVALID_INPUT' && e.message.includes('threshold'))
+  // Options not given are the engine's defaults: the same report as with none.
+  assert.deepEqual((await drift(a, a, {})).toJSON(), (await drift(a, a)).toJSON())
   await assert.rejects(drift('/nonexistent/a.parquet', '/nonexistent/b.parquet'), (e) => e.code === 'NOT_FOUND')
   await assert.rejects(drift(await profile(a), a), TypeError)
   const r = await drift(a, a, { perColumn: { x: { method: 'ks', threshold: 0.01 } }, correction: 'bonferroni' })

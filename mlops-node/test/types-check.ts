@@ -60,3 +60,125 @@ async function registryTypes(): Promise<number> {
   return a.versions.length + b.length + history.length
 }
 void registryTypes
+
+import { Version, DatasetDiff, SearchHit, AuditRecord, AuditReport, PolicyState, GateReport, gate, type AuditFilter } from 'mlops'
+
+async function governanceTypes(): Promise<number> {
+  const r = new Registry('memory://', { principal: 'ana' })
+  await r.add('model', 'm', 'w', { reason: 'first' })
+  await r.tag('model', 'm', 1, 'team', 'risk', { reason: 'ownership' })
+  await r.archive('model', 'm', { restore: true, reason: 'back' })
+  await r.policy.grant('ana', 'admin', '*', { reason: 'bootstrap' })
+  await r.policy.protect('production', { requireGate: true, reason: 'release rule' })
+  const filter: AuditFilter = { action: 'version', since: 0 }
+  const records: AuditRecord[] = await r.audit.log(filter)
+  const report: AuditReport = await r.audit.verify()
+  const policy: PolicyState = await r.policy.show()
+  const v: Version = await r.version('model', 'm')
+  const d: DatasetDiff = await r.diff('d', 1, 2)
+  const hits: SearchHit[] = await r.search("kind = 'model'")
+  const g: GateReport = gate({ auc: 0.9 }, ['auc > 0.5'])
+  await r.recordGate('model', 'm', 1, g, { reason: 'gate' })
+  const p: Profile = await r.datasetProfile('d')
+  const reason: string | null = records[0].reason
+  return records.length + (report.ok ? 1 : 0) + policy.grants.length + v.version + d.fromVersion + d.rows[1]
+    + hits.length + g.toJson().length + p.rowCount + (reason ?? '').length + policy.toJSON().events
+}
+void governanceTypes
+
+import { checks, Suite, validate, ValidationResult, Audit, Policy } from 'mlops'
+import type { Table } from 'apache-arrow'
+
+async function validationTypes(): Promise<number> {
+  const suite = new Suite('orders', [checks.columnExists('id'), checks.columnType('id', 'Int64')])
+    .add(
+      checks.notNull('id'),
+      checks.maxNullFraction('note', 0.1),
+      checks.unique('id', { severity: 'warn' }),
+      checks.compoundUnique(['id', 'day']),
+      checks.valuesBetween('amount', 0, 100, { mostly: 0.99 }),
+      checks.inSet('state', ['open', 'closed']),
+      checks.notInSet('state', ['void']),
+      checks.matchesRegex('code', '^[A-Z]{3}$'),
+      checks.lengthBetween('code', 3, 3),
+      checks.minBetween('amount', 0, 1),
+      checks.maxBetween('amount', 50, 100),
+      checks.meanBetween('amount', 10, 20),
+      checks.stdBetween('amount', 1, 5),
+      checks.medianBetween('amount', 10, 20),
+      checks.quantileBetween('amount', 0.9, 20, 80),
+      checks.distinctCountBetween('state', 1, 2),
+      checks.mostCommonInSet('state', ['open']),
+      checks.rowCountBetween(1, 1000),
+      checks.columnPair('start', '<=', 'end'),
+      checks.increasing('day'),
+      checks.decreasing('left'),
+      checks.freshness('day', '1d'),
+      checks.distribution('amount', 'reference.mlprof'),
+    )
+  suite.save('suite.yaml')
+  const again: Suite[] = [Suite.load('suite.yaml'), Suite.fromYaml(suite.toYaml()), Suite.fromJson(suite.toJson())]
+  const inferred: Suite = await Suite.infer('orders.parquet', { margin: 0.1 })
+  const r: ValidationResult = await suite.validate('orders.parquet', { unexpectedLimit: 5 })
+  const r2: ValidationResult = await validate('orders.parquet', inferred)
+  const text = [r.suite, r.toJson(), r.toHtml(), JSON.stringify(r.toJSON())].join('')
+  return again.length + suite.checks.length + suite.name.length + (r.success ? 1 : 0) + r.rows + r.statistics.evaluated
+    + r.results.length + r.failures.length + r2.rows + text.length
+}
+void validationTypes
+
+async function resultTypes(): Promise<unknown[]> {
+  const p: Profile = await profile('orders.parquet')
+  const c: ColumnProfile = p.column('note')
+  const d: ColumnDrift = (await drift(p, p)).column('amount')
+  const report: DriftReport = await drift(p, p)
+  const r = new Registry('memory://')
+  const v: Version = await r.version('model', 'm')
+  const a: Asset = await r.asset('model', 'm')
+  const h: SearchHit = (await r.search("kind = 'model'"))[0]
+  const diff: DatasetDiff = await r.diff('d', 1)
+  const rec: AuditRecord = (await r.log('model', 'm'))[0]
+  const rep: AuditReport = await r.audit.verify()
+  const pol: PolicyState = await r.policy.show()
+  const audit: Audit = r.audit
+  const policy: Policy = r.policy
+  await policy.revoke('bob', 'reader', '*', { reason: 'left' })
+  await policy.unprotect('production', '*', { reason: 'retired' })
+  const g: GateReport = gate({ auc: 0.9 }, ['auc > 0.5'])
+  const sig: Signature = await Signature.fromOnnx('model.onnx')
+  const pkg: Package = await Package.load('model.tar.zst')
+  const other: Package = await Package.fromMlflow('mlflow-model', 'pkg', { name: 'm' })
+  const pulled: Package = await r.pullPackage('m', 'latest', 'out')
+  const n: number = await r.pushPackage(pkg, 'm', { reason: 'release' })
+  await r.lineage({ kind: 'model', name: 'm', version: 1 }, [{ kind: 'dataset', name: 'd', version: 1 }], { run: 'r1', reason: 'trained' })
+  await r.addFile('model', 'm', 'model.onnx', { reason: 'retrained' })
+  await r.commitDataset('d', 'orders.parquet', { reason: 'daily load' })
+  const t: Table = await r.readDataset('d', 'latest', { columns: ['id'] })
+  await pkg.sign('release.key')
+  await pkg.saveArchive('model.tar.zst')
+  await other.toMlflow('mlflow-out')
+  return [
+    c.length_min, c.length_mean, c.length_max, c.top(3), c.quantile(0.5), c.name, c.data_type, c.kind, c.semantic_type,
+    c.count, c.null_count, c.nan_count, c.pos_inf_count, c.neg_inf_count, c.true_count, c.min, c.max, c.variance, c.std,
+    c.quantiles, c.quantile_rank_error, c.histogram, c.distinct_estimate, c.top_k_max_error, c.length, c.state,
+    p.toJSON(), p.toHtml(),
+    d.toJSON(), d.column, d.column_type, d.method, d.statistic, d.p_value, d.threshold, d.guard_p_value, d.value_drifted,
+    d.skipped, d.distinct, d.nulls, d.drifted, d.approximate, d.reference, d.current, d.distribution,
+    report.verdict, report.skippedColumns, report.numberOfColumns, report.numberOfDriftedColumns, report.driftedColumns,
+    report.columns, report.source, report.toJson(), report.toHtml(),
+    v.content, v.size, v.message, v.metadata, v.dataset, v.principal, v.time, v.toJSON(),
+    a.kind, a.name, a.aliases, a.tags, a.inputs, a.used_by, a.archived, a.gates, a.events, a.toJSON(),
+    h.kind, h.name, h.version, h.message, h.principal, h.time, h.size, h.alias, h.archived, h.tags, h.metadata, h.toJSON(),
+    diff.toVersion, diff.added, diff.removed, diff.retyped, diff.columns, diff.toJSON(),
+    rec.log, rec.hash, rec.time, rec.principal, rec.event, rec.toJSON(),
+    rep.logs, rep.events, rep.broken, rep.digest, rep.toJSON(),
+    pol.protections, audit, g.passed, g.rules,
+    r.principal, await r.verify('model', 'm'), await r.list('model', { includeArchived: true }),
+    pulled.path, n, t.numRows, sig.inputs, sig.outputs, sig.input_example, sig.toJSON(),
+    stats.energyDistance([1], [2]), stats.wassersteinDistanceNorm([1], [2]), stats.jensenShannon([1], [1]),
+    stats.klDivergence([1], [1]), stats.hellinger([1], [1]), stats.totalVariation([1], [1]), stats.lInfinity([1], [1]),
+    stats.psi([1], [1]), stats.ks2samp([1], [2], 'exact', 'less'), stats.andersonKSamp([[1], [2]]),
+    stats.proportionsZTest(1, 10, 2, 10),
+  ]
+}
+void resultTypes

@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { tableFromArrays } = require('apache-arrow')
-const { checks, Suite, validate, ValidationResult, gate } = require('..')
+const { checks, Suite, validate, ValidationResult, gate, GateReport, Registry } = require('..')
 
 const ROOT = path.join(__dirname, '..', '..')
 const F = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'fixtures', 'ge_validation.json'), 'utf8'))
@@ -88,4 +88,18 @@ test('gate', () => {
   assert.equal(g.passed, false)
   assert.deepEqual(g.rules.map((r) => r.passed), [true, false])
   assert.throws(() => gate({ auc: 1 }, ['auc >= baseline.auc']), (e) => e.code === 'INVALID_INPUT' && /position 7/.test(e.message))
+  assert.throws(() => gate({ auc: 'high' }, ['auc > 0.5']), (e) => e.code === 'INVALID_INPUT' && /candidate metric 'auc'/.test(e.message))
+  assert.throws(() => gate({ auc: 1 }, ['auc > baseline.auc'], { auc: null }), (e) => e.code === 'INVALID_INPUT' && /baseline metric 'auc'/.test(e.message))
+  // A typed report: the fields of the engine's, and its JSON as recordGate stores it.
+  assert.ok(g instanceof GateReport)
+  assert.deepEqual(g.rules[1], { rule: 'latency_p95_ms <= 50', left: 61, op: '<=', right: 50, passed: false, metrics: { latency_p95_ms: 61 } })
+  assert.deepEqual(JSON.parse(g.toJson()), { passed: g.passed, rules: g.rules })
+})
+
+test('a gate report is recorded as the typed object gate() returns', async () => {
+  const r = new Registry('memory://')
+  await r.add('model', 'm', 'w')
+  await r.recordGate('model', 'm', 1, gate({ auc: 0.9 }, ['auc >= 0.8']))
+  assert.deepEqual(Object.values((await r.asset('model', 'm')).gates).map((x) => x.passed), [true])
+  await assert.rejects(r.recordGate('model', 'm', 1, { passed: true }), (e) => e.code === 'INVALID_INPUT' && /rules/.test(e.message))
 })

@@ -1,0 +1,217 @@
+'use strict'
+// The registry and its governance: `Registry`, `Audit`, `Policy`.
+const { native, codedError, typed, ipcBuffer } = require('./native')
+const { Version, Asset, SearchHit, DatasetDiff, AuditReport, PolicyState, records } = require('./results')
+const { Profile } = require('./profile')
+const { Package } = require('./package')
+
+/**
+ * Version metadata as JSON text. JSON.stringify would write NaN and
+ * Infinity as null and drop undefined silently; those are refused here
+ * naming where they sit (`metadata.a[2]`), as the Python binding does.
+ */
+function metadataJson(metadata) {
+  const walk = (v, at, depth) => {
+    if (depth > 128) throw codedError('INVALID_INPUT', `invalid input: ${at}: nested deeper than 128 levels`)
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: ${v} is not a JSON number`)
+    }
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: a value of type ${typeof v} is not JSON`)
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1))
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, `${at}[${JSON.stringify(k)}]`, depth + 1)
+    }
+  }
+  walk(metadata, 'metadata', 0)
+  return JSON.stringify(metadata)
+}
+
+/** Metadata as JSON text, or undefined when none was given (the addon records `{}`). */
+function meta(metadata) {
+  return metadata === undefined ? undefined : metadataJson(metadata)
+}
+
+/**
+ * Datasets, models and artifacts with numbered versions and aliases, in a
+ * store: a folder (default `.mlops`), `file://...` or `memory://`. Every
+ * method returns a Promise and runs off the JavaScript thread.
+ */
+class Registry {
+  /**
+   * @param {string} [url] the store (default `.mlops`)
+   * @param {{principal?: string}} [options] who writes (default: MLOPS_PRINCIPAL, else USER)
+   */
+  constructor(url, { principal } = {}) {
+    this._native = native.NativeRegistry.open(url, principal)
+    /** The audit trail: `verify()` and `log(filter)`. */
+    this.audit = new Audit(this._native)
+    /** The access policy: `show()`, `grant`, `revoke`, `protect`, `unprotect`. */
+    this.policy = new Policy(this._native)
+  }
+
+  /** Who this registry writes as. */
+  get principal() {
+    return this._native.principal
+  }
+
+  /** Records a gate report (what `gate()` returns) for a version. */
+  async recordGate(kind, name, version, report, { reason } = {}) {
+    await typed(() => this._native.recordGate(kind, name, version, report, reason))
+  }
+
+  /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
+  add(kind, name, data, { message = '', metadata, reason } = {}) {
+    const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    return this._native.add(kind, name, buf, message, meta(metadata), reason)
+  }
+
+  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  addFile(kind, name, path, { message = '', metadata, reason } = {}) {
+    return this._native.addFile(kind, name, path, message, meta(metadata), reason)
+  }
+
+  /** Points an alias at a version, recording `reason` for the audit trail; rejects with PERMISSION_DENIED when the policy refuses. */
+  async alias(kind, name, alias, version, { reason } = {}) {
+    await this._native.alias(kind, name, alias, version, reason)
+  }
+
+  /** The asset: versions and aliases with their history. */
+  async asset(kind, name) {
+    return new Asset(await this._native.asset(kind, name))
+  }
+
+  /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
+  async log(kind, name) {
+    return records(await this._native.log(kind, name))
+  }
+
+  /** A version's content (by number, alias or 'latest'), verified against its hashes. */
+  get(kind, name, reference = 'latest') {
+    return this._native.get(kind, name, String(reference))
+  }
+
+  /**
+   * Commits a data set version from an apache-arrow Table, Arrow IPC bytes or
+   * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
+   */
+  commitDataset(name, data, { message = '', metadata, reason } = {}) {
+    const json = meta(metadata)
+    if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, json, reason)
+    return this._native.commitDatasetIpc(name, ipcBuffer(data), message, json, reason)
+  }
+
+  /** Verifies and pushes a model package as the next version of model `name`; resolves to the version number. */
+  pushPackage(pkg, name, { message = '', reason } = {}) {
+    return native.packagePush(this._native, pkg.path, name, message, reason)
+  }
+
+  /** Pulls a model version (number, alias or 'latest') into the new folder `dest`, verified. */
+  async pullPackage(name, reference, dest) {
+    return new Package(dest, await native.packagePull(this._native, name, String(reference), dest))
+  }
+
+  /** A data set version (number, alias or 'latest') as an apache-arrow Table. */
+  async readDataset(name, reference = 'latest', { columns } = {}) {
+    const { tableFromIPC } = require('apache-arrow')
+    const bytes = await typed(() => this._native.readDataset(name, String(reference), columns))
+    return tableFromIPC(bytes)
+  }
+
+  /** Schema, row and column statistic changes between two data set versions. */
+  async diff(name, from, to = 'latest') {
+    return new DatasetDiff(await this._native.diff(name, String(from), String(to)))
+  }
+
+  /** The profile stored with a data set version (number, alias or 'latest'). */
+  async datasetProfile(name, reference = 'latest') {
+    return new Profile(await this._native.datasetProfile(name, String(reference)))
+  }
+
+  /** Sets a tag of a version (`value` null removes it). */
+  async tag(kind, name, version, key, value = null, { reason } = {}) {
+    await this._native.tag(kind, name, version, key, value === null ? undefined : String(value), reason)
+  }
+
+  /** Records that `product` ({kind, name, version}) was made from `inputs`. */
+  async lineage(product, inputs, { run, commit, reason } = {}) {
+    await typed(() => this._native.lineage(product, inputs, run, commit, reason))
+  }
+
+  /** One version (by number, alias or 'latest'), read through the registry's indexes. */
+  async version(kind, name, reference = 'latest') {
+    return new Version(await this._native.version(kind, name, String(reference)))
+  }
+
+  /** Checks an asset from its log's own events (hash chain, numbering, indexes); resolves to the number of events. */
+  async verify(kind, name) {
+    return this._native.verify(kind, name)
+  }
+
+  /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
+  async archive(kind, name, { restore = false, reason } = {}) {
+    await this._native.archive(kind, name, !restore, reason)
+  }
+
+  /** Names of the assets of a kind. */
+  async list(kind, { includeArchived = false } = {}) {
+    return this._native.list(kind, includeArchived)
+  }
+
+  /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
+  async search(query, { includeArchived = false } = {}) {
+    return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+  }
+}
+
+/** The audit trail of a registry (`registry.audit`). */
+class Audit {
+  constructor(native) {
+    this._native = native
+  }
+
+  /** Walks every log's hash chain: an `AuditReport`. */
+  async verify() {
+    return new AuditReport(await this._native.auditVerify())
+  }
+
+  /** Events oldest first, filtered by `{principal, action, target, since, until}` (unset fields match everything). */
+  async log(filter) {
+    return records(await typed(() => this._native.auditLog(filter)))
+  }
+}
+
+/** The access policy of a registry (`registry.policy`): roles reader < writer < approver < admin. */
+class Policy {
+  constructor(native) {
+    this._native = native
+  }
+
+  /** Grants, protections and the number of policy events: a `PolicyState`. */
+  async show() {
+    return new PolicyState(await this._native.policyShow())
+  }
+
+  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
+  async grant(principal, role, scope = '*', { reason } = {}) {
+    await this._native.policyGrant(principal, role, scope, reason)
+  }
+
+  /** Revokes a grant. */
+  async revoke(principal, role, scope = '*', { reason } = {}) {
+    await this._native.policyRevoke(principal, role, scope, reason)
+  }
+
+  /** Protects an alias: only `role` (default approver) may move it; with `requireGate`, only to a version with a passed gate report. */
+  async protect(alias, { scope = '*', role, requireGate = false, reason } = {}) {
+    await this._native.policyProtect(alias, scope, role, requireGate, reason)
+  }
+
+  /** Removes a protection. */
+  async unprotect(alias, scope = '*', { reason } = {}) {
+    await this._native.policyUnprotect(alias, scope, reason)
+  }
+}
+
+module.exports = { Registry, Audit, Policy }

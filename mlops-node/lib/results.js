@@ -1,0 +1,69 @@
+'use strict'
+// Typed results: the engine's values as the addon builds them
+// (src/convert.rs), each in a class with `toJSON()`.
+
+/**
+ * A typed result: the fields of the engine's value (the native addon
+ * builds them as typed objects, src/convert.rs), and `toJSON()` giving
+ * them as a plain object.
+ */
+class Result {
+  constructor(fields) {
+    Object.assign(this, fields)
+  }
+
+  /** The fields as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return { ...this }
+  }
+}
+
+/** A version of an asset: number, content hash, size, message, metadata, dataset, principal, time. */
+class Version extends Result {}
+
+/** An asset's state: versions, aliases (their moves), tags, lineage, archived, gates, events. */
+class Asset extends Result {
+  constructor(fields) {
+    super(fields)
+    this.versions = fields.versions.map((v) => new Version(v))
+  }
+
+  /** The fields as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return { ...this, versions: this.versions.map((v) => v.toJSON()) }
+  }
+}
+
+/** One version found by `Registry.search`. */
+class SearchHit extends Result {}
+
+/** What changed between two data set versions: rows, added, removed, retyped, per-column statistics. */
+class DatasetDiff extends Result {}
+
+/** One event of the audit trail: log, seq, hash, time, principal, action, target, reason, event. */
+class AuditRecord extends Result {}
+
+/** What `audit.verify()` found: logs, events, broken (null or `{log, seq, problem}`), digest, ok. */
+class AuditReport extends Result {}
+
+/** The access policy: grants, protections, events. */
+class PolicyState extends Result {}
+
+/** One column of a drift report (the fields of the report's JSON). */
+class ColumnDrift extends Result {}
+
+/** The result of `gate()`: `passed`, and per rule `{rule, left, op, right, passed, metrics}`. */
+class GateReport {
+  constructor(fields) {
+    Object.assign(this, fields)
+  }
+
+  /** The report as JSON, as `recordGate` stores it. */
+  toJson() {
+    return JSON.stringify(this)
+  }
+}
+
+const records = (rs) => rs.map((r) => new AuditRecord(r))
+
+module.exports = { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, records }
