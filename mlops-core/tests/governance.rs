@@ -407,7 +407,7 @@ fn blobs(s: &TestStore) -> u64 {
 #[test]
 fn a_refused_push_or_commit_stores_no_blob() {
     use arrow::array::{Float64Array, RecordBatch, RecordBatchIterator};
-    use mlops_core::package::{registry as preg, Flavor, Manifest, Package};
+    use mlops_core::package::{Flavor, Manifest, Package};
     for s in stores("refused-upload") {
         let ana = Registry::open(&s.url).unwrap().with_principal("ana");
         // Only ana may write: nobody else has a role.
@@ -421,7 +421,7 @@ fn a_refused_push_or_commit_stores_no_blob() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join("weights.bin"), vec![9u8; 300_000]).unwrap();
         let pkg = Package::build(t.path(), Manifest::new("m", "1", Flavor::Custom)).unwrap();
-        let err = preg::push_package(&mallory, &pkg, "churn", "").unwrap_err();
+        let err = mallory.push_package(&pkg, "churn", "").unwrap_err();
         assert!(matches!(err, Error::PermissionDenied(_)), "{err}");
         assert_eq!(blobs(&s), before, "a refused push stored blobs");
 
@@ -442,7 +442,7 @@ fn a_refused_push_or_commit_stores_no_blob() {
             })
             .unwrap();
         assert_eq!(denied.len(), 2, "{denied:?}");
-        assert_eq!(preg::push_package(&ana, &pkg, "churn", "").unwrap(), 1);
+        assert_eq!(ana.push_package(&pkg, "churn", "").unwrap(), 1);
         assert!(blobs(&s) > before);
     }
 }

@@ -175,20 +175,3 @@ impl Registry {
         Package::open_dir(dest)
     }
 }
-
-/// Same as [`Registry::push_package`]; kept for callers written before it
-/// was a method.
-pub fn push_package(reg: &Registry, pkg: &Package, name: &str, message: &str) -> Result<u64> {
-    reg.push_package(pkg, name, message)
-}
-
-/// Same as [`Registry::pull_package`]; kept for callers written before it
-/// was a method.
-pub fn pull_package(
-    reg: &Registry,
-    name: &str,
-    reference: &str,
-    dest: impl AsRef<Path>,
-) -> Result<Package> {
-    reg.pull_package(name, reference, dest)
-}
