@@ -246,10 +246,21 @@ impl Distinct {
         self.0.serialize()
     }
     /// Decodes [`to_bytes`](Self::to_bytes).
+    /// The library reads some damaged sketches (a list-mode coupon count
+    /// past the coupons stored) and then writes bytes it cannot read back,
+    /// so a sketch is accepted only when what it writes reads back, with
+    /// the same estimate. (Its encoding is not canonical: a set-mode
+    /// sketch's table depends on insertion order, so bytes are not
+    /// compared.)
     pub fn from_bytes(b: &[u8]) -> Result<Self> {
-        HllSketch::deserialize(b)
-            .map(Self)
-            .map_err(|e| corrupt("HLL", e))
+        let s = HllSketch::deserialize(b).map_err(|e| corrupt("HLL", e))?;
+        match HllSketch::deserialize(&s.serialize()) {
+            Ok(again) if again.estimate().to_bits() == s.estimate().to_bits() => Ok(Self(s)),
+            _ => Err(corrupt(
+                "HLL",
+                "its counts disagree with the values it holds",
+            )),
+        }
     }
 }
 
