@@ -141,7 +141,7 @@ fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
         return Err(Error::InvalidInput(format!("{name}: value {i} is NaN")));
     }
     let mut v = xs.to_vec();
-    super::sort::sort_f64(&mut v);
+    crate::sort::sort_f64(&mut v);
     Ok(v)
 }
 
