@@ -237,21 +237,17 @@ fn run(
                 stats::l_infinity(&r, &c)?
             })
         }
-        Method::Psi => {
+        Method::Psi | Method::KlDiv => {
             let b = pair.binned();
             let (r, c) = (
                 Binned::shares(&b.reference, true),
                 Binned::shares(&b.current, true),
             );
-            Outcome::distance(psi_filled(&r, &c))
-        }
-        Method::KlDiv => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, true),
-                Binned::shares(&b.current, true),
-            );
-            Outcome::distance(kl(&r, &c))
+            Outcome::distance(if method == Method::Psi {
+                psi_filled(&r, &c)
+            } else {
+                kl(&r, &c)
+            })
         }
         Method::Hellinger => Outcome::distance(hellinger(pair)),
         Method::Ks
@@ -516,30 +512,13 @@ pub(crate) fn column_drift(
         Pair::Categorical { .. } => false,
     };
     let (asked_method, asked_threshold) = opts.for_column(column);
-    let mut drift = ColumnDrift {
-        column: column.to_string(),
-        column_type: if numerical {
-            "numerical"
-        } else {
-            "categorical"
-        }
-        .to_string(),
-        method: None,
-        score: None,
-        statistic: None,
-        p_value: None,
-        threshold: asked_threshold.unwrap_or(f64::NAN),
-        guard_p_value: None,
-        value_drifted: false,
-        skipped: None,
-        distinct: None,
-        nulls: None,
-        drifted: false,
-        approximate: false,
-        reference: summary(reference),
-        current: summary(current),
-        distribution: Distribution::default(),
-    };
+    let mut drift = ColumnDrift::untested(
+        column,
+        numerical,
+        asked_threshold.unwrap_or(f64::NAN),
+        summary(reference),
+        summary(current),
+    );
     if let Some((n, _)) = null_drift(
         (reference.missing(), current.missing()),
         (reference.rows, current.rows),

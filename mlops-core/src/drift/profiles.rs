@@ -310,31 +310,16 @@ fn column(
             && categories_exact(c)
             && categories(c).len() <= 10);
     let sk = Sketched { r, c, numerical };
-    let mut d = ColumnDrift {
-        column: name.to_string(),
-        column_type: if numerical {
-            "numerical"
-        } else {
-            "categorical"
-        }
-        .into(),
-        method: None,
-        score: None,
-        statistic: None,
-        p_value: None,
-        threshold: asked_threshold.unwrap_or(f64::NAN),
-        guard_p_value: None,
-        value_drifted: false,
-        skipped: None,
-        distinct: None,
-        nulls: super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts)
-            .map(|x| x.0),
-        drifted: false,
-        approximate: true,
-        reference: summary(r, numerical),
-        current: summary(c, numerical),
-        distribution: Distribution::default(),
-    };
+    let mut d = ColumnDrift::untested(
+        name,
+        numerical,
+        asked_threshold.unwrap_or(f64::NAN),
+        summary(r, numerical),
+        summary(c, numerical),
+    );
+    d.nulls =
+        super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts).map(|x| x.0);
+    d.approximate = true;
     if present(r) == 0 || present(c) == 0 {
         let side = if present(r) == 0 {
             "reference"
@@ -459,26 +444,21 @@ pub fn drift_profiles(
     opts: &DriftOptions,
 ) -> Result<DriftReport> {
     opts.validate()?;
-    let names: Vec<String> = match &opts.columns {
-        Some(c) => c.clone(),
-        None => {
-            if let Some(c) = current
-                .columns()
-                .iter()
-                .find(|c| reference.column(c.name()).is_none())
-            {
-                return Err(Error::SchemaMismatch(format!(
-                    "column '{}' is in the current profile but not in the reference",
-                    c.name()
-                )));
-            }
+    let names = opts.columns_to_compare(
+        "profile",
+        || {
+            let mut columns = current.columns().iter();
+            let new = columns.find(|c| reference.column(c.name()).is_none());
+            new.map(|c| c.name().to_string())
+        },
+        || {
             reference
                 .columns()
                 .iter()
                 .map(|c| c.name().to_string())
                 .collect()
-        }
-    };
+        },
+    )?;
     let mut columns = Vec::new();
     let mut skipped = Vec::new();
     for name in names {

@@ -254,6 +254,7 @@ impl Store {
     /// The events `seqs` (1, 2, ... n) of `log`, checked as a chain up to the
     /// first broken link.
     fn read_events(&self, log: &str, seqs: &[u64]) -> Result<ChainRead> {
+        let mut out = Vec::with_capacity(seqs.len());
         if !self.backend.is_remote() {
             // Local reads complete on the calling thread: spread them over
             // rayon's threads, then check the chain in order.
@@ -263,29 +264,14 @@ impl Store {
                 .with_min_len(64)
                 .map(|&s| self.get(&event_path(log, s)))
                 .collect();
-            let mut out = Vec::with_capacity(seqs.len());
-            let mut prev = String::new();
             for (&seq, bytes) in seqs.iter().zip(got) {
-                let e = Event {
-                    seq,
-                    bytes: Vec::from(bytes?),
-                };
-                if let Err(err) = check_link(log, &e, &prev) {
-                    return Ok((out, Some((seq, err))));
+                if let Some(broken) = push_linked(log, &mut out, seq, bytes?) {
+                    return Ok((out, Some(broken)));
                 }
-                prev = e.hash();
-                out.push(e);
             }
             return Ok((out, None));
         }
-        let window = if self.backend.is_remote() {
-            TRANSFER_CONCURRENCY * 4
-        } else {
-            seqs.len().max(1)
-        };
-        let mut out = Vec::with_capacity(seqs.len());
-        let mut prev = String::new();
-        for part in seqs.chunks(window) {
+        for part in seqs.chunks(TRANSFER_CONCURRENCY * 4) {
             let store = self.inner();
             let paths: Vec<Path> = part.iter().map(|&s| event_path(log, s)).collect();
             let got = self.backend.run(async move {
@@ -296,19 +282,28 @@ impl Store {
                     .await
             })?;
             for (&seq, bytes) in part.iter().zip(got) {
-                let e = Event {
-                    seq,
-                    bytes: Vec::from(bytes),
-                };
-                if let Err(err) = check_link(log, &e, &prev) {
-                    return Ok((out, Some((seq, err))));
+                if let Some(broken) = push_linked(log, &mut out, seq, bytes) {
+                    return Ok((out, Some(broken)));
                 }
-                prev = e.hash();
-                out.push(e);
             }
         }
         Ok((out, None))
     }
+}
+
+/// Pushes event `seq` of `log` (its `bytes`) onto `chain` if it follows the
+/// last event there; else returns the broken link, as [`ChainRead`] holds it.
+fn push_linked(log: &str, chain: &mut Vec<Event>, seq: u64, bytes: Bytes) -> Option<(u64, Error)> {
+    let e = Event {
+        seq,
+        bytes: Vec::from(bytes),
+    };
+    let prev = chain.last().map(Event::hash).unwrap_or_default();
+    if let Err(err) = check_link(log, &e, &prev) {
+        return Some((seq, err));
+    }
+    chain.push(e);
+    None
 }
 
 /// Checks that event `e` of `log` carries its own sequence number and names

@@ -2,8 +2,18 @@
 //! `_attempt_exact_2kssamp` (`scipy/stats/_stats_py.py`) and the lattice
 //! path counts it calls, for the two-sided and the one-sided alternatives.
 
-/// `_attempt_exact_2kssamp(n1, n2, g, d, 'less' | 'greater')`.
-pub(super) fn attempt_exact_one_sided(n1: u64, n2: u64, g: u64, d: f64) -> (f64, Option<f64>) {
+use super::KsAlternative;
+
+/// `_attempt_exact_2kssamp(n1, n2, g, d, alternative)`: the statistic
+/// rounded to the lattice `1 / lcm(n1, n2)`, and the p-value unless the
+/// computation failed (SciPy then goes asymptotic).
+pub(super) fn attempt_exact(
+    n1: u64,
+    n2: u64,
+    g: u64,
+    d: f64,
+    alternative: KsAlternative,
+) -> (f64, Option<f64>) {
     let lcm = (n1 / g) as f64 * n2 as f64;
     let h = (d * lcm).round_ties_even();
     let d = h / lcm;
@@ -11,7 +21,19 @@ pub(super) fn attempt_exact_one_sided(n1: u64, n2: u64, g: u64, d: f64) -> (f64,
         return (d, Some(1.0));
     }
     let h = h as u64;
-    let p = if n1 == n2 {
+    let p = match alternative {
+        KsAlternative::TwoSided if n1 == n2 => compute_prob_outside_square(n1, h),
+        KsAlternative::TwoSided => compute_outer_prob_inside_method(n1, n2, g, h),
+        KsAlternative::Less | KsAlternative::Greater => prob_one_sided(n1, n2, g, h),
+    };
+    // `if not (0 <= prob <= 1): return False, d, prob` (NaN fails too).
+    (d, (0.0..=1.0).contains(&p).then_some(p))
+}
+
+/// The one-sided `P(D+ ≥ h / lcm(n1, n2))` of `_attempt_exact_2kssamp(...,
+/// 'less' | 'greater')`; NaN where SciPy's computation fails.
+fn prob_one_sided(n1: u64, n2: u64, g: u64, h: u64) -> f64 {
+    if n1 == n2 {
         // binom(2n, n − h) / binom(2n, n), as a product.
         let n = n1 as f64;
         (0..h)
@@ -23,15 +45,14 @@ pub(super) fn attempt_exact_one_sided(n1: u64, n2: u64, g: u64, d: f64) -> (f64,
         // after it: decided up front, which spares the O(n²) count.
         let all = binom(n1 + n2, n1);
         if !all.is_finite() {
-            return (d, None);
+            return f64::NAN;
         }
         let paths = count_paths_outside_method(n1, n2, g, h);
         if !paths.is_finite() || paths > all {
-            return (d, None);
+            return f64::NAN;
         }
         paths / all
-    };
-    (d, (0.0..=1.0).contains(&p).then_some(p))
+    }
 }
 
 /// `scipy.special.binom(n, k)` for integers: below `k = 20` (after
@@ -89,25 +110,6 @@ fn count_paths_outside_method(m: u64, n: u64, g: u64, h: u64) -> f64 {
         num_paths += bj * bin;
     }
     num_paths
-}
-
-/// `_attempt_exact_2kssamp(n1, n2, g, d, 'two-sided')`: the statistic
-/// rounded to the lattice, and the p-value unless the computation failed.
-pub(super) fn attempt_exact(n1: u64, n2: u64, g: u64, d: f64) -> (f64, Option<f64>) {
-    let lcm = (n1 / g) as f64 * n2 as f64;
-    let h = (d * lcm).round_ties_even();
-    let d = h / lcm;
-    if h == 0.0 {
-        return (d, Some(1.0));
-    }
-    let h = h as u64;
-    let p = if n1 == n2 {
-        compute_prob_outside_square(n1, h)
-    } else {
-        compute_outer_prob_inside_method(n1, n2, g, h)
-    };
-    // `if not (0 <= prob <= 1): return False, d, prob` (NaN fails too).
-    (d, (0.0..=1.0).contains(&p).then_some(p))
 }
 
 /// `_compute_prob_outside_square(n, h)`: `P(D_{n,n} ≥ h/n)` by Hodges'

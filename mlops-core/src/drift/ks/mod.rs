@@ -58,9 +58,10 @@ mod exact;
 mod kolmogn;
 mod smirnov;
 
+use super::stats::sorted;
 use super::stats::TestResult;
 use crate::error::{Error, Result};
-use exact::{attempt_exact, attempt_exact_one_sided};
+use exact::attempt_exact;
 use kolmogn::kstwo_sf;
 
 /// How the p-value is computed (SciPy's `method`).
@@ -133,18 +134,6 @@ impl KsAlternative {
 /// `ks_2samp`'s `MAX_AUTO_N`: the largest sample `auto` computes exactly.
 const MAX_AUTO_N: u64 = 10_000;
 
-fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
-    if xs.is_empty() {
-        return Err(Error::InvalidInput(format!("{name}: the sample is empty")));
-    }
-    if let Some(i) = xs.iter().position(|x| x.is_nan()) {
-        return Err(Error::InvalidInput(format!("{name}: value {i} is NaN")));
-    }
-    let mut v = xs.to_vec();
-    crate::sort::sort_f64(&mut v);
-    Ok(v)
-}
-
 /// The two-sided two-sample KS test (`scipy.stats.ks_2samp(x, y, method=...)`).
 ///
 /// `x` is the reference sample, `y` the current one; an empty sample or a
@@ -201,26 +190,11 @@ pub fn ks_2samp_alternative(
 /// SciPy's `maxS = max(cdf1 − cdf2)` and `minS = clip(−min(cdf1 − cdf2), 0, 1)`
 /// over the pooled values of two sorted, non-empty, NaN-free samples.
 pub fn ks_one_sided_statistics_sorted(x: &[f64], y: &[f64]) -> (f64, f64) {
-    let (n1, n2) = (x.len(), y.len());
-    let (f1, f2) = (n1 as f64, n2 as f64);
-    let (mut i, mut j) = (0usize, 0usize);
     let (mut hi, mut lo) = (f64::NEG_INFINITY, f64::INFINITY);
-    while i < n1 || j < n2 {
-        let v = if j == n2 || (i < n1 && x[i] <= y[j]) {
-            x[i]
-        } else {
-            y[j]
-        };
-        while i < n1 && x[i] <= v {
-            i += 1;
-        }
-        while j < n2 && y[j] <= v {
-            j += 1;
-        }
-        let c = i as f64 / f1 - j as f64 / f2;
+    for_each_cdf_difference(x, y, |c| {
         hi = hi.max(c);
         lo = lo.min(c);
-    }
+    });
     (hi, (-lo).clamp(0.0, 1.0))
 }
 
@@ -230,26 +204,18 @@ pub fn ks_one_sided_statistics_sorted(x: &[f64], y: &[f64]) -> (f64, f64) {
 /// asks for it and it succeeds (the statistic then rounded to the lattice),
 /// else Hodges' asymptotic approximation.
 pub fn ks_one_sided_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
-    let g = gcd(n1, n2);
-    let mut d = d;
-    if tries_exact(n1, n2, g, method) {
-        let (rounded, p) = attempt_exact_one_sided(n1, n2, g, d);
-        if let Some(p) = p {
-            return TestResult {
-                statistic: rounded,
-                p_value: p.clamp(0.0, 1.0),
-            };
-        }
-        d = rounded;
-    }
+    // `less` and `greater` differ only in their statistic.
+    from_statistic(d, n1, n2, method, KsAlternative::Greater)
+}
+
+/// Hodges' asymptotic one-sided p-value of a statistic `d` between samples
+/// of `n1` and `n2` values, clipped to `[0, 1]`.
+fn hodges_pvalue(d: f64, n1: u64, n2: u64) -> f64 {
     let (m, n) = (n1.max(n2) as f64, n1.min(n2) as f64);
     let en = m * n / (m + n);
     let z = en.sqrt() * d;
     let expt = -2.0 * z * z - 2.0 * z * (m + 2.0 * n) / (m * n * (m + n)).sqrt() / 3.0;
-    TestResult {
-        statistic: d,
-        p_value: expt.exp().clamp(0.0, 1.0),
-    }
+    expt.exp().clamp(0.0, 1.0)
 }
 
 /// [`ks_2samp`] on samples already sorted ascending and free of NaN (as the
@@ -276,10 +242,21 @@ pub fn ks_2samp_sorted(x_sorted: &[f64], y_sorted: &[f64], method: KsMethod) -> 
 /// bit for bit as SciPy computes it: one merge walk that, after each
 /// distinct value `v`, takes `|#{x ≤ v} / n1 − #{y ≤ v} / n2|`.
 pub fn ks_statistic_sorted(x: &[f64], y: &[f64]) -> f64 {
+    let mut d = 0.0f64;
+    // max(cddiffs) vs -min(cddiffs) is max |.|, as a - b == -(b - a) in
+    // IEEE arithmetic.
+    for_each_cdf_difference(x, y, |c| d = d.max(c.abs()));
+    d
+}
+
+/// SciPy's `cddiffs` of two sorted, NaN-free samples, handed to `each` in
+/// order: after each distinct pooled value `v`, `#{x ≤ v} / n1 − #{y ≤ v} /
+/// n2`, found by one merge walk over both samples.
+#[inline(always)]
+fn for_each_cdf_difference(x: &[f64], y: &[f64], mut each: impl FnMut(f64)) {
     let (n1, n2) = (x.len(), y.len());
     let (f1, f2) = (n1 as f64, n2 as f64);
     let (mut i, mut j) = (0usize, 0usize);
-    let mut d = 0.0f64;
     while i < n1 || j < n2 {
         let v = if j == n2 || (i < n1 && x[i] <= y[j]) {
             x[i]
@@ -292,11 +269,8 @@ pub fn ks_statistic_sorted(x: &[f64], y: &[f64]) -> f64 {
         while j < n2 && y[j] <= v {
             j += 1;
         }
-        // SciPy's cddiffs; max(cddiffs) vs -min(cddiffs) is max |.|, as
-        // a - b == -(b - a) in IEEE arithmetic.
-        d = d.max((i as f64 / f1 - j as f64 / f2).abs());
+        each(i as f64 / f1 - j as f64 / f2);
     }
-    d
 }
 
 /// Whether `ks_2samp` tries the exact p-value for samples of `n1` and `n2`
@@ -317,10 +291,24 @@ fn tries_exact(n1: u64, n2: u64, g: u64, method: KsMethod) -> bool {
 /// p-value, and the statistic (rounded to the lattice `1 / lcm(n1, n2)`
 /// when the exact method was attempted, as SciPy does).
 pub fn ks_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResult {
+    from_statistic(d, n1, n2, method, KsAlternative::TwoSided)
+}
+
+/// How `ks_2samp` finishes once it has the statistic `d` of `alternative`:
+/// the exact p-value where `method` asks for it and it succeeds (the
+/// statistic then rounded to the lattice), else the asymptotic one (of the
+/// statistic rounded to the lattice when the exact one was attempted).
+fn from_statistic(
+    d: f64,
+    n1: u64,
+    n2: u64,
+    method: KsMethod,
+    alternative: KsAlternative,
+) -> TestResult {
     let g = gcd(n1, n2);
     let mut d = d;
     if tries_exact(n1, n2, g, method) {
-        let (rounded, p) = attempt_exact(n1, n2, g, d);
+        let (rounded, p) = attempt_exact(n1, n2, g, d, alternative);
         if let Some(p) = p {
             return TestResult {
                 statistic: rounded,
@@ -329,9 +317,13 @@ pub fn ks_from_statistic(d: f64, n1: u64, n2: u64, method: KsMethod) -> TestResu
         }
         d = rounded;
     }
+    let p_value = match alternative {
+        KsAlternative::TwoSided => asymptotic_pvalue(d, n1, n2),
+        KsAlternative::Less | KsAlternative::Greater => hodges_pvalue(d, n1, n2),
+    };
     TestResult {
         statistic: d,
-        p_value: asymptotic_pvalue(d, n1, n2),
+        p_value,
     }
 }
 
