@@ -15,7 +15,7 @@ use super::{anderson, cvm};
 use crate::error::{Error, Result};
 
 /// Bins of a numerical chart.
-const CHART_BINS: usize = 30;
+pub(super) const CHART_BINS: usize = 30;
 /// Categories shown in a chart before the rest are folded into `(other)`.
 const CHART_CATEGORIES: usize = 20;
 /// Categories listed in a summary.
@@ -94,6 +94,16 @@ impl Pair<'_> {
             } => binning::numeric(reference, current, *integer),
             Pair::Categorical { reference, current } => binning::categorical(reference, current),
         }
+    }
+
+    /// The shares of [`binned`](Self::binned)'s bins on both sides, empty
+    /// bins filled where `fill` (see [`Binned::shares`]).
+    fn bin_shares(&self, fill: bool) -> (Vec<f64>, Vec<f64>) {
+        let b = self.binned();
+        (
+            Binned::shares(&b.reference, fill),
+            Binned::shares(&b.current, fill),
+        )
     }
 
     /// Counts per distinct value of both samples (chi-square and Z treat
@@ -225,29 +235,21 @@ fn run(
     Ok(match method {
         Method::ChiSquare => Outcome::test(chisquare(&pair.categories())),
         Method::Z => Outcome::test(ztest(&pair.categories())?),
-        Method::JensenShannon | Method::LInfinity => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, false),
-                Binned::shares(&b.current, false),
-            );
-            Outcome::distance(if method == Method::JensenShannon {
-                stats::jensen_shannon(&r, &c)?
-            } else {
-                stats::l_infinity(&r, &c)?
-            })
+        Method::JensenShannon => {
+            let (r, c) = pair.bin_shares(false);
+            Outcome::distance(stats::jensen_shannon(&r, &c)?)
         }
-        Method::Psi | Method::KlDiv => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, true),
-                Binned::shares(&b.current, true),
-            );
-            Outcome::distance(if method == Method::Psi {
-                psi_filled(&r, &c)
-            } else {
-                kl(&r, &c)
-            })
+        Method::LInfinity => {
+            let (r, c) = pair.bin_shares(false);
+            Outcome::distance(stats::l_infinity(&r, &c)?)
+        }
+        Method::Psi => {
+            let (r, c) = pair.bin_shares(true);
+            Outcome::distance(psi_filled(&r, &c))
+        }
+        Method::KlDiv => {
+            let (r, c) = pair.bin_shares(true);
+            Outcome::distance(kl(&r, &c))
         }
         Method::Hellinger => Outcome::distance(hellinger(pair)),
         Method::Ks
@@ -403,6 +405,20 @@ fn shares(counts: &[u64]) -> Vec<f64> {
     Binned::shares(counts, false)
 }
 
+/// The edges of a numerical chart's [`CHART_BINS`] equal bins from `lo` to
+/// `hi` (half a unit wider on each side when they meet), with the ends.
+pub(super) fn chart_edges(lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
+    let (lo, hi) = if lo < hi {
+        (lo, hi)
+    } else {
+        (lo - 0.5, hi + 0.5)
+    };
+    let step = (hi - lo) / CHART_BINS as f64;
+    let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
+    edges[CHART_BINS] = hi;
+    (lo, hi, edges)
+}
+
 /// Chart bins: a histogram clipped to the central 99 % of both samples
 /// (heavy tails would squeeze everything into one bar), or the categories,
 /// the most frequent first, the rest folded into `(other)`.
@@ -414,16 +430,10 @@ fn distribution(pair: &Pair) -> Distribution {
             || binning::distinct_up_to(current, 20) > 20 =>
         {
             let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-            let lo = q(reference, 0.005).min(q(current, 0.005));
-            let hi = q(reference, 0.995).max(q(current, 0.995));
-            let (lo, hi) = if lo < hi {
-                (lo, hi)
-            } else {
-                (lo - 0.5, hi + 0.5)
-            };
-            let step = (hi - lo) / CHART_BINS as f64;
-            let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
-            edges[CHART_BINS] = hi;
+            let (lo, hi, edges) = chart_edges(
+                q(reference, 0.005).min(q(current, 0.005)),
+                q(reference, 0.995).max(q(current, 0.995)),
+            );
             let count = |v: &[f64]| {
                 let mut c = binning::histogram(v, &edges);
                 c[0] += v.partition_point(|&x| x < lo) as u64;

@@ -43,8 +43,6 @@ use crate::profile::{ColumnProfile, Profile, Scalar, ValueKind};
 
 /// Points of the quantile grid for Wasserstein.
 const GRID: usize = 2000;
-/// Bins of a numerical chart.
-const CHART_BINS: usize = 30;
 
 fn numerical(kind: ValueKind) -> Option<bool> {
     match kind {
@@ -260,16 +258,10 @@ fn chart(sk: &Sketched) -> Option<Distribution> {
         && sk.r.quantiles.as_ref().is_some_and(|q| q.n() > 0)
         && sk.c.quantiles.as_ref().is_some_and(|q| q.n() > 0)
     {
-        let lo = sk.r.quantile(0.005)?.min(sk.c.quantile(0.005)?);
-        let hi = sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?);
-        let (lo, hi) = if lo < hi {
-            (lo, hi)
-        } else {
-            (lo - 0.5, hi + 0.5)
-        };
-        let step = (hi - lo) / CHART_BINS as f64;
-        let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
-        edges[CHART_BINS] = hi;
+        let (_, _, edges) = column::chart_edges(
+            sk.r.quantile(0.005)?.min(sk.c.quantile(0.005)?),
+            sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?),
+        );
         return Some(Distribution {
             kind: "histogram".into(),
             reference: shares_in(sk.r, &edges)?,
