@@ -24,7 +24,7 @@ impl Store {
     ///
     /// A put that fails or is refused is read back before anything else is
     /// decided, so a retried put whose first attempt landed counts once: see
-    /// [`put_event`](Self::put_event).
+    /// `put_event` in `store/append.rs`.
     pub fn append(
         &self,
         log: &str,
