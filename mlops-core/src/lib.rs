@@ -31,6 +31,7 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod small_file;
+pub(crate) mod sort;
 pub mod store;
 mod sum;
 pub mod table;

@@ -216,10 +216,31 @@ fn schema_problems_name_the_column() {
         &DriftOptions::default(),
     )
     .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        Error::SchemaMismatch("column 'y' is in the current data but not in the reference".into())
+            .to_string()
+    );
+    // Profiles: the same rule, the same words.
+    let prof = |b: &RecordBatch| {
+        let mut p = Profile::new(&b.schema());
+        p.update(b).unwrap();
+        p
+    };
+    let e = drift_profiles(&prof(&b), &prof(&a), &DriftOptions::default()).unwrap_err();
     assert!(
-        matches!(e, Error::SchemaMismatch(ref m) if m.contains("'y'")),
+        matches!(e, Error::SchemaMismatch(ref m)
+            if m == "column 'y' is in the current profile but not in the reference"),
         "{e}"
     );
+    // Columns asked for by name are compared whatever else either side has.
+    let only_x = DriftOptions {
+        columns: Some(vec!["x".into()]),
+        ..DriftOptions::default()
+    };
+    let r = drift_profiles(&prof(&b), &prof(&a), &only_x).unwrap();
+    assert_eq!(r.columns.len(), 1);
+    assert_eq!(r.columns[0].column, "x");
     let s = batch(vec![(
         "x",
         Arc::new(StringArray::from(vec!["1"])) as ArrayRef,

@@ -98,14 +98,6 @@ pub fn runs(sorted: &[f64]) -> Vec<(f64, u64)> {
     out
 }
 
-/// Number of distinct values of a sorted slice.
-pub fn distinct(sorted: &[f64]) -> u64 {
-    if sorted.is_empty() {
-        return 0;
-    }
-    1 + sorted.windows(2).filter(|w| w[0] != w[1]).count() as u64
-}
-
 /// Number of distinct values of a sorted slice, counting stops past `limit`
 /// (the result is then `limit + 1`): the method choice only asks "at most
 /// 5?", "at most 20?", and a million-row column need not be walked to the end.

@@ -15,7 +15,7 @@ use super::{anderson, cvm};
 use crate::error::{Error, Result};
 
 /// Bins of a numerical chart.
-const CHART_BINS: usize = 30;
+pub(super) const CHART_BINS: usize = 30;
 /// Categories shown in a chart before the rest are folded into `(other)`.
 const CHART_CATEGORIES: usize = 20;
 /// Categories listed in a summary.
@@ -94,6 +94,16 @@ impl Pair<'_> {
             } => binning::numeric(reference, current, *integer),
             Pair::Categorical { reference, current } => binning::categorical(reference, current),
         }
+    }
+
+    /// The shares of [`binned`](Self::binned)'s bins on both sides, empty
+    /// bins filled where `fill` (see [`Binned::shares`]).
+    fn bin_shares(&self, fill: bool) -> (Vec<f64>, Vec<f64>) {
+        let b = self.binned();
+        (
+            Binned::shares(&b.reference, fill),
+            Binned::shares(&b.current, fill),
+        )
     }
 
     /// Counts per distinct value of both samples (chi-square and Z treat
@@ -225,32 +235,20 @@ fn run(
     Ok(match method {
         Method::ChiSquare => Outcome::test(chisquare(&pair.categories())),
         Method::Z => Outcome::test(ztest(&pair.categories())?),
-        Method::JensenShannon | Method::LInfinity => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, false),
-                Binned::shares(&b.current, false),
-            );
-            Outcome::distance(if method == Method::JensenShannon {
-                stats::jensen_shannon(&r, &c)?
-            } else {
-                stats::l_infinity(&r, &c)?
-            })
+        Method::JensenShannon => {
+            let (r, c) = pair.bin_shares(false);
+            Outcome::distance(stats::jensen_shannon(&r, &c)?)
+        }
+        Method::LInfinity => {
+            let (r, c) = pair.bin_shares(false);
+            Outcome::distance(stats::l_infinity(&r, &c)?)
         }
         Method::Psi => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, true),
-                Binned::shares(&b.current, true),
-            );
+            let (r, c) = pair.bin_shares(true);
             Outcome::distance(psi_filled(&r, &c))
         }
         Method::KlDiv => {
-            let b = pair.binned();
-            let (r, c) = (
-                Binned::shares(&b.reference, true),
-                Binned::shares(&b.current, true),
-            );
+            let (r, c) = pair.bin_shares(true);
             Outcome::distance(kl(&r, &c))
         }
         Method::Hellinger => Outcome::distance(hellinger(pair)),
@@ -407,6 +405,20 @@ fn shares(counts: &[u64]) -> Vec<f64> {
     Binned::shares(counts, false)
 }
 
+/// The edges of a numerical chart's [`CHART_BINS`] equal bins from `lo` to
+/// `hi` (half a unit wider on each side when they meet), with the ends.
+pub(super) fn chart_edges(lo: f64, hi: f64) -> (f64, f64, Vec<f64>) {
+    let (lo, hi) = if lo < hi {
+        (lo, hi)
+    } else {
+        (lo - 0.5, hi + 0.5)
+    };
+    let step = (hi - lo) / CHART_BINS as f64;
+    let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
+    edges[CHART_BINS] = hi;
+    (lo, hi, edges)
+}
+
 /// Chart bins: a histogram clipped to the central 99 % of both samples
 /// (heavy tails would squeeze everything into one bar), or the categories,
 /// the most frequent first, the rest folded into `(other)`.
@@ -418,16 +430,10 @@ fn distribution(pair: &Pair) -> Distribution {
             || binning::distinct_up_to(current, 20) > 20 =>
         {
             let q = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-            let lo = q(reference, 0.005).min(q(current, 0.005));
-            let hi = q(reference, 0.995).max(q(current, 0.995));
-            let (lo, hi) = if lo < hi {
-                (lo, hi)
-            } else {
-                (lo - 0.5, hi + 0.5)
-            };
-            let step = (hi - lo) / CHART_BINS as f64;
-            let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
-            edges[CHART_BINS] = hi;
+            let (lo, hi, edges) = chart_edges(
+                q(reference, 0.005).min(q(current, 0.005)),
+                q(reference, 0.995).max(q(current, 0.995)),
+            );
             let count = |v: &[f64]| {
                 let mut c = binning::histogram(v, &edges);
                 c[0] += v.partition_point(|&x| x < lo) as u64;
@@ -516,30 +522,13 @@ pub(crate) fn column_drift(
         Pair::Categorical { .. } => false,
     };
     let (asked_method, asked_threshold) = opts.for_column(column);
-    let mut drift = ColumnDrift {
-        column: column.to_string(),
-        column_type: if numerical {
-            "numerical"
-        } else {
-            "categorical"
-        }
-        .to_string(),
-        method: None,
-        score: None,
-        statistic: None,
-        p_value: None,
-        threshold: asked_threshold.unwrap_or(f64::NAN),
-        guard_p_value: None,
-        value_drifted: false,
-        skipped: None,
-        distinct: None,
-        nulls: None,
-        drifted: false,
-        approximate: false,
-        reference: summary(reference),
-        current: summary(current),
-        distribution: Distribution::default(),
-    };
+    let mut drift = ColumnDrift::untested(
+        column,
+        numerical,
+        asked_threshold.unwrap_or(f64::NAN),
+        summary(reference),
+        summary(current),
+    );
     if let Some((n, _)) = null_drift(
         (reference.missing(), current.missing()),
         (reference.rows, current.rows),

@@ -22,26 +22,21 @@ struct Plan {
 }
 
 fn plan(reference: &SchemaRef, current: &SchemaRef, opts: &DriftOptions) -> Result<Plan> {
-    let names: Vec<String> = match &opts.columns {
-        Some(c) => c.clone(),
-        None => {
-            if let Some(f) = current
-                .fields()
-                .iter()
-                .find(|f| reference.field_with_name(f.name()).is_err())
-            {
-                return Err(Error::SchemaMismatch(format!(
-                    "column '{}' is in the current data but not in the reference",
-                    f.name()
-                )));
-            }
+    let names = opts.columns_to_compare(
+        "data",
+        || {
+            let mut fields = current.fields().iter();
+            let new = fields.find(|f| reference.field_with_name(f.name()).is_err());
+            new.map(|f| f.name().clone())
+        },
+        || {
             reference
                 .fields()
                 .iter()
                 .map(|f| f.name().clone())
                 .collect()
-        }
-    };
+        },
+    )?;
     let mut p = Plan {
         tested: Vec::new(),
         skipped: Vec::new(),

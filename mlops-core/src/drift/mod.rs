@@ -6,7 +6,7 @@
 //!   values in `mlops-core/tests/drift_stats.rs`.
 //! - [`drift`], [`drift_readers`], [`drift_paths`]: a [`DriftReport`]
 //!   between two data sets, with Evidently's default choice of method per
-//!   column ([`default_method`]), its thresholds and binning ([`binning`]),
+//!   column ([`default_method`]), its thresholds and binning (`binning.rs`),
 //!   plus a test of the share of missing values, an optional
 //!   multiple-testing [`Correction`] and the dataset verdict.
 //! - [`drift_profiles`]: the same report from two stored profiles, without
@@ -18,18 +18,17 @@
 //! test still runs.
 
 pub mod anderson;
-pub mod binning;
+pub(crate) mod binning;
 mod column;
 pub mod cvm;
 mod dataset;
-pub mod ecdf;
+pub(crate) mod ecdf;
 pub mod ks;
 mod method;
 mod options;
 mod profiles;
 mod report;
-pub mod sample;
-pub mod sort;
+pub(crate) mod sample;
 pub mod stats;
 
 pub use dataset::{drift, drift_paths, drift_readers};

@@ -186,6 +186,27 @@ impl DriftOptions {
         )
     }
 
+    /// The columns to compare: `columns` when set, else every column of the
+    /// reference (`reference()`, in order), unless `first_new()` finds a
+    /// current column the reference lacks: that is an
+    /// [`Error::SchemaMismatch`] (`what`: `data` or `profile`).
+    pub(crate) fn columns_to_compare(
+        &self,
+        what: &str,
+        first_new: impl FnOnce() -> Option<String>,
+        reference: impl FnOnce() -> Vec<String>,
+    ) -> Result<Vec<String>> {
+        if let Some(c) = &self.columns {
+            return Ok(c.clone());
+        }
+        match first_new() {
+            Some(name) => Err(Error::SchemaMismatch(format!(
+                "column '{name}' is in the current {what} but not in the reference"
+            ))),
+            None => Ok(reference()),
+        }
+    }
+
     /// Parses options from JSON (the form the bindings and the CLI take);
     /// unknown fields are refused with their name. Non-finite numbers, which
     /// JSON cannot hold, may come as the bare tokens `NaN`, `Infinity` and

@@ -43,8 +43,6 @@ use crate::profile::{ColumnProfile, Profile, Scalar, ValueKind};
 
 /// Points of the quantile grid for Wasserstein.
 const GRID: usize = 2000;
-/// Bins of a numerical chart.
-const CHART_BINS: usize = 30;
 
 fn numerical(kind: ValueKind) -> Option<bool> {
     match kind {
@@ -260,16 +258,10 @@ fn chart(sk: &Sketched) -> Option<Distribution> {
         && sk.r.quantiles.as_ref().is_some_and(|q| q.n() > 0)
         && sk.c.quantiles.as_ref().is_some_and(|q| q.n() > 0)
     {
-        let lo = sk.r.quantile(0.005)?.min(sk.c.quantile(0.005)?);
-        let hi = sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?);
-        let (lo, hi) = if lo < hi {
-            (lo, hi)
-        } else {
-            (lo - 0.5, hi + 0.5)
-        };
-        let step = (hi - lo) / CHART_BINS as f64;
-        let mut edges: Vec<f64> = (0..=CHART_BINS).map(|i| lo + step * i as f64).collect();
-        edges[CHART_BINS] = hi;
+        let (_, _, edges) = column::chart_edges(
+            sk.r.quantile(0.005)?.min(sk.c.quantile(0.005)?),
+            sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?),
+        );
         return Some(Distribution {
             kind: "histogram".into(),
             reference: shares_in(sk.r, &edges)?,
@@ -310,31 +302,16 @@ fn column(
             && categories_exact(c)
             && categories(c).len() <= 10);
     let sk = Sketched { r, c, numerical };
-    let mut d = ColumnDrift {
-        column: name.to_string(),
-        column_type: if numerical {
-            "numerical"
-        } else {
-            "categorical"
-        }
-        .into(),
-        method: None,
-        score: None,
-        statistic: None,
-        p_value: None,
-        threshold: asked_threshold.unwrap_or(f64::NAN),
-        guard_p_value: None,
-        value_drifted: false,
-        skipped: None,
-        distinct: None,
-        nulls: super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts)
-            .map(|x| x.0),
-        drifted: false,
-        approximate: true,
-        reference: summary(r, numerical),
-        current: summary(c, numerical),
-        distribution: Distribution::default(),
-    };
+    let mut d = ColumnDrift::untested(
+        name,
+        numerical,
+        asked_threshold.unwrap_or(f64::NAN),
+        summary(r, numerical),
+        summary(c, numerical),
+    );
+    d.nulls =
+        super::column::null_drift((missing(r), missing(c)), (r.count, c.count), opts).map(|x| x.0);
+    d.approximate = true;
     if present(r) == 0 || present(c) == 0 {
         let side = if present(r) == 0 {
             "reference"
@@ -459,26 +436,21 @@ pub fn drift_profiles(
     opts: &DriftOptions,
 ) -> Result<DriftReport> {
     opts.validate()?;
-    let names: Vec<String> = match &opts.columns {
-        Some(c) => c.clone(),
-        None => {
-            if let Some(c) = current
-                .columns()
-                .iter()
-                .find(|c| reference.column(c.name()).is_none())
-            {
-                return Err(Error::SchemaMismatch(format!(
-                    "column '{}' is in the current profile but not in the reference",
-                    c.name()
-                )));
-            }
+    let names = opts.columns_to_compare(
+        "profile",
+        || {
+            let mut columns = current.columns().iter();
+            let new = columns.find(|c| reference.column(c.name()).is_none());
+            new.map(|c| c.name().to_string())
+        },
+        || {
             reference
                 .columns()
                 .iter()
                 .map(|c| c.name().to_string())
                 .collect()
-        }
-    };
+        },
+    )?;
     let mut columns = Vec::new();
     let mut skipped = Vec::new();
     for name in names {

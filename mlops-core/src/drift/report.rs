@@ -117,6 +117,44 @@ pub struct ColumnDrift {
     pub distribution: Distribution,
 }
 
+impl ColumnDrift {
+    /// A column's entry before any test ran: its name, type, the asked
+    /// threshold (NaN until a method sets one) and both sides' summaries;
+    /// nothing tested, nothing drifted, not approximate.
+    pub(crate) fn untested(
+        column: &str,
+        numerical: bool,
+        threshold: f64,
+        reference: Summary,
+        current: Summary,
+    ) -> Self {
+        ColumnDrift {
+            column: column.to_string(),
+            column_type: if numerical {
+                "numerical"
+            } else {
+                "categorical"
+            }
+            .to_string(),
+            method: None,
+            score: None,
+            statistic: None,
+            p_value: None,
+            threshold,
+            guard_p_value: None,
+            value_drifted: false,
+            skipped: None,
+            distinct: None,
+            nulls: None,
+            drifted: false,
+            approximate: false,
+            reference,
+            current,
+            distribution: Distribution::default(),
+        }
+    }
+}
+
 /// A column left out of the report, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SkippedColumn {

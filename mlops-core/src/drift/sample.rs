@@ -12,8 +12,8 @@ use arrow::datatypes::{
     UInt64Type, UInt8Type,
 };
 
-use super::sort::sort_f64;
 use crate::error::{Error, Result};
+use crate::sort::sort_f64;
 
 /// The values of one column on one side, ready for the tests.
 #[derive(Debug, Clone, Default)]

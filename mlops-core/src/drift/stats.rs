@@ -17,7 +17,11 @@ pub struct TestResult {
     pub p_value: f64,
 }
 
-fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
+/// A copy of the sample `name` (`reference` or `current`) sorted ascending,
+/// or [`Error::InvalidInput`] naming the side when it is empty or holds a
+/// NaN (and the NaN's index). The radix sort gives the order of
+/// `f64::total_cmp`, bit for bit.
+pub(super) fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
     if xs.is_empty() {
         return Err(Error::InvalidInput(format!("{name}: the sample is empty")));
     }
@@ -25,7 +29,7 @@ fn sorted(name: &str, xs: &[f64]) -> Result<Vec<f64>> {
         return Err(Error::InvalidInput(format!("{name}: value {i} is NaN")));
     }
     let mut v = xs.to_vec();
-    v.sort_unstable_by(f64::total_cmp);
+    crate::sort::sort_f64(&mut v);
     Ok(v)
 }
 

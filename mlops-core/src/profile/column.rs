@@ -13,8 +13,8 @@ use arrow::datatypes::{ArrowPrimitiveType, ByteArrayType, DataType};
 use super::moments::Moments;
 use super::scalar::Scalar;
 use super::sketches::{Distinct, Frequent, Quantiles};
-use crate::drift::sort::{i64_key, i64_unkey, sort_f64, sort_keys};
 use crate::error::{Error, Result};
+use crate::sort::{i64_key, i64_unkey, sort_f64, sort_keys};
 
 /// How a column's values are profiled, decided by its Arrow type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

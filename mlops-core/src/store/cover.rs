@@ -25,7 +25,12 @@
 //! rewrite half done, so a disagreement is read again before it is
 //! reported.
 
-use crate::store::Hash;
+use object_store::path::Path;
+use object_store::{PutOptions, PutPayload};
+
+use super::log::event_path;
+use super::{local, storage, Event, Hash, Store};
+use crate::error::{Error, Result};
 
 /// What a log's cover names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +80,108 @@ pub(crate) enum Covered {
     /// It names a later event, which exists: the log grew while it was
     /// read.
     Grown,
+}
+
+/// How many times a log's cover is read before a disagreement with the
+/// events is reported (see `store/cover.rs`), and how many times a writer
+/// re-covers a log that grew under it.
+pub(super) const COVER_READS: u32 = 3;
+
+/// The path of a log's head hint.
+fn head_path(log: &str) -> Path {
+    Path::from(format!("{log}/_head"))
+}
+
+impl Store {
+    /// The cover of a log, if it has a readable one (see `store/cover.rs`).
+    pub(super) fn cover(&self, log: &str) -> Option<Cover> {
+        let bytes = self.get(&head_path(log)).ok()?;
+        decode(&bytes)
+    }
+
+    /// Checks a log's cover against `newest`, the number of the last event a
+    /// reader found (0: none)
+    /// (`hash_of(k)` gives the hash of event `k` where the reader has it):
+    /// [`Covered::Grown`] when the log grew while it was read (event
+    /// `newest + 1` now exists), [`Error::Integrity`] when the cover names
+    /// an event past the log's end that is not there (deleted events) or
+    /// other bytes than the event's (a changed event). A disagreement is
+    /// read again before it is reported: a folder store rewrites the cover
+    /// in place, and a reader may catch that half done.
+    pub(crate) fn check_cover(
+        &self,
+        log: &str,
+        newest: u64,
+        hash_of: impl Fn(u64) -> Option<Hash>,
+    ) -> Result<Covered> {
+        let n = newest;
+        let mut problem = String::new();
+        for attempt in 0..COVER_READS {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(attempt as u64));
+            }
+            let Some(c) = self.cover(log) else {
+                return Ok(Covered::Holds);
+            };
+            if c.seq > n {
+                if self.exists(&event_path(log, n + 1)) {
+                    return Ok(Covered::Grown);
+                }
+                problem = format!(
+                    "log {log}: its cover (_head) names event {} but the log ends at event {n} \
+                     (events deleted)",
+                    c.seq
+                );
+                continue;
+            }
+            match (c.hash, hash_of(c.seq)) {
+                (Some(want), Some(got)) if c.seq > 0 && want != got => {
+                    problem = format!(
+                        "log {log}: event {} is not the event its cover (_head) names (changed)",
+                        c.seq
+                    );
+                }
+                _ => return Ok(Covered::Holds),
+            }
+        }
+        Err(Error::Integrity(problem))
+    }
+
+    /// Writes the cover of `log` after event `e` was appended (best effort:
+    /// a lost cover only weakens the checks until the next append), then,
+    /// while a later event exists, the cover of the newest: so a writer
+    /// whose cover lands after a later writer's does not leave it behind.
+    pub(super) fn set_cover(&self, log: &str, e: &Event) {
+        let mut covered = e.seq;
+        let mut text = encode(e.seq, &e.hash());
+        for _ in 0..COVER_READS {
+            if let Some(root) = self.backend.root() {
+                local::overwrite_hint(&root.join(head_path(log).as_ref()), &text);
+            } else {
+                let store = self.inner();
+                let path = head_path(log);
+                let payload = PutPayload::from(text.clone().into_bytes());
+                let _ = self.backend.run(async move {
+                    store
+                        .put_opts(&path, payload, PutOptions::default())
+                        .await
+                        .map_err(|e| storage("head hint", e))
+                });
+            }
+            if !self.exists(&event_path(log, covered + 1)) {
+                return;
+            }
+            let mut n = covered + 1;
+            while self.exists(&event_path(log, n + 1)) {
+                n += 1;
+            }
+            let Ok(Some(newest)) = self.event(log, n) else {
+                return;
+            };
+            covered = n;
+            text = encode(n, &newest.hash());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! Sorting numeric samples fast and exactly, on order-preserving `u64` keys.
 //!
-//! Drift tests on raw data (KS, Wasserstein, CvM) need both samples sorted;
-//! on million-row columns the comparison sort is most of their cost. Only
+//! Drift tests on raw data (KS, Wasserstein, CvM) need both samples sorted,
+//! and the profiler sorts a column's values for its exact quantiles; on
+//! million-row columns the comparison sort is most of their cost. Shared by
+//! `drift` and `profile`, so it sits below both. Only
 //! the key bits that vary across a sample matter, and one cheap read finds
 //! them (the OR of every key XOR the first):
 //!
@@ -55,12 +57,6 @@ const COUNT_BITS: u32 = 16;
 const SMALL: usize = 2048;
 
 /// Sorts `v` ascending in the IEEE total order (`-0.0 < 0.0`; NaN last).
-///
-/// ```
-/// let mut v = vec![3.0, -1.5, 0.0, 2.25, -0.0];
-/// mlops_core::drift::sort::sort_f64(&mut v);
-/// assert_eq!(v, vec![-1.5, -0.0, 0.0, 2.25, 3.0]);
-/// ```
 pub fn sort_f64(v: &mut [f64]) {
     if v.len() <= SMALL {
         v.sort_unstable_by(f64::total_cmp);
@@ -80,12 +76,6 @@ pub fn sort_f64(v: &mut [f64]) {
 }
 
 /// Sorts `keys` ascending (unsigned order).
-///
-/// ```
-/// let mut k = vec![5u64, 1 << 40, 0, 5, 3];
-/// mlops_core::drift::sort::sort_keys(&mut k);
-/// assert_eq!(k, vec![0, 3, 5, 5, 1 << 40]);
-/// ```
 pub fn sort_keys(keys: &mut [u64]) {
     if keys.len() <= SMALL {
         keys.sort_unstable();
@@ -225,6 +215,18 @@ fn fix_ties(keys: &mut [u64], from: u32) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn sorts_small_slices() {
+        // The examples these functions carried when the module was public.
+        let mut v = vec![3.0, -1.5, 0.0, 2.25, -0.0];
+        sort_f64(&mut v);
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&v), bits(&[-1.5, -0.0, 0.0, 2.25, 3.0]));
+        let mut k = vec![5u64, 1 << 40, 0, 5, 3];
+        sort_keys(&mut k);
+        assert_eq!(k, vec![0, 3, 5, 5, 1 << 40]);
+    }
 
     #[test]
     fn keys_round_trip_and_order() {
