@@ -15,22 +15,12 @@ use serde_json::Value;
 
 #[path = "support/child.rs"]
 mod child;
+#[path = "support/data.rs"]
+mod data;
+use data::copy_dir;
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/package")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
 }
 
 fn vector_copy(tmp: &Path) -> PathBuf {

@@ -20,6 +20,9 @@ use serde_json::json;
 #[path = "support/stores.rs"]
 mod support;
 use support::{folder, s3, s3_url, TestStore};
+#[path = "support/data.rs"]
+mod data;
+use data::Rng;
 
 /// Builds the registry the sweep damages.
 fn build(url: &str) -> Registry {
@@ -219,23 +222,6 @@ impl Damage {
                 Some(b)
             }
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failure names a
-/// damage that can be applied again.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
     }
 }
 
