@@ -249,25 +249,22 @@ fn damages(len: usize, flips: usize, rng: &mut Rng) -> Vec<Damage> {
     out
 }
 
-/// The kind of an object, for the S3 sample and the tally.
+/// The kind of an object, for the S3 sample and the tally: the first kind
+/// whose test the key passes, in this order; else a marker.
 fn object_kind(key: &str) -> &'static str {
-    if key.starts_with("blobs/") {
-        "blob"
-    } else if key.ends_with("/_head") {
-        "cover"
-    } else if key.ends_with("/head.json") {
-        "head"
-    } else if key.contains("/packs/") {
-        "pack"
-    } else if key.starts_with("policy/") {
-        "policy event"
-    } else if key.starts_with("audit/") {
-        "denial event"
-    } else if key.contains("/log/") {
-        "asset event"
-    } else {
-        "marker"
-    }
+    let kinds = [
+        (key.starts_with("blobs/"), "blob"),
+        (key.ends_with("/_head"), "cover"),
+        (key.ends_with("/head.json"), "head"),
+        (key.contains("/packs/"), "pack"),
+        (key.starts_with("policy/"), "policy event"),
+        (key.starts_with("audit/"), "denial event"),
+        (key.contains("/log/"), "asset event"),
+    ];
+    kinds
+        .into_iter()
+        .find_map(|(hit, kind)| hit.then_some(kind))
+        .unwrap_or("marker")
 }
 
 /// What the sweep found.
