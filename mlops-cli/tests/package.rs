@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::succeeded;
+use common::{exit_stderr, succeeded};
 
 fn mlops(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlops"))
@@ -18,8 +18,7 @@ fn ok(out: &Output) -> String {
 }
 
 fn fails(out: &Output, needle: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = exit_stderr(out, 2);
     assert!(err.contains(needle), "{err}");
 }
 
