@@ -45,6 +45,20 @@ fn mlops(store: &str) -> Command {
     c
 }
 
+/// `mlops add model crashy <file> -m <message>`.
+fn add_crashy(store: &str, file: &std::path::Path, message: &str) -> Command {
+    let mut c = mlops(store);
+    c.args([
+        "add",
+        "model",
+        "crashy",
+        file.to_str().unwrap(),
+        "-m",
+        message,
+    ]);
+    c
+}
+
 /// xorshift64: the same seed, the same bytes and the same kill moments.
 struct Rng(u64);
 
@@ -113,17 +127,7 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
     let first = work.join("first.bin");
     std::fs::write(&first, content(usize::MAX, 0)).unwrap();
     let started = Instant::now();
-    let out = mlops(store)
-        .args([
-            "add",
-            "model",
-            "crashy",
-            first.to_str().unwrap(),
-            "-m",
-            "first",
-        ])
-        .output()
-        .unwrap();
+    let out = add_crashy(store, &first, "first").output().unwrap();
     succeeded(&out);
     let mut bound_us = (started.elapsed().as_micros() as u64 * 3 / 2).max(1_000);
 
@@ -248,17 +252,7 @@ fn crash_rounds(store: &str, want_killed: usize, want_done: usize) {
     // The next writer carries on.
     let next = work.join("next.bin");
     std::fs::write(&next, b"after the crashes").unwrap();
-    let out = mlops(store)
-        .args([
-            "add",
-            "model",
-            "crashy",
-            next.to_str().unwrap(),
-            "-m",
-            "next",
-        ])
-        .output()
-        .unwrap();
+    let out = add_crashy(store, &next, "next").output().unwrap();
     succeeded(&out);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap().trim(),

@@ -19,6 +19,16 @@ fn mlops(store: &str, principal: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The path of a model file holding `weights`, in a fresh folder named
+/// after `tag`.
+fn model_file(tag: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("mlops-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("model.bin");
+    std::fs::write(&model, b"weights").unwrap();
+    model.to_str().unwrap().to_string()
+}
+
 fn text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -31,11 +41,7 @@ fn text(o: &Output) -> String {
 fn a_promotion_under_a_policy() {
     let s = folder("cli-governance");
     let store = s.url.as_str();
-    let dir = std::env::temp_dir().join(format!("mlops-cli-gov-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let model = dir.join("model.bin");
-    std::fs::write(&model, b"weights").unwrap();
-    let model = model.to_str().unwrap();
+    let model = &model_file("gov");
 
     let ok = |o: Output| {
         assert!(o.status.success(), "{}", text(&o));
@@ -165,11 +171,7 @@ fn a_promotion_under_a_policy() {
 fn principals_are_resolved_once_and_text_output_cannot_be_forged() {
     let s = folder("cli-principal");
     let store = s.url.as_str();
-    let dir = std::env::temp_dir().join(format!("mlops-cli-principal-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let model = dir.join("model.bin");
-    std::fs::write(&model, b"weights").unwrap();
-    let model = model.to_str().unwrap();
+    let model = &model_file("principal");
     let run = |principal: &str, user: &str, args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_mlops"))
             .args(["--store", store])

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::succeeded;
+use common::{exit_stderr, succeeded};
 
 fn mlops(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlops"))
@@ -18,9 +18,15 @@ fn ok(out: &Output) -> String {
 }
 
 fn fails(out: &Output, needle: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
+    let err = exit_stderr(out, 2);
     assert!(err.contains(needle), "{err}");
+}
+
+/// The folder `name` made in `parent`.
+fn subdir(parent: &Path, name: &str) -> PathBuf {
+    let d = parent.join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }
 
 fn s(p: &Path) -> &str {
@@ -45,8 +51,7 @@ fn vector_copy(tmp: &Path) -> PathBuf {
 #[test]
 fn build_verify_inspect_and_tampering() {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("m");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = subdir(t.path(), "m");
     std::fs::write(dir.join("model.pkl"), b"pickle bytes").unwrap();
     let out = ok(&mlops(&[
         "package",
@@ -117,8 +122,7 @@ fn the_shared_vector_verifies_and_its_tampered_copy_does_not() {
 #[test]
 fn archives_keys_signatures_and_the_registry() {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("m");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = subdir(t.path(), "m");
     std::fs::write(dir.join("weights.bin"), vec![3u8; 100_000]).unwrap();
     let archive = t.path().join("m.tar.zst");
     ok(&mlops(&[
@@ -227,8 +231,7 @@ fn archives_keys_signatures_and_the_registry() {
 #[test]
 fn mlflow_folders_in_and_out() {
     let t = tempfile::tempdir().unwrap();
-    let src = t.path().join("mlflow");
-    std::fs::create_dir_all(&src).unwrap();
+    let src = subdir(t.path(), "mlflow");
     std::fs::write(
         src.join("MLmodel"),
         "flavors:\n  python_function:\n    loader_module: mlflow.sklearn\n    model_path: model.pkl\n  sklearn:\n    pickled_model: model.pkl\n    serialization_format: pickle\n    sklearn_version: 1.5.2\nmlflow_version: 2.17.0\nsignature:\n  inputs: '[{\"type\": \"double\", \"name\": \"x\", \"required\": true}]'\n  outputs: '[{\"type\": \"long\"}]'\n",
@@ -266,8 +269,7 @@ fn mlflow_folders_in_and_out() {
 #[test]
 fn an_onnx_package_gets_its_signature_from_the_graph() {
     let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("onnx");
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = subdir(t.path(), "onnx");
     let fixture =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/package/linear.onnx");
     std::fs::copy(fixture, dir.join("linear.onnx")).unwrap();

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 mod common;
-use common::{mlops, succeeded};
+use common::{exit_stderr, exit_stdout, mlops, succeeded};
 
 fn data() -> PathBuf {
     common::vector("validate/ge.parquet")
@@ -40,8 +40,7 @@ fn an_inferred_suite_passes_on_its_data() {
         "{text}"
     );
     let out = validate(&suite).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let stdout = exit_stdout(&out, 0);
     assert!(stdout.starts_with("PASSED"), "{stdout}");
     std::fs::remove_dir_all(&d).unwrap();
 }
@@ -63,8 +62,7 @@ fn a_failed_error_check_exits_1_and_writes_json_and_html() {
         .arg(&html)
         .output()
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stdout = exit_stdout(&out, 1);
     assert!(
         stdout.starts_with("FAILED") && stdout.contains("purple"),
         "{stdout}"
@@ -104,8 +102,7 @@ fn bad_suites_exit_2_naming_the_place() {
     ] {
         std::fs::write(&suite, yaml).unwrap();
         let out = validate(&suite).arg("--json").arg(&json).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let stderr = exit_stderr(&out, 2);
         assert!(
             stderr.contains(want) && stderr.contains("suite.yaml"),
             "{stderr}"

@@ -11,28 +11,16 @@ use mlops_core::drift::{drift, drift_profiles, Correction, DriftOptions, Method,
 use mlops_core::profile::Profile;
 use mlops_core::Error;
 
+#[path = "support/data.rs"]
+mod data;
+use data::{named, Rng};
+
 fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
     RecordBatch::try_from_iter(cols).unwrap()
 }
 
 fn floats(v: impl IntoIterator<Item = Option<f64>>) -> ArrayRef {
     Arc::new(v.into_iter().collect::<Float64Array>())
-}
-
-/// A deterministic pseudo-random stream (splitmix64) for test data.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E3779B97F4A7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self, mean: f64, sd: f64) -> f64 {
-        let (u, v) = (self.next().max(1e-300), self.next());
-        mean + sd * (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
 }
 
 fn table(n: usize, seed: u64, shift: f64, null_every: usize) -> RecordBatch {
@@ -42,10 +30,10 @@ fn table(n: usize, seed: u64, shift: f64, null_every: usize) -> RecordBatch {
         (null_every == 0 || i % null_every != 0).then_some(v)
     }));
     let k: ArrayRef = Arc::new(StringArray::from_iter_values(
-        (0..n).map(|_| ["a", "b", "c"][(r.next() * 3.0) as usize]),
+        (0..n).map(|_| ["a", "b", "c"][(r.next_f64() * 3.0) as usize]),
     ));
     let b: ArrayRef = Arc::new(BooleanArray::from_iter(
-        (0..n).map(|_| Some(r.next() < 0.4)),
+        (0..n).map(|_| Some(r.next_f64() < 0.4)),
     ));
     let t: ArrayRef = Arc::new(TimestampSecondArray::from_iter_values(
         (0..n).map(|i| i as i64),
@@ -446,12 +434,7 @@ fn shared_vector_agrees_with_evidently() {
         &std::fs::read_to_string(format!("{root}/tests/fixtures/evidently_drift.json")).unwrap(),
     )
     .unwrap();
-    let case = fixtures["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "1k_strong")
-        .unwrap();
+    let case = named(&fixtures["cases"], "1k_strong");
     let opts = DriftOptions {
         significance_guard: false,
         null_test: false,

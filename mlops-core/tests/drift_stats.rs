@@ -7,17 +7,13 @@ use std::path::PathBuf;
 use mlops_core::drift::stats;
 use serde_json::Value;
 
+#[path = "support/data.rs"]
+mod data;
+use data::floats;
+
 fn fixtures() -> Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/drift_stats.json");
     serde_json::from_str(&std::fs::read_to_string(p).expect("fixtures exist")).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn close(what: &str, got: f64, want: f64) -> Option<String> {

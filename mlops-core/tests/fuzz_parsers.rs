@@ -17,6 +17,21 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 /// The message of an `InvalidInput` error; anything else fails the case.
+/// `inner` inside one level per entry of `levels`: a `(` (closed after
+/// `inner`) for true, `unary` for false; with the character position each
+/// level opens at.
+fn nested(levels: &[bool], unary: &str, inner: &str) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    for paren in levels {
+        starts.push(text.chars().count());
+        text.push_str(if *paren { "(" } else { unary });
+    }
+    text.push_str(inner);
+    text.push_str(&")".repeat(levels.iter().filter(|p| **p).count()));
+    (text, starts)
+}
+
 fn invalid(e: Error) -> std::result::Result<String, TestCaseError> {
     match e {
         Error::InvalidInput(m) => Ok(m),
@@ -314,14 +329,7 @@ proptest! {
     #[test]
     fn nesting_is_limited_at_the_opening_token(levels in prop::collection::vec(any::<bool>(), 0..200)) {
         // Each level is a '(' (closed at the end) or a `not`.
-        let mut q = String::new();
-        let mut starts = Vec::new();
-        for paren in &levels {
-            starts.push(q.chars().count());
-            q.push_str(if *paren { "(" } else { "not " });
-        }
-        q.push_str("version = 1");
-        q.push_str(&")".repeat(levels.iter().filter(|p| **p).count()));
+        let (q, starts) = nested(&levels, "not ", "version = 1");
         let r = Filter::parse(&q);
         if levels.len() <= MAX_DEPTH {
             let f = r.map_err(|e| TestCaseError::fail(format!("{q}: {e}")))?;
@@ -333,14 +341,7 @@ proptest! {
             prop_assert!(m.contains(&want), "{}", m);
         }
         // Gate rules: parentheses and unary minus.
-        let mut rule = String::new();
-        let mut starts = Vec::new();
-        for paren in &levels {
-            starts.push(rule.chars().count());
-            rule.push(if *paren { '(' } else { '-' });
-        }
-        rule.push('2');
-        rule.push_str(&")".repeat(levels.iter().filter(|p| **p).count()));
+        let (mut rule, starts) = nested(&levels, "-", "2");
         rule.push_str(" != 0");
         let r = gate(&BTreeMap::<String, f64>::new(), None, &[&rule]);
         if levels.len() <= MAX_DEPTH {

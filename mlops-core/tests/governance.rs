@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use mlops_core::governance::{AuditFilter, Role};
+use mlops_core::governance::{AuditFilter, AuditRecord, Role};
 use mlops_core::registry::{Kind, Registry};
 use mlops_core::validate::gate;
 use mlops_core::Error;
@@ -14,6 +14,30 @@ use serde_json::json;
 #[path = "support/stores.rs"]
 mod support;
 use support::{stores, TestStore};
+#[path = "support/data.rs"]
+mod data;
+use data::asset_ref;
+
+/// The audit records of one action, oldest first.
+fn by_action(r: &Registry, action: &str) -> Vec<AuditRecord> {
+    audit(r, Some(action), None, None)
+}
+
+/// The audit records matching each filter given, oldest first.
+fn audit(
+    r: &Registry,
+    action: Option<&str>,
+    principal: Option<&str>,
+    target: Option<&str>,
+) -> Vec<AuditRecord> {
+    r.audit_log(&AuditFilter {
+        action: action.map(Into::into),
+        principal: principal.map(Into::into),
+        target: target.map(Into::into),
+        ..Default::default()
+    })
+    .unwrap()
+}
 
 fn event_key(log: &str, seq: u64) -> String {
     format!("{log}/{seq:020}.json")
@@ -57,23 +81,12 @@ fn an_intact_registry_verifies_and_lists() {
         assert_eq!(report.logs, 4);
         let all = r.audit_log(&AuditFilter::default()).unwrap();
         assert_eq!(all.len(), 11);
-        let denied = r
-            .audit_log(&AuditFilter {
-                action: Some("denied".into()),
-                ..Default::default()
-            })
-            .unwrap();
+        let denied = by_action(&r, "denied");
         assert_eq!(denied.len(), 1);
         assert_eq!(denied[0].principal, "bob");
         assert_eq!(denied[0].target, "model/fraud");
         assert_eq!(denied[0].event["needs"], "needs approver");
-        let bobs_churn = r
-            .audit_log(&AuditFilter {
-                principal: Some("bob".into()),
-                target: Some("model/churn".into()),
-                ..Default::default()
-            })
-            .unwrap();
+        let bobs_churn = audit(&r, None, Some("bob"), Some("model/churn"));
         assert_eq!(bobs_churn.len(), 7);
         assert_eq!(bobs_churn[6].action, "alias");
         assert_eq!(bobs_churn[6].target, "model/churn@4");
@@ -222,21 +235,10 @@ fn roles_protect_aliases_and_denials_are_typed_and_logged() {
             Error::NotFound(_)
         ));
 
-        let denials = r
-            .audit_log(&AuditFilter {
-                action: Some("denied".into()),
-                ..Default::default()
-            })
-            .unwrap();
+        let denials = by_action(&r, "denied");
         let who: Vec<&str> = denials.iter().map(|d| d.principal.as_str()).collect();
         assert_eq!(who, ["eve", "bob", "bob", "bob"]);
-        let promoted = r
-            .audit_log(&AuditFilter {
-                action: Some("alias".into()),
-                principal: Some("carol".into()),
-                ..Default::default()
-            })
-            .unwrap();
+        let promoted = audit(&r, Some("alias"), Some("carol"), None);
         assert_eq!(promoted.len(), 1);
         assert_eq!(promoted[0].reason.as_deref(), Some("review #7"));
         assert!(r.audit_verify().unwrap().ok());
@@ -435,12 +437,7 @@ fn a_refused_push_or_commit_stores_no_blob() {
         assert_eq!(blobs(&s), before, "a refused commit stored blobs");
 
         // Both refusals are in the audit trail, and ana's calls still work.
-        let denied = ana
-            .audit_log(&AuditFilter {
-                action: Some("denied".into()),
-                ..Default::default()
-            })
-            .unwrap();
+        let denied = by_action(&ana, "denied");
         assert_eq!(denied.len(), 2, "{denied:?}");
         assert_eq!(ana.push_package(&pkg, "churn", "").unwrap(), 1);
         assert!(blobs(&s) > before);
@@ -515,22 +512,14 @@ fn audit_filter_deserialises_with_defaults_and_refuses_unknown_fields() {
 /// escaped), and says what it records in typed form and in a few words.
 #[test]
 fn audit_records_display_as_one_line_and_give_their_change_and_detail() {
-    use mlops_core::registry::{AssetRef, Change};
+    use mlops_core::registry::Change;
     let r = Registry::open("memory://").unwrap().with_principal("ana");
     r.add_version(Kind::Dataset, "d", b"x", "", json!({}))
         .unwrap();
     r.add_version(Kind::Model, "m", b"w", "fit\n2", json!({}))
         .unwrap();
-    let d = AssetRef {
-        kind: Kind::Dataset,
-        name: "d".into(),
-        version: 1,
-    };
-    let m = AssetRef {
-        kind: Kind::Model,
-        name: "m".into(),
-        version: 1,
-    };
+    let d = asset_ref(Kind::Dataset, "d", 1);
+    let m = asset_ref(Kind::Model, "m", 1);
     r.record_lineage(&m, std::slice::from_ref(&d), Some("run-1"), Some("abc"))
         .unwrap();
     r.clone()
@@ -590,12 +579,7 @@ fn audit_records_display_as_one_line_and_give_their_change_and_detail() {
     );
     assert_eq!(time.len(), 20);
     // Policy events have no asset change; a missing reason leaves the column empty.
-    let grant = r
-        .audit_log(&AuditFilter {
-            action: Some("grant".into()),
-            ..Default::default()
-        })
-        .unwrap();
+    let grant = by_action(&r, "grant");
     assert_eq!(grant.len(), 1);
     assert_eq!(grant[0].change(), None);
     assert_eq!(grant[0].detail(), "");

@@ -6,6 +6,10 @@ use mlops_core::drift::ks::{
 };
 use serde_json::Value;
 
+#[path = "support/data.rs"]
+mod data;
+use data::{floats, Rng};
+
 fn fixtures() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/ks.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -19,23 +23,31 @@ fn splitmix(recipe: &Value) -> Vec<f64> {
         .iter()
         .map(|v| v.as_u64().unwrap())
         .collect();
-    let (mut s, n, modulus) = (r[0], r[1], r[2]);
-    (0..n)
-        .map(|_| {
-            s = s.wrapping_add(0x9E3779B97F4A7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58476D1CE4E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D049BB133111EB);
-            ((z ^ (z >> 31)) % modulus) as f64
-        })
-        .collect()
+    let (mut rng, n, modulus) = (Rng(r[0]), r[1], r[2]);
+    (0..n).map(|_| (rng.next_u64() % modulus) as f64).collect()
 }
 
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
+/// The methods the fixtures hold a SciPy answer for, by their SciPy name.
+const METHODS: [(&str, KsMethod); 3] = [
+    ("auto", KsMethod::Auto),
+    ("exact", KsMethod::Exact),
+    ("asymp", KsMethod::Asymp),
+];
+
+/// Each sample case of the fixtures: its name, its two samples (given, or
+/// made from their splitmix recipes) and the case with SciPy's answers.
+fn samples(f: &Value) -> Vec<(&str, Vec<f64>, Vec<f64>, &Value)> {
+    f["samples"]
+        .as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_f64().unwrap())
+        .map(|case| {
+            let (x, y) = match case.get("x") {
+                Some(x) => (floats(x), floats(&case["y"])),
+                None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
+            };
+            (case["name"].as_str().unwrap(), x, y, case)
+        })
         .collect()
 }
 
@@ -43,17 +55,8 @@ fn floats(v: &Value) -> Vec<f64> {
 fn ks_2samp_matches_scipy() {
     let f = fixtures();
     let (mut worst_stat, mut worst_p) = (0.0f64, 0.0f64);
-    for case in f["samples"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        let (x, y) = match case.get("x") {
-            Some(x) => (floats(x), floats(&case["y"])),
-            None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
-        };
-        for (method, m) in [
-            ("auto", KsMethod::Auto),
-            ("exact", KsMethod::Exact),
-            ("asymp", KsMethod::Asymp),
-        ] {
+    for (name, x, y, case) in samples(&f) {
+        for (method, m) in METHODS {
             let want = floats(&case[method]);
             let got = ks_2samp(&x, &y, m).unwrap();
             let rel = (got.statistic - want[0]).abs() / want[0].abs().max(1e-300);
@@ -85,21 +88,12 @@ fn ks_2samp_matches_scipy() {
 fn one_sided_ks_2samp_matches_scipy() {
     let f = fixtures();
     let mut checked = 0;
-    for case in f["samples"].as_array().unwrap() {
-        let name = case["name"].as_str().unwrap();
-        let (x, y) = match case.get("x") {
-            Some(x) => (floats(x), floats(&case["y"])),
-            None => (splitmix(&case["recipe_x"]), splitmix(&case["recipe_y"])),
-        };
+    for (name, x, y, case) in samples(&f) {
         for (alt, a) in [
             ("less", KsAlternative::Less),
             ("greater", KsAlternative::Greater),
         ] {
-            for (method, m) in [
-                ("auto", KsMethod::Auto),
-                ("exact", KsMethod::Exact),
-                ("asymp", KsMethod::Asymp),
-            ] {
+            for (method, m) in METHODS {
                 let want = floats(&case[alt][method]);
                 let got = ks_2samp_alternative(&x, &y, m, a).unwrap();
                 assert!(

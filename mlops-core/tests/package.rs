@@ -15,22 +15,12 @@ use serde_json::Value;
 
 #[path = "support/child.rs"]
 mod child;
+#[path = "support/data.rs"]
+mod data;
+use data::copy_dir;
 
 fn vector_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/package")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
 }
 
 fn vector_copy(tmp: &Path) -> PathBuf {
@@ -45,6 +35,21 @@ fn expected() -> Value {
 
 fn integrity(e: &Error, needle: &str) -> bool {
     matches!(e, Error::Integrity(m) if m.contains(needle))
+}
+
+/// `r` is an integrity error whose message holds `needle`.
+#[track_caller]
+fn refused<T: std::fmt::Debug>(r: mlops_core::Result<T>, needle: &str) {
+    let err = r.unwrap_err();
+    assert!(integrity(&err, needle), "{err}");
+}
+
+/// Each column's name and data type.
+fn typed_names(columns: &[mlops_core::package::ColumnSpec]) -> Vec<(&str, &str)> {
+    columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect()
 }
 
 fn small_package(dir: &Path) -> Package {
@@ -116,8 +121,7 @@ fn a_manifest_changed_after_loading_is_found() {
         .unwrap()
         .replace("0.93", "0.99");
     std::fs::write(&mp, text).unwrap();
-    let err = pkg.verify().unwrap_err();
-    assert!(integrity(&err, "mlops-package.json"), "{err}");
+    refused(pkg.verify(), "mlops-package.json");
 }
 
 #[test]
@@ -131,8 +135,7 @@ fn a_same_size_change_and_a_size_change_are_both_named() {
         "{err}"
     );
     std::fs::write(t.path().join("model.pkl"), b"pickla").unwrap();
-    let err = pkg.verify().unwrap_err();
-    assert!(integrity(&err, "model.pkl has BLAKE3"), "{err}");
+    refused(pkg.verify(), "model.pkl has BLAKE3");
 }
 
 #[test]
@@ -141,17 +144,13 @@ fn newer_or_unknown_manifests_are_refused() {
     let pkg = small_package(t.path());
     let text = String::from_utf8(pkg.manifest_bytes().to_vec()).unwrap();
     let newer = text.replace("\"v\": 1", "\"v\": 2");
-    let err = Manifest::from_bytes(newer.as_bytes()).unwrap_err();
-    assert!(integrity(&err, "version 2 is newer"), "{err}");
+    refused(Manifest::from_bytes(newer.as_bytes()), "version 2 is newer");
     let unknown = text.replacen("{", "{\n  \"surprise\": true,", 1);
-    let err = Manifest::from_bytes(unknown.as_bytes()).unwrap_err();
-    assert!(integrity(&err, "surprise"), "{err}");
+    refused(Manifest::from_bytes(unknown.as_bytes()), "surprise");
     let nested = text.replace("\"lineage\": {", "\"lineage\": {\"extra\": 1,");
-    let err = Manifest::from_bytes(nested.as_bytes()).unwrap_err();
-    assert!(integrity(&err, "extra"), "{err}");
+    refused(Manifest::from_bytes(nested.as_bytes()), "extra");
     let escape = text.replace("\"model.pkl\"", "\"../model.pkl\"");
-    let err = Manifest::from_bytes(escape.as_bytes()).unwrap_err();
-    assert!(integrity(&err, "../model.pkl"), "{err}");
+    refused(Manifest::from_bytes(escape.as_bytes()), "../model.pkl");
 }
 
 #[test]
@@ -329,11 +328,15 @@ fn an_archive_without_a_manifest_or_not_zstd_is_refused() {
         .unwrap()
         .finish()
         .unwrap();
-    let err = archive::unpack(&a, t.path().join("o")).unwrap_err();
-    assert!(integrity(&err, "holds no mlops-package.json"), "{err}");
+    refused(
+        archive::unpack(&a, t.path().join("o")),
+        "holds no mlops-package.json",
+    );
     std::fs::write(t.path().join("junk.tar.zst"), b"not zstd at all").unwrap();
-    let err = archive::unpack(t.path().join("junk.tar.zst"), t.path().join("o")).unwrap_err();
-    assert!(integrity(&err, "unreadable"), "{err}");
+    refused(
+        archive::unpack(t.path().join("junk.tar.zst"), t.path().join("o")),
+        "unreadable",
+    );
 }
 
 #[test]
@@ -381,8 +384,7 @@ fn signatures_catch_every_tampering() {
     let mut w = std::fs::read(d.join("weights/w.bin")).unwrap();
     w[5000] ^= 0x80;
     std::fs::write(d.join("weights/w.bin"), w).unwrap();
-    let err = sign::verify_signature(&pkg, &trusted).unwrap_err();
-    assert!(integrity(&err, "weights/w.bin"), "{err}");
+    refused(sign::verify_signature(&pkg, &trusted), "weights/w.bin");
 
     // One byte of the manifest (a metric), signature unchanged: caught even
     // when the package is loaded afresh from the changed manifest.
@@ -410,8 +412,7 @@ fn signatures_catch_every_tampering() {
     let mut s2 = s.clone();
     s2["signature"] = Value::String(sig);
     std::fs::write(&sp, serde_json::to_vec(&s2).unwrap()).unwrap();
-    let err = sign::verify_signature(&pkg, &trusted).unwrap_err();
-    assert!(integrity(&err, "does not match"), "{err}");
+    refused(sign::verify_signature(&pkg, &trusted), "does not match");
 
     // No signature; an untrusted key.
     let d = t.path().join("unsigned");
@@ -483,22 +484,18 @@ fn onnx_signature_inference_skips_initializers_and_keeps_shapes() {
     let p = t.path().join("model.onnx");
     std::fs::write(&p, model.encode_to_vec()).unwrap();
     let sig = onnx::infer_signature_file(&p).unwrap();
-    let names: Vec<_> = sig
-        .inputs
-        .iter()
-        .map(|c| (c.name.as_str(), c.data_type.as_str()))
-        .collect();
-    assert_eq!(names, vec![("float_input", "Float32"), ("ids", "Int64")]);
+    assert_eq!(
+        typed_names(&sig.inputs),
+        [("float_input", "Float32"), ("ids", "Int64")]
+    );
     assert_eq!(
         sig.inputs[0].shape,
         Some(vec![Dim::Named("N".into()), Dim::Fixed(4)])
     );
-    let outs: Vec<_> = sig
-        .outputs
-        .iter()
-        .map(|c| (c.name.as_str(), c.data_type.as_str()))
-        .collect();
-    assert_eq!(outs, vec![("label", "Utf8"), ("probabilities", "Float64")]);
+    assert_eq!(
+        typed_names(&sig.outputs),
+        [("label", "Utf8"), ("probabilities", "Float64")]
+    );
     // The inferred signature is valid in a manifest and survives JSON.
     let mut m = Manifest::new("onnx", "1", Flavor::Onnx);
     m.signature = Some(sig.clone());
@@ -662,8 +659,7 @@ fn push_and_pull_dedup_a_fine_tuned_model_and_keep_signatures() {
 
     // A tampered package is not pushed.
     std::fs::write(src2.join("weights.bin"), b"tampered").unwrap();
-    let err = reg.push_package(&v2, "llm", "x").unwrap_err();
-    assert!(integrity(&err, "weights.bin"), "{err}");
+    refused(reg.push_package(&v2, "llm", "x"), "weights.bin");
 
     // A model version that is not a package is refused on pull.
     reg.add_version(
@@ -1103,8 +1099,7 @@ fn upper_case_hashes_are_refused_by_the_manifest_check_as_by_verify() {
     // The package on disk with that manifest: refused when opened, not
     // only when verified.
     std::fs::write(t.path().join("mlops-package.json"), upper).unwrap();
-    let err = Package::load(t.path()).unwrap_err();
-    assert!(integrity(&err, "file model.pkl has blake3"), "{err}");
+    refused(Package::load(t.path()), "file model.pkl has blake3");
 }
 
 /// A push through a registry carrying a reason records it with the version,

@@ -12,6 +12,9 @@ use serde_json::json;
 #[path = "support/stores.rs"]
 mod support;
 use support::{stores, Raw, TestStore};
+#[path = "support/data.rs"]
+mod data;
+use data::asset_ref;
 
 /// The URL to reopen a test store by: `file://` for a folder, to cover both
 /// spellings of a local store.
@@ -397,7 +400,6 @@ fn tags_lineage_both_ways_and_archive() {
 }
 
 fn tags_lineage_on(url: &str) {
-    use mlops_core::registry::AssetRef;
     let r = Registry::open(url).unwrap();
     r.add_version(Kind::Dataset, "churn", b"rows v1", "", json!({}))
         .unwrap();
@@ -411,16 +413,8 @@ fn tags_lineage_on(url: &str) {
         .unwrap();
     r.set_tag(Kind::Model, "churn-gbm", 1, "stage", None)
         .unwrap();
-    let data = AssetRef {
-        kind: Kind::Dataset,
-        name: "churn".into(),
-        version: 2,
-    };
-    let model = AssetRef {
-        kind: Kind::Model,
-        name: "churn-gbm".into(),
-        version: 1,
-    };
+    let data = asset_ref(Kind::Dataset, "churn", 2);
+    let model = asset_ref(Kind::Model, "churn-gbm", 1);
     r.record_lineage(
         &model,
         std::slice::from_ref(&data),
@@ -448,11 +442,7 @@ fn tags_lineage_on(url: &str) {
         (2, model.clone())
     );
     // A reference to a version that does not exist writes nothing anywhere.
-    let ghost = AssetRef {
-        kind: Kind::Dataset,
-        name: "churn".into(),
-        version: 9,
-    };
+    let ghost = asset_ref(Kind::Dataset, "churn", 9);
     assert!(matches!(
         r.record_lineage(&model, &[ghost], None, None),
         Err(Error::NotFound(_))

@@ -7,6 +7,10 @@ use mlops_core::store::Store;
 use mlops_core::Error;
 use serde_json::json;
 
+#[path = "support/data.rs"]
+mod data;
+use data::copy_dir;
+
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("mlops-index-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -49,19 +53,6 @@ fn from_log(dir: &std::path::Path) -> mlops_core::registry::Asset {
         .unwrap()
         .asset(Kind::Model, "m")
         .unwrap()
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -20,6 +20,9 @@ use serde_json::json;
 #[path = "support/stores.rs"]
 mod support;
 use support::{folder, s3, s3_url, TestStore};
+#[path = "support/data.rs"]
+mod data;
+use data::Rng;
 
 /// Builds the registry the sweep damages.
 fn build(url: &str) -> Registry {
@@ -222,23 +225,6 @@ impl Damage {
     }
 }
 
-/// A small deterministic generator (SplitMix64), so a failure names a
-/// damage that can be applied again.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 /// The damages applied to an object of `len` bytes: deletion, truncation to
 /// nothing, to half and by one byte, and `flips` single-byte flips (the
 /// first and last bytes, then seeded positions and masks).
@@ -263,25 +249,22 @@ fn damages(len: usize, flips: usize, rng: &mut Rng) -> Vec<Damage> {
     out
 }
 
-/// The kind of an object, for the S3 sample and the tally.
+/// The kind of an object, for the S3 sample and the tally: the first kind
+/// whose test the key passes, in this order; else a marker.
 fn object_kind(key: &str) -> &'static str {
-    if key.starts_with("blobs/") {
-        "blob"
-    } else if key.ends_with("/_head") {
-        "cover"
-    } else if key.ends_with("/head.json") {
-        "head"
-    } else if key.contains("/packs/") {
-        "pack"
-    } else if key.starts_with("policy/") {
-        "policy event"
-    } else if key.starts_with("audit/") {
-        "denial event"
-    } else if key.contains("/log/") {
-        "asset event"
-    } else {
-        "marker"
-    }
+    let kinds = [
+        (key.starts_with("blobs/"), "blob"),
+        (key.ends_with("/_head"), "cover"),
+        (key.ends_with("/head.json"), "head"),
+        (key.contains("/packs/"), "pack"),
+        (key.starts_with("policy/"), "policy event"),
+        (key.starts_with("audit/"), "denial event"),
+        (key.contains("/log/"), "asset event"),
+    ];
+    kinds
+        .into_iter()
+        .find_map(|(hit, kind)| hit.then_some(kind))
+        .unwrap_or("marker")
 }
 
 /// What the sweep found.

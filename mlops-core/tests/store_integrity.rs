@@ -9,7 +9,20 @@ use serde_json::json;
 
 #[path = "support/stores.rs"]
 mod support;
-use support::{folder, Raw};
+use support::{folder, Raw, TestStore};
+
+/// A registry in a fresh folder with `versions` versions of the model `m`:
+/// version `i` holds the bytes `w<i>` and the message `m<i>`.
+fn model(tag: &str, versions: u32) -> (TestStore, Registry) {
+    let s = folder(tag);
+    let r = Registry::open(&s.url).unwrap();
+    for i in 1..=versions {
+        let (bytes, message) = (format!("w{i}"), format!("m{i}"));
+        r.add_version(Kind::Model, "m", bytes.as_bytes(), &message, json!({}))
+            .unwrap();
+    }
+    (s, r)
+}
 
 fn event_key(name: &str, seq: u64) -> String {
     format!("assets/model/{name}/log/{seq:020}.json")
@@ -20,12 +33,7 @@ fn event_key(name: &str, seq: u64) -> String {
 /// bytes, and both checks must see it.
 #[test]
 fn an_edited_newest_event_is_not_served() {
-    let s = folder("newest");
-    let r = Registry::open(&s.url).unwrap();
-    for i in 1..=3u8 {
-        r.add_version(Kind::Model, "m", &[i; 3], "", json!({}))
-            .unwrap();
-    }
+    let (s, r) = model("newest", 3);
     let content = |seq| {
         let v: serde_json::Value =
             serde_json::from_slice(&s.raw.get(&event_key("m", seq))).unwrap();
@@ -51,12 +59,7 @@ fn an_edited_newest_event_is_not_served() {
 /// A deleted newest event: `latest` must not silently go back a version.
 #[test]
 fn a_deleted_event_is_an_error_not_an_older_state() {
-    let s = folder("gap");
-    let r = Registry::open(&s.url).unwrap();
-    for i in 1..=5u8 {
-        r.add_version(Kind::Model, "m", &[i], "", json!({}))
-            .unwrap();
-    }
+    let (s, r) = model("gap", 5);
     s.raw.delete(&event_key("m", 5));
     assert!(matches!(
         r.version(Kind::Model, "m", "latest"),
@@ -69,18 +72,7 @@ fn a_deleted_event_is_an_error_not_an_older_state() {
 /// a pack edited and sealed again, are not served.
 #[test]
 fn edited_index_text_is_not_served() {
-    let s = folder("index");
-    let r = Registry::open(&s.url).unwrap();
-    for i in 1..=75u32 {
-        r.add_version(
-            Kind::Model,
-            "m",
-            format!("w{i}").as_bytes(),
-            &format!("m{i}"),
-            json!({}),
-        )
-        .unwrap();
-    }
+    let (s, r) = model("index", 75);
     let want66 = r.version(Kind::Model, "m", "66").unwrap();
     let want10 = r.version(Kind::Model, "m", "10").unwrap();
     // The head (at 64..=70 events: the tail holds 65..=) with event 66's
@@ -122,10 +114,7 @@ fn edited_index_text_is_not_served() {
 /// later state, not a break.
 #[test]
 fn verification_beside_writers_reports_no_false_breaks() {
-    let s = folder("busy");
-    let r = Registry::open(&s.url).unwrap();
-    r.add_version(Kind::Model, "m", b"0", "", json!({}))
-        .unwrap();
+    let (_s, r) = model("busy", 1);
     r.grant("ana", mlops_core::governance::Role::Admin, "*")
         .unwrap_or(());
     let stop = std::sync::atomic::AtomicBool::new(false);
@@ -161,10 +150,7 @@ fn verification_beside_writers_reports_no_false_breaks() {
 /// search go on without it.
 #[test]
 fn a_stray_folder_does_not_hide_the_registry() {
-    let s = folder("stray");
-    let r = Registry::open(&s.url).unwrap();
-    r.add_version(Kind::Model, "m", b"w", "", json!({}))
-        .unwrap();
+    let (s, r) = model("stray", 1);
     let Raw::Folder(dir) = &s.raw else {
         unreachable!()
     };
@@ -180,10 +166,7 @@ fn a_stray_folder_does_not_hide_the_registry() {
 /// refused, not folded as if it were version 1.
 #[test]
 fn an_event_of_a_newer_format_is_unsupported() {
-    let s = folder("newer");
-    let r = Registry::open(&s.url).unwrap();
-    r.add_version(Kind::Model, "m", b"w", "", json!({}))
-        .unwrap();
+    let (s, r) = model("newer", 1);
     let text = String::from_utf8(s.raw.get(&event_key("m", 1))).unwrap();
     let prev = blake3::hash(text.as_bytes()).to_hex().to_string();
     let newer = text

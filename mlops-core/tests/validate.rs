@@ -37,10 +37,15 @@ fn batch(n: usize) -> RecordBatch {
     .unwrap()
 }
 
+/// `text` written as the file `file` in the temporary folder `tag`.
+fn suite_file(tag: &str, file: &str, text: &str) -> std::path::PathBuf {
+    let p = tmp(tag).join(file);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
 fn load_err(yaml: &str) -> String {
-    let d = tmp("bad");
-    let p = d.join("suite.yaml");
-    std::fs::write(&p, yaml).unwrap();
+    let p = suite_file("bad", "suite.yaml", yaml);
     let e = Suite::load(&p).unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e}");
     e.to_string()
@@ -74,13 +79,11 @@ fn suite_file_errors_name_the_place() {
     let e = load_err("checks:\n  - check: freshness\n    column: t\n    max_age: soon\n");
     assert!(e.contains("max_age") && e.contains("soon"), "{e}");
     // JSON files too, with the line.
-    let d = tmp("badjson");
-    let p = d.join("suite.json");
-    std::fs::write(
-        &p,
+    let p = suite_file(
+        "badjson",
+        "suite.json",
         "{\"checks\": [\n {\"check\": \"unique\", \"column\": 3}\n]}",
-    )
-    .unwrap();
+    );
     let e = Suite::load(&p).unwrap_err().to_string();
     assert!(e.contains("checks[0]") && e.contains("line"), "{e}");
 }

@@ -1,64 +1,14 @@
 'use strict'
 // Drift reports: `drift()` and `DriftReport`.
 const { native, codedError, typed, ipcBuffer } = require('./native')
-const { ColumnDrift } = require('./results')
+const { ColumnDrift, Report, jsonGetters } = require('./results')
 const { Profile } = require('./profile')
 
-/** A drift report: the verdict, and per column the method, score and verdict. */
-class DriftReport {
-  /** @param {object} nativeReport the native handle; use `drift()` to make one */
-  constructor(nativeReport) {
-    this._native = nativeReport
-    this._json = JSON.parse(nativeReport.toJson())
-  }
-
-  /** Whether the data set drifted (the share of drifted columns reached `driftShare`). */
-  get datasetDrift() {
-    return this._json.dataset_drift
-  }
-
-  /**
-   * `'drift'`, `'no_drift'`, or `'not_tested'` when no column could be tested
-   * (see `skippedColumns`): then `datasetDrift` is false, but a drift gate
-   * should not pass.
-   */
-  get verdict() {
-    return this._json.verdict
-  }
-
-  /** Columns not tested, with the reason. */
-  get skippedColumns() {
-    return this._json.skipped_columns
-  }
-
-  /** Drifted columns over tested columns. */
-  get shareOfDriftedColumns() {
-    return this._json.share_of_drifted_columns
-  }
-
-  /** Columns compared (tested or skipped). */
-  get numberOfColumns() {
-    return this._json.number_of_columns
-  }
-
-  /** Columns that drifted. */
-  get numberOfDriftedColumns() {
-    return this._json.number_of_drifted_columns
-  }
-
+/** A drift report: the verdict, and per column the method, score and verdict (`drift()` makes one). */
+class DriftReport extends Report {
   /** Names of the drifted columns, in schema order. */
   get driftedColumns() {
     return this._json.columns.filter((c) => c.drifted).map((c) => c.column)
-  }
-
-  /** Per-column results, in schema order (objects as in the JSON document). */
-  get columns() {
-    return this._json.columns
-  }
-
-  /** `data` (exact) or `profiles` (from sketches). */
-  get source() {
-    return this._json.source
   }
 
   /** One column's result; throws an error with code `NOT_FOUND` for an unknown name. */
@@ -67,22 +17,27 @@ class DriftReport {
     if (!col) throw codedError('NOT_FOUND', `not found: column '${name}' is not in the drift report`)
     return new ColumnDrift(col)
   }
-
-  /** The report as a plain object (what `JSON.stringify` writes). */
-  toJSON() {
-    return this._json
-  }
-
-  /** The report as a JSON string, the same document Python's `to_json()` gives. */
-  toJson() {
-    return this._native.toJson()
-  }
-
-  /** One self-contained HTML page: verdict, sortable table, inline SVG charts. */
-  toHtml() {
-    return this._native.toHtml()
-  }
 }
+
+jsonGetters(DriftReport, {
+  // Whether the data set drifted (the share of drifted columns reached `driftShare`).
+  datasetDrift: 'dataset_drift',
+  // 'drift', 'no_drift', or 'not_tested' when no column could be tested (see
+  // `skippedColumns`): then `datasetDrift` is false, but a drift gate should not pass.
+  verdict: 'verdict',
+  // Columns not tested, with the reason.
+  skippedColumns: 'skipped_columns',
+  // Drifted columns over tested columns.
+  shareOfDriftedColumns: 'share_of_drifted_columns',
+  // Columns compared (tested or skipped).
+  numberOfColumns: 'number_of_columns',
+  // Columns that drifted.
+  numberOfDriftedColumns: 'number_of_drifted_columns',
+  // Per-column results, in schema order (objects as in the JSON document).
+  columns: 'columns',
+  // 'data' (exact) or 'profiles' (from sketches).
+  source: 'source',
+})
 
 // The options `drift()` takes (src/convert.rs `DriftOptions`); the engine
 // fills the ones not given from its defaults. A name not listed is refused

@@ -66,4 +66,51 @@ class GateReport {
 
 const records = (rs) => rs.map((r) => new AuditRecord(r))
 
-module.exports = { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, records }
+/**
+ * A report the engine made (drift, validation): its native handle and its
+ * JSON document, parsed once.
+ */
+class Report {
+  /** @param {object} nativeReport the native handle */
+  constructor(nativeReport) {
+    this._native = nativeReport
+    this._json = JSON.parse(nativeReport.toJson())
+  }
+
+  /** The report as a plain object (what `JSON.stringify` writes). */
+  toJSON() {
+    return this._json
+  }
+
+  /** The report as a JSON string, the same document Python's `to_json()` gives. */
+  toJson() {
+    return this._native.toJson()
+  }
+
+  /** One self-contained HTML page. */
+  toHtml() {
+    return this._native.toHtml()
+  }
+}
+
+/**
+ * Defines on `cls` a read-only property per entry of `fields`
+ * (`{ property: 'json_key' }`) that gives that field of the report's JSON,
+ * as a class `get` accessor would.
+ */
+function jsonGetters(cls, fields) {
+  for (const [property, key] of Object.entries(fields)) {
+    Object.defineProperty(cls.prototype, property, {
+      get() {
+        return this._json[key]
+      },
+      configurable: true,
+      enumerable: false,
+    })
+  }
+}
+
+module.exports = {
+  Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report,
+  records, jsonGetters,
+}

@@ -3,7 +3,7 @@
 const path = require('node:path')
 
 const { native, codedError, typed, ipcBuffer } = require('./native')
-const { GateReport } = require('./results')
+const { GateReport, Report, jsonGetters } = require('./results')
 
 /**
  * Builders of checks for `Suite`: each returns the check as a plain object,
@@ -134,54 +134,26 @@ class Suite {
 }
 
 /** The result of a validation: the verdict and one object per check. */
-class ValidationResult {
-  constructor(nativeResult) {
-    this._native = nativeResult
-    this._json = JSON.parse(nativeResult.toJson())
-  }
-
-  /** Whether no error-severity check failed. */
-  get success() {
-    return this._json.success
-  }
-
-  get rows() {
-    return this._json.rows
-  }
-
-  /** The suite's name. */
-  get suite() {
-    return this._json.suite
-  }
-
-  get statistics() {
-    return this._json.statistics
-  }
-
-  /** Per check: check, columns, severity, success, observed_value, unexpected_count,
-   * unexpected_percent, partial_unexpected ([{ row, value }]), reason, ... */
-  get results() {
-    return this._json.results
-  }
-
+class ValidationResult extends Report {
   /** The failed checks. */
   get failures() {
     return this._json.results.filter((r) => !r.success)
   }
-
-  toJSON() {
-    return this._json
-  }
-
-  toJson() {
-    return this._native.toJson()
-  }
-
-  /** One self-contained HTML page. */
-  toHtml() {
-    return this._native.toHtml()
-  }
 }
+
+jsonGetters(ValidationResult, {
+  // Whether no error-severity check failed.
+  success: 'success',
+  // Rows validated.
+  rows: 'rows',
+  // The suite's name.
+  suite: 'suite',
+  // Counts over the checks.
+  statistics: 'statistics',
+  // Per check: check, columns, severity, success, observed_value, unexpected_count,
+  // unexpected_percent, partial_unexpected ([{ row, value }]), reason, ...
+  results: 'results',
+})
 
 /**
  * Validates data against a suite in one parallel pass, off the JavaScript thread.

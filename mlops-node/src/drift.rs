@@ -5,13 +5,13 @@
 //! whose JSON the JavaScript layer parses once.
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Task};
 use napi_derive::napi;
 
 use mlops_core::drift::{self, DriftOptions, DriftReport};
 
-use crate::error::{coded, guard, rejection};
+use crate::error::guard;
 use crate::profile::{BorrowedBytes, NativeProfile};
+use crate::task::{job, Job};
 
 /// A drift report (see `drift()` in `lib/drift.js`).
 #[napi(js_name = "NativeDriftReport")]
@@ -34,50 +34,9 @@ impl NativeDriftReport {
     }
 }
 
-enum Inputs {
-    Paths(String, String),
-    Ipc(Buffer, Buffer),
-    Taken,
-}
-
-/// Computes a drift report on the libuv thread pool.
-pub struct DriftTask {
-    inputs: Inputs,
-    options: Option<crate::convert::DriftOptions>,
-}
-
 /// The core's options: the caller's, completed by its `Default`.
 fn options(o: Option<crate::convert::DriftOptions>) -> mlops_core::Result<DriftOptions> {
     o.map_or_else(|| Ok(DriftOptions::default()), TryInto::try_into)
-}
-
-impl Task for DriftTask {
-    type Output = crate::error::Result<DriftReport>;
-    type JsValue = NativeDriftReport;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let given = self.options.take();
-        Ok(match std::mem::replace(&mut self.inputs, Inputs::Taken) {
-            Inputs::Paths(r, c) => guard(|| {
-                let opts = options(given)?;
-                drift::drift_paths(&r, &c, &opts)
-            }),
-            Inputs::Ipc(r, c) => guard(|| {
-                let opts = options(given)?;
-                let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(r))?;
-                let c = mlops_core::io::read_ipc_bytes(BorrowedBytes(c))?;
-                drift::drift_readers(r, c, &opts)
-            }),
-            Inputs::Taken => Err(coded("INTERNAL", "drift task ran twice")),
-        })
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        match output {
-            Ok(inner) => Ok(NativeDriftReport { inner }),
-            Err(e) => Err(rejection(&env, e)),
-        }
-    }
 }
 
 /// The drift report between two data files (Parquet, CSV, Arrow IPC).
@@ -86,10 +45,10 @@ pub fn drift_paths(
     reference: String,
     current: String,
     options: Option<crate::convert::DriftOptions>,
-) -> AsyncTask<DriftTask> {
-    AsyncTask::new(DriftTask {
-        inputs: Inputs::Paths(reference, current),
-        options,
+) -> AsyncTask<Job<NativeDriftReport>> {
+    job(move || {
+        let inner = drift::drift_paths(&reference, &current, &self::options(options)?)?;
+        Ok(NativeDriftReport { inner })
     })
 }
 
@@ -99,10 +58,13 @@ pub fn drift_ipc(
     reference: Buffer,
     current: Buffer,
     options: Option<crate::convert::DriftOptions>,
-) -> AsyncTask<DriftTask> {
-    AsyncTask::new(DriftTask {
-        inputs: Inputs::Ipc(reference, current),
-        options,
+) -> AsyncTask<Job<NativeDriftReport>> {
+    job(move || {
+        let opts = self::options(options)?;
+        let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(reference))?;
+        let c = mlops_core::io::read_ipc_bytes(BorrowedBytes(current))?;
+        let inner = drift::drift_readers(r, c, &opts)?;
+        Ok(NativeDriftReport { inner })
     })
 }
 

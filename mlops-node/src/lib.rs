@@ -19,4 +19,5 @@ mod package;
 mod profile;
 mod registry;
 mod stats;
+mod task;
 mod validate;

@@ -12,7 +12,8 @@ use napi_derive::napi;
 use crate::convert::{tree, Tree};
 use crate::error::guard;
 use crate::profile::BorrowedBytes;
-use crate::registry::{job, Job, NativeRegistry};
+use crate::registry::NativeRegistry;
+use crate::task::{job, Job};
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> mlops_core::Result<T> {
     serde_json::from_str(json).map_err(|e| Error::InvalidInput(format!("{what}: {e}")))

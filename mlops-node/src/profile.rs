@@ -2,10 +2,10 @@
 //! on the libuv thread pool and resolve a Promise.
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Task};
 use napi_derive::napi;
 
-use crate::error::{coded, guard, rejection};
+use crate::error::guard;
+use crate::task::{job, Job};
 
 /// The profile of a data set (see `profile()` in `lib/profile.js`).
 #[napi(js_name = "NativeProfile")]
@@ -129,53 +129,17 @@ impl AsRef<[u8]> for BorrowedBytes {
     }
 }
 
-enum Input {
-    Path(String),
-    Ipc(Buffer),
-    Taken,
-}
-
-/// Profiles one input on the libuv thread pool.
-pub struct ProfileTask {
-    input: Input,
-}
-
-impl Task for ProfileTask {
-    /// The engine's outcome; a coded error becomes a JS error in `resolve`,
-    /// on the JS thread (see `error::rejection`).
-    type Output = crate::error::Result<mlops_core::Profile>;
-    type JsValue = NativeProfile;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(match std::mem::replace(&mut self.input, Input::Taken) {
-            Input::Path(p) => guard(|| mlops_core::profile_path(&p)),
-            Input::Ipc(b) => {
-                guard(|| mlops_core::profile(mlops_core::io::read_ipc_bytes(BorrowedBytes(b))?))
-            }
-            Input::Taken => Err(coded("INTERNAL", "profile task ran twice")),
-        })
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        match output {
-            Ok(inner) => Ok(NativeProfile { inner }),
-            Err(e) => Err(rejection(&env, e)),
-        }
-    }
-}
-
 /// Profiles a `.parquet`, `.csv`, `.arrow` / `.feather` or `.arrows` file.
 #[napi(ts_return_type = "Promise<NativeProfile>")]
-pub fn profile_path(path: String) -> AsyncTask<ProfileTask> {
-    AsyncTask::new(ProfileTask {
-        input: Input::Path(path),
-    })
+pub fn profile_path(path: String) -> AsyncTask<Job<NativeProfile>> {
+    job(move || mlops_core::profile_path(&path).map(|inner| NativeProfile { inner }))
 }
 
 /// Profiles Arrow IPC bytes (stream or file format).
 #[napi(ts_return_type = "Promise<NativeProfile>")]
-pub fn profile_ipc(data: Buffer) -> AsyncTask<ProfileTask> {
-    AsyncTask::new(ProfileTask {
-        input: Input::Ipc(data),
+pub fn profile_ipc(data: Buffer) -> AsyncTask<Job<NativeProfile>> {
+    job(move || {
+        let inner = mlops_core::profile(mlops_core::io::read_ipc_bytes(BorrowedBytes(data))?)?;
+        Ok(NativeProfile { inner })
     })
 }

@@ -3,47 +3,13 @@
 
 use mlops_core::registry::{AssetRef, Kind, Registry};
 use napi::bindgen_prelude::*;
-use napi::{Env, Task};
 use napi_derive::napi;
 
 use crate::convert;
-use crate::error::{coded, guard, rejection};
+use crate::error::guard;
 use crate::profile::NativeProfile;
+use crate::task::{job, Job};
 use mlops_core::governance::Role;
-
-type JobFn<T> = Box<dyn FnOnce() -> mlops_core::Result<T> + Send>;
-
-/// One registry call, run on the libuv thread pool.
-pub struct Job<T: Send + 'static> {
-    f: Option<JobFn<T>>,
-}
-
-impl<T: ToNapiValue + TypeName + Send + 'static> Task for Job<T> {
-    type Output = crate::error::Result<T>;
-    type JsValue = T;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        Ok(match self.f.take() {
-            Some(f) => guard(f),
-            None => Err(coded("INTERNAL", "registry task ran twice")),
-        })
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        output.map_err(|e| rejection(&env, e))
-    }
-}
-
-pub(crate) fn job<T: Send + 'static>(
-    f: impl FnOnce() -> mlops_core::Result<T> + Send + 'static,
-) -> AsyncTask<Job<T>>
-where
-    Job<T>: Task,
-{
-    AsyncTask::new(Job {
-        f: Some(Box::new(f)),
-    })
-}
 
 /// A version number from JavaScript: a positive integer.
 fn whole(version: f64) -> mlops_core::Result<u64> {

@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 
 use napi::bindgen_prelude::*;
-use napi::{Env, Task};
 use napi_derive::napi;
 
-use mlops_core::validate::{self, InferOptions, Suite, ValidateOptions, ValidationResult};
+use mlops_core::validate::{self, Suite, ValidationResult};
 
-use crate::error::{guard, rejection};
+use crate::error::guard;
 use crate::profile::BorrowedBytes;
+use crate::task::{job, Job};
 
 /// A validation result (see `validate()` in `lib/validate.js`).
 #[napi(js_name = "NativeValidationResult")]
@@ -43,56 +43,6 @@ fn suite_of(json: &str, base: Option<&str>) -> mlops_core::Result<Suite> {
     Ok(s)
 }
 
-enum Input {
-    Path(String),
-    Ipc(Buffer),
-    Taken,
-}
-
-impl Input {
-    fn take(&mut self) -> Input {
-        std::mem::replace(self, Input::Taken)
-    }
-}
-
-/// Validates one input on the libuv thread pool.
-pub struct ValidateTask {
-    input: Input,
-    suite: String,
-    base: Option<String>,
-    opts: ValidateOptions,
-}
-
-impl Task for ValidateTask {
-    type Output = crate::error::Result<ValidationResult>;
-    type JsValue = NativeValidationResult;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let input = self.input.take();
-        Ok(guard(|| {
-            let suite = suite_of(&self.suite, self.base.as_deref())?;
-            match input {
-                Input::Path(p) => validate::validate_path(&suite, p, &self.opts),
-                Input::Ipc(b) => validate::validate(
-                    &suite,
-                    mlops_core::io::read_ipc_bytes(BorrowedBytes(b))?,
-                    &self.opts,
-                ),
-                Input::Taken => Err(mlops_core::Error::InvalidInput(
-                    "validate task ran twice".into(),
-                )),
-            }
-        }))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        match output {
-            Ok(inner) => Ok(NativeValidationResult { inner }),
-            Err(e) => Err(rejection(&env, e)),
-        }
-    }
-}
-
 /// Validates a data file against a suite (JSON; `base` resolves its relative paths).
 #[napi(ts_return_type = "Promise<NativeValidationResult>")]
 pub fn validate_path(
@@ -100,12 +50,12 @@ pub fn validate_path(
     suite: String,
     base: Option<String>,
     options: Option<crate::convert::ValidateOptions>,
-) -> AsyncTask<ValidateTask> {
-    AsyncTask::new(ValidateTask {
-        input: Input::Path(path),
-        suite,
-        base,
-        opts: crate::convert::validate_options(options),
+) -> AsyncTask<Job<NativeValidationResult>> {
+    let opts = crate::convert::validate_options(options);
+    job(move || {
+        let suite = suite_of(&suite, base.as_deref())?;
+        let inner = validate::validate_path(&suite, path, &opts)?;
+        Ok(NativeValidationResult { inner })
     })
 }
 
@@ -116,48 +66,14 @@ pub fn validate_ipc(
     suite: String,
     base: Option<String>,
     options: Option<crate::convert::ValidateOptions>,
-) -> AsyncTask<ValidateTask> {
-    AsyncTask::new(ValidateTask {
-        input: Input::Ipc(ipc),
-        suite,
-        base,
-        opts: crate::convert::validate_options(options),
+) -> AsyncTask<Job<NativeValidationResult>> {
+    let opts = crate::convert::validate_options(options);
+    job(move || {
+        let suite = suite_of(&suite, base.as_deref())?;
+        let data = mlops_core::io::read_ipc_bytes(BorrowedBytes(ipc))?;
+        let inner = validate::validate(&suite, data, &opts)?;
+        Ok(NativeValidationResult { inner })
     })
-}
-
-/// Infers a suite on the libuv thread pool; resolves to its JSON.
-pub struct InferTask {
-    input: Input,
-    opts: InferOptions,
-}
-
-impl Task for InferTask {
-    type Output = crate::error::Result<String>;
-    type JsValue = String;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let input = self.input.take();
-        Ok(guard(|| {
-            let s = match input {
-                Input::Path(p) => Suite::infer_path(p, &self.opts)?,
-                Input::Ipc(b) => {
-                    let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(b))?;
-                    let batches = r.collect::<std::result::Result<Vec<_>, _>>()?;
-                    Suite::infer(&batches, &self.opts)?
-                }
-                Input::Taken => {
-                    return Err(mlops_core::Error::InvalidInput(
-                        "infer task ran twice".into(),
-                    ))
-                }
-            };
-            Ok(s.to_json())
-        }))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        output.map_err(|e| rejection(&env, e))
-    }
 }
 
 /// Infers a suite from a data file; resolves to the suite's JSON.
@@ -165,11 +81,9 @@ impl Task for InferTask {
 pub fn infer_suite_path(
     path: String,
     options: Option<crate::convert::InferOptions>,
-) -> AsyncTask<InferTask> {
-    AsyncTask::new(InferTask {
-        input: Input::Path(path),
-        opts: crate::convert::infer_options(options),
-    })
+) -> AsyncTask<Job<String>> {
+    let opts = crate::convert::infer_options(options);
+    job(move || Ok(Suite::infer_path(path, &opts)?.to_json()))
 }
 
 /// Infers a suite from Arrow IPC bytes; resolves to the suite's JSON.
@@ -177,10 +91,12 @@ pub fn infer_suite_path(
 pub fn infer_suite_ipc(
     ipc: Buffer,
     options: Option<crate::convert::InferOptions>,
-) -> AsyncTask<InferTask> {
-    AsyncTask::new(InferTask {
-        input: Input::Ipc(ipc),
-        opts: crate::convert::infer_options(options),
+) -> AsyncTask<Job<String>> {
+    let opts = crate::convert::infer_options(options);
+    job(move || {
+        let r = mlops_core::io::read_ipc_bytes(BorrowedBytes(ipc))?;
+        let batches = r.collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Suite::infer(&batches, &opts)?.to_json())
     })
 }
 

@@ -12,12 +12,14 @@ const ts = require('typescript')
 const LIB = path.join(__dirname, '..', 'lib')
 const addon = require(path.join(__dirname, '..', 'mlops.node'))
 
-// Which native class a module's `this._native` (or `other._native`) holds.
+// Which native classes a module's `this._native` (or `other._native`) holds
+// (results.js: the `Report` base of the drift report and validation result).
 const HANDLE = {
-  'profile.js': 'NativeProfile',
-  'drift.js': 'NativeDriftReport',
-  'registry.js': 'NativeRegistry',
-  'validate.js': 'NativeValidationResult',
+  'profile.js': ['NativeProfile'],
+  'drift.js': ['NativeDriftReport'],
+  'registry.js': ['NativeRegistry'],
+  'validate.js': ['NativeValidationResult'],
+  'results.js': ['NativeDriftReport', 'NativeValidationResult'],
 }
 
 /** `Set` of `name`, `Class.static` and `Class#method` that lib/ uses from the addon. */
@@ -34,7 +36,7 @@ function calls() {
           used.add(`${on.name.text}.${node.name.text}`)
         } else if (ts.isPropertyAccessExpression(on) && on.name.text === '_native') {
           assert.ok(HANDLE[f], `${f} calls a native handle; name its class in HANDLE`)
-          used.add(`${HANDLE[f]}#${node.name.text}`)
+          for (const handle of HANDLE[f]) used.add(`${handle}#${node.name.text}`)
         }
       }
       ts.forEachChild(node, visit)

@@ -10,7 +10,10 @@
 //! `StorageError` an `OSError`.
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{
+    PyException, PyFileNotFoundError, PyNotImplementedError, PyOSError, PyPermissionError,
+    PyValueError,
+};
 use pyo3::prelude::*;
 
 /// An exception class under `MlopsError` that is also a built-in one (a
@@ -19,8 +22,9 @@ use pyo3::prelude::*;
 /// `create_exception!` takes one: the class is made by calling `type` with
 /// both, once per interpreter, and raised like any pyo3 exception
 /// (`X::new_err(msg)`, `py.get_type::<X>()`).
-macro_rules! builtin_error {
-    ($name:ident, $builtin:ty, $doc:expr) => {
+/// Takes a table: one `Name(BuiltinBase): "doc";` a line.
+macro_rules! builtin_errors {
+    ($($name:ident($builtin:ty): $doc:expr;)*) => {$(
         #[doc = $doc]
         pub struct $name;
 
@@ -49,7 +53,14 @@ macro_rules! builtin_error {
                 PyErr::new::<$name, _>(msg.into())
             }
         }
-    };
+    )*};
+}
+
+/// `create_exception!` under `MlopsError` for each `Name: "doc";` of a table.
+macro_rules! mlops_errors {
+    ($($name:ident: $doc:expr;)*) => {$(
+        create_exception!(mlops, $name, MlopsError, $doc);
+    )*};
 }
 
 /// The class `mlops.<name>(MlopsError, B)`.
@@ -76,60 +87,20 @@ create_exception!(
     PyException,
     "Base class of every error raised by mlops."
 );
-builtin_error!(
-    NotFoundError,
-    pyo3::exceptions::PyFileNotFoundError,
-    "A file, asset, version or column does not exist. Also a FileNotFoundError."
-);
-create_exception!(
-    mlops,
-    AlreadyExistsError,
-    MlopsError,
-    "Something that must be new already exists."
-);
-create_exception!(
-    mlops,
-    ConflictError,
-    MlopsError,
-    "A concurrent writer changed the state this call relied on."
-);
-builtin_error!(
-    InvalidInputError,
-    pyo3::exceptions::PyValueError,
-    "An argument, file content or spec is not valid. Also a ValueError."
-);
-builtin_error!(
-    SchemaMismatchError,
-    pyo3::exceptions::PyValueError,
-    "Two schemas do not agree; the message names the column. Also a ValueError."
-);
-builtin_error!(
-    UnsupportedError,
-    pyo3::exceptions::PyNotImplementedError,
-    "A type or operation is not supported; the message names the column. Also a NotImplementedError."
-);
-create_exception!(
-    mlops,
-    IntegrityError,
-    MlopsError,
-    "Stored bytes are corrupt or of a newer format version."
-);
-builtin_error!(
-    PermissionDeniedError,
-    pyo3::exceptions::PyPermissionError,
-    "The caller may not do this. Also a PermissionError."
-);
-builtin_error!(
-    StorageError,
-    pyo3::exceptions::PyOSError,
-    "The storage below failed. Also an OSError."
-);
-create_exception!(
-    mlops,
-    ArrowError,
-    MlopsError,
-    "Arrow or Parquet failed to read or compute."
-);
+mlops_errors! {
+    AlreadyExistsError: "Something that must be new already exists.";
+    ConflictError: "A concurrent writer changed the state this call relied on.";
+    IntegrityError: "Stored bytes are corrupt or of a newer format version.";
+    ArrowError: "Arrow or Parquet failed to read or compute.";
+}
+builtin_errors! {
+    NotFoundError(PyFileNotFoundError): "A file, asset, version or column does not exist. Also a FileNotFoundError.";
+    InvalidInputError(PyValueError): "An argument, file content or spec is not valid. Also a ValueError.";
+    SchemaMismatchError(PyValueError): "Two schemas do not agree; the message names the column. Also a ValueError.";
+    UnsupportedError(PyNotImplementedError): "A type or operation is not supported; the message names the column. Also a NotImplementedError.";
+    PermissionDeniedError(PyPermissionError): "The caller may not do this. Also a PermissionError.";
+    StorageError(PyOSError): "The storage below failed. Also an OSError.";
+}
 
 /// Converts a core error into the matching Python exception, keeping the
 /// core's message (which names the column, file or field) intact.

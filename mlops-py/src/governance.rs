@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::convert;
 use crate::error::to_py;
+use crate::registry::why;
 
 fn role(s: &str) -> PyResult<Role> {
     Role::parse(s).map_err(to_py)
@@ -62,12 +63,9 @@ pub struct PyPolicy {
 }
 
 impl PyPolicy {
-    /// This registry, recording `reason` in the events it writes.
+    /// The policy's registry, recording `reason` in the events it writes.
     fn why(&self, reason: Option<&str>) -> Registry {
-        match reason {
-            Some(r) => self.inner.clone().with_reason(r),
-            None => self.inner.clone(),
-        }
+        why(&self.inner, reason)
     }
 }
 

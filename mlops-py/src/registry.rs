@@ -27,13 +27,28 @@ fn metadata(m: Option<&Bound<'_, PyAny>>) -> PyResult<serde_json::Value> {
     }
 }
 
+/// `registry`, recording `reason` in the events it writes.
+pub(crate) fn why(registry: &Registry, reason: Option<&str>) -> Registry {
+    match reason {
+        Some(r) => registry.clone().with_reason(r),
+        None => registry.clone(),
+    }
+}
+
 impl PyRegistry {
-    /// This registry, recording `reason` in the events it writes.
-    fn why(&self, reason: Option<&str>) -> Registry {
-        match reason {
-            Some(r) => self.inner.clone().with_reason(r),
-            None => self.inner.clone(),
-        }
+    /// What adding a version takes: the kind, the metadata as JSON and the
+    /// registry recording `reason`.
+    fn next_version(
+        &self,
+        kind: &str,
+        metadata: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
+    ) -> PyResult<(Kind, serde_json::Value, Registry)> {
+        Ok((
+            self::kind(kind)?,
+            self::metadata(metadata)?,
+            why(&self.inner, reason),
+        ))
     }
 }
 
@@ -85,7 +100,7 @@ impl PyRegistry {
         report: &crate::validate::PyGateReport,
         reason: Option<&str>,
     ) -> PyResult<()> {
-        let (k, r) = (self::kind(kind)?, self.why(reason));
+        let (k, r) = (self::kind(kind)?, why(&self.inner, reason));
         py.detach(|| r.record_gate(k, name, version, &report.inner))
             .map_err(to_py)
     }
@@ -103,11 +118,7 @@ impl PyRegistry {
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
-        let (k, meta, r) = (
-            self::kind(kind)?,
-            self::metadata(metadata)?,
-            self.why(reason),
-        );
+        let (k, meta, r) = self.next_version(kind, metadata, reason)?;
         py.detach(|| r.add_version(k, name, data, message, meta))
             .map_err(to_py)
     }
@@ -128,11 +139,7 @@ impl PyRegistry {
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
-        let (k, meta, r) = (
-            self::kind(kind)?,
-            self::metadata(metadata)?,
-            self.why(reason),
-        );
+        let (k, meta, r) = self.next_version(kind, metadata, reason)?;
         py.detach(|| r.add_path(k, name, &path, message, meta))
             .map_err(to_py)
     }
@@ -148,7 +155,7 @@ impl PyRegistry {
         version: u64,
         reason: Option<&str>,
     ) -> PyResult<()> {
-        let (k, r) = (self::kind(kind)?, self.why(reason));
+        let (k, r) = (self::kind(kind)?, why(&self.inner, reason));
         py.detach(|| r.set_alias(k, name, alias, version))
             .map_err(to_py)
     }
@@ -229,7 +236,7 @@ impl PyRegistry {
         value: Option<&str>,
         reason: Option<&str>,
     ) -> PyResult<()> {
-        let (k, r) = (self::kind(kind)?, self.why(reason));
+        let (k, r) = (self::kind(kind)?, why(&self.inner, reason));
         py.detach(|| r.set_tag(k, name, version, key, value))
             .map_err(to_py)
     }
@@ -255,7 +262,7 @@ impl PyRegistry {
         };
         let product = r(product)?;
         let inputs = inputs.into_iter().map(r).collect::<PyResult<Vec<_>>>()?;
-        let reg = self.why(reason);
+        let reg = why(&self.inner, reason);
         py.detach(|| reg.record_lineage(&product, &inputs, run, commit))
             .map_err(to_py)
     }
@@ -271,7 +278,7 @@ impl PyRegistry {
         restore: bool,
         reason: Option<&str>,
     ) -> PyResult<()> {
-        let inner = self.why(reason);
+        let inner = why(&self.inner, reason);
         let k = self::kind(kind)?;
         py.detach(|| inner.set_archived(k, name, !restore))
             .map_err(to_py)
@@ -313,7 +320,7 @@ impl PyRegistry {
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
-        let (meta, r) = (self::metadata(metadata)?, self.why(reason));
+        let (meta, r) = (self::metadata(metadata)?, why(&self.inner, reason));
         match crate::source::Source::of(data, "Registry.commit_dataset")? {
             crate::source::Source::Path(path) => py
                 .detach(|| r.commit_dataset_path(name, &path, message, meta))
@@ -366,7 +373,7 @@ impl PyRegistry {
         message: &str,
         reason: Option<&str>,
     ) -> PyResult<u64> {
-        let r = self.why(reason);
+        let r = why(&self.inner, reason);
         py.detach(|| r.push_package(&package.inner, name, message))
             .map_err(to_py)
     }

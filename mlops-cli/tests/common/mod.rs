@@ -33,3 +33,30 @@ pub fn succeeded(out: &Output) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Asserts the command exited with `code` (its standard output in the
+/// message when not) and returns its standard output.
+pub fn exit_stdout(out: &Output, code: i32) -> String {
+    exited(out, code, &out.stdout)
+}
+
+/// Asserts the command exited with `code` (its standard error in the
+/// message when not) and returns its standard error.
+pub fn exit_stderr(out: &Output, code: i32) -> String {
+    exited(out, code, &out.stderr)
+}
+
+fn exited(out: &Output, code: i32, stream: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stream).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{text}");
+    text
+}
+
+/// Asserts the command exited with 2 and its standard error holds every
+/// one of `needles`.
+pub fn refused(out: &Output, needles: &[&str]) {
+    let err = exit_stderr(out, 2);
+    for n in needles {
+        assert!(err.contains(n), "no {n:?} in {err}");
+    }
+}
