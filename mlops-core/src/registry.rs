@@ -1036,9 +1036,11 @@ impl Registry {
     pub fn search(&self, query: &str, include_archived: bool) -> Result<Vec<serde_json::Value>> {
         use rayon::prelude::*;
         let filter = crate::search::Filter::parse(query)?;
+        // Every asset folder; a folder that is no asset (no log) folds to
+        // `NotFound` below, so `list`'s read of each head is not needed.
         let mut names = Vec::new();
         for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
-            for name in self.list(kind, true)? {
+            for name in self.folder_names(kind)? {
                 names.push((kind, name));
             }
         }
@@ -1088,11 +1090,8 @@ impl Registry {
     /// asset whose first writer died before its event) is left out rather
     /// than failing the whole listing.
     pub fn list(&self, kind: Kind, include_archived: bool) -> Result<Vec<String>> {
-        let mut names = self.store.children(&format!("assets/{}", kind.as_str()))?;
-        names.retain(|n| check_name(n).is_ok());
-        names.sort();
         let mut out = Vec::new();
-        for n in names {
+        for n in self.folder_names(kind)? {
             let archived = match self.archived(kind, &n) {
                 Err(Error::NotFound(_)) => continue,
                 a => a?,
@@ -1102,6 +1101,15 @@ impl Registry {
             }
         }
         Ok(out)
+    }
+
+    /// The folders under `assets/<kind>/` whose names a writer could have
+    /// made, sorted: the assets, and any stray folder without a log.
+    fn folder_names(&self, kind: Kind) -> Result<Vec<String>> {
+        let mut names = self.store.children(&format!("assets/{}", kind.as_str()))?;
+        names.retain(|n| check_name(n).is_ok());
+        names.sort();
+        Ok(names)
     }
 
     /// The content of a version (by number, alias or `latest`), verified
