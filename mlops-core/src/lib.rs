@@ -18,6 +18,7 @@
 //! ```
 
 #![warn(missing_docs)]
+pub mod accumulate;
 pub mod dataset;
 pub mod drift;
 pub mod error;
@@ -37,6 +38,7 @@ mod sum;
 pub mod table;
 pub mod text;
 pub mod validate;
+pub(crate) mod wire;
 
 pub use error::{Error, Result};
 pub use profile::{profile, profile_path, ColumnProfile, Profile};

@@ -30,6 +30,7 @@ use super::sketches::{Distinct, Frequent, Quantiles};
 use super::stats::{Histogram, TopValue};
 use super::Profile;
 use crate::error::{Error, Result};
+use crate::wire::{Reader, Writer};
 
 /// The profile format version this build writes and the newest it reads
 /// (2: a BLAKE3 hash closes the binary encoding, and the JSON spells
@@ -321,8 +322,8 @@ impl Profile {
             w.u64(c.moments.n);
             w.f64(c.moments.mean);
             w.f64(c.moments.m2);
-            w.scalar(&c.min);
-            w.scalar(&c.max);
+            write_scalar(&mut w, &c.min);
+            write_scalar(&mut w, &c.max);
             for x in [c.lengths.n, c.lengths.min, c.lengths.max, c.lengths.sum] {
                 w.u64(x);
             }
@@ -362,7 +363,7 @@ impl Profile {
         } else {
             b
         };
-        let mut r = Reader { b, pos: 10 };
+        let mut r = Reader::new(b, 10, "profile");
         let rows = r.u64()?;
         let n = r.u64()?;
         let mut cols = Vec::with_capacity(n.min(4096) as usize);
@@ -382,8 +383,8 @@ impl Profile {
                 mean: r.f64()?,
                 m2: r.f64()?,
             };
-            c.min = r.scalar()?;
-            c.max = r.scalar()?;
+            c.min = read_scalar(&mut r)?;
+            c.max = read_scalar(&mut r)?;
             c.lengths = Lengths {
                 n: r.u64()?,
                 min: r.u64()?,
@@ -394,12 +395,7 @@ impl Profile {
             c.set_sketches(k, h, f)?;
             cols.push(c);
         }
-        if r.pos != b.len() {
-            return Err(Error::Integrity(format!(
-                "profile bytes: {} trailing bytes",
-                b.len() - r.pos
-            )));
-        }
+        r.end()?;
         Ok(Profile::from_parts(rows, cols))
     }
 }
@@ -433,117 +429,36 @@ impl Profile {
     }
 }
 
-struct Writer(Vec<u8>);
-impl Writer {
-    fn u64(&mut self, x: u64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
-    }
-    fn f64(&mut self, x: f64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        self.u64(b.len() as u64);
-        self.0.extend_from_slice(b);
-    }
-    fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
-    }
-    fn opt_bytes(&mut self, b: Option<Vec<u8>>) {
-        match b {
-            None => self.0.push(0),
-            Some(b) => {
-                self.0.push(1);
-                self.bytes(&b);
-            }
+/// Appends a profile's optional min or max.
+fn write_scalar(w: &mut Writer, s: &Option<Scalar>) {
+    match s {
+        None => w.u8(0),
+        Some(Scalar::Bool(b)) => w.0.extend_from_slice(&[1, *b as u8]),
+        Some(Scalar::Int(i)) => {
+            w.u8(2);
+            w.0.extend_from_slice(&i.to_le_bytes());
         }
-    }
-    fn scalar(&mut self, s: &Option<Scalar>) {
-        match s {
-            None => self.0.push(0),
-            Some(Scalar::Bool(b)) => self.0.extend_from_slice(&[1, *b as u8]),
-            Some(Scalar::Int(i)) => {
-                self.0.push(2);
-                self.0.extend_from_slice(&i.to_le_bytes());
-            }
-            Some(Scalar::Float(f)) => {
-                self.0.push(3);
-                self.f64(*f);
-            }
-            Some(Scalar::Str(s)) => {
-                self.0.push(4);
-                self.str(s);
-            }
+        Some(Scalar::Float(f)) => {
+            w.u8(3);
+            w.f64(*f);
+        }
+        Some(Scalar::Str(s)) => {
+            w.u8(4);
+            w.str(s);
         }
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
-}
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or_else(|| {
-                Error::Integrity(format!(
-                    "profile bytes truncated at offset {} (wanted {n} more)",
-                    self.pos
-                ))
-            })?;
-        let s = &self.b[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
-    fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
-    }
-    fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn f64(&mut self) -> Result<f64> {
-        Ok(f64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn bytes(&mut self) -> Result<&'a [u8]> {
-        let n = self.u64()?;
-        self.take(
-            usize::try_from(n)
-                .map_err(|_| Error::Integrity("profile bytes: length overflow".into()))?,
-        )
-    }
-    fn str(&mut self) -> Result<String> {
-        String::from_utf8(self.bytes()?.to_vec())
-            .map_err(|_| Error::Integrity("profile bytes: invalid UTF-8".into()))
-    }
-    fn opt_bytes(&mut self) -> Result<Option<&'a [u8]>> {
-        match self.u8()? {
-            0 => Ok(None),
-            1 => Ok(Some(self.bytes()?)),
-            t => Err(Error::Integrity(format!(
-                "profile bytes: bad option tag {t}"
-            ))),
-        }
-    }
-    fn scalar(&mut self) -> Result<Option<Scalar>> {
-        Ok(match self.u8()? {
-            0 => None,
-            1 => Some(Scalar::Bool(self.u8()? != 0)),
-            2 => Some(Scalar::Int(i64::from_le_bytes(
-                self.take(8)?.try_into().expect("8 bytes"),
-            ))),
-            3 => Some(Scalar::Float(self.f64()?)),
-            4 => Some(Scalar::Str(self.str()?)),
-            t => {
-                return Err(Error::Integrity(format!(
-                    "profile bytes: bad value tag {t}"
-                )))
-            }
-        })
-    }
+/// Reads what [`write_scalar`] wrote.
+fn read_scalar(r: &mut Reader) -> Result<Option<Scalar>> {
+    Ok(match r.u8()? {
+        0 => None,
+        1 => Some(Scalar::Bool(r.u8()? != 0)),
+        2 => Some(Scalar::Int(i64::from_le_bytes(
+            r.take(8)?.try_into().expect("8 bytes"),
+        ))),
+        3 => Some(Scalar::Float(r.f64()?)),
+        4 => Some(Scalar::Str(r.str()?)),
+        t => return Err(r.bad(format_args!("bad value tag {t}"))),
+    })
 }

@@ -73,6 +73,11 @@ impl Profile {
         Self { row_count, columns }
     }
 
+    /// The column profiles, in order.
+    pub(crate) fn into_columns(self) -> Vec<ColumnProfile> {
+        self.columns
+    }
+
     /// Folds one record batch into the profile, all columns in parallel.
     ///
     /// The batch must have the profile's columns, in order, with the same

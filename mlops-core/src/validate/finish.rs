@@ -140,7 +140,11 @@ pub(crate) fn finish(check: &Check, c: &Compiled, part: Part, limit: usize) -> C
                 unexpected,
                 samples: rows
                     .into_iter()
-                    .map(|(row, value)| Unexpected { row, value })
+                    .map(|(row, value)| Unexpected {
+                        row,
+                        value,
+                        partition: None,
+                    })
                     .collect(),
             };
             map_result(&mut r, m, present);

@@ -44,9 +44,9 @@ mod check;
 mod finish;
 pub mod gate;
 mod infer;
-mod kernel;
+pub(crate) mod kernel;
 mod result;
-mod state;
+pub(crate) mod state;
 mod suite;
 mod values;
 mod yaml_depth;
@@ -67,8 +67,10 @@ pub use result::{
 pub use suite::{Suite, MAX_SUITE_BYTES, MAX_SUITE_DEPTH, SUITE_FORMAT, SUITE_VERSION};
 
 use crate::error::{Error, Result};
-use kernel::{bind, Compiled, Env};
-use state::{merge, scan, sliced, Part};
+pub(crate) use kernel::Compiled;
+use kernel::{bind, Env};
+pub(crate) use state::Part;
+use state::{merge, scan, sliced};
 
 /// Rows per slice of a batch: checks × slices are the parallel tasks.
 const SLICE_ROWS: usize = 64 * 1024;
@@ -107,10 +109,7 @@ impl Default for ValidateOptions {
 pub struct Validator<'s> {
     suite: &'s Suite,
     schema: SchemaRef,
-    compiled: Vec<Compiled>,
-    parts: Vec<Option<Part>>,
-    rows: u64,
-    limit: usize,
+    run: Running,
 }
 
 impl<'s> Validator<'s> {
@@ -120,30 +119,8 @@ impl<'s> Validator<'s> {
     /// not fit the column's type will fail with the reason instead. Column
     /// names must be unique in the data ([`Error::SchemaMismatch`]).
     pub fn new(suite: &'s Suite, schema: SchemaRef, opts: &ValidateOptions) -> Result<Self> {
-        suite.validate_spec()?;
-        crate::table::check_schema(&schema)?;
-        let now = opts.now.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs_f64())
-                .unwrap_or(0.0)
-        });
-        let env = Env { suite, now };
-        let compiled = suite
-            .checks
-            .iter()
-            .enumerate()
-            .map(|(i, c)| bind(i, c, &schema, &env))
-            .collect::<Result<Vec<_>>>()?;
-        let parts = compiled.iter().map(|_| None).collect();
-        Ok(Validator {
-            suite,
-            schema,
-            compiled,
-            parts,
-            rows: 0,
-            limit: opts.unexpected_limit,
-        })
+        let run = Running::bind(suite, &schema, opts)?;
+        Ok(Validator { suite, schema, run })
     }
 
     /// Folds the next batch into every check's state, checks and slices in parallel.
@@ -155,6 +132,69 @@ impl<'s> Validator<'s> {
                 self.schema
             )));
         }
+        self.run.update(batch);
+        Ok(())
+    }
+
+    /// The result of every check over all the rows seen.
+    pub fn finish(self) -> ValidationResult {
+        self.run.finish(self.suite)
+    }
+}
+
+/// "Now" for freshness checks: the option, or the clock.
+pub(crate) fn resolve_now(opts: &ValidateOptions) -> f64 {
+    opts.now.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    })
+}
+
+/// The checks of a suite bound to a schema, and their states so far: the
+/// part of a [`Validator`] that owns no borrow, so that a partial state
+/// can be kept, sent and merged (see [`crate::accumulate`]).
+pub(crate) struct Running {
+    /// The bound checks, shared by the states split from one (see
+    /// [`crate::accumulate::Accumulator::split`]).
+    pub compiled: std::sync::Arc<Vec<Compiled>>,
+    /// One state per check, `None` before any row.
+    pub parts: Vec<Option<Part>>,
+    pub rows: u64,
+    pub limit: usize,
+}
+
+impl Running {
+    /// Binds every check of `suite` to `schema` (see [`Validator::new`]).
+    pub(crate) fn bind(
+        suite: &Suite,
+        schema: &arrow::datatypes::Schema,
+        opts: &ValidateOptions,
+    ) -> Result<Self> {
+        suite.validate_spec()?;
+        crate::table::check_schema(schema)?;
+        let env = Env {
+            suite,
+            now: resolve_now(opts),
+        };
+        let compiled = suite
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| bind(i, c, schema, &env))
+            .collect::<Result<Vec<_>>>()?;
+        let parts = compiled.iter().map(|_| None).collect();
+        Ok(Running {
+            compiled: std::sync::Arc::new(compiled),
+            parts,
+            rows: 0,
+            limit: opts.unexpected_limit,
+        })
+    }
+
+    /// Folds a batch (of the bound schema) into every check's state.
+    pub(crate) fn update(&mut self, batch: &RecordBatch) {
         let n = batch.num_rows();
         let slices: Vec<(usize, usize)> = (0..n.max(1))
             .step_by(SLICE_ROWS)
@@ -184,23 +224,26 @@ impl<'s> Validator<'s> {
             })
             .collect();
         for (&(ci, _, _), part) in tasks.iter().zip(done) {
-            match &mut self.parts[ci] {
-                None => self.parts[ci] = Some(part),
-                Some(acc) => merge(&self.compiled[ci].kernel, acc, part, limit),
-            }
+            self.join(ci, part);
         }
         self.rows += n as u64;
-        Ok(())
     }
 
-    /// The result of every check over all the rows seen.
-    pub fn finish(self) -> ValidationResult {
+    /// Joins the state of later rows into check `ci`'s.
+    pub(crate) fn join(&mut self, ci: usize, part: Part) {
+        match &mut self.parts[ci] {
+            None => self.parts[ci] = Some(part),
+            Some(acc) => merge(&self.compiled[ci].kernel, acc, part, self.limit),
+        }
+    }
+
+    /// The result of every check over the rows seen.
+    pub(crate) fn finish(self, suite: &Suite) -> ValidationResult {
         let limit = self.limit;
-        let suite = self.suite;
         let rows = self.rows;
         let results = self
             .compiled
-            .into_par_iter()
+            .par_iter()
             .zip(self.parts.into_par_iter())
             .map(|(c, part)| {
                 let part = part.unwrap_or(Part {
@@ -208,7 +251,7 @@ impl<'s> Validator<'s> {
                     missing: 0,
                     state: state::State::Counts,
                 });
-                finish::finish(&suite.checks[c.index], &c, part, limit)
+                finish::finish(&suite.checks[c.index], c, part, limit)
             })
             .collect();
         ValidationResult::new(&suite.name, rows, results)

@@ -14,10 +14,16 @@ pub const RESULT_VERSION: u32 = 1;
 /// One row that broke a row-level check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unexpected {
-    /// The row's index in the data (0-based, across all batches).
+    /// The row's index in the data (0-based, across all batches), or in its
+    /// [`partition`](Self::partition) when it has one.
     pub row: u64,
     /// Its value (for a column pair or compound check, the values as a list).
     pub value: serde_json::Value,
+    /// The partition the row is in, when the result was merged from the
+    /// partial states of partitions (see [`crate::accumulate`]): `row` then
+    /// counts from that partition's first row. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<u64>,
 }
 
 /// The outcome of one check.

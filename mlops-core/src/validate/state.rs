@@ -120,6 +120,7 @@ impl MapState {
             self.samples.push(Unexpected {
                 row,
                 value: value(),
+                partition: None,
             });
         }
     }
@@ -145,7 +146,8 @@ pub(crate) enum State {
     Newest(Option<f64>),
     Mono {
         map: MapState,
-        first: Option<(u64, f64, Value)>,
+        /// The first present row (as it would be reported) and its value.
+        first: Option<(Unexpected, f64)>,
         last: Option<f64>,
     },
     Profile(Box<ColumnProfile>),
@@ -207,6 +209,7 @@ pub(crate) fn scan(k: &Kernel, arrays: &[ArrayRef], rows: usize, row0: u64, limi
                         m.samples.push(Unexpected {
                             row: row0 + i as u64,
                             value: Value::Null,
+                            partition: None,
                         });
                     }
                 }
@@ -355,7 +358,16 @@ pub(crate) fn scan(k: &Kernel, arrays: &[ArrayRef], rows: usize, row0: u64, limi
             if let Some(n) = nums(a.as_ref()) {
                 n.for_each(|i, x| {
                     match last {
-                        None => first = Some((row0 + i as u64, x, json_at(a.as_ref(), i))),
+                        None => {
+                            first = Some((
+                                Unexpected {
+                                    row: row0 + i as u64,
+                                    value: json_at(a.as_ref(), i),
+                                    partition: None,
+                                },
+                                x,
+                            ))
+                        }
                         Some(p) => {
                             if breaks(inc, strict, p, x) {
                                 m.hit(row0 + i as u64, limit, || json_at(a.as_ref(), i));
@@ -584,12 +596,14 @@ pub(crate) fn merge(k: &Kernel, a: &mut Part, b: Part, limit: usize) {
                 last: l2,
             },
         ) => {
-            if let (Kernel::Monotonic { increasing, strict }, Some(p), Some((row, x, v))) =
+            if let (Kernel::Monotonic { increasing, strict }, Some(p), Some((u, x))) =
                 (k, last, &f2)
             {
                 if breaks(*increasing, *strict, p, *x) {
-                    let v = v.clone();
-                    map.hit(*row, limit, || v);
+                    map.unexpected += 1;
+                    if map.samples.len() < limit {
+                        map.samples.push(u.clone());
+                    }
                 }
             }
             map.join(m2, limit);
