@@ -36,6 +36,7 @@ pub mod store;
 mod sum;
 pub mod table;
 pub mod text;
+pub mod unset;
 pub mod validate;
 
 pub use error::{Error, Result};
