@@ -37,6 +37,7 @@ pub mod store;
 mod sum;
 pub mod table;
 pub mod text;
+pub mod unset;
 pub mod validate;
 pub(crate) mod wire;
 

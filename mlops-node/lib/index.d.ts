@@ -470,7 +470,7 @@ export declare class Policy {
   private constructor()
   /** Grants, protections and events. */
   show(): Promise<PolicyState>
-  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
+  /** Grants `role` to `principal` over assets matching `scope` (unset: every asset, `*`). */
   grant(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
   /** Revokes a grant. */
   revoke(principal: string, role: Role, scope?: string, options?: { reason?: string }): Promise<void>
@@ -505,16 +505,16 @@ export declare class Registry {
   /** The asset's history, oldest first: every version, alias move, tag, lineage edge, archive and gate. */
   log(kind: AssetKind, name: string): Promise<AuditRecord[]>
   get(kind: AssetKind, name: string, reference?: string | number): Promise<Buffer>
-  /** One version by number, alias or 'latest', read through the registry's indexes. */
+  /** One version by number, alias or 'latest' (unset: the newest), read through the registry's indexes. */
   version(kind: AssetKind, name: string, reference?: string | number): Promise<Version>
   /** Checks the log's hash chain, numbering and indexes; resolves to the number of events. */
   verify(kind: AssetKind, name: string): Promise<number>
   /** Commits a data set version (Parquet plus schema, rows and profile); resolves to its number. */
   commitDataset(name: string, data: Table | Uint8Array | string, options?: WriteOptions): Promise<number>
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
-  /** Schema, row and column statistic changes between two data set versions. */
+  /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
   diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
-  /** The profile stored with a data set version. */
+  /** The profile stored with a data set version (unset: the newest). */
   datasetProfile(name: string, reference?: string | number): Promise<Profile>
   /** Sets a tag of a version (`value` null removes it). */
   tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>

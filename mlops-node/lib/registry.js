@@ -28,6 +28,14 @@ function metadataJson(metadata) {
   return JSON.stringify(metadata)
 }
 
+/**
+ * A version reference as text (a number becomes `'3'`), or undefined when
+ * none was given: the engine then reads the newest version.
+ */
+function ref(reference) {
+  return reference === undefined || reference === null ? undefined : String(reference)
+}
+
 /** Metadata as JSON text, or undefined when none was given (the addon records `{}`). */
 function meta(metadata) {
   return metadata === undefined ? undefined : metadataJson(metadata)
@@ -62,13 +70,13 @@ class Registry {
   }
 
   /** Adds bytes (a Buffer, Uint8Array or string) as the next version; resolves to its number. */
-  add(kind, name, data, { message = '', metadata, reason } = {}) {
+  add(kind, name, data, { message, metadata, reason } = {}) {
     const buf = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     return this._native.add(kind, name, buf, message, meta(metadata), reason)
   }
 
   /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
-  addFile(kind, name, path, { message = '', metadata, reason } = {}) {
+  addFile(kind, name, path, { message, metadata, reason } = {}) {
     return this._native.addFile(kind, name, path, message, meta(metadata), reason)
   }
 
@@ -87,23 +95,23 @@ class Registry {
     return records(await this._native.log(kind, name))
   }
 
-  /** A version's content (by number, alias or 'latest'), verified against its hashes. */
-  get(kind, name, reference = 'latest') {
-    return this._native.get(kind, name, String(reference))
+  /** A version's content (by number, alias or 'latest'; unset: the newest), verified against its hashes. */
+  get(kind, name, reference) {
+    return this._native.get(kind, name, ref(reference))
   }
 
   /**
    * Commits a data set version from an apache-arrow Table, Arrow IPC bytes or
    * a data file path: Parquet plus schema, rows and profile. Resolves to its number.
    */
-  commitDataset(name, data, { message = '', metadata, reason } = {}) {
+  commitDataset(name, data, { message, metadata, reason } = {}) {
     const json = meta(metadata)
     if (typeof data === 'string') return this._native.commitDatasetPath(name, data, message, json, reason)
     return this._native.commitDatasetIpc(name, ipcBuffer(data), message, json, reason)
   }
 
   /** Verifies and pushes a model package as the next version of model `name`; resolves to the version number. */
-  pushPackage(pkg, name, { message = '', reason } = {}) {
+  pushPackage(pkg, name, { message, reason } = {}) {
     return native.packagePush(this._native, pkg.path, name, message, reason)
   }
 
@@ -112,21 +120,21 @@ class Registry {
     return new Package(dest, await native.packagePull(this._native, name, String(reference), dest))
   }
 
-  /** A data set version (number, alias or 'latest') as an apache-arrow Table. */
-  async readDataset(name, reference = 'latest', { columns } = {}) {
+  /** A data set version (number, alias or 'latest'; unset: the newest) as an apache-arrow Table. */
+  async readDataset(name, reference, { columns } = {}) {
     const { tableFromIPC } = require('apache-arrow')
-    const bytes = await typed(() => this._native.readDataset(name, String(reference), columns))
+    const bytes = await typed(() => this._native.readDataset(name, ref(reference), columns))
     return tableFromIPC(bytes)
   }
 
-  /** Schema, row and column statistic changes between two data set versions. */
-  async diff(name, from, to = 'latest') {
-    return new DatasetDiff(await this._native.diff(name, String(from), String(to)))
+  /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
+  async diff(name, from, to) {
+    return new DatasetDiff(await this._native.diff(name, String(from), ref(to)))
   }
 
-  /** The profile stored with a data set version (number, alias or 'latest'). */
-  async datasetProfile(name, reference = 'latest') {
-    return new Profile(await this._native.datasetProfile(name, String(reference)))
+  /** The profile stored with a data set version (number, alias or 'latest'; unset: the newest). */
+  async datasetProfile(name, reference) {
+    return new Profile(await this._native.datasetProfile(name, ref(reference)))
   }
 
   /** Sets a tag of a version (`value` null removes it). */
@@ -139,9 +147,9 @@ class Registry {
     await typed(() => this._native.lineage(product, inputs, run, commit, reason))
   }
 
-  /** One version (by number, alias or 'latest'), read through the registry's indexes. */
-  async version(kind, name, reference = 'latest') {
-    return new Version(await this._native.version(kind, name, String(reference)))
+  /** One version (by number, alias or 'latest'; unset: the newest), read through the registry's indexes. */
+  async version(kind, name, reference) {
+    return new Version(await this._native.version(kind, name, ref(reference)))
   }
 
   /** Checks an asset from its log's own events (hash chain, numbering, indexes); resolves to the number of events. */
@@ -193,23 +201,23 @@ class Policy {
     return new PolicyState(await this._native.policyShow())
   }
 
-  /** Grants `role` to `principal` over assets matching `scope` (default `*`). */
-  async grant(principal, role, scope = '*', { reason } = {}) {
+  /** Grants `role` to `principal` over assets matching `scope` (unset: every asset). */
+  async grant(principal, role, scope, { reason } = {}) {
     await this._native.policyGrant(principal, role, scope, reason)
   }
 
   /** Revokes a grant. */
-  async revoke(principal, role, scope = '*', { reason } = {}) {
+  async revoke(principal, role, scope, { reason } = {}) {
     await this._native.policyRevoke(principal, role, scope, reason)
   }
 
   /** Protects an alias: only `role` (default approver) may move it; with `requireGate`, only to a version with a passed gate report. */
-  async protect(alias, { scope = '*', role, requireGate = false, reason } = {}) {
+  async protect(alias, { scope, role, requireGate = false, reason } = {}) {
     await this._native.policyProtect(alias, scope, role, requireGate, reason)
   }
 
   /** Removes a protection. */
-  async unprotect(alias, scope = '*', { reason } = {}) {
+  async unprotect(alias, scope, { reason } = {}) {
     await this._native.policyUnprotect(alias, scope, reason)
   }
 }

@@ -166,13 +166,14 @@ pub fn package_push(
     registry: &NativeRegistry,
     path: String,
     name: String,
-    message: String,
+    message: Option<String>,
     reason: Option<String>,
 ) -> AsyncTask<Job<f64>> {
     let r = registry.why(reason);
     job(move || {
         let p = Package::load(&path)?;
-        r.push_package(&p, &name, &message).map(|v| v as f64)
+        r.push_package(&p, &name, mlops_core::unset::message(message.as_deref()))
+            .map(|v| v as f64)
     })
 }
 

@@ -2,6 +2,7 @@
 //! store. Every call runs on the libuv thread pool and resolves a Promise.
 
 use mlops_core::registry::{AssetRef, Kind, Registry};
+use mlops_core::unset;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -133,12 +134,16 @@ impl NativeRegistry {
         &self,
         principal: String,
         role: String,
-        scope: String,
+        scope: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.grant(&principal, Role::parse(&role)?, &scope)?;
+            r.grant(
+                &principal,
+                Role::parse(&role)?,
+                unset::scope(scope.as_deref()),
+            )?;
             Ok(principal)
         })
     }
@@ -149,12 +154,16 @@ impl NativeRegistry {
         &self,
         principal: String,
         role: String,
-        scope: String,
+        scope: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.revoke(&principal, Role::parse(&role)?, &scope)?;
+            r.revoke(
+                &principal,
+                Role::parse(&role)?,
+                unset::scope(scope.as_deref()),
+            )?;
             Ok(principal)
         })
     }
@@ -165,7 +174,7 @@ impl NativeRegistry {
     pub fn policy_protect(
         &self,
         alias: String,
-        scope: String,
+        scope: Option<String>,
         role: Option<String>,
         require_gate: bool,
         reason: Option<String>,
@@ -173,7 +182,7 @@ impl NativeRegistry {
         let r = self.why(reason);
         job(move || {
             let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| Role::parse(&x))?;
-            r.protect_alias(&alias, &scope, role, require_gate)?;
+            r.protect_alias(&alias, unset::scope(scope.as_deref()), role, require_gate)?;
             Ok(alias)
         })
     }
@@ -183,12 +192,12 @@ impl NativeRegistry {
     pub fn policy_unprotect(
         &self,
         alias: String,
-        scope: String,
+        scope: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.unprotect_alias(&alias, &scope)?;
+            r.unprotect_alias(&alias, unset::scope(scope.as_deref()))?;
             Ok(alias)
         })
     }
@@ -200,13 +209,19 @@ impl NativeRegistry {
         kind: String,
         name: String,
         data: Buffer,
-        message: String,
+        message: Option<String>,
         metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
-            let v = r.add_version(Kind::parse(&kind)?, &name, &data, &message, meta(metadata)?)?;
+            let v = r.add_version(
+                Kind::parse(&kind)?,
+                &name,
+                &data,
+                unset::message(message.as_deref()),
+                meta(metadata)?,
+            )?;
             Ok(v as f64)
         })
     }
@@ -220,13 +235,19 @@ impl NativeRegistry {
         kind: String,
         name: String,
         path: String,
-        message: String,
+        message: Option<String>,
         metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let r = self.why(reason);
         job(move || {
-            let v = r.add_path(Kind::parse(&kind)?, &name, &path, &message, meta(metadata)?)?;
+            let v = r.add_path(
+                Kind::parse(&kind)?,
+                &name,
+                &path,
+                unset::message(message.as_deref()),
+                meta(metadata)?,
+            )?;
             Ok(v as f64)
         })
     }
@@ -269,10 +290,17 @@ impl NativeRegistry {
         &self,
         kind: String,
         name: String,
-        reference: String,
+        reference: Option<String>,
     ) -> AsyncTask<Job<convert::Version>> {
         let r = self.inner.clone();
-        job(move || Ok(r.version(Kind::parse(&kind)?, &name, &reference)?.into()))
+        job(move || {
+            Ok(r.version(
+                Kind::parse(&kind)?,
+                &name,
+                unset::reference(reference.as_deref()),
+            )?
+            .into())
+        })
     }
 
     /// Checks an asset from its log's own events (hash chain, numbering,
@@ -369,12 +397,19 @@ impl NativeRegistry {
         &self,
         name: String,
         path: String,
-        message: String,
+        message: Option<String>,
         metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let r = self.why(reason);
-        job(move || Ok(r.commit_dataset_path(&name, &path, &message, meta(metadata)?)? as f64))
+        job(move || {
+            Ok(r.commit_dataset_path(
+                &name,
+                &path,
+                unset::message(message.as_deref()),
+                meta(metadata)?,
+            )? as f64)
+        })
     }
 
     /// Commits Arrow IPC bytes as the next data set version.
@@ -383,14 +418,19 @@ impl NativeRegistry {
         &self,
         name: String,
         data: Buffer,
-        message: String,
+        message: Option<String>,
         metadata: Option<String>,
         reason: Option<String>,
     ) -> AsyncTask<Job<f64>> {
         let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let reader = mlops_core::io::read_ipc_bytes(data)?;
-            Ok(r.commit_dataset(&name, reader, &message, meta(metadata)?)? as f64)
+            Ok(r.commit_dataset(
+                &name,
+                reader,
+                unset::message(message.as_deref()),
+                meta(metadata)?,
+            )? as f64)
         })
     }
 
@@ -399,7 +439,7 @@ impl NativeRegistry {
     pub fn read_dataset(
         &self,
         name: String,
-        reference: String,
+        reference: Option<String>,
         columns: Option<Vec<String>>,
     ) -> AsyncTask<Job<Buffer>> {
         let r = self.inner.clone();
@@ -408,7 +448,11 @@ impl NativeRegistry {
             let cols: Option<Vec<&str>> = cols
                 .as_ref()
                 .map(|c| c.iter().map(String::as_str).collect());
-            let (schema, batches) = r.read_dataset(&name, &reference, cols.as_deref())?;
+            let (schema, batches) = r.read_dataset(
+                &name,
+                unset::reference(reference.as_deref()),
+                cols.as_deref(),
+            )?;
             let mut out = Vec::new();
             {
                 let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut out, &schema)?;
@@ -427,10 +471,15 @@ impl NativeRegistry {
         &self,
         name: String,
         from: String,
-        to: String,
+        to: Option<String>,
     ) -> AsyncTask<Job<convert::DatasetDiff>> {
         let r = self.inner.clone();
-        job(move || Ok(r.diff_datasets(&name, &from, &to)?.into()))
+        job(move || {
+            Ok(
+                r.diff_datasets(&name, &from, unset::reference(to.as_deref()))?
+                    .into(),
+            )
+        })
     }
 
     /// The profile stored with a data set version.
@@ -438,16 +487,33 @@ impl NativeRegistry {
     pub fn dataset_profile(
         &self,
         name: String,
-        reference: String,
+        reference: Option<String>,
     ) -> AsyncTask<Job<NativeProfile>> {
         let r = self.inner.clone();
-        job(move || Ok(NativeProfile::of(r.dataset_profile(&name, &reference)?)))
+        job(move || {
+            Ok(NativeProfile::of(r.dataset_profile(
+                &name,
+                unset::reference(reference.as_deref()),
+            )?))
+        })
     }
 
     /// A version's content (by number, alias or `latest`), verified.
     #[napi(ts_return_type = "Promise<Buffer>")]
-    pub fn get(&self, kind: String, name: String, reference: String) -> AsyncTask<Job<Buffer>> {
+    pub fn get(
+        &self,
+        kind: String,
+        name: String,
+        reference: Option<String>,
+    ) -> AsyncTask<Job<Buffer>> {
         let r = self.inner.clone();
-        job(move || Ok(r.get(Kind::parse(&kind)?, &name, &reference)?.into()))
+        job(move || {
+            Ok(r.get(
+                Kind::parse(&kind)?,
+                &name,
+                unset::reference(reference.as_deref()),
+            )?
+            .into())
+        })
     }
 }

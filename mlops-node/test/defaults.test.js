@@ -1,34 +1,24 @@
 'use strict'
 // Default values live in mlops-core only: the JavaScript layer gives no
-// parameter or option a default of its own (only `false`, `null`, `{}` or a
-// word of the API's vocabulary), so an option the caller did not set reaches
-// the engine unset and its `Default` decides.
+// parameter or option a default of its own (only `false`, `null` or `{}`;
+// not even a word of the API's vocabulary: an unset reference, scope or
+// message reaches the engine unset and `mlops_core::unset` decides), so an
+// option the caller did not set reaches the engine unset and its `Default`
+// decides.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const ts = require('typescript')
 
-// The words of the API's own vocabulary a parameter may default to, with
-// why none is an engine option (the same list as mlops-py/tests/test_defaults.py,
-// plus `to`, Node's name for the newer side of `diff`).
-const VOCABULARY = new Map([
-  ['message=', 'no message: the empty text, not a tunable'],
-  ['reference=latest', "the reference grammar's word for the newest version"],
-  ['to=latest', "the reference grammar's word for the newest version"],
-  ['scope=*', 'the pattern matching every asset: a grant or protection over the whole registry'],
-])
-
 /**
  * Why the default `init` of the parameter or option `name` restates an
  * engine default, or null when it does not: `false` (a flag the caller
- * turns on), `null` (unset), `{}` for an options object, or a word of
- * VOCABULARY.
+ * turns on), `null` (unset) or `{}` for an options object.
  */
 function restated(name, init) {
   if (init.kind === ts.SyntaxKind.FalseKeyword || init.kind === ts.SyntaxKind.NullKeyword) return null
   if (ts.isObjectLiteralExpression(init) && init.properties.length === 0) return null
-  if (ts.isStringLiteral(init) && VOCABULARY.has(`${name}=${init.text}`)) return null
   return `${name} = ${init.getText()}`
 }
 
@@ -77,6 +67,16 @@ test('options not given are filled by the engine', async () => {
   await reg.policy.grant('ana', 'admin')
   await reg.policy.protect('production')
   assert.equal((await reg.policy.show()).protections[0].role, 'approver')
+  // Reference, scope and message unset: the newest version, every asset,
+  // no message (mlops_core::unset).
+  assert.equal((await reg.policy.show()).grants[0].scope, '*')
+  assert.equal((await reg.policy.show()).protections[0].scope, '*')
+  await reg.add('model', 'm', 'one')
+  await reg.add('model', 'm', 'two', { message: 'second' })
+  assert.equal((await reg.get('model', 'm')).toString(), 'two')
+  assert.equal((await reg.version('model', 'm')).version, 2)
+  assert.equal((await reg.version('model', 'm', 1)).message, '')
+  assert.equal((await reg.version('model', 'm', 2)).message, 'second')
   // The report names the options it ran with: the core's defaults.
   const { options } = (await drift(t, t)).toJSON()
   assert.equal(options.drift_share, 0.5)

@@ -6,6 +6,7 @@
 
 use mlops_core::governance::{AuditFilter, Role};
 use mlops_core::registry::Registry;
+use mlops_core::unset;
 use pyo3::prelude::*;
 
 use crate::convert;
@@ -79,41 +80,43 @@ impl PyPolicy {
 
     /// Grants `role` (reader, writer, approver, admin) to `principal` over
     /// the assets matching `scope`.
-    #[pyo3(signature = (principal, role, scope = "*", reason = None))]
+    #[pyo3(signature = (principal, role, scope = None, reason = None))]
     fn grant(
         &self,
         py: Python<'_>,
         principal: &str,
         role: &str,
-        scope: &str,
+        scope: Option<&str>,
         reason: Option<&str>,
     ) -> PyResult<()> {
         let (r, reg) = (self::role(role)?, self.why(reason));
-        py.detach(|| reg.grant(principal, r, scope)).map_err(to_py)
+        py.detach(|| reg.grant(principal, r, unset::scope(scope)))
+            .map_err(to_py)
     }
 
     /// Revokes a grant.
-    #[pyo3(signature = (principal, role, scope = "*", reason = None))]
+    #[pyo3(signature = (principal, role, scope = None, reason = None))]
     fn revoke(
         &self,
         py: Python<'_>,
         principal: &str,
         role: &str,
-        scope: &str,
+        scope: Option<&str>,
         reason: Option<&str>,
     ) -> PyResult<()> {
         let (r, reg) = (self::role(role)?, self.why(reason));
-        py.detach(|| reg.revoke(principal, r, scope)).map_err(to_py)
+        py.detach(|| reg.revoke(principal, r, unset::scope(scope)))
+            .map_err(to_py)
     }
 
     /// Protects an alias: only `role` may move it, and with `require_gate`
     /// only to a version with a passed gate report.
-    #[pyo3(signature = (alias, scope = "*", role = None, require_gate = false, reason = None))]
+    #[pyo3(signature = (alias, scope = None, role = None, require_gate = false, reason = None))]
     fn protect(
         &self,
         py: Python<'_>,
         alias: &str,
-        scope: &str,
+        scope: Option<&str>,
         role: Option<&str>,
         require_gate: bool,
         reason: Option<&str>,
@@ -123,21 +126,21 @@ impl PyPolicy {
             None => Role::PROTECT_DEFAULT,
         };
         let reg = self.why(reason);
-        py.detach(|| reg.protect_alias(alias, scope, r, require_gate))
+        py.detach(|| reg.protect_alias(alias, unset::scope(scope), r, require_gate))
             .map_err(to_py)
     }
 
     /// Removes a protection.
-    #[pyo3(signature = (alias, scope = "*", reason = None))]
+    #[pyo3(signature = (alias, scope = None, reason = None))]
     fn unprotect(
         &self,
         py: Python<'_>,
         alias: &str,
-        scope: &str,
+        scope: Option<&str>,
         reason: Option<&str>,
     ) -> PyResult<()> {
         let reg = self.why(reason);
-        py.detach(|| reg.unprotect_alias(alias, scope))
+        py.detach(|| reg.unprotect_alias(alias, unset::scope(scope)))
             .map_err(to_py)
     }
 }

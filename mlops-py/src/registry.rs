@@ -4,6 +4,7 @@
 
 use arrow_pyarrow::IntoPyArrow;
 use mlops_core::registry::{AssetRef, Kind, Registry};
+use mlops_core::unset;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -106,7 +107,7 @@ impl PyRegistry {
     }
 
     /// Adds `data` (bytes) as the next version; returns its number.
-    #[pyo3(signature = (kind, name, data, message = "", metadata = None, reason = None))]
+    #[pyo3(signature = (kind, name, data, message = None, metadata = None, reason = None))]
     #[allow(clippy::too_many_arguments)]
     fn add(
         &self,
@@ -114,12 +115,12 @@ impl PyRegistry {
         kind: &str,
         name: &str,
         data: &[u8],
-        message: &str,
+        message: Option<&str>,
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
         let (k, meta, r) = self.next_version(kind, metadata, reason)?;
-        py.detach(|| r.add_version(k, name, data, message, meta))
+        py.detach(|| r.add_version(k, name, data, unset::message(message), meta))
             .map_err(to_py)
     }
 
@@ -127,7 +128,7 @@ impl PyRegistry {
     /// added as a dataset is committed as data (Parquet, schema, rows,
     /// profile); anything else is stored as its bytes (streamed, chunked).
     /// The engine decides (`Registry::add_path`), as for `mlops add`.
-    #[pyo3(signature = (kind, name, path, message = "", metadata = None, reason = None))]
+    #[pyo3(signature = (kind, name, path, message = None, metadata = None, reason = None))]
     #[allow(clippy::too_many_arguments)]
     fn add_file(
         &self,
@@ -135,12 +136,12 @@ impl PyRegistry {
         kind: &str,
         name: &str,
         path: std::path::PathBuf,
-        message: &str,
+        message: Option<&str>,
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
         let (k, meta, r) = self.next_version(kind, metadata, reason)?;
-        py.detach(|| r.add_path(k, name, &path, message, meta))
+        py.detach(|| r.add_path(k, name, &path, unset::message(message), meta))
             .map_err(to_py)
     }
 
@@ -184,17 +185,17 @@ impl PyRegistry {
     /// One version (by number, alias or "latest") as a `Version`, read
     /// through the registry's indexes: a few small reads however long the
     /// history.
-    #[pyo3(signature = (kind, name, reference = "latest"))]
+    #[pyo3(signature = (kind, name, reference = None))]
     fn version(
         &self,
         py: Python<'_>,
         kind: &str,
         name: &str,
-        reference: &str,
+        reference: Option<&str>,
     ) -> PyResult<convert::Version> {
         let k = self::kind(kind)?;
         let v = py
-            .detach(|| self.inner.version(k, name, reference))
+            .detach(|| self.inner.version(k, name, unset::reference(reference)))
             .map_err(to_py)?;
         convert::Version::of(py, &v)
     }
@@ -208,17 +209,17 @@ impl PyRegistry {
     }
 
     /// A version's content (by number, alias or "latest"), verified.
-    #[pyo3(signature = (kind, name, reference = "latest"))]
+    #[pyo3(signature = (kind, name, reference = None))]
     fn get<'py>(
         &self,
         py: Python<'py>,
         kind: &str,
         name: &str,
-        reference: &str,
+        reference: Option<&str>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let k = self::kind(kind)?;
         let b = py
-            .detach(|| self.inner.get(k, name, reference))
+            .detach(|| self.inner.get(k, name, unset::reference(reference)))
             .map_err(to_py)?;
         Ok(PyBytes::new(py, &b))
     }
@@ -310,42 +311,47 @@ impl PyRegistry {
     /// Commits Arrow data (a PyCapsule object) or a data file path as the
     /// next version of data set `name`: Parquet plus schema, rows and
     /// profile. Returns the version number.
-    #[pyo3(signature = (name, data, message = "", metadata = None, reason = None))]
+    #[pyo3(signature = (name, data, message = None, metadata = None, reason = None))]
     fn commit_dataset(
         &self,
         py: Python<'_>,
         name: &str,
         data: &Bound<'_, PyAny>,
-        message: &str,
+        message: Option<&str>,
         metadata: Option<&Bound<'_, PyAny>>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
         let (meta, r) = (self::metadata(metadata)?, why(&self.inner, reason));
         match crate::source::Source::of(data, "Registry.commit_dataset")? {
             crate::source::Source::Path(path) => py
-                .detach(|| r.commit_dataset_path(name, &path, message, meta))
+                .detach(|| r.commit_dataset_path(name, &path, unset::message(message), meta))
                 .map_err(to_py),
             source => py
-                .detach(move || r.commit_dataset(name, source.reader()?, message, meta))
+                .detach(move || {
+                    r.commit_dataset(name, source.reader()?, unset::message(message), meta)
+                })
                 .map_err(to_py),
         }
     }
 
     /// A data set version (number, alias or "latest") as a pyarrow Table,
     /// optionally only some columns.
-    #[pyo3(signature = (name, reference = "latest", columns = None))]
+    #[pyo3(signature = (name, reference = None, columns = None))]
     fn read_dataset<'py>(
         &self,
         py: Python<'py>,
         name: &str,
-        reference: &str,
+        reference: Option<&str>,
         columns: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let cols: Option<Vec<&str>> = columns
             .as_ref()
             .map(|c| c.iter().map(String::as_str).collect());
         let (schema, batches) = py
-            .detach(|| self.inner.read_dataset(name, reference, cols.as_deref()))
+            .detach(|| {
+                self.inner
+                    .read_dataset(name, unset::reference(reference), cols.as_deref())
+            })
             .map_err(to_py)?;
         arrow_pyarrow::Table::try_new(batches, schema)
             .map_err(|e| crate::error::InvalidInputError::new_err(e.to_string()))?
@@ -364,17 +370,17 @@ impl PyRegistry {
     /// Verifies a model package and pushes it as the next version of the
     /// model `name` (files chunked and deduplicated, metrics searchable as
     /// `metrics.<name>`). Returns the version number.
-    #[pyo3(signature = (package, name, message = "", reason = None))]
+    #[pyo3(signature = (package, name, message = None, reason = None))]
     fn push_package(
         &self,
         py: Python<'_>,
         package: &crate::package::PyPackage,
         name: &str,
-        message: &str,
+        message: Option<&str>,
         reason: Option<&str>,
     ) -> PyResult<u64> {
         let r = why(&self.inner, reason);
-        py.detach(|| r.push_package(&package.inner, name, message))
+        py.detach(|| r.push_package(&package.inner, name, unset::message(message)))
             .map_err(to_py)
     }
 
@@ -394,15 +400,18 @@ impl PyRegistry {
     }
 
     /// The profile stored with a data set version.
-    #[pyo3(signature = (name, reference = "latest"))]
+    #[pyo3(signature = (name, reference = None))]
     fn dataset_profile(
         &self,
         py: Python<'_>,
         name: &str,
-        reference: &str,
+        reference: Option<&str>,
     ) -> PyResult<crate::profile::PyProfile> {
         let inner = py
-            .detach(|| self.inner.dataset_profile(name, reference))
+            .detach(|| {
+                self.inner
+                    .dataset_profile(name, unset::reference(reference))
+            })
             .map_err(to_py)?;
         Ok(crate::profile::PyProfile { inner })
     }

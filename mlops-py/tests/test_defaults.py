@@ -8,10 +8,12 @@ constructors of the classes it lists) defaults to
   nothing for it), or
 - ``False``: a flag the caller turns on,
 
-or else to a word of the API's own vocabulary listed in ``VOCABULARY`` with
-why it is not an engine option. ``True`` is never a default (a flag that is
-on unless turned off is an engine choice: make it ``None``). A new default
-that breaks the rule fails here, naming the callable and the parameter.
+and nothing else: not even a word of the API's own vocabulary (an unset
+reference is the newest version, an unset scope every asset, an unset
+message the empty text, all decided by ``mlops_core::unset``). ``True`` is
+never a default (a flag that is on unless turned off is an engine choice:
+make it ``None``). A new default that breaks the rule fails here, naming
+the callable and the parameter.
 """
 
 import inspect
@@ -20,12 +22,6 @@ import pytest
 from test_parity import ENTRIES, resolve
 
 import mlops
-
-VOCABULARY = {
-    ("message", ""): "no message: the empty text, not a tunable",
-    ("reference", "latest"): "the reference grammar's word for the newest version",
-    ("scope", "*"): "the pattern matching every asset: a grant or protection over the whole registry",
-}
 
 
 def signatures():
@@ -61,6 +57,10 @@ def test_the_checked_callables_include_the_ones_that_had_defaults():
         "Policy.protect",
         "stats.ks_2samp",
         "checks.not_null",
+        "Registry.version",
+        "Registry.read_dataset",
+        "Registry.commit_dataset",
+        "Policy.grant",
     } <= names
     assert len(SIGNATURES) > 100
 
@@ -69,10 +69,8 @@ def test_the_checked_callables_include_the_ones_that_had_defaults():
 def test_no_python_signature_restates_an_engine_default(name, sig):
     for p in sig.parameters.values():
         d = p.default
-        if d is inspect.Parameter.empty or d is None or d is False:
-            continue
-        assert (p.name, d) in VOCABULARY, (
-            f"{name}({p.name}={d!r}) restates a default: make it None and let mlops-core's Default decide"
+        assert d is inspect.Parameter.empty or d is None or d is False, (
+            f"{name}({p.name}={d!r}) restates a default: make it None and let mlops-core decide"
         )
 
 
@@ -89,6 +87,14 @@ def test_unset_options_take_the_engine_defaults():
     reg.policy.protect("production")
     assert reg.policy.show().protections[0]["role"] == "approver"
     assert mlops.checks.not_null("x") == {"check": "not_null", "column": "x"}
+    # Reference, scope and message: unset is the newest version, every
+    # asset and no message (mlops_core::unset).
+    reg.add("model", "m", b"one")
+    reg.add("model", "m", b"two", message="second")
+    assert reg.get("model", "m") == reg.get("model", "m", "latest") == b"two"
+    assert reg.version("model", "m").version == 2
+    assert reg.version("model", "m", "1").message == ""
+    assert reg.policy.show().grants[0]["scope"] == "*"
     s = mlops.Suite("s", [mlops.checks.not_null("x")])
     assert s.checks[0].get("severity", "error") == "error"
     # Drift: only what the caller set is sent, the rest is DriftOptions::default().

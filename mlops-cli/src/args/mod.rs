@@ -2,9 +2,9 @@
 //! sets (kinds, roles, drift methods, corrections, flavors) are parsed by
 //! the core's own parser, so its error message is kept, and listed in
 //! `--help` by the core's own names (see [`values`]). Defaults come from
-//! the core's `Default` impls and constants, except three the core does
-//! not define yet: the policy scope `*`, the protect role `approver` and
-//! the reference `latest` of `mlops diff`.
+//! the core's `Default` impls and constants only (the test
+//! `every_default_is_the_cores` checks each one); an unset message is
+//! `None`, made the empty text by `mlops_core::unset::message`.
 
 mod values;
 
@@ -594,6 +594,61 @@ mod tests {
         Cli::try_parse_from(["mlops"].iter().chain(args))
             .unwrap()
             .command
+    }
+
+    /// Every default of every command and flag, as `command arg=value`.
+    fn every_default(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+        for a in cmd.get_arguments() {
+            for v in a.get_default_values() {
+                let at = format!("{path} {}", a.get_id());
+                out.push((at, v.to_string_lossy().into_owned()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            every_default(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_default_is_the_cores() {
+        // The values a default may take: the core's constants and its
+        // `Default` impls, and `false` (a flag the caller turns on).
+        let (infer, drift) = (InferOptions::default(), DriftOptions::default());
+        let core = [
+            mlops_core::store::DEFAULT_STORE.to_string(),
+            mlops_core::registry::LATEST.to_string(),
+            mlops_core::governance::EVERY_ASSET.to_string(),
+            Role::PROTECT_DEFAULT.as_str().to_string(),
+            ValidateOptions::default().unexpected_limit.to_string(),
+            infer.name,
+            infer.margin.to_string(),
+            infer.max_categories.to_string(),
+            drift.drift_share.to_string(),
+            correction_name(&drift.correction).to_string(),
+            false.to_string(),
+        ];
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut found = Vec::new();
+        every_default(&cmd, "mlops", &mut found);
+        let own: Vec<_> = found.iter().filter(|(_, v)| !core.contains(v)).collect();
+        assert_eq!(
+            own,
+            Vec::<&(String, String)>::new(),
+            "defaults not from mlops-core"
+        );
+        // The walk reaches the subcommands' defaults (scope, reference, role).
+        for at in [
+            "mlops policy grant scope",
+            "mlops policy protect role",
+            "mlops diff to",
+            "mlops store",
+        ] {
+            assert!(
+                found.iter().any(|(a, _)| a == at),
+                "{at} not found in {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -158,9 +158,11 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             message,
         } => {
             let pkg = Package::load(&path)?;
-            let v = cx
-                .open()?
-                .push_package(&pkg, &name, &message.unwrap_or_default())?;
+            let v = cx.open()?.push_package(
+                &pkg,
+                &name,
+                mlops_core::unset::message(message.as_deref()),
+            )?;
             println!("{v}");
             Ok(ExitCode::SUCCESS)
         }

@@ -28,12 +28,15 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
                     .map_err(|e| Error::InvalidInput(format!("--meta is not JSON: {e}")))?,
                 None => serde_json::Value::Object(Default::default()),
             };
-            let message = message.unwrap_or_default();
             // The engine decides what the file becomes (a data file added as
             // a dataset is committed as data), as for every front-end.
-            let v = cx
-                .open()?
-                .add_path(kind, &name, &file, &message, metadata)?;
+            let v = cx.open()?.add_path(
+                kind,
+                &name,
+                &file,
+                mlops_core::unset::message(message.as_deref()),
+                metadata,
+            )?;
             println!("{v}");
         }
         RegistryCommand::Alias {

@@ -250,7 +250,12 @@ class Registry(_mlops.Registry):
     """
 
     def commit_dataset(
-        self, name: str, data: DataLike, message: str = "", metadata: Any = None, reason: Optional[str] = None
+        self,
+        name: str,
+        data: DataLike,
+        message: Optional[str] = None,
+        metadata: Any = None,
+        reason: Optional[str] = None,
     ) -> int:
         """Commits a data set version from anything :func:`profile` accepts
         (pyarrow, polars, pandas, a data file path): stored as Parquet with

@@ -254,7 +254,7 @@ class Registry:
         kind: str,
         name: str,
         data: bytes,
-        message: str = "",
+        message: str | None = None,
         metadata: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> int:
@@ -264,7 +264,7 @@ class Registry:
         kind: str,
         name: str,
         path: Any,
-        message: str = "",
+        message: str | None = None,
         metadata: dict[str, Any] | None = None,
         reason: str | None = None,
     ) -> int:
@@ -276,12 +276,12 @@ class Registry:
         """The asset's history, oldest first: one AuditRecord per event."""
     def asset(self, kind: str, name: str) -> Asset:
         """Versions and aliases (with their history) of the asset."""
-    def version(self, kind: str, name: str, reference: str = "latest") -> Version:
-        """One version by number, alias or 'latest', read through the registry's indexes."""
+    def version(self, kind: str, name: str, reference: str | None = None) -> Version:
+        """One version by number, alias or 'latest' (unset: the newest), read through the registry's indexes."""
     def verify(self, kind: str, name: str) -> int:
         """Checks the log's hash chain, numbering and indexes; returns the number of events."""
-    def get(self, kind: str, name: str, reference: str = "latest") -> bytes:
-        """A version's content by number, alias or 'latest', verified against its hashes."""
+    def get(self, kind: str, name: str, reference: str | None = None) -> bytes:
+        """A version's content by number, alias or 'latest' (unset: the newest), verified against its hashes."""
     def tag(
         self, kind: str, name: str, version: int, key: str, value: str | None = None, reason: str | None = None
     ) -> None: ...
@@ -297,18 +297,23 @@ class Registry:
     def archive(self, kind: str, name: str, restore: bool = False, reason: str | None = None) -> None: ...
     def list(self, kind: str, include_archived: bool = False) -> builtins.list[str]: ...
     def commit_dataset(
-        self, name: str, data: Any, message: str = "", metadata: dict[str, Any] | None = None, reason: str | None = None
+        self,
+        name: str,
+        data: Any,
+        message: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        reason: str | None = None,
     ) -> int:
         """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
-    def read_dataset(self, name: str, reference: str = "latest", columns: builtins.list[str] | None = None) -> Any:
-        """A data set version as a pyarrow Table (time travel), optionally only some columns."""
+    def read_dataset(self, name: str, reference: str | None = None, columns: builtins.list[str] | None = None) -> Any:
+        """A data set version (unset: the newest) as a pyarrow Table (time travel), optionally only some columns."""
     def diff(self, name: str, a: str, b: str) -> DatasetDiff:
         """Schema, row and per-column statistic changes between two data set versions."""
-    def push_package(self, package: Package, name: str, message: str = "", reason: str | None = None) -> int:
+    def push_package(self, package: Package, name: str, message: str | None = None, reason: str | None = None) -> int:
         """Verifies and pushes a model package as the next version of model `name`."""
     def pull_package(self, name: str, reference: str, dest: Any) -> Package:
         """Pulls a model version into the new folder `dest`, verified."""
-    def dataset_profile(self, name: str, reference: str = "latest") -> Profile: ...
+    def dataset_profile(self, name: str, reference: str | None = None) -> Profile: ...
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 
@@ -333,18 +338,18 @@ class Policy:
     """The access policy of a registry: roles reader < writer < approver < admin."""
 
     def show(self) -> PolicyState: ...
-    def grant(self, principal: str, role: str, scope: str = "*", reason: str | None = None) -> None: ...
-    def revoke(self, principal: str, role: str, scope: str = "*", reason: str | None = None) -> None: ...
+    def grant(self, principal: str, role: str, scope: str | None = None, reason: str | None = None) -> None: ...
+    def revoke(self, principal: str, role: str, scope: str | None = None, reason: str | None = None) -> None: ...
     def protect(
         self,
         alias: str,
-        scope: str = "*",
+        scope: str | None = None,
         role: str | None = None,
         require_gate: bool = False,
         reason: str | None = None,
     ) -> None:
         """Protects an alias: only `role` (default approver, the engine's) may move it."""
-    def unprotect(self, alias: str, scope: str = "*", reason: str | None = None) -> None: ...
+    def unprotect(self, alias: str, scope: str | None = None, reason: str | None = None) -> None: ...
 
 @final
 class Version:
