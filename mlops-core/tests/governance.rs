@@ -224,7 +224,7 @@ fn roles_protect_aliases_and_denials_are_typed_and_logged() {
         assert_eq!(a.alias("production"), Some(2));
 
         // Unknown roles never reach the log.
-        assert!(Role::parse("owner").is_err());
+        assert!("owner".parse::<Role>().is_err());
         // The last admin cannot be revoked.
         assert!(matches!(
             ana.revoke("ana", Role::Admin, "*").unwrap_err(),
@@ -298,7 +298,7 @@ fn the_shared_promotion_vector() {
                 r = r.with_reason(why);
             }
             let kind = || Kind::parse(&t("kind")).unwrap();
-            let role = || Role::parse(&t("role"));
+            let role = || t("role").parse::<Role>();
             let got: Result<serde_json::Value, Error> = match t("op").as_str() {
                 "grant" => role()
                     .and_then(|ro| r.grant(&t("principal"), ro, &t("scope")))

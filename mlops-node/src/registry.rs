@@ -138,7 +138,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.grant(&principal, Role::parse(&role)?, &scope)?;
+            r.grant(&principal, role.parse::<Role>()?, &scope)?;
             Ok(principal)
         })
     }
@@ -154,7 +154,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.revoke(&principal, Role::parse(&role)?, &scope)?;
+            r.revoke(&principal, role.parse::<Role>()?, &scope)?;
             Ok(principal)
         })
     }
@@ -172,7 +172,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| Role::parse(&x))?;
+            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| x.parse::<Role>())?;
             r.protect_alias(&alias, &scope, role, require_gate)?;
             Ok(alias)
         })
