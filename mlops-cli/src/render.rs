@@ -198,7 +198,7 @@ pub fn drift_summary(r: &DriftReport) -> String {
             &mut s,
             [
                 &c.column,
-                &c.column_type,
+                c.column_type.as_str(),
                 c.method.map_or("-", |m| m.name()),
                 &c.score.map_or("-".into(), |v| format!("{v:.4e}")),
                 &c.threshold.to_string(),
@@ -303,7 +303,7 @@ pub fn history_line(e: &AuditRecord) -> String {
         e.seq,
         utc(e.time),
         escape(&e.principal),
-        escape(&e.action),
+        escape(e.action.as_str()),
         escape(&e.target),
         e.detail()
     )

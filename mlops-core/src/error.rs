@@ -72,6 +72,25 @@ impl Error {
         }
     }
 
+    /// An [`Error::InvalidInput`] for a value outside a closed set: names the
+    /// field, the value and every valid one (`unknown audit action 'x'
+    /// (expected version, alias or tag)`). The `FromStr` of the core's enums
+    /// build their errors with it.
+    ///
+    /// ```
+    /// use mlops_core::Error;
+    /// let e = Error::unknown("color", "teal", &["red", "green", "blue"]);
+    /// assert_eq!(e.to_string(), "invalid input: unknown color 'teal' (expected red, green or blue)");
+    /// ```
+    pub fn unknown(field: &str, value: &str, valid: &[&str]) -> Self {
+        let expected = match valid {
+            [] => String::new(),
+            [one] => (*one).to_string(),
+            [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        };
+        Error::InvalidInput(format!("unknown {field} '{value}' (expected {expected})"))
+    }
+
     /// An I/O failure on `path`, mapped to [`Error::NotFound`] when the file is missing.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();

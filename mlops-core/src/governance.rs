@@ -46,7 +46,7 @@ mod head;
 mod pattern;
 mod policy;
 
-pub use audit::{AuditFilter, AuditRecord, AuditReport, BrokenLink};
+pub use audit::{AuditAction, AuditFilter, AuditRecord, AuditReport, BrokenLink};
 pub use pattern::matches as pattern_matches;
 pub(crate) use policy::principal_from_env;
 pub use policy::{Action, Grant, Policy, Protection, Role, EVERY_ASSET};

@@ -245,18 +245,20 @@ impl Parser<'_> {
     }
 }
 
-impl Filter {
+impl std::str::FromStr for Filter {
+    type Err = Error;
+
     /// Parses a filter; errors point at the offending token.
     ///
     /// ```
     /// use mlops_core::search::Filter;
-    /// let f = Filter::parse("kind = 'model' and metrics.auc > 0.9").unwrap();
+    /// let f: Filter = "kind = 'model' and metrics.auc > 0.9".parse().unwrap();
     /// let doc = serde_json::json!({"kind": "model", "metadata": {"metrics": {"auc": 0.93}}});
     /// assert!(f.matches(&doc));
-    /// let e = Filter::parse("kind = model").unwrap_err();
+    /// let e = "kind = model".parse::<Filter>().unwrap_err();
     /// assert!(e.to_string().contains("position 7"));
     /// ```
-    pub fn parse(input: &str) -> Result<Filter> {
+    fn from_str(input: &str) -> Result<Filter> {
         let text: Vec<char> = input.chars().collect();
         let fail = |pos: usize, what: String| err(&text, pos, &what);
         let toks = expr::lex(
@@ -277,6 +279,99 @@ impl Filter {
             return Err(p.fail(p.pos(), "expected 'and', 'or' or the end"));
         }
         Ok(f)
+    }
+}
+
+impl std::fmt::Display for Op {
+    /// The operator as a filter writes it: `=`, `!=`, `<`, `<=`, `>`, `>=`, `like`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Like => "like",
+        })
+    }
+}
+
+impl std::fmt::Display for Filter {
+    /// The filter as text that parses back to the same tree: keywords in
+    /// lower case, parentheses only where a nested `and` / `or` needs them,
+    /// strings single-quoted with a quote doubled. Recursive, one level per
+    /// nesting of the tree (a parsed filter has at most [`MAX_DEPTH`]).
+    /// A tree only built by hand may print text that parses to another
+    /// tree: an empty `and` / `or` prints `()` (no filter text means it),
+    /// a one-term one prints its term.
+    ///
+    /// ```
+    /// use mlops_core::search::Filter;
+    /// let f: Filter = "NOT (alias = 'it''s' OR version < -3) and tags.team == 'risk'".parse().unwrap();
+    /// assert_eq!(f.to_string(), "not (alias = 'it''s' or version < -3.0) and tags.team = 'risk'");
+    /// assert_eq!(f.to_string().parse::<Filter>().unwrap(), f);
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// A term of an `and` (or the operand of a `not`): parenthesised
+        /// when it is itself a chain.
+        fn term(t: &Filter, chains: bool, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let wrap = match t {
+                Filter::Or(_) => true,
+                Filter::And(_) => chains,
+                _ => false,
+            };
+            if wrap {
+                write!(f, "({t})")
+            } else {
+                write!(f, "{t}")
+            }
+        }
+        let chain = |terms: &[Filter],
+                     sep: &str,
+                     f: &mut std::fmt::Formatter<'_>,
+                     and: bool|
+         -> std::fmt::Result {
+            if terms.is_empty() {
+                return f.write_str("()");
+            }
+            for (i, t) in terms.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                // In an `or`, only a nested `or` needs parentheses (an
+                // `and` binds tighter); in an `and`, any chain does.
+                match (and, t) {
+                    (false, Filter::Or(_)) => write!(f, "({t})")?,
+                    (false, _) => write!(f, "{t}")?,
+                    (true, _) => term(t, true, f)?,
+                }
+            }
+            Ok(())
+        };
+        match self {
+            Filter::And(terms) => chain(terms, " and ", f, true),
+            Filter::Or(terms) => chain(terms, " or ", f, false),
+            Filter::Not(inner) => {
+                f.write_str("not ")?;
+                term(inner, true, f)
+            }
+            Filter::Compare { field, op, value } => {
+                write!(f, "{field} {op} ")?;
+                match value {
+                    Value::String(s) => write!(f, "'{}'", s.replace('\'', "''")),
+                    other => write!(f, "{other}"),
+                }
+            }
+        }
+    }
+}
+
+impl Filter {
+    /// The same as `input.parse::<Filter>()` ([`FromStr`](std::str::FromStr)),
+    /// kept as a name because the registry's search and many tests call it.
+    pub fn parse(input: &str) -> Result<Filter> {
+        input.parse()
     }
 
     /// Whether a document (a JSON object of the fields, or anything else
@@ -517,7 +612,43 @@ mod tests {
             ("KIND = 'model' AND Version >= 7", false), // field names are case-sensitive
             ("kind = 'model' AND version >= 7", true),
         ] {
-            assert_eq!(Filter::parse(q).unwrap().matches(&doc), want, "{q}");
+            let f = Filter::parse(q).unwrap();
+            assert_eq!(f.matches(&doc), want, "{q}");
+            assert_eq!(f.to_string().parse::<Filter>().unwrap(), f, "{q} -> {f}");
+        }
+    }
+
+    #[test]
+    fn filters_print_as_text_that_parses_back_to_them() {
+        for (q, printed) in [
+            ("kind = 'model'", "kind = 'model'"),
+            ("a = 1 or b = 2 and c = 3", "a = 1.0 or b = 2.0 and c = 3.0"),
+            (
+                "(a = 1 or b = 2) and c = 3",
+                "(a = 1.0 or b = 2.0) and c = 3.0",
+            ),
+            (
+                "(a = 1 or b = 2) or c = 3",
+                "(a = 1.0 or b = 2.0) or c = 3.0",
+            ),
+            (
+                "(a = 1 and b = 2) and c = 3",
+                "(a = 1.0 and b = 2.0) and c = 3.0",
+            ),
+            ("not not x != null", "not not x != null"),
+            (
+                "not (x = true and y <= -1.5e300)",
+                "not (x = true and y <= -1.5e+300)",
+            ),
+            ("name LIKE 'o''brien%'", "name like 'o''brien%'"),
+            (
+                "t >= 0 and t < 10 and t > 1",
+                "t >= 0.0 and t < 10.0 and t > 1.0",
+            ),
+        ] {
+            let f: Filter = q.parse().unwrap();
+            assert_eq!(f.to_string(), printed, "{q}");
+            assert_eq!(printed.parse::<Filter>().unwrap(), f, "{q}");
         }
     }
 

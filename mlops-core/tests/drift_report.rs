@@ -7,7 +7,9 @@ use arrow::array::{
     ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
     TimestampSecondArray,
 };
-use mlops_core::drift::{drift, drift_profiles, Correction, DriftOptions, Method, Verdict};
+use mlops_core::drift::{
+    drift, drift_profiles, ColumnType, Correction, DriftOptions, Method, Verdict,
+};
 use mlops_core::profile::Profile;
 use mlops_core::Error;
 
@@ -451,7 +453,7 @@ fn shared_vector_agrees_with_evidently() {
     for (name, ev) in cols {
         let c = r.column(name).unwrap();
         if ev["method"] == "text" {
-            assert_eq!(c.column_type, "text");
+            assert_eq!(c.column_type, ColumnType::Text);
             continue;
         }
         assert_eq!(

@@ -366,8 +366,8 @@ fn ks_2samp_refuses_bad_input_by_name() {
         matches!(e, Error::InvalidInput(ref m) if m.contains("current") && m.contains("empty")),
         "{e}"
     );
-    assert!(KsMethod::parse("fast").is_err());
-    assert_eq!(KsMethod::parse("asymp").unwrap(), KsMethod::Asymp);
+    assert!("fast".parse::<KsMethod>().is_err());
+    assert_eq!("asymp".parse::<KsMethod>().unwrap(), KsMethod::Asymp);
     // Infinities are values (SciPy sorts and counts them like any other).
     let r = ks_2samp(
         &[f64::NEG_INFINITY, 0.0],

@@ -302,11 +302,15 @@ proptest! {
         }
     }
 
-    /// Written out and parsed back, a filter evaluates as the reference says.
+    /// Written out and parsed back, a filter evaluates as the reference says,
+    /// and prints as text that parses back to the same tree.
     #[test]
     fn filters_round_trip_and_evaluate_as_documented(f in tree(), docs in prop::collection::vec(document(), 1..6)) {
         let text = render(&f);
         let parsed = Filter::parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        let printed = parsed.to_string();
+        let reparsed = printed.parse::<Filter>().map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+        prop_assert_eq!(&reparsed, &parsed, "{} printed as {}", text, printed);
         for d in &docs {
             prop_assert_eq!(parsed.matches(d), reference(&f, d), "{} on {}", text, d);
         }

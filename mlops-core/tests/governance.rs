@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use mlops_core::governance::{AuditFilter, AuditRecord, Role};
+use mlops_core::governance::{AuditAction, AuditFilter, AuditRecord, Role};
 use mlops_core::registry::{Kind, Registry};
 use mlops_core::validate::gate;
 use mlops_core::Error;
@@ -31,7 +31,7 @@ fn audit(
     target: Option<&str>,
 ) -> Vec<AuditRecord> {
     r.audit_log(&AuditFilter {
-        action: action.map(Into::into),
+        action: action.map(AuditAction::named),
         principal: principal.map(Into::into),
         target: target.map(Into::into),
         ..Default::default()
@@ -88,7 +88,7 @@ fn an_intact_registry_verifies_and_lists() {
         assert_eq!(denied[0].event["needs"], "needs approver");
         let bobs_churn = audit(&r, None, Some("bob"), Some("model/churn"));
         assert_eq!(bobs_churn.len(), 7);
-        assert_eq!(bobs_churn[6].action, "alias");
+        assert_eq!(bobs_churn[6].action, AuditAction::Alias);
         assert_eq!(bobs_churn[6].target, "model/churn@4");
     }
 }
@@ -224,7 +224,7 @@ fn roles_protect_aliases_and_denials_are_typed_and_logged() {
         assert_eq!(a.alias("production"), Some(2));
 
         // Unknown roles never reach the log.
-        assert!(Role::parse("owner").is_err());
+        assert!("owner".parse::<Role>().is_err());
         // The last admin cannot be revoked.
         assert!(matches!(
             ana.revoke("ana", Role::Admin, "*").unwrap_err(),
@@ -298,7 +298,7 @@ fn the_shared_promotion_vector() {
                 r = r.with_reason(why);
             }
             let kind = || Kind::parse(&t("kind")).unwrap();
-            let role = || Role::parse(&t("role"));
+            let role = || t("role").parse::<Role>();
             let got: Result<serde_json::Value, Error> = match t("op").as_str() {
                 "grant" => role()
                     .and_then(|ro| r.grant(&t("principal"), ro, &t("scope")))
@@ -351,13 +351,13 @@ fn the_shared_promotion_vector() {
         let all = base.audit_log(&AuditFilter::default()).unwrap();
         let denied: Vec<serde_json::Value> = all
             .iter()
-            .filter(|e| e.action == "denied")
+            .filter(|e| e.action == AuditAction::Denied)
             .map(|e| json!([e.principal, e.event["action"], e.target]))
             .collect();
         assert_eq!(json!(denied), v["audit"]["denied"]);
         let production: Vec<serde_json::Value> = all
             .iter()
-            .filter(|e| e.action == "alias" && e.event["alias"] == "production")
+            .filter(|e| e.action == AuditAction::Alias && e.event["alias"] == "production")
             .map(|e| json!([e.principal, e.target, e.reason]))
             .collect();
         assert_eq!(json!(production), v["audit"]["production"]);

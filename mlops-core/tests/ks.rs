@@ -121,17 +121,17 @@ fn one_sided_ks_2samp_matches_scipy() {
     );
     // SciPy reads the first letter only, in either case.
     assert_eq!(
-        KsAlternative::parse("Greater").unwrap(),
+        "Greater".parse::<KsAlternative>().unwrap(),
         KsAlternative::Greater
     );
-    assert_eq!(KsAlternative::parse("l").unwrap(), KsAlternative::Less);
+    assert_eq!("l".parse::<KsAlternative>().unwrap(), KsAlternative::Less);
     assert_eq!(
-        KsAlternative::parse("two-sided").unwrap(),
+        "two-sided".parse::<KsAlternative>().unwrap(),
         KsAlternative::TwoSided
     );
-    let e = KsAlternative::parse("sideways").unwrap_err();
+    let e = "sideways".parse::<KsAlternative>().unwrap_err();
     assert!(e.to_string().contains("sideways"), "{e}");
-    assert!(KsAlternative::parse("").is_err());
+    assert!("".parse::<KsAlternative>().is_err());
 }
 
 #[test]
@@ -160,5 +160,5 @@ fn bad_samples_are_refused_with_the_side_named() {
         e.to_string().contains("current") && e.to_string().contains("value 1"),
         "{e}"
     );
-    assert!(KsMethod::parse("fast").is_err());
+    assert!("fast".parse::<KsMethod>().is_err());
 }

@@ -352,7 +352,7 @@ impl From<gov::AuditRecord> for AuditRecord {
             hash: r.hash,
             time: num(r.time),
             principal: r.principal,
-            action: r.action,
+            action: r.action.to_string(),
             target: r.target,
             reason: r.reason,
             event: r.event,
@@ -499,7 +499,7 @@ impl TryFrom<AuditFilter> for gov::AuditFilter {
             since: millis("since", f.since)?,
             until: millis("until", f.until)?,
             principal: f.principal,
-            action: f.action,
+            action: f.action.as_deref().map(gov::AuditAction::named),
             target: f.target,
         })
     }

@@ -141,7 +141,7 @@ impl NativeRegistry {
         job(move || {
             r.grant(
                 &principal,
-                Role::parse(&role)?,
+                role.parse::<Role>()?,
                 unset::scope(scope.as_deref()),
             )?;
             Ok(principal)
@@ -161,7 +161,7 @@ impl NativeRegistry {
         job(move || {
             r.revoke(
                 &principal,
-                Role::parse(&role)?,
+                role.parse::<Role>()?,
                 unset::scope(scope.as_deref()),
             )?;
             Ok(principal)
@@ -181,7 +181,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| Role::parse(&x))?;
+            let role = role.map_or(Ok(Role::PROTECT_DEFAULT), |x| x.parse::<Role>())?;
             r.protect_alias(&alias, unset::scope(scope.as_deref()), role, require_gate)?;
             Ok(alias)
         })

@@ -69,10 +69,10 @@ pub fn stats_ks_2samp(
     guard(|| {
         let m = method
             .as_deref()
-            .map_or(Ok(KsMethod::default()), KsMethod::parse)?;
+            .map_or(Ok(KsMethod::default()), str::parse)?;
         let a = alternative
             .as_deref()
-            .map_or(Ok(KsAlternative::default()), KsAlternative::parse)?;
+            .map_or(Ok(KsAlternative::default()), str::parse)?;
         ks_2samp_alternative(&x, &y, m, a)
     })
     .map(Into::into)

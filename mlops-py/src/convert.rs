@@ -155,6 +155,13 @@ record!(
     repr: [action, target, principal, reason]
 );
 
+/// An audit action given as a string (a filter's `action`): a known name or
+/// any other, which matches only events of that unknown type (see
+/// `mlops_core::governance::AuditAction::named`).
+pub fn audit_action(s: &str) -> mlops_core::governance::AuditAction {
+    mlops_core::governance::AuditAction::named(s)
+}
+
 impl AuditRecord {
     /// The object for a core record; `str()` gives its one-line form.
     pub fn of_record(py: Python<'_>, r: &mlops_core::governance::AuditRecord) -> PyResult<Self> {

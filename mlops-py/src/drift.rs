@@ -136,7 +136,7 @@ impl PyColumnDrift {
     /// `numerical` or `categorical`.
     #[getter]
     fn column_type(&self) -> &str {
-        &self.inner.column_type
+        self.inner.column_type.as_str()
     }
     /// The value test's method name (`ks`, `wasserstein`, ...), or None.
     #[getter]

@@ -14,7 +14,7 @@ use crate::error::to_py;
 use crate::registry::why;
 
 fn role(s: &str) -> PyResult<Role> {
-    Role::parse(s).map_err(to_py)
+    s.parse::<Role>().map_err(to_py)
 }
 
 /// The audit trail of a registry (`Registry.audit`).
@@ -47,7 +47,7 @@ impl PyAudit {
     ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
         let filter = AuditFilter {
             principal,
-            action,
+            action: action.as_deref().map(convert::audit_action),
             target,
             since,
             until,

@@ -57,7 +57,7 @@ impl PyPackage {
         card: Option<&Bound<'_, PyAny>>,
         files: Option<Vec<PathBuf>>,
     ) -> PyResult<Self> {
-        let mut m = Manifest::new(name, version, Flavor::parse(flavor).map_err(to_py)?);
+        let mut m = Manifest::new(name, version, flavor.parse::<Flavor>().map_err(to_py)?);
         m.flavor_version = flavor_version;
         if let Some(v) = metrics {
             m.metrics = json_in(py, "metrics", v)?;

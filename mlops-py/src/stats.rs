@@ -101,10 +101,10 @@ fn ks_2samp(
 ) -> PyResult<Pair> {
     use mlops_core::drift::ks::{ks_2samp_alternative, KsAlternative, KsMethod};
     let m = method
-        .map_or(Ok(KsMethod::default()), KsMethod::parse)
+        .map_or(Ok(KsMethod::default()), str::parse)
         .map_err(to_py)?;
     let a = alternative
-        .map_or(Ok(KsAlternative::default()), KsAlternative::parse)
+        .map_or(Ok(KsAlternative::default()), str::parse)
         .map_err(to_py)?;
     let (x, y) = (Floats::new(x, "x")?, Floats::new(y, "y")?);
     let r = py

@@ -18,9 +18,7 @@ use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::validate::{InferOptions, ValidateOptions};
 
 pub use values::ColumnSpec;
-use values::{
-    asset_ref, column_spec, correction_name, corrections, flavors, kinds, methods, roles,
-};
+use values::{asset_ref, column_spec, corrections, flavors, kinds, methods, roles};
 
 /// mlops: versioning, validation, profiling and drift for ML data.
 #[derive(Parser)]
@@ -364,7 +362,7 @@ pub struct DriftArgs {
     #[arg(long, default_value_t = DriftOptions::default().drift_share)]
     pub drift_share: f64,
     /// Multiple-testing correction.
-    #[arg(long, value_parser = corrections(), default_value = correction_name(&DriftOptions::default().correction))]
+    #[arg(long, value_parser = corrections(), default_value = DriftOptions::default().correction.as_str())]
     pub correction: Correction,
     /// Only these columns (comma-separated).
     #[arg(long, value_delimiter = ',')]

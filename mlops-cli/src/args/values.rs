@@ -84,7 +84,7 @@ pub fn roles() -> Choice<Role> {
             Admin
         }),
         name: Role::as_str,
-        parse: Role::parse,
+        parse: str::parse::<Role>,
     }
 }
 
@@ -93,7 +93,7 @@ pub fn methods() -> Choice<Method> {
     Choice {
         values: &ALL_METHODS,
         name: Method::name,
-        parse: Method::parse,
+        parse: str::parse::<Method>,
     }
 }
 
@@ -105,17 +105,8 @@ pub fn corrections() -> Choice<Correction> {
             Bonferroni,
             BenjaminiHochberg
         }),
-        name: correction_name,
-        parse: Correction::parse,
-    }
-}
-
-/// The name [`Correction::parse`] reads for a correction (its serde name).
-pub fn correction_name(c: &Correction) -> &'static str {
-    match c {
-        Correction::None => "none",
-        Correction::Bonferroni => "bonferroni",
-        Correction::BenjaminiHochberg => "benjamini_hochberg",
+        name: Correction::as_str,
+        parse: str::parse::<Correction>,
     }
 }
 
@@ -131,7 +122,7 @@ pub fn flavors() -> Choice<Flavor> {
             Custom
         }),
         name: Flavor::as_str,
-        parse: Flavor::parse,
+        parse: str::parse::<Flavor>,
     }
 }
 
@@ -173,7 +164,7 @@ pub fn column_spec(spec: &str) -> Result<ColumnSpec, Error> {
         if let Ok(t) = part.parse::<f64>() {
             o.threshold = Some(t);
         } else {
-            o.method = Some(Method::parse(part)?);
+            o.method = Some(part.parse::<Method>()?);
         }
     }
     if col.is_empty() {
@@ -192,18 +183,18 @@ mod tests {
     #[test]
     fn every_listed_value_is_the_core_name_of_its_variant() {
         for c in corrections().values {
-            let name = correction_name(c);
-            assert_eq!(Correction::parse(name).unwrap(), *c);
+            let name = c.as_str();
+            assert_eq!(name.parse::<Correction>().unwrap(), *c);
             assert_eq!(serde_json::to_value(c).unwrap(), name);
         }
         for k in kinds().values {
             assert_eq!(Kind::parse(k.as_str()).unwrap(), *k);
         }
         for r in roles().values {
-            assert_eq!(Role::parse(r.as_str()).unwrap(), *r);
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
         }
         for f in flavors().values {
-            assert_eq!(Flavor::parse(f.as_str()).unwrap(), *f);
+            assert_eq!(f.as_str().parse::<Flavor>().unwrap(), *f);
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use mlops_core::governance::AuditFilter;
+use mlops_core::governance::{AuditAction, AuditFilter};
 use mlops_core::Error;
 
 use super::Context;
@@ -42,7 +42,7 @@ pub fn audit(cmd: AuditCommand, cx: &Context) -> Result<ExitCode, Error> {
         } => {
             let filter = AuditFilter {
                 principal,
-                action,
+                action: action.as_deref().map(AuditAction::named),
                 target,
                 since,
                 until,

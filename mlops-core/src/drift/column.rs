@@ -8,7 +8,7 @@ use super::ecdf::{self, Walk};
 use super::ks::{ks_from_statistic, KsMethod};
 use super::method::{default_method, Method};
 use super::options::DriftOptions;
-use super::report::{ColumnDrift, Distribution, NullDrift, Summary};
+use super::report::{ColumnDrift, ColumnType, Distribution, DistributionKind, NullDrift, Summary};
 use super::sample::{Sample, Values};
 use super::stats::{self, TestResult};
 use super::{anderson, cvm};
@@ -441,7 +441,7 @@ fn distribution(pair: &Pair) -> Distribution {
                 c
             };
             Distribution {
-                kind: "histogram".into(),
+                kind: DistributionKind::Histogram,
                 reference: shares(&count(reference)),
                 current: shares(&count(current)),
                 edges,
@@ -471,7 +471,7 @@ fn distribution(pair: &Pair) -> Distribution {
                 }
             }
             Distribution {
-                kind: "categories".into(),
+                kind: DistributionKind::Categories,
                 edges: Vec::new(),
                 labels,
                 reference: shares(&r),
@@ -553,7 +553,7 @@ pub(crate) fn column_drift(
     if let (Pair::Categorical { current: c, .. }, None) = (&pair, asked_method) {
         if c.len() as f64 > 0.5 * current.present() as f64 && current.present() > 3 {
             drift.skipped = Some(TEXT_LIKE.into());
-            drift.column_type = "text".into();
+            drift.column_type = ColumnType::Text;
             return Ok(drift);
         }
     }

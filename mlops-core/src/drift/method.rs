@@ -76,27 +76,6 @@ impl Method {
         }
     }
 
-    /// Parses [`name`](Self::name); the error lists the valid names.
-    ///
-    /// ```
-    /// use mlops_core::drift::Method;
-    /// assert_eq!(Method::parse("psi").unwrap(), Method::Psi);
-    /// assert!(Method::parse("t-test").is_err());
-    /// ```
-    pub fn parse(s: &str) -> Result<Self> {
-        ALL_METHODS
-            .iter()
-            .copied()
-            .find(|m| m.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = ALL_METHODS.iter().map(|m| m.name()).collect();
-                Error::InvalidInput(format!(
-                    "unknown drift method '{s}' (expected one of {})",
-                    names.join(", ")
-                ))
-            })
-    }
-
     /// Whether the score is a p-value (drift when it is small) rather than a
     /// distance (drift when it is large).
     pub fn is_p_value(&self) -> bool {
@@ -139,14 +118,41 @@ impl Method {
     }
 }
 
+impl std::str::FromStr for Method {
+    type Err = Error;
+
+    /// Parses [`name`](Method::name); the error lists the valid names.
+    ///
+    /// ```
+    /// use mlops_core::drift::Method;
+    /// assert_eq!("psi".parse::<Method>().unwrap(), Method::Psi);
+    /// assert!("t-test".parse::<Method>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        ALL_METHODS
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ALL_METHODS.iter().map(|m| m.name()).collect();
+                Error::InvalidInput(format!(
+                    "unknown drift method '{s}' (expected one of {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
 impl<'de> Deserialize<'de> for Method {
+    /// Reads [`name`](Method::name); an unknown name is an error listing the valid ones.
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Method::parse(&s).map_err(serde::de::Error::custom)
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
 impl std::fmt::Display for Method {
+    /// [`name`](Method::name).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
@@ -174,5 +180,24 @@ pub fn default_method(numerical: bool, reference_size: u64, distinct: u64) -> Me
         (true, _) => Method::Z,
         (false, true) if distinct > 5 => Method::Wasserstein,
         (false, _) => Method::JensenShannon,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Method, ALL_METHODS};
+
+    #[test]
+    fn methods_round_trip_through_their_names_and_serde() {
+        for m in ALL_METHODS {
+            assert_eq!(m.to_string().parse::<Method>().unwrap(), m);
+            assert_eq!(serde_json::to_value(m).unwrap(), m.name());
+            assert_eq!(
+                serde_json::from_value::<Method>(m.name().into()).unwrap(),
+                m
+            );
+        }
+        let e = "t-test".parse::<Method>().unwrap_err().to_string();
+        assert!(e.ends_with("unknown drift method 't-test' (expected one of ks, chisquare, z, wasserstein, jensenshannon, psi, kl_div, hellinger, anderson, cramer_von_mises, energy_dist, l_infinity)"), "{e}");
     }
 }

@@ -36,6 +36,6 @@ pub use method::{default_method, Method, ALL_METHODS};
 pub use options::{ColumnOptions, Correction, DriftOptions};
 pub use profiles::drift_profiles;
 pub use report::{
-    ColumnDrift, Distribution, DriftReport, NullDrift, SkippedColumn, Summary, Verdict,
-    REPORT_VERSION,
+    ColumnDrift, ColumnType, Distribution, DistributionKind, DriftReport, NullDrift, SkippedColumn,
+    Summary, Verdict, REPORT_VERSION,
 };

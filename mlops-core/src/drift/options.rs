@@ -24,9 +24,25 @@ pub enum Correction {
     BenjaminiHochberg,
 }
 
-impl Correction {
-    /// Parses `none`, `bonferroni` or `benjamini_hochberg` (also `bh`, `fdr_bh`).
-    pub fn parse(s: &str) -> Result<Self> {
+impl std::fmt::Display for Correction {
+    /// [`as_str`](Correction::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Correction {
+    type Err = Error;
+
+    /// Parses `none`, `bonferroni` or `benjamini_hochberg` (also `bh`,
+    /// `fdr_bh`, and the empty string for none).
+    ///
+    /// ```
+    /// use mlops_core::drift::Correction;
+    /// assert_eq!("fdr_bh".parse::<Correction>().unwrap(), Correction::BenjaminiHochberg);
+    /// assert!("holm".parse::<Correction>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
         Ok(match s {
             "none" | "" => Correction::None,
             "bonferroni" => Correction::Bonferroni,
@@ -37,6 +53,25 @@ impl Correction {
                 )))
             }
         })
+    }
+}
+
+impl Correction {
+    /// Every correction, in the order of their documentation.
+    pub const ALL: [Correction; 3] = [
+        Correction::None,
+        Correction::Bonferroni,
+        Correction::BenjaminiHochberg,
+    ];
+
+    /// The name in options and reports (its serde name): `none`,
+    /// `bonferroni` or `benjamini_hochberg`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Correction::None => "none",
+            Correction::Bonferroni => "bonferroni",
+            Correction::BenjaminiHochberg => "benjamini_hochberg",
+        }
     }
 
     /// Adjusted p-values, in the order given (as `statsmodels`'
@@ -293,5 +328,24 @@ mod float {
                 r#"{"a": "NaN", "b": "NaN x", "c": ["-Infinity", "Infinity"], "d\\": "\"NaN"}"#
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod correction_tests {
+    use super::Correction;
+
+    #[test]
+    fn corrections_round_trip_through_their_names_and_serde() {
+        for c in Correction::ALL {
+            assert_eq!(c.to_string().parse::<Correction>().unwrap(), c);
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        assert_eq!(
+            "bh".parse::<Correction>().unwrap(),
+            Correction::BenjaminiHochberg
+        );
+        assert_eq!("".parse::<Correction>().unwrap(), Correction::None);
+        assert!("holm".parse::<Correction>().is_err());
     }
 }

@@ -36,7 +36,9 @@ use super::dataset::assemble;
 use super::ks;
 use super::method::{default_method, Method};
 use super::options::DriftOptions;
-use super::report::{ColumnDrift, Distribution, DriftReport, SkippedColumn, Summary};
+use super::report::{
+    ColumnDrift, ColumnType, Distribution, DistributionKind, DriftReport, SkippedColumn, Summary,
+};
 use super::stats;
 use crate::error::{Error, Result};
 use crate::profile::{ColumnProfile, Profile, Scalar, ValueKind};
@@ -263,7 +265,7 @@ fn chart(sk: &Sketched) -> Option<Distribution> {
             sk.r.quantile(0.995)?.max(sk.c.quantile(0.995)?),
         );
         return Some(Distribution {
-            kind: "histogram".into(),
+            kind: DistributionKind::Histogram,
             reference: shares_in(sk.r, &edges)?,
             current: shares_in(sk.c, &edges)?,
             edges,
@@ -276,7 +278,7 @@ fn chart(sk: &Sketched) -> Option<Distribution> {
     idx.truncate(20);
     let pick = |v: &[u64]| idx.iter().map(|&i| v[i]).collect::<Vec<u64>>();
     Some(Distribution {
-        kind: "categories".into(),
+        kind: DistributionKind::Categories,
         edges: Vec::new(),
         labels: idx.iter().map(|&i| b.labels[i].clone()).collect(),
         reference: Binned::shares(&pick(&b.reference), false),
@@ -325,7 +327,7 @@ fn column(
         let est = c.distinct_estimate().unwrap_or(0.0);
         if est > 0.5 * present(c) as f64 && present(c) > 3 {
             d.skipped = Some(super::column::TEXT_LIKE.into());
-            d.column_type = "text".into();
+            d.column_type = ColumnType::Text;
             return Ok(d);
         }
     }

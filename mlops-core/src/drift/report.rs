@@ -6,6 +6,134 @@ use serde::{Deserialize, Serialize};
 
 use super::method::Method;
 use super::options::DriftOptions;
+use crate::error::{Error, Result};
+
+/// How a column was treated in a drift report; its JSON form (and the
+/// strings the bindings give) is the snake-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// Numbers (and datetimes, when included), tested as numbers.
+    Numerical,
+    /// Labels (strings, booleans), tested by their counts.
+    Categorical,
+    /// Strings that look like free text (most values distinct): left
+    /// untested unless a method was asked for the column.
+    Text,
+}
+
+impl ColumnType {
+    /// Every column type, in the order of their documentation.
+    pub const ALL: [ColumnType; 3] = [
+        ColumnType::Numerical,
+        ColumnType::Categorical,
+        ColumnType::Text,
+    ];
+
+    /// `numerical`, `categorical` or `text`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ColumnType::Numerical => "numerical",
+            ColumnType::Categorical => "categorical",
+            ColumnType::Text => "text",
+        }
+    }
+}
+
+impl std::fmt::Display for ColumnType {
+    /// [`as_str`](ColumnType::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ColumnType {
+    type Err = Error;
+
+    /// Parses [`as_str`](ColumnType::as_str); anything else is an
+    /// [`Error::InvalidInput`] listing the types.
+    ///
+    /// ```
+    /// use mlops_core::drift::ColumnType;
+    /// assert_eq!("text".parse::<ColumnType>().unwrap(), ColumnType::Text);
+    /// assert!("numeric".parse::<ColumnType>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        ColumnType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                Error::unknown("drift column type", s, &ColumnType::ALL.map(|t| t.as_str()))
+            })
+    }
+}
+
+/// What a [`Distribution`] holds; its JSON form is the lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DistributionKind {
+    /// Nothing binned (the column was not tested: one side has no present
+    /// values, or it looks like text). Written as the empty string, as the
+    /// reports before this type were.
+    #[default]
+    #[serde(rename = "")]
+    None,
+    /// A histogram over `edges`.
+    Histogram,
+    /// Category counts over `labels`.
+    Categories,
+}
+
+impl DistributionKind {
+    /// Every distribution kind, in the order of their documentation.
+    pub const ALL: [DistributionKind; 3] = [
+        DistributionKind::None,
+        DistributionKind::Histogram,
+        DistributionKind::Categories,
+    ];
+
+    /// `""` (nothing binned), `histogram` or `categories`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DistributionKind::None => "",
+            DistributionKind::Histogram => "histogram",
+            DistributionKind::Categories => "categories",
+        }
+    }
+}
+
+impl std::fmt::Display for DistributionKind {
+    /// [`as_str`](DistributionKind::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DistributionKind {
+    type Err = Error;
+
+    /// Parses [`as_str`](DistributionKind::as_str); anything else is an
+    /// [`Error::InvalidInput`] listing the kinds.
+    ///
+    /// ```
+    /// use mlops_core::drift::DistributionKind;
+    /// assert_eq!("histogram".parse::<DistributionKind>().unwrap(), DistributionKind::Histogram);
+    /// assert_eq!("".parse::<DistributionKind>().unwrap(), DistributionKind::None);
+    /// assert!("bars".parse::<DistributionKind>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        DistributionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Error::unknown(
+                    "distribution kind",
+                    s,
+                    &["'' (nothing binned)", "histogram", "categories"],
+                )
+            })
+    }
+}
 
 /// Summary statistics of one side of a column.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -37,8 +165,9 @@ pub struct Summary {
 /// Both sides' shares over common bins, for charts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
-    /// `histogram` (with `edges`) or `categories` (with `labels`).
-    pub kind: String,
+    /// `histogram` (with `edges`) or `categories` (with `labels`); the
+    /// empty kind when nothing was binned.
+    pub kind: DistributionKind,
     /// Bin edges of a histogram (`len = bins + 1`); the first and last bin
     /// also hold the values beyond them.
     pub edges: Vec<f64>,
@@ -78,8 +207,9 @@ pub struct NullDrift {
 pub struct ColumnDrift {
     /// Column name.
     pub column: String,
-    /// `numerical` or `categorical` (datetime columns, when included, are numerical).
-    pub column_type: String,
+    /// `numerical` or `categorical` (datetime columns, when included, are
+    /// numerical); `text` for strings left untested as free text.
+    pub column_type: ColumnType,
     /// The value test, or `None` when one side has no present values.
     pub method: Option<Method>,
     /// Evidently's drift score: the p-value of a test, or the distance.
@@ -131,11 +261,10 @@ impl ColumnDrift {
         ColumnDrift {
             column: column.to_string(),
             column_type: if numerical {
-                "numerical"
+                ColumnType::Numerical
             } else {
-                "categorical"
-            }
-            .to_string(),
+                ColumnType::Categorical
+            },
             method: None,
             score: None,
             statistic: None,
@@ -246,5 +375,35 @@ impl DriftReport {
             .filter(|c| c.drifted)
             .map(|c| c.column.as_str())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColumnType, DistributionKind};
+
+    #[test]
+    fn column_types_and_distribution_kinds_round_trip_through_their_names_and_serde() {
+        for t in ColumnType::ALL {
+            assert_eq!(t.to_string().parse::<ColumnType>().unwrap(), t);
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        for k in DistributionKind::ALL {
+            assert_eq!(k.to_string().parse::<DistributionKind>().unwrap(), k);
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+            assert_eq!(
+                serde_json::from_value::<DistributionKind>(k.as_str().into()).unwrap(),
+                k
+            );
+        }
+        let e = "numeric".parse::<ColumnType>().unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                "unknown drift column type 'numeric' (expected numerical, categorical or text)"
+            ),
+            "{e}"
+        );
+        let e = "bars".parse::<DistributionKind>().unwrap_err().to_string();
+        assert!(e.ends_with("unknown distribution kind 'bars' (expected '' (nothing binned), histogram or categories)"), "{e}");
     }
 }

@@ -11,14 +11,148 @@ use crate::error::{Error, Result};
 use crate::registry::{AssetRef, Change, Kind, Registry};
 use crate::store::Event;
 
+/// What an audit record is about: the `type` of its event. Serialised (in
+/// records, and so in the bindings' dicts and JSON) as its snake-case name,
+/// the `type` the event itself carries.
+///
+/// A record's action is read from an event already written, so it cannot
+/// refuse one: an event type this version does not know (from a newer
+/// writer, or an event without one) is kept as [`AuditAction::Other`] with
+/// its text, and its log still lists and verifies. [`FromStr`] is strict
+/// (it is for input that names a known action) and lists the known names;
+/// [`AuditAction::named`] keeps any name.
+///
+/// [`FromStr`]: std::str::FromStr
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// A version was added.
+    Version,
+    /// An alias was moved.
+    Alias,
+    /// A tag was set or removed.
+    Tag,
+    /// A version's inputs were recorded.
+    Lineage,
+    /// A version was recorded as used by another.
+    UsedBy,
+    /// An asset was archived or restored.
+    Archive,
+    /// A gate report was recorded.
+    Gate,
+    /// A role was granted.
+    Grant,
+    /// A role was revoked.
+    Revoke,
+    /// An alias was protected.
+    Protect,
+    /// An alias's protection was lifted.
+    Unprotect,
+    /// A call was refused by the policy.
+    Denied,
+    /// An event type this version does not know, as written (empty when the
+    /// event has none).
+    #[serde(untagged)]
+    Other(String),
+}
+
+impl AuditAction {
+    /// Every known action (all but [`AuditAction::Other`]), in the order of
+    /// their documentation.
+    pub const KNOWN: [AuditAction; 12] = [
+        AuditAction::Version,
+        AuditAction::Alias,
+        AuditAction::Tag,
+        AuditAction::Lineage,
+        AuditAction::UsedBy,
+        AuditAction::Archive,
+        AuditAction::Gate,
+        AuditAction::Grant,
+        AuditAction::Revoke,
+        AuditAction::Protect,
+        AuditAction::Unprotect,
+        AuditAction::Denied,
+    ];
+
+    /// The event type's name: `version`, `alias`, `tag`, `lineage`,
+    /// `used_by`, `archive`, `gate`, `grant`, `revoke`, `protect`,
+    /// `unprotect`, `denied`, or an unknown one's text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AuditAction::Version => "version",
+            AuditAction::Alias => "alias",
+            AuditAction::Tag => "tag",
+            AuditAction::Lineage => "lineage",
+            AuditAction::UsedBy => "used_by",
+            AuditAction::Archive => "archive",
+            AuditAction::Gate => "gate",
+            AuditAction::Grant => "grant",
+            AuditAction::Revoke => "revoke",
+            AuditAction::Protect => "protect",
+            AuditAction::Unprotect => "unprotect",
+            AuditAction::Denied => "denied",
+            AuditAction::Other(s) => s,
+        }
+    }
+
+    /// The action of an event type, known or not: never fails (an unknown
+    /// name is [`AuditAction::Other`]). For names read from the store, and
+    /// for filters, which may name what a newer writer wrote.
+    ///
+    /// ```
+    /// use mlops_core::governance::AuditAction;
+    /// assert_eq!(AuditAction::named("alias"), AuditAction::Alias);
+    /// assert_eq!(AuditAction::named("retrain"), AuditAction::Other("retrain".into()));
+    /// ```
+    pub fn named(s: &str) -> Self {
+        s.parse()
+            .unwrap_or_else(|_| AuditAction::Other(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    /// [`as_str`](AuditAction::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AuditAction {
+    type Err = Error;
+
+    /// Parses a known action's name; anything else is an
+    /// [`Error::InvalidInput`] listing them (see [`AuditAction::named`] to
+    /// keep unknown names).
+    ///
+    /// ```
+    /// use mlops_core::governance::AuditAction;
+    /// assert_eq!("used_by".parse::<AuditAction>().unwrap(), AuditAction::UsedBy);
+    /// assert!("retrain".parse::<AuditAction>().unwrap_err().to_string().contains("expected version, alias"));
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        AuditAction::KNOWN
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                let known = AuditAction::KNOWN;
+                Error::unknown(
+                    "audit action",
+                    s,
+                    &known.each_ref().map(AuditAction::as_str),
+                )
+            })
+    }
+}
+
 /// Which events [`Registry::audit_log`] lists; every field left `None`
 /// matches everything. Bindings read it from their callers' options as
 /// they are (an unknown field is an error naming it):
 ///
 /// ```
 /// use mlops_core::governance::AuditFilter;
+/// use mlops_core::governance::AuditAction;
 /// let f: AuditFilter = serde_json::from_str(r#"{"action": "alias", "since": 1000}"#).unwrap();
-/// assert_eq!((f.action.as_deref(), f.since, f.principal), (Some("alias"), Some(1000), None));
+/// assert_eq!((f.action, f.since, f.principal), (Some(AuditAction::Alias), Some(1000), None));
 /// let bad = serde_json::from_str::<AuditFilter>(r#"{"actor": "ana"}"#).unwrap_err();
 /// assert!(bad.to_string().contains("unknown field `actor`"));
 /// ```
@@ -29,8 +163,9 @@ pub struct AuditFilter {
     pub principal: Option<String>,
     /// Only this action (`version`, `alias`, `tag`, `lineage`, `used_by`,
     /// `archive`, `gate`; `grant`, `revoke`, `protect`, `unprotect`;
-    /// `denied`).
-    pub action: Option<String>,
+    /// `denied`); an unknown name matches only records of that unknown
+    /// type (see [`AuditAction::Other`]).
+    pub action: Option<AuditAction>,
     /// Only targets matching this pattern (`model/*`, `model/churn`), for
     /// policy events their scope.
     pub target: Option<String>,
@@ -53,8 +188,8 @@ pub struct AuditRecord {
     pub time: u64,
     /// Who.
     pub principal: String,
-    /// What: the event's type (see [`AuditFilter::action`]).
-    pub action: String,
+    /// What: the event's type.
+    pub action: AuditAction,
     /// On what: `<kind>/<name>`, with `@<version>` when the event is about
     /// one; for policy events the scope; for denials the target refused.
     pub target: String,
@@ -150,7 +285,7 @@ impl std::fmt::Display for AuditRecord {
             "{}  {:<10} {:<10} {:<28} {}",
             crate::text::utc(self.time),
             escape(&self.principal),
-            escape(&self.action),
+            escape(self.action.as_str()),
             escape(&self.target),
             escape(self.reason.as_deref().unwrap_or(""))
         )
@@ -305,12 +440,12 @@ impl Registry {
     /// [`Error::Integrity`]: see [`audit_verify`](Self::audit_verify)).
     ///
     /// ```
-    /// use mlops_core::governance::AuditFilter;
+    /// use mlops_core::governance::{AuditAction, AuditFilter};
     /// use mlops_core::registry::{Kind, Registry};
     /// let r = Registry::open("memory://").unwrap().with_principal("ana");
     /// r.add_version(Kind::Model, "m", b"w", "", serde_json::json!({})).unwrap();
     /// r.set_alias(Kind::Model, "m", "production", 1).unwrap();
-    /// let moves = r.audit_log(&AuditFilter { action: Some("alias".into()), ..Default::default() }).unwrap();
+    /// let moves = r.audit_log(&AuditFilter { action: Some(AuditAction::Alias), ..Default::default() }).unwrap();
     /// assert_eq!(moves.len(), 1);
     /// assert_eq!((moves[0].principal.as_str(), moves[0].target.as_str()), ("ana", "model/m@1"));
     /// ```
@@ -387,13 +522,13 @@ fn record(l: &LogRef, e: &Event) -> Result<AuditRecord> {
         ))
     })?;
     let text = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
-    let action = text("type").unwrap_or_default();
+    let action = AuditAction::named(&text("type").unwrap_or_default());
     let target = match &l.asset {
         Some((kind, name)) => match v.get("version").and_then(|x| x.as_u64()) {
             Some(n) => format!("{}/{name}@{n}", kind.as_str()),
             None => format!("{}/{name}", kind.as_str()),
         },
-        None if action == "denied" => text("target").unwrap_or_default(),
+        None if action == AuditAction::Denied => text("target").unwrap_or_default(),
         None => text("scope").unwrap_or_default(),
     };
     Ok(AuditRecord {
@@ -407,4 +542,29 @@ fn record(l: &LogRef, e: &Event) -> Result<AuditRecord> {
         reason: text("reason"),
         event: v,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn audit_actions_round_trip_through_their_names_and_serde() {
+        let unknown = AuditAction::Other("retrain".into());
+        for a in AuditAction::KNOWN.into_iter().chain([unknown.clone()]) {
+            assert_eq!(AuditAction::named(&a.to_string()), a);
+            let json = serde_json::to_value(&a).unwrap();
+            assert_eq!(json, a.as_str());
+            assert_eq!(serde_json::from_value::<AuditAction>(json).unwrap(), a);
+        }
+        for a in AuditAction::KNOWN {
+            assert_eq!(a.to_string().parse::<AuditAction>().unwrap(), a);
+        }
+        let e = "retrain".parse::<AuditAction>().unwrap_err().to_string();
+        assert!(
+            e.ends_with("unknown audit action 'retrain' (expected version, alias, tag, lineage, used_by, archive, gate, grant, revoke, protect, unprotect or denied)"),
+            "{e}"
+        );
+        assert_eq!(AuditAction::named(""), AuditAction::Other(String::new()));
+    }
 }

@@ -54,16 +54,27 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+}
 
-    /// Parses [`as_str`](Self::as_str); anything else is an
+impl std::fmt::Display for Role {
+    /// [`as_str`](Role::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = Error;
+
+    /// Parses [`as_str`](Role::as_str); anything else is an
     /// [`Error::InvalidInput`] naming the role.
     ///
     /// ```
     /// use mlops_core::governance::Role;
-    /// assert_eq!(Role::parse("approver").unwrap(), Role::Approver);
-    /// assert!(Role::parse("owner").is_err());
+    /// assert_eq!("approver".parse::<Role>().unwrap(), Role::Approver);
+    /// assert!("owner".parse::<Role>().is_err());
     /// ```
-    pub fn parse(s: &str) -> Result<Self> {
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "reader" => Ok(Role::Reader),
             "writer" => Ok(Role::Writer),
@@ -650,4 +661,21 @@ fn denied_error(principal: &str, action: &Action, target: &str, d: &Denial) -> E
         action.describe(),
         d.needs
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn roles_round_trip_through_their_names_and_serde() {
+        for r in [Role::Reader, Role::Writer, Role::Approver, Role::Admin] {
+            assert_eq!(r.to_string().parse::<Role>().unwrap(), r);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!(
+            "owner".parse::<Role>().unwrap_err().to_string(),
+            "invalid input: unknown role 'owner' (expected reader, writer, approver or admin)"
+        );
+    }
 }

@@ -54,15 +54,26 @@ impl Flavor {
             Flavor::Custom => "custom",
         }
     }
+}
 
-    /// Parses [`as_str`](Self::as_str) (case-insensitive).
+impl std::fmt::Display for Flavor {
+    /// [`as_str`](Flavor::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Flavor {
+    type Err = Error;
+
+    /// Parses [`as_str`](Flavor::as_str) (case-insensitive).
     ///
     /// ```
     /// use mlops_core::package::Flavor;
-    /// assert_eq!(Flavor::parse("ONNX").unwrap(), Flavor::Onnx);
-    /// assert!(Flavor::parse("caffe").is_err());
+    /// assert_eq!("ONNX".parse::<Flavor>().unwrap(), Flavor::Onnx);
+    /// assert!("caffe".parse::<Flavor>().is_err());
     /// ```
-    pub fn parse(s: &str) -> Result<Self> {
+    fn from_str(s: &str) -> Result<Self> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "sklearn" | "scikit-learn" => Flavor::Sklearn,
             "xgboost" => Flavor::Xgboost,
@@ -326,4 +337,22 @@ pub fn check_path(path: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Flavor;
+
+    #[test]
+    fn flavors_round_trip_through_their_names_and_serde() {
+        use Flavor::*;
+        for f in [Sklearn, Xgboost, Lightgbm, Pytorch, Onnx, Custom] {
+            assert_eq!(f.to_string().parse::<Flavor>().unwrap(), f);
+            assert_eq!(f.as_str().to_uppercase().parse::<Flavor>().unwrap(), f);
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        assert_eq!("torch".parse::<Flavor>().unwrap(), Pytorch);
+        let e = "caffe".parse::<Flavor>().unwrap_err().to_string();
+        assert!(e.ends_with("unknown flavor 'caffe': expected sklearn, xgboost, lightgbm, pytorch, onnx or custom"), "{e}");
+    }
 }

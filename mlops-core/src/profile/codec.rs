@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::column::{ColumnProfile, Lengths, ValueKind};
 use super::moments::Moments;
 use super::scalar::Scalar;
+use super::semantic::SemanticType;
 use super::sketches::{Distinct, Frequent, Quantiles};
 use super::stats::{Histogram, TopValue};
 use super::Profile;
@@ -63,9 +64,9 @@ struct ProfileJson {
 struct ColumnJson {
     name: String,
     data_type: String,
-    kind: String,
-    #[serde(default, skip_deserializing)]
-    semantic_type: String,
+    kind: ValueKind,
+    #[serde(default = "unread_semantic_type", skip_deserializing)]
+    semantic_type: SemanticType,
     count: u64,
     null_count: u64,
     nan_count: u64,
@@ -113,9 +114,15 @@ struct StateJson {
     frequent: Option<String>,
 }
 
+/// The semantic type of a summary read back: never used (a read profile
+/// infers it again from its state), only there to fill the field.
+fn unread_semantic_type() -> SemanticType {
+    SemanticType::Other
+}
+
 fn kind_of(s: &str, col: &str) -> Result<ValueKind> {
-    ValueKind::parse(s)
-        .ok_or_else(|| Error::Integrity(format!("column '{col}': unknown value kind '{s}'")))
+    s.parse()
+        .map_err(|_| Error::Integrity(format!("column '{col}': unknown value kind '{s}'")))
 }
 
 fn check_version(v: u16) -> Result<()> {
@@ -156,8 +163,8 @@ impl ColumnProfile {
         ColumnJson {
             name: self.name.clone(),
             data_type: self.data_type.clone(),
-            kind: self.kind.as_str().into(),
-            semantic_type: self.semantic_type().as_str().into(),
+            kind: self.kind,
+            semantic_type: self.semantic_type(),
             count: self.count,
             null_count: self.null_count,
             nan_count: self.nan_count,
@@ -196,8 +203,7 @@ impl ColumnProfile {
     }
 
     fn from_json_struct(j: ColumnJson) -> Result<Self> {
-        let kind = kind_of(&j.kind, &j.name)?;
-        let mut c = ColumnProfile::empty(j.name.clone(), j.data_type, kind);
+        let mut c = ColumnProfile::empty(j.name.clone(), j.data_type, j.kind);
         c.count = j.count;
         c.null_count = j.null_count;
         c.nan_count = j.nan_count;

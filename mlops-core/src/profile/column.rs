@@ -10,14 +10,18 @@ use arrow::array::{
 use arrow::compute::cast;
 use arrow::datatypes::{ArrowPrimitiveType, ByteArrayType, DataType};
 
+use serde::{Deserialize, Serialize};
+
 use super::moments::Moments;
 use super::scalar::Scalar;
 use super::sketches::{Distinct, Frequent, Quantiles};
 use crate::error::{Error, Result};
 use crate::sort::{i64_key, i64_unkey, sort_f64, sort_keys};
 
-/// How a column's values are profiled, decided by its Arrow type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a column's values are profiled, decided by its Arrow type. Written
+/// in profiles (JSON and binary) by its lower-case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ValueKind {
     /// Integers, floats and decimals.
     Numeric,
@@ -65,17 +69,40 @@ impl ValueKind {
         }
     }
 
-    /// Parses [`as_str`](Self::as_str).
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "numeric" => ValueKind::Numeric,
-            "boolean" => ValueKind::Boolean,
-            "string" => ValueKind::String,
-            "binary" => ValueKind::Binary,
-            "temporal" => ValueKind::Temporal,
-            "nested" => ValueKind::Nested,
-            _ => return None,
-        })
+    /// Every kind, in the order of their documentation.
+    pub const ALL: [ValueKind; 6] = [
+        ValueKind::Numeric,
+        ValueKind::Boolean,
+        ValueKind::String,
+        ValueKind::Binary,
+        ValueKind::Temporal,
+        ValueKind::Nested,
+    ];
+}
+
+impl std::fmt::Display for ValueKind {
+    /// [`as_str`](ValueKind::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for ValueKind {
+    type Err = Error;
+
+    /// Parses [`as_str`](ValueKind::as_str); anything else is an
+    /// [`Error::InvalidInput`] listing the kinds.
+    ///
+    /// ```
+    /// use mlops_core::profile::ValueKind;
+    /// assert_eq!("temporal".parse::<ValueKind>().unwrap(), ValueKind::Temporal);
+    /// assert!("date".parse::<ValueKind>().unwrap_err().to_string().contains("expected numeric, boolean"));
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        ValueKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::unknown("value kind", s, &ValueKind::ALL.map(|k| k.as_str())))
     }
 }
 
@@ -654,5 +681,23 @@ impl ColumnProfile {
             _ => self.frequent = None,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ValueKind;
+
+    #[test]
+    fn value_kinds_round_trip_through_their_names_and_serde() {
+        for k in ValueKind::ALL {
+            assert_eq!(k.to_string().parse::<ValueKind>().unwrap(), k);
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        let e = "Numeric".parse::<ValueKind>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid input: unknown value kind 'Numeric' (expected numeric, boolean, string, binary, temporal or nested)"
+        );
     }
 }

@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::column::{ColumnProfile, ValueKind};
+use crate::error::{Error, Result};
 
 /// What a column's values mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +50,45 @@ impl SemanticType {
             SemanticType::Other => "other",
         }
     }
+
+    /// Every semantic type, in the order of their documentation.
+    pub const ALL: [SemanticType; 7] = [
+        SemanticType::Numeric,
+        SemanticType::Categorical,
+        SemanticType::Boolean,
+        SemanticType::Datetime,
+        SemanticType::Text,
+        SemanticType::Identifier,
+        SemanticType::Other,
+    ];
+}
+
+impl std::fmt::Display for SemanticType {
+    /// [`as_str`](SemanticType::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SemanticType {
+    type Err = Error;
+
+    /// Parses [`as_str`](SemanticType::as_str); anything else is an
+    /// [`Error::InvalidInput`] listing the types.
+    ///
+    /// ```
+    /// use mlops_core::profile::SemanticType;
+    /// assert_eq!("identifier".parse::<SemanticType>().unwrap(), SemanticType::Identifier);
+    /// assert!("date".parse::<SemanticType>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
+        SemanticType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| {
+                Error::unknown("semantic type", s, &SemanticType::ALL.map(|t| t.as_str()))
+            })
+    }
 }
 
 pub(crate) fn infer(c: &ColumnProfile) -> SemanticType {
@@ -79,5 +119,20 @@ pub(crate) fn infer(c: &ColumnProfile) -> SemanticType {
                 SemanticType::Categorical
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SemanticType;
+
+    #[test]
+    fn semantic_types_round_trip_through_their_names_and_serde() {
+        for t in SemanticType::ALL {
+            assert_eq!(t.to_string().parse::<SemanticType>().unwrap(), t);
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        let e = "number".parse::<SemanticType>().unwrap_err().to_string();
+        assert!(e.contains("unknown semantic type 'number' (expected numeric, categorical, boolean, datetime, text, identifier or other)"), "{e}");
     }
 }

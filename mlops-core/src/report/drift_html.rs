@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::html::escape;
-use crate::drift::{ColumnDrift, Distribution, DriftReport, Verdict};
+use crate::drift::{ColumnDrift, ColumnType, Distribution, DistributionKind, DriftReport, Verdict};
 
 const STYLE: &str = "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222}\
 table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #eee;text-align:left}\
@@ -75,7 +75,7 @@ fn overlay_svg(d: &Distribution, width: u32, height: u32) -> String {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">"#
     );
     for (i, (&r, &c)) in d.reference.iter().zip(&d.current).enumerate() {
-        let label = if d.kind == "histogram" {
+        let label = if d.kind == DistributionKind::Histogram {
             format!(
                 "[{}, {})",
                 num(d.edges.get(i).copied()),
@@ -122,7 +122,7 @@ fn column_section(c: &ColumnDrift) -> String {
     row("rows", r.rows.to_string(), k.rows.to_string());
     row("missing", r.missing.to_string(), k.missing.to_string());
     row("distinct", count(r.distinct), count(k.distinct));
-    if c.column_type == "numerical" {
+    if c.column_type == ColumnType::Numerical {
         row("mean", num(r.mean), num(k.mean));
         row("std", num(r.std), num(k.std));
         row("min", num(r.min), num(k.min));
@@ -136,7 +136,7 @@ fn column_section(c: &ColumnDrift) -> String {
             r#"<div><div class="legend"><span style="background:{REF_COLOR}"></span>reference<span style="background:{CUR_COLOR}"></span>current</div>{}"#,
             overlay_svg(&c.distribution, 420, 140)
         );
-        if c.distribution.kind == "histogram" {
+        if c.distribution.kind == DistributionKind::Histogram {
             let _ = write!(
                 s,
                 r#"<div class="num" style="display:flex;justify-content:space-between;width:420px"><span>{}</span><span>{}</span></div>"#,
@@ -198,7 +198,7 @@ pub fn drift_html(r: &DriftReport) -> String {
             r##"<tr><td><a href="#col-{id}">{name}</a></td><td>{ty}</td><td>{m}</td><td class="num">{score}</td><td class="num">{thr}</td><td class="num" data-v="{st}">{stf}</td><td class="num">{guard}</td><td class="num">{miss}</td><td>{nd}</td><td class="{cls}">{dr}</td></tr>"##,
             id = escape(&c.column),
             name = escape(&c.column),
-            ty = escape(&c.column_type),
+            ty = c.column_type,
             m = c.method.map_or_else(
                 || format!(
                     "<span class=\"muted\">{}</span>",

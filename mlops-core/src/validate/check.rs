@@ -549,7 +549,8 @@ impl Check {
             }
             Distribution {
                 method: Some(m), ..
-            } => crate::drift::Method::parse(m)
+            } => m
+                .parse::<crate::drift::Method>()
                 .map(|_| ())
                 .map_err(|e| Error::InvalidInput(format!("field `method`: {e}"))),
             _ => Ok(()),

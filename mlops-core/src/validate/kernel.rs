@@ -487,7 +487,7 @@ pub(crate) fn bind(index: usize, check: &Check, schema: &Schema, env: &Env) -> R
                 };
                 let method = method
                     .as_deref()
-                    .map(crate::drift::Method::parse)
+                    .map(str::parse::<crate::drift::Method>)
                     .transpose()?;
                 opts.per_column.insert(
                     col.clone(),

@@ -80,8 +80,34 @@ pub enum KsMethod {
 }
 
 impl KsMethod {
+    /// `auto`, `exact` or `asymp`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KsMethod::Auto => "auto",
+            KsMethod::Exact => "exact",
+            KsMethod::Asymp => "asymp",
+        }
+    }
+}
+
+impl std::fmt::Display for KsMethod {
+    /// [`as_str`](KsMethod::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for KsMethod {
+    type Err = Error;
+
     /// Parses `auto`, `exact` or `asymp`.
-    pub fn parse(s: &str) -> Result<Self> {
+    ///
+    /// ```
+    /// use mlops_core::drift::ks::KsMethod;
+    /// assert_eq!("asymp".parse::<KsMethod>().unwrap(), KsMethod::Asymp);
+    /// assert!("fast".parse::<KsMethod>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
         match s {
             "auto" => Ok(KsMethod::Auto),
             "exact" => Ok(KsMethod::Exact),
@@ -107,10 +133,25 @@ pub enum KsAlternative {
     Greater,
 }
 
-impl KsAlternative {
+impl std::fmt::Display for KsAlternative {
+    /// [`as_str`](KsAlternative::as_str).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for KsAlternative {
+    type Err = Error;
+
     /// Parses `two-sided`, `less` or `greater`. As SciPy, only the first
     /// letter counts, in either case (`t`, `l`, `g`).
-    pub fn parse(s: &str) -> Result<Self> {
+    ///
+    /// ```
+    /// use mlops_core::drift::ks::KsAlternative;
+    /// assert_eq!("Greater".parse::<KsAlternative>().unwrap(), KsAlternative::Greater);
+    /// assert!("sideways".parse::<KsAlternative>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self> {
         match s.chars().next().map(|c| c.to_ascii_lowercase()) {
             Some('t') => Ok(KsAlternative::TwoSided),
             Some('l') => Ok(KsAlternative::Less),
@@ -120,7 +161,9 @@ impl KsAlternative {
             ))),
         }
     }
+}
 
+impl KsAlternative {
     /// `two-sided`, `less` or `greater`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -347,6 +390,25 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn methods_and_alternatives_round_trip_through_their_names() {
+        for m in [KsMethod::Auto, KsMethod::Exact, KsMethod::Asymp] {
+            assert_eq!(m.to_string().parse::<KsMethod>().unwrap(), m);
+        }
+        for a in [
+            KsAlternative::TwoSided,
+            KsAlternative::Less,
+            KsAlternative::Greater,
+        ] {
+            assert_eq!(a.to_string().parse::<KsAlternative>().unwrap(), a);
+        }
+        let e = "fast".parse::<KsMethod>().unwrap_err().to_string();
+        assert!(
+            e.ends_with("unknown KS method 'fast' (expected auto, exact or asymp)"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn walk_counts_ties_before_comparing() {
