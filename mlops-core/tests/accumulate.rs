@@ -243,8 +243,8 @@ fn suite() -> Suite {
         })
         .with(CheckKind::MeanBetween {
             column: "x".into(),
-            min: Some(0.0.into()),
-            max: Some(200.0.into()),
+            min: Some(0.0),
+            max: Some(200.0),
         })
         .with(CheckKind::Increasing {
             column: "n".into(),

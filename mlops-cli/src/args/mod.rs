@@ -622,7 +622,7 @@ mod tests {
             infer.margin.to_string(),
             infer.max_categories.to_string(),
             drift.drift_share.to_string(),
-            correction_name(&drift.correction).to_string(),
+            drift.correction.as_str().to_string(),
             false.to_string(),
         ];
         let mut cmd = Cli::command();
