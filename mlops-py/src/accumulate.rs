@@ -43,7 +43,7 @@ impl PySpec {
     #[staticmethod]
     #[pyo3(signature = (suite, unexpected_limit = None, now = None))]
     fn validation(
-        suite: &Bound<'_, PySuite>,
+        suite: &Bound<'_, PyAny>,
         unexpected_limit: Option<usize>,
         now: Option<f64>,
     ) -> PyResult<Self> {
@@ -52,7 +52,12 @@ impl PySpec {
             unexpected_limit: unexpected_limit.unwrap_or(defaults.unexpected_limit),
             now: now.or(defaults.now),
         };
-        let spec = Spec::validation(suite.borrow().inner.clone(), &opts).map_err(to_py)?;
+        // `mlops.Suite` wraps the native suite.
+        let native = match suite.cast::<PySuite>() {
+            Ok(s) => s.clone(),
+            Err(_) => suite.getattr("_native")?.cast_into::<PySuite>()?,
+        };
+        let spec = Spec::validation(native.borrow().inner.clone(), &opts).map_err(to_py)?;
         Ok(PySpec {
             inner: Arc::new(spec),
         })

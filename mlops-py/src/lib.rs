@@ -6,6 +6,7 @@
 
 use pyo3::prelude::*;
 
+mod accumulate;
 mod args;
 mod convert;
 mod drift;
@@ -21,6 +22,7 @@ mod validate;
 #[pymodule]
 fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
+    accumulate::register(m)?;
     convert::register(m)?;
     governance::register(m)?;
     drift::register(m)?;

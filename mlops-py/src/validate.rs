@@ -122,7 +122,7 @@ impl PySuite {
 /// The result of a validation; see `mlops.validate`.
 #[pyclass(name = "ValidationResult", module = "mlops", frozen)]
 pub struct PyValidationResult {
-    inner: Arc<ValidationResult>,
+    pub(crate) inner: Arc<ValidationResult>,
 }
 
 #[pymethods]

@@ -82,7 +82,9 @@ def assert_same_profile(got, want):
         if w.quantile_rank_error is not None:
             # The merged median's rank among the exact values, within the sketch's bound.
             values = sorted(
-                v for v in table().column(name).to_pylist() if v is not None and not (isinstance(v, float) and math.isnan(v))
+                v
+                for v in table().column(name).to_pylist()
+                if v is not None and not (isinstance(v, float) and math.isnan(v))
             )
             m = g.quantile(0.5)
             rank = sum(1 for v in values if v < m) / len(values)

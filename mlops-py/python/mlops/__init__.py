@@ -17,6 +17,7 @@ from typing import Any, Optional, Union
 
 from . import _mlops, checks, stats
 from ._mlops import (
+    Accumulator,
     AlreadyExistsError,
     ArrowError,
     Asset,
@@ -41,6 +42,7 @@ from ._mlops import (
     SchemaMismatchError,
     SearchHit,
     Signature,
+    Spec,
     StorageError,
     UnsupportedError,
     ValidationResult,
@@ -51,6 +53,8 @@ __version__: str = _mlops.__version__
 
 __all__ = [
     "profile",
+    "Spec",
+    "Accumulator",
     "drift",
     "stats",
     "validate",
@@ -92,6 +96,29 @@ __all__ = [
 DataLike = Union[str, "os.PathLike[str]", Any]
 
 
+def _distributed(data: Any) -> Optional[str]:
+    """The adapter module (``spark``, ``dask``, ``ray``) for a frame of a
+    distributed engine, else ``None``. Checked by type name, so the engine
+    itself is never imported: pyspark 4's ``__arrow_c_stream__`` would
+    otherwise stream the whole table to the driver."""
+    for klass in type(data).__mro__:
+        mod = klass.__module__ or ""
+        if mod.startswith("pyspark.sql") and klass.__name__ == "DataFrame":
+            return "spark"
+        if mod.startswith(("dask.dataframe", "dask_expr")) and klass.__name__ in ("DataFrame", "FrameBase"):
+            return "dask"
+        if mod.startswith("ray.data") and klass.__name__ == "Dataset":
+            return "ray"
+    return None
+
+
+def _adapter(name: str) -> Any:
+    """The adapter module ``mlops.<name>`` (imported on first use only)."""
+    import importlib
+
+    return importlib.import_module(f"mlops.{name}")
+
+
 def _as_arrow(data: Any) -> Any:
     """Returns Arrow data the engine reads through the PyCapsule interface.
 
@@ -102,6 +129,13 @@ def _as_arrow(data: Any) -> Any:
     """
     mod = type(data).__module__ or ""
     name = type(data).__name__
+    adapter = _distributed(data)
+    if adapter is not None:
+        raise TypeError(
+            f"a {adapter} frame is profiled and validated where its data lives: call "
+            f"mlops.{adapter}.profile(df) or mlops.{adapter}.validate(df, suite) "
+            "(converting it here would pull every row to this machine)"
+        )
     if mod.startswith("polars"):
         if name == "Series":
             return data.to_frame()
@@ -142,6 +176,9 @@ def profile(data: DataLike) -> Profile:
     unreadable one, ``UnsupportedError`` naming a column whose type cannot be
     profiled, all subclasses of ``MlopsError``.
     """
+    adapter = _distributed(data)
+    if adapter is not None:
+        return _adapter(adapter).profile(data)
     if isinstance(data, (str, os.PathLike)):
         return _mlops.profile(os.fspath(data))
     return _mlops.profile(_as_arrow(data))
@@ -223,6 +260,11 @@ def drift(
         "significance_level": significance_level,
     }
     options_json = json.dumps({k: v for k, v in given.items() if v is not None})
+    # A Spark, Dask or Ray frame is profiled where it lives; drift then
+    # compares the two profiles.
+    reference, current = (
+        _adapter(a).profile(x) if (a := _distributed(x)) is not None else x for x in (reference, current)
+    )
     if isinstance(reference, Profile) and isinstance(current, Profile):
         return _mlops.drift_profiles(reference, current, options_json)
     if isinstance(reference, Profile) or isinstance(current, Profile):
@@ -422,6 +464,9 @@ def validate(
     >>> r.success, r[0]["unexpected_count"], r[0]["partial_unexpected"]
     (False, 1, [{'row': 3, 'value': 12}])
     """
+    adapter = _distributed(data)
+    if adapter is not None:
+        return _adapter(adapter).validate(data, suite, unexpected_limit=unexpected_limit, now=now)
     if not isinstance(suite, Suite):
         suite = Suite.load(suite)
     return _mlops.validate(_stream(data), suite._native, unexpected_limit, now)

@@ -23,6 +23,8 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "Spec",
+    "Accumulator",
     "Version",
     "Asset",
     "SearchHit",
@@ -130,6 +132,55 @@ class ColumnProfile:
     def histogram(self, bins: int | None = None) -> tuple[list[float], list[int]] | None:
         """An equal-width histogram `(edges, counts)`, or None without finite values;
         `bins` from 1 to 100,000 (None: 20), InvalidInputError otherwise."""
+
+@final
+class Spec:
+    """What an Accumulator computes: a profile of some columns or a validation suite."""
+
+    @staticmethod
+    def profile(columns: list[str] | None = None) -> Spec:
+        """A profile of ``columns`` (every column when None), in that order."""
+    @staticmethod
+    def validation(suite: Any, unexpected_limit: int | None = None, now: float | None = None) -> Spec:
+        """A validation of ``suite``; refuses checks whose exact state grows with the data."""
+    @staticmethod
+    def from_bytes(data: bytes) -> Spec: ...
+    def to_bytes(self) -> bytes:
+        """The canonical encoding (JSON bytes)."""
+    @property
+    def hash(self) -> str:
+        """The BLAKE3 hash of the encoding, in hex."""
+    @property
+    def kind(self) -> str:
+        """``"profile"`` or ``"validation"``."""
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
+
+@final
+class Accumulator:
+    """The partial state of a profile or validation over some partitions."""
+
+    def __new__(cls, spec: Spec, partition: int) -> Self: ...
+    def update(self, data: Any) -> None:
+        """Folds Arrow data (record batch, table, stream or file path) in."""
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(spec: Spec, data: bytes) -> Accumulator: ...
+    @staticmethod
+    def merge(spec: Spec, states: Sequence[bytes]) -> Accumulator:
+        """Merges the states of one key, of disjoint partitions, in any order."""
+    @staticmethod
+    def combine(spec: Spec, states: Sequence[bytes]) -> Accumulator:
+        """Merges states of any keys into one state."""
+    def split(self) -> list[tuple[int, bytes]]:
+        """One (key, state) per column or check; consumes the accumulator."""
+    def finish(self, schema: Any = None) -> Profile | ValidationResult:
+        """The Profile or ValidationResult; consumes the accumulator."""
+    @property
+    def rows(self) -> int: ...
+    @property
+    def partitions(self) -> list[tuple[int, int]]: ...
+    @property
+    def keys(self) -> list[int]: ...
 
 @final
 class Profile:

@@ -58,10 +58,7 @@ def _arrow_schema(df: Any) -> Any:
     """The frame's schema in Arrow terms (for a frame whose every partition is empty)."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    try:
-        return to_arrow_schema(df.schema)
-    except TypeError:  # older signatures
-        return to_arrow_schema(df.schema, "UTC")
+    return to_arrow_schema(df.schema)
 
 
 def partial_states(df: Any, spec: Spec, merge_on_executors: Optional[bool] = None) -> Any:
@@ -138,9 +135,7 @@ def _check_frame(df: Any, function: str) -> None:
         raise TypeError(f"mlops.spark.{function} expects a pyspark DataFrame (3.3 or newer), not {type(df).__name__}")
 
 
-def profile(
-    df: Any, columns: Optional[Sequence[str]] = None, *, merge_on_executors: Optional[bool] = None
-) -> Profile:
+def profile(df: Any, columns: Optional[Sequence[str]] = None, *, merge_on_executors: Optional[bool] = None) -> Profile:
     """The profile of a Spark DataFrame (of ``columns``, or every column),
     the same :class:`mlops.Profile` ``mlops.profile`` gives for the same rows.
 
@@ -153,7 +148,7 @@ def profile(
     if columns is not None:
         df = df.select(*columns)
     spec = _mlops.Spec.profile(list(columns) if columns is not None else None)
-    return _run(df, spec, merge_on_executors)  # type: ignore[no-any-return]
+    return _run(df, spec, merge_on_executors)
 
 
 def validate(
@@ -174,5 +169,5 @@ def validate(
 
     if not isinstance(suite, Suite):
         suite = Suite.load(suite)
-    spec = _mlops.Spec.validation(suite._native, unexpected_limit, now)
-    return _run(df, spec, merge_on_executors)  # type: ignore[no-any-return]
+    spec = _mlops.Spec.validation(suite, unexpected_limit, now)
+    return _run(df, spec, merge_on_executors)
