@@ -5,12 +5,24 @@
 #     S3-compatible server scripts/test.sh starts for the tests),
 #     gcp-storage-emulator (under the GCS-compatible one), and the `mlops`
 #     Python package built from this tree (release build);
+#   - pyspark, dask and ray (the scale-out adapters' tests) and, when no
+#     `java` is on PATH, a Java 17 runtime from apt-get for Spark;
 #   - the `mlops` CLI (target/release/mlops);
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
 #     starts for the tests, version pinned in scripts/azurite/package.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Spark (mlops.spark and its tests) runs on a Java 17 runtime: Debian's
+# headless JRE, installed when no `java` is on PATH (CI runs as root).
+if ! command -v java >/dev/null 2>&1; then
+  echo "==> installing a Java 17 runtime (openjdk-17-jre-headless) for Spark"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
+fi
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
