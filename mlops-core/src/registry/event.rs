@@ -5,35 +5,22 @@
 use serde::{Deserialize, Serialize};
 
 use super::Kind;
-use crate::store::Hash;
+use crate::store::{Envelope, Hash};
 
-/// One event of an asset's log.
+/// One event of an asset's log: the [`Envelope`] every log's events share,
+/// with the asset's count of versions and the [`Change`].
 ///
 /// Read through a flat form (`fold::FlatEvent`): serde's flattened,
 /// internally tagged enums buffer every field before deciding, which made
 /// folding long logs several times slower.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AssetEvent {
-    /// `mlops.event`.
-    pub format: String,
-    /// Event format version.
-    pub v: u32,
-    /// Sequence number in the log, from 1.
-    pub seq: u64,
-    /// BLAKE3 hash of the previous event's bytes ("" for the first).
-    pub prev: Hash,
-    /// Unix time in milliseconds.
-    pub time: u64,
-    /// Who wrote it.
-    pub principal: String,
-    /// Versions of the asset once this event applies.
+pub type AssetEvent = Envelope<Change, Versions>;
+
+/// The running state an asset's log writes in each event (before its
+/// `reason`, see [`Envelope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Versions {
+    /// Versions of the asset once the event applies.
     pub versions: u64,
-    /// Why, if the writer said ([`super::Registry::with_reason`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What happened.
-    #[serde(flatten)]
-    pub change: Change,
 }
 
 /// The change an event records.
@@ -163,4 +150,47 @@ pub struct AssetRef {
     pub name: String,
     /// The version.
     pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The envelope writes an asset event's fields in the order every
+    /// stored event has them, and reads them back.
+    #[test]
+    fn an_asset_event_keeps_its_bytes() {
+        let prev = Hash::of(b"event 1");
+        let e = AssetEvent {
+            format: "mlops.event".into(),
+            v: 1,
+            seq: 2,
+            prev: Some(prev.clone()),
+            time: 5,
+            principal: "ana".into(),
+            state: Versions { versions: 1 },
+            reason: Some("review #12".into()),
+            change: Change::Alias {
+                alias: "production".into(),
+                version: 1,
+            },
+        };
+        let text = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"format":"mlops.event","v":1,"seq":2,"prev":"{prev}","time":5,"principal":"ana","versions":1,"reason":"review #12","type":"alias","alias":"production","version":1}}"#
+            )
+        );
+        assert_eq!(serde_json::from_str::<AssetEvent>(&text).unwrap(), e);
+        let first = AssetEvent {
+            seq: 1,
+            prev: None,
+            reason: None,
+            ..e
+        };
+        let text = serde_json::to_string(&first).unwrap();
+        assert!(text.contains(r#""prev":"","#) && !text.contains("reason"));
+        assert_eq!(serde_json::from_str::<AssetEvent>(&text).unwrap(), first);
+    }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{
     AliasMove, Asset, AssetEvent, AssetRef, Change, DatasetInfo, GateRecord, Kind, LineageEdge,
-    Version,
+    Version, Versions,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -57,22 +57,26 @@ pub(crate) struct FlatEvent<'a> {
 /// A version event's metadata as read, before it is parsed.
 pub(crate) type RawMetadata = Box<serde_json::value::RawValue>;
 
-impl<'de> Deserialize<'de> for AssetEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let flat = FlatEvent::deserialize(d)?;
-        let (header, change, _) = split(flat, true).map_err(serde::de::Error::custom)?;
-        Ok(AssetEvent {
-            format: header.format.into_owned(),
-            v: header.v,
-            seq: header.seq,
-            prev: header.prev.into_owned(),
-            time: header.time,
-            principal: header.principal.into_owned(),
+/// An event's bytes as an [`AssetEvent`], read through [`FlatEvent`].
+fn read_asset_event(bytes: &[u8]) -> std::result::Result<AssetEvent, String> {
+    let flat: FlatEvent = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let (header, change, _) = split(flat, true)?;
+    Ok(AssetEvent {
+        format: header.format.into_owned(),
+        v: header.v,
+        seq: header.seq,
+        prev: (!header.prev.is_empty())
+            .then(|| Hash::parse_field(&header.prev, "prev"))
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        time: header.time,
+        principal: header.principal.into_owned(),
+        state: Versions {
             versions: header.versions,
-            reason: header.reason,
-            change,
-        })
-    }
+        },
+        reason: header.reason,
+        change,
+    })
 }
 
 /// An event's common fields, borrowed where they were read.
@@ -174,7 +178,7 @@ fn newer_event(log: &str, seq: u64, v: u32) -> Error {
 
 /// Parses an event's bytes.
 pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
-    let ev: AssetEvent = serde_json::from_slice(&e.bytes).map_err(|err| {
+    let ev = read_asset_event(&e.bytes).map_err(|err| {
         Error::Integrity(format!("log {log}: event {} is not an event: {err}", e.seq))
     })?;
     if ev.v > EVENT_FORMAT {
@@ -191,8 +195,8 @@ type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Hash);
 pub(crate) struct Fold<'a> {
     log: &'a str,
     asset: Asset,
-    /// Hash of the last event applied ("" before the first).
-    hash: Hash,
+    /// Hash of the last event applied (`None` before the first).
+    hash: Option<Hash>,
     /// With [`Fold::lazy`], each version's metadata as read (its
     /// `Version::metadata` is left `null`).
     raw_metadata: Option<Vec<RawMetadata>>,
@@ -215,7 +219,7 @@ impl<'a> Fold<'a> {
                 gates: BTreeMap::new(),
                 events: 0,
             },
-            hash: Hash::new(),
+            hash: None,
             raw_metadata: None,
         }
     }
@@ -249,7 +253,7 @@ impl<'a> Fold<'a> {
             .par_iter()
             .with_min_len(256)
             .map(|&(seq, bytes)| {
-                let hash = blake3::hash(bytes).to_hex().to_string();
+                let hash = Hash::of(bytes);
                 let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
                 };
@@ -284,13 +288,13 @@ impl<'a> Fold<'a> {
         if ev.v > EVENT_FORMAT {
             return Err(newer_event(log, seq, ev.v));
         }
-        if ev.seq != seq || self.hash != ev.prev {
+        if ev.seq != seq || self.hash.as_deref().unwrap_or("") != ev.prev {
             return Err(Error::Integrity(format!(
                 "log {log}: event {seq} does not follow event {} (hash chain broken)",
                 a.events
             )));
         }
-        self.hash = hash;
+        self.hash = Some(hash);
         a.events = seq;
         let principal = || ev.principal.to_string();
         match change {

@@ -31,7 +31,7 @@ use crate::governance::Action;
 use crate::store::{Event, Store, Tip};
 use asset::version_of;
 pub use asset::{AliasMove, Asset, GateRecord, LineageEdge, Version};
-pub use event::{AssetEvent, AssetRef, Change, DatasetInfo};
+pub use event::{AssetEvent, AssetRef, Change, DatasetInfo, Versions};
 use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};
@@ -130,7 +130,7 @@ impl Registry {
     fn versions_at(log: &str, tip: &Tip) -> Result<u64> {
         tip.last
             .as_ref()
-            .map(|e| parse_event(log, e).map(|ev| ev.versions))
+            .map(|e| parse_event(log, e).map(|ev| ev.state.versions))
             .transpose()
             .map(|v| v.unwrap_or(0))
     }
@@ -143,7 +143,7 @@ impl Registry {
             prev: tip.prev_hash(),
             time: now_ms(),
             principal: self.principal.clone(),
-            versions,
+            state: Versions { versions },
             reason: self.reason.clone(),
             change,
         };
