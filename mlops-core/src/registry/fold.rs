@@ -189,14 +189,15 @@ pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
 
 /// An event parsed for a fold: its common fields, its change, its
 /// metadata's text (lazy folds), and its hash.
-type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Hash);
+type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, blake3::Hash);
 
 /// An asset's state being folded from its events.
 pub(crate) struct Fold<'a> {
     log: &'a str,
     asset: Asset,
-    /// Hash of the last event applied (`None` before the first).
-    hash: Option<Hash>,
+    /// Hash of the last event applied (`None` before the first), as bytes:
+    /// a fold hashes every event, and no hex string need be kept per event.
+    hash: Option<blake3::Hash>,
     /// With [`Fold::lazy`], each version's metadata as read (its
     /// `Version::metadata` is left `null`).
     raw_metadata: Option<Vec<RawMetadata>>,
@@ -253,7 +254,7 @@ impl<'a> Fold<'a> {
             .par_iter()
             .with_min_len(256)
             .map(|&(seq, bytes)| {
-                let hash = Hash::of(bytes);
+                let hash = blake3::hash(bytes);
                 let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
                 };
@@ -276,7 +277,13 @@ impl<'a> Fold<'a> {
         Ok(())
     }
 
-    fn apply_parsed(&mut self, seq: u64, ev: Header<'_>, change: Change, hash: Hash) -> Result<()> {
+    fn apply_parsed(
+        &mut self,
+        seq: u64,
+        ev: Header<'_>,
+        change: Change,
+        hash: blake3::Hash,
+    ) -> Result<()> {
         let log = self.log;
         let a = &mut self.asset;
         if seq != a.events + 1 {
@@ -288,7 +295,12 @@ impl<'a> Fold<'a> {
         if ev.v > EVENT_FORMAT {
             return Err(newer_event(log, seq, ev.v));
         }
-        if ev.seq != seq || self.hash.as_deref().unwrap_or("") != ev.prev {
+        let follows = match &self.hash {
+            // The hex digits on the stack: no allocation per event.
+            Some(h) => h.to_hex().as_str() == ev.prev,
+            None => ev.prev.is_empty(),
+        };
+        if ev.seq != seq || !follows {
             return Err(Error::Integrity(format!(
                 "log {log}: event {seq} does not follow event {} (hash chain broken)",
                 a.events
