@@ -17,6 +17,12 @@
 //! the event it follows, written with a create-only put, so many writers
 //! (processes, machines) get 1, 2, 3, ... with no gap and no duplicate. The
 //! asset's state is the fold of its log ([`Registry::asset`]).
+//!
+//! The parts, one job each: `event.rs` (the events as written),
+//! `asset.rs` (an asset's state), `kind.rs` (asset kinds), `version_ref.rs`
+//! (naming a version), `fold.rs` (folding a log into state), `index.rs`
+//! (packs and head), `search.rs` (search over every version); this file
+//! holds the [`Registry`] itself, its writes and its other reads.
 
 mod asset;
 mod event;
