@@ -55,6 +55,8 @@ mod blob;
 mod chunking;
 mod content;
 mod cover;
+mod envelope;
+mod hash;
 mod index;
 mod local;
 mod log;
@@ -69,6 +71,9 @@ use crate::error::{Error, Result};
 use backend::Backend;
 pub use content::Manifest;
 pub(crate) use cover::Covered;
+pub use envelope::Envelope;
+pub(crate) use hash::or_empty as hash_or_empty;
+pub use hash::Hash;
 pub(crate) use log::{check_link, check_link_of};
 pub use log::{ChainRead, Event, Tip};
 
@@ -98,9 +103,6 @@ pub const STORE_FORMAT_VERSION: u32 = 1;
 
 /// The default store of a process: a folder in the working directory.
 pub const DEFAULT_STORE: &str = ".mlops";
-
-/// A BLAKE3 hash, as 64 lower-case hex digits.
-pub type Hash = String;
 
 /// An opened store.
 #[derive(Debug, Clone)]

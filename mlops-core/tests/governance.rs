@@ -297,7 +297,7 @@ fn the_shared_promotion_vector() {
             if let Some(why) = step["reason"].as_str() {
                 r = r.with_reason(why);
             }
-            let kind = || Kind::parse(&t("kind")).unwrap();
+            let kind = || t("kind").parse::<Kind>().unwrap();
             let role = || t("role").parse::<Role>();
             let got: Result<serde_json::Value, Error> = match t("op").as_str() {
                 "grant" => role()

@@ -112,7 +112,10 @@ fn bad_input_is_refused_and_writes_nothing() {
         1,
         "refused changes leave no event"
     );
-    assert!(matches!(Kind::parse("table"), Err(Error::InvalidInput(_))));
+    assert!(matches!(
+        "table".parse::<Kind>(),
+        Err(Error::InvalidInput(_))
+    ));
     // A URL of an unknown scheme is refused, and nothing is written.
     let e = Store::open("ftp://host/x").unwrap_err();
     assert!(

@@ -25,7 +25,7 @@ fn whole(version: f64) -> mlops_core::Result<u64> {
 /// A version reference from JavaScript, checked.
 fn asset_ref(r: convert::AssetRef) -> mlops_core::Result<AssetRef> {
     Ok(AssetRef {
-        kind: Kind::parse(&r.kind)?,
+        kind: r.kind.parse::<Kind>()?,
         name: r.name,
         version: whole(r.version)?,
     })
@@ -93,7 +93,7 @@ impl NativeRegistry {
         let r = self.why(reason);
         job(move || {
             let report = mlops_core::validate::GateReport::from(report);
-            r.record_gate(Kind::parse(&kind)?, &name, whole(version)?, &report)?;
+            r.record_gate(kind.parse::<Kind>()?, &name, whole(version)?, &report)?;
             Ok(name)
         })
     }
@@ -216,7 +216,7 @@ impl NativeRegistry {
         let (r, data) = (self.why(reason), data.to_vec());
         job(move || {
             let v = r.add_version(
-                Kind::parse(&kind)?,
+                kind.parse::<Kind>()?,
                 &name,
                 &data,
                 unset::message(message.as_deref()),
@@ -242,7 +242,7 @@ impl NativeRegistry {
         let r = self.why(reason);
         job(move || {
             let v = r.add_path(
-                Kind::parse(&kind)?,
+                kind.parse::<Kind>()?,
                 &name,
                 &path,
                 unset::message(message.as_deref()),
@@ -264,7 +264,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.set_alias(Kind::parse(&kind)?, &name, &alias, whole(version)?)?;
+            r.set_alias(kind.parse::<Kind>()?, &name, &alias, whole(version)?)?;
             Ok(alias)
         })
     }
@@ -273,14 +273,14 @@ impl NativeRegistry {
     #[napi(ts_return_type = "Promise<Asset>")]
     pub fn asset(&self, kind: String, name: String) -> AsyncTask<Job<convert::Asset>> {
         let r = self.inner.clone();
-        job(move || Ok(r.asset(Kind::parse(&kind)?, &name)?.into()))
+        job(move || Ok(r.asset(kind.parse::<Kind>()?, &name)?.into()))
     }
 
     /// The asset's history: every event, oldest first, as audit records.
     #[napi(ts_return_type = "Promise<AuditRecord[]>")]
     pub fn log(&self, kind: String, name: String) -> AsyncTask<Job<Vec<convert::AuditRecord>>> {
         let r = self.inner.clone();
-        job(move || Ok(records(r.history(Kind::parse(&kind)?, &name)?)))
+        job(move || Ok(records(r.history(kind.parse::<Kind>()?, &name)?)))
     }
 
     /// One version (by number, alias or `latest`), read through the
@@ -295,7 +295,7 @@ impl NativeRegistry {
         let r = self.inner.clone();
         job(move || {
             Ok(r.version(
-                Kind::parse(&kind)?,
+                kind.parse::<Kind>()?,
                 &name,
                 unset::reference(reference.as_deref()),
             )?
@@ -308,7 +308,7 @@ impl NativeRegistry {
     #[napi(ts_return_type = "Promise<number>")]
     pub fn verify(&self, kind: String, name: String) -> AsyncTask<Job<f64>> {
         let r = self.inner.clone();
-        job(move || Ok(r.verify(Kind::parse(&kind)?, &name)? as f64))
+        job(move || Ok(r.verify(kind.parse::<Kind>()?, &name)? as f64))
     }
 
     /// Sets (or with `value` null removes) a tag of a version.
@@ -325,7 +325,7 @@ impl NativeRegistry {
         let r = self.why(reason);
         job(move || {
             r.set_tag(
-                Kind::parse(&kind)?,
+                kind.parse::<Kind>()?,
                 &name,
                 whole(version)?,
                 &key,
@@ -368,7 +368,7 @@ impl NativeRegistry {
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
-            r.set_archived(Kind::parse(&kind)?, &name, archived)?;
+            r.set_archived(kind.parse::<Kind>()?, &name, archived)?;
             Ok(name)
         })
     }
@@ -377,7 +377,7 @@ impl NativeRegistry {
     #[napi(ts_return_type = "Promise<string[]>")]
     pub fn list(&self, kind: String, include_archived: bool) -> AsyncTask<Job<Vec<String>>> {
         let r = self.inner.clone();
-        job(move || r.list(Kind::parse(&kind)?, include_archived))
+        job(move || r.list(kind.parse::<Kind>()?, include_archived))
     }
 
     /// Versions matching a filter.
@@ -509,7 +509,7 @@ impl NativeRegistry {
         let r = self.inner.clone();
         job(move || {
             Ok(r.get(
-                Kind::parse(&kind)?,
+                kind.parse::<Kind>()?,
                 &name,
                 unset::reference(reference.as_deref()),
             )?

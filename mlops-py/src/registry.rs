@@ -18,7 +18,7 @@ pub struct PyRegistry {
 }
 
 fn kind(s: &str) -> PyResult<Kind> {
-    Kind::parse(s).map_err(to_py)
+    s.parse::<Kind>().map_err(to_py)
 }
 
 fn metadata(m: Option<&Bound<'_, PyAny>>) -> PyResult<serde_json::Value> {

@@ -70,7 +70,7 @@ pub fn kinds() -> Choice<Kind> {
             Artifact
         }),
         name: Kind::as_str,
-        parse: Kind::parse,
+        parse: str::parse::<Kind>,
     }
 }
 
@@ -136,7 +136,7 @@ pub fn asset_ref(s: &str) -> Result<AssetRef, Error> {
     let (kind, rest) = s.split_once('/').ok_or_else(bad)?;
     let (name, version) = rest.rsplit_once('@').ok_or_else(bad)?;
     Ok(AssetRef {
-        kind: Kind::parse(kind)?,
+        kind: kind.parse::<Kind>()?,
         name: name.to_string(),
         version: version.parse().map_err(|_| bad())?,
     })
@@ -188,7 +188,7 @@ mod tests {
             assert_eq!(serde_json::to_value(c).unwrap(), name);
         }
         for k in kinds().values {
-            assert_eq!(Kind::parse(k.as_str()).unwrap(), *k);
+            assert_eq!(k.as_str().parse::<Kind>().unwrap(), *k);
         }
         for r in roles().values {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);

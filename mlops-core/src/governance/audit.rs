@@ -408,7 +408,9 @@ impl Registry {
         };
         let (events, link) = self.store().read_log_until_broken(log)?;
         let n = events.len() as u64;
-        let last = events.last().map(Event::hash).unwrap_or_default();
+        let last = events
+            .last()
+            .map_or_else(String::new, |e| e.hash().to_string());
         let found = |b: BrokenLink| Ok((n, last.clone(), Some(b)));
         if let Some((seq, e)) = link {
             return found(broken(Some(seq), e));
@@ -534,7 +536,7 @@ fn record(l: &LogRef, e: &Event) -> Result<AuditRecord> {
     Ok(AuditRecord {
         log: l.path.clone(),
         seq: e.seq,
-        hash: e.hash(),
+        hash: e.hash().to_string(),
         time: v.get("time").and_then(|x| x.as_u64()).unwrap_or(0),
         principal: text("principal").unwrap_or_default(),
         action,

@@ -6,13 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::store::{Event, Store};
+use crate::store::{Event, Hash, Store};
 
 #[derive(Serialize, Deserialize)]
 struct LogHead {
     format: String,
     seq: u64,
-    hash: String,
+    hash: Hash,
 }
 
 fn head_path(log: &str) -> String {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::pattern;
 use crate::error::{Error, Result};
 use crate::registry::{check_name, now_ms, Kind, Registry};
-use crate::store::{Event, Hash, Tip};
+use crate::store::{Envelope, Event, Tip};
 
 /// The policy's log.
 pub(crate) const POLICY_LOG: &str = "policy/log";
@@ -337,21 +337,9 @@ pub(crate) enum PolicyChange {
     },
 }
 
-/// An event of `policy/log` or `audit/denied/log`: the common fields of
-/// every event (as in an asset's log) and the change.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct LogEvent<C> {
-    pub format: String,
-    pub v: u32,
-    pub seq: u64,
-    pub prev: Hash,
-    pub time: u64,
-    pub principal: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(flatten)]
-    pub change: C,
-}
+/// An event of `policy/log` or `audit/denied/log`: the [`Envelope`] every
+/// log's events share (with no running state) around the change.
+pub(crate) type LogEvent<C> = Envelope<C>;
 
 /// A refused call, as stored in `audit/denied/log`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -536,6 +524,7 @@ impl Registry {
                 prev: tip.prev_hash(),
                 time: now_ms(),
                 principal: self.principal().to_string(),
+                state: (),
                 reason: self.reason().map(str::to_string),
                 change: change(tip)?,
             };

@@ -86,7 +86,7 @@ impl Registry {
                         f.path
                     )));
                 }
-                Ok((f.path.clone(), hash))
+                Ok((f.path.clone(), String::from(hash)))
             })
             .collect::<Result<_>>()?;
         let sig_path = pkg.path_of(SIGNATURE_FILE);

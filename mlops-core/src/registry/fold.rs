@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{
     AliasMove, Asset, AssetEvent, AssetRef, Change, DatasetInfo, GateRecord, Kind, LineageEdge,
-    Version,
+    Version, Versions,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -57,22 +57,26 @@ pub(crate) struct FlatEvent<'a> {
 /// A version event's metadata as read, before it is parsed.
 pub(crate) type RawMetadata = Box<serde_json::value::RawValue>;
 
-impl<'de> Deserialize<'de> for AssetEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let flat = FlatEvent::deserialize(d)?;
-        let (header, change, _) = split(flat, true).map_err(serde::de::Error::custom)?;
-        Ok(AssetEvent {
-            format: header.format.into_owned(),
-            v: header.v,
-            seq: header.seq,
-            prev: header.prev.into_owned(),
-            time: header.time,
-            principal: header.principal.into_owned(),
+/// An event's bytes as an [`AssetEvent`], read through [`FlatEvent`].
+fn read_asset_event(bytes: &[u8]) -> std::result::Result<AssetEvent, String> {
+    let flat: FlatEvent = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let (header, change, _) = split(flat, true)?;
+    Ok(AssetEvent {
+        format: header.format.into_owned(),
+        v: header.v,
+        seq: header.seq,
+        prev: (!header.prev.is_empty())
+            .then(|| Hash::parse_field(&header.prev, "prev"))
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        time: header.time,
+        principal: header.principal.into_owned(),
+        state: Versions {
             versions: header.versions,
-            reason: header.reason,
-            change,
-        })
-    }
+        },
+        reason: header.reason,
+        change,
+    })
 }
 
 /// An event's common fields, borrowed where they were read.
@@ -174,7 +178,7 @@ fn newer_event(log: &str, seq: u64, v: u32) -> Error {
 
 /// Parses an event's bytes.
 pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
-    let ev: AssetEvent = serde_json::from_slice(&e.bytes).map_err(|err| {
+    let ev = read_asset_event(&e.bytes).map_err(|err| {
         Error::Integrity(format!("log {log}: event {} is not an event: {err}", e.seq))
     })?;
     if ev.v > EVENT_FORMAT {
@@ -185,14 +189,15 @@ pub(crate) fn parse_event(log: &str, e: &Event) -> Result<AssetEvent> {
 
 /// An event parsed for a fold: its common fields, its change, its
 /// metadata's text (lazy folds), and its hash.
-type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, Hash);
+type Parsed<'a> = (Header<'a>, Change, Option<RawMetadata>, blake3::Hash);
 
 /// An asset's state being folded from its events.
 pub(crate) struct Fold<'a> {
     log: &'a str,
     asset: Asset,
-    /// Hash of the last event applied ("" before the first).
-    hash: Hash,
+    /// Hash of the last event applied (`None` before the first), as bytes:
+    /// a fold hashes every event, and no hex string need be kept per event.
+    hash: Option<blake3::Hash>,
     /// With [`Fold::lazy`], each version's metadata as read (its
     /// `Version::metadata` is left `null`).
     raw_metadata: Option<Vec<RawMetadata>>,
@@ -215,7 +220,7 @@ impl<'a> Fold<'a> {
                 gates: BTreeMap::new(),
                 events: 0,
             },
-            hash: Hash::new(),
+            hash: None,
             raw_metadata: None,
         }
     }
@@ -249,7 +254,7 @@ impl<'a> Fold<'a> {
             .par_iter()
             .with_min_len(256)
             .map(|&(seq, bytes)| {
-                let hash = blake3::hash(bytes).to_hex().to_string();
+                let hash = blake3::hash(bytes);
                 let not_event = |err: String| {
                     Error::Integrity(format!("log {log}: event {seq} is not an event: {err}"))
                 };
@@ -272,7 +277,13 @@ impl<'a> Fold<'a> {
         Ok(())
     }
 
-    fn apply_parsed(&mut self, seq: u64, ev: Header<'_>, change: Change, hash: Hash) -> Result<()> {
+    fn apply_parsed(
+        &mut self,
+        seq: u64,
+        ev: Header<'_>,
+        change: Change,
+        hash: blake3::Hash,
+    ) -> Result<()> {
         let log = self.log;
         let a = &mut self.asset;
         if seq != a.events + 1 {
@@ -284,13 +295,18 @@ impl<'a> Fold<'a> {
         if ev.v > EVENT_FORMAT {
             return Err(newer_event(log, seq, ev.v));
         }
-        if ev.seq != seq || self.hash != ev.prev {
+        let follows = match &self.hash {
+            // The hex digits on the stack: no allocation per event.
+            Some(h) => h.to_hex().as_str() == ev.prev,
+            None => ev.prev.is_empty(),
+        };
+        if ev.seq != seq || !follows {
             return Err(Error::Integrity(format!(
                 "log {log}: event {seq} does not follow event {} (hash chain broken)",
                 a.events
             )));
         }
-        self.hash = hash;
+        self.hash = Some(hash);
         a.events = seq;
         let principal = || ev.principal.to_string();
         match change {

@@ -131,8 +131,9 @@ pub(crate) struct Head {
     pub format: String,
     /// The last event this head has applied.
     pub seq: u64,
-    /// Its hash.
-    pub hash: Hash,
+    /// Its hash (`None`, written `""`, before the first event).
+    #[serde(with = "crate::store::hash_or_empty")]
+    pub hash: Option<Hash>,
     /// Versions after it.
     pub versions: u64,
     /// Where each alias points after it.
@@ -166,8 +167,8 @@ impl Head {
             )));
         }
         self.seq = e.seq;
-        self.hash = e.hash();
-        self.versions = ev.versions;
+        self.hash = Some(e.hash());
+        self.versions = ev.state.versions;
         match &ev.change {
             Change::Alias { alias, version } => {
                 self.aliases.insert(alias.clone(), *version);
@@ -191,7 +192,11 @@ impl Head {
         h.update(
             format!(
                 "{}\n{}\n{}\n{}\n{}\n",
-                self.format, self.seq, self.hash, self.versions, self.archived
+                self.format,
+                self.seq,
+                self.hash.as_deref().unwrap_or(""),
+                self.versions,
+                self.archived
             )
             .as_bytes(),
         );
@@ -220,13 +225,13 @@ impl Head {
             }
             prev = Some(e.hash());
         }
-        prev.is_none_or(|h| h == self.hash)
+        prev.is_none_or(|h| self.hash.as_ref() == Some(&h))
     }
 
     /// The hash of event `seq` if this head holds its bytes.
     fn hash_of(&self, seq: u64) -> Option<Hash> {
         if seq == self.seq {
-            return Some(self.hash.clone());
+            return self.hash.clone();
         }
         self.tail_events()
             .into_iter()
@@ -403,14 +408,14 @@ impl<'a> Index<'a> {
             {
                 return Ok(false);
             }
-            prev = Some(blake3::hash(bytes).to_hex().to_string());
+            prev = Some(Hash::of(bytes));
         }
         let (Some(last), Some(&(last_seq, _))) = (prev, lines.last()) else {
             return Ok(false);
         };
         let head = &loaded.head;
         if last_seq >= head.seq {
-            return Ok(last_seq == head.seq && last == head.hash);
+            return Ok(last_seq == head.seq && head.hash.as_ref() == Some(&last));
         }
         let next = last_seq + 1;
         if let Some(e) = head.tail_events().into_iter().find(|e| e.seq == next) {

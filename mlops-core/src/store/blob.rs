@@ -89,7 +89,7 @@ impl Store {
     /// Stores `bytes` under their BLAKE3 hash and returns it. Storing the
     /// same bytes again is a no-op.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash> {
-        let hash = blake3::hash(bytes).to_hex().to_string();
+        let hash = Hash::of(bytes);
         if let Some(root) = self.backend.root() {
             local::put_blob(&root.join(blob_path(&hash).as_ref()), bytes)?;
             return Ok(hash);

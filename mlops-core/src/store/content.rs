@@ -82,7 +82,7 @@ impl Store {
     fn put_chunks(&self, data: &[u8], cuts: &[chunking::Cut]) -> Result<Vec<(Hash, u64)>> {
         use rayon::prelude::*;
         let piece = |&(offset, length): &chunking::Cut| &data[offset..offset + length];
-        let hash = |c: &chunking::Cut| blake3::hash(piece(c)).to_hex().to_string();
+        let hash = |c: &chunking::Cut| Hash::of(piece(c));
         if let Some(root) = self.backend.root() {
             let put = |c: &chunking::Cut| -> Result<(Hash, u64)> {
                 let h = hash(c);

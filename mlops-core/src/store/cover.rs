@@ -51,16 +51,7 @@ pub(crate) fn encode(seq: u64, hash: &str) -> String {
 pub(crate) fn decode(bytes: &[u8]) -> Option<Cover> {
     let text = std::str::from_utf8(bytes).ok()?.trim();
     let (seq, hash) = match text.split_once(' ') {
-        Some((seq, hash)) => {
-            let ok = hash.len() == 64
-                && hash
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-            if !ok {
-                return None;
-            }
-            (seq, Some(hash.to_string()))
-        }
+        Some((seq, hash)) => (seq, Some(hash.parse::<Hash>().ok()?)),
         None => (text, None),
     };
     if seq.is_empty() || !seq.bytes().all(|b| b.is_ascii_digit()) {
@@ -190,7 +181,7 @@ mod tests {
 
     #[test]
     fn covers_round_trip_and_old_covers_read_as_numbers() {
-        let h = blake3::hash(b"e").to_hex().to_string();
+        let h = Hash::of(b"e");
         let text = encode(42, &h);
         assert_eq!(text.len(), 85);
         assert_eq!(

@@ -22,7 +22,7 @@ pub struct Event {
 impl Event {
     /// The BLAKE3 hash of its bytes, which the next event names.
     pub fn hash(&self) -> Hash {
-        blake3::hash(&self.bytes).to_hex().to_string()
+        Hash::of(&self.bytes)
     }
 }
 
@@ -38,9 +38,9 @@ impl Tip {
     pub fn next_seq(&self) -> u64 {
         self.last.as_ref().map_or(1, |e| e.seq + 1)
     }
-    /// The hash the next event must name (empty for the first).
-    pub fn prev_hash(&self) -> Hash {
-        self.last.as_ref().map(Event::hash).unwrap_or_default()
+    /// The hash the next event must name (`None` for the first).
+    pub fn prev_hash(&self) -> Option<Hash> {
+        self.last.as_ref().map(Event::hash)
     }
 }
 
@@ -177,7 +177,11 @@ impl Store {
             let e = self
                 .event(log, seq)?
                 .ok_or_else(|| Error::Integrity(format!("log {log}: event {seq} is missing")))?;
-            check_link(log, &e, &events.last().map(Event::hash).unwrap_or_default())?;
+            check_link(
+                log,
+                &e,
+                events.last().map(Event::hash).as_deref().unwrap_or(""),
+            )?;
             events.push(e);
         }
         Ok(())
@@ -298,8 +302,8 @@ fn push_linked(log: &str, chain: &mut Vec<Event>, seq: u64, bytes: Bytes) -> Opt
         seq,
         bytes: Vec::from(bytes),
     };
-    let prev = chain.last().map(Event::hash).unwrap_or_default();
-    if let Err(err) = check_link(log, &e, &prev) {
+    let prev = chain.last().map(Event::hash);
+    if let Err(err) = check_link(log, &e, prev.as_deref().unwrap_or("")) {
         return Some((seq, err));
     }
     chain.push(e);

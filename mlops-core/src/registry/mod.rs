@@ -17,398 +17,33 @@
 //! the event it follows, written with a create-only put, so many writers
 //! (processes, machines) get 1, 2, 3, ... with no gap and no duplicate. The
 //! asset's state is the fold of its log ([`Registry::asset`]).
+//!
+//! The parts, one job each: `event.rs` (the events as written),
+//! `asset.rs` (an asset's state), `kind.rs` (asset kinds), `version_ref.rs`
+//! (naming a version), `fold.rs` (folding a log into state), `index.rs`
+//! (packs and head), `search.rs` (search over every version); this file
+//! holds the [`Registry`] itself, its writes and its other reads.
 
+mod asset;
+mod event;
 mod fold;
 mod index;
-
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
+mod kind;
+mod search;
+mod version_ref;
 
 use crate::error::{Error, Result};
 use crate::governance::Action;
-use crate::store::{Event, Hash, Store, Tip};
+use crate::store::{Event, Store, Tip};
+use asset::version_of;
+pub use asset::{AliasMove, Asset, GateRecord, LineageEdge, Version};
+pub use event::{AssetEvent, AssetRef, Change, DatasetInfo, Versions};
 use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};
-
-/// The reference to an asset's newest version (`get model churn latest`),
-/// the default wherever a version may be named.
-pub const LATEST: &str = "latest";
-
-/// How a version is named in a reading: `latest`, its number (`3`, or
-/// `v3`), or an alias. One grammar for every front-end; an alias that reads
-/// as a number or `latest` cannot be set, so the three never overlap.
-///
-/// ```
-/// use mlops_core::registry::VersionRef;
-/// assert_eq!("latest".parse::<VersionRef>().unwrap(), VersionRef::Latest);
-/// assert_eq!("v3".parse::<VersionRef>().unwrap(), VersionRef::Number(3));
-/// assert_eq!("production".parse::<VersionRef>().unwrap().to_string(), "production");
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VersionRef {
-    /// The newest version.
-    Latest,
-    /// A version by number.
-    Number(u64),
-    /// The version an alias points at now.
-    Alias(String),
-}
-
-impl std::str::FromStr for VersionRef {
-    type Err = std::convert::Infallible;
-
-    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
-        Ok(if s == LATEST {
-            VersionRef::Latest
-        } else if let Ok(n) = s.strip_prefix('v').unwrap_or(s).parse::<u64>() {
-            VersionRef::Number(n)
-        } else {
-            VersionRef::Alias(s.to_string())
-        })
-    }
-}
-
-impl std::fmt::Display for VersionRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VersionRef::Latest => f.write_str(LATEST),
-            VersionRef::Number(n) => write!(f, "{n}"),
-            VersionRef::Alias(a) => f.write_str(a),
-        }
-    }
-}
-
-impl VersionRef {
-    /// The version number this names, given how many versions the asset
-    /// has and where its aliases point; `NotFound` naming the asset when
-    /// there is no such version or alias.
-    fn number(
-        &self,
-        kind: Kind,
-        name: &str,
-        versions: u64,
-        alias: impl FnOnce(&str) -> Option<u64>,
-    ) -> Result<u64> {
-        let n = match self {
-            VersionRef::Latest => versions,
-            VersionRef::Number(n) => *n,
-            VersionRef::Alias(a) => alias(a).ok_or_else(|| {
-                Error::NotFound(format!(
-                    "{} '{name}' has no version or alias '{a}'",
-                    kind.as_str()
-                ))
-            })?,
-        };
-        if n == 0 || n > versions {
-            return Err(no_version(kind, name, n, versions));
-        }
-        Ok(n)
-    }
-}
-
-/// The error for a version number past an asset's versions.
-fn no_version(kind: Kind, name: &str, n: u64, versions: u64) -> Error {
-    Error::NotFound(format!(
-        "{} '{name}' has no version {n} (it has {versions})",
-        kind.as_str()
-    ))
-}
-
-/// What an asset is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// A data set.
-    Dataset,
-    /// A trained model.
-    Model,
-    /// Anything else.
-    Artifact,
-}
-
-impl Kind {
-    /// `dataset`, `model` or `artifact`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Kind::Dataset => "dataset",
-            Kind::Model => "model",
-            Kind::Artifact => "artifact",
-        }
-    }
-
-    /// Parses [`as_str`](Self::as_str).
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "dataset" => Ok(Kind::Dataset),
-            "model" => Ok(Kind::Model),
-            "artifact" => Ok(Kind::Artifact),
-            _ => Err(Error::InvalidInput(format!(
-                "unknown asset kind '{s}' (expected dataset, model or artifact)"
-            ))),
-        }
-    }
-}
-
-/// One event of an asset's log.
-///
-/// Read through a flat form (`fold::FlatEvent`): serde's flattened,
-/// internally tagged enums buffer every field before deciding, which made
-/// folding long logs several times slower.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AssetEvent {
-    /// `mlops.event`.
-    pub format: String,
-    /// Event format version.
-    pub v: u32,
-    /// Sequence number in the log, from 1.
-    pub seq: u64,
-    /// BLAKE3 hash of the previous event's bytes ("" for the first).
-    pub prev: Hash,
-    /// Unix time in milliseconds.
-    pub time: u64,
-    /// Who wrote it.
-    pub principal: String,
-    /// Versions of the asset once this event applies.
-    pub versions: u64,
-    /// Why, if the writer said ([`Registry::with_reason`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// What happened.
-    #[serde(flatten)]
-    pub change: Change,
-}
-
-/// The change an event records.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Change {
-    /// A new version.
-    Version {
-        /// Its number.
-        version: u64,
-        /// BLAKE3 hash of its content's chunk manifest (see [`crate::store::Manifest`]).
-        content: Hash,
-        /// Content size in bytes.
-        size: u64,
-        /// What changed and why.
-        message: String,
-        /// Free-form metadata.
-        metadata: serde_json::Value,
-        /// For a data set version: its schema, rows and profile.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        dataset: Option<DatasetInfo>,
-    },
-    /// An alias now points at a version.
-    Alias {
-        /// The alias (`production`, `champion`, ...).
-        alias: String,
-        /// The version it points at.
-        version: u64,
-    },
-    /// A tag of a version is set (`value: Some`) or removed (`None`).
-    Tag {
-        /// The version.
-        version: u64,
-        /// The tag's key.
-        key: String,
-        /// Its value.
-        value: Option<String>,
-    },
-    /// A version was made from other assets' versions (recorded in the
-    /// product's log; each input's log gets a matching [`Change::UsedBy`]).
-    Lineage {
-        /// The version made.
-        version: u64,
-        /// What it was made from.
-        inputs: Vec<AssetRef>,
-        /// The run that made it, if known.
-        run: Option<String>,
-        /// The source commit, if known.
-        commit: Option<String>,
-    },
-    /// A version of this asset was used to make another asset's version.
-    UsedBy {
-        /// This asset's version.
-        version: u64,
-        /// The version made from it.
-        by: AssetRef,
-        /// The run, if known.
-        run: Option<String>,
-    },
-    /// The asset is archived (soft-deleted: hidden from listings, history kept)
-    /// or restored.
-    Archive {
-        /// `true` to archive, `false` to restore.
-        archived: bool,
-    },
-    /// A model gate report (see [`crate::validate::gate`]) was recorded for
-    /// a version; an access policy may require a passed one before an alias
-    /// moves to it.
-    Gate {
-        /// The version judged.
-        version: u64,
-        /// Whether every rule held (read from the report itself).
-        passed: bool,
-        /// BLAKE3 hash of the blob holding the report's JSON.
-        report: Hash,
-    },
-}
-
-impl Change {
-    /// The event's type as stored (`version`, `alias`, `tag`, `lineage`,
-    /// `used_by`, `archive`, `gate`): the action of an audit record.
-    pub fn action(&self) -> &'static str {
-        match self {
-            Change::Version { .. } => "version",
-            Change::Alias { .. } => "alias",
-            Change::Tag { .. } => "tag",
-            Change::Lineage { .. } => "lineage",
-            Change::UsedBy { .. } => "used_by",
-            Change::Archive { .. } => "archive",
-            Change::Gate { .. } => "gate",
-        }
-    }
-
-    /// The version the change is about, if any.
-    pub fn version(&self) -> Option<u64> {
-        match self {
-            Change::Version { version, .. }
-            | Change::Alias { version, .. }
-            | Change::Tag { version, .. }
-            | Change::Lineage { version, .. }
-            | Change::UsedBy { version, .. }
-            | Change::Gate { version, .. } => Some(*version),
-            Change::Archive { .. } => None,
-        }
-    }
-}
-
-/// The last gate report recorded for a version.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GateRecord {
-    /// Whether it passed.
-    pub passed: bool,
-    /// BLAKE3 hash of the report's JSON blob.
-    pub report: Hash,
-    /// Who recorded it.
-    pub principal: String,
-    /// When (Unix milliseconds).
-    pub time: u64,
-}
-
-/// What the registry knows about a data set version beyond its bytes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DatasetInfo {
-    /// The content's format (`parquet`).
-    pub format: String,
-    /// Rows.
-    pub rows: u64,
-    /// Columns, as `(name, Arrow type)`.
-    pub schema: Vec<(String, String)>,
-    /// BLAKE3 hash of the blob holding its profile (`Profile::to_bytes`).
-    pub profile: Hash,
-}
-
-/// A version of an asset, by kind, name and number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AssetRef {
-    /// The asset's kind.
-    pub kind: Kind,
-    /// Its name.
-    pub name: String,
-    /// The version.
-    pub version: u64,
-}
-
-/// A lineage edge as the fold of a log sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LineageEdge {
-    /// The version of this asset the edge is about.
-    pub version: u64,
-    /// The other end: an input (in `inputs`) or a product (in `used_by`).
-    pub other: AssetRef,
-    /// The run, if known.
-    pub run: Option<String>,
-    /// The source commit, if known (inputs only).
-    pub commit: Option<String>,
-}
-
-/// A version of an asset.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Version {
-    /// Its number, from 1.
-    pub version: u64,
-    /// BLAKE3 hash of its content's chunk manifest.
-    pub content: Hash,
-    /// Content size in bytes.
-    pub size: u64,
-    /// Its message.
-    pub message: String,
-    /// Its metadata.
-    pub metadata: serde_json::Value,
-    /// Schema, rows and profile of a data set version.
-    pub dataset: Option<DatasetInfo>,
-    /// Who created it.
-    pub principal: String,
-    /// When (Unix milliseconds).
-    pub time: u64,
-}
-
-/// One move of an alias.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AliasMove {
-    /// The version the alias pointed at from then on.
-    pub version: u64,
-    /// Who moved it.
-    pub principal: String,
-    /// When (Unix milliseconds).
-    pub time: u64,
-    /// The event's sequence number.
-    pub seq: u64,
-}
-
-/// An asset's state: the fold of its log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Asset {
-    /// Its kind.
-    pub kind: Kind,
-    /// Its name.
-    pub name: String,
-    /// Every version, in order (`versions[i].version == i + 1`).
-    pub versions: Vec<Version>,
-    /// Each alias's moves, oldest first; the last is where it points now.
-    pub aliases: BTreeMap<String, Vec<AliasMove>>,
-    /// Tags of each version (by version number), as they are now.
-    pub tags: BTreeMap<u64, BTreeMap<String, String>>,
-    /// What each version was made from.
-    pub inputs: Vec<LineageEdge>,
-    /// What was made from each version.
-    pub used_by: Vec<LineageEdge>,
-    /// Whether the asset is archived.
-    pub archived: bool,
-    /// The last gate report recorded for each version (by number).
-    pub gates: BTreeMap<u64, GateRecord>,
-    /// Events in the log.
-    pub events: u64,
-}
-
-impl Asset {
-    /// The version an alias points at now.
-    pub fn alias(&self, alias: &str) -> Option<u64> {
-        self.aliases.get(alias)?.last().map(|m| m.version)
-    }
-
-    /// A version by number (`"3"`), by alias (`"production"`) or `"latest"`.
-    pub fn resolve(&self, reference: &str) -> Result<&Version> {
-        let Ok(r) = reference.parse::<VersionRef>();
-        let n = r.number(self.kind, &self.name, self.versions.len() as u64, |a| {
-            self.alias(a)
-        })?;
-        Ok(&self.versions[n as usize - 1])
-    }
-}
+pub use kind::Kind;
+use version_ref::no_version;
+pub use version_ref::{VersionRef, LATEST};
 
 /// Checks an asset or alias name.
 pub(crate) fn check_name(name: &str) -> Result<()> {
@@ -432,112 +67,6 @@ pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// The version an event adds, if it adds one.
-fn version_of(ev: AssetEvent) -> Option<Version> {
-    match ev.change {
-        Change::Version {
-            version,
-            content,
-            size,
-            message,
-            metadata,
-            dataset,
-        } => Some(Version {
-            version,
-            content,
-            size,
-            message,
-            metadata,
-            dataset,
-            principal: ev.principal,
-            time: ev.time,
-        }),
-        _ => None,
-    }
-}
-
-/// A version as the filter language sees it (see [`crate::search`]).
-struct SearchView<'a> {
-    asset: &'a Asset,
-    version: &'a Version,
-    aliases: &'a [&'a str],
-    /// The version's metadata as stored, parsed on first use: most
-    /// versions a search rejects are rejected before it is read.
-    raw_metadata: &'a serde_json::value::RawValue,
-    metadata: std::cell::OnceCell<serde_json::Value>,
-}
-
-impl SearchView<'_> {
-    fn metadata(&self) -> &serde_json::Value {
-        self.metadata.get_or_init(|| {
-            // The fold read it as JSON already, so it parses.
-            serde_json::from_str(self.raw_metadata.get()).unwrap_or(serde_json::Value::Null)
-        })
-    }
-
-    fn tags(&self) -> BTreeMap<String, String> {
-        self.asset
-            .tags
-            .get(&self.version.version)
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// The whole document, for a hit.
-    fn document(&self) -> serde_json::Value {
-        let (a, v) = (self.asset, self.version);
-        serde_json::json!({
-            "kind": a.kind.as_str(),
-            "name": a.name,
-            "version": v.version,
-            "message": v.message,
-            "principal": v.principal,
-            "time": v.time,
-            "size": v.size,
-            "alias": self.aliases,
-            "archived": a.archived,
-            "tags": self.tags(),
-            "metadata": self.metadata(),
-        })
-    }
-}
-
-impl crate::search::Fields for SearchView<'_> {
-    fn field(&self, path: &str) -> std::borrow::Cow<'_, serde_json::Value> {
-        use crate::search::{metric, walk};
-        use serde_json::Value;
-        use std::borrow::Cow;
-        let (a, v) = (self.asset, self.version);
-        let (head, rest) = match path.split_once('.') {
-            Some((h, r)) => (h, Some(r)),
-            None => (path, None),
-        };
-        let owned = |x: Value| Cow::Owned(x);
-        match (head, rest) {
-            ("metadata", None) => Cow::Borrowed(self.metadata()),
-            ("metadata", Some(r)) => Cow::Borrowed(walk(self.metadata(), r.split('.'))),
-            ("metrics", Some(r)) => Cow::Borrowed(metric(self.metadata(), r)),
-            ("tags", Some(k)) => owned(
-                a.tags
-                    .get(&v.version)
-                    .and_then(|t| t.get(k))
-                    .map_or(Value::Null, |s| Value::String(s.clone())),
-            ),
-            ("tags", None) => owned(serde_json::json!(self.tags())),
-            ("kind", None) => owned(a.kind.as_str().into()),
-            ("name", None) => owned(a.name.as_str().into()),
-            ("version", None) => owned(v.version.into()),
-            ("message", None) => owned(v.message.as_str().into()),
-            ("principal", None) => owned(v.principal.as_str().into()),
-            ("time", None) => owned(v.time.into()),
-            ("size", None) => owned(v.size.into()),
-            ("alias", None) => owned(serde_json::json!(self.aliases)),
-            ("archived", None) => owned(a.archived.into()),
-            _ => owned(Value::Null),
-        }
-    }
 }
 
 /// A registry over a store, writing as one principal.
@@ -607,7 +136,7 @@ impl Registry {
     fn versions_at(log: &str, tip: &Tip) -> Result<u64> {
         tip.last
             .as_ref()
-            .map(|e| parse_event(log, e).map(|ev| ev.versions))
+            .map(|e| parse_event(log, e).map(|ev| ev.state.versions))
             .transpose()
             .map(|v| v.unwrap_or(0))
     }
@@ -620,7 +149,7 @@ impl Registry {
             prev: tip.prev_hash(),
             time: now_ms(),
             principal: self.principal.clone(),
-            versions,
+            state: Versions { versions },
             reason: self.reason.clone(),
             change,
         };
@@ -747,7 +276,12 @@ impl Registry {
 
     /// An asset's state; when `lazy`, with every version's metadata left
     /// `null` and returned as text beside it (see [`Fold::lazy`]).
-    fn fold(&self, kind: Kind, name: &str, lazy: bool) -> Result<(Asset, Vec<RawMetadata>)> {
+    pub(crate) fn fold(
+        &self,
+        kind: Kind,
+        name: &str,
+        lazy: bool,
+    ) -> Result<(Asset, Vec<RawMetadata>)> {
         let log = Self::log(kind, name)?;
         let fold_all = |segments: &[Segment]| -> Result<(Asset, Vec<RawMetadata>)> {
             let mut f = if lazy {
@@ -1019,71 +553,6 @@ impl Registry {
         )
     }
 
-    /// Every version of every asset that matches a filter (see
-    /// [`crate::search`]), as documents of the fields the filter sees, in
-    /// kind, name and version order. Archived assets only when asked.
-    ///
-    /// ```
-    /// use mlops_core::registry::{Kind, Registry};
-    /// let r = Registry::open("memory://").unwrap();
-    /// r.add_version(Kind::Model, "a", b"1", "", serde_json::json!({"metrics": {"auc": 0.8}})).unwrap();
-    /// r.add_version(Kind::Model, "a", b"2", "", serde_json::json!({"metrics": {"auc": 0.93}})).unwrap();
-    /// r.set_tag(Kind::Model, "a", 2, "team", Some("risk")).unwrap();
-    /// let hits = r.search("kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9", false).unwrap();
-    /// assert_eq!(hits.len(), 1);
-    /// assert_eq!(hits[0]["version"], 2);
-    /// ```
-    pub fn search(&self, query: &str, include_archived: bool) -> Result<Vec<serde_json::Value>> {
-        use rayon::prelude::*;
-        let filter = crate::search::Filter::parse(query)?;
-        // Every asset folder; a folder that is no asset (no log) folds to
-        // `NotFound` below, so `list`'s read of each head is not needed.
-        let mut names = Vec::new();
-        for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
-            for name in self.folder_names(kind)? {
-                names.push((kind, name));
-            }
-        }
-        // Assets are read and matched in parallel; only hits become documents.
-        let per_asset: Vec<Result<Vec<serde_json::Value>>> = names
-            .par_iter()
-            .map(|(kind, name)| {
-                let (a, raw) = match self.fold(*kind, name, true) {
-                    // A folder with no log (see `list`): no asset.
-                    Err(Error::NotFound(_)) => return Ok(Vec::new()),
-                    folded => folded?,
-                };
-                if a.archived && !include_archived {
-                    return Ok(Vec::new());
-                }
-                let mut aliases: BTreeMap<u64, Vec<&str>> = BTreeMap::new();
-                for (alias, moves) in &a.aliases {
-                    if let Some(m) = moves.last() {
-                        aliases.entry(m.version).or_default().push(alias);
-                    }
-                }
-                Ok(a.versions
-                    .iter()
-                    .zip(&raw)
-                    .map(|(v, raw)| SearchView {
-                        asset: &a,
-                        version: v,
-                        aliases: aliases.get(&v.version).map_or(&[][..], Vec::as_slice),
-                        raw_metadata: raw,
-                        metadata: std::cell::OnceCell::new(),
-                    })
-                    .filter(|view| filter.matches(view))
-                    .map(|view| view.document())
-                    .collect())
-            })
-            .collect();
-        let mut hits = Vec::new();
-        for h in per_asset {
-            hits.extend(h?);
-        }
-        Ok(hits)
-    }
-
     /// Names of the assets of a kind, sorted (archived ones only when asked).
     /// A folder under `assets/<kind>/` that is no asset (a name no writer
     /// would make, or no log; a reader cannot tell a stray folder from an
@@ -1105,7 +574,7 @@ impl Registry {
 
     /// The folders under `assets/<kind>/` whose names a writer could have
     /// made, sorted: the assets, and any stray folder without a log.
-    fn folder_names(&self, kind: Kind) -> Result<Vec<String>> {
+    pub(crate) fn folder_names(&self, kind: Kind) -> Result<Vec<String>> {
         let mut names = self.store.children(&format!("assets/{}", kind.as_str()))?;
         names.retain(|n| check_name(n).is_ok());
         names.sort();

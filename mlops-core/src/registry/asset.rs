@@ -1,0 +1,135 @@
+//! An asset's state as the fold of its log gives it: its versions, aliases,
+//! tags, lineage and gate reports.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{AssetEvent, AssetRef, Change, DatasetInfo, Kind, VersionRef};
+use crate::error::Result;
+use crate::store::Hash;
+
+/// The last gate report recorded for a version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRecord {
+    /// Whether it passed.
+    pub passed: bool,
+    /// BLAKE3 hash of the report's JSON blob.
+    pub report: Hash,
+    /// Who recorded it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+}
+
+/// A lineage edge as the fold of a log sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineageEdge {
+    /// The version of this asset the edge is about.
+    pub version: u64,
+    /// The other end: an input (in `inputs`) or a product (in `used_by`).
+    pub other: AssetRef,
+    /// The run, if known.
+    pub run: Option<String>,
+    /// The source commit, if known (inputs only).
+    pub commit: Option<String>,
+}
+
+/// A version of an asset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version {
+    /// Its number, from 1.
+    pub version: u64,
+    /// BLAKE3 hash of its content's chunk manifest.
+    pub content: Hash,
+    /// Content size in bytes.
+    pub size: u64,
+    /// Its message.
+    pub message: String,
+    /// Its metadata.
+    pub metadata: serde_json::Value,
+    /// Schema, rows and profile of a data set version.
+    pub dataset: Option<DatasetInfo>,
+    /// Who created it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+}
+
+/// One move of an alias.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AliasMove {
+    /// The version the alias pointed at from then on.
+    pub version: u64,
+    /// Who moved it.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+    /// The event's sequence number.
+    pub seq: u64,
+}
+
+/// An asset's state: the fold of its log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Asset {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// Every version, in order (`versions[i].version == i + 1`).
+    pub versions: Vec<Version>,
+    /// Each alias's moves, oldest first; the last is where it points now.
+    pub aliases: BTreeMap<String, Vec<AliasMove>>,
+    /// Tags of each version (by version number), as they are now.
+    pub tags: BTreeMap<u64, BTreeMap<String, String>>,
+    /// What each version was made from.
+    pub inputs: Vec<LineageEdge>,
+    /// What was made from each version.
+    pub used_by: Vec<LineageEdge>,
+    /// Whether the asset is archived.
+    pub archived: bool,
+    /// The last gate report recorded for each version (by number).
+    pub gates: BTreeMap<u64, GateRecord>,
+    /// Events in the log.
+    pub events: u64,
+}
+
+impl Asset {
+    /// The version an alias points at now.
+    pub fn alias(&self, alias: &str) -> Option<u64> {
+        self.aliases.get(alias)?.last().map(|m| m.version)
+    }
+
+    /// A version by number (`"3"`), by alias (`"production"`) or `"latest"`.
+    pub fn resolve(&self, reference: &str) -> Result<&Version> {
+        let Ok(r) = reference.parse::<VersionRef>();
+        let n = r.number(self.kind, &self.name, self.versions.len() as u64, |a| {
+            self.alias(a)
+        })?;
+        Ok(&self.versions[n as usize - 1])
+    }
+}
+
+/// The version an event adds, if it adds one.
+pub(crate) fn version_of(ev: AssetEvent) -> Option<Version> {
+    match ev.change {
+        Change::Version {
+            version,
+            content,
+            size,
+            message,
+            metadata,
+            dataset,
+        } => Some(Version {
+            version,
+            content,
+            size,
+            message,
+            metadata,
+            dataset,
+            principal: ev.principal,
+            time: ev.time,
+        }),
+        _ => None,
+    }
+}
