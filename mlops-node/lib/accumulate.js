@@ -101,17 +101,30 @@ class Accumulator {
   }
 
   /**
-   * Folds the partition's rows in (in row order), off the JavaScript thread.
+   * Folds the partition's rows in, off the JavaScript thread. Calls apply in
+   * the order they are made (rows are folded in that order), even when one
+   * is made before the previous one settled.
    * @param {import('apache-arrow').Table | Uint8Array | string} data an
    *   apache-arrow Table, Arrow IPC bytes, or the path of a data file
    * @returns {Promise<void>}
    */
-  async update(data) {
-    if (typeof data === 'string') return typed(() => this._native.updatePath(data))
-    if (!(data instanceof Uint8Array) && !isArrowTable(data)) {
-      throw new TypeError('Accumulator.update expects an apache-arrow Table, Arrow IPC bytes (Uint8Array) or a file path')
+  update(data) {
+    let run
+    if (typeof data === 'string') {
+      run = () => typed(() => this._native.updatePath(data))
+    } else if (data instanceof Uint8Array || isArrowTable(data)) {
+      const ipc = ipcBuffer(data)
+      run = () => typed(() => this._native.updateIpc(ipc))
+    } else {
+      return Promise.reject(new TypeError('Accumulator.update expects an apache-arrow Table, Arrow IPC bytes (Uint8Array) or a file path'))
     }
-    return typed(() => this._native.updateIpc(ipcBuffer(data)))
+    const done = (this._queue || Promise.resolve()).then(run)
+    // The next call waits for this one, whether it succeeds or not.
+    this._queue = done.then(
+      () => undefined,
+      () => undefined,
+    )
+    return done
   }
 
   /** The state as bytes (what a worker sends back). */

@@ -822,7 +822,8 @@ export declare class Accumulator {
   /** An empty state of `spec` for the partition numbered `partition` (a whole number from 0). */
   constructor(spec: Spec, partition: number)
   /**
-   * Folds the partition's rows in (in row order), off the JavaScript thread.
+   * Folds the partition's rows in, off the JavaScript thread. Calls apply in
+   * the order they are made, even before the previous one settled.
    * A merged or split state takes no more rows (`INVALID_INPUT`); a column
    * of a profile spec missing from the data is `SCHEMA_MISMATCH` naming it.
    */

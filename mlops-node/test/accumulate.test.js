@@ -262,6 +262,27 @@ test('update takes a Table, Arrow IPC bytes or a file path alike', async () => {
   await assert.rejects(new Accumulator(spec, 0).update(42), TypeError)
 })
 
+test('updates made without awaiting each one fold the rows in call order', async () => {
+  const spec = Spec.validation(suite())
+  const acc = new Accumulator(spec, 0)
+  const pending = []
+  for (let i = 0; i < ROWS; i += 250) pending.push(acc.update(table(i, 250)))
+  await Promise.all(pending)
+  const got = Accumulator.merge(spec, [acc.toBytes()]).finish()
+  const want = await validate(WHOLE, suite())
+  assert.deepEqual(
+    got.results.map((r) => [r.unexpected_count, r.partial_unexpected.map((u) => u.row)]),
+    want.results.map((r) => [r.unexpected_count, r.partial_unexpected.map((u) => u.row)]),
+  )
+  // A failed update does not stop the next one.
+  const acc2 = new Accumulator(Spec.profile(['x']), 0)
+  const bad = acc2.update(new Table({ y: vectorFromArray([1], new Float64()) }))
+  const good = acc2.update(table(0, 10))
+  await assert.rejects(bad, { code: 'SCHEMA_MISMATCH' })
+  await good
+  assert.equal(acc2.rows, 10)
+})
+
 test('bad arguments are typed errors naming them', async () => {
   const spec = Spec.profile()
   for (const p of [-1, 1.5, NaN, 2 ** 60]) await refused(() => new Accumulator(spec, p), 'INVALID_INPUT', 'partition')
