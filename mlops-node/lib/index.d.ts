@@ -6,7 +6,7 @@
  * test/types-check.ts against it, and test/parity.test.js against
  * api/parity.json.
  */
-import type { Table } from 'apache-arrow'
+import type { Schema, Table } from 'apache-arrow'
 
 /** A column value: numbers, booleans or strings (temporal values in their Arrow unit). */
 export type Value = number | boolean | string
@@ -759,7 +759,8 @@ export interface CheckResult {
   missing_count: number
   unexpected_count: number | null
   unexpected_percent: number | null
-  partial_unexpected: { row: number; value: unknown }[]
+  /** The first unexpected rows; `partition` (and `row` within it) in a result merged from partial states. */
+  partial_unexpected: { row: number; value: unknown; partition?: number }[]
   mostly: number | null
   reason: string | null
   spec: Check
@@ -780,6 +781,83 @@ export declare class ValidationResult {
 }
 
 export declare function validate(input: Table | Uint8Array | string, suite: Suite | string, options?: ValidateOptions): Promise<ValidationResult>
+
+/**
+ * What an `Accumulator` computes: a profile of some columns, or a validation
+ * suite. Ship `toBytes()` to the workers and rebuild it there with
+ * `Spec.fromBytes()`; states of different specs do not merge.
+ */
+export declare class Spec {
+  private constructor()
+  /** A profile of `columns` (every column when unset), in that order. */
+  static profile(columns?: string[]): Spec
+  /**
+   * A validation of `suite`; `options.now` is fixed here for every
+   * partition. A check whose exact state grows with the data (`unique`,
+   * `compound_unique`, `median_between`, `quantile_between`,
+   * `distinct_count_between`, `most_common_in_set`) throws `UNSUPPORTED`
+   * naming the approximate alternative.
+   */
+  static validation(suite: Suite, options?: ValidateOptions): Spec
+  /** Reads `toBytes()`; throws `INVALID_INPUT` naming the field of a bad spec. */
+  static fromBytes(bytes: Uint8Array): Spec
+  /** The canonical encoding (JSON bytes). */
+  toBytes(): Buffer
+  /** The BLAKE3 hash of the encoding, in hex: states carry it. */
+  readonly hash: string
+  /** What the spec computes. */
+  readonly kind: 'profile' | 'validation'
+}
+
+/**
+ * The partial state of a profile or validation over some partitions of the
+ * data: `update()` it with one partition's rows, send `toBytes()` to where
+ * the states meet, `Accumulator.merge()` them there and `finish()` into the
+ * same `Profile` or `ValidationResult` as `profile()` / `validate()`.
+ * Counts, min, max, verdicts and unexpected counts are exact after a merge;
+ * mean and variance equal up to rounding; sketches stay within their bounds.
+ * A consumed accumulator (after `split()` or `finish()`) throws `INVALID_INPUT`.
+ */
+export declare class Accumulator {
+  /** An empty state of `spec` for the partition numbered `partition` (a whole number from 0). */
+  constructor(spec: Spec, partition: number)
+  /**
+   * Folds the partition's rows in, off the JavaScript thread. Calls apply in
+   * the order they are made, even before the previous one settled.
+   * A merged or split state takes no more rows (`INVALID_INPUT`); a column
+   * of a profile spec missing from the data is `SCHEMA_MISMATCH` naming it.
+   */
+  update(data: Table | Uint8Array | string): Promise<void>
+  /** The state as bytes (what a worker sends back). */
+  toBytes(): Buffer
+  /**
+   * Reads `toBytes()` for `spec`: `INVALID_INPUT` for a state of another
+   * spec, `INTEGRITY` for damaged bytes or a newer format.
+   */
+  static fromBytes(spec: Spec, bytes: Uint8Array): Accumulator
+  /**
+   * Merges the states (bytes) of one key, of disjoint partitions, in any
+   * order; a partition in two states is `INVALID_INPUT`.
+   */
+  static merge(spec: Spec, states: Uint8Array[]): Accumulator
+  /** Merges states (bytes) of any keys, e.g. the per-key merges of `split()` states, into one state. */
+  static combine(spec: Spec, states: Uint8Array[]): Accumulator
+  /** One `[key, state bytes]` per column (profile) or check (validation); consumes the accumulator. */
+  split(): Array<[number, Buffer]>
+  /**
+   * The `Profile` (profile spec) or `ValidationResult` (validation spec) of
+   * the rows folded in; consumes the accumulator. `schema` is needed only
+   * when no partition had rows. A state missing some keys is `INVALID_INPUT`:
+   * `combine()` the split states first.
+   */
+  finish(schema?: Schema): Profile | ValidationResult
+  /** Rows folded in. */
+  readonly rows: number
+  /** The partitions folded in, as inclusive `[first, last]` ranges. */
+  readonly partitions: Array<[number, number]>
+  /** The indices of the columns (profile) or checks (validation) held. */
+  readonly keys: number[]
+}
 
 /** The result of `gate()`. */
 export declare class GateReport {

@@ -7,7 +7,7 @@
  * whose `code` is the engine's error kind (see src/error.rs).
  *
  * One module per capability, named as in the core and the Python package:
- * profile, stats, drift, validate, package, registry; results.js holds the
+ * profile, stats, drift, validate, accumulate, package, registry; results.js holds the
  * typed result classes, native.js the addon and the boundary helpers.
  */
 const { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport } = require('./results')
@@ -17,6 +17,7 @@ const { drift, DriftReport } = require('./drift')
 const { Package, Signature, generateKey } = require('./package')
 const { Registry, Audit, Policy } = require('./registry')
 const { checks, Suite, validate, ValidationResult, gate } = require('./validate')
+const { Spec, Accumulator } = require('./accumulate')
 
 module.exports = {
   profile,
@@ -45,4 +46,6 @@ module.exports = {
   ValidationResult,
   gate,
   GateReport,
+  Spec,
+  Accumulator,
 }

@@ -12,6 +12,7 @@
 // without napi's registration, so nothing in Rust calls them.
 #![cfg_attr(test, allow(dead_code))]
 
+mod accumulate;
 mod convert;
 mod drift;
 mod error;

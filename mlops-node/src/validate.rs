@@ -21,6 +21,13 @@ pub struct NativeValidationResult {
     inner: ValidationResult,
 }
 
+impl NativeValidationResult {
+    /// Wraps a core validation result.
+    pub(crate) fn of(inner: ValidationResult) -> Self {
+        Self { inner }
+    }
+}
+
 #[napi]
 impl NativeValidationResult {
     /// The result as JSON: the same document as Python's `to_json()`.

@@ -13,13 +13,22 @@ const LIB = path.join(__dirname, '..', 'lib')
 const addon = require(path.join(__dirname, '..', 'mlops.node'))
 
 // Which native classes a module's `this._native` (or `other._native`) holds
-// (results.js: the `Report` base of the drift report and validation result).
+// (results.js: the `Report` base of the drift report and validation result);
+// `file:Class` when the classes of one module hold different handles.
 const HANDLE = {
+  'accumulate.js:Spec': ['NativeSpec'],
+  'accumulate.js:Accumulator': ['NativeAccumulator'],
   'profile.js': ['NativeProfile'],
   'drift.js': ['NativeDriftReport'],
   'registry.js': ['NativeRegistry'],
   'validate.js': ['NativeValidationResult'],
   'results.js': ['NativeDriftReport', 'NativeValidationResult'],
+}
+
+/** The name of the class declaration `node` is in, if any. */
+function enclosingClass(node) {
+  for (let p = node.parent; p; p = p.parent) if (ts.isClassDeclaration(p) && p.name) return p.name.text
+  return undefined
 }
 
 /** `Set` of `name`, `Class.static` and `Class#method` that lib/ uses from the addon. */
@@ -35,8 +44,9 @@ function calls() {
         else if (ts.isPropertyAccessExpression(on) && ts.isIdentifier(on.expression) && on.expression.text === 'native') {
           used.add(`${on.name.text}.${node.name.text}`)
         } else if (ts.isPropertyAccessExpression(on) && on.name.text === '_native') {
-          assert.ok(HANDLE[f], `${f} calls a native handle; name its class in HANDLE`)
-          for (const handle of HANDLE[f]) used.add(`${handle}#${node.name.text}`)
+          const handles = HANDLE[`${f}:${enclosingClass(node)}`] || HANDLE[f]
+          assert.ok(handles, `${f} calls a native handle; name its class in HANDLE`)
+          for (const handle of handles) used.add(`${handle}#${node.name.text}`)
         }
       }
       ts.forEachChild(node, visit)

@@ -182,3 +182,20 @@ async function resultTypes(): Promise<unknown[]> {
   ]
 }
 void resultTypes
+
+import { Spec, Accumulator, Suite as AccSuite, checks as accChecks, ValidationResult as AccResult } from 'mlops'
+async function accumulate(): Promise<number> {
+  const spec: Spec = Spec.fromBytes(Spec.profile(['x']).toBytes())
+  const vspec: Spec = Spec.validation(new AccSuite('s', [accChecks.notNull('x')]), { now: 0 })
+  const kind: 'profile' | 'validation' = vspec.kind
+  const acc = new Accumulator(spec, 0)
+  await acc.update(tableFromArrays({ x: Float64Array.from([1, 2]) }))
+  const parts: Array<[number, Buffer]> = Accumulator.fromBytes(spec, acc.toBytes()).split()
+  const merged: Accumulator = Accumulator.merge(spec, parts.map(([, b]) => b))
+  const whole: Accumulator = Accumulator.combine(spec, [merged.toBytes()])
+  const ranges: Array<[number, number]> = whole.partitions
+  const keys: number[] = whole.keys
+  const done: Profile | AccResult = whole.finish(tableFromArrays({ x: Float64Array.from([1]) }).schema)
+  return spec.hash.length + kind.length + ranges.length + keys.length + whole.rows + (done instanceof Profile ? done.rowCount : done.rows)
+}
+void accumulate
