@@ -446,7 +446,7 @@ fn empty_partitions_add_nothing_and_an_all_empty_input_needs_the_schema() {
         .finish()
         .unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidInput(m) if m.contains("finish_with_schema")),
+        matches!(&err, Error::InvalidInput(m) if m.contains("schema is unknown")),
         "{err}"
     );
     let p = profile(
@@ -538,4 +538,29 @@ proptest! {
             prop_assert_eq!((g.success, g.unexpected_count), (w.success, w.unexpected_count), "{}", &w.check);
         }
     }
+}
+
+#[test]
+fn a_distribution_reference_relative_to_the_suite_is_found_after_the_spec_travels() {
+    let dir = std::env::temp_dir().join(format!("mlops-accumulate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reference = single_profile();
+    std::fs::write(dir.join("ref.mlprof"), reference.to_bytes()).unwrap();
+    let text =
+        "name: d\nchecks:\n  - check: distribution\n    column: x\n    reference: ref.mlprof\n";
+    std::fs::write(dir.join("suite.yaml"), text).unwrap();
+    let suite = Suite::load(dir.join("suite.yaml")).unwrap();
+    let spec = Spec::validation(suite, &ValidateOptions::default()).unwrap();
+    // A worker rebuilds the spec from its bytes, without the suite's folder.
+    let worker = Spec::from_bytes(spec.to_bytes()).unwrap();
+    let mut acc = Accumulator::new(&worker, 0);
+    acc.update(&batch(0, 1000)).unwrap();
+    let state = acc.to_bytes().unwrap();
+    let got = validation(
+        Accumulator::merge(&spec, vec![Accumulator::from_bytes(&spec, &state).unwrap()])
+            .unwrap()
+            .finish()
+            .unwrap(),
+    );
+    assert_eq!(got.results[0].reason, None, "{:?}", got.results[0].reason);
 }

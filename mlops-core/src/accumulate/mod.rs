@@ -673,7 +673,7 @@ impl Accumulator {
         self.tag();
         if let Body::Empty = self.body {
             return Err(Error::InvalidInput(
-                "no partition had rows, so the data's schema is unknown: finish_with_schema(schema)".into(),
+                "no partition had rows, so the data's schema is unknown: finish with the data's schema".into(),
             ));
         }
         if !self.is_whole() {

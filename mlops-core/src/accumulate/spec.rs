@@ -107,15 +107,29 @@ impl Spec {
     }
 
     /// A validation of `suite`. `options.now` is fixed here (the clock when
-    /// unset) so that freshness checks agree across partitions.
+    /// unset) so that freshness checks agree across partitions, and the
+    /// reference profiles of `distribution` checks named relative to the
+    /// suite's folder are made absolute (workers must be able to read them).
     ///
     /// A check whose exact state grows with the data (`unique`,
     /// `compound_unique`, `median_between`, `quantile_between`,
     /// `distinct_count_between`, `most_common_in_set`) is refused with
     /// [`Error::Unsupported`] naming the check and the approximate
     /// alternative: it is never silently approximated.
-    pub fn validation(suite: Suite, options: &ValidateOptions) -> Result<Spec> {
+    pub fn validation(mut suite: Suite, options: &ValidateOptions) -> Result<Spec> {
         suite.validate_spec()?;
+        // The spec travels without the suite's folder: reference profiles
+        // named relative to it are resolved now, so that a worker reading
+        // the spec finds the same file (on a file system the workers share).
+        if let Some(base) = suite.base_dir.clone() {
+            for c in &mut suite.checks {
+                if let CheckKind::Distribution { reference, .. } = &mut c.kind {
+                    if std::path::Path::new(reference.as_str()).is_relative() {
+                        *reference = base.join(&*reference).to_string_lossy().into_owned();
+                    }
+                }
+            }
+        }
         for (i, c) in suite.checks.iter().enumerate() {
             if let Some(why) = unmergeable(&c.kind) {
                 return Err(Error::Unsupported(format!(
