@@ -286,7 +286,7 @@ export interface WriteOptions {
 }
 
 /** What an asset is. */
-export type AssetKind = 'dataset' | 'model' | 'artifact'
+export type AssetKind = 'dataset' | 'model' | 'artifact' | 'profile'
 
 /** Schema, rows and profile of a data set version. */
 export interface DatasetInfo {

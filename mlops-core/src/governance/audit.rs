@@ -336,7 +336,7 @@ struct LogRef {
 impl Registry {
     fn audit_logs(&self) -> Result<Vec<LogRef>> {
         let mut logs = Vec::new();
-        for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
+        for kind in Kind::ALL {
             let mut names = self
                 .store()
                 .children(&format!("assets/{}", kind.as_str()))?;

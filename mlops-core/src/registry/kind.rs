@@ -1,4 +1,4 @@
-//! What an asset is: a data set, a model or an artifact.
+//! What an asset is: a data set, a model, an artifact or a series of keyed profiles.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,15 +14,23 @@ pub enum Kind {
     Model,
     /// Anything else.
     Artifact,
+    /// Profiles of a data set saved under keys (a partition date, a
+    /// batch id), merged later without rescanning: see
+    /// [`Registry::save_profile`](super::Registry::save_profile).
+    Profile,
 }
 
 impl Kind {
-    /// `dataset`, `model` or `artifact`.
+    /// Every kind, in the order listings show them.
+    pub const ALL: [Kind; 4] = [Kind::Dataset, Kind::Model, Kind::Artifact, Kind::Profile];
+
+    /// `dataset`, `model`, `artifact` or `profile`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Kind::Dataset => "dataset",
             Kind::Model => "model",
             Kind::Artifact => "artifact",
+            Kind::Profile => "profile",
         }
     }
 }
@@ -43,8 +51,9 @@ impl std::str::FromStr for Kind {
             "dataset" => Ok(Kind::Dataset),
             "model" => Ok(Kind::Model),
             "artifact" => Ok(Kind::Artifact),
+            "profile" => Ok(Kind::Profile),
             _ => Err(Error::InvalidInput(format!(
-                "unknown asset kind '{s}' (expected dataset, model or artifact)"
+                "unknown asset kind '{s}' (expected dataset, model, artifact or profile)"
             ))),
         }
     }

@@ -29,6 +29,7 @@ mod event;
 mod fold;
 mod index;
 mod kind;
+mod profiles;
 mod search;
 mod version_ref;
 
@@ -42,6 +43,7 @@ use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};
 pub use kind::Kind;
+pub use profiles::MAX_PROFILE_KEY_LEN;
 use version_ref::no_version;
 pub use version_ref::{VersionRef, LATEST};
 

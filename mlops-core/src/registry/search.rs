@@ -109,7 +109,7 @@ impl Registry {
         // Every asset folder; a folder that is no asset (no log) folds to
         // `NotFound` below, so `list`'s read of each head is not needed.
         let mut names = Vec::new();
-        for kind in [Kind::Dataset, Kind::Model, Kind::Artifact] {
+        for kind in Kind::ALL {
             for name in self.folder_names(kind)? {
                 names.push((kind, name));
             }
