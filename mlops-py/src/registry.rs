@@ -416,6 +416,53 @@ impl PyRegistry {
         Ok(crate::profile::PyProfile { inner })
     }
 
+    /// Saves `profile` as the profile of data set `name` under `key` (a
+    /// partition date, a batch id); returns the version number.
+    #[pyo3(signature = (name, key, profile, reason = None))]
+    fn save_profile(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        key: &str,
+        profile: &Bound<'_, crate::profile::PyProfile>,
+        reason: Option<&str>,
+    ) -> PyResult<u64> {
+        let (p, r) = (profile.borrow().inner.clone(), why(&self.inner, reason));
+        py.detach(|| r.save_profile(name, key, &p)).map_err(to_py)
+    }
+
+    /// The profile last saved under `key`.
+    fn load_profile(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        key: &str,
+    ) -> PyResult<crate::profile::PyProfile> {
+        let inner = py
+            .detach(|| self.inner.load_profile(name, key))
+            .map_err(to_py)?;
+        Ok(crate::profile::PyProfile { inner })
+    }
+
+    /// The keys data set `name` has profiles under, sorted.
+    fn profile_keys(&self, py: Python<'_>, name: &str) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.profile_keys(name)).map_err(to_py)
+    }
+
+    /// The profile of the union of the slices saved under `keys`, merged
+    /// without the data.
+    fn merge_profiles(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        keys: Vec<String>,
+    ) -> PyResult<crate::profile::PyProfile> {
+        let inner = py
+            .detach(|| self.inner.merge_profiles(name, &keys))
+            .map_err(to_py)?;
+        Ok(crate::profile::PyProfile { inner })
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<mlops.Registry {} as {}>",

@@ -122,6 +122,10 @@ RECIPES = {
         reg.commit_dataset("d", pa.table({"x": [1, 2]}), reason=r),
         "version",
     )[1],
+    "registry.save_profile": lambda reg, tmp, r: (
+        reg.save_profile("d", "2026-12-01", mlops.profile(pa.table({"x": [1, 2]})), reason=r),
+        "version",
+    )[1],
     "registry.push_package": lambda reg, tmp, r: (reg.push_package(_package(tmp), "m", reason=r), "version")[1],
     "policy.grant": lambda reg, tmp, r: (reg.policy.grant(reg.principal, "admin", reason=r), "grant")[1],
     "policy.revoke": lambda reg, tmp, r: (

@@ -365,6 +365,14 @@ class Registry:
     def pull_package(self, name: str, reference: str, dest: Any) -> Package:
         """Pulls a model version into the new folder `dest`, verified."""
     def dataset_profile(self, name: str, reference: str | None = None) -> Profile: ...
+    def save_profile(self, name: str, key: str, profile: Profile, reason: str | None = None) -> int:
+        """Saves ``profile`` as the profile of data set ``name`` under ``key``; returns the version number."""
+    def load_profile(self, name: str, key: str) -> Profile:
+        """The profile last saved under ``key``."""
+    def profile_keys(self, name: str) -> builtins.list[str]:
+        """The keys data set ``name`` has profiles under, sorted."""
+    def merge_profiles(self, name: str, keys: Sequence[str]) -> Profile:
+        """The profile of the union of the slices saved under ``keys``, merged without the data."""
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 
