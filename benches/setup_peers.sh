@@ -2,6 +2,9 @@
 # Creates the peers' virtualenvs for the benchmarks and fixture scripts:
 #   .venv-whylogs    whylogs 1.6.4 (numpy<2, pandas<2.3) for
 #                    benches/profile_vs_whylogs.py;
+#   .venv-whylogs-spark  whylogs 1.6.4 with pyspark 4.3 (pandas<3: pyspark's
+#                    pandas path, which whylogs' Spark profiler uses) for
+#                    benches/spark_vs_whylogs.py;
 #   .venv-evidently  Evidently 0.7.23 (pandas<3) with SciPy and pyarrow, for
 #                    benches/drift_vs_peers.py (its worker
 #                    benches/_drift_peer_worker.py runs Evidently and the
@@ -45,6 +48,14 @@ print("whylogs", whylogs.__version__, "numpy", numpy.__version__,
       "pandas", pandas.__version__, "pyarrow", pyarrow.__version__)
 raise SystemExit(0 if ok else 1)' \
   "whylogs==1.6.4" "numpy<2" "pandas<2.3" "pyarrow<17"
+
+ensure_venv .venv-whylogs-spark 'import whylogs, pyspark, pandas, pyarrow
+ok = whylogs.__version__ == "1.6.4" and pyspark.__version__ == "4.3.0" \
+    and int(pandas.__version__.split(".")[0]) < 3
+print("whylogs", whylogs.__version__, "pyspark", pyspark.__version__,
+      "pandas", pandas.__version__, "pyarrow", pyarrow.__version__)
+raise SystemExit(0 if ok else 1)' \
+  "whylogs[spark]==1.6.4" "pyspark==4.3.0" "pandas<3" pyarrow
 
 ensure_venv .venv-evidently 'import evidently, pandas, scipy, pyarrow
 ok = evidently.__version__ == "0.7.23" and int(pandas.__version__.split(".")[0]) < 3

@@ -11,13 +11,16 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
+mod parts;
 mod writable;
+
+pub use parts::{DatasetPart, PARTS_FORMAT};
 
 use crate::error::{Error, Result};
 use crate::profile::Profile;
 use crate::registry::{DatasetInfo, Kind, Registry};
 
-fn schema_list(schema: &SchemaRef) -> Vec<(String, String)> {
+pub(crate) fn schema_list(schema: &SchemaRef) -> Vec<(String, String)> {
     schema
         .fields()
         .iter()
@@ -78,32 +81,15 @@ impl Registry {
         metadata: serde_json::Value,
     ) -> Result<u64> {
         self.authorize_add_version(Kind::Dataset, name)?;
-        let schema = data.schema();
-        crate::table::check_schema(&schema)?;
-        writable::check(&schema)?;
-        let mut profile = Profile::new(&schema);
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .build();
-        // Spooled to a temporary file, never held whole in memory.
-        let mut tmp = tempfile_in_store()?;
-        let mut writer = ArrowWriter::try_new(tmp.file(), schema.clone(), Some(props))?;
-        let mut rows = 0u64;
-        for batch in data {
-            let batch = batch?;
-            rows += batch.num_rows() as u64;
-            profile.update(&batch)?;
-            writer.write(&batch)?;
-        }
-        writer.close()?;
-        let profile_hash = self.store().put_blob(&profile.to_bytes())?;
+        let spooled = spool(data)?;
+        let profile_hash = self.store().put_blob(&spooled.profile.to_bytes())?;
         let info = DatasetInfo {
             format: "parquet".into(),
-            rows,
-            schema: schema_list(&schema),
+            rows: spooled.rows,
+            schema: schema_list(&spooled.schema),
             profile: profile_hash,
         };
-        let f = tmp.reopen()?;
+        let f = spooled.file.reopen()?;
         self.add_version_from(
             Kind::Dataset,
             name,
@@ -181,35 +167,12 @@ impl Registry {
                 v.version
             )));
         };
+        if info.format == PARTS_FORMAT {
+            return parts::read(self, name, v, info, columns);
+        }
         let mut bytes = Vec::with_capacity(v.size as usize);
         self.store().get_content(&v.content, &mut bytes)?;
-        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
-        let builder = match columns {
-            None => builder,
-            Some(cols) => {
-                let schema = builder.schema().clone();
-                let mut idx = Vec::new();
-                for c in cols {
-                    idx.push(schema.index_of(c).map_err(|_| {
-                        Error::NotFound(format!(
-                            "column '{c}' in dataset '{name}' version {}",
-                            v.version
-                        ))
-                    })?);
-                }
-                let mask = ProjectionMask::roots(builder.parquet_schema(), idx);
-                builder.with_projection(mask)
-            }
-        };
-        let reader = builder.build()?;
-        let schema = reader.schema();
-        if schema.fields().is_empty() {
-            // No column carries the rows of a table without columns (or
-            // of a projection of none): the count recorded with the version does.
-            return Ok((schema.clone(), rows_only(schema, info.rows)?));
-        }
-        let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok((schema, batches))
+        read_parquet(bytes, columns, name, v.version, info.rows)
     }
 
     /// The profile stored with a data set version.
@@ -301,7 +264,7 @@ fn rows_only(schema: SchemaRef, rows: u64) -> Result<Vec<RecordBatch>> {
 }
 
 /// A temporary file for spooling Parquet, removed when dropped.
-struct Spool {
+pub(crate) struct Spool {
     path: std::path::PathBuf,
     file: Option<std::fs::File>,
 }
@@ -310,7 +273,7 @@ impl Spool {
     fn file(&mut self) -> std::fs::File {
         self.file.take().expect("the spool file is taken once")
     }
-    fn reopen(&self) -> Result<std::fs::File> {
+    pub(crate) fn reopen(&self) -> Result<std::fs::File> {
         std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))
     }
 }
@@ -319,6 +282,82 @@ impl Drop for Spool {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
     }
+}
+
+/// Parquet bytes of version `version` of data set `name` as record
+/// batches, optionally only some columns (an unknown name is
+/// [`Error::NotFound`]); `rows` gives the row count of a projection of no
+/// column.
+pub(crate) fn read_parquet(
+    bytes: Vec<u8>,
+    columns: Option<&[&str]>,
+    name: &str,
+    version: u64,
+    rows: u64,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
+    let builder = match columns {
+        None => builder,
+        Some(cols) => {
+            let schema = builder.schema().clone();
+            let mut idx = Vec::new();
+            for c in cols {
+                idx.push(schema.index_of(c).map_err(|_| {
+                    Error::NotFound(format!(
+                        "column '{c}' in dataset '{name}' version {version}"
+                    ))
+                })?);
+            }
+            let mask = ProjectionMask::roots(builder.parquet_schema(), idx);
+            builder.with_projection(mask)
+        }
+    };
+    let reader = builder.build()?;
+    let schema = reader.schema();
+    if schema.fields().is_empty() {
+        // No column carries the rows of a table without columns (or
+        // of a projection of none): the count recorded with the version does.
+        return Ok((schema.clone(), rows_only(schema, rows)?));
+    }
+    let batches = reader.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((schema, batches))
+}
+
+/// Arrow data written as a Parquet file (zstd) in a temporary spool, and
+/// profiled in the same pass over the batches.
+pub(crate) struct Spooled {
+    pub file: Spool,
+    pub schema: SchemaRef,
+    pub rows: u64,
+    pub profile: Profile,
+}
+
+/// Checks the schema (unique names, types Parquet holds as they are) and
+/// spools the data; never holds it whole in memory.
+pub(crate) fn spool(data: impl RecordBatchReader) -> Result<Spooled> {
+    let schema = data.schema();
+    crate::table::check_schema(&schema)?;
+    writable::check(&schema)?;
+    let mut profile = Profile::new(&schema);
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut file = tempfile_in_store()?;
+    let mut writer = ArrowWriter::try_new(file.file(), schema.clone(), Some(props))?;
+    let mut rows = 0u64;
+    for batch in data {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        profile.update(&batch)?;
+        writer.write(&batch)?;
+    }
+    writer.close()?;
+    Ok(Spooled {
+        file,
+        schema,
+        rows,
+        profile,
+    })
 }
 
 fn tempfile_in_store() -> Result<Spool> {
