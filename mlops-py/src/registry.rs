@@ -358,6 +358,68 @@ impl PyRegistry {
             .into_pyarrow(py)
     }
 
+    /// Writes Arrow data as one Parquet part of a future version of data
+    /// set `name`; returns the receipt (bytes) for `_commit_dataset_parts`.
+    /// Private: the engine adapters (`mlops.spark.commit_dataset`) call it.
+    fn _write_dataset_part<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let source = crate::source::Source::of(data, "write_dataset_part")?;
+        let part = py
+            .detach(move || self.inner.write_dataset_part(name, source.reader()?))
+            .map_err(to_py)?;
+        Ok(PyBytes::new(py, &part.to_bytes()))
+    }
+
+    /// Commits the next version of data set `name` from part receipts, in order.
+    #[pyo3(signature = (name, parts, message = None, metadata = None, reason = None))]
+    fn _commit_dataset_parts(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        parts: Vec<Vec<u8>>,
+        message: Option<&str>,
+        metadata: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
+    ) -> PyResult<u64> {
+        let (meta, r) = (self::metadata(metadata)?, why(&self.inner, reason));
+        let parts = parts
+            .iter()
+            .map(|b| mlops_core::dataset::DatasetPart::from_bytes(b))
+            .collect::<mlops_core::Result<Vec<_>>>()
+            .map_err(to_py)?;
+        py.detach(|| r.commit_dataset_parts(name, &parts, unset::message(message), meta))
+            .map_err(to_py)
+    }
+
+    /// The part receipts of a data set version made of parts, in order.
+    #[pyo3(signature = (name, reference = None))]
+    fn _dataset_parts<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        reference: Option<&str>,
+    ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        let parts = py
+            .detach(|| self.inner.dataset_parts(name, unset::reference(reference)))
+            .map_err(to_py)?;
+        Ok(parts.iter().map(|p| PyBytes::new(py, &p.to_bytes())).collect())
+    }
+
+    /// One part's rows as a pyarrow Table.
+    fn _read_dataset_part<'py>(&self, py: Python<'py>, part: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        let part = mlops_core::dataset::DatasetPart::from_bytes(part).map_err(to_py)?;
+        let (schema, batches) = py
+            .detach(|| self.inner.read_dataset_part(&part, None))
+            .map_err(to_py)?;
+        arrow_pyarrow::Table::try_new(batches, schema)
+            .map_err(|e| crate::error::InvalidInputError::new_err(e.to_string()))?
+            .into_pyarrow(py)
+    }
+
     /// What changed between two data set versions (schema, rows, column
     /// statistics), as a `DatasetDiff`.
     fn diff(&self, py: Python<'_>, name: &str, a: &str, b: &str) -> PyResult<convert::DatasetDiff> {

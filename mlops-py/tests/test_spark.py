@@ -112,3 +112,38 @@ def test_unmergeable_checks_are_refused_naming_the_alternative(spark):
 def test_a_frame_that_is_not_spark_is_a_type_error():
     with pytest.raises(TypeError, match="pyspark DataFrame"):
         mlops.spark.profile(table())
+
+
+def test_commit_dataset_from_executors_reads_back_whole_and_as_a_spark_frame(spark, tmp_path):
+    url = str(tmp_path / "store")
+    df = frame(spark, 7)
+    v = mlops.spark.commit_dataset(url, "orders", df, message="from spark", reason="nightly")
+    assert v == 1
+    reg = mlops.Registry(url)
+    version = reg.version("dataset", "orders", None)
+    assert (version.dataset["format"], version.dataset["rows"]) == ("parquet-parts", N)
+    got, want = reg.read_dataset("orders").sort_by("id"), table()
+    assert got.schema.names == want.schema.names
+    for name in want.schema.names:  # NaN as a value, which Table.equals does not take as equal to itself
+        assert [v if v == v else "nan" for v in got.column(name).to_pylist()] == [
+            v if v == v else "nan" for v in want.column(name).to_pylist()
+        ], name
+    assert_same_profile(reg.dataset_profile("orders"), mlops.profile(table()), table())
+    back = mlops.spark.read_dataset(spark, url, "orders")
+    assert back.count() == N
+    assert back.rdd.getNumPartitions() == 7
+    assert sorted(r["id"] for r in back.select("id").collect()) == list(range(N))
+    assert [r.reason for r in reg.audit.log(action="version")] == ["nightly"]
+
+
+def test_a_failed_job_leaves_no_version(spark, tmp_path):
+    from pyspark.sql import functions as F
+
+    url = str(tmp_path / "store")
+    df = frame(spark, 4).withColumn(
+        "boom", F.when(F.col("id") == 15_000, F.raise_error(F.lit("partition fails"))).otherwise(F.lit(1))
+    )
+    with pytest.raises(Exception, match="partition fails"):
+        mlops.spark.commit_dataset(url, "orders", df)
+    with pytest.raises(mlops.NotFoundError):
+        mlops.Registry(url).version("dataset", "orders", None)

@@ -30,7 +30,7 @@ from typing import Any, Optional
 from . import _mlops
 from ._mlops import Accumulator, Profile, Spec, ValidationResult
 
-__all__ = ["profile", "validate", "partial_states"]
+__all__ = ["profile", "validate", "partial_states", "commit_dataset", "read_dataset"]
 
 #: Partitions above which states are merged per column on the executors
 #: first (when ``merge_on_executors`` is left to decide).
@@ -171,3 +171,93 @@ def validate(
         suite = Suite.load(suite)
     spec = _mlops.Spec.validation(suite, unexpected_limit, now)
     return _run(df, spec, merge_on_executors)
+
+
+def commit_dataset(
+    registry_url: str,
+    name: str,
+    df: Any,
+    *,
+    message: Optional[str] = None,
+    metadata: Optional[Any] = None,
+    principal: Optional[str] = None,
+    reason: Optional[str] = None,
+) -> int:
+    """Commits a Spark DataFrame as the next version of data set ``name``
+    in the registry at ``registry_url`` (a folder every executor can reach,
+    or an object store URL with the credentials in the executors'
+    environment). Each executor writes its partition as one Parquet part
+    straight into the store's content, with its profile; the driver then
+    commits one version naming every part, in partition order, with the
+    merged profile. Returns the version number.
+
+    A job that fails leaves no version (its parts are named by none);
+    ``mlops.Registry(url).read_dataset(name)`` reads the version whole on
+    one machine, :func:`read_dataset` as a Spark DataFrame.
+    """
+    _check_frame(df, "commit_dataset")
+    from . import Registry
+
+    driver = Registry(registry_url, principal=principal)
+    who = driver.principal
+
+    def write(batches: Iterator[Any]) -> Iterator[Any]:
+        import pyarrow as pa
+        from pyspark import TaskContext
+
+        from mlops import Registry as Reg
+
+        it = iter(batches)
+        first = next(it, None)
+        if first is None:
+            return
+        reader = pa.RecordBatchReader.from_batches(first.schema, _chain(first, it))
+        receipt = Reg(registry_url, principal=who)._write_dataset_part(name, reader)
+        ctx = TaskContext.get()
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([ctx.partitionId() if ctx is not None else 0], pa.int32()), pa.array([receipt], pa.binary())],
+            schema=_state_schema(),
+        )
+
+    rows = sorted(df.mapInArrow(write, _STATE_DDL).collect(), key=lambda r: r["key"])
+    receipts = [bytes(r["state"]) for r in rows]
+    if not receipts:  # every partition empty: one empty part keeps the schema
+        receipts = [driver._write_dataset_part(name, _arrow_schema(df).empty_table())]
+    return driver._commit_dataset_parts(name, receipts, message, metadata, reason)  # type: ignore[no-any-return]
+
+
+def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
+    yield first
+    yield from rest
+
+
+def read_dataset(spark: Any, registry_url: str, name: str, reference: Optional[str] = None) -> Any:
+    """A data set version (number, alias or ``latest``) as a Spark
+    DataFrame. A version committed from a cluster is read part by part on
+    the executors (one Spark partition per part, in order); one committed
+    whole is read on the driver."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    from . import Registry
+
+    reg = Registry(registry_url)
+    version = reg.version("dataset", name, reference)
+    if version.dataset is None or version.dataset.get("format") != "parquet-parts":
+        return spark.createDataFrame(reg.read_dataset(name, reference))
+    parts = reg._dataset_parts(name, reference)
+    schema = reg._read_dataset_part(parts[0]).schema
+    spark_schema = from_arrow_schema(schema)
+
+    def read(batches: Iterator[Any]) -> Iterator[Any]:
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        from mlops import Registry as Reg
+
+        r = Reg(registry_url)
+        target = to_arrow_schema(spark_schema)
+        for b in batches:
+            for part in b.column("part").to_pylist():
+                yield from r._read_dataset_part(part).cast(target).to_batches()
+
+    index = spark.createDataFrame([(i, p) for i, p in enumerate(parts)], "i int, part binary")
+    return index.repartitionByRange(len(parts), "i").mapInArrow(read, spark_schema)
