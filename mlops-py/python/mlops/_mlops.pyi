@@ -373,6 +373,18 @@ class Registry:
         """The keys data set ``name`` has profiles under, sorted."""
     def merge_profiles(self, name: str, keys: Sequence[str]) -> Profile:
         """The profile of the union of the slices saved under ``keys``, merged without the data."""
+    # Private: the engine adapters (mlops.spark.commit_dataset / read_dataset) call these.
+    def _write_dataset_part(self, name: str, data: Any) -> bytes: ...
+    def _commit_dataset_parts(
+        self,
+        name: str,
+        parts: Sequence[bytes],
+        message: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> int: ...
+    def _dataset_parts(self, name: str, reference: str | None = None) -> builtins.list[bytes]: ...
+    def _read_dataset_part(self, part: bytes) -> Any: ...
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
 

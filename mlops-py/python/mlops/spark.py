@@ -223,7 +223,7 @@ def commit_dataset(
     receipts = [bytes(r["state"]) for r in rows]
     if not receipts:  # every partition empty: one empty part keeps the schema
         receipts = [driver._write_dataset_part(name, _arrow_schema(df).empty_table())]
-    return driver._commit_dataset_parts(name, receipts, message, metadata, reason)  # type: ignore[no-any-return]
+    return driver._commit_dataset_parts(name, receipts, message, metadata, reason)
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
