@@ -18,6 +18,9 @@
 //! ```
 
 #![warn(missing_docs)]
+#[macro_use]
+mod words;
+
 pub mod accumulate;
 pub mod dataset;
 pub mod drift;

@@ -24,12 +24,7 @@ pub enum Correction {
     BenjaminiHochberg,
 }
 
-impl std::fmt::Display for Correction {
-    /// [`as_str`](Correction::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Correction);
 
 impl std::str::FromStr for Correction {
     type Err = Error;

@@ -22,51 +22,11 @@ pub enum ColumnType {
     Text,
 }
 
-impl ColumnType {
-    /// Every column type, in the order of their documentation.
-    pub const ALL: [ColumnType; 3] = [
-        ColumnType::Numerical,
-        ColumnType::Categorical,
-        ColumnType::Text,
-    ];
-
-    /// `numerical`, `categorical` or `text`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ColumnType::Numerical => "numerical",
-            ColumnType::Categorical => "categorical",
-            ColumnType::Text => "text",
-        }
-    }
-}
-
-impl std::fmt::Display for ColumnType {
-    /// [`as_str`](ColumnType::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ColumnType {
-    type Err = Error;
-
-    /// Parses [`as_str`](ColumnType::as_str); anything else is an
-    /// [`Error::InvalidInput`] listing the types.
-    ///
-    /// ```
-    /// use mlops_core::drift::ColumnType;
-    /// assert_eq!("text".parse::<ColumnType>().unwrap(), ColumnType::Text);
-    /// assert!("numeric".parse::<ColumnType>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        ColumnType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| {
-                Error::unknown("drift column type", s, &ColumnType::ALL.map(|t| t.as_str()))
-            })
-    }
-}
+words!(ColumnType, "drift column type", {
+    Numerical => "numerical",
+    Categorical => "categorical",
+    Text => "text",
+});
 
 /// What a [`Distribution`] holds; its JSON form is the lower-case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -102,12 +62,7 @@ impl DistributionKind {
     }
 }
 
-impl std::fmt::Display for DistributionKind {
-    /// [`as_str`](DistributionKind::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(DistributionKind);
 
 impl std::str::FromStr for DistributionKind {
     type Err = Error;

@@ -44,48 +44,14 @@ impl Role {
     /// assert_eq!(Role::PROTECT_DEFAULT.as_str(), "approver");
     /// ```
     pub const PROTECT_DEFAULT: Role = Role::Approver;
-
-    /// `reader`, `writer`, `approver` or `admin`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Role::Reader => "reader",
-            Role::Writer => "writer",
-            Role::Approver => "approver",
-            Role::Admin => "admin",
-        }
-    }
 }
 
-impl std::fmt::Display for Role {
-    /// [`as_str`](Role::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = Error;
-
-    /// Parses [`as_str`](Role::as_str); anything else is an
-    /// [`Error::InvalidInput`] naming the role.
-    ///
-    /// ```
-    /// use mlops_core::governance::Role;
-    /// assert_eq!("approver".parse::<Role>().unwrap(), Role::Approver);
-    /// assert!("owner".parse::<Role>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "reader" => Ok(Role::Reader),
-            "writer" => Ok(Role::Writer),
-            "approver" => Ok(Role::Approver),
-            "admin" => Ok(Role::Admin),
-            _ => Err(Error::InvalidInput(format!(
-                "unknown role '{s}' (expected reader, writer, approver or admin)"
-            ))),
-        }
-    }
-}
+words!(Role, "role", {
+    Reader => "reader",
+    Writer => "writer",
+    Approver => "approver",
+    Admin => "admin",
+});
 
 /// A role granted to a principal (`*`: anyone) over the assets whose
 /// `<kind>/<name>` matches `scope` (a pattern: `model/churn`, `model/*`, `*`).

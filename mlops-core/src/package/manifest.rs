@@ -56,12 +56,7 @@ impl Flavor {
     }
 }
 
-impl std::fmt::Display for Flavor {
-    /// [`as_str`](Flavor::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(Flavor);
 
 impl std::str::FromStr for Flavor {
     type Err = Error;

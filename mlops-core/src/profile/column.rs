@@ -37,6 +37,15 @@ pub enum ValueKind {
     Nested,
 }
 
+words!(ValueKind, "value kind", {
+    Numeric => "numeric",
+    Boolean => "boolean",
+    String => "string",
+    Binary => "binary",
+    Temporal => "temporal",
+    Nested => "nested",
+});
+
 impl ValueKind {
     /// The kind of values of an Arrow type.
     pub fn of(dt: &DataType) -> Self {
@@ -55,54 +64,6 @@ impl ValueKind {
             Dictionary(_, v) => ValueKind::of(v),
             _ => ValueKind::Nested,
         }
-    }
-
-    /// The lower-case name used in JSON.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ValueKind::Numeric => "numeric",
-            ValueKind::Boolean => "boolean",
-            ValueKind::String => "string",
-            ValueKind::Binary => "binary",
-            ValueKind::Temporal => "temporal",
-            ValueKind::Nested => "nested",
-        }
-    }
-
-    /// Every kind, in the order of their documentation.
-    pub const ALL: [ValueKind; 6] = [
-        ValueKind::Numeric,
-        ValueKind::Boolean,
-        ValueKind::String,
-        ValueKind::Binary,
-        ValueKind::Temporal,
-        ValueKind::Nested,
-    ];
-}
-
-impl std::fmt::Display for ValueKind {
-    /// [`as_str`](ValueKind::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ValueKind {
-    type Err = Error;
-
-    /// Parses [`as_str`](ValueKind::as_str); anything else is an
-    /// [`Error::InvalidInput`] listing the kinds.
-    ///
-    /// ```
-    /// use mlops_core::profile::ValueKind;
-    /// assert_eq!("temporal".parse::<ValueKind>().unwrap(), ValueKind::Temporal);
-    /// assert!("date".parse::<ValueKind>().unwrap_err().to_string().contains("expected numeric, boolean"));
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        ValueKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| Error::unknown("value kind", s, &ValueKind::ALL.map(|k| k.as_str())))
     }
 }
 

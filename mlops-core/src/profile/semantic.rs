@@ -15,7 +15,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::column::{ColumnProfile, ValueKind};
-use crate::error::{Error, Result};
 
 /// What a column's values mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,59 +36,15 @@ pub enum SemanticType {
     Other,
 }
 
-impl SemanticType {
-    /// The snake-case name used in JSON.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            SemanticType::Numeric => "numeric",
-            SemanticType::Categorical => "categorical",
-            SemanticType::Boolean => "boolean",
-            SemanticType::Datetime => "datetime",
-            SemanticType::Text => "text",
-            SemanticType::Identifier => "identifier",
-            SemanticType::Other => "other",
-        }
-    }
-
-    /// Every semantic type, in the order of their documentation.
-    pub const ALL: [SemanticType; 7] = [
-        SemanticType::Numeric,
-        SemanticType::Categorical,
-        SemanticType::Boolean,
-        SemanticType::Datetime,
-        SemanticType::Text,
-        SemanticType::Identifier,
-        SemanticType::Other,
-    ];
-}
-
-impl std::fmt::Display for SemanticType {
-    /// [`as_str`](SemanticType::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for SemanticType {
-    type Err = Error;
-
-    /// Parses [`as_str`](SemanticType::as_str); anything else is an
-    /// [`Error::InvalidInput`] listing the types.
-    ///
-    /// ```
-    /// use mlops_core::profile::SemanticType;
-    /// assert_eq!("identifier".parse::<SemanticType>().unwrap(), SemanticType::Identifier);
-    /// assert!("date".parse::<SemanticType>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        SemanticType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| {
-                Error::unknown("semantic type", s, &SemanticType::ALL.map(|t| t.as_str()))
-            })
-    }
-}
+words!(SemanticType, "semantic type", {
+    Numeric => "numeric",
+    Categorical => "categorical",
+    Boolean => "boolean",
+    Datetime => "datetime",
+    Text => "text",
+    Identifier => "identifier",
+    Other => "other",
+});
 
 pub(crate) fn infer(c: &ColumnProfile) -> SemanticType {
     let n = (c.count - c.null_count) as f64;

@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-
 /// What an asset is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -20,48 +18,9 @@ pub enum Kind {
     Profile,
 }
 
-impl Kind {
-    /// Every kind, in the order listings show them.
-    pub const ALL: [Kind; 4] = [Kind::Dataset, Kind::Model, Kind::Artifact, Kind::Profile];
-
-    /// `dataset`, `model`, `artifact` or `profile`.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Kind::Dataset => "dataset",
-            Kind::Model => "model",
-            Kind::Artifact => "artifact",
-            Kind::Profile => "profile",
-        }
-    }
-}
-
-/// Parses [`Kind::as_str`]; anything else is an [`Error::InvalidInput`]
-/// naming the kinds.
-///
-/// ```
-/// use mlops_core::registry::Kind;
-/// assert_eq!("model".parse::<Kind>().unwrap(), Kind::Model);
-/// assert!("table".parse::<Kind>().is_err());
-/// ```
-impl std::str::FromStr for Kind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "dataset" => Ok(Kind::Dataset),
-            "model" => Ok(Kind::Model),
-            "artifact" => Ok(Kind::Artifact),
-            "profile" => Ok(Kind::Profile),
-            _ => Err(Error::InvalidInput(format!(
-                "unknown asset kind '{s}' (expected dataset, model, artifact or profile)"
-            ))),
-        }
-    }
-}
-
-/// Writes [`Kind::as_str`].
-impl std::fmt::Display for Kind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+words!(Kind, "asset kind", {
+    Dataset => "dataset",
+    Model => "model",
+    Artifact => "artifact",
+    Profile => "profile",
+});

@@ -79,45 +79,11 @@ pub enum KsMethod {
     Asymp,
 }
 
-impl KsMethod {
-    /// `auto`, `exact` or `asymp`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KsMethod::Auto => "auto",
-            KsMethod::Exact => "exact",
-            KsMethod::Asymp => "asymp",
-        }
-    }
-}
-
-impl std::fmt::Display for KsMethod {
-    /// [`as_str`](KsMethod::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for KsMethod {
-    type Err = Error;
-
-    /// Parses `auto`, `exact` or `asymp`.
-    ///
-    /// ```
-    /// use mlops_core::drift::ks::KsMethod;
-    /// assert_eq!("asymp".parse::<KsMethod>().unwrap(), KsMethod::Asymp);
-    /// assert!("fast".parse::<KsMethod>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "auto" => Ok(KsMethod::Auto),
-            "exact" => Ok(KsMethod::Exact),
-            "asymp" => Ok(KsMethod::Asymp),
-            _ => Err(Error::InvalidInput(format!(
-                "unknown KS method '{s}' (expected auto, exact or asymp)"
-            ))),
-        }
-    }
-}
+words!(KsMethod, "KS method", {
+    Auto => "auto",
+    Exact => "exact",
+    Asymp => "asymp",
+});
 
 /// The alternative hypothesis (SciPy's `alternative`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -133,12 +99,7 @@ pub enum KsAlternative {
     Greater,
 }
 
-impl std::fmt::Display for KsAlternative {
-    /// [`as_str`](KsAlternative::as_str).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+display_as_str!(KsAlternative);
 
 impl std::str::FromStr for KsAlternative {
     type Err = Error;
