@@ -59,3 +59,40 @@ macro_rules! display_as_str {
         )+
     };
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every value of each type reads back from its word, and serde writes the word.
+    macro_rules! round_trips {
+        ($($ty:ty),+) => {$(
+            for x in <$ty>::ALL {
+                assert_eq!(x.to_string().parse::<$ty>().unwrap(), x);
+                assert_eq!(serde_json::to_value(x).unwrap(), x.as_str());
+                assert_eq!(serde_json::from_value::<$ty>(x.as_str().into()).unwrap(), x);
+            }
+        )+};
+    }
+
+    #[test]
+    fn every_word_enum_round_trips_through_its_word_and_serde() {
+        use crate::drift::{ColumnType, Correction, DistributionKind};
+        use crate::governance::Role;
+        use crate::profile::{SemanticType, ValueKind};
+        use crate::registry::Kind;
+        round_trips!(
+            ValueKind,
+            SemanticType,
+            ColumnType,
+            DistributionKind,
+            Correction,
+            Kind,
+            Role
+        );
+        for m in crate::drift::ks::KsMethod::ALL {
+            assert_eq!(
+                m.to_string().parse::<crate::drift::ks::KsMethod>().unwrap(),
+                m
+            );
+        }
+    }
+}

@@ -37,7 +37,8 @@ impl PySpec {
         }
     }
 
-    /// A validation of `suite`; `now` (for freshness checks) is fixed here.
+    /// A validation of `suite` (a `Suite` or a suite file's path); `now`
+    /// (for freshness checks) is fixed here.
     /// Checks whose exact state grows with the data are refused with an
     /// `UnsupportedError` naming the approximate alternative.
     #[staticmethod]
@@ -52,12 +53,17 @@ impl PySpec {
             unexpected_limit: unexpected_limit.unwrap_or(defaults.unexpected_limit),
             now: now.or(defaults.now),
         };
-        // `mlops.Suite` wraps the native suite.
-        let native = match suite.cast::<PySuite>() {
-            Ok(s) => s.clone(),
-            Err(_) => suite.getattr("_native")?.cast_into::<PySuite>()?,
+        // A suite file's path, a native suite, or `mlops.Suite` (which wraps one).
+        let suite = if let Ok(path) = suite.extract::<std::path::PathBuf>() {
+            mlops_core::validate::Suite::load(path).map_err(to_py)?
+        } else if let Ok(s) = suite.cast::<PySuite>() {
+            s.borrow().inner.clone()
+        } else {
+            let native = suite.getattr("_native")?.cast_into::<PySuite>()?;
+            let s = native.borrow().inner.clone();
+            s
         };
-        let spec = Spec::validation(native.borrow().inner.clone(), &opts).map_err(to_py)?;
+        let spec = Spec::validation(suite, &opts).map_err(to_py)?;
         Ok(PySpec {
             inner: Arc::new(spec),
         })
@@ -122,6 +128,20 @@ fn decode(spec: &Spec, states: Vec<Vec<u8>>) -> mlops_core::Result<Vec<Accumulat
         .collect()
 }
 
+/// Decodes `states` for `spec` and joins them with `how` (merge or combine).
+fn joined(
+    py: Python<'_>,
+    spec: &Bound<'_, PySpec>,
+    states: Vec<Vec<u8>>,
+    how: fn(&Spec, Vec<Accumulator>) -> mlops_core::Result<Accumulator>,
+) -> PyResult<PyAccumulator> {
+    let spec = spec.get().inner.clone();
+    let acc = py
+        .detach(|| how(&spec, decode(&spec, states)?))
+        .map_err(to_py)?;
+    Ok(PyAccumulator { inner: Some(acc) })
+}
+
 impl PyAccumulator {
     fn get(&self) -> PyResult<&Accumulator> {
         self.inner.as_ref().ok_or_else(consumed)
@@ -175,21 +195,13 @@ impl PyAccumulator {
     /// Merges the states (bytes) of one key, of disjoint partitions, in any order.
     #[staticmethod]
     fn merge(py: Python<'_>, spec: &Bound<'_, PySpec>, states: Vec<Vec<u8>>) -> PyResult<Self> {
-        let spec = spec.get().inner.clone();
-        let acc = py
-            .detach(|| Accumulator::merge(&spec, decode(&spec, states)?))
-            .map_err(to_py)?;
-        Ok(PyAccumulator { inner: Some(acc) })
+        joined(py, spec, states, Accumulator::merge)
     }
 
     /// Merges states (bytes) of any keys into one state.
     #[staticmethod]
     fn combine(py: Python<'_>, spec: &Bound<'_, PySpec>, states: Vec<Vec<u8>>) -> PyResult<Self> {
-        let spec = spec.get().inner.clone();
-        let acc = py
-            .detach(|| Accumulator::combine(&spec, decode(&spec, states)?))
-            .map_err(to_py)?;
-        Ok(PyAccumulator { inner: Some(acc) })
+        joined(py, spec, states, Accumulator::combine)
     }
 
     /// One `(key, state bytes)` per column (profile) or check (validation);

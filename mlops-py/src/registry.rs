@@ -406,7 +406,10 @@ impl PyRegistry {
         let parts = py
             .detach(|| self.inner.dataset_parts(name, unset::reference(reference)))
             .map_err(to_py)?;
-        Ok(parts.iter().map(|p| PyBytes::new(py, &p.to_bytes())).collect())
+        Ok(parts
+            .iter()
+            .map(|p| PyBytes::new(py, &p.to_bytes()))
+            .collect())
     }
 
     /// One part's rows as a pyarrow Table.

@@ -331,11 +331,7 @@ mod correction_tests {
     use super::Correction;
 
     #[test]
-    fn corrections_round_trip_through_their_names_and_serde() {
-        for c in Correction::ALL {
-            assert_eq!(c.to_string().parse::<Correction>().unwrap(), c);
-            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
-        }
+    fn corrections_take_their_aliases() {
         assert_eq!(
             "bh".parse::<Correction>().unwrap(),
             Correction::BenjaminiHochberg

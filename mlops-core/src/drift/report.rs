@@ -338,19 +338,7 @@ mod tests {
     use super::{ColumnType, DistributionKind};
 
     #[test]
-    fn column_types_and_distribution_kinds_round_trip_through_their_names_and_serde() {
-        for t in ColumnType::ALL {
-            assert_eq!(t.to_string().parse::<ColumnType>().unwrap(), t);
-            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
-        }
-        for k in DistributionKind::ALL {
-            assert_eq!(k.to_string().parse::<DistributionKind>().unwrap(), k);
-            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-            assert_eq!(
-                serde_json::from_value::<DistributionKind>(k.as_str().into()).unwrap(),
-                k
-            );
-        }
+    fn unknown_column_types_and_distribution_kinds_list_the_words() {
         let e = "numeric".parse::<ColumnType>().unwrap_err().to_string();
         assert!(
             e.ends_with(

@@ -650,11 +650,7 @@ mod tests {
     use super::ValueKind;
 
     #[test]
-    fn value_kinds_round_trip_through_their_names_and_serde() {
-        for k in ValueKind::ALL {
-            assert_eq!(k.to_string().parse::<ValueKind>().unwrap(), k);
-            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
-        }
+    fn an_unknown_value_kind_lists_the_kinds() {
         let e = "Numeric".parse::<ValueKind>().unwrap_err().to_string();
         assert_eq!(
             e,

@@ -82,11 +82,7 @@ mod tests {
     use super::SemanticType;
 
     #[test]
-    fn semantic_types_round_trip_through_their_names_and_serde() {
-        for t in SemanticType::ALL {
-            assert_eq!(t.to_string().parse::<SemanticType>().unwrap(), t);
-            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
-        }
+    fn an_unknown_semantic_type_lists_the_types() {
         let e = "number".parse::<SemanticType>().unwrap_err().to_string();
         assert!(e.contains("unknown semantic type 'number' (expected numeric, categorical, boolean, datetime, text, identifier or other)"), "{e}");
     }

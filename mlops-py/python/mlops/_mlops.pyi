@@ -142,7 +142,7 @@ class Spec:
         """A profile of ``columns`` (every column when None), in that order."""
     @staticmethod
     def validation(suite: Any, unexpected_limit: int | None = None, now: float | None = None) -> Spec:
-        """A validation of ``suite``; refuses checks whose exact state grows with the data."""
+        """A validation of ``suite`` (a Suite or a suite file's path); refuses unmergeable checks."""
     @staticmethod
     def from_bytes(data: bytes) -> Spec: ...
     def to_bytes(self) -> bytes:

@@ -89,9 +89,5 @@ def validate(
 ) -> ValidationResult:
     """Validates a Dask DataFrame against a suite (a :class:`mlops.Suite` or
     a suite file path); each failing row listed names its ``partition``."""
-    from . import Suite
-
-    if not isinstance(suite, Suite):
-        suite = Suite.load(suite)
     spec = _mlops.Spec.validation(suite, unexpected_limit, now)
     return _run(ddf, spec, split_every)

@@ -165,10 +165,6 @@ def validate(
     names its ``partition`` and its ``row`` within it.
     """
     _check_frame(df, "validate")
-    from . import Suite
-
-    if not isinstance(suite, Suite):
-        suite = Suite.load(suite)
     spec = _mlops.Spec.validation(suite, unexpected_limit, now)
     return _run(df, spec, merge_on_executors)
 
