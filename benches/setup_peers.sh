@@ -55,7 +55,7 @@ ok = whylogs.__version__ == "1.6.4" and pyspark.__version__ == "4.3.0" \
 print("whylogs", whylogs.__version__, "pyspark", pyspark.__version__,
       "pandas", pandas.__version__, "pyarrow", pyarrow.__version__)
 raise SystemExit(0 if ok else 1)' \
-  "whylogs[spark]==1.6.4" "pyspark==4.3.0" "pandas<3" pyarrow
+  "whylogs==1.6.4" "pyspark==4.3.0" "pandas<3" pyarrow
 
 ensure_venv .venv-evidently 'import evidently, pandas, scipy, pyarrow
 ok = evidently.__version__ == "0.7.23" and int(pandas.__version__.split(".")[0]) < 3
