@@ -67,7 +67,8 @@ pub fn kinds() -> Choice<Kind> {
         values: every!(Kind {
             Dataset,
             Model,
-            Artifact
+            Artifact,
+            Profile
         }),
         name: Kind::as_str,
         parse: str::parse::<Kind>,
