@@ -32,6 +32,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Gate(a) => commands::gate::run(a, &cx),
         Command::Drift(a) => commands::drift::run(a),
         Command::Package { command } => commands::package::run(command, &cx),
+        Command::Profiles { command } => commands::profiles::run(command, &cx),
     }
 }
 

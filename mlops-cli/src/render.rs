@@ -213,6 +213,11 @@ pub fn drift_summary(r: &DriftReport) -> String {
     s
 }
 
+/// Texts one per line (`mlops profiles keys`).
+pub fn lines(items: &[String]) -> String {
+    items.iter().map(|k| format!("{k}\n")).collect()
+}
+
 /// `mlops diff`: rows, schema changes and column statistics of two
 /// versions of a dataset.
 pub fn dataset_diff(name: &str, d: &DatasetDiff) -> String {

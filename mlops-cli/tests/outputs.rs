@@ -135,6 +135,11 @@ fn help_of_every_command() {
         &["package", "pull"],
         &["package", "from-mlflow"],
         &["package", "to-mlflow"],
+        &["profiles"],
+        &["profiles", "save"],
+        &["profiles", "keys"],
+        &["profiles", "load"],
+        &["profiles", "merge"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -351,4 +356,44 @@ fn package_descriptions() {
     ];
     let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
     snapshot!("package_descriptions", text.join("\n"));
+}
+
+#[test]
+fn profiles_keys_and_summaries() {
+    let s = Scratch::new("profiles");
+    std::fs::write(s.path("d1.csv"), "x,n\n1.5,1\n2.25,2\n9,3\n").unwrap();
+    std::fs::write(s.path("d2.csv"), "x,n\n-4,7\n0.125,-2\n").unwrap();
+    let steps: &[&[&str]] = &[
+        &[
+            "profiles",
+            "save",
+            "orders",
+            "--key",
+            "2026-12-01",
+            "d1.csv",
+        ],
+        &[
+            "profiles",
+            "save",
+            "orders",
+            "--key",
+            "2026-12-02",
+            "d2.csv",
+        ],
+        &["profiles", "keys", "orders"],
+        &["profiles", "keys", "orders", "--json"],
+        &["profiles", "load", "orders", "--key", "2026-12-02"],
+        &[
+            "profiles",
+            "merge",
+            "orders",
+            "--key",
+            "2026-12-01",
+            "--key",
+            "2026-12-02",
+        ],
+        &["profiles", "load", "orders", "--key", "2026-11-30"],
+    ];
+    let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
+    snapshot!("profiles_keys_and_summaries", text.join("\n"));
 }

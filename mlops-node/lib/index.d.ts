@@ -516,6 +516,21 @@ export declare class Registry {
   diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
   /** The profile stored with a data set version (unset: the newest). */
   datasetProfile(name: string, reference?: string | number): Promise<Profile>
+  /**
+   * Saves `profile` as the profile of data set `name` under `key` (a partition
+   * date, a batch): a new version of the asset `profile/<name>`; saving a key
+   * again supersedes its profile. Resolves to the version number.
+   */
+  saveProfile(name: string, key: string, profile: Profile, options?: { reason?: string }): Promise<number>
+  /** The profile last saved under `key`; rejects with NOT_FOUND naming the key when there is none. */
+  loadProfile(name: string, key: string): Promise<Profile>
+  /** The keys data set `name` has profiles under, sorted. */
+  profileKeys(name: string): Promise<string[]>
+  /**
+   * The profile of the union of the slices saved under `keys` (each key's latest
+   * profile), merged without reading the data again; a key listed twice is INVALID_INPUT.
+   */
+  mergeProfiles(name: string, keys: string[]): Promise<Profile>
   /** Sets a tag of a version (`value` null removes it). */
   tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>
   /** Records that `product` was made from `inputs`. */

@@ -137,6 +137,34 @@ class Registry {
     return new Profile(await this._native.datasetProfile(name, ref(reference)))
   }
 
+  /**
+   * Saves `profile` as the profile of data set `name` under `key` (a
+   * partition date, a batch): a new version of the asset `profile/<name>`;
+   * saving a key again supersedes its profile. Resolves to the version number.
+   */
+  async saveProfile(name, key, profile, { reason } = {}) {
+    if (!(profile instanceof Profile)) throw new TypeError('saveProfile expects a Profile')
+    return typed(() => this._native.saveProfile(name, key, profile._native, reason))
+  }
+
+  /** The profile last saved under `key` (NOT_FOUND naming the key when there is none). */
+  async loadProfile(name, key) {
+    return new Profile(await typed(() => this._native.loadProfile(name, key)))
+  }
+
+  /** The keys data set `name` has profiles under, sorted. */
+  async profileKeys(name) {
+    return typed(() => this._native.profileKeys(name))
+  }
+
+  /**
+   * The profile of the union of the slices saved under `keys` (each key's
+   * latest profile), merged without reading the data again.
+   */
+  async mergeProfiles(name, keys) {
+    return new Profile(await typed(() => this._native.mergeProfiles(name, keys)))
+  }
+
   /** Sets a tag of a version (`value` null removes it). */
   async tag(kind, name, version, key, value = null, { reason } = {}) {
     await this._native.tag(kind, name, version, key, value === null ? undefined : String(value), reason)

@@ -498,6 +498,41 @@ impl NativeRegistry {
         })
     }
 
+    /// Saves a profile as the profile of data set `name` under `key`;
+    /// resolves to the version number.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn save_profile(
+        &self,
+        name: String,
+        key: String,
+        profile: &NativeProfile,
+        reason: Option<String>,
+    ) -> AsyncTask<Job<f64>> {
+        let (r, profile) = (self.why(reason), profile.inner().clone());
+        job(move || Ok(r.save_profile(&name, &key, &profile)? as f64))
+    }
+
+    /// The profile last saved under `key`.
+    #[napi(ts_return_type = "Promise<NativeProfile>")]
+    pub fn load_profile(&self, name: String, key: String) -> AsyncTask<Job<NativeProfile>> {
+        let r = self.inner.clone();
+        job(move || Ok(NativeProfile::of(r.load_profile(&name, &key)?)))
+    }
+
+    /// The keys data set `name` has profiles under, sorted.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub fn profile_keys(&self, name: String) -> AsyncTask<Job<Vec<String>>> {
+        let r = self.inner.clone();
+        job(move || r.profile_keys(&name))
+    }
+
+    /// The profile of the union of the slices saved under `keys`.
+    #[napi(ts_return_type = "Promise<NativeProfile>")]
+    pub fn merge_profiles(&self, name: String, keys: Vec<String>) -> AsyncTask<Job<NativeProfile>> {
+        let r = self.inner.clone();
+        job(move || Ok(NativeProfile::of(r.merge_profiles(&name, &keys)?)))
+    }
+
     /// A version's content (by number, alias or `latest`), verified.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn get(

@@ -80,9 +80,14 @@ async function governanceTypes(): Promise<number> {
   const g: GateReport = gate({ auc: 0.9 }, ['auc > 0.5'])
   await r.recordGate('model', 'm', 1, g, { reason: 'gate' })
   const p: Profile = await r.datasetProfile('d')
+  const saved: number = await r.saveProfile('d', '2026-12-01', p, { reason: 'nightly' })
+  const keys: string[] = await r.profileKeys('d')
+  const day: Profile = await r.loadProfile('d', keys[0])
+  const week: Profile = await r.mergeProfiles('d', keys)
   const reason: string | null = records[0].reason
   return records.length + (report.ok ? 1 : 0) + policy.grants.length + v.version + d.fromVersion + d.rows[1]
     + hits.length + g.toJson().length + p.rowCount + (reason ?? '').length + policy.toJSON().events
+    + saved + day.rowCount + week.rowCount
 }
 void governanceTypes
 

@@ -5,7 +5,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { Registry, Package, gate } = require('..')
+const { Registry, Package, gate, profile } = require('..')
 
 /** A fresh folder registry written as `ana`, with model `m` at version 1. */
 async function fresh() {
@@ -58,6 +58,14 @@ const WRITES = {
       fs.writeFileSync(path.join(src, 'model.bin'), 'weights')
       const pkg = await Package.build(src, { name: 'm', version: '2', flavor: 'custom' })
       return r.pushPackage(pkg, 'm', { reason })
+    },
+  },
+  'Registry.saveProfile': {
+    action: 'version',
+    run: async ({ r }, reason) => {
+      const { tableFromArrays } = require('apache-arrow')
+      const p = await profile(tableFromArrays({ x: Float64Array.from([1, 2]) }))
+      return r.saveProfile('orders', '2026-12-01', p, { reason })
     },
   },
   'Policy.grant': { action: 'grant', run: ({ r }, reason) => r.policy.grant('ana', 'admin', '*', { reason }) },

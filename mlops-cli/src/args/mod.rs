@@ -72,6 +72,16 @@ pub enum Command {
     /// column could be tested (e.g. the current data has no rows: no
     /// evidence either way, so the gate does not pass), 2 on errors.
     Drift(DriftArgs),
+    /// Keyed profiles: a data set's slices profiled once, merged without the data.
+    ///
+    /// The profile of each slice (a partition date, a batch) is saved under
+    /// its key; the profiles of several keys merge into the profile of their
+    /// rows ("the last 7 days") without reading the data again.
+    Profiles {
+        /// The profiles command.
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
     /// Model packages: build, verify, sign, keygen, inspect, push, pull,
     /// from-mlflow, to-mlflow.
     Package {
@@ -376,6 +386,58 @@ pub struct DriftArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// `mlops profiles ...`.
+#[derive(Subcommand)]
+pub enum ProfilesCommand {
+    /// Save the profile of a slice of a data set under a key (a new version
+    /// of the asset profile/NAME; saving a key again supersedes its
+    /// profile); prints the version number.
+    Save {
+        /// The data set's name.
+        name: String,
+        /// The slice's key (a partition date, a batch id).
+        #[arg(long)]
+        key: String,
+        /// A data file (.parquet, .csv, .arrow, .feather, .arrows), profiled,
+        /// or a profile written by `mlops profile` (.bin, .mlprof or .json).
+        file: PathBuf,
+    },
+    /// The keys a data set has profiles under, sorted, one per line.
+    Keys {
+        /// The data set's name.
+        name: String,
+        /// Print the keys as a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The profile last saved under a key: its summary, or the profile
+    /// written to a file with --out.
+    Load {
+        /// The data set's name.
+        name: String,
+        /// The slice's key.
+        #[arg(long)]
+        key: String,
+        /// Write the profile here instead (JSON for a .json file, else the
+        /// compact binary format).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// The profile of the slices saved under several keys, merged without
+    /// the data: its summary, or the profile written to a file with --out.
+    Merge {
+        /// The data set's name.
+        name: String,
+        /// A slice's key; repeat for each slice.
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+        /// Write the profile here instead (JSON for a .json file, else the
+        /// compact binary format).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `mlops audit ...`.

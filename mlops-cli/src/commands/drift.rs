@@ -1,12 +1,11 @@
 //! `mlops drift`: compare two data sets (or two profiles) column by column.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use mlops_core::drift::{drift_paths, drift_profiles, DriftOptions, Verdict};
-use mlops_core::{report, Error, Profile};
+use mlops_core::{report, Error};
 
-use super::write_file;
+use super::{read_profile, write_file};
 use crate::args::DriftArgs;
 use crate::render;
 
@@ -58,14 +57,6 @@ fn options(a: &DriftArgs) -> DriftOptions {
             .insert(spec.column.clone(), spec.options.clone());
     }
     opts
-}
-
-/// A profile file written by `mlops profile` (`--bin` or `--json`), if `path` is one.
-fn read_profile(path: &Path) -> Result<Option<Profile>, Error> {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "json" | "bin" | "mlprof" => Profile::read_path(path).map(Some),
-        _ => Ok(None),
-    }
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ pub mod drift;
 pub mod gate;
 pub mod governance;
 pub mod package;
+pub mod profiles;
 pub mod registry;
 
 use std::path::Path;
 
 use mlops_core::registry::Registry;
-use mlops_core::Error;
+use mlops_core::{Error, Profile};
 
 /// What every command shares: the store and the reason for its changes.
 pub struct Context {
@@ -46,4 +47,13 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// A profile file written by `mlops profile` (`--bin` or `--json`), if
+/// `path` is one (by its extension); `None` for a data file.
+pub fn read_profile(path: &Path) -> Result<Option<Profile>, Error> {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "json" | "bin" | "mlprof" => Profile::read_path(path).map(Some),
+        _ => Ok(None),
+    }
 }
