@@ -132,3 +132,53 @@ fn a_bad_receipt_is_refused_naming_the_part_and_leaves_no_version() {
     ));
     assert!(DatasetPart::from_bytes(b"{\"content\": 1}").is_err());
 }
+
+#[test]
+fn verify_reads_every_part_and_a_damaged_part_is_not_served() {
+    let (_d, url) = store();
+    let r = Registry::open(&url).unwrap();
+    let parts: Vec<DatasetPart> = [(0, 100), (100, 100)]
+        .into_iter()
+        .map(|(s, n)| r.write_dataset_part("events", reader(part(s, n))).unwrap())
+        .collect();
+    r.commit_dataset_parts("events", &parts, "", serde_json::json!({}))
+        .unwrap();
+    assert!(r.verify(Kind::Dataset, "events").is_ok());
+    // Damage one chunk of the second part (chunks are files named by their hash).
+    let root = std::path::Path::new(&url);
+    let chunk = r.store().manifest(&parts[1].content).unwrap().chunks[0]
+        .0
+        .to_string();
+    let path = walk(root)
+        .into_iter()
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&chunk))
+        })
+        .expect("the chunk's file");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    std::fs::write(&path, bytes).unwrap();
+    let err = r.verify(Kind::Dataset, "events").unwrap_err();
+    assert!(
+        matches!(&err, Error::Integrity(m) if m.contains("parts[1]")),
+        "{err}"
+    );
+    let err = r.read_dataset("events", "1", None).unwrap_err();
+    assert!(matches!(err, Error::Integrity(_)), "{err}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

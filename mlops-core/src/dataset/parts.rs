@@ -190,6 +190,30 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Reads every part a version made of parts names, and its profile,
+    /// each checked against its hash ([`Error::Integrity`] or
+    /// [`Error::NotFound`] naming the part).
+    pub(crate) fn verify_parts(&self, v: &Version) -> Result<()> {
+        for (i, p) in parts_of(self, v)?.iter().enumerate() {
+            let at = |e: Error| match e {
+                Error::NotFound(m) => {
+                    Error::NotFound(format!("version {} parts[{i}]: {m}", v.version))
+                }
+                Error::Integrity(m) => {
+                    Error::Integrity(format!("version {} parts[{i}]: {m}", v.version))
+                }
+                e => e,
+            };
+            self.store()
+                .get_content(&p.content, std::io::sink())
+                .map_err(at)?;
+            self.store().get_blob(&p.profile).map_err(at)?;
+        }
+        Ok(())
+    }
+}
+
 fn parts_of(r: &Registry, v: &Version) -> Result<Vec<DatasetPart>> {
     let mut list = Vec::with_capacity(v.size as usize);
     r.store().get_content(&v.content, &mut list)?;

@@ -343,6 +343,14 @@ impl Registry {
             if seen.insert(v.content.as_str()) {
                 self.store.get_content(&v.content, std::io::sink())?;
             }
+            // A data set version's profile, and the parts a version made
+            // of parts names (each part's content and profile).
+            if let Some(info) = &v.dataset {
+                self.store.get_blob(&info.profile)?;
+                if info.format == crate::dataset::PARTS_FORMAT {
+                    self.verify_parts(v)?;
+                }
+            }
         }
         Ok(events.len() as u64)
     }
