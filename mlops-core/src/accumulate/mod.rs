@@ -61,7 +61,7 @@ pub use spec::{unmergeable, Spec, SpecKind, SPEC_FORMAT, SPEC_VERSION};
 use crate::error::{Error, Result};
 use crate::profile::Profile;
 use crate::validate::state::State;
-use crate::validate::{Running, Unexpected, ValidateOptions, ValidationResult};
+use crate::validate::{Running, Unexpected, ValidationResult};
 use crate::wire::{Reader, Writer};
 
 /// The partial-state format version this build writes and the newest it reads.
@@ -98,7 +98,7 @@ enum Body {
 /// The partial state of a profile or validation over some partitions of
 /// the data (see the [module docs](self)).
 pub struct Accumulator {
-    spec: Arc<Spec>,
+    spec: Spec,
     /// The partitions folded in, as sorted, disjoint, inclusive ranges.
     partitions: Vec<(u64, u64)>,
     /// The columns (profile) or checks (validation) held, by index, in
@@ -122,7 +122,7 @@ impl std::fmt::Debug for Accumulator {
 
 /// Whether two schemas have the same column names and types (nullability
 /// and metadata may differ between partitions of one data set).
-fn same_columns(a: &Schema, b: &Schema) -> bool {
+pub(crate) fn same_columns(a: &Schema, b: &Schema) -> bool {
     a.fields().len() == b.fields().len()
         && a.fields()
             .iter()
@@ -146,7 +146,7 @@ impl Accumulator {
     /// An empty state of `spec` for the partition numbered `partition`.
     pub fn new(spec: &Spec, partition: u64) -> Accumulator {
         Accumulator {
-            spec: Arc::new(spec.clone()),
+            spec: spec.clone(),
             partitions: vec![(partition, partition)],
             keys: Vec::new(),
             total: 0,
@@ -221,9 +221,10 @@ impl Accumulator {
                 "a split state takes no more rows: update the whole state before split()".into(),
             ));
         }
-        match self.spec.kind().clone() {
+        let spec = self.spec.clone();
+        match spec.kind() {
             SpecKind::Profile { columns } => {
-                let batch = match &columns {
+                let batch = match columns {
                     None => batch.clone(),
                     Some(cols) => project(batch, cols)?,
                 };
@@ -238,18 +239,12 @@ impl Accumulator {
                 };
                 p.update(&batch)
             }
-            SpecKind::Validation {
-                suite,
-                unexpected_limit,
-                now,
-            } => {
+            SpecKind::Validation { .. } => {
                 if let Body::Empty = self.body {
                     let schema = batch.schema();
-                    let opts = ValidateOptions {
-                        unexpected_limit,
-                        now: Some(now),
-                    };
-                    let run = Running::bind(&suite, &schema, &opts)?;
+                    let run = spec
+                        .running(&schema)?
+                        .expect("a validation spec binds its checks");
                     self.total = key_count(run.compiled.len())?;
                     self.keys = (0..self.total).collect();
                     self.body = Body::Validation(Box::new(Checks { schema, run }));
@@ -375,7 +370,7 @@ impl Accumulator {
         {
             return Err(r.bad("the partition ranges are not sorted and disjoint"));
         }
-        let spec = Arc::new(spec.clone());
+        let spec = spec.clone();
         let body = match (r.u8()?, spec.kind()) {
             (BODY_EMPTY, _) => Body::Empty,
             (BODY_DATA, SpecKind::Profile { .. }) => {
@@ -385,20 +380,11 @@ impl Accumulator {
                 }
                 Body::Profile(p)
             }
-            (
-                BODY_DATA,
-                SpecKind::Validation {
-                    suite,
-                    unexpected_limit,
-                    now,
-                },
-            ) => {
+            (BODY_DATA, SpecKind::Validation { .. }) => {
                 let schema = read_schema(r.bytes()?)?;
-                let opts = ValidateOptions {
-                    unexpected_limit: *unexpected_limit,
-                    now: Some(*now),
-                };
-                let mut run = Running::bind(suite, &schema, &opts)?;
+                let mut run = spec
+                    .running(&schema)?
+                    .expect("a validation spec binds its checks");
                 if run.compiled.len() != total as usize {
                     return Err(r.bad("the number of checks does not match the spec"));
                 }
@@ -459,7 +445,7 @@ impl Accumulator {
         let mut it = full.into_iter();
         let Some(mut acc) = it.next() else {
             return Ok(Accumulator {
-                spec: Arc::new(spec.clone()),
+                spec: spec.clone(),
                 partitions: if partitions.is_empty() {
                     vec![(0, 0)]
                 } else {

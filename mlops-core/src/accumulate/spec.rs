@@ -3,10 +3,13 @@
 //! that a driver can ship it to executors and every partial state can name
 //! the spec it was made for by hash.
 
+use std::sync::{Arc, Mutex};
+
+use arrow::datatypes::{Schema, SchemaRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::validate::{CheckKind, Suite, ValidateOptions};
+use crate::validate::{CheckKind, Compiled, Running, Suite, ValidateOptions};
 
 /// The spec's JSON format name.
 pub const SPEC_FORMAT: &str = "mlops.spec";
@@ -43,11 +46,30 @@ pub enum SpecKind {
 /// assert_eq!(spec.hash(), again.hash());
 /// assert_ne!(spec.hash(), Spec::profile(None).hash());
 /// ```
-#[derive(Debug, Clone)]
+///
+/// Cloning is cheap (the spec is shared), and a validation spec keeps the
+/// suite bound to each schema it has met, so decoding many states of one
+/// data set binds its checks once.
+#[derive(Clone)]
 pub struct Spec {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec")
+            .field("kind", &self.inner.kind)
+            .field("hash", &self.hash())
+            .finish()
+    }
+}
+
+struct Inner {
     kind: SpecKind,
     bytes: Vec<u8>,
     hash: [u8; 32],
+    /// The suite's checks bound to each schema met (validation specs).
+    bound: Mutex<Vec<(SchemaRef, Arc<Vec<Compiled>>)>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -172,7 +194,14 @@ impl Spec {
         };
         let bytes = serde_json::to_vec(&json).expect("spec JSON serializes");
         let hash = *blake3::hash(&bytes).as_bytes();
-        Spec { kind, bytes, hash }
+        Spec {
+            inner: Arc::new(Inner {
+                kind,
+                bytes,
+                hash,
+                bound: Mutex::new(Vec::new()),
+            }),
+        }
     }
 
     /// Reads [`to_bytes`](Self::to_bytes). A spec of a newer version, or
@@ -215,22 +244,49 @@ impl Spec {
 
     /// What the spec computes.
     pub fn kind(&self) -> &SpecKind {
-        &self.kind
+        &self.inner.kind
     }
 
     /// The canonical encoding (JSON): ship it to executors and rebuild the
     /// spec there with [`from_bytes`](Self::from_bytes).
     pub fn to_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.inner.bytes
     }
 
     /// The BLAKE3 hash of the canonical encoding, in hex: partial states
     /// carry it, and states of different specs do not merge.
     pub fn hash(&self) -> String {
-        blake3::Hash::from_bytes(self.hash).to_hex().to_string()
+        blake3::Hash::from_bytes(self.inner.hash)
+            .to_hex()
+            .to_string()
     }
 
     pub(crate) fn hash_bytes(&self) -> &[u8; 32] {
-        &self.hash
+        &self.inner.hash
+    }
+
+    /// A validation spec's checks bound to `schema`, with empty states:
+    /// bound once per schema (compiling patterns, reading reference
+    /// profiles), then shared. `None` for a profile spec.
+    pub(crate) fn running(&self, schema: &Schema) -> Result<Option<Running>> {
+        let SpecKind::Validation {
+            suite,
+            unexpected_limit,
+            now,
+        } = &self.inner.kind
+        else {
+            return Ok(None);
+        };
+        let mut bound = self.inner.bound.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, compiled)) = bound.iter().find(|(s, _)| super::same_columns(s, schema)) {
+            return Ok(Some(Running::with(compiled.clone(), *unexpected_limit)));
+        }
+        let opts = ValidateOptions {
+            unexpected_limit: *unexpected_limit,
+            now: Some(*now),
+        };
+        let run = Running::bind(suite, schema, &opts)?;
+        bound.push((Arc::new(schema.clone()), run.compiled.clone()));
+        Ok(Some(run))
     }
 }

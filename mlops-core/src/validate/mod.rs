@@ -193,6 +193,17 @@ impl Running {
         })
     }
 
+    /// Checks already bound, with empty states.
+    pub(crate) fn with(compiled: std::sync::Arc<Vec<Compiled>>, limit: usize) -> Self {
+        let parts = compiled.iter().map(|_| None).collect();
+        Running {
+            compiled,
+            parts,
+            rows: 0,
+            limit,
+        }
+    }
+
     /// Folds a batch (of the bound schema) into every check's state.
     pub(crate) fn update(&mut self, batch: &RecordBatch) {
         let n = batch.num_rows();
