@@ -33,6 +33,7 @@ pub mod package;
 pub mod profile;
 pub mod registry;
 pub mod report;
+pub mod runs;
 pub mod search;
 pub mod small_file;
 pub(crate) mod sort;

@@ -50,3 +50,23 @@ pub fn utc(ms: u64) -> String {
             |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         )
 }
+
+/// At most `max` characters of `s`, escaped (see [`escape`]), with `…`
+/// when cut: how an error message quotes an input that may be long.
+///
+/// ```
+/// use mlops_core::text::clip;
+/// assert_eq!(clip("loss", 10), "loss");
+/// assert_eq!(clip("a\nbcdef", 3), "a\\nb…");
+/// ```
+pub fn clip(s: &str, max: usize) -> String {
+    let mut end = s.len();
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        end = i;
+    }
+    let mut out = escape(&s[..end]).into_owned();
+    if end < s.len() {
+        out.push('…');
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! Experiment tracking: runs, their parameters, tags and metric series at
+//! full resolution, and their links to the registry's data sets and models,
+//! in the same serverless store.
+//!
+//! ```text
+//! <root>/runs/<run id>/log/<20-digit seq>.json   the run's events (hash chained)
+//! <root>/blobs/...                               metric segments, artifacts
+//! ```
+//!
+//! A run is its own log: ids are UUIDv7 ([`new_run_id`]), so runs written
+//! on several machines never share a counter and two stores merge with a
+//! plain copy. Its first event names the experiment, the parent run and
+//! where it runs; then come parameters (add-only), tags, one `metrics`
+//! event per flush of points (a Parquet segment in the content store and
+//! the per-series summary of that flush: count, NaNs, first and last step,
+//! last, min, max, sum), inputs, outputs, artifacts, and the end. The state
+//! of a run is the fold of its log ([`RunInfo`]); a run whose log says it
+//! is running but whose process is known to be gone reads as
+//! [`RunStatus::Crashed`].
+//!
+//! Points are never dropped or sampled when written: any step order and
+//! repeated steps are kept, non-finite values too (counted as NaNs or
+//! taken into min/max). Reads sort a series by (step, time), and a
+//! downsampled view keeps the first, last, smallest and largest point of
+//! each step bucket (M4), so it is deterministic and shows every spike.
+//!
+//! ```
+//! use mlops_core::registry::Registry;
+//! use mlops_core::runs::{RunStatus, StartRun};
+//! let r = Registry::open("memory://").unwrap();
+//! let run = r
+//!     .start_run(StartRun {
+//!         experiment: Some("churn".into()),
+//!         params: Some(serde_json::json!({"lr": 0.1, "model": {"depth": 6}})),
+//!         ..Default::default()
+//!     })
+//!     .unwrap();
+//! for step in 0..1000 {
+//!     run.log(&[("loss", 1.0 / (step + 1) as f64)], step, None).unwrap();
+//! }
+//! run.end(RunStatus::Finished, None).unwrap();
+//! let info = r.run(run.id()).unwrap();
+//! assert_eq!(info.params["model.depth"], "6");
+//! assert_eq!(info.metric("loss", None).unwrap().min, 0.001);
+//! let loss = r.run_history(run.id(), "loss", &Default::default()).unwrap();
+//! assert_eq!(loss.num_rows(), 1000);
+//! ```
+
+mod compact;
+mod event;
+mod fold;
+mod history;
+mod id;
+mod params;
+mod read;
+mod segment;
+mod source;
+mod summary;
+mod table;
+mod writer;
+
+use serde::{Deserialize, Serialize};
+
+pub use event::{RunChange, RunEvent, Source, RUN_EVENT_FORMAT, RUN_EVENT_VERSION};
+pub use fold::{RunArtifact, RunInfo};
+pub use history::HistoryOptions;
+pub use id::{check_run_id, new_run_id};
+pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
+pub use segment::{history_schema, segment_schema};
+pub use summary::SeriesSummary;
+pub use writer::{Run, RunOptions, StartRun};
+
+/// The variable `mlops run exec` sets to its run's id for the command it
+/// runs, so that a run the command starts is that run (see
+/// [`Registry::start_run`](crate::registry::Registry::start_run)).
+pub const RUN_ID_ENV: &str = "MLOPS_RUN_ID";
+
+/// The experiment of a run started without one.
+pub const DEFAULT_EXPERIMENT: &str = "default";
+
+/// How a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Started and not ended.
+    Running,
+    /// Ended normally.
+    Finished,
+    /// Ended by an error in the run's code.
+    Failed,
+    /// Ended by a signal or a person (SIGTERM, Ctrl-C).
+    Killed,
+    /// Not ended, and its process is gone (never written: read only).
+    Crashed,
+}
+
+words!(RunStatus, "run status", {
+    Running => "running",
+    Finished => "finished",
+    Failed => "failed",
+    Killed => "killed",
+    Crashed => "crashed",
+});

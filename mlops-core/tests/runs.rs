@@ -1,0 +1,558 @@
+//! Experiment tracking (`mlops_core::runs`): runs, params, tags, metric
+//! series at full resolution, their summaries and histories, compaction,
+//! links, and what bad input, damage and a killed writer leave behind.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow::array::{Array, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::datatypes::{Float64Type, Int64Type};
+use mlops_core::registry::{Kind, Registry};
+use mlops_core::runs::{HistoryOptions, RunOptions, RunStatus, StartRun};
+use mlops_core::Error;
+
+fn start(r: &Registry, experiment: &str) -> mlops_core::runs::Run {
+    r.start_run(StartRun {
+        experiment: Some(experiment.into()),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn values(b: &RecordBatch) -> Vec<f64> {
+    b.column(2).as_primitive::<Float64Type>().values().to_vec()
+}
+
+fn steps(b: &RecordBatch) -> Vec<i64> {
+    b.column(0).as_primitive::<Int64Type>().values().to_vec()
+}
+
+#[test]
+fn a_run_keeps_every_point_in_any_step_order_and_summarises_it() {
+    let r = Registry::open("memory://").unwrap();
+    let run = r
+        .start_run(StartRun {
+            experiment: Some("churn".into()),
+            name: Some("baseline".into()),
+            params: Some(serde_json::json!({"lr": 0.01, "model": {"depth": 6}})),
+            tags: BTreeMap::from([("team".to_string(), "risk".to_string())]),
+            options: RunOptions {
+                flush_points: 1000,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    // Steps out of order, repeated, and non-finite values: all kept.
+    let mut expected = Vec::new();
+    for i in 0..5000i64 {
+        let step = (i * 7919) % 2500; // every step twice, scrambled
+        let v = match i {
+            10 => f64::NAN,
+            20 => f64::INFINITY,
+            _ => ((i % 97) as f64).sqrt(),
+        };
+        run.log(&[("loss", v), ("acc", 1.0 - v / 100.0)], step, None)
+            .unwrap();
+        expected.push((step, v));
+    }
+    run.log(&[("loss", 0.5)], 3, Some("subset=val")).unwrap();
+    run.end(RunStatus::Finished, None).unwrap();
+
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.experiment, "churn");
+    assert_eq!(info.name.as_deref(), Some("baseline"));
+    assert_eq!(info.status, RunStatus::Finished);
+    assert_eq!(info.params["lr"], "0.01");
+    assert_eq!(info.params["model.depth"], "6");
+    assert_eq!(info.tags["team"], "risk");
+    assert_eq!(info.points, 10_001);
+    assert_eq!(info.segments.len(), 1, "compacted at the end");
+    let loss = info.metric("loss", None).unwrap();
+    assert_eq!(loss.count, 5000);
+    assert_eq!(loss.nans, 1);
+    assert_eq!((loss.first_step, loss.last_step), (0, 2499));
+    assert_eq!(loss.max, f64::INFINITY);
+    assert_eq!(loss.min, 0.0);
+    let finite_sum: f64 = expected.iter().map(|e| e.1).filter(|v| !v.is_nan()).sum();
+    assert_eq!(loss.sum, finite_sum);
+    // The last value is the one at the largest step, logged last there.
+    let last = expected.iter().rev().find(|e| e.0 == 2499).unwrap().1;
+    assert_eq!(loss.last.to_bits(), last.to_bits());
+    assert_eq!(info.metric("loss", Some("subset=val")).unwrap().count, 1);
+
+    let h = r
+        .run_history(run.id(), "loss", &HistoryOptions::default())
+        .unwrap();
+    assert_eq!(h.num_rows(), 5001, "every context's points");
+    let train = r
+        .run_history(
+            run.id(),
+            "loss",
+            &HistoryOptions {
+                context: Some("subset=val".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(values(&train), vec![0.5]);
+    let s = steps(&h);
+    assert!(s.windows(2).all(|w| w[0] <= w[1]), "ordered by step");
+    let mut want: Vec<(i64, u64)> = expected.iter().map(|e| (e.0, e.1.to_bits())).collect();
+    want.push((3, 0.5f64.to_bits()));
+    want.sort();
+    let mut got: Vec<(i64, u64)> = s
+        .iter()
+        .zip(values(&h))
+        .map(|(&s, v)| (s, v.to_bits()))
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "exactly the points logged");
+    assert_eq!(r.verify_run(run.id()).unwrap(), 10_001);
+}
+
+#[test]
+fn downsampled_history_is_first_last_min_max_per_bucket() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    for step in 0..100_000i64 {
+        let v = if step == 54_321 {
+            99.0
+        } else {
+            (step as f64).sin()
+        };
+        run.log(&[("x", v)], step, None).unwrap();
+    }
+    run.end(RunStatus::Finished, None).unwrap();
+    let d = r
+        .run_history(
+            run.id(),
+            "x",
+            &HistoryOptions {
+                downsample: Some(250),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        d.num_rows() <= 1000 && d.num_rows() >= 500,
+        "{}",
+        d.num_rows()
+    );
+    assert!(steps(&d).contains(&54_321), "the spike is kept");
+    assert_eq!(steps(&d)[0], 0);
+    assert_eq!(*steps(&d).last().unwrap(), 99_999);
+}
+
+#[test]
+fn log_table_takes_a_whole_table_and_refuses_a_bad_one_whole() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    let n = 100_000;
+    let table = RecordBatch::try_from_iter([
+        (
+            "key",
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| ["a", "b"][i % 2]),
+            )) as _,
+        ),
+        (
+            "step",
+            Arc::new(Int64Array::from_iter_values(0..n as i64)) as _,
+        ),
+        (
+            "value",
+            Arc::new(Float64Array::from_iter_values((0..n).map(|i| i as f64))) as _,
+        ),
+    ])
+    .unwrap();
+    run.log_table(&table).unwrap();
+    let bad = RecordBatch::try_from_iter([
+        (
+            "key",
+            Arc::new(StringArray::from(vec![Some("a"), None])) as _,
+        ),
+        ("step", Arc::new(Int64Array::from(vec![1, 2])) as _),
+        ("value", Arc::new(Float64Array::from(vec![1.0, 2.0])) as _),
+    ])
+    .unwrap();
+    let e = run.log_table(&bad).unwrap_err().to_string();
+    assert!(e.contains("'key'") && e.contains("row 1"), "{e}");
+    let wrong = RecordBatch::try_from_iter([
+        ("key", Arc::new(StringArray::from(vec!["a"])) as _),
+        ("step", Arc::new(Float64Array::from(vec![1.0])) as _),
+        ("value", Arc::new(Float64Array::from(vec![1.0])) as _),
+    ])
+    .unwrap();
+    let e = run.log_table(&wrong).unwrap_err().to_string();
+    assert!(e.contains("'step'") && e.contains("integer"), "{e}");
+    let no_value = RecordBatch::try_from_iter([
+        ("key", Arc::new(StringArray::from(vec!["a"])) as _),
+        ("step", Arc::new(Int64Array::from(vec![1])) as _),
+    ])
+    .unwrap();
+    assert!(run
+        .log_table(&no_value)
+        .unwrap_err()
+        .to_string()
+        .contains("'value'"));
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.points, n as u64, "the bad tables added nothing");
+    assert_eq!(info.metric("a", None).unwrap().count, n as u64 / 2);
+}
+
+#[test]
+fn params_are_add_only_and_tags_settable() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    run.log_params(&serde_json::json!({"lr": 0.1, "layers": 3}))
+        .unwrap();
+    run.log_params(&serde_json::json!({"lr": 0.1})).unwrap(); // same value: fine
+    let e = run.log_params(&serde_json::json!({"lr": 0.2})).unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e}");
+    assert!(
+        e.to_string().contains("'lr'") && e.to_string().contains("0.1"),
+        "{e}"
+    );
+    run.set_tags(&BTreeMap::from([(
+        "stage".to_string(),
+        Some("dev".to_string()),
+    )]))
+    .unwrap();
+    run.set_tags(&BTreeMap::from([(
+        "stage".to_string(),
+        Some("prod".to_string()),
+    )]))
+    .unwrap();
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.params.len(), 2);
+    assert_eq!(info.params["lr"], "0.1");
+    assert_eq!(info.tags["stage"], "prod");
+    assert_eq!(
+        info.events, 5,
+        "start, params, tags × 2, end (no event for the repeated param)"
+    );
+}
+
+#[test]
+fn bad_keys_ids_and_contexts_are_typed_errors() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    for bad in ["", "a b", "x[0]", "quote'"] {
+        let e = run.log(&[(bad, 1.0)], 0, None).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
+    }
+    for bad in ["train", "=x", "a=", "a=[1]"] {
+        let e = run.log(&[("k", 1.0)], 0, Some(bad)).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
+    }
+    assert!(matches!(
+        r.run("0123456789abcdef0123456789abcdef"),
+        Err(Error::NotFound(_))
+    ));
+    assert!(matches!(r.run("../../etc"), Err(Error::InvalidInput(_))));
+    let e = r
+        .run_history(run.id(), "nope", &HistoryOptions::default())
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::NotFound(_)) && e.to_string().contains("'nope'"),
+        "{e}"
+    );
+    let e = r
+        .start_run(StartRun {
+            parent: Some("0123456789abcdef0123456789abcdef".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(_)), "{e}");
+    let e = r
+        .start_run(StartRun {
+            experiment: Some("a/b".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}
+
+#[test]
+fn points_are_flushed_on_the_interval_and_on_size_without_an_end() {
+    let r = Registry::open("memory://").unwrap();
+    let run = r
+        .start_run(StartRun {
+            options: RunOptions {
+                flush_points: 100,
+                flush_interval: Duration::from_millis(50),
+                compact_on_end: true,
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    for step in 0..1050 {
+        run.log(&[("k", step as f64)], step, None).unwrap();
+    }
+    // Ten full buffers are written by size; the last 50 points by the interval.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let info = r.run(run.id()).unwrap();
+        if info.points == 1050 {
+            assert!(info.segments.len() >= 11);
+            assert_eq!(info.status, RunStatus::Running);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not flushed: {}",
+            info.points
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(run); // ends it
+}
+
+#[test]
+fn dropping_a_run_ends_it_and_an_ended_run_takes_no_writes() {
+    let r = Registry::open("memory://").unwrap();
+    let id = {
+        let run = start(&r, "e");
+        run.log(&[("k", 1.0)], 0, None).unwrap();
+        run.id().to_string()
+    };
+    let info = r.run(&id).unwrap();
+    assert_eq!(info.status, RunStatus::Finished);
+    assert_eq!(info.points, 1);
+    let e = r.attach_run(&id, RunOptions::default()).unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e}");
+}
+
+#[test]
+fn a_second_writer_attached_to_a_run_adds_to_it() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    run.log(&[("a", 1.0)], 0, None).unwrap();
+    {
+        let other = r.attach_run(run.id(), RunOptions::default()).unwrap();
+        other.log(&[("b", 2.0)], 0, None).unwrap();
+        // Dropping an attached writer flushes it and leaves the run running:
+        // the run's owner ends it.
+    }
+    assert_eq!(r.run(run.id()).unwrap().status, RunStatus::Running);
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.status, RunStatus::Finished);
+    assert_eq!(info.metric("a", None).unwrap().count, 1);
+    assert_eq!(info.metric("b", None).unwrap().count, 1);
+    assert_eq!(info.segments.len(), 1, "both writers' segments compacted");
+}
+
+#[test]
+fn nested_runs_inputs_outputs_and_artifacts_link_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    r.add_version(Kind::Dataset, "train", b"rows", "", serde_json::json!({}))
+        .unwrap();
+    let parent = start(&r, "e");
+    let child = r
+        .start_run(StartRun {
+            experiment: Some("e".into()),
+            parent: Some(parent.id().to_string()),
+            ..Default::default()
+        })
+        .unwrap();
+    child.use_asset(Kind::Dataset, "train", 1).unwrap();
+    let v = r
+        .add_version(Kind::Model, "churn", b"weights", "", serde_json::json!({}))
+        .unwrap();
+    child.record_output(Kind::Model, "churn", v).unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    child.log_artifact(&file, Some("docs/notes.txt")).unwrap();
+    assert!(child.log_artifact(&file, Some("../escape")).is_err());
+    child.end(RunStatus::Finished, None).unwrap();
+    parent.end(RunStatus::Finished, None).unwrap();
+
+    let info = r.run(child.id()).unwrap();
+    assert_eq!(info.parent.as_deref(), Some(parent.id()));
+    assert_eq!(info.inputs[0].name, "train");
+    assert_eq!(info.outputs[0].name, "churn");
+    assert_eq!(info.artifacts[0].path, "docs/notes.txt");
+    assert_eq!(info.artifacts[0].size, 5);
+    let model = r.asset(Kind::Model, "churn").unwrap();
+    assert_eq!(model.inputs.len(), 1);
+    assert_eq!(model.inputs[0].other.name, "train");
+    assert_eq!(
+        model.inputs[0].run.as_deref(),
+        Some(child.id()),
+        "the model names the run"
+    );
+    let data = r.asset(Kind::Dataset, "train").unwrap();
+    assert_eq!(data.used_by[0].run.as_deref(), Some(child.id()));
+    let runs = r.runs(Some("e")).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].id, child.id(), "newest first");
+}
+
+#[test]
+fn a_damaged_segment_is_caught_by_reads_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let run = start(&r, "e");
+    for step in 0..1000 {
+        run.log(&[("k", step as f64)], step, None).unwrap();
+    }
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    // Damage every blob of the store (the segment's chunk among them).
+    let mut damaged = 0;
+    for e in walk(&dir.path().join("blobs")) {
+        let mut b = std::fs::read(&e).unwrap();
+        let mid = b.len() / 2;
+        b[mid] ^= 0xff;
+        std::fs::write(&e, b).unwrap();
+        damaged += 1;
+    }
+    assert!(damaged > 0);
+    let e = r.verify_run(run.id()).unwrap_err();
+    assert!(matches!(e, Error::Integrity(_)), "{e}");
+    let e = r
+        .run_history(run.id(), "k", &HistoryOptions::default())
+        .unwrap_err();
+    assert!(matches!(e, Error::Integrity(_)), "{e}");
+    assert_eq!(info.points, 1000);
+    // A damaged event breaks the chain.
+    let log = dir.path().join("runs").join(run.id()).join("log");
+    let first = walk(&log)
+        .into_iter()
+        .find(|p| p.ends_with("00000000000000000002.json"))
+        .unwrap();
+    std::fs::write(&first, b"{\"format\":\"mlops.run\"}").unwrap();
+    assert!(r.run(run.id()).is_err());
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The child side of `a_killed_writer_leaves_a_run_that_reads_and_verifies`:
+/// logs and flushes, logs more, and dies without ending the run.
+#[test]
+fn killed_writer_child() {
+    let Ok(store) = std::env::var("MLOPS_RUNS_TEST_CHILD_STORE") else {
+        return;
+    };
+    let r = Registry::open(&store).unwrap();
+    let run = start(&r, "killed");
+    for step in 0..5000 {
+        run.log(&[("k", step as f64)], step, None).unwrap();
+    }
+    run.flush().unwrap();
+    println!("RUN {}", run.id());
+    for step in 5000..6000 {
+        run.log(&[("k", step as f64)], step, None).unwrap();
+    }
+    std::process::abort();
+}
+
+#[test]
+fn a_killed_writer_leaves_a_run_that_reads_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "killed_writer_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("MLOPS_RUNS_TEST_CHILD_STORE", dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the child aborts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let id = stdout
+        .lines()
+        .find_map(|l| l.split_once("RUN ").map(|(_, id)| id))
+        .unwrap_or_else(|| panic!("no run id in {stdout}"))
+        .trim()
+        .to_string();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let info = r.run(&id).unwrap();
+    assert_eq!(info.status, RunStatus::Crashed);
+    assert!(
+        info.points >= 5000,
+        "what was flushed is there: {}",
+        info.points
+    );
+    assert_eq!(r.verify_run(&id).unwrap(), info.points);
+    let h = r.run_history(&id, "k", &HistoryOptions::default()).unwrap();
+    assert_eq!(h.num_rows() as u64, info.points);
+}
+
+#[test]
+fn runs_from_many_threads_into_one_folder_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let url = url.clone();
+            s.spawn(move || {
+                let r = Registry::open(&url).unwrap();
+                for _ in 0..5 {
+                    let run = r
+                        .start_run(StartRun {
+                            experiment: Some("parallel".into()),
+                            params: Some(serde_json::json!({"thread": t})),
+                            options: RunOptions {
+                                flush_points: 300,
+                                ..Default::default()
+                            },
+                            ..Default::default()
+                        })
+                        .unwrap();
+                    for step in 0..1000 {
+                        run.log(&[("k", step as f64)], step, None).unwrap();
+                    }
+                    run.end(RunStatus::Finished, None).unwrap();
+                }
+            });
+        }
+    });
+    let r = Registry::open(&url).unwrap();
+    let runs = r.runs(Some("parallel")).unwrap();
+    assert_eq!(runs.len(), 40);
+    for run in &runs {
+        assert_eq!(run.points, 1000);
+        assert_eq!(run.metric("k", None).unwrap().sum, 499_500.0);
+        assert_eq!(run.status, RunStatus::Finished);
+    }
+}
+
+#[test]
+fn history_columns_are_step_time_value_context() {
+    let r = Registry::open("memory://").unwrap();
+    let run = start(&r, "e");
+    run.log(&[("k", 1.5)], 7, Some("subset=train")).unwrap();
+    run.end(RunStatus::Finished, None).unwrap();
+    let h = r
+        .run_history(run.id(), "k", &HistoryOptions::default())
+        .unwrap();
+    let names: Vec<String> = h
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(names, ["step", "time", "value", "context"]);
+    assert_eq!(h.column(3).as_string::<i32>().value(0), "subset=train");
+    assert!(h.column(1).is_valid(0));
+}
