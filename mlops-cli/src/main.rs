@@ -33,6 +33,8 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Drift(a) => commands::drift::run(a),
         Command::Package { command } => commands::package::run(command, &cx),
         Command::Profiles { command } => commands::profiles::run(command, &cx),
+        Command::Run { command } => commands::runs::exec(command, &cx),
+        Command::Runs { command } => commands::runs::run(command, &cx),
     }
 }
 

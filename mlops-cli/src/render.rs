@@ -390,3 +390,111 @@ pub fn package(pkg: &Package) -> String {
     }
     s
 }
+
+/// `mlops runs list`: one line per run (id, experiment, status, start, points, name).
+pub fn run_list(runs: &[mlops_core::runs::RunInfo]) -> String {
+    runs.iter()
+        .map(|r| {
+            format!(
+                "{}  {}  {}  {}  {} points{}\n",
+                r.id,
+                escape(&r.experiment),
+                r.status,
+                utc(r.start_time),
+                r.points,
+                r.name
+                    .as_deref()
+                    .map(|n| format!("  {}", escape(n)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// `mlops runs show`: a run's status, source, params, tags, metric
+/// summaries and links.
+pub fn run_info(r: &mlops_core::runs::RunInfo) -> String {
+    let mut s = format!("run {} ({})\n", r.id, escape(&r.experiment));
+    if let Some(n) = &r.name {
+        s.push_str(&format!("  name: {}\n", escape(n)));
+    }
+    if let Some(p) = &r.parent {
+        s.push_str(&format!("  parent: {p}\n"));
+    }
+    s.push_str(&format!("  status: {}", r.status));
+    if let Some(c) = r.exit_code {
+        s.push_str(&format!(" (exit {c})"));
+    }
+    s.push('\n');
+    s.push_str(&format!(
+        "  started: {} by {}\n",
+        utc(r.start_time),
+        escape(&r.principal)
+    ));
+    if let Some(t) = r.end_time {
+        s.push_str(&format!("  ended: {}\n", utc(t)));
+    }
+    s.push_str(&format!(
+        "  host: {} (pid {})\n",
+        escape(&r.source.host),
+        r.source.pid
+    ));
+    if let Some(c) = &r.source.command {
+        s.push_str(&format!("  command: {}\n", escape(&c.join(" "))));
+    }
+    if let Some(g) = &r.source.git_commit {
+        let dirty = if r.source.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        };
+        s.push_str(&format!("  git: {g}{dirty}\n"));
+    }
+    for (k, v) in &r.params {
+        s.push_str(&format!("  param {}: {}\n", escape(k), escape(v)));
+    }
+    for (k, v) in &r.tags {
+        s.push_str(&format!("  tag {}: {}\n", escape(k), escape(v)));
+    }
+    for m in &r.metrics {
+        s.push_str(&format!(
+            "  metric {}: last {} (step {}), min {}, max {}, mean {}, {} points{}\n",
+            escape(&m.series()),
+            m.last,
+            m.last_step,
+            m.min,
+            m.max,
+            m.mean(),
+            m.count,
+            if m.nans > 0 {
+                format!(", {} NaN", m.nans)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for a in &r.inputs {
+        s.push_str(&format!(
+            "  input: {}/{}@{}\n",
+            a.kind,
+            escape(&a.name),
+            a.version
+        ));
+    }
+    for a in &r.outputs {
+        s.push_str(&format!(
+            "  output: {}/{}@{}\n",
+            a.kind,
+            escape(&a.name),
+            a.version
+        ));
+    }
+    for a in &r.artifacts {
+        s.push_str(&format!(
+            "  artifact: {} ({} bytes)\n",
+            escape(&a.path),
+            a.size
+        ));
+    }
+    s
+}

@@ -140,6 +140,13 @@ fn help_of_every_command() {
         &["profiles", "keys"],
         &["profiles", "load"],
         &["profiles", "merge"],
+        &["run"],
+        &["run", "exec"],
+        &["runs"],
+        &["runs", "list"],
+        &["runs", "show"],
+        &["runs", "history"],
+        &["runs", "verify"],
     ];
     for c in commands {
         let mut args = c.to_vec();

@@ -28,3 +28,19 @@ pub fn scope(scope: Option<&str>) -> &str {
 pub fn message(message: Option<&str>) -> &str {
     message.unwrap_or_default()
 }
+
+/// The variable naming the store when a call names none (the CLI's
+/// `--store` reads it too, and `mlops run exec` sets it for its command).
+pub const STORE_ENV: &str = "MLOPS_STORE";
+
+/// The store named, else `$MLOPS_STORE` (when set and not empty), else the
+/// local folder [`DEFAULT_STORE`](crate::store::DEFAULT_STORE).
+pub fn store(url: Option<&str>) -> String {
+    match url {
+        Some(u) => u.to_string(),
+        None => std::env::var(STORE_ENV)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| crate::store::DEFAULT_STORE.to_string()),
+    }
+}

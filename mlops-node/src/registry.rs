@@ -57,7 +57,7 @@ impl NativeRegistry {
     /// store), writing as `principal` (else `MLOPS_PRINCIPAL`, else `USER`).
     #[napi(factory)]
     pub fn open(url: Option<String>, principal: Option<String>) -> crate::error::Result<Self> {
-        let url = url.unwrap_or_else(|| mlops_core::store::DEFAULT_STORE.to_string());
+        let url = mlops_core::unset::store(url.as_deref());
         guard(|| Registry::open(&url)).map(|inner| Self {
             inner: match principal {
                 Some(p) => inner.with_principal(&p),

@@ -96,6 +96,8 @@ macro_rules! record {
     };
 }
 
+pub(crate) use record;
+
 record!(
     /// A version of an asset (`mlops_core::registry::Version`).
     Version, "Version",

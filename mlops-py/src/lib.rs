@@ -15,6 +15,7 @@ mod governance;
 mod package;
 mod profile;
 mod registry;
+mod runs;
 mod source;
 mod stats;
 mod validate;
@@ -29,6 +30,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     package::register(m)?;
     profile::register(m)?;
     registry::register(m)?;
+    runs::register(m)?;
     stats::register(m)?;
     validate::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

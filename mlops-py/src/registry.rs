@@ -58,14 +58,83 @@ impl PyRegistry {
     #[new]
     #[pyo3(signature = (url = None, principal = None))]
     fn new(py: Python<'_>, url: Option<&str>, principal: Option<&str>) -> PyResult<Self> {
-        let url = url.unwrap_or(mlops_core::store::DEFAULT_STORE);
-        let inner = py.detach(|| Registry::open(url)).map_err(to_py)?;
+        let url = unset::store(url);
+        let inner = py.detach(|| Registry::open(&url)).map_err(to_py)?;
         Ok(Self {
             inner: match principal {
                 Some(p) => inner.with_principal(p),
                 None => inner,
             },
         })
+    }
+
+    /// Starts a run (private: `mlops.start_run` is the public call).
+    #[pyo3(signature = (experiment = None, name = None, parent = None, params = None, tags = None,
+                        command = None, flush_points = None, flush_interval = None, compact = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _start_run(
+        &self,
+        py: Python<'_>,
+        experiment: Option<String>,
+        name: Option<String>,
+        parent: Option<String>,
+        params: Option<&Bound<'_, PyAny>>,
+        tags: Option<std::collections::BTreeMap<String, String>>,
+        command: Option<Vec<String>>,
+        flush_points: Option<usize>,
+        flush_interval: Option<f64>,
+        compact: Option<bool>,
+    ) -> PyResult<crate::runs::PyRun> {
+        crate::runs::start_run(
+            py,
+            &self.inner,
+            experiment,
+            name,
+            parent,
+            params,
+            tags,
+            command,
+            flush_points,
+            flush_interval,
+            compact,
+        )
+    }
+
+    /// Run `id`: what is known of it (`RunInfo`).
+    fn run(&self, py: Python<'_>, id: &str) -> PyResult<crate::runs::PyRunInfo> {
+        crate::runs::run(py, &self.inner, id)
+    }
+
+    /// Every run (of `experiment`, when given), newest first.
+    #[pyo3(signature = (experiment = None))]
+    fn runs<'py>(
+        &self,
+        py: Python<'py>,
+        experiment: Option<&str>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        crate::runs::runs(py, &self.inner, experiment)
+    }
+
+    /// The points of series `key` of run `id` as a pyarrow Table (`step`,
+    /// `time`, `value`, `context`) ordered by (step, time); `context=` keeps
+    /// one context's points; `downsample=N` keeps the first, last, smallest
+    /// and largest point of each of N step buckets.
+    #[pyo3(signature = (id, key, context = None, downsample = None))]
+    fn run_history<'py>(
+        &self,
+        py: Python<'py>,
+        id: &str,
+        key: &str,
+        context: Option<String>,
+        downsample: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::runs::run_history(py, &self.inner, id, key, context, downsample)
+    }
+
+    /// Checks run `id`: its log's hash chain and every segment and artifact
+    /// it names; returns its number of points.
+    fn verify_run(&self, py: Python<'_>, id: &str) -> PyResult<u64> {
+        crate::runs::verify_run(py, &self.inner, id)
     }
 
     /// Who this registry writes as (`principal=`, else $MLOPS_PRINCIPAL, else $USER).

@@ -18,7 +18,7 @@ use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::validate::{InferOptions, ValidateOptions};
 
 pub use values::ColumnSpec;
-use values::{asset_ref, column_spec, corrections, flavors, kinds, methods, roles};
+use values::{asset_ref, column_spec, corrections, flavors, key_value, kinds, methods, roles};
 
 /// mlops: versioning, validation, profiling and drift for ML data.
 #[derive(Parser)]
@@ -26,7 +26,7 @@ use values::{asset_ref, column_spec, corrections, flavors, kinds, methods, roles
 pub struct Cli {
     /// The store: a folder path, file://..., memory://, s3://bucket/prefix, gs://bucket/prefix
     /// or az://container/prefix (default: $MLOPS_STORE, else ./.mlops).
-    #[arg(long, global = true, env = "MLOPS_STORE", default_value = mlops_core::store::DEFAULT_STORE)]
+    #[arg(long, global = true, env = mlops_core::unset::STORE_ENV, default_value = mlops_core::store::DEFAULT_STORE)]
     pub store: String,
     /// Why: recorded with every registry change this command makes, for the
     /// audit trail (`mlops audit log`). The principal is $MLOPS_PRINCIPAL,
@@ -81,6 +81,18 @@ pub enum Command {
         /// The profiles command.
         #[command(subcommand)]
         command: ProfilesCommand,
+    },
+    /// Run a command as a tracked run: `mlops run exec -- python train.py`.
+    Run {
+        /// The run command.
+        #[command(subcommand)]
+        command: RunCommand,
+    },
+    /// Experiment runs: list, show, history, verify.
+    Runs {
+        /// The runs command.
+        #[command(subcommand)]
+        command: RunsCommand,
     },
     /// Model packages: build, verify, sign, keygen, inspect, push, pull,
     /// from-mlflow, to-mlflow.
@@ -437,6 +449,77 @@ pub enum ProfilesCommand {
         /// compact binary format).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+/// `mlops run ...`.
+#[derive(Subcommand)]
+pub enum RunCommand {
+    /// Run CMD as a run: records the command, its exit status, the git
+    /// commit and dirty state, the host and the principal. The command gets
+    /// MLOPS_RUN_ID and MLOPS_STORE, so a run it starts (`mlops.start_run`,
+    /// `startRun`) is this run. The run ends `finished` when CMD exits 0,
+    /// `failed` on another status and `killed` when a signal ends it; mlops
+    /// exits with CMD's status (128 + the signal's number for a signal).
+    /// The run's id is printed on standard error.
+    Exec {
+        /// The experiment (default: the core's `default`).
+        #[arg(long)]
+        experiment: Option<String>,
+        /// A name for the run.
+        #[arg(long)]
+        name: Option<String>,
+        /// A parameter, KEY=VALUE; repeat for each.
+        #[arg(long = "param", value_parser = key_value)]
+        params: Vec<(String, String)>,
+        /// A tag, KEY=VALUE; repeat for each.
+        #[arg(long = "tag", value_parser = key_value)]
+        tags: Vec<(String, String)>,
+        /// The command and its arguments (after `--`).
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+}
+
+/// `mlops runs ...`.
+#[derive(Subcommand)]
+pub enum RunsCommand {
+    /// The runs, newest first: id, experiment, status, start, points.
+    List {
+        /// Only this experiment's runs.
+        #[arg(long)]
+        experiment: Option<String>,
+        /// One JSON object per run, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A run: status, source, params, tags, metric summaries, links.
+    Show {
+        /// The run's id.
+        id: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A metric's points, ordered by (step, time), as CSV (step, time,
+    /// value, context).
+    History {
+        /// The run's id.
+        id: String,
+        /// The metric's key.
+        key: String,
+        /// Only this context's points (subset=train).
+        #[arg(long)]
+        context: Option<String>,
+        /// Keep the first, last, smallest and largest point of N step buckets.
+        #[arg(long)]
+        downsample: Option<usize>,
+    },
+    /// Check a run: its log's hash chain and every segment and artifact it
+    /// names. Exit 2 naming the first object that disagrees.
+    Verify {
+        /// The run's id.
+        id: String,
     },
 }
 

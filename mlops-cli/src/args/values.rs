@@ -177,6 +177,14 @@ pub fn column_spec(spec: &str) -> Result<ColumnSpec, Error> {
     })
 }
 
+/// `KEY=VALUE` (a run's `--param` or `--tag`); the key is checked by the
+/// engine when the run starts.
+pub fn key_value(s: &str) -> Result<(String, String), Error> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| Error::InvalidInput(format!("'{s}' is not KEY=VALUE")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod governance;
 pub mod package;
 pub mod profiles;
 pub mod registry;
+pub mod runs;
 
 use std::path::Path;
 

@@ -45,9 +45,12 @@ from ._mlops import (
     Spec,
     StorageError,
     UnsupportedError,
+    Run,
+    RunInfo,
     ValidationResult,
     Version,
 )
+from .runs import start_run
 
 __version__: str = _mlops.__version__
 
@@ -77,6 +80,9 @@ __all__ = [
     "PolicyState",
     "Package",
     "Signature",
+    "start_run",
+    "Run",
+    "RunInfo",
     "generate_key",
     "Profile",
     "ColumnProfile",

@@ -289,7 +289,7 @@ class Registry:
     from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
     def __new__(cls, url: str | None = None, principal: str | None = None) -> Self:
-        """Opens the registry at `url`, writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
+        """Opens the registry at `url` (else $MLOPS_STORE, else ./.mlops), writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
     @property
     def principal(self) -> str: ...
     @property
@@ -387,6 +387,91 @@ class Registry:
     def _read_dataset_part(self, part: bytes) -> Any: ...
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
+    def _start_run(
+        self,
+        experiment: str | None = None,
+        name: str | None = None,
+        parent: str | None = None,
+        params: Any = None,
+        tags: dict[str, str] | None = None,
+        command: builtins.list[str] | None = None,
+        flush_points: int | None = None,
+        flush_interval: float | None = None,
+        compact: bool | None = None,
+    ) -> Run: ...
+    def run(self, id: str) -> RunInfo:
+        """Run `id`: what is known of it."""
+    def runs(self, experiment: str | None = None) -> builtins.list[RunInfo]:
+        """Every run (of `experiment`, when given), newest first."""
+    def run_history(
+        self, id: str, key: str, context: str | None = None, downsample: int | None = None
+    ) -> Any:
+        """The points of series `key` of run `id` as a pyarrow Table (step, time, value, context)."""
+    def verify_run(self, id: str) -> int:
+        """Checks run `id` (log chain, segments, artifacts); returns its number of points."""
+
+@final
+class Run:
+    """A run being written; see `mlops.start_run`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def ended(self) -> bool:
+        """Whether this handle writes no more."""
+    def log(self, metrics: dict[str, float], step: int, context: str | None = None) -> None:
+        """Logs `metrics` (key -> number) at `step`."""
+    def log_table(self, table: Any) -> None:
+        """Logs a table of points (key, step, value; time and context optional)."""
+    def log_params(self, params: Any) -> None:
+        """Adds parameters (add-only)."""
+    def set_tags(self, tags: dict[str, str | None]) -> None:
+        """Sets tags (None removes one)."""
+    def use_asset(self, kind: str, name: str, version: int) -> None:
+        """Records that the run used an asset version."""
+    def record_output(self, kind: str, name: str, version: int) -> None:
+        """Records that the run made an asset version, with its lineage."""
+    def log_model(self, package: Package, name: str, message: str | None = None) -> int:
+        """Registers a package as model `name` and records it as this run's output."""
+    def log_artifact(self, path: Any, name: str | None = None) -> None:
+        """Stores a file with the run."""
+    def flush(self) -> None:
+        """Writes every buffered point now."""
+    def end(self, status: str, exit_code: int | None = None) -> None:
+        """Ends the run: finished, failed or killed."""
+    def history(self, key: str, context: str | None = None, downsample: int | None = None) -> Any:
+        """The points of series `key` of this run as a pyarrow Table."""
+    def info(self) -> RunInfo:
+        """What is known of the run now."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> bool: ...
+
+@final
+class RunInfo:
+    """What is known of a run; `metrics` maps each series to its summary."""
+
+    id: str
+    experiment: str
+    name: str | None
+    parent: str | None
+    status: str
+    exit_code: int | None
+    start_time: int
+    end_time: int | None
+    principal: str
+    source: dict[str, Any]
+    params: dict[str, str]
+    tags: dict[str, str]
+    metrics: dict[str, dict[str, Any]]
+    points: int
+    inputs: list[dict[str, Any]]
+    outputs: list[dict[str, Any]]
+    artifacts: list[dict[str, Any]]
+    segments: list[str]
+    events: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
 
 @final
 class Audit:

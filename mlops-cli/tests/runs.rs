@@ -1,0 +1,213 @@
+//! `mlops run exec` and `mlops runs` through the binary: a command run as a
+//! run (its params, exit status and how it ended), a run the command itself
+//! writes into through MLOPS_RUN_ID, listings, histories as CSV, verify,
+//! and refused input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod common;
+use common::{refused, succeeded, tmp};
+
+/// `mlops --store STORE ARGS` as ana, outside any run.
+fn mlops(store: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mlops"));
+    c.arg("--store")
+        .arg(store)
+        .args(args)
+        .env("MLOPS_PRINCIPAL", "ana")
+        .env_remove("MLOPS_REASON")
+        .env_remove("MLOPS_STORE")
+        .env_remove("MLOPS_RUN_ID");
+    c
+}
+
+fn run(store: &Path, args: &[&str]) -> Output {
+    mlops(store, args).output().unwrap()
+}
+
+fn store(name: &str) -> PathBuf {
+    let dir = tmp("mlops-cli-runs", name);
+    let store = dir.join("store");
+    let _ = std::fs::remove_dir_all(&store);
+    store
+}
+
+/// The runs of the store, newest first, as JSON values.
+fn runs(store: &Path) -> Vec<serde_json::Value> {
+    succeeded(&run(store, &["runs", "list", "--json"]))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn exec_records_the_command_and_how_it_ended() {
+    let s = store("ended");
+    let ok = run(
+        &s,
+        &[
+            "run",
+            "exec",
+            "--experiment",
+            "demo",
+            "--param",
+            "lr=0.1",
+            "--tag",
+            "team=risk",
+            "--",
+            "sh",
+            "-c",
+            "exit 0",
+        ],
+    );
+    succeeded(&ok);
+    let failed = run(&s, &["run", "exec", "--", "sh", "-c", "exit 3"]);
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "mlops exits with the command's status"
+    );
+    let all = runs(&s);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0]["status"], "failed");
+    assert_eq!(all[0]["exit_code"], 3);
+    assert_eq!(all[0]["experiment"], "default");
+    assert_eq!(all[1]["status"], "finished");
+    assert_eq!(all[1]["experiment"], "demo");
+    assert_eq!(all[1]["params"]["lr"], "0.1");
+    assert_eq!(all[1]["tags"]["team"], "risk");
+    assert_eq!(all[1]["principal"], "ana");
+    assert_eq!(
+        all[1]["source"]["command"],
+        serde_json::json!(["sh", "-c", "exit 0"])
+    );
+    let stderr = String::from_utf8_lossy(&ok.stderr);
+    assert!(
+        stderr.contains(all[1]["id"].as_str().unwrap()),
+        "the run id on stderr: {stderr}"
+    );
+}
+
+#[test]
+fn a_command_killed_by_a_signal_ends_its_run_killed() {
+    let s = store("killed");
+    let out = run(&s, &["run", "exec", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(128 + 15));
+    assert_eq!(runs(&s)[0]["status"], "killed");
+}
+
+#[test]
+fn sigterm_to_mlops_is_passed_on_and_the_run_ends_killed() {
+    let s = store("forward");
+    let mut child = mlops(&s, &["run", "exec", "--", "sleep", "30"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the run to start (its id on stderr), then SIGTERM mlops itself.
+    let mut err = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("mlops: run ") {
+        let n = std::io::Read::read(&mut err, &mut buf).unwrap();
+        assert!(n > 0, "mlops ended before starting its run");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+    assert_eq!(runs(&s)[0]["status"], "killed");
+}
+
+#[test]
+fn the_command_writes_into_its_run_and_the_runs_commands_read_it() {
+    let s = store("into");
+    // The command logs points into its run with the CLI's own binary:
+    // a nested exec starts a child run of the command's run.
+    let out = run(
+        &s,
+        &["run", "exec", "--name", "outer", "--", "sh", "-c", "true"],
+    );
+    succeeded(&out);
+    let outer = runs(&s)[0]["id"].as_str().unwrap().to_string();
+    let shown = succeeded(&run(&s, &["runs", "show", &outer]));
+    assert!(shown.contains("status: finished (exit 0)"), "{shown}");
+    assert!(shown.contains("name: outer"), "{shown}");
+    let verify = succeeded(&run(&s, &["runs", "verify", &outer]));
+    assert!(verify.contains("0 points"), "{verify}");
+
+    let me = std::env::current_exe().unwrap();
+    let nested = mlops(&s, &["run", "exec", "--", me.to_str().unwrap()])
+        .args(["--exact", "nested_child", "--nocapture", "--test-threads=1"])
+        .env("MLOPS_CLI_TEST_STORE", &s)
+        .output()
+        .unwrap();
+    succeeded(&nested);
+    let all = runs(&s);
+    let exec_run = all[0]["id"].as_str().unwrap();
+    assert_eq!(
+        all[0]["points"], 100,
+        "the points the command logged: {all:?}"
+    );
+    let csv = succeeded(&run(&s, &["runs", "history", exec_run, "loss"]));
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "step,time,value,context");
+    assert_eq!(lines.len(), 101);
+    assert!(
+        lines[1].starts_with("0,") && lines[1].contains(",1.0,"),
+        "{}",
+        lines[1]
+    );
+    let down = succeeded(&run(
+        &s,
+        &["runs", "history", exec_run, "loss", "--downsample", "5"],
+    ));
+    assert!(down.lines().count() <= 21);
+}
+
+/// The command of `the_command_writes_into_its_run...`: logs 100 points
+/// into the run named by MLOPS_RUN_ID (set by `mlops run exec`).
+#[test]
+fn nested_child() {
+    let Ok(store) = std::env::var("MLOPS_CLI_TEST_STORE") else {
+        return;
+    };
+    let r = mlops_core::registry::Registry::open(&store).unwrap();
+    let run = r.start_run(Default::default()).unwrap();
+    assert_eq!(run.id(), std::env::var("MLOPS_RUN_ID").unwrap());
+    for step in 0..100 {
+        run.log(&[("loss", 1.0 / (step + 1) as f64)], step, None)
+            .unwrap();
+    }
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_2() {
+    let s = store("bad");
+    refused(
+        &run(&s, &["runs", "show", "../x"]),
+        &["INVALID_INPUT", "32 lowercase hex"],
+    );
+    refused(
+        &run(&s, &["runs", "show", "0123456789abcdef0123456789abcdef"]),
+        &["NOT_FOUND", "run 0123456789abcdef0123456789abcdef"],
+    );
+    refused(
+        &run(&s, &["run", "exec", "--param", "lr", "--", "true"]),
+        &["KEY=VALUE"],
+    );
+    refused(
+        &run(&s, &["run", "exec", "--param", "a b=1", "--", "true"]),
+        &["INVALID_INPUT", "a b"],
+    );
+    refused(
+        &run(&s, &["run", "exec", "--", "/nonexistent/command"]),
+        &["NOT_FOUND", "/nonexistent/command"],
+    );
+    // The run of a command that could not start is there, failed.
+    assert_eq!(runs(&s)[0]["status"], "failed");
+}

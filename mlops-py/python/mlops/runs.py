@@ -1,0 +1,123 @@
+"""Experiment tracking: :func:`start_run` and what a process owes its runs
+when it exits.
+
+Everything a run does is the engine's (``mlops_core::runs``): points are
+buffered in Rust (no Python object is kept per point) and written by a
+background thread as Parquet segments. This module only adds what is
+Python's to do: the ``with`` block (the native :class:`Run` is its own
+context manager), ending the runs still open when the interpreter exits
+(``finished``), and on SIGTERM (``killed``, then the signal's default
+action), so a run stopped by a scheduler is not left as ``crashed``.
+
+>>> import mlops
+>>> with mlops.start_run("churn", params={"lr": 0.1}, store="memory://") as run:
+...     for step in range(100):
+...         run.log({"loss": 1 / (step + 1)}, step=step)
+>>> info = run.info()
+>>> info.status, info.params["lr"], info.metrics["loss"]["min"]
+('finished', '0.1', 0.01)
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import Any, Optional, Union
+
+from ._mlops import Registry as _NativeRegistry
+from ._mlops import Run
+
+__all__ = ["start_run", "Run"]
+
+_open: "weakref.WeakSet[Run]" = weakref.WeakSet()
+_hooks_installed = False
+_hooks_lock = threading.Lock()
+
+
+def _end_open(status_exc: Optional[type]) -> None:
+    for run in list(_open):
+        try:
+            run.__exit__(status_exc, None, None)
+        except Exception:  # noqa: BLE001 - at exit there is no one left to tell
+            pass
+
+
+def _on_exit() -> None:
+    _end_open(None)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    _end_open(KeyboardInterrupt)
+    # Then what SIGTERM would have done: end the process with the signal.
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    with _hooks_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+        atexit.register(_on_exit)
+        # Only where SIGTERM still has its default action: a program that
+        # handles SIGTERM itself keeps its handler (and ends its runs).
+        if threading.current_thread() is threading.main_thread():
+            try:
+                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+                    signal.signal(signal.SIGTERM, _on_sigterm)
+            except (ValueError, OSError):
+                pass
+
+
+def start_run(
+    experiment: Optional[str] = None,
+    *,
+    name: Optional[str] = None,
+    parent: Union[Run, str, None] = None,
+    params: Optional[Mapping[str, Any]] = None,
+    tags: Optional[Mapping[str, str]] = None,
+    store: Union[str, os.PathLike[str], _NativeRegistry, None] = None,
+    flush_points: Optional[int] = None,
+    flush_interval: Optional[float] = None,
+    compact: Optional[bool] = None,
+) -> Run:
+    """Starts a run of ``experiment`` in ``store`` (a URL or path, default
+    ``./.mlops``, or a :class:`Registry`) and returns it; use it as
+    ``with mlops.start_run(...) as run:`` to end it when the block ends
+    (``finished``, ``failed`` on an exception, ``killed`` on Ctrl-C).
+
+    ``params`` are add-only (nested dicts flatten to ``a.b`` keys, values
+    are kept as text); ``tags`` can change later. ``parent`` nests the run
+    under another (a :class:`Run` or its id). ``flush_points`` and
+    ``flush_interval`` (seconds) tune how points are buffered; ``compact``
+    whether the end rewrites the run's segments as one file.
+
+    Under ``mlops run exec`` (``MLOPS_RUN_ID`` set) a run started without a
+    parent is the command's run: its params and tags are added there.
+    """
+    if isinstance(store, _NativeRegistry):
+        registry = store
+    else:
+        from . import Registry
+
+        registry = Registry(None if store is None else os.fspath(store))
+    parent_id = parent.id if isinstance(parent, Run) else parent
+    run = registry._start_run(
+        experiment,
+        name,
+        parent_id,
+        None if params is None else dict(params),
+        None if tags is None else dict(tags),
+        None,
+        flush_points,
+        flush_interval,
+        compact,
+    )
+    _open.add(run)
+    _install_hooks()
+    return run
