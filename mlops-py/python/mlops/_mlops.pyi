@@ -3,6 +3,7 @@
 
 import builtins
 import pathlib
+import types
 from collections.abc import Sequence
 from typing import Any, final
 
@@ -45,6 +46,8 @@ __all__ = [
     "ColumnProfile",
     "profile",
     "Registry",
+    "Run",
+    "RunInfo",
     "stats",
     "Suite",
     "ValidationResult",
@@ -289,7 +292,8 @@ class Registry:
     from the usual AWS_*, GOOGLE_* and AZURE_* environment variables."""
 
     def __new__(cls, url: str | None = None, principal: str | None = None) -> Self:
-        """Opens the registry at `url` (else $MLOPS_STORE, else ./.mlops), writing as `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
+        """Opens the registry at `url` (else $MLOPS_STORE, else ./.mlops), writing as
+        `principal` (else $MLOPS_PRINCIPAL, else $USER)."""
     @property
     def principal(self) -> str: ...
     @property
@@ -403,9 +407,7 @@ class Registry:
         """Run `id`: what is known of it."""
     def runs(self, experiment: str | None = None) -> builtins.list[RunInfo]:
         """Every run (of `experiment`, when given), newest first."""
-    def run_history(
-        self, id: str, key: str, context: str | None = None, downsample: int | None = None
-    ) -> Any:
+    def run_history(self, id: str, key: str, context: str | None = None, downsample: int | None = None) -> Any:
         """The points of series `key` of run `id` as a pyarrow Table (step, time, value, context)."""
     def verify_run(self, id: str) -> int:
         """Checks run `id` (log chain, segments, artifacts); returns its number of points."""
@@ -444,7 +446,12 @@ class Run:
     def info(self) -> RunInfo:
         """What is known of the run now."""
     def __enter__(self) -> Self: ...
-    def __exit__(self, exc_type: Any, _exc: Any, _tb: Any) -> bool: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _tb: types.TracebackType | None,
+    ) -> bool: ...
 
 @final
 class RunInfo:

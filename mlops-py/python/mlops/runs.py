@@ -33,7 +33,7 @@ from ._mlops import Run
 
 __all__ = ["start_run", "Run"]
 
-_open: "weakref.WeakSet[Run]" = weakref.WeakSet()
+_open: weakref.WeakSet[Run] = weakref.WeakSet()
 _hooks_installed = False
 _hooks_lock = threading.Lock()
 
