@@ -556,3 +556,69 @@ fn history_columns_are_step_time_value_context() {
     assert_eq!(h.column(3).as_string::<i32>().value(0), "subset=train");
     assert!(h.column(1).is_valid(0));
 }
+
+/// The child side of `sigterm_ends_open_runs_killed_with_every_point`:
+/// logs points that stay buffered (a long flush interval), then waits.
+#[test]
+fn sigterm_child() {
+    let Ok(store) = std::env::var("MLOPS_RUNS_TEST_SIGTERM_STORE") else {
+        return;
+    };
+    let r = Registry::open(&store).unwrap();
+    let run = r
+        .start_run(StartRun {
+            options: RunOptions {
+                flush_interval: Duration::from_secs(3600),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    for step in 0..3000 {
+        run.log(&[("k", step as f64)], step, None).unwrap();
+    }
+    println!("RUN {}", run.id());
+    std::thread::sleep(Duration::from_secs(60));
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_open_runs_killed_with_every_point() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "sigterm_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("MLOPS_RUNS_TEST_SIGTERM_STORE", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut id = None;
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        if let Some((_, rest)) = line.unwrap().split_once("RUN ") {
+            id = Some(rest.trim().to_string());
+            break;
+        }
+    }
+    let id = id.expect("the child printed its run");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(15),
+        "the process still ends by SIGTERM"
+    );
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let info = r.run(&id).unwrap();
+    assert_eq!(info.status, RunStatus::Killed);
+    assert_eq!(info.points, 3000, "the buffered points were flushed");
+    assert_eq!(r.verify_run(&id).unwrap(), 3000);
+}

@@ -48,6 +48,7 @@
 
 mod compact;
 mod event;
+mod exit;
 mod fold;
 mod history;
 mod id;

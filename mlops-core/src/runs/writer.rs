@@ -79,8 +79,12 @@ struct Buffer {
 }
 
 #[derive(Debug)]
-struct Shared {
+pub(crate) struct Shared {
     registry: Registry,
+    /// Whether this process started the run (and so ends it when done).
+    owner: bool,
+    /// The flusher's queue and thread; `None` once the run is stopped.
+    flusher: Mutex<Option<Flusher>>,
     id: String,
     log: String,
     buffer: Mutex<Buffer>,
@@ -141,10 +145,6 @@ pub(crate) fn event_bytes(registry: &Registry, tip: &Tip, change: RunChange) -> 
 #[derive(Debug)]
 pub struct Run {
     shared: Arc<Shared>,
-    /// Whether this process started the run (and so ends it when dropped).
-    owner: bool,
-    /// The flusher's queue and thread; `None` once the run is stopped.
-    flusher: Mutex<Option<Flusher>>,
 }
 
 /// The flusher thread and the queue that feeds it.
@@ -194,8 +194,7 @@ impl Run {
         params::check_tags(&tags)?;
         check_options(&start.options)?;
         let id = super::new_run_id();
-        let mut run = Run::attach_unchecked(registry, &id, start.options)?;
-        run.owner = true;
+        let run = Run::open(registry, &id, start.options, true)?;
         run.shared.append(RunChange::Start {
             experiment,
             name: start.name,
@@ -223,12 +222,16 @@ impl Run {
                 info.status
             )));
         }
-        Run::attach_unchecked(registry, id, options)
+        Run::open(registry, id, options, false)
     }
 
-    fn attach_unchecked(registry: &Registry, id: &str, options: RunOptions) -> Result<Run> {
+    /// The handle of run `id` with its flusher running; `owner` when this
+    /// process started the run.
+    fn open(registry: &Registry, id: &str, options: RunOptions, owner: bool) -> Result<Run> {
         let shared = Arc::new(Shared {
             registry: registry.clone(),
+            owner,
+            flusher: Mutex::new(None),
             id: id.to_string(),
             log: super::id::run_log(id)?,
             buffer: Mutex::new(Buffer::default()),
@@ -242,14 +245,12 @@ impl Run {
             .name(format!("mlops-run-{}", &id[..8]))
             .spawn(move || flush_loop(&worker, rx))
             .map_err(|e| Error::io("starting the run's flusher thread", e))?;
-        Ok(Run {
-            shared,
-            owner: false,
-            flusher: Mutex::new(Some(Flusher {
-                queue: tx,
-                thread: flusher,
-            })),
-        })
+        *shared.flusher.lock().unwrap_or_else(|p| p.into_inner()) = Some(Flusher {
+            queue: tx,
+            thread: flusher,
+        });
+        super::exit::track(&shared);
+        Ok(Run { shared })
     }
 
     /// The run's id.
@@ -271,13 +272,13 @@ impl Run {
         }
         let time = now_us();
         let full = {
-            let mut b = self.writable()?;
+            let mut b = self.shared.writable()?;
             for &(k, v) in metrics {
                 b.points.push(k, context, step, time, v);
             }
-            self.take_if_full(&mut b)
+            self.shared.take_if_full(&mut b)
         };
-        self.hand_over(full)
+        self.shared.hand_over(full)
     }
 
     /// Logs a table of points at once: columns `key` (string), `step`
@@ -289,11 +290,11 @@ impl Run {
         let cols = super::table::PointColumns::of(batch)?;
         let now = now_us();
         let full = {
-            let mut b = self.writable()?;
+            let mut b = self.shared.writable()?;
             cols.push_into(&mut b.points, now)?;
-            self.take_if_full(&mut b)
+            self.shared.take_if_full(&mut b)
         };
-        self.hand_over(full)
+        self.shared.hand_over(full)
     }
 
     /// Adds parameters (a JSON object, see `runs/params.rs`). A key already
@@ -420,8 +421,36 @@ impl Run {
     /// Writes every buffered point now and waits until it is in the store;
     /// returns the first flush failure, if any.
     pub fn flush(&self) -> Result<()> {
+        self.shared.flush()
+    }
+
+    /// Ends the run with `status`: flushes, stops the flusher, compacts the
+    /// segments into one file (when [`RunOptions::compact_on_end`]) and
+    /// writes the end event. Ending twice is an [`Error::Conflict`].
+    pub fn end(&self, status: RunStatus, exit_code: Option<i32>) -> Result<()> {
+        self.shared.end(status, exit_code)
+    }
+
+    /// What leaving a `with` block or a process's exit does: ends the run
+    /// with `status` if this process started it (unless it has ended), or,
+    /// for a run attached to, flushes it and stops writing. Calling it again
+    /// does nothing.
+    pub fn finish(&self, status: RunStatus) -> Result<()> {
+        self.shared.finish(status)
+    }
+
+    /// Whether this handle writes no more (the run ended, or was let go).
+    pub fn is_stopped(&self) -> bool {
+        self.shared.is_stopped()
+    }
+}
+
+impl Shared {
+    /// Writes every buffered point now and waits until it is in the store;
+    /// returns the first flush failure, if any.
+    fn flush(&self) -> Result<()> {
         let (target, pending) = {
-            let mut b = self.shared.lock();
+            let mut b = self.lock();
             if let Some(e) = b.failure.take() {
                 return Err(e);
             }
@@ -434,9 +463,9 @@ impl Run {
         if let Some(p) = pending {
             self.send(p)?;
         }
-        let mut b = self.shared.lock();
+        let mut b = self.lock();
         while b.written < target {
-            b = self.shared.done.wait(b).unwrap_or_else(|p| p.into_inner());
+            b = self.done.wait(b).unwrap_or_else(|p| p.into_inner());
         }
         match b.failure.take() {
             Some(e) => Err(e),
@@ -447,46 +476,46 @@ impl Run {
     /// Ends the run with `status`: flushes, stops the flusher, compacts the
     /// segments into one file (when [`RunOptions::compact_on_end`]) and
     /// writes the end event. Ending twice is an [`Error::Conflict`].
-    pub fn end(&self, status: RunStatus, exit_code: Option<i32>) -> Result<()> {
-        if self.shared.lock().ended {
+    fn end(&self, status: RunStatus, exit_code: Option<i32>) -> Result<()> {
+        if self.lock().ended {
             return Err(Error::Conflict(format!(
                 "run {} has already ended",
-                self.id()
+                self.id
             )));
         }
         let flushed = self.flush();
-        self.shared.lock().ended = true;
+        self.lock().ended = true;
         self.stop_flusher();
         flushed?;
-        if self.shared.options.compact_on_end {
-            super::compact::compact(&self.shared.registry, &self.shared.id)?;
+        if self.options.compact_on_end {
+            super::compact::compact(&self.registry, &self.id)?;
         }
-        self.shared.append(RunChange::End { status, exit_code })
+        self.append(RunChange::End { status, exit_code })
     }
 
     /// What leaving a `with` block or a process's exit does: ends the run
     /// with `status` if this process started it (unless it has ended), or,
     /// for a run attached to, flushes it and stops writing. Calling it again
     /// does nothing.
-    pub fn finish(&self, status: RunStatus) -> Result<()> {
+    pub(crate) fn finish(&self, status: RunStatus) -> Result<()> {
         if !self.running() {
             return Ok(());
         }
         if self.owner {
-            if self.shared.lock().ended {
+            if self.lock().ended {
                 self.stop_flusher();
                 return Ok(());
             }
             return self.end(status, None);
         }
         let flushed = self.flush();
-        self.shared.lock().ended = true;
+        self.lock().ended = true;
         self.stop_flusher();
         flushed
     }
 
     /// Whether this handle writes no more (the run ended, or was let go).
-    pub fn is_stopped(&self) -> bool {
+    fn is_stopped(&self) -> bool {
         !self.running()
     }
 
@@ -511,9 +540,9 @@ impl Run {
     }
 
     fn writable(&self) -> Result<MutexGuard<'_, Buffer>> {
-        let mut b = self.shared.lock();
+        let mut b = self.lock();
         if b.ended {
-            return Err(Error::Conflict(format!("run {} has ended", self.shared.id)));
+            return Err(Error::Conflict(format!("run {} has ended", self.id)));
         }
         if let Some(e) = b.failure.take() {
             return Err(e);
@@ -522,7 +551,7 @@ impl Run {
     }
 
     fn take_if_full(&self, b: &mut Buffer) -> Option<Points> {
-        (b.points.len() >= self.shared.options.flush_points).then(|| {
+        (b.points.len() >= self.options.flush_points).then(|| {
             b.submitted += 1;
             std::mem::take(&mut b.points)
         })
@@ -543,10 +572,10 @@ impl Run {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
             .map(|f| f.queue.clone())
-            .ok_or_else(|| Error::Conflict(format!("run {} has ended", self.shared.id)))?;
-        queue.send(p).map_err(|_| {
-            Error::Conflict(format!("run {}: its flusher has stopped", self.shared.id))
-        })
+            .ok_or_else(|| Error::Conflict(format!("run {} has ended", self.id)))?;
+        queue
+            .send(p)
+            .map_err(|_| Error::Conflict(format!("run {}: its flusher has stopped", self.id)))
     }
 }
 

@@ -5,9 +5,11 @@ Everything a run does is the engine's (``mlops_core::runs``): points are
 buffered in Rust (no Python object is kept per point) and written by a
 background thread as Parquet segments. This module only adds what is
 Python's to do: the ``with`` block (the native :class:`Run` is its own
-context manager), ending the runs still open when the interpreter exits
-(``finished``), and on SIGTERM (``killed``, then the signal's default
-action), so a run stopped by a scheduler is not left as ``crashed``.
+context manager) and ending the runs still open when the interpreter exits
+(``finished``). SIGTERM is the engine's: a thread of its own flushes every
+open run and ends it ``killed``, then the process ends as SIGTERM would
+have ended it (a Python handler would wait for the main thread, which may
+be blocked in C).
 
 >>> import mlops
 >>> with mlops.start_run("churn", params={"lr": 0.1}, store="memory://") as run:
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import signal
 import threading
 import weakref
 from collections.abc import Mapping
@@ -38,40 +39,20 @@ _hooks_installed = False
 _hooks_lock = threading.Lock()
 
 
-def _end_open(status_exc: Optional[type]) -> None:
+def _on_exit() -> None:
     for run in list(_open):
         try:
-            run.__exit__(status_exc, None, None)
+            run.__exit__(None, None, None)
         except Exception:  # noqa: BLE001 - at exit there is no one left to tell
             pass
-
-
-def _on_exit() -> None:
-    _end_open(None)
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    _end_open(KeyboardInterrupt)
-    # Then what SIGTERM would have done: end the process with the signal.
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
 
 
 def _install_hooks() -> None:
     global _hooks_installed
     with _hooks_lock:
-        if _hooks_installed:
-            return
-        _hooks_installed = True
-        atexit.register(_on_exit)
-        # Only where SIGTERM still has its default action: a program that
-        # handles SIGTERM itself keeps its handler (and ends its runs).
-        if threading.current_thread() is threading.main_thread():
-            try:
-                if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-                    signal.signal(signal.SIGTERM, _on_sigterm)
-            except (ValueError, OSError):
-                pass
+        if not _hooks_installed:
+            _hooks_installed = True
+            atexit.register(_on_exit)
 
 
 def start_run(

@@ -1,0 +1,87 @@
+//! What a process owes its open runs when SIGTERM ends it: every open run
+//! is flushed and ended `killed` (one attached to is flushed), then the
+//! process ends as SIGTERM would have ended it.
+//!
+//! Done by a thread of the engine's (signal-hook's iterator), not by a
+//! handler of the caller's language: a Python handler runs only when the
+//! main thread comes back to the interpreter, so a process blocked in a C
+//! call (a queue's lock, a socket) would never end, and Node's handler
+//! waits for its event loop. The hook is installed when the first run
+//! starts and only if SIGTERM still has its default action: a program that
+//! handles SIGTERM itself (a service's graceful shutdown) keeps its handler
+//! and ends its runs itself; one that installs a handler later replaces
+//! this one.
+
+use std::sync::{Arc, Mutex, Weak};
+
+use super::writer::Shared;
+
+/// The runs of this process that are open, weakly: a run that is dropped
+/// leaves by itself.
+static OPEN: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
+
+/// Tracks an open run, and installs the SIGTERM hook on the first call.
+pub(crate) fn track(run: &Arc<Shared>) {
+    let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+    open.retain(|w| w.strong_count() > 0);
+    open.push(Arc::downgrade(run));
+    drop(open);
+    hook::install();
+}
+
+/// Finishes every open run as `killed` (flushing runs attached to).
+fn finish_all() {
+    let open: Vec<Arc<Shared>> = OPEN
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    for run in open {
+        // Nowhere to report a failure: the process is ending.
+        let _ = run.finish(super::RunStatus::Killed);
+    }
+}
+
+#[cfg(unix)]
+mod hook {
+    use std::sync::Once;
+
+    static INSTALL: Once = Once::new();
+
+    /// Whether SIGTERM has its default action now.
+    fn sigterm_is_default() -> bool {
+        // SAFETY: a query (no new action); `old` is written by the call.
+        unsafe {
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGTERM, std::ptr::null(), &mut old) == 0
+                && old.sa_sigaction == libc::SIG_DFL
+        }
+    }
+
+    pub(super) fn install() {
+        INSTALL.call_once(|| {
+            if !sigterm_is_default() {
+                return;
+            }
+            let Ok(mut signals) = signal_hook::iterator::Signals::new([libc::SIGTERM]) else {
+                return;
+            };
+            let _ = std::thread::Builder::new()
+                .name("mlops-runs-sigterm".into())
+                .spawn(move || {
+                    if signals.forever().next().is_some() {
+                        super::finish_all();
+                        // Then what SIGTERM would have done.
+                        let _ = signal_hook::low_level::emulate_default_handler(libc::SIGTERM);
+                    }
+                });
+        });
+    }
+}
+
+#[cfg(not(unix))]
+mod hook {
+    /// No SIGTERM to hook.
+    pub(super) fn install() {}
+}
