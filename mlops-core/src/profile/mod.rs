@@ -27,6 +27,7 @@
 //! ```
 
 mod codec;
+mod kll;
 mod column;
 mod moments;
 mod scalar;
