@@ -5,6 +5,9 @@
 //! sketches within their bounds) and the single-machine validation
 //! verdicts and unexpected counts. Then the refusals: another spec, a newer
 //! format, damaged bytes, a partition counted twice, unmergeable checks.
+//! And determinism: the same partitioning gives the same state bytes every
+//! run, on any thread pool, and states merged or combined in any order give
+//! the same bytes.
 
 use std::sync::Arc;
 
@@ -15,6 +18,7 @@ use mlops_core::profile::Profile;
 use mlops_core::validate::{validate_batches, CheckKind, Suite, ValidateOptions, ValidationResult};
 use mlops_core::Error;
 use proptest::prelude::*;
+use rayon::prelude::*;
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
@@ -57,20 +61,20 @@ const ROWS: usize = 5000;
 /// The data cut into `parts` contiguous partitions (some of them empty
 /// when `parts` is large), each fed to its accumulator in batches of 300.
 fn states(spec: &Spec, parts: usize) -> Vec<Vec<u8>> {
-    let bounds: Vec<usize> = (0..=parts).map(|p| p * ROWS / parts).collect();
-    (0..parts)
-        .map(|p| {
-            let mut acc = Accumulator::new(spec, p as u64);
-            let (a, b) = (bounds[p], bounds[p + 1]);
-            let mut i = a;
-            while i < b {
-                let len = 300.min(b - i);
-                acc.update(&batch(i, len)).unwrap();
-                i += len;
-            }
-            acc.to_bytes().unwrap()
-        })
-        .collect()
+    (0..parts).map(|p| state(spec, parts, p)).collect()
+}
+
+/// The state of partition `p` of `parts`.
+fn state(spec: &Spec, parts: usize, p: usize) -> Vec<u8> {
+    let (a, b) = (p * ROWS / parts, (p + 1) * ROWS / parts);
+    let mut acc = Accumulator::new(spec, p as u64);
+    let mut i = a;
+    while i < b {
+        let len = 300.min(b - i);
+        acc.update(&batch(i, len)).unwrap();
+        i += len;
+    }
+    acc.to_bytes().unwrap()
 }
 
 fn decode(spec: &Spec, bytes: &[Vec<u8>]) -> Vec<Accumulator> {
@@ -224,6 +228,161 @@ fn per_column_merges_then_combine_give_the_same_profile_with_one_state_per_colum
             (g.count(), g.null_count(), g.min(), g.max()),
             (w.count(), w.null_count(), w.min(), w.max())
         );
+    }
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
+/// `items` in an order drawn from `seed` (Fisher-Yates).
+fn shuffled<T>(mut items: Vec<T>, seed: u64) -> Vec<T> {
+    let mut s = seed;
+    for i in (1..items.len()).rev() {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        items.swap(i, (s >> 33) as usize % (i + 1));
+    }
+    items
+}
+
+/// A short name for bytes, so that a failed comparison prints two hashes.
+fn digest(b: &[u8]) -> String {
+    blake3::hash(b).to_hex().to_string()
+}
+
+#[test]
+fn the_same_partitioning_gives_the_same_bytes_every_run_on_any_thread_pool() {
+    let spec = Spec::profile(None);
+    for parts in [1, 7] {
+        // Partitions in parallel, each folding its columns in parallel.
+        let run = |threads: usize| {
+            pool(threads).install(|| {
+                (0..parts)
+                    .into_par_iter()
+                    .map(|p| digest(&state(&spec, parts, p)))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let first = run(1);
+        assert_eq!(run(1), first, "{parts} partitions, again");
+        assert_eq!(run(4), first, "{parts} partitions, on four threads");
+        let here = states(&spec, parts);
+        assert_eq!(
+            here.iter().map(|b| digest(b)).collect::<Vec<_>>(),
+            first,
+            "{parts} partitions, here"
+        );
+        let merged = |threads: usize| {
+            pool(threads).install(|| {
+                let acc = Accumulator::merge(&spec, decode(&spec, &states(&spec, parts))).unwrap();
+                let bytes = digest(&acc.to_bytes().unwrap());
+                (bytes, digest(&profile(acc.finish().unwrap()).to_bytes()))
+            })
+        };
+        assert_eq!(merged(4), merged(1), "{parts} partitions, merged");
+    }
+}
+
+#[test]
+fn states_merged_or_combined_in_any_order_give_the_same_bytes() {
+    let spec = Spec::profile(None);
+    let bytes = states(&spec, 32);
+    let want = digest(
+        &Accumulator::merge(&spec, decode(&spec, &bytes))
+            .unwrap()
+            .to_bytes()
+            .unwrap(),
+    );
+    // Per column, through bytes, as executors merge them.
+    let pieces: Vec<Vec<u8>> = decode(&spec, &bytes)
+        .into_iter()
+        .flat_map(|a| a.split())
+        .map(|(_, s)| s.to_bytes().unwrap())
+        .collect();
+    let combined = |states: Vec<Accumulator>| {
+        let acc = Accumulator::combine(&spec, states).unwrap();
+        let bytes = digest(&acc.to_bytes().unwrap());
+        (bytes, digest(&profile(acc.finish().unwrap()).to_bytes()))
+    };
+    let want_combined = combined(decode(&spec, &pieces));
+    for seed in 0..6 {
+        let got = Accumulator::merge(&spec, shuffled(decode(&spec, &bytes), seed)).unwrap();
+        assert_eq!(
+            digest(&got.to_bytes().unwrap()),
+            want,
+            "merge, order {seed}"
+        );
+        let got = combined(shuffled(decode(&spec, &pieces), seed));
+        assert_eq!(
+            got, want_combined,
+            "per column, then combined, order {seed}"
+        );
+    }
+    // Validation states too.
+    let opts = ValidateOptions::default();
+    let spec = Spec::validation(suite(), &opts).unwrap();
+    let bytes = states(&spec, 7);
+    let want = digest(
+        &Accumulator::merge(&spec, decode(&spec, &bytes))
+            .unwrap()
+            .to_bytes()
+            .unwrap(),
+    );
+    for seed in 0..6 {
+        let got = Accumulator::merge(&spec, shuffled(decode(&spec, &bytes), seed)).unwrap();
+        assert_eq!(
+            digest(&got.to_bytes().unwrap()),
+            want,
+            "validation, order {seed}"
+        );
+    }
+}
+
+#[test]
+fn profiling_the_same_data_twice_gives_the_same_bytes() {
+    let batches: Vec<RecordBatch> = (0..200_000)
+        .step_by(40_000)
+        .map(|i| batch(i, 40_000))
+        .collect();
+    let run = |threads: usize| {
+        pool(threads).install(|| {
+            let reader = arrow::array::RecordBatchIterator::new(
+                batches.clone().into_iter().map(Ok),
+                schema(),
+            );
+            digest(&mlops_core::profile(reader).unwrap().to_bytes())
+        })
+    };
+    let first = run(1);
+    assert_eq!(run(1), first);
+    assert_eq!(run(4), first, "on four threads");
+    // A Parquet file of ten row groups, profiled in parallel partitions:
+    // the same bytes for the same number of threads.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data.parquet");
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(20_000))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&path).unwrap(),
+        schema(),
+        Some(props),
+    )
+    .unwrap();
+    for b in &batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+    for threads in [1, 4] {
+        let run = || {
+            pool(threads).install(|| digest(&mlops_core::profile_path(&path).unwrap().to_bytes()))
+        };
+        assert_eq!(run(), run(), "{threads} threads");
     }
 }
 

@@ -19,6 +19,13 @@
 //! unexpected rows of a check are the first in (partition, row) order,
 //! each with its partition and its row within the partition.
 //!
+//! Determinism: a partition's quantile sketches flip coins seeded from the
+//! spec's hash, the partition index and the column, and a decoded sketch's
+//! from its bytes; merges fold states in partition order, whatever order
+//! they are given in. So the same data cut into the same partitions, with
+//! the states taking the same path (merged at once, or per column first),
+//! gives the same bytes every run, on any thread.
+//!
 //! State bytes: magic `MLOPSACC`, a little-endian `u16` format version, the
 //! spec kind, the spec's BLAKE3 hash, the columns or checks held, the
 //! partitions folded in, the payload, and a closing BLAKE3 hash of all of
@@ -229,7 +236,12 @@ impl Accumulator {
                     Some(cols) => project(batch, cols)?,
                 };
                 if let Body::Empty = self.body {
-                    let p = Profile::new(&batch.schema());
+                    let mut p = Profile::new(&batch.schema());
+                    // Sketch coins from (spec, partition, column): the same
+                    // partitioning gives the same states every run.
+                    let mut key = self.spec.hash_bytes().to_vec();
+                    key.extend_from_slice(&self.partitions[0].0.to_le_bytes());
+                    p.reseed(&key);
                     self.total = key_count(p.columns().len())?;
                     self.keys = (0..self.total).collect();
                     self.body = Body::Profile(p);

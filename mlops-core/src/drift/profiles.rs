@@ -168,9 +168,8 @@ fn sketch_ks(r: &ColumnProfile, c: &ColumnProfile) -> Option<(f64, f64)> {
 
 fn quantile_grid(c: &ColumnProfile) -> Option<Vec<f64>> {
     let q = c.quantiles.as_ref()?;
-    (0..GRID)
-        .map(|i| q.quantile((i as f64 + 0.5) / GRID as f64))
-        .collect()
+    let ranks: Vec<f64> = (0..GRID).map(|i| (i as f64 + 0.5) / GRID as f64).collect();
+    q.quantiles(&ranks)
 }
 
 fn range(c: &ColumnProfile) -> Option<(f64, f64)> {

@@ -12,6 +12,7 @@ use arrow::datatypes::{ArrowPrimitiveType, ByteArrayType, DataType};
 
 use serde::{Deserialize, Serialize};
 
+use super::kll::seed_of;
 use super::moments::Moments;
 use super::scalar::Scalar;
 use super::sketches::{Distinct, Frequent, Quantiles};
@@ -224,10 +225,12 @@ impl ColumnProfile {
         Self::empty(name.to_string(), dt.to_string(), kind)
     }
 
+    /// An empty profile; its quantile sketch is seeded from the column's
+    /// name, so profiling the same values gives the same bytes every run.
     pub(crate) fn empty(name: String, data_type: String, kind: ValueKind) -> Self {
         let (q, d, f) = match kind {
             ValueKind::Numeric | ValueKind::Temporal => (
-                Some(Quantiles::default()),
+                Some(Quantiles::with_seed(seed_of(&[b"column", name.as_bytes()]))),
                 Some(Distinct::default()),
                 Some(Frequent::ints()),
             ),
@@ -254,6 +257,14 @@ impl ColumnProfile {
             distinct: d,
             frequent: f,
             many_distinct: false,
+        }
+    }
+
+    /// Restarts the coin of the quantile sketch from `seed` (the values it
+    /// holds are kept).
+    pub(crate) fn reseed(&mut self, seed: u64) {
+        if let Some(q) = self.quantiles.as_mut() {
+            q.reseed(seed);
         }
     }
 

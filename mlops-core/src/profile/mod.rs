@@ -7,7 +7,9 @@
 //! set into the profile of the whole. Counts, min and max merge exactly, mean
 //! and variance by Chan's pairwise formula (the same numbers up to
 //! floating-point rounding, about 1e-15 relative), and the sketches within
-//! their documented error (see [`sketches`]).
+//! their documented error (see [`sketches`]). Profiling the same batches
+//! gives the same bytes every run, on any number of threads: the sketches
+//! have no unseeded randomness.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -28,6 +30,7 @@
 
 mod codec;
 mod column;
+mod kll;
 mod moments;
 mod scalar;
 mod semantic;
@@ -71,6 +74,19 @@ impl Profile {
 
     pub(crate) fn from_parts(row_count: u64, columns: Vec<ColumnProfile>) -> Self {
         Self { row_count, columns }
+    }
+
+    /// Seeds the quantile sketch of each column from `key` and the column's
+    /// index: states of different partitions flip independent coins, each
+    /// the same every run.
+    pub(crate) fn reseed(&mut self, key: &[u8]) {
+        for (i, c) in self.columns.iter_mut().enumerate() {
+            c.reseed(kll::seed_of(&[
+                b"partition",
+                key,
+                &(i as u64).to_le_bytes(),
+            ]));
+        }
     }
 
     /// The column profiles, in order.
@@ -192,7 +208,9 @@ fn fold_batches(mut p: Profile, reader: impl RecordBatchReader) -> Result<Profil
 
 /// Profiles a `.parquet`, `.csv`, `.arrow` / `.feather` (IPC file) or
 /// `.arrows` (IPC stream) file. Parquet row groups are read and profiled in
-/// parallel, then merged.
+/// parallel (one partition per thread of the rayon pool), then merged in
+/// partition order: a file gives the same bytes every run on a pool of the
+/// same size.
 pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
     let path = path.as_ref();
     if crate::io::FileFormat::of(path)? == crate::io::FileFormat::Parquet {
@@ -201,10 +219,18 @@ pub fn profile_path(path: impl AsRef<std::path::Path>) -> Result<Profile> {
         let parts = crate::io::parquet_partitions(path, rayon::current_num_threads(), true)?;
         let schema = parts.schema;
         crate::table::check_schema(&schema)?;
+        // Each partition's sketches flip their own coins, seeded by its
+        // index; the profiles merge in partition order: the same file and
+        // thread count give the same bytes every run.
         let profiles: Vec<Profile> = parts
             .readers
             .into_par_iter()
-            .map(|r| fold_batches(Profile::new(&schema), r?))
+            .enumerate()
+            .map(|(i, r)| {
+                let mut p = Profile::new(&schema);
+                p.reseed(&(i as u64).to_le_bytes());
+                fold_batches(p, r?)
+            })
             .collect::<Vec<Result<_>>>()
             // The first error in file order, whichever thread met it first.
             .into_iter()
