@@ -7,7 +7,7 @@
 //! `-` in filters, where `tags.my-key` is a field); numbers are decimal
 //! (`3`, `0.5`, `.5`, `1e-3`) and finite (`1e400` is refused, as are
 //! `inf` and `nan`); strings are single-quoted with `''` for a quote; the
-//! symbols are `( ) = == != < <= > >= + - * /`.
+//! symbols are `( ) , = == != < <= > >= + - * /`.
 //!
 //! Positions in error messages are **character** offsets from 0 (not
 //! bytes), and a character that is not allowed is shown as written.
@@ -30,7 +30,7 @@ pub(crate) enum Tok {
     Str(String),
     /// A finite number.
     Num(f64),
-    /// A symbol: `(`, `)`, `=`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+`, `-`, `*`, `/`.
+    /// A symbol: `(`, `)`, `,`, `=`, `==`, `!=`, `<`, `<=`, `>`, `>=`, `+`, `-`, `*`, `/`.
     Sym(&'static str),
 }
 
@@ -136,6 +136,7 @@ pub(crate) fn lex(
                 ('/', _) => "/",
                 ('(', _) => "(",
                 (')', _) => ")",
+                (',', _) => ",",
                 _ => {
                     return Err(fail(
                         start,

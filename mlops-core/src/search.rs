@@ -12,7 +12,14 @@
 //! `metrics.<key>` (`metadata.metrics.<key>`, or `metadata.<key>` when the
 //! metadata has no `metrics` object with that key).
 //! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=` and `like` (`%` matches any
-//! run of characters, `_` one character); `and`, `or`, `not`, parentheses.
+//! run of characters, `_` one character); `field in (v1, v2, ...)` and
+//! `field not in (...)` (shorthand for `=` joined by `or`, and its
+//! negation); `field is null` and `field is not null` (`= null`, `!=
+//! null`); `and`, `or`, `not`, parentheses.
+//!
+//! A [`Query`] is a filter (optional) followed by `order by field [asc |
+//! desc], ...` and `limit N`: `metrics.auc > 0.9 order by metrics.auc desc
+//! limit 5`.
 //! Values: `'strings'` (a quote doubled inside), numbers (finite: `1e400`,
 //! `inf` and `nan` are refused), `true`, `false`, `null`. A field a version
 //! lacks compares as null: `=` and the orderings are false, `!=` is true.
@@ -33,6 +40,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 pub use crate::expr::MAX_DEPTH;
 use crate::expr::{self, Depth, Dialect, Tok, Token};
+
+/// The most values an `in (...)` list takes.
+pub const MAX_IN_VALUES: usize = 1000;
 
 /// A parsed filter.
 ///
@@ -174,13 +184,53 @@ impl Parser<'_> {
                 Ok(f)
             }
             Some(Tok::Word(field)) => {
-                if ["and", "or", "not"]
+                if ["and", "or", "not", "order", "limit"]
                     .iter()
                     .any(|k| field.eq_ignore_ascii_case(k))
                 {
                     return Err(self.fail(pos, &format!("expected a field, found '{field}'")));
                 }
                 self.at += 1;
+                if self.keyword("is") {
+                    self.at += 1;
+                    let negated = self.keyword("not");
+                    if negated {
+                        self.at += 1;
+                    }
+                    if !self.keyword("null") {
+                        return Err(self.fail(self.pos(), "expected 'null' after 'is'"));
+                    }
+                    self.at += 1;
+                    let op = if negated { Op::Ne } else { Op::Eq };
+                    return Ok(Filter::Compare {
+                        field,
+                        op,
+                        value: Value::Null,
+                    });
+                }
+                let negated_in = self.keyword("not")
+                    && matches!(self.toks.get(self.at + 1).map(|t| &t.tok), Some(Tok::Word(w)) if w.eq_ignore_ascii_case("in"));
+                if negated_in {
+                    self.at += 1;
+                }
+                if self.keyword("in") {
+                    self.at += 1;
+                    let set = self.value_list()?;
+                    let any = Filter::Or(
+                        set.into_iter()
+                            .map(|value| Filter::Compare {
+                                field: field.clone(),
+                                op: Op::Eq,
+                                value,
+                            })
+                            .collect(),
+                    );
+                    return Ok(if negated_in {
+                        Filter::Not(Box::new(any))
+                    } else {
+                        any
+                    });
+                }
                 let op = match self.tok() {
                     Some(Tok::Sym("=" | "==")) => Op::Eq,
                     Some(Tok::Sym("!=")) => Op::Ne,
@@ -206,6 +256,29 @@ impl Parser<'_> {
             Some(_) => Err(self.fail(pos, "expected a field or '('")),
             None => Err(self.fail(pos, "expected a condition")),
         }
+    }
+    /// `(v1, v2, ...)`: at least one value, at most [`MAX_IN_VALUES`].
+    fn value_list(&mut self) -> Result<Vec<Value>> {
+        if self.tok() != Some(&Tok::Sym("(")) {
+            return Err(self.fail(self.pos(), "expected '(' after 'in'"));
+        }
+        self.at += 1;
+        let mut values = vec![self.value()?];
+        while self.tok() == Some(&Tok::Sym(",")) {
+            self.at += 1;
+            if values.len() == MAX_IN_VALUES {
+                return Err(self.fail(
+                    self.pos(),
+                    &format!("'in' takes at most {MAX_IN_VALUES} values"),
+                ));
+            }
+            values.push(self.value()?);
+        }
+        if self.tok() != Some(&Tok::Sym(")")) {
+            return Err(self.fail(self.pos(), "expected ',' or ')'"));
+        }
+        self.at += 1;
+        Ok(values)
     }
     /// A value: a string, a (signed, finite) number, `true`, `false`, `null`.
     fn value(&mut self) -> Result<Value> {
@@ -279,6 +352,172 @@ impl std::str::FromStr for Filter {
             return Err(p.fail(p.pos(), "expected 'and', 'or' or the end"));
         }
         Ok(f)
+    }
+}
+
+/// A filter with an order and a limit: `FILTER order by FIELD [asc|desc],
+/// ... limit N`, each part optional (an empty query matches everything, in
+/// the caller's own order).
+///
+/// ```
+/// use mlops_core::search::Query;
+/// let q: Query = "params.lr in (0.1, 0.01) and metrics.loss.min < 0.3 order by metrics.loss.min limit 5"
+///     .parse()
+///     .unwrap();
+/// assert_eq!(q.order, vec![("metrics.loss.min".to_string(), false)]);
+/// assert_eq!(q.limit, Some(5));
+/// let e = "order by".parse::<Query>().unwrap_err().to_string();
+/// assert!(e.contains("position 8"), "{e}");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Query {
+    /// What a hit must match (everything when `None`).
+    pub filter: Option<Filter>,
+    /// The fields to order by, first first; `true` for descending.
+    pub order: Vec<(String, bool)>,
+    /// At most this many hits.
+    pub limit: Option<usize>,
+}
+
+impl std::str::FromStr for Query {
+    type Err = Error;
+
+    /// Parses a query; errors point at the offending token.
+    fn from_str(input: &str) -> Result<Query> {
+        let text: Vec<char> = input.chars().collect();
+        let fail = |pos: usize, what: String| err(&text, pos, &what);
+        let toks = expr::lex(
+            &text,
+            Dialect {
+                dash_in_words: true,
+            },
+            &fail,
+        )?;
+        let mut p = Parser {
+            text: &text,
+            toks,
+            at: 0,
+            depth: Depth::default(),
+        };
+        let mut q = Query::default();
+        if !p.toks.is_empty() && !p.keyword("order") && !p.keyword("limit") {
+            q.filter = Some(p.or()?);
+        }
+        if p.keyword("order") {
+            p.at += 1;
+            if !p.keyword("by") {
+                return Err(p.fail(p.pos(), "expected 'by' after 'order'"));
+            }
+            p.at += 1;
+            loop {
+                let field = match p.tok() {
+                    Some(Tok::Word(w))
+                        if !["limit", "asc", "desc"]
+                            .iter()
+                            .any(|k| w.eq_ignore_ascii_case(k)) =>
+                    {
+                        w.clone()
+                    }
+                    _ => return Err(p.fail(p.pos(), "expected a field to order by")),
+                };
+                p.at += 1;
+                let mut desc = false;
+                if p.keyword("desc") {
+                    desc = true;
+                    p.at += 1;
+                } else if p.keyword("asc") {
+                    p.at += 1;
+                }
+                q.order.push((field, desc));
+                if p.tok() != Some(&Tok::Sym(",")) {
+                    break;
+                }
+                p.at += 1;
+            }
+        }
+        if p.keyword("limit") {
+            p.at += 1;
+            match p.tok() {
+                Some(Tok::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= 1e15 => {
+                    q.limit = Some(*n as usize);
+                    p.at += 1;
+                }
+                _ => return Err(p.fail(p.pos(), "expected a whole number after 'limit'")),
+            }
+        }
+        if p.at < p.toks.len() {
+            return Err(p.fail(
+                p.pos(),
+                "expected 'and', 'or', 'order by', 'limit' or the end",
+            ));
+        }
+        Ok(q)
+    }
+}
+
+impl Query {
+    /// Whether `doc` matches the query's filter (every document does when
+    /// there is none).
+    pub fn matches(&self, doc: &impl Fields) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(doc))
+    }
+
+    /// Orders `hits` by the query's `order by` (stable: ties keep their
+    /// order; a missing field sorts last whatever the direction) and keeps
+    /// the first `limit`.
+    pub fn order_and_limit<T: Fields>(&self, hits: &mut Vec<T>) {
+        if !self.order.is_empty() {
+            hits.sort_by(|a, b| {
+                for (field, desc) in &self.order {
+                    let (x, y) = (a.field(field), b.field(field));
+                    let o = match (x.is_null(), y.is_null()) {
+                        (true, true) => std::cmp::Ordering::Equal,
+                        (true, false) => std::cmp::Ordering::Greater,
+                        (false, true) => std::cmp::Ordering::Less,
+                        _ => {
+                            let o = order_values(&x, &y);
+                            if *desc {
+                                o.reverse()
+                            } else {
+                                o
+                            }
+                        }
+                    };
+                    if o != std::cmp::Ordering::Equal {
+                        return o;
+                    }
+                }
+                std::cmp::Ordering::Equal
+            });
+        }
+        if let Some(n) = self.limit {
+            hits.truncate(n);
+        }
+    }
+}
+
+/// A total order on field values for `order by`: numbers (and strings that
+/// read as numbers) by value, then strings, then booleans.
+fn order_values(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn num(v: &Value) -> Option<f64> {
+        match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.parse::<f64>().ok(),
+            _ => None,
+        }
+    }
+    match (num(a), num(b)) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => match (a, b) {
+            (Value::String(x), Value::String(y)) => x.cmp(y),
+            (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+            (Value::String(_), _) => Ordering::Less,
+            (_, Value::String(_)) => Ordering::Greater,
+            _ => Ordering::Equal,
+        },
     }
 }
 

@@ -622,3 +622,116 @@ fn sigterm_ends_open_runs_killed_with_every_point() {
     assert_eq!(info.points, 3000, "the buffered points were flushed");
     assert_eq!(r.verify_run(&id).unwrap(), 3000);
 }
+
+/// Six finished runs: lr in {0.1, 0.01, 0.001} × team in {risk, growth},
+/// loss curves whose minimum is lr × 10 (+ 1 for growth), one nested.
+fn searchable() -> (Registry, Vec<String>) {
+    let r = Registry::open("memory://").unwrap();
+    let mut ids = Vec::new();
+    for (i, lr) in [0.1, 0.01, 0.001].into_iter().enumerate() {
+        for (j, team) in ["risk", "growth"].into_iter().enumerate() {
+            let run = r
+                .start_run(StartRun {
+                    experiment: Some("search".into()),
+                    params: Some(serde_json::json!({"lr": lr, "layers": i + 1})),
+                    tags: BTreeMap::from([("team".to_string(), team.to_string())]),
+                    parent: ids.first().cloned().filter(|_| i == 2 && j == 1),
+                    ..Default::default()
+                })
+                .unwrap();
+            let floor = lr * 10.0 + j as f64;
+            for step in 0..50 {
+                run.log(&[("loss", floor + 1.0 / (step + 1) as f64)], step, None)
+                    .unwrap();
+            }
+            run.end(RunStatus::Finished, None).unwrap();
+            ids.push(run.id().to_string());
+        }
+    }
+    (r, ids)
+}
+
+#[test]
+fn search_runs_with_in_is_null_summaries_order_and_limit() {
+    let (r, ids) = searchable();
+    let q = "params.lr in (0.1, 0.01) and metrics.loss.min < 1.5 and tags.team = 'risk' \
+             order by metrics.loss.min limit 5";
+    let hits = r.search_runs(q).unwrap();
+    let lrs: Vec<&str> = hits.iter().map(|h| h.params["lr"].as_str()).collect();
+    assert_eq!(lrs, ["0.01", "0.1"], "ordered by the smallest loss");
+    let nested = r.search_runs("parent is not null").unwrap();
+    assert_eq!(nested.len(), 1);
+    assert_eq!(nested[0].parent.as_deref(), Some(ids[0].as_str()));
+    assert_eq!(r.search_runs("parent is null").unwrap().len(), 5);
+    let not_in = r.search_runs("params.layers not in (1, 2)").unwrap();
+    assert_eq!(not_in.len(), 2);
+    let top = r
+        .search_runs("order by metrics.loss.min desc, params.lr limit 2")
+        .unwrap();
+    assert_eq!(top[0].tags["team"], "growth");
+    assert_eq!(top[0].params["lr"], "0.1");
+    assert_eq!(r.search_runs("metrics.loss.count = 50").unwrap().len(), 6);
+    assert_eq!(
+        r.search_runs("metrics.loss < 0.1").unwrap().len(),
+        1,
+        "metrics.loss is the last value"
+    );
+    assert_eq!(r.search_runs("").unwrap().len(), 6);
+    for (bad, pos) in [
+        ("params.lr in 0.1", "position 13"),
+        ("params.lr in (0.1,", "position 18"),
+        ("order by", "position 8"),
+        ("limit -1", "position 6"),
+        ("status is nul", "position 10"),
+    ] {
+        let e = r.search_runs(bad).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{bad}: {e}");
+        assert!(e.to_string().contains(pos), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn the_runs_table_has_a_column_per_param_and_summary() {
+    let (r, _) = searchable();
+    let runs = r.search_runs("order by params.lr, tags.team desc").unwrap();
+    let t = mlops_core::runs::runs_table(&runs).unwrap();
+    assert_eq!(t.num_rows(), 6);
+    let names: Vec<String> = t
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for c in [
+        "id",
+        "status",
+        "params.lr",
+        "params.layers",
+        "metrics.loss.min",
+        "metrics.loss.count",
+    ] {
+        assert!(names.contains(&c.to_string()), "{c} in {names:?}");
+    }
+    let i = t.schema().index_of("metrics.loss.min").unwrap();
+    let mins = t.column(i).as_primitive::<Float64Type>().values().to_vec();
+    assert!((mins[0] - (0.01 + 0.02)).abs() < 1e-12, "{mins:?}");
+    assert!((mins[1] - (1.01 + 0.02)).abs() < 1e-12, "{mins:?}");
+}
+
+#[test]
+fn comparing_runs_marks_differing_params_and_overlays_curves() {
+    let (r, ids) = searchable();
+    let c = r.compare_runs(&ids[..2]).unwrap();
+    let lr = c.params.iter().find(|p| p.key == "lr").unwrap();
+    assert!(!lr.differs, "both runs have lr 0.1");
+    assert_eq!(c.metrics[0].series, "loss");
+    assert_eq!(c.metrics[0].summaries.len(), 2);
+    let html = r.compare_runs_html(&ids[..3]).unwrap();
+    assert_eq!(html.matches("<polyline").count(), 3, "one curve per run");
+    assert!(
+        html.contains("class=\"diff\""),
+        "layers differ between the first and third run"
+    );
+    let e = r.compare_runs(&ids[..1]).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}

@@ -47,6 +47,7 @@
 //! ```
 
 mod compact;
+mod compare;
 mod event;
 mod exit;
 mod fold;
@@ -54,6 +55,7 @@ mod history;
 mod id;
 mod params;
 mod read;
+mod search;
 mod segment;
 mod source;
 mod summary;
@@ -62,11 +64,13 @@ mod writer;
 
 use serde::{Deserialize, Serialize};
 
+pub use compare::{MetricRow, ParamRow, RunComparison, COMPARE_RUNS, CURVE_BUCKETS};
 pub use event::{RunChange, RunEvent, Source, RUN_EVENT_FORMAT, RUN_EVENT_VERSION};
 pub use fold::{RunArtifact, RunInfo};
 pub use history::HistoryOptions;
 pub use id::{check_run_id, new_run_id};
 pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
+pub use search::{runs_table, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
 pub use writer::{Run, RunOptions, StartRun};
