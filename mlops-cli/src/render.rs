@@ -498,3 +498,42 @@ pub fn run_info(r: &mlops_core::runs::RunInfo) -> String {
     }
     s
 }
+
+/// `mlops runs compare`: the differing params, then each series' last /
+/// min / max per run.
+pub fn run_comparison(c: &mlops_core::runs::RunComparison) -> String {
+    let mut s = String::new();
+    for (i, r) in c.runs.iter().enumerate() {
+        s.push_str(&format!(
+            "[{i}] {}  {}  {}\n",
+            r.id,
+            escape(&r.experiment),
+            r.status
+        ));
+    }
+    let cell = |v: &Option<String>| {
+        v.as_deref()
+            .map_or("-".to_string(), |v| escape(v).into_owned())
+    };
+    for p in c.params.iter().filter(|p| p.differs) {
+        let vals: Vec<String> = p.values.iter().map(cell).collect();
+        s.push_str(&format!("param {}: {}\n", escape(&p.key), vals.join(" | ")));
+    }
+    for m in &c.metrics {
+        let vals: Vec<String> = m
+            .summaries
+            .iter()
+            .map(|x| {
+                x.as_ref().map_or("-".into(), |x| {
+                    format!("{} / {} / {}", x.last, x.min, x.max)
+                })
+            })
+            .collect();
+        s.push_str(&format!(
+            "metric {} (last / min / max): {}\n",
+            escape(&m.series),
+            vals.join(" | ")
+        ));
+    }
+    s
+}

@@ -145,6 +145,8 @@ fn help_of_every_command() {
         &["runs"],
         &["runs", "list"],
         &["runs", "show"],
+        &["runs", "search"],
+        &["runs", "compare"],
         &["runs", "history"],
         &["runs", "verify"],
     ];

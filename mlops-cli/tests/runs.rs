@@ -211,3 +211,59 @@ fn bad_input_is_refused_with_exit_2() {
     // The run of a command that could not start is there, failed.
     assert_eq!(runs(&s)[0]["status"], "failed");
 }
+
+#[test]
+fn search_and_compare_runs() {
+    let s = store("search");
+    for lr in ["0.1", "0.01", "0.001"] {
+        succeeded(&run(
+            &s,
+            &["run", "exec", "--param", &format!("lr={lr}"), "--", "true"],
+        ));
+    }
+    let hits = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "search",
+            "params.lr in (0.1, 0.01) order by params.lr",
+            "--json",
+        ],
+    ));
+    let lrs: Vec<String> = hits
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["params"]["lr"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(lrs, ["0.01", "0.1"]);
+    refused(
+        &run(&s, &["runs", "search", "params.lr in 0.1"]),
+        &["INVALID_INPUT", "position 13"],
+    );
+    let ids: Vec<String> = runs(&s)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let page = s.with_extension("compare.html");
+    let out = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "compare",
+            &ids[0],
+            &ids[1],
+            "--html",
+            page.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("param lr: 0.001 | 0.01"), "{out}");
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("Run comparison"));
+    let one = run(&s, &["runs", "compare", &ids[0]]);
+    assert_eq!(one.status.code(), Some(2), "compare takes 2 to 10 runs");
+}

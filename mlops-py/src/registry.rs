@@ -131,6 +131,25 @@ impl PyRegistry {
         crate::runs::run_history(py, &self.inner, id, key, context, downsample)
     }
 
+    /// The runs matching `query` (the filter language with `in (...)`,
+    /// `is null`, `metrics.<key>.<stat>`, `order by` and `limit`) as a
+    /// pyarrow Table: one row per run, a column per param and summary.
+    fn search_runs<'py>(&self, py: Python<'py>, query: &str) -> PyResult<Bound<'py, PyAny>> {
+        crate::runs::search_runs(py, &self.inner, query)
+    }
+
+    /// 2 to 10 runs side by side: `runs`, `params` (each with `values` per
+    /// run and `differs`) and `metrics` (each series' summary per run).
+    fn compare_runs<'py>(&self, py: Python<'py>, ids: Vec<String>) -> PyResult<Bound<'py, PyAny>> {
+        crate::runs::compare_runs(py, &self.inner, ids)
+    }
+
+    /// The comparison of runs `ids` as one self-contained HTML page with
+    /// each metric's curves overlaid (inline SVG).
+    fn compare_runs_html(&self, py: Python<'_>, ids: Vec<String>) -> PyResult<String> {
+        crate::runs::compare_runs_html(py, &self.inner, ids)
+    }
+
     /// Checks run `id`: its log's hash chain and every segment and artifact
     /// it names; returns its number of points.
     fn verify_run(&self, py: Python<'_>, id: &str) -> PyResult<u64> {

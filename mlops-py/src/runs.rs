@@ -372,6 +372,79 @@ pub fn run_history<'py>(
     history(py, registry, id, key, context, d)
 }
 
+/// `Registry.search_runs`: the runs table of the hits.
+pub fn search_runs<'py>(
+    py: Python<'py>,
+    registry: &Registry,
+    query: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let t = py
+        .detach(|| {
+            let hits = registry.search_runs(query)?;
+            mlops_core::runs::runs_table(&hits)
+        })
+        .map_err(to_py)?;
+    let schema = t.schema();
+    arrow_pyarrow::Table::try_new(vec![t], schema)
+        .map_err(|e| InvalidInputError::new_err(e.to_string()))?
+        .into_pyarrow(py)
+}
+
+/// `Registry.compare_runs`: the comparison as plain values.
+pub fn compare_runs<'py>(
+    py: Python<'py>,
+    registry: &Registry,
+    ids: Vec<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let c = py.detach(|| registry.compare_runs(&ids)).map_err(to_py)?;
+    let d = crate::convert::to_python(py, &c)?;
+    let runs = c
+        .runs
+        .iter()
+        .map(|r| PyRunInfo::of_run(py, r))
+        .collect::<PyResult<Vec<_>>>()?;
+    d.set_item("runs", PyList::new(py, runs)?)?;
+    // Summaries with their floats as floats (JSON writes NaN as text).
+    let metrics = PyList::empty(py);
+    for m in &c.metrics {
+        let row = PyDict::new(py);
+        row.set_item("series", &m.series)?;
+        let sums = PyList::empty(py);
+        for s in &m.summaries {
+            match s {
+                None => sums.append(py.None())?,
+                Some(s) => {
+                    let x = PyDict::new(py);
+                    x.set_item("count", s.count)?;
+                    x.set_item("nans", s.nans)?;
+                    x.set_item("first_step", s.first_step)?;
+                    x.set_item("last_step", s.last_step)?;
+                    x.set_item("last", s.last)?;
+                    x.set_item("min", s.min)?;
+                    x.set_item("max", s.max)?;
+                    x.set_item("sum", s.sum)?;
+                    x.set_item("mean", s.mean())?;
+                    sums.append(x)?;
+                }
+            }
+        }
+        row.set_item("summaries", sums)?;
+        metrics.append(row)?;
+    }
+    d.set_item("metrics", metrics)?;
+    Ok(d)
+}
+
+/// `Registry.compare_runs_html`.
+pub fn compare_runs_html(
+    py: Python<'_>,
+    registry: &Registry,
+    ids: Vec<String>,
+) -> PyResult<String> {
+    py.detach(|| registry.compare_runs_html(&ids))
+        .map_err(to_py)
+}
+
 /// `Registry.verify_run`.
 pub fn verify_run(py: Python<'_>, registry: &Registry, id: &str) -> PyResult<u64> {
     py.detach(|| registry.verify_run(id)).map_err(to_py)

@@ -222,3 +222,47 @@ def test_the_module_examples_run():
     import mlops.runs
 
     assert doctest.testmod(mlops.runs).failed == 0
+
+
+def _six_runs(reg):
+    ids = []
+    for i, lr in enumerate([0.1, 0.01, 0.001]):
+        for j, team in enumerate(["risk", "growth"]):
+            with mlops.start_run("search", store=reg, params={"lr": lr, "layers": i + 1}, tags={"team": team}) as run:
+                floor = lr * 10 + j
+                for step in range(50):
+                    run.log({"loss": floor + 1 / (step + 1)}, step=step)
+            ids.append(run.id)
+    return ids
+
+
+def test_search_runs_returns_a_table_of_runs_with_summaries():
+    reg = mlops.Registry("memory://")
+    _six_runs(reg)
+    t = mlops.search_runs(
+        "params.lr in (0.1, 0.01) and metrics.loss.min < 1.5 and tags.team = 'risk' order by metrics.loss.min limit 5",
+        store=reg,
+    )
+    assert t["params.lr"].to_pylist() == ["0.01", "0.1"]
+    assert t["metrics.loss.min"].to_pylist() == pytest.approx([0.1 + 0.02, 1.0 + 0.02], rel=1e-12)
+    assert t["metrics.loss.count"].to_pylist() == [50, 50]
+    df = t.to_pandas()
+    assert list(df["status"]) == ["finished", "finished"]
+    assert reg.search_runs("parent is null").num_rows == 6
+    with pytest.raises(mlops.InvalidInputError, match="position 13"):
+        reg.search_runs("params.lr in 0.1")
+
+
+def test_compare_runs_marks_differences_and_draws_curves():
+    reg = mlops.Registry("memory://")
+    ids = _six_runs(reg)
+    c = mlops.compare_runs(ids[:3], store=reg)
+    assert [r.id for r in c.runs] == ids[:3]
+    assert c.differing_params() == {"layers": ["1", "1", "2"], "lr": ["0.1", "0.1", "0.01"]}
+    loss = c.metrics[0]
+    assert loss["series"] == "loss"
+    assert [s["min"] for s in loss["summaries"]] == pytest.approx([1.02, 2.02, 0.12], rel=1e-12)
+    html = c._repr_html_()
+    assert html.count("<polyline") == 3
+    with pytest.raises(mlops.InvalidInputError, match="2 to 10"):
+        mlops.compare_runs(ids[:1], store=reg)

@@ -493,6 +493,29 @@ pub enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The runs matching a query: the filter language with `in (...)`, `is
+    /// null`, `metrics.KEY.STAT` (last, min, max, mean, count, ...),
+    /// `parent`, `order by FIELD [asc|desc]` and `limit N`.
+    Search {
+        /// The query: `params.lr in (0.1, 0.01) and metrics.loss.min < 0.3 order by metrics.loss.min limit 5`.
+        query: String,
+        /// One JSON object per run, one per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 2 to 10 runs side by side: differing params, metric summaries, and
+    /// with --html a page of their metric curves overlaid.
+    Compare {
+        /// The runs' ids.
+        #[arg(required = true, num_args = 2..=10)]
+        ids: Vec<String>,
+        /// Write the comparison page (self-contained HTML) here.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A run: status, source, params, tags, metric summaries, links.
     Show {
         /// The run's id.

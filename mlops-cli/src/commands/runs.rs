@@ -75,6 +75,26 @@ pub fn run(cmd: RunsCommand, cx: &Context) -> Result<ExitCode, Error> {
                 print!("{}", render::run_list(&runs));
             }
         }
+        RunsCommand::Search { query, json } => {
+            let runs = cx.open()?.search_runs(&query)?;
+            if json {
+                runs.iter().for_each(|r| print!("{}", render::json_line(r)));
+            } else {
+                print!("{}", render::run_list(&runs));
+            }
+        }
+        RunsCommand::Compare { ids, html, json } => {
+            let registry = cx.open()?;
+            if let Some(path) = html {
+                let page = registry.compare_runs_html(&ids)?;
+                super::write_file(&path, page.as_bytes())?;
+            }
+            let c = registry.compare_runs(&ids)?;
+            print!(
+                "{}",
+                render::pretty_json_or(json, &c, render::run_comparison)
+            );
+        }
         RunsCommand::Show { id, json } => {
             let r = cx.open()?.run(&id)?;
             print!("{}", render::pretty_json_or(json, &r, render::run_info));

@@ -50,7 +50,7 @@ from ._mlops import (
     ValidationResult,
     Version,
 )
-from .runs import start_run
+from .runs import RunComparison, compare_runs, search_runs, start_run
 
 __version__: str = _mlops.__version__
 
@@ -81,6 +81,9 @@ __all__ = [
     "Package",
     "Signature",
     "start_run",
+    "search_runs",
+    "compare_runs",
+    "RunComparison",
     "Run",
     "RunInfo",
     "generate_key",

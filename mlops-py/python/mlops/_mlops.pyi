@@ -409,6 +409,12 @@ class Registry:
         """Every run (of `experiment`, when given), newest first."""
     def run_history(self, id: str, key: str, context: str | None = None, downsample: int | None = None) -> Any:
         """The points of series `key` of run `id` as a pyarrow Table (step, time, value, context)."""
+    def search_runs(self, query: str) -> Any:
+        """The runs matching `query` as a pyarrow Table (a column per param and summary)."""
+    def compare_runs(self, ids: builtins.list[str]) -> dict[str, Any]:
+        """2 to 10 runs side by side: runs, params (values, differs), metrics."""
+    def compare_runs_html(self, ids: builtins.list[str]) -> str:
+        """The comparison as one self-contained HTML page."""
     def verify_run(self, id: str) -> int:
         """Checks run `id` (log chain, segments, artifacts); returns its number of points."""
 

@@ -32,7 +32,7 @@ from typing import Any, Optional, Union
 from ._mlops import Registry as _NativeRegistry
 from ._mlops import Run
 
-__all__ = ["start_run", "Run"]
+__all__ = ["start_run", "search_runs", "compare_runs", "RunComparison", "Run"]
 
 _open: weakref.WeakSet[Run] = weakref.WeakSet()
 _hooks_installed = False
@@ -81,12 +81,7 @@ def start_run(
     Under ``mlops run exec`` (``MLOPS_RUN_ID`` set) a run started without a
     parent is the command's run: its params and tags are added there.
     """
-    if isinstance(store, _NativeRegistry):
-        registry = store
-    else:
-        from . import Registry
-
-        registry = Registry(None if store is None else os.fspath(store))
+    registry = _registry(store)
     parent_id = parent.id if isinstance(parent, Run) else parent
     run = registry._start_run(
         experiment,
@@ -102,3 +97,70 @@ def start_run(
     _open.add(run)
     _install_hooks()
     return run
+
+
+def _registry(store: Union[str, os.PathLike[str], _NativeRegistry, None]) -> _NativeRegistry:
+    if isinstance(store, _NativeRegistry):
+        return store
+    from . import Registry
+
+    return Registry(None if store is None else os.fspath(store))
+
+
+def search_runs(query: str, store: Union[str, os.PathLike[str], _NativeRegistry, None] = None) -> Any:
+    """The runs of ``store`` matching ``query`` as a pyarrow Table (one row
+    per run; ``params.<key>`` and ``metrics.<series>.<stat>`` columns;
+    ``.to_pandas()`` for a DataFrame). The query is the registry's filter
+    language with ``in (...)``, ``is null``, ``metrics.<key>.<stat>``
+    (``last``, ``min``, ``max``, ``mean``, ``count``, ...), ``parent``,
+    ``order by`` and ``limit``::
+
+        mlops.search_runs("params.lr in (0.1, 0.01) and metrics.val_loss.min < 0.3 "
+                          "order by metrics.val_loss.min limit 5")
+    """
+    return _registry(store).search_runs(query)
+
+
+class RunComparison:
+    """2 to 10 runs side by side: :attr:`runs` (:class:`RunInfo`),
+    :attr:`params` (each ``{"key", "values", "differs"}``) and
+    :attr:`metrics` (each ``{"series", "summaries"}``). Shown in Jupyter as
+    the comparison page (:meth:`html`: overlaid metric curves, inline SVG)."""
+
+    def __init__(self, registry: _NativeRegistry, ids: list[str]) -> None:
+        self._registry = registry
+        self._ids = list(ids)
+        self._c = registry.compare_runs(self._ids)
+
+    @property
+    def runs(self) -> list[Any]:
+        """The runs, in the order asked (:class:`RunInfo`)."""
+        return list(self._c["runs"])
+
+    @property
+    def params(self) -> list[dict[str, Any]]:
+        """Every parameter any run has: ``key``, ``values`` (per run), ``differs``."""
+        return list(self._c["params"])
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """Every metric series any run has: ``series``, ``summaries`` (per run)."""
+        return list(self._c["metrics"])
+
+    def differing_params(self) -> dict[str, list[Optional[str]]]:
+        """The parameters whose values differ between the runs."""
+        return {p["key"]: p["values"] for p in self.params if p["differs"]}
+
+    def html(self) -> str:
+        """The comparison as one self-contained HTML page."""
+        return self._registry.compare_runs_html(self._ids)
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def compare_runs(
+    ids: list[Union[Run, str]], store: Union[str, os.PathLike[str], _NativeRegistry, None] = None
+) -> RunComparison:
+    """Compares 2 to 10 runs (:class:`Run` objects or ids) of ``store``."""
+    return RunComparison(_registry(store), [r.id if isinstance(r, Run) else r for r in ids])
