@@ -16,8 +16,9 @@ Finally validates: infers a suite (a data contract, DIR/suite.yaml, also
 versioned as an artifact) from the workload, validates the workload against
 it (it passes), then a failing batch of the drifted copy with a few broken
 rows (validation.json, validation.html), and runs a model promotion gate.
-Last, packaging and governance: trains a small scikit-learn model on the
-workload, packages it (DIR/churn-model: files, hashes, signature, metrics,
+Last, tracking, packaging and governance: trains a small scikit-learn model
+on the workload as a tracked run (params, the data set version it reads, a
+loss and AUC curve per epoch, the model it registers), packages it (DIR/churn-model: files, hashes, signature, metrics,
 lineage, model card), signs it with a new key (DIR/release.key), checks the
 drifted batch against its signature, and, under an access policy that
 protects `production` with an approver and a passed gate, registers it as
@@ -188,15 +189,33 @@ def package_and_promote(out, data, me, data_version):
     import numpy as np
     import pyarrow.parquet as pq
     import sklearn
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.metrics import log_loss, roc_auc_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     features = ["y_pred", "f0", "f1", "f4"]
     t = pq.read_table(data, columns=features + ["y_true"])
     x = np.column_stack([t[c].to_numpy() for c in features])
     y = t["y_true"].to_numpy()
     split = len(y) * 4 // 5
-    model = LogisticRegression(max_iter=500).fit(x[:split], y[:split])
+    store = os.path.join(out, "registry")
+    admin = mlops.Registry(store, principal=me)
+
+    # Training is a tracked run: its params, the data set version it reads,
+    # a metric curve per epoch, and (below) the packaged model it makes.
+    epochs = 20
+    params = {"model": "logistic regression (SGD)", "epochs": epochs, "alpha": 1e-4, "features": features}
+    run = mlops.start_run("churn", name="quickstart", params=params, store=admin)
+    run.use_asset("dataset", "workload", data_version)
+    scaler = StandardScaler().fit(x[:split])
+    sgd = SGDClassifier(loss="log_loss", alpha=1e-4, random_state=0)
+    xt, xv = scaler.transform(x[:split]), scaler.transform(x[split:])
+    for epoch in range(epochs):
+        sgd.partial_fit(xt, y[:split], classes=np.array([0, 1]))
+        run.log({"train_loss": float(log_loss(y[:split], sgd.predict_proba(xt))),
+                 "val_auc": float(roc_auc_score(y[split:], sgd.predict_proba(xv)[:, 1]))}, step=epoch)
+    model = make_pipeline(scaler, sgd)
     auc = float(roc_auc_score(y[split:], model.predict_proba(x[split:])[:, 1]))
 
     pkg_dir = os.path.join(out, "churn-model")
@@ -206,10 +225,10 @@ def package_and_promote(out, data, me, data_version):
         pickle.dump(model, f)
     pkg = mlops.Package.build(
         pkg_dir, name="churn-model", version="1.0.0", flavor="sklearn", flavor_version=sklearn.__version__,
-        metrics={"auc": auc}, params={"max_iter": 500, "features": features},
+        metrics={"auc": auc}, params={"epochs": epochs, "alpha": 1e-4, "features": features},
         signature={"inputs": [{"name": c, "type": "Float64", "nullable": False} for c in features],
                    "outputs": [{"name": "churn_probability", "type": "Float64"}]},
-        lineage={"datasets": [f"dataset/workload@{data_version}"], "run": "quickstart"},
+        lineage={"datasets": [f"dataset/workload@{data_version}"], "run": run.id},
         requirements={"python": [f"scikit-learn=={sklearn.__version__}"]},
         card={"intended_use": "demo: scores the shared workload", "limitations": "synthetic data",
               "owners": [me]},
@@ -222,7 +241,7 @@ def package_and_promote(out, data, me, data_version):
     key_id = mlops.generate_key(key)
     pkg.sign(key)
     assert pkg.verify_signature([key + ".pub"]) == key_id
-    print(f"\nmodel churn-model: logistic regression on {features}, test AUC {auc:.3f}; "
+    print(f"\nmodel churn-model: logistic regression (SGD, {epochs} epochs) on {features}, test AUC {auc:.3f}; "
           f"packaged in {pkg_dir}, signed by key {key_id[:12]}")
     batch = pq.read_table(data, columns=["f0", "f1", "f4"]).slice(0, 1000)
     check = pkg.signature.validate(batch)
@@ -230,13 +249,21 @@ def package_and_promote(out, data, me, data_version):
 
     # Governance: the publishing principal is admin, a reviewer approves;
     # production needs an approver and a passed gate report.
-    store = os.path.join(out, "registry")
-    admin = mlops.Registry(store, principal=me)
     if not admin.policy.show()["grants"]:
         admin.policy.grant(me, "admin")
         admin.policy.grant("reviewer", "approver", "model/*")
         admin.policy.protect("production", scope="model/*", role="approver", require_gate=True)
-    version = admin.push_package(pkg, "churn-model", "logistic regression, quickstart")
+    # The run registers the package: the model version's lineage names the
+    # run and the data set version it trained on.
+    version = run.log_model(pkg, "churn-model", "logistic regression, quickstart")
+    run.end("finished")
+    info = run.info()
+    curve = run.history("val_auc")["value"].to_pylist()
+    print(f"run {info.id} ({info.experiment}): {info.status}, {info.points} points, "
+          f"val_auc {curve[0]:.3f} -> {curve[-1]:.3f} (best {info.metrics['val_auc']['max']:.3f}); "
+          f"used dataset workload v{data_version}, made model churn-model v{version}")
+    lineage = admin.asset("model", "churn-model").inputs[-1]
+    assert lineage["run"] == info.id and lineage["other"]["version"] == data_version
     reviewer = mlops.Registry(store, principal="reviewer")
     try:
         reviewer.alias("model", "churn-model", "production", version, reason="no gate yet")
@@ -249,7 +276,7 @@ def package_and_promote(out, data, me, data_version):
     shutil.rmtree(prod_dir, ignore_errors=True)
     pulled = admin.pull_package("churn-model", "production", prod_dir)
     with open(os.path.join(pulled.path, "model.pkl"), "rb") as f:
-        assert (pickle.load(f).coef_ == model.coef_).all()
+        assert (pickle.load(f)[-1].coef_ == sgd.coef_).all()
     audit = admin.audit.verify()
     print(f"registered churn-model v{version}, gate {'passed' if report.passed else 'FAILED'}, promoted to "
           f"production; audit trail: {audit['events']} events in {audit['logs']} logs, "

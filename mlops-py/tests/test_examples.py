@@ -3,8 +3,11 @@ on a small workload."""
 
 import json
 import os
+import re
 import subprocess
 import sys
+
+import mlops
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -27,6 +30,14 @@ def test_main_job_writes_its_outputs(tmp_path):
         text=True,
     ).stdout
     assert "profiled 5000 rows x 20 columns" in out
+    # The training is a tracked run whose model version names it.
+    run = re.search(r"^run ([0-9a-f]{32}) \(churn\): finished, 40 points", out, re.M)
+    assert run, out
+    reg = mlops.Registry(str(tmp_path / "registry"))
+    info = reg.run(run.group(1))
+    assert info.outputs == [{"kind": "model", "name": "churn-model", "version": 1}]
+    assert info.inputs == [{"kind": "dataset", "name": "workload", "version": 1}]
+    assert reg.run_history(info.id, "val_auc").num_rows == 20
     for name in [
         "profile.json",
         "profile.html",
@@ -45,7 +56,6 @@ def test_main_job_writes_its_outputs(tmp_path):
     assert flagged == ["f0", "f1", "f7", "i1", "c1", "c2", "b0", "y_pred"]  # gen_tabular's ground truth
     assert json.loads((tmp_path / "drift_from_profiles.json").read_text())["source"] == "profiles"
     # The registry: both data sets versioned, the report traced to them.
-    import mlops
 
     reg = mlops.Registry(str(tmp_path / "registry"))
     assert [v["version"] for v in reg.asset("dataset", "workload")["versions"]] == [1, 2]
