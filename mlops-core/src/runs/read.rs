@@ -104,7 +104,9 @@ impl Registry {
             .segments
             .par_iter()
             .map(|s| {
-                let batches = self.segment(id, s)?;
+                let mut bytes = Vec::new();
+                self.store().get_content(s, &mut bytes)?;
+                let batches = segment::decode_key(bytes, &format!("run {id}: segment {s}"), Some(key))?;
                 let mut out = Vec::new();
                 for b in &batches {
                     if let Some(p) = segment::select(b, key, options.context.as_deref())? {

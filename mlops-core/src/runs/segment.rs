@@ -166,12 +166,29 @@ pub(crate) fn encode(batches: &[RecordBatch]) -> Result<Vec<u8>> {
 /// The batches of a segment's Parquet bytes, checked to be of
 /// [`segment_schema`]; `what` names the segment in errors.
 pub(crate) fn decode(bytes: Vec<u8>, what: &str) -> Result<Vec<RecordBatch>> {
+    decode_key(bytes, what, None)
+}
+
+/// [`decode`], reading only the row groups whose `key` statistics may hold
+/// `key` (when given): a compacted file is sorted by key, so a series'
+/// points sit in a few of its row groups.
+pub(crate) fn decode_key(bytes: Vec<u8>, what: &str, key: Option<&str>) -> Result<Vec<RecordBatch>> {
     let bad = |e: &dyn std::fmt::Display| Error::Integrity(format!("{what}: {e}"));
-    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .map_err(|e| bad(&e))?
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| bad(&e))?;
+        .with_batch_size(64 * 1024);
+    if let Some(key) = key {
+        let keep: Vec<usize> = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .enumerate()
+            .filter(|(_, rg)| may_hold(rg, key))
+            .map(|(i, _)| i)
+            .collect();
+        builder = builder.with_row_groups(keep);
+    }
+    let reader = builder.build().map_err(|e| bad(&e))?;
     let want = segment_schema();
     let got = reader.schema();
     let same = want.fields().len() == got.fields().len()
@@ -184,6 +201,19 @@ pub(crate) fn decode(bytes: Vec<u8>, what: &str) -> Result<Vec<RecordBatch>> {
         return Err(bad(&format!("not a metric segment (columns {got})")));
     }
     reader.map(|b| b.map_err(|e| bad(&e))).collect()
+}
+
+/// Whether a row group's `key` column statistics allow `key` (true when
+/// there are none).
+fn may_hold(rg: &parquet::file::metadata::RowGroupMetaData, key: &str) -> bool {
+    use parquet::file::statistics::Statistics;
+    match rg.columns().first().and_then(|c| c.statistics()) {
+        Some(Statistics::ByteArray(s)) => match (s.min_opt(), s.max_opt()) {
+            (Some(lo), Some(hi)) => lo.data() <= key.as_bytes() && key.as_bytes() <= hi.data(),
+            _ => true,
+        },
+        _ => true,
+    }
 }
 
 /// The rows of `batch` whose key is `key` (and context `context`, when given),

@@ -43,10 +43,45 @@ pub fn git_state(dir: &std::path::Path) -> Option<(String, bool)> {
     Some((commit, !dirty.is_empty()))
 }
 
+/// How long a directory's git state is reused: asking git takes two
+/// process starts (milliseconds), which a notebook starting runs in a loop
+/// should not pay each time, while a commit made between runs a minute
+/// apart is still seen.
+const GIT_STATE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// [`git_state`] of `dir`, reused for [`GIT_STATE_TTL`].
+fn git_state_cached(dir: &std::path::Path) -> Option<(String, bool)> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::time::Instant;
+    type Cache = HashMap<std::path::PathBuf, (Instant, Option<(String, bool)>)>;
+    static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+    let now = Instant::now();
+    if let Some((at, state)) = CACHE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .get(dir)
+    {
+        if now.duration_since(*at) < GIT_STATE_TTL {
+            return state.clone();
+        }
+    }
+    let state = git_state(dir);
+    CACHE
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(dir.to_path_buf(), (now, state.clone()));
+    state
+}
+
 /// This process, with the git state of the current directory and `command`.
 pub fn this_process(command: Option<Vec<String>>) -> Source {
     let pid = std::process::id();
-    let git = std::env::current_dir().ok().and_then(|d| git_state(&d));
+    let git = std::env::current_dir()
+        .ok()
+        .and_then(|d| git_state_cached(&d));
     Source {
         host: host_name(),
         pid,
