@@ -1,5 +1,6 @@
 """What the Spark, Dask and Ray suites share: the rows they cut into
-partitions, the suite they validate, and the comparison with what one
+partitions (and, for Spark, the same rows made on the executors), the
+suite they validate, and the comparison with what one
 machine computes on the same rows (counts, min and max exactly; moments to
 1e-12; sketches within their stated bounds; verdicts and unexpected counts
 identical)."""
@@ -35,6 +36,44 @@ def table(n=N):
             "b": pa.array([i % 3 == 0 for i in ids], pa.bool_()),
         }
     )
+
+
+def spark_rows(spark, parts, n=N):
+    """The rows of `table(n)` as a Spark frame (classic or Connect) made on
+    the executors: partition k holds ids k*n//parts to (k+1)*n//parts - 1, in
+    order, with no shuffle, so every run cuts the rows the same way."""
+    from pyspark.sql import functions as F
+
+    i = F.col("id")
+    plans = F.array(*[F.lit(p) for p in ("free", "pro", "team", "gold")])
+    return spark.range(0, n, 1, parts).select(
+        "id",
+        F.when(i % 97 == 3, F.lit(None).cast("double"))
+        .when(i % 97 == 5, F.lit(float("nan")))
+        .otherwise(((i * 7919) % 1000) * 0.37 - 50)
+        .alias("x"),
+        F.when(i % 50 == 7, F.lit(None).cast("long")).otherwise((i * 31) % 1009).alias("n"),
+        F.when(i % 13 == 0, F.lit(None).cast("string"))
+        .otherwise(F.element_at(plans, (i % 4 + 1).cast("int")))
+        .alias("s"),
+        (i % 3 == 0).alias("b"),
+    )
+
+
+def local_states(spec, parts, n=N, split=False, schema=None):
+    """What each partition of `spark_rows(spark, parts, n)` gives on this
+    machine, as (key, bytes) pairs: its whole state (key -1), or (`split`)
+    one state per column or check. `schema`: the frame's Arrow schema (a
+    validation state holds it, `id` not null included)."""
+    data, out = table(n), []
+    if schema is not None:
+        data = data.cast(schema)
+    for k in range(parts):
+        lo, hi = k * n // parts, (k + 1) * n // parts
+        acc = mlops.Accumulator(spec, k)
+        acc.update(data.slice(lo, hi - lo))
+        out.extend(acc.split() if split else [(-1, acc.to_bytes())])
+    return out
 
 
 def suite(n=N):

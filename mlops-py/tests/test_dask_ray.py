@@ -1,7 +1,8 @@
 """mlops.dask and mlops.ray against the real packages (dask's threads
 scheduler; Ray on loopback with two CPUs, one session for the module):
 profiles and validation merged from per-partition (per-block) state equal
-what one machine computes on the same rows, at 1, 2, 7 and 32 partitions,
+what one machine computes on the same rows, at 1, 2, 7 and 32 partitions;
+the same Dask partitioning gives the same state and profile bytes every run;
 and mlops.profile / validate route their frames to the adapters."""
 
 import os
@@ -54,6 +55,22 @@ def test_dask_frames_route_through_mlops_profile_and_validate(dask_threads):
     assert_same_validation(mlops.validate(ddf, suite()), mlops.validate(data, suite()))
     p = mlops.dask.profile(ddf, columns=["s", "x"])
     assert p.columns == ["s", "x"]
+
+
+@pytest.mark.parametrize("parts", [7, 100])
+def test_dask_gives_the_same_state_and_profile_bytes_every_run(dask_threads, parts):
+    import dask.dataframe as dd
+
+    ddf = dd.from_pandas(pandas_rows(), npartitions=parts, sort=False)
+    assert ddf.npartitions == parts
+    # The threads finish partitions in any order; the tree merges them in partition order.
+    for spec in (mlops.Spec.profile(), mlops.Spec.validation(suite())):
+        first = mlops.dask.partial_state(ddf, spec)
+        assert mlops.dask.partial_state(ddf, spec) == first
+    spec = mlops.Spec.profile()
+    got = mlops.dask.profile(ddf).to_bytes()
+    assert got == mlops.dask.profile(ddf).to_bytes()
+    assert got == mlops.Accumulator.from_bytes(spec, mlops.dask.partial_state(ddf, spec)).finish().to_bytes()
 
 
 @pytest.fixture(scope="module")

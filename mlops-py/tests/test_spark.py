@@ -1,19 +1,30 @@
 """mlops.spark against a real Spark (pyspark, local[2], one session for the
 module): profiles and validation merged from per-partition states equal
 what one machine computes on the same rows, at 1, 2, 7 and 32 partitions;
-at 2,000 partitions the driver gets one state per column; the accidental
-paths (mlops.profile / validate / drift on a Spark frame) route to the
-adapter; unmergeable checks are refused.
+past 64 partitions the driver gets one state per column; the same
+partitioning gives the same state and profile bytes every run, whichever
+order the states arrive in; the accidental paths (mlops.profile / validate
+/ drift on a Spark frame) route to the adapter; unmergeable checks are
+refused.
 
 Spark's Java runtime and pyspark come from scripts/setup.sh; nothing here is
 skipped when they are missing.
 """
 
 import os
+import random
 import sys
 
 import pytest
-from distributed_parity import N, assert_same_profile, assert_same_validation, suite, table
+from distributed_parity import (
+    N,
+    assert_same_profile,
+    assert_same_validation,
+    local_states,
+    spark_rows,
+    suite,
+    table,
+)
 
 import mlops
 import mlops.spark
@@ -49,7 +60,7 @@ def frame(spark, parts, n=N):
 @pytest.mark.parametrize("parts", [1, 2, 7, 32])
 def test_profile_equals_the_single_machine_profile(spark, parts):
     want = mlops.profile(table())
-    df = frame(spark, parts)
+    df = spark_rows(spark, parts)
     assert df.rdd.getNumPartitions() == parts
     for on_executors in (False, True):
         got = mlops.spark.profile(df, merge_on_executors=on_executors)
@@ -59,26 +70,53 @@ def test_profile_equals_the_single_machine_profile(spark, parts):
 @pytest.mark.parametrize("parts", [1, 2, 7, 32])
 def test_validate_gives_the_single_machine_verdicts_and_counts(spark, parts):
     want = mlops.validate(table(), suite())
-    got = mlops.spark.validate(frame(spark, parts), suite())
+    got = mlops.spark.validate(spark_rows(spark, parts), suite())
     assert_same_validation(got, want)
 
 
-def test_at_2000_partitions_the_driver_receives_one_state_per_column(spark):
-    from pyspark.sql import functions as F
+def collected(df, spec, merge_on_executors=None):
+    """The (key, state) rows partial_states sends the driver, sorted."""
+    rows = mlops.spark.partial_states(df, spec, merge_on_executors).collect()
+    return sorted((r["key"], bytes(r["state"])) for r in rows)
 
-    df = spark.range(0, 6000, 1, 2000).select(
-        "id",
-        (F.col("id") % 7).alias("n"),
-        F.when(F.col("id") % 5 == 0, None).otherwise(F.col("id").cast("string")).alias("s"),
-    )
-    assert df.rdd.getNumPartitions() == 2000
+
+def test_the_same_partitioning_gives_the_same_state_and_profile_bytes_every_run(spark):
+    # Few partitions: each sends its whole state, merged on the driver.
     spec = mlops.Spec.profile()
-    states = mlops.spark.partial_states(df, spec).collect()
-    assert sorted(r["key"] for r in states) == [0, 1, 2]
-    got = mlops.Accumulator.combine(spec, [bytes(r["state"]) for r in states]).finish()
-    assert got.row_count == 6000
-    assert (got["id"].min, got["id"].max, got["id"].mean) == (0, 5999, 2999.5)
-    assert (got["s"].null_count, got["n"].max) == (1200, 6)
+    df = spark_rows(spark, 7)
+    first, second = collected(df, spec, False), collected(df, spec, False)
+    assert len(first) == 7
+    assert first == second == sorted(local_states(spec, 7))
+    whole = mlops.Accumulator.combine(spec, [st for _, st in first]).finish().to_bytes()
+    assert mlops.spark.profile(df).to_bytes() == mlops.spark.profile(df).to_bytes() == whole
+
+
+def test_past_64_partitions_the_driver_receives_one_state_per_column_the_same_bytes_every_run(spark):
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    n, parts = 6000, mlops.spark.EXECUTOR_MERGE_ABOVE + 1
+    df = spark_rows(spark, parts, n)
+
+    def merged_here(spec):
+        # Each key's states merged on this machine in a shuffled order: the
+        # executors merged them in whatever order they arrived.
+        mine = local_states(spec, parts, n, split=True, schema=to_arrow_schema(df.schema))
+        random.Random(16).shuffle(mine)
+        keys = sorted({k for k, _ in mine})
+        return [(k, mlops.Accumulator.merge(spec, [st for kk, st in mine if kk == k]).to_bytes()) for k in keys]
+
+    spec = mlops.Spec.profile()
+    first, second = collected(df, spec), collected(df, spec)
+    assert [k for k, _ in first] == [0, 1, 2, 3, 4]
+    assert first == second == merged_here(spec)
+    got = mlops.spark.profile(df)
+    assert got.to_bytes() == mlops.Accumulator.combine(spec, [st for _, st in first]).finish().to_bytes()
+    assert_same_profile(got, mlops.profile(table(n)), table(n))
+    # Per check too (the first failing rows are kept in (partition, row) order).
+    checks_spec = mlops.Spec.validation(suite(n))
+    states = collected(df, checks_spec)
+    assert [k for k, _ in states] == list(range(len(suite(n).checks)))
+    assert states == merged_here(checks_spec)
 
 
 def test_profile_of_chosen_columns_keeps_their_order(spark):

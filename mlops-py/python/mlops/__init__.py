@@ -109,7 +109,8 @@ def _distributed(data: Any) -> Optional[str]:
     """The adapter module (``spark``, ``dask``, ``ray``) for a frame of a
     distributed engine, else ``None``. Checked by type name, so the engine
     itself is never imported: pyspark 4's ``__arrow_c_stream__`` would
-    otherwise stream the whole table to the driver."""
+    otherwise stream the whole table to the driver. A Spark Connect frame
+    (``pyspark.sql.connect.dataframe.DataFrame``) is a Spark frame."""
     for klass in type(data).__mro__:
         mod = klass.__module__ or ""
         if mod.startswith("pyspark.sql") and klass.__name__ == "DataFrame":

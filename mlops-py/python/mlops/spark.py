@@ -1,10 +1,13 @@
 """Profiles and validation inside Spark, merged from per-partition state.
 
-``pip install mlops[spark]`` (PySpark 3.3 or newer, Spark Connect included);
-``import mlops`` never imports pyspark. Every partition runs the engine on
-the Arrow batches Spark hands to ``DataFrame.mapInArrow`` (no pandas, no
-JVM jar) and sends back its partial state (:class:`mlops.Accumulator`
-bytes, a few kilobytes per column). The states meet on the driver when
+``pip install mlops[spark]`` (PySpark 3.3 or newer), or
+``mlops[spark-connect]`` for a Spark Connect session (3.4 or newer: a
+``pyspark.sql.connect`` DataFrame, which has no RDD API, takes every
+function here as a classic one does); ``import mlops`` never imports
+pyspark. Every partition runs the engine on the Arrow batches Spark hands
+to ``DataFrame.mapInArrow`` (no pandas, no JVM jar) and sends back its
+partial state (:class:`mlops.Accumulator` bytes, a few kilobytes per
+column). The states meet on the driver when
 there are few; otherwise they are first merged per column (or per check) on
 the executors, so the driver receives at most one state per column. Spark's
 grouped-aggregate UDFs are not used: they do no partial aggregation.
@@ -20,6 +23,11 @@ within their stated bounds. Checks whose exact state grows with the data
 (``unique``, ``compound_unique``, exact median and quantiles, exact distinct
 counts, ``most_common_in_set``) are refused with an ``UnsupportedError``
 naming the approximate alternative, never silently approximated.
+
+The same rows in the same partitions (and Arrow batches) give the same
+state and profile bytes every run, whichever order the states reach the
+merge in; a shuffle (``repartition``) may order a partition's rows
+differently from run to run.
 """
 
 from __future__ import annotations
@@ -185,7 +193,9 @@ def commit_dataset(
     environment). Each executor writes its partition as one Parquet part
     straight into the store's content, with its profile; the driver then
     commits one version naming every part, in partition order, with the
-    merged profile. Returns the version number.
+    merged profile. Returns the version number. On Spark Connect this
+    client is the driver: it commits the version, so it must reach the
+    registry too.
 
     A job that fails leaves no version (its parts are named by none);
     ``mlops.Registry(url).read_dataset(name)`` reads the version whole on
@@ -228,10 +238,11 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 
 
 def read_dataset(spark: Any, registry_url: str, name: str, reference: Optional[str] = None) -> Any:
-    """A data set version (number, alias or ``latest``) as a Spark
-    DataFrame. A version committed from a cluster is read part by part on
-    the executors (one Spark partition per part, in order); one committed
-    whole is read on the driver."""
+    """A data set version (number, alias or ``latest``) as a DataFrame of
+    ``spark`` (a classic or a Spark Connect session). A version committed
+    from a cluster is read part by part on the executors (one Spark
+    partition per part, in order); one committed whole is read on the
+    driver (on Spark Connect, this client) and sent to Spark."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
     from . import Registry
