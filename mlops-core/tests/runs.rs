@@ -559,11 +559,24 @@ fn history_columns_are_step_time_value_context() {
 
 /// The child side of `sigterm_ends_open_runs_killed_with_every_point`:
 /// logs points that stay buffered (a long flush interval), then waits.
+/// With `MLOPS_RUNS_TEST_SIGTERM_HOST` set, SIGTERM first gets a handler of
+/// the "host runtime's" (one that exits 3, as Node's has one of its own),
+/// which `take_over_sigterm` replaces.
 #[test]
 fn sigterm_child() {
     let Ok(store) = std::env::var("MLOPS_RUNS_TEST_SIGTERM_STORE") else {
         return;
     };
+    #[cfg(unix)]
+    if std::env::var_os("MLOPS_RUNS_TEST_SIGTERM_HOST").is_some() {
+        extern "C" fn host(_: libc::c_int) {
+            // SAFETY: `_exit` is async-signal-safe.
+            unsafe { libc::_exit(3) }
+        }
+        // SAFETY: installs a handler that only calls `_exit`.
+        unsafe { libc::signal(libc::SIGTERM, host as *const () as libc::sighandler_t) };
+        mlops_core::runs::take_over_sigterm();
+    }
     let r = Registry::open(&store).unwrap();
     let run = r
         .start_run(StartRun {
@@ -581,22 +594,26 @@ fn sigterm_child() {
     std::thread::sleep(Duration::from_secs(60));
 }
 
+/// Runs `sigterm_child` (with `host`: under a host runtime's handler),
+/// sends it SIGTERM, and checks that it died of SIGTERM leaving its run
+/// `killed` with every point.
 #[cfg(unix)]
-#[test]
-fn sigterm_ends_open_runs_killed_with_every_point() {
+fn sigterm_a_writer(host: bool) {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sigterm_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("MLOPS_RUNS_TEST_SIGTERM_STORE", dir.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "sigterm_child",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("MLOPS_RUNS_TEST_SIGTERM_STORE", dir.path())
+    .stdout(std::process::Stdio::piped());
+    if host {
+        cmd.env("MLOPS_RUNS_TEST_SIGTERM_HOST", "1");
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut id = None;
     for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
         if let Some((_, rest)) = line.unwrap().split_once("RUN ") {
@@ -614,11 +631,23 @@ fn sigterm_ends_open_runs_killed_with_every_point() {
     assert_eq!(
         status.signal(),
         Some(15),
-        "the process still ends by SIGTERM"
+        "the process still ends by SIGTERM ({status:?})"
     );
     let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
     let info = r.run(&id).unwrap();
     assert_eq!(info.status, RunStatus::Killed);
     assert_eq!(info.points, 3000, "the buffered points were flushed");
     assert_eq!(r.verify_run(&id).unwrap(), 3000);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_open_runs_killed_with_every_point() {
+    sigterm_a_writer(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn take_over_sigterm_replaces_a_host_runtimes_handler() {
+    sigterm_a_writer(true);
 }

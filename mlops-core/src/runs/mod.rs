@@ -63,6 +63,7 @@ mod writer;
 use serde::{Deserialize, Serialize};
 
 pub use event::{RunChange, RunEvent, Source, RUN_EVENT_FORMAT, RUN_EVENT_VERSION};
+pub use exit::take_over_sigterm;
 pub use fold::{RunArtifact, RunInfo};
 pub use history::HistoryOptions;
 pub use id::{check_run_id, new_run_id};
