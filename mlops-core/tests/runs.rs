@@ -328,6 +328,41 @@ fn dropping_a_run_ends_it_and_an_ended_run_takes_no_writes() {
 }
 
 #[test]
+fn an_ended_run_takes_no_params_tags_links_or_files_and_ends_only_as_a_run_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    r.add_version(Kind::Dataset, "train", b"rows", "", serde_json::json!({}))
+        .unwrap();
+    let run = start(&r, "e");
+    for status in [RunStatus::Running, RunStatus::Crashed] {
+        let e = run.end(status, None).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+        assert!(e.to_string().contains(status.as_str()), "{e}");
+    }
+    assert!(!run.is_stopped(), "a refused end leaves the run open");
+    run.end(RunStatus::Killed, None).unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let refused = [
+        run.log_params(&serde_json::json!({"lr": 0.1})),
+        run.set_tags(&BTreeMap::from([("k".to_string(), Some("v".to_string()))])),
+        run.use_asset(Kind::Dataset, "train", 1),
+        run.record_output(Kind::Dataset, "train", 1),
+        run.log_artifact(&file, None),
+    ];
+    for e in refused {
+        let e = e.unwrap_err();
+        assert!(matches!(e, Error::Conflict(_)), "{e}");
+    }
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.status, RunStatus::Killed);
+    assert!(info.params.is_empty() && info.tags.is_empty());
+    assert!(info.inputs.is_empty() && info.outputs.is_empty() && info.artifacts.is_empty());
+    let train = r.asset(Kind::Dataset, "train").unwrap();
+    assert!(train.inputs.is_empty() && train.used_by.is_empty());
+}
+
+#[test]
 fn a_second_writer_attached_to_a_run_adds_to_it() {
     let r = Registry::open("memory://").unwrap();
     let run = start(&r, "e");
