@@ -328,6 +328,41 @@ fn dropping_a_run_ends_it_and_an_ended_run_takes_no_writes() {
 }
 
 #[test]
+fn an_ended_run_takes_no_params_tags_links_or_files_and_ends_only_as_a_run_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    r.add_version(Kind::Dataset, "train", b"rows", "", serde_json::json!({}))
+        .unwrap();
+    let run = start(&r, "e");
+    for status in [RunStatus::Running, RunStatus::Crashed] {
+        let e = run.end(status, None).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+        assert!(e.to_string().contains(status.as_str()), "{e}");
+    }
+    assert!(!run.is_stopped(), "a refused end leaves the run open");
+    run.end(RunStatus::Killed, None).unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let refused = [
+        run.log_params(&serde_json::json!({"lr": 0.1})),
+        run.set_tags(&BTreeMap::from([("k".to_string(), Some("v".to_string()))])),
+        run.use_asset(Kind::Dataset, "train", 1),
+        run.record_output(Kind::Dataset, "train", 1),
+        run.log_artifact(&file, None),
+    ];
+    for e in refused {
+        let e = e.unwrap_err();
+        assert!(matches!(e, Error::Conflict(_)), "{e}");
+    }
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.status, RunStatus::Killed);
+    assert!(info.params.is_empty() && info.tags.is_empty());
+    assert!(info.inputs.is_empty() && info.outputs.is_empty() && info.artifacts.is_empty());
+    let train = r.asset(Kind::Dataset, "train").unwrap();
+    assert!(train.inputs.is_empty() && train.used_by.is_empty());
+}
+
+#[test]
 fn a_second_writer_attached_to_a_run_adds_to_it() {
     let r = Registry::open("memory://").unwrap();
     let run = start(&r, "e");
@@ -559,11 +594,24 @@ fn history_columns_are_step_time_value_context() {
 
 /// The child side of `sigterm_ends_open_runs_killed_with_every_point`:
 /// logs points that stay buffered (a long flush interval), then waits.
+/// With `MLOPS_RUNS_TEST_SIGTERM_HOST` set, SIGTERM first gets a handler of
+/// the "host runtime's" (one that exits 3, as Node's has one of its own),
+/// which `take_over_sigterm` replaces.
 #[test]
 fn sigterm_child() {
     let Ok(store) = std::env::var("MLOPS_RUNS_TEST_SIGTERM_STORE") else {
         return;
     };
+    #[cfg(unix)]
+    if std::env::var_os("MLOPS_RUNS_TEST_SIGTERM_HOST").is_some() {
+        extern "C" fn host(_: libc::c_int) {
+            // SAFETY: `_exit` is async-signal-safe.
+            unsafe { libc::_exit(3) }
+        }
+        // SAFETY: installs a handler that only calls `_exit`.
+        unsafe { libc::signal(libc::SIGTERM, host as *const () as libc::sighandler_t) };
+        mlops_core::runs::take_over_sigterm();
+    }
     let r = Registry::open(&store).unwrap();
     let run = r
         .start_run(StartRun {
@@ -581,22 +629,26 @@ fn sigterm_child() {
     std::thread::sleep(Duration::from_secs(60));
 }
 
+/// Runs `sigterm_child` (with `host`: under a host runtime's handler),
+/// sends it SIGTERM, and checks that it died of SIGTERM leaving its run
+/// `killed` with every point.
 #[cfg(unix)]
-#[test]
-fn sigterm_ends_open_runs_killed_with_every_point() {
+fn sigterm_a_writer(host: bool) {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "sigterm_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("MLOPS_RUNS_TEST_SIGTERM_STORE", dir.path())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--exact",
+        "sigterm_child",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("MLOPS_RUNS_TEST_SIGTERM_STORE", dir.path())
+    .stdout(std::process::Stdio::piped());
+    if host {
+        cmd.env("MLOPS_RUNS_TEST_SIGTERM_HOST", "1");
+    }
+    let mut child = cmd.spawn().unwrap();
     let mut id = None;
     for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
         if let Some((_, rest)) = line.unwrap().split_once("RUN ") {
@@ -614,7 +666,7 @@ fn sigterm_ends_open_runs_killed_with_every_point() {
     assert_eq!(
         status.signal(),
         Some(15),
-        "the process still ends by SIGTERM"
+        "the process still ends by SIGTERM ({status:?})"
     );
     let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
     let info = r.run(&id).unwrap();
@@ -734,4 +786,16 @@ fn comparing_runs_marks_differing_params_and_overlays_curves() {
     );
     let e = r.compare_runs(&ids[..1]).unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_open_runs_killed_with_every_point() {
+    sigterm_a_writer(false);
+}
+
+#[cfg(unix)]
+#[test]
+fn take_over_sigterm_replaces_a_host_runtimes_handler() {
+    sigterm_a_writer(true);
 }

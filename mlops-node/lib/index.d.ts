@@ -544,6 +544,18 @@ export declare class Registry {
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */
   pullPackage(name: string, reference: string | number, dest: string): Promise<Package>
+  /** Run `id`: what is known of it; rejects with NOT_FOUND naming it when there is none. */
+  run(id: string): Promise<RunInfo>
+  /** Every run (of `experiment`, when given), newest first. */
+  runs(experiment?: string): Promise<RunInfo[]>
+  /**
+   * The points of series `key` of run `id` as a Table (`step`, `time`,
+   * `value`, `context`) ordered by (step, time); NOT_FOUND listing the
+   * run's series when it has no `key`.
+   */
+  runHistory(id: string, key: string, options?: HistoryOptions): Promise<Table>
+  /** Checks run `id`: its log's hash chain and every segment and artifact it names; resolves to its number of points. */
+  verifyRun(id: string): Promise<number>
 }
 
 /** A column (or tensor) of a signature; `type` is an Arrow type name such as "Float64". */
@@ -884,3 +896,151 @@ export declare class GateReport {
 }
 
 export declare function gate(candidate: Record<string, number>, rules: string[], baseline?: Record<string, number>): GateReport
+
+/** How a run stands (`crashed`: not ended, and its process is gone). */
+export type RunStatus = 'running' | 'finished' | 'failed' | 'killed' | 'crashed'
+
+/** Options of `startRun`; every one is optional. */
+export interface StartRunOptions {
+  /** A name for people. */
+  name?: string
+  /** The run it is nested in (a `Run` or its id). */
+  parent?: Run | string
+  /** Parameters (add-only): nested objects flatten to `a.b` keys, values are kept as text. */
+  params?: Record<string, unknown>
+  /** Tags (they can change later). */
+  tags?: Record<string, string>
+  /** The store (a URL or folder) or a `Registry`; unset: $MLOPS_STORE, else `.mlops`. */
+  store?: string | Registry
+  /** Points held before they are handed to the writer. */
+  flushPoints?: number
+  /** The longest a point waits before it is written, in seconds. */
+  flushInterval?: number
+  /** Whether the end rewrites the run's segments as one file. */
+  compact?: boolean
+}
+
+/** What to read of a series. */
+export interface HistoryOptions {
+  /** Only the points of this context (`'subset=train'`). */
+  context?: string
+  /** At most this many step buckets, each keeping its first, last, smallest and largest point. */
+  downsample?: number
+}
+
+/**
+ * The summary of one metric series: `min`, `max`, `sum` and `mean` are
+ * over the values that are not NaN (infinities included); NaNs are counted
+ * in `nans`. Non-finite values are JavaScript's NaN and ±Infinity.
+ */
+export interface SeriesSummary {
+  key: string
+  context: string | null
+  /** Points, NaNs included. */
+  count: number
+  nans: number
+  first_step: number
+  last_step: number
+  /** The value at the largest (step, time); among equal ones, the one logged last. */
+  last: number
+  min: number
+  max: number
+  sum: number
+  mean: number
+}
+
+/** Where a run's process ran. */
+export interface RunSource {
+  host: string
+  pid: number
+  /** The process's start time in clock ticks since boot (Linux). */
+  pid_start: number | null
+  /** The command line, for runs started by `mlops run exec`. */
+  command: string[] | null
+  git_commit: string | null
+  /** Whether tracked files differed from `git_commit`. */
+  git_dirty: boolean | null
+}
+
+/** What is known of a run: the fold of its log. */
+export declare class RunInfo {
+  private constructor()
+  id: string
+  experiment: string
+  name: string | null
+  parent: string | null
+  status: RunStatus
+  /** The exit status of its command (`mlops run exec`). */
+  exit_code: number | null
+  /** Unix milliseconds. */
+  start_time: number
+  end_time: number | null
+  principal: string
+  source: RunSource
+  /** Parameters, as text. */
+  params: Record<string, string>
+  tags: Record<string, string>
+  /** Each series (`loss`, or `loss[subset=train]`) and its summary, in order of first appearance. */
+  metrics: Record<string, SeriesSummary>
+  /** Points logged. */
+  points: number
+  /** The asset versions it used. */
+  inputs: AssetRef[]
+  /** The asset versions it made. */
+  outputs: AssetRef[]
+  /** Its files: path, BLAKE3 hash of the content, size. */
+  artifacts: Array<{ path: string; content: string; size: number }>
+  /** The Parquet files that hold its points. */
+  segments: string[]
+  /** Events in its log. */
+  events: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<RunInfo, 'toJSON'>
+}
+
+/**
+ * A run being written; see `startRun`. `log` is synchronous (the engine
+ * buffers the points); every other call resolves a Promise.
+ */
+export declare class Run {
+  private constructor()
+  readonly id: string
+  /** Whether this handle writes no more (the run ended, or, attached, was let go). */
+  readonly ended: boolean
+  /**
+   * Logs `metrics` (key → number) at `step` (a whole number), with an
+   * optional `context` (`'subset=train'`); throws INVALID_INPUT naming a
+   * value that is not a number, and then logs nothing of the call.
+   */
+  log(metrics: Record<string, number>, step: number, options?: { context?: string }): void
+  /** Logs a table of points (`key`, `step`, `value`, optional `time` and `context`): all of it or none. */
+  logTable(table: Table | Uint8Array): Promise<void>
+  /** Adds parameters (add-only: another value for a key is a CONFLICT naming it). */
+  logParams(params: Record<string, unknown>): Promise<void>
+  /** Sets tags (null removes one). */
+  setTags(tags: Record<string, string | null>): Promise<void>
+  /** Records that the run used an asset version (which must exist). */
+  useAsset(kind: AssetKind, name: string, version: number): Promise<void>
+  /** Records that the run made an asset version (which must exist), and its lineage. */
+  recordOutput(kind: AssetKind, name: string, version: number): Promise<void>
+  /** Registers a package as the next version of model `name` and records it as this run's output. */
+  logModel(pkg: Package, name: string, options?: { message?: string }): Promise<number>
+  /** Stores a file with the run, as `name` (unset: its file name). */
+  logArtifact(path: string, options?: { name?: string }): Promise<void>
+  /** Writes every buffered point now. */
+  flush(): Promise<void>
+  /** Ends the run; ending twice is a CONFLICT. */
+  end(status: 'finished' | 'failed' | 'killed', options?: { exitCode?: number }): Promise<void>
+  /** The points of series `key` of this run as a Table (`step`, `time`, `value`, `context`). */
+  history(key: string, options?: HistoryOptions): Promise<Table>
+  /** What is known of the run now. */
+  info(): Promise<RunInfo>
+}
+
+/**
+ * Starts a run of `experiment` (unset: the engine's default experiment).
+ * A run still open when the process exits is ended `finished`; on SIGTERM
+ * (while the program has no 'SIGTERM' listener) every open run is flushed
+ * and ended `killed`.
+ */
+export declare function startRun(experiment?: string, options?: StartRunOptions): Promise<Run>

@@ -7,10 +7,10 @@
  * whose `code` is the engine's error kind (see src/error.rs).
  *
  * One module per capability, named as in the core and the Python package:
- * profile, stats, drift, validate, accumulate, package, registry; results.js holds the
+ * profile, stats, drift, validate, accumulate, package, registry, runs; results.js holds the
  * typed result classes, native.js the addon and the boundary helpers.
  */
-const { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport } = require('./results')
+const { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
 const { profile, Profile, ColumnProfile } = require('./profile')
 const { stats } = require('./stats')
 const { drift, DriftReport } = require('./drift')
@@ -18,6 +18,7 @@ const { Package, Signature, generateKey } = require('./package')
 const { Registry, Audit, Policy } = require('./registry')
 const { checks, Suite, validate, ValidationResult, gate } = require('./validate')
 const { Spec, Accumulator } = require('./accumulate')
+const { startRun, Run } = require('./runs')
 
 module.exports = {
   profile,
@@ -48,4 +49,7 @@ module.exports = {
   GateReport,
   Spec,
   Accumulator,
+  startRun,
+  Run,
+  RunInfo,
 }

@@ -42,4 +42,28 @@ function ipcBuffer(input) {
   throw new TypeError('drift expects apache-arrow Tables, Arrow IPC bytes, file paths or Profiles')
 }
 
-module.exports = { native, codedError, typed, isArrowTable, ipcBuffer }
+/**
+ * `value` as JSON text for the engine (`what` names it: `metadata`,
+ * `params`). JSON.stringify would write NaN and Infinity as null and drop
+ * undefined silently; those are refused here naming where they sit
+ * (`metadata["a"][2]`), as the Python binding does.
+ */
+function jsonText(value, what) {
+  const walk = (v, at, depth) => {
+    if (depth > 128) throw codedError('INVALID_INPUT', `invalid input: ${at}: nested deeper than 128 levels`)
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: ${v} is not a JSON number`)
+    }
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+      throw codedError('INVALID_INPUT', `invalid input: ${at}: a value of type ${typeof v} is not JSON`)
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1))
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, `${at}[${JSON.stringify(k)}]`, depth + 1)
+    }
+  }
+  walk(value, what, 0)
+  return JSON.stringify(value)
+}
+
+module.exports = { native, codedError, typed, isArrowTable, ipcBuffer, jsonText }

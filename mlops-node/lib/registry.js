@@ -1,32 +1,9 @@
 'use strict'
 // The registry and its governance: `Registry`, `Audit`, `Policy`.
-const { native, codedError, typed, ipcBuffer } = require('./native')
-const { Version, Asset, SearchHit, DatasetDiff, AuditReport, PolicyState, records } = require('./results')
+const { native, typed, ipcBuffer, jsonText } = require('./native')
+const { Version, Asset, SearchHit, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
 const { Profile } = require('./profile')
 const { Package } = require('./package')
-
-/**
- * Version metadata as JSON text. JSON.stringify would write NaN and
- * Infinity as null and drop undefined silently; those are refused here
- * naming where they sit (`metadata.a[2]`), as the Python binding does.
- */
-function metadataJson(metadata) {
-  const walk = (v, at, depth) => {
-    if (depth > 128) throw codedError('INVALID_INPUT', `invalid input: ${at}: nested deeper than 128 levels`)
-    if (typeof v === 'number' && !Number.isFinite(v)) {
-      throw codedError('INVALID_INPUT', `invalid input: ${at}: ${v} is not a JSON number`)
-    }
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
-      throw codedError('INVALID_INPUT', `invalid input: ${at}: a value of type ${typeof v} is not JSON`)
-    }
-    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`, depth + 1))
-    else if (v !== null && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, `${at}[${JSON.stringify(k)}]`, depth + 1)
-    }
-  }
-  walk(metadata, 'metadata', 0)
-  return JSON.stringify(metadata)
-}
 
 /**
  * A version reference as text (a number becomes `'3'`), or undefined when
@@ -38,7 +15,7 @@ function ref(reference) {
 
 /** Metadata as JSON text, or undefined when none was given (the addon records `{}`). */
 function meta(metadata) {
-  return metadata === undefined ? undefined : metadataJson(metadata)
+  return metadata === undefined ? undefined : jsonText(metadata, 'metadata')
 }
 
 /**
@@ -198,6 +175,32 @@ class Registry {
   /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
   async search(query, { includeArchived = false } = {}) {
     return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+  }
+
+  /** Run `id`: what is known of it (NOT_FOUND naming it when there is none). */
+  async run(id) {
+    return new RunInfo(await typed(() => native.runInfo(this._native, id)))
+  }
+
+  /** Every run (of `experiment`, when given), newest first. */
+  async runs(experiment) {
+    return (await typed(() => native.runList(this._native, experiment))).map((r) => new RunInfo(r))
+  }
+
+  /**
+   * The points of series `key` of run `id` as an apache-arrow Table (`step`,
+   * `time`, `value`, `context`) ordered by (step, time): `context` keeps one
+   * context's points; `downsample: N` keeps the first, last, smallest and
+   * largest point of each of N step buckets.
+   */
+  async runHistory(id, key, { context, downsample } = {}) {
+    const { tableFromIPC } = require('apache-arrow')
+    return tableFromIPC(await typed(() => native.runHistory(this._native, id, key, context, downsample)))
+  }
+
+  /** Checks run `id`: its log's hash chain and every segment and artifact it names; resolves to its number of points. */
+  async verifyRun(id) {
+    return typed(() => native.runVerify(this._native, id))
   }
 }
 

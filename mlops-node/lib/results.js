@@ -52,6 +52,26 @@ class PolicyState extends Result {}
 /** One column of a drift report (the fields of the report's JSON). */
 class ColumnDrift extends Result {}
 
+/**
+ * What is known of a run: id, experiment, name, parent, status, exit_code,
+ * start_time, end_time, principal, source, params, tags, metrics, points,
+ * inputs, outputs, artifacts, segments, events. `metrics` maps each series
+ * (`loss`, or `loss[subset=train]`) to its summary `{key, context, count,
+ * nans, first_step, last_step, last, min, max, sum, mean}`, with NaN and
+ * infinities as JavaScript numbers.
+ */
+class RunInfo extends Result {
+  constructor(fields) {
+    super(fields)
+    const metrics = {}
+    for (const { series, ...summary } of fields.metrics) {
+      // Defined, not assigned: a series named `__proto__` stays a key.
+      Object.defineProperty(metrics, series, { value: summary, enumerable: true, writable: true, configurable: true })
+    }
+    this.metrics = metrics
+  }
+}
+
 /** The result of `gate()`: `passed`, and per rule `{rule, left, op, right, passed, metrics}`. */
 class GateReport {
   constructor(fields) {
@@ -111,6 +131,6 @@ function jsonGetters(cls, fields) {
 }
 
 module.exports = {
-  Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report,
+  Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
   records, jsonGetters,
 }

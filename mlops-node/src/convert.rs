@@ -749,3 +749,174 @@ impl napi::bindgen_prelude::ToNapiValue for Tree {
 pub fn tree<T: serde::Serialize>(v: &T) -> Tree {
     Tree(serde_json::to_value(v).expect("engine values serialise"))
 }
+
+/// Where a run's process ran (see `mlops_core::runs::Source`).
+#[napi(object, use_nullable = true)]
+pub struct RunSource {
+    /// The host's name.
+    pub host: String,
+    /// The process id.
+    pub pid: f64,
+    /// The process's start time in clock ticks since boot (Linux).
+    #[napi(js_name = "pid_start")]
+    pub pid_start: Option<f64>,
+    /// The command line, for runs started by `mlops run exec`.
+    pub command: Option<Vec<String>>,
+    /// The git commit checked out in the working directory, if any.
+    #[napi(js_name = "git_commit")]
+    pub git_commit: Option<String>,
+    /// Whether tracked files differed from that commit.
+    #[napi(js_name = "git_dirty")]
+    pub git_dirty: Option<bool>,
+}
+
+/// A file stored with a run.
+#[napi(object)]
+pub struct RunArtifact {
+    /// Its path within the run's artifacts.
+    pub path: String,
+    /// BLAKE3 hash of its content.
+    pub content: String,
+    /// Its size in bytes.
+    pub size: f64,
+}
+
+/// The summary of one metric series of a run (see
+/// `mlops_core::runs::SeriesSummary`), with its name as listings show it
+/// (`series`: `loss`, `loss[subset=train]`) and its `mean`. Non-finite
+/// values are JavaScript's `NaN` and `±Infinity`.
+#[napi(object, use_nullable = true)]
+pub struct SeriesSummary {
+    /// The series' name (the key, then the context in brackets).
+    pub series: String,
+    /// The metric's key.
+    pub key: String,
+    /// The series' context, if any.
+    pub context: Option<String>,
+    /// Points, NaNs included.
+    pub count: f64,
+    /// Points whose value is NaN.
+    pub nans: f64,
+    /// The smallest step.
+    #[napi(js_name = "first_step")]
+    pub first_step: f64,
+    /// The largest step.
+    #[napi(js_name = "last_step")]
+    pub last_step: f64,
+    /// The value at the largest (step, time).
+    pub last: f64,
+    /// The smallest value that is not NaN.
+    pub min: f64,
+    /// The largest value that is not NaN.
+    pub max: f64,
+    /// The sum of the values that are not NaN.
+    pub sum: f64,
+    /// Their mean.
+    pub mean: f64,
+}
+
+/// What is known of a run (see `mlops_core::runs::RunInfo`); `metrics`
+/// lists the series in order of first appearance (the JavaScript layer
+/// keys them by `series`).
+#[napi(object, use_nullable = true)]
+pub struct RunInfo {
+    /// Its id.
+    pub id: String,
+    /// Its experiment.
+    pub experiment: String,
+    /// Its name, if given.
+    pub name: Option<String>,
+    /// The run it is nested in, if any.
+    pub parent: Option<String>,
+    /// `running`, `finished`, `failed`, `killed` or `crashed`.
+    pub status: String,
+    /// The exit status of its command (`mlops run exec`).
+    #[napi(js_name = "exit_code")]
+    pub exit_code: Option<i32>,
+    /// When it started (Unix milliseconds).
+    #[napi(js_name = "start_time")]
+    pub start_time: f64,
+    /// When it ended, if it has.
+    #[napi(js_name = "end_time")]
+    pub end_time: Option<f64>,
+    /// Who started it.
+    pub principal: String,
+    /// Where it ran.
+    pub source: RunSource,
+    /// Its parameters, as text.
+    pub params: BTreeMap<String, String>,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
+    /// The summary of each series.
+    pub metrics: Vec<SeriesSummary>,
+    /// Points logged.
+    pub points: f64,
+    /// The asset versions it used.
+    pub inputs: Vec<AssetRef>,
+    /// The asset versions it made.
+    pub outputs: Vec<AssetRef>,
+    /// Its files.
+    pub artifacts: Vec<RunArtifact>,
+    /// The Parquet files that hold its points.
+    pub segments: Vec<String>,
+    /// Events in its log.
+    pub events: f64,
+}
+
+impl From<mlops_core::runs::RunInfo> for RunInfo {
+    fn from(r: mlops_core::runs::RunInfo) -> Self {
+        Self {
+            id: r.id,
+            experiment: r.experiment,
+            name: r.name,
+            parent: r.parent,
+            status: r.status.as_str().to_string(),
+            exit_code: r.exit_code,
+            start_time: num(r.start_time),
+            end_time: r.end_time.map(num),
+            principal: r.principal,
+            source: RunSource {
+                host: r.source.host,
+                pid: f64::from(r.source.pid),
+                pid_start: r.source.pid_start.map(num),
+                command: r.source.command,
+                git_commit: r.source.git_commit,
+                git_dirty: r.source.git_dirty,
+            },
+            params: r.params,
+            tags: r.tags,
+            metrics: r
+                .metrics
+                .iter()
+                .map(|s| SeriesSummary {
+                    series: s.series(),
+                    key: s.key.clone(),
+                    context: s.context.clone(),
+                    count: num(s.count),
+                    nans: num(s.nans),
+                    first_step: s.first_step as f64,
+                    last_step: s.last_step as f64,
+                    last: s.last,
+                    min: s.min,
+                    max: s.max,
+                    sum: s.sum,
+                    mean: s.mean(),
+                })
+                .collect(),
+            points: num(r.points),
+            inputs: r.inputs.into_iter().map(Into::into).collect(),
+            outputs: r.outputs.into_iter().map(Into::into).collect(),
+            artifacts: r
+                .artifacts
+                .into_iter()
+                .map(|a| RunArtifact {
+                    path: a.path,
+                    content: a.content.to_string(),
+                    size: num(a.size),
+                })
+                .collect(),
+            segments: r.segments.iter().map(ToString::to_string).collect(),
+            events: num(r.events),
+        }
+    }
+}

@@ -19,6 +19,7 @@ mod error;
 mod package;
 mod profile;
 mod registry;
+mod runs;
 mod stats;
 mod task;
 mod validate;

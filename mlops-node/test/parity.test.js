@@ -84,7 +84,12 @@ async function instances() {
   await r.commitDataset('d', t1)
   await r.commitDataset('d', t2)
   const report = await mlops.drift(t1, t2)
+  const run = await mlops.startRun('parity', { store: r })
+  run.log({ x: 1 }, 0)
+  await run.end('finished')
   return {
+    Run: run,
+    RunInfo: await run.info(),
     Version: await r.version('model', 'm'),
     Asset: await r.asset('model', 'm'),
     SearchHit: (await r.search("kind = 'model'"))[0],

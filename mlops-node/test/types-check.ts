@@ -204,3 +204,39 @@ async function accumulate(): Promise<number> {
   return spec.hash.length + kind.length + ranges.length + keys.length + whole.rows + (done instanceof Profile ? done.rowCount : done.rows)
 }
 void accumulate
+
+import { startRun, Run, RunInfo, Registry as RunRegistry, Package as RunPackage, type RunStatus, type SeriesSummary, type StartRunOptions } from 'mlops'
+async function runs(): Promise<number> {
+  const reg = new RunRegistry('memory://')
+  const options: StartRunOptions = { name: 'baseline', params: { lr: 0.1 }, tags: { team: 'risk' }, store: reg, flushPoints: 1000, flushInterval: 1, compact: false }
+  const parent: Run = await startRun('churn', options)
+  const run: Run = await startRun(undefined, { parent, store: 'memory://' })
+  run.log({ loss: 0.5, acc: 0.9 }, 0)
+  run.log({ loss: 0.4 }, 1, { context: 'subset=val' })
+  await run.logTable(tableFromArrays({ key: ['loss'], step: Int32Array.from([2]), value: Float64Array.from([0.3]) }))
+  await run.logParams({ model: { depth: 6 } })
+  await run.setTags({ team: null, owner: 'ana' })
+  await run.useAsset('dataset', 'train', 1)
+  await run.recordOutput('model', 'churn', 1)
+  const v: number = await run.logModel(await RunPackage.load('model'), 'churn', { message: 'trained' })
+  await run.logArtifact('notes.txt', { name: 'docs/notes.txt' })
+  await run.flush()
+  const h: Table = await run.history('loss', { context: 'subset=val', downsample: 10 })
+  await run.end('failed', { exitCode: 1 })
+  const ended: boolean = run.ended
+  const info: RunInfo = await run.info()
+  const status: RunStatus = info.status
+  const loss: SeriesSummary | undefined = info.metrics['loss']
+  const all: RunInfo[] = await reg.runs('churn')
+  const again: RunInfo = await reg.run(run.id)
+  const points: number = await reg.verifyRun(parent.id)
+  const t: Table = await reg.runHistory(run.id, 'loss', { downsample: 5 })
+  return [
+    v, h.numRows, t.numRows, points, all.length, ended ? 1 : 0, status.length, loss?.mean ?? 0, loss?.first_step ?? 0,
+    info.id.length, info.experiment.length, info.name?.length ?? 0, info.parent?.length ?? 0, info.exit_code ?? 0,
+    info.start_time, info.end_time ?? 0, info.principal.length, info.source.pid, Object.keys(info.params).length,
+    Object.keys(info.tags).length, info.points, info.inputs.length, info.outputs.length, info.artifacts.length,
+    info.segments.length, info.events, Object.keys(again.toJSON()).length,
+  ].reduce((a, b) => a + b, 0)
+}
+void runs

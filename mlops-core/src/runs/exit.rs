@@ -6,11 +6,16 @@
 //! handler of the caller's language: a Python handler runs only when the
 //! main thread comes back to the interpreter, so a process blocked in a C
 //! call (a queue's lock, a socket) would never end, and Node's handler
-//! waits for its event loop. The hook is installed when the first run
-//! starts and only if SIGTERM still has its default action: a program that
-//! handles SIGTERM itself (a service's graceful shutdown) keeps its handler
-//! and ends its runs itself; one that installs a handler later replaces
-//! this one.
+//! waits for its event loop. The hook is installed when a run starts while
+//! SIGTERM has its default action: a program that handles SIGTERM itself
+//! (a service's graceful shutdown) keeps its handler and ends its runs
+//! itself; one that installs a handler later replaces this one.
+//!
+//! Node catches SIGTERM from its start with a handler that only stands in
+//! for the default action (it restores the terminal, then dies of the
+//! signal again); its binding calls [`take_over_sigterm`] while the program
+//! has no SIGTERM listener of its own, so Node processes end their runs as
+//! Python's do.
 
 use std::sync::{Arc, Mutex, Weak};
 
@@ -26,7 +31,17 @@ pub(crate) fn track(run: &Arc<Shared>) {
     open.retain(|w| w.strong_count() > 0);
     open.push(Arc::downgrade(run));
     drop(open);
-    hook::install();
+    hook::install(false);
+}
+
+/// Installs the SIGTERM hook now in place of the handler SIGTERM has, for a
+/// runtime whose own handler stands for the default action (Node's: it
+/// restores the terminal, then dies of the signal again; the hook's end
+/// dies of SIGTERM too, so the process's status is the same). A front-end
+/// calls it only while the program has no SIGTERM handler of its own (Node:
+/// no `'SIGTERM'` listener). Once the hook is installed, nothing more.
+pub fn take_over_sigterm() {
+    hook::install(true);
 }
 
 /// Finishes every open run as `killed` (flushing runs attached to).
@@ -45,9 +60,10 @@ fn finish_all() {
 
 #[cfg(unix)]
 mod hook {
-    use std::sync::Once;
+    use std::sync::Mutex;
 
-    static INSTALL: Once = Once::new();
+    /// Whether the hook is installed.
+    static INSTALLED: Mutex<bool> = Mutex::new(false);
 
     /// Whether SIGTERM has its default action now.
     fn sigterm_is_default() -> bool {
@@ -59,29 +75,44 @@ mod hook {
         }
     }
 
-    pub(super) fn install() {
-        INSTALL.call_once(|| {
-            if !sigterm_is_default() {
-                return;
+    /// Installs the hook if SIGTERM has its default action, or, with
+    /// `replace`, in place of whatever handler it has (which is not chained
+    /// to: it is first set back to the default action).
+    pub(super) fn install(replace: bool) {
+        let mut installed = INSTALLED.lock().unwrap_or_else(|p| p.into_inner());
+        if *installed {
+            return;
+        }
+        if replace {
+            // SAFETY: sets SIGTERM's action to the default one; `action`
+            // is fully initialised (zeroed, then its handler and mask).
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = libc::SIG_DFL;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(libc::SIGTERM, &action, std::ptr::null_mut());
             }
-            let Ok(mut signals) = signal_hook::iterator::Signals::new([libc::SIGTERM]) else {
-                return;
-            };
-            let _ = std::thread::Builder::new()
-                .name("mlops-runs-sigterm".into())
-                .spawn(move || {
-                    if signals.forever().next().is_some() {
-                        super::finish_all();
-                        // Then what SIGTERM would have done.
-                        let _ = signal_hook::low_level::emulate_default_handler(libc::SIGTERM);
-                    }
-                });
-        });
+        } else if !sigterm_is_default() {
+            return;
+        }
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([libc::SIGTERM]) else {
+            return;
+        };
+        let spawned = std::thread::Builder::new()
+            .name("mlops-runs-sigterm".into())
+            .spawn(move || {
+                if signals.forever().next().is_some() {
+                    super::finish_all();
+                    // Then what SIGTERM would have done.
+                    let _ = signal_hook::low_level::emulate_default_handler(libc::SIGTERM);
+                }
+            });
+        *installed = spawned.is_ok();
     }
 }
 
 #[cfg(not(unix))]
 mod hook {
     /// No SIGTERM to hook.
-    pub(super) fn install() {}
+    pub(super) fn install(_replace: bool) {}
 }

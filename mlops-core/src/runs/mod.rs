@@ -66,6 +66,7 @@ use serde::{Deserialize, Serialize};
 
 pub use compare::{MetricRow, ParamRow, RunComparison, COMPARE_RUNS, CURVE_BUCKETS};
 pub use event::{RunChange, RunEvent, Source, RUN_EVENT_FORMAT, RUN_EVENT_VERSION};
+pub use exit::take_over_sigterm;
 pub use fold::{RunArtifact, RunInfo};
 pub use history::HistoryOptions;
 pub use id::{check_run_id, new_run_id};

@@ -106,7 +106,8 @@ impl Registry {
             .map(|s| {
                 let mut bytes = Vec::new();
                 self.store().get_content(s, &mut bytes)?;
-                let batches = segment::decode_key(bytes, &format!("run {id}: segment {s}"), Some(key))?;
+                let batches =
+                    segment::decode_key(bytes, &format!("run {id}: segment {s}"), Some(key))?;
                 let mut out = Vec::new();
                 for b in &batches {
                     if let Some(p) = segment::select(b, key, options.context.as_deref())? {

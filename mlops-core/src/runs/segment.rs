@@ -172,7 +172,11 @@ pub(crate) fn decode(bytes: Vec<u8>, what: &str) -> Result<Vec<RecordBatch>> {
 /// [`decode`], reading only the row groups whose `key` statistics may hold
 /// `key` (when given): a compacted file is sorted by key, so a series'
 /// points sit in a few of its row groups.
-pub(crate) fn decode_key(bytes: Vec<u8>, what: &str, key: Option<&str>) -> Result<Vec<RecordBatch>> {
+pub(crate) fn decode_key(
+    bytes: Vec<u8>,
+    what: &str,
+    key: Option<&str>,
+) -> Result<Vec<RecordBatch>> {
     let bad = |e: &dyn std::fmt::Display| Error::Integrity(format!("{what}: {e}"));
     let mut builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
         .map_err(|e| bad(&e))?

@@ -302,6 +302,7 @@ impl Run {
     /// [`Error::Conflict`] naming the key and both values (parameters are
     /// add-only: a run's inputs do not change under it).
     pub fn log_params(&self, params: &serde_json::Value) -> Result<()> {
+        self.shared.check_open()?;
         let new = params::flatten_params(params)?;
         let mut added = BTreeMap::new();
         let appended = self
@@ -332,6 +333,7 @@ impl Run {
 
     /// Sets tags (`Some`) or removes them (`None`).
     pub fn set_tags(&self, tags: &BTreeMap<String, Option<String>>) -> Result<()> {
+        self.shared.check_open()?;
         params::check_tags(tags)?;
         if tags.is_empty() {
             return Ok(());
@@ -342,6 +344,7 @@ impl Run {
     /// Records that the run used version `version` of asset `name` of `kind`
     /// (which must exist).
     pub fn use_asset(&self, kind: crate::registry::Kind, name: &str, version: u64) -> Result<()> {
+        self.shared.check_open()?;
         let v = self
             .shared
             .registry
@@ -364,6 +367,7 @@ impl Run {
         name: &str,
         version: u64,
     ) -> Result<()> {
+        self.shared.check_open()?;
         let info = self.shared.registry.run(&self.shared.id)?;
         let product = AssetRef {
             kind,
@@ -389,6 +393,8 @@ impl Run {
         name: &str,
         message: &str,
     ) -> Result<u64> {
+        // Before the push: an ended run registers no model.
+        self.shared.check_open()?;
         let version = self.shared.registry.push_package(package, name, message)?;
         self.record_output(crate::registry::Kind::Model, name, version)?;
         Ok(version)
@@ -397,6 +403,7 @@ impl Run {
     /// Stores the file at `path` with the run, under `name` (its file name
     /// when `None`).
     pub fn log_artifact(&self, path: &std::path::Path, name: Option<&str>) -> Result<()> {
+        self.shared.check_open()?;
         let name = match name {
             Some(n) => n.to_string(),
             None => path
@@ -424,9 +431,11 @@ impl Run {
         self.shared.flush()
     }
 
-    /// Ends the run with `status`: flushes, stops the flusher, compacts the
-    /// segments into one file (when [`RunOptions::compact_on_end`]) and
-    /// writes the end event. Ending twice is an [`Error::Conflict`].
+    /// Ends the run with `status` (finished, failed or killed; running or
+    /// crashed is an [`Error::InvalidInput`]): flushes, stops the flusher,
+    /// compacts the segments into one file (when
+    /// [`RunOptions::compact_on_end`]) and writes the end event. Ending
+    /// twice is an [`Error::Conflict`].
     pub fn end(&self, status: RunStatus, exit_code: Option<i32>) -> Result<()> {
         self.shared.end(status, exit_code)
     }
@@ -477,6 +486,12 @@ impl Shared {
     /// segments into one file (when [`RunOptions::compact_on_end`]) and
     /// writes the end event. Ending twice is an [`Error::Conflict`].
     fn end(&self, status: RunStatus, exit_code: Option<i32>) -> Result<()> {
+        if matches!(status, RunStatus::Running | RunStatus::Crashed) {
+            return Err(Error::InvalidInput(format!(
+                "run {}: a run ends finished, failed or killed, not {status}",
+                self.id
+            )));
+        }
         if self.lock().ended {
             return Err(Error::Conflict(format!(
                 "run {} has already ended",
@@ -537,6 +552,16 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .is_some()
+    }
+
+    /// An [`Error::Conflict`] once this handle writes no more (the run
+    /// ended, or was let go): parameters, tags, links and files are not
+    /// added to a run that has ended.
+    fn check_open(&self) -> Result<()> {
+        if self.lock().ended {
+            return Err(Error::Conflict(format!("run {} has ended", self.id)));
+        }
+        Ok(())
     }
 
     fn writable(&self) -> Result<MutexGuard<'_, Buffer>> {
