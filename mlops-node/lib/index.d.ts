@@ -556,6 +556,12 @@ export declare class Registry {
   runHistory(id: string, key: string, options?: HistoryOptions): Promise<Table>
   /** Checks run `id`: its log's hash chain and every segment and artifact it names; resolves to its number of points. */
   verifyRun(id: string): Promise<number>
+  /** The runs matching `query` as a Table: a row per run, a column per param and summary. */
+  searchRuns(query: string): Promise<Table>
+  /** 2 to 10 runs side by side. */
+  compareRuns(ids: string[]): Promise<{ runs: RunInfo[]; params: ParamRow[]; metrics: MetricRow[] }>
+  /** The comparison as one self-contained HTML page. */
+  compareRunsHtml(ids: string[]): Promise<string>
 }
 
 /** A column (or tensor) of a signature; `type` is an Arrow type name such as "Float64". */
@@ -1044,3 +1050,41 @@ export declare class Run {
  * and ended `killed`.
  */
 export declare function startRun(experiment?: string, options?: StartRunOptions): Promise<Run>
+
+/** One parameter across compared runs. */
+export interface ParamRow {
+  key: string
+  /** Its value in each run (null when unset). */
+  values: (string | null)[]
+  /** Whether the values are not all the same. */
+  differs: boolean
+}
+
+/** One metric series across compared runs. */
+export interface MetricRow {
+  /** The series (`loss`, `loss[subset=val]`). */
+  series: string
+  /** Its summary in each run (null when a run lacks it). */
+  summaries: (SeriesSummary | null)[]
+}
+
+/** 2 to 10 runs side by side; see `compareRuns`. */
+export declare class RunComparison {
+  private constructor()
+  readonly runs: RunInfo[]
+  readonly params: ParamRow[]
+  readonly metrics: MetricRow[]
+  /** The parameters whose values differ between the runs: key → values. */
+  differingParams(): Record<string, (string | null)[]>
+  /** The comparison as one self-contained HTML page (curves overlaid, inline SVG). */
+  html(): Promise<string>
+}
+
+/**
+ * The runs of `store` matching `query` (the filter language with `in (...)`,
+ * `is null`, `metrics.KEY.STAT`, `parent`, `order by` and `limit`) as a Table.
+ */
+export declare function searchRuns(query: string, options?: { store?: string | Registry }): Promise<Table>
+
+/** Compares 2 to 10 runs (Run objects or ids) of `store`. */
+export declare function compareRuns(ids: (Run | string)[], options?: { store?: string | Registry }): Promise<RunComparison>

@@ -18,7 +18,7 @@ const { Package, Signature, generateKey } = require('./package')
 const { Registry, Audit, Policy } = require('./registry')
 const { checks, Suite, validate, ValidationResult, gate } = require('./validate')
 const { Spec, Accumulator } = require('./accumulate')
-const { startRun, Run } = require('./runs')
+const { startRun, searchRuns, compareRuns, RunComparison, Run } = require('./runs')
 
 module.exports = {
   profile,
@@ -50,6 +50,9 @@ module.exports = {
   Spec,
   Accumulator,
   startRun,
+  searchRuns,
+  compareRuns,
+  RunComparison,
   Run,
   RunInfo,
 }

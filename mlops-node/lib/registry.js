@@ -198,6 +198,30 @@ class Registry {
     return tableFromIPC(await typed(() => native.runHistory(this._native, id, key, context, downsample)))
   }
 
+  /**
+   * The runs matching `query` (the filter language with `in (...)`, `is
+   * null`, `metrics.KEY.STAT`, `parent`, `order by` and `limit`) as an
+   * apache-arrow Table: a row per run, a column per param and summary.
+   */
+  async searchRuns(query) {
+    const { tableFromIPC } = require('apache-arrow')
+    return tableFromIPC(await typed(() => native.runSearch(this._native, query)))
+  }
+
+  /**
+   * 2 to 10 runs side by side: `{ runs, params, metrics }` (each param with
+   * `values` per run and `differs`; each series' summary per run).
+   */
+  async compareRuns(ids) {
+    const c = await typed(() => native.runCompare(this._native, ids))
+    return { ...c, runs: c.runs.map((r) => new RunInfo(r)) }
+  }
+
+  /** The comparison of runs `ids` as one self-contained HTML page (curves overlaid, inline SVG). */
+  async compareRunsHtml(ids) {
+    return typed(() => native.runCompareHtml(this._native, ids))
+  }
+
   /** Checks run `id`: its log's hash chain and every segment and artifact it names; resolves to its number of points. */
   async verifyRun(id) {
     return typed(() => native.runVerify(this._native, id))

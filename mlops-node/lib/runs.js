@@ -172,7 +172,7 @@ class Run {
  * is the command's run: its params and tags are added there.
  */
 async function startRun(experiment, { name, parent, params, tags, store, flushPoints, flushInterval, compact } = {}) {
-  const registry = store instanceof Registry ? store : typed(() => new Registry(store))
+  const registry = registryOf(store)
   const options = {
     experiment,
     name,
@@ -196,4 +196,50 @@ async function startRun(experiment, { name, parent, params, tags, store, flushPo
   return run
 }
 
-module.exports = { startRun, Run }
+/** The registry a module-level call uses: `store` (a URL or a Registry), else the default store. */
+function registryOf(store) {
+  return store instanceof Registry ? store : typed(() => new Registry(store))
+}
+
+/**
+ * The runs of `store` matching `query` as an apache-arrow Table (see
+ * `Registry.searchRuns`).
+ */
+async function searchRuns(query, { store } = {}) {
+  return registryOf(store).searchRuns(query)
+}
+
+/**
+ * 2 to 10 runs side by side: `runs` (RunInfo), `params` (each `{ key,
+ * values, differs }`), `metrics` (each `{ series, summaries }`).
+ */
+class RunComparison {
+  constructor(registry, ids, comparison) {
+    Object.defineProperty(this, '_registry', { value: registry })
+    Object.defineProperty(this, '_ids', { value: ids })
+    this.runs = comparison.runs
+    this.params = comparison.params
+    this.metrics = comparison.metrics
+  }
+
+  /** The parameters whose values differ between the runs: key → values. */
+  differingParams() {
+    const out = {}
+    for (const p of this.params) if (p.differs) out[p.key] = p.values
+    return out
+  }
+
+  /** The comparison as one self-contained HTML page. */
+  async html() {
+    return this._registry.compareRunsHtml(this._ids)
+  }
+}
+
+/** Compares 2 to 10 runs (Run objects or ids) of `store`. */
+async function compareRuns(ids, { store } = {}) {
+  const registry = registryOf(store)
+  const list = ids.map((r) => (r instanceof Run ? r.id : r))
+  return new RunComparison(registry, list, await registry.compareRuns(list))
+}
+
+module.exports = { startRun, searchRuns, compareRuns, RunComparison, Run }

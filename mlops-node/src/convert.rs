@@ -815,6 +815,81 @@ pub struct SeriesSummary {
     pub mean: f64,
 }
 
+impl From<&mlops_core::runs::SeriesSummary> for SeriesSummary {
+    fn from(s: &mlops_core::runs::SeriesSummary) -> Self {
+        Self {
+            series: s.series(),
+            key: s.key.clone(),
+            context: s.context.clone(),
+            count: num(s.count),
+            nans: num(s.nans),
+            first_step: s.first_step as f64,
+            last_step: s.last_step as f64,
+            last: s.last,
+            min: s.min,
+            max: s.max,
+            sum: s.sum,
+            mean: s.mean(),
+        }
+    }
+}
+
+/// One parameter across compared runs (see `mlops_core::runs::ParamRow`).
+#[napi(object, use_nullable = true)]
+pub struct ParamRow {
+    /// The parameter.
+    pub key: String,
+    /// Its value in each run (null when unset).
+    pub values: Vec<Option<String>>,
+    /// Whether the values are not all the same.
+    pub differs: bool,
+}
+
+/// One metric series across compared runs (see `mlops_core::runs::MetricRow`).
+#[napi(object, use_nullable = true)]
+pub struct MetricRow {
+    /// The series (`loss`, `loss[subset=val]`).
+    pub series: String,
+    /// Its summary in each run (null when a run lacks it).
+    pub summaries: Vec<Option<SeriesSummary>>,
+}
+
+/// Runs side by side (see `mlops_core::runs::RunComparison`).
+#[napi(object, use_nullable = true)]
+pub struct RunComparison {
+    /// The runs, in the order asked.
+    pub runs: Vec<RunInfo>,
+    /// Every parameter any of them has.
+    pub params: Vec<ParamRow>,
+    /// Every metric series any of them has.
+    pub metrics: Vec<MetricRow>,
+}
+
+impl From<mlops_core::runs::RunComparison> for RunComparison {
+    fn from(c: mlops_core::runs::RunComparison) -> Self {
+        Self {
+            params: c
+                .params
+                .into_iter()
+                .map(|p| ParamRow {
+                    key: p.key,
+                    values: p.values,
+                    differs: p.differs,
+                })
+                .collect(),
+            metrics: c
+                .metrics
+                .into_iter()
+                .map(|m| MetricRow {
+                    series: m.series,
+                    summaries: m.summaries.iter().map(|s| s.as_ref().map(Into::into)).collect(),
+                })
+                .collect(),
+            runs: c.runs.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// What is known of a run (see `mlops_core::runs::RunInfo`); `metrics`
 /// lists the series in order of first appearance (the JavaScript layer
 /// keys them by `series`).
@@ -885,24 +960,7 @@ impl From<mlops_core::runs::RunInfo> for RunInfo {
             },
             params: r.params,
             tags: r.tags,
-            metrics: r
-                .metrics
-                .iter()
-                .map(|s| SeriesSummary {
-                    series: s.series(),
-                    key: s.key.clone(),
-                    context: s.context.clone(),
-                    count: num(s.count),
-                    nans: num(s.nans),
-                    first_step: s.first_step as f64,
-                    last_step: s.last_step as f64,
-                    last: s.last,
-                    min: s.min,
-                    max: s.max,
-                    sum: s.sum,
-                    mean: s.mean(),
-                })
-                .collect(),
+            metrics: r.metrics.iter().map(Into::into).collect(),
             points: num(r.points),
             inputs: r.inputs.into_iter().map(Into::into).collect(),
             outputs: r.outputs.into_iter().map(Into::into).collect(),

@@ -628,6 +628,40 @@ pub fn run_history(
     history(registry.inner.clone(), id, key, context, downsample)
 }
 
+/// The runs matching `query` as Arrow IPC stream bytes of the runs table
+/// (a row per run, a column per param and summary).
+#[napi(ts_return_type = "Promise<Buffer>")]
+pub fn run_search(registry: &NativeRegistry, query: String) -> AsyncTask<Job<Buffer>> {
+    let r = registry.inner.clone();
+    job(move || {
+        let b = mlops_core::runs::runs_table(&r.search_runs(&query)?)?;
+        let mut out = Vec::new();
+        {
+            let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut out, &b.schema())?;
+            w.write(&b)?;
+            w.finish()?;
+        }
+        Ok(out.into())
+    })
+}
+
+/// 2 to 10 runs side by side.
+#[napi(ts_return_type = "Promise<RunComparison>")]
+pub fn run_compare(
+    registry: &NativeRegistry,
+    ids: Vec<String>,
+) -> AsyncTask<Job<convert::RunComparison>> {
+    let r = registry.inner.clone();
+    job(move || Ok(r.compare_runs(&ids)?.into()))
+}
+
+/// The comparison of runs `ids` as one self-contained HTML page.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn run_compare_html(registry: &NativeRegistry, ids: Vec<String>) -> AsyncTask<Job<String>> {
+    let r = registry.inner.clone();
+    job(move || r.compare_runs_html(&ids))
+}
+
 /// Checks run `id`; resolves to its number of points.
 #[napi(ts_return_type = "Promise<number>")]
 pub fn run_verify(registry: &NativeRegistry, id: String) -> AsyncTask<Job<f64>> {

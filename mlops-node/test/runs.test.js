@@ -10,6 +10,7 @@ const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { tableFromArrays } = require('apache-arrow')
 const mlops = require('..')
+const { Registry, startRun, searchRuns, compareRuns } = mlops
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-runs-'))
 
@@ -356,4 +357,34 @@ test("a program's own SIGTERM listener keeps SIGTERM; its exit ends the run fini
   const info = await new mlops.Registry(store).run(lines[0])
   assert.equal(info.status, 'finished')
   assert.equal(info.points, 6000)
+})
+
+test('searchRuns and compareRuns: the filter language over runs, and runs side by side', async () => {
+  const reg = new Registry('memory://')
+  const ids = []
+  for (const [i, lr] of [0.1, 0.01, 0.001].entries()) {
+    for (const [j, team] of ['risk', 'growth'].entries()) {
+      const run = await startRun('search', { store: reg, params: { lr, layers: i + 1 }, tags: { team } })
+      for (let step = 0; step < 50; step++) run.log({ loss: lr * 10 + j + 1 / (step + 1) }, step)
+      await run.end('finished')
+      ids.push(run.id)
+    }
+  }
+  const t = await searchRuns(
+    "params.lr in (0.1, 0.01) and metrics.loss.min < 1.5 and tags.team = 'risk' order by metrics.loss.min limit 5",
+    { store: reg },
+  )
+  assert.deepEqual(t.getChild('params.lr').toArray(), ['0.01', '0.1'])
+  const mins = Array.from(t.getChild('metrics.loss.min').toArray())
+  assert.ok(Math.abs(mins[0] - 0.12) < 1e-12 && Math.abs(mins[1] - 1.02) < 1e-12, String(mins))
+  assert.equal((await reg.searchRuns('parent is null')).numRows, 6)
+  await assert.rejects(reg.searchRuns('params.lr in 0.1'), (e) => e.code === 'INVALID_INPUT' && /position 13/.test(e.message))
+  const c = await compareRuns(ids.slice(0, 3), { store: reg })
+  assert.deepEqual(c.runs.map((r) => r.id), ids.slice(0, 3))
+  assert.deepEqual(c.differingParams(), { layers: ['1', '1', '2'], lr: ['0.1', '0.1', '0.01'] })
+  assert.equal(c.metrics[0].series, 'loss')
+  assert.ok(Math.abs(c.metrics[0].summaries[2].min - 0.12) < 1e-12)
+  const html = await c.html()
+  assert.equal(html.split('<polyline').length - 1, 3)
+  await assert.rejects(compareRuns(ids.slice(0, 1), { store: reg }), (e) => e.code === 'INVALID_INPUT')
 })

@@ -240,3 +240,21 @@ async function runs(): Promise<number> {
   ].reduce((a, b) => a + b, 0)
 }
 void runs
+
+import { searchRuns, compareRuns, RunComparison, type ParamRow, type MetricRow } from 'mlops'
+async function compare(): Promise<number> {
+  const reg = new RunRegistry('memory://')
+  const hits: Table = await searchRuns("params.lr in (0.1, 0.01) order by metrics.loss.min limit 5", { store: reg })
+  const same: Table = await reg.searchRuns('parent is null')
+  const c: RunComparison = await compareRuns(['a', 'b'], { store: 'memory://' })
+  const runs: RunInfo[] = c.runs
+  const params: ParamRow[] = c.params
+  const metrics: MetricRow[] = c.metrics
+  const differs: Record<string, (string | null)[]> = c.differingParams()
+  const page: string = await c.html()
+  const raw = await reg.compareRuns(['a', 'b'])
+  const html: string = await reg.compareRunsHtml(['a', 'b'])
+  return hits.numRows + same.numRows + runs.length + params.length + metrics.length + Object.keys(differs).length
+    + page.length + raw.runs.length + html.length
+}
+void compare
