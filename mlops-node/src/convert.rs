@@ -882,7 +882,11 @@ impl From<mlops_core::runs::RunComparison> for RunComparison {
                 .into_iter()
                 .map(|m| MetricRow {
                     series: m.series,
-                    summaries: m.summaries.iter().map(|s| s.as_ref().map(Into::into)).collect(),
+                    summaries: m
+                        .summaries
+                        .iter()
+                        .map(|s| s.as_ref().map(Into::into))
+                        .collect(),
                 })
                 .collect(),
             runs: c.runs.into_iter().map(Into::into).collect(),
