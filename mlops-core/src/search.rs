@@ -332,27 +332,33 @@ impl std::str::FromStr for Filter {
     /// assert!(e.to_string().contains("position 7"));
     /// ```
     fn from_str(input: &str) -> Result<Filter> {
-        let text: Vec<char> = input.chars().collect();
-        let fail = |pos: usize, what: String| err(&text, pos, &what);
-        let toks = expr::lex(
-            &text,
-            Dialect {
-                dash_in_words: true,
-            },
-            &fail,
-        )?;
-        let mut p = Parser {
-            text: &text,
-            toks,
-            at: 0,
-            depth: Depth::default(),
-        };
-        let f = p.or()?;
-        if p.at < p.toks.len() {
-            return Err(p.fail(p.pos(), "expected 'and', 'or' or the end"));
-        }
-        Ok(f)
+        parse_with(input, |p| {
+            let f = p.or()?;
+            if p.at < p.toks.len() {
+                return Err(p.fail(p.pos(), "expected 'and', 'or' or the end"));
+            }
+            Ok(f)
+        })
     }
+}
+
+/// Lexes `input` (the filter dialect) and runs `parse` over its tokens.
+fn parse_with<T>(input: &str, parse: impl FnOnce(&mut Parser<'_>) -> Result<T>) -> Result<T> {
+    let text: Vec<char> = input.chars().collect();
+    let fail = |pos: usize, what: String| err(&text, pos, &what);
+    let toks = expr::lex(
+        &text,
+        Dialect {
+            dash_in_words: true,
+        },
+        &fail,
+    )?;
+    parse(&mut Parser {
+        text: &text,
+        toks,
+        at: 0,
+        depth: Depth::default(),
+    })
 }
 
 /// A filter with an order and a limit: `FILTER order by FIELD [asc|desc],
@@ -384,74 +390,61 @@ impl std::str::FromStr for Query {
 
     /// Parses a query; errors point at the offending token.
     fn from_str(input: &str) -> Result<Query> {
-        let text: Vec<char> = input.chars().collect();
-        let fail = |pos: usize, what: String| err(&text, pos, &what);
-        let toks = expr::lex(
-            &text,
-            Dialect {
-                dash_in_words: true,
-            },
-            &fail,
-        )?;
-        let mut p = Parser {
-            text: &text,
-            toks,
-            at: 0,
-            depth: Depth::default(),
-        };
-        let mut q = Query::default();
-        if !p.toks.is_empty() && !p.keyword("order") && !p.keyword("limit") {
-            q.filter = Some(p.or()?);
-        }
-        if p.keyword("order") {
-            p.at += 1;
-            if !p.keyword("by") {
-                return Err(p.fail(p.pos(), "expected 'by' after 'order'"));
+        parse_with(input, |p| {
+            let mut q = Query::default();
+            if !p.toks.is_empty() && !p.keyword("order") && !p.keyword("limit") {
+                q.filter = Some(p.or()?);
             }
-            p.at += 1;
-            loop {
-                let field = match p.tok() {
-                    Some(Tok::Word(w))
-                        if !["limit", "asc", "desc"]
-                            .iter()
-                            .any(|k| w.eq_ignore_ascii_case(k)) =>
-                    {
-                        w.clone()
+            if p.keyword("order") {
+                p.at += 1;
+                if !p.keyword("by") {
+                    return Err(p.fail(p.pos(), "expected 'by' after 'order'"));
+                }
+                p.at += 1;
+                loop {
+                    let field = match p.tok() {
+                        Some(Tok::Word(w))
+                            if !["limit", "asc", "desc"]
+                                .iter()
+                                .any(|k| w.eq_ignore_ascii_case(k)) =>
+                        {
+                            w.clone()
+                        }
+                        _ => return Err(p.fail(p.pos(), "expected a field to order by")),
+                    };
+                    p.at += 1;
+                    let mut desc = false;
+                    if p.keyword("desc") {
+                        desc = true;
+                        p.at += 1;
+                    } else if p.keyword("asc") {
+                        p.at += 1;
                     }
-                    _ => return Err(p.fail(p.pos(), "expected a field to order by")),
-                };
-                p.at += 1;
-                let mut desc = false;
-                if p.keyword("desc") {
-                    desc = true;
-                    p.at += 1;
-                } else if p.keyword("asc") {
+                    q.order.push((field, desc));
+                    if p.tok() != Some(&Tok::Sym(",")) {
+                        break;
+                    }
                     p.at += 1;
                 }
-                q.order.push((field, desc));
-                if p.tok() != Some(&Tok::Sym(",")) {
-                    break;
-                }
-                p.at += 1;
             }
-        }
-        if p.keyword("limit") {
-            p.at += 1;
-            match p.tok() {
-                Some(Tok::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= 1e15 => {
-                    q.limit = Some(*n as usize);
-                    p.at += 1;
+            if p.keyword("limit") {
+                p.at += 1;
+                match p.tok() {
+                    Some(Tok::Num(n)) if n.fract() == 0.0 && *n >= 0.0 && *n <= 1e15 => {
+                        q.limit = Some(*n as usize);
+                        p.at += 1;
+                    }
+                    _ => return Err(p.fail(p.pos(), "expected a whole number after 'limit'")),
                 }
-                _ => return Err(p.fail(p.pos(), "expected a whole number after 'limit'")),
             }
-        }
-        if p.at < p.toks.len() {
-            return Err(p.fail(
-                p.pos(),
-                "expected 'and', 'or', 'order by', 'limit' or the end",
-            ));
-        }
-        Ok(q)
+            if p.at < p.toks.len() {
+                return Err(p.fail(
+                    p.pos(),
+                    "expected 'and', 'or', 'order by', 'limit' or the end",
+                ));
+            }
+            Ok(q)
+        })
     }
 }
 

@@ -39,23 +39,33 @@ impl PyRunInfo {
         let dict = loads(py, &json)?.cast_into::<PyDict>()?;
         let metrics = PyDict::new(py);
         for s in &r.metrics {
-            let m = PyDict::new(py);
+            let m = summary(py, s)?;
             m.set_item("key", &s.key)?;
             m.set_item("context", &s.context)?;
-            m.set_item("count", s.count)?;
-            m.set_item("nans", s.nans)?;
-            m.set_item("first_step", s.first_step)?;
-            m.set_item("last_step", s.last_step)?;
-            m.set_item("last", s.last)?;
-            m.set_item("min", s.min)?;
-            m.set_item("max", s.max)?;
-            m.set_item("sum", s.sum)?;
-            m.set_item("mean", s.mean())?;
             metrics.set_item(s.series(), m)?;
         }
         dict.set_item("metrics", metrics)?;
         Self::from_parts(json, &dict, None)
     }
+}
+
+/// A series' summary as a dict, its floats as Python floats (NaN and
+/// infinities included; the JSON form writes them as text).
+fn summary<'py>(
+    py: Python<'py>,
+    s: &mlops_core::runs::SeriesSummary,
+) -> PyResult<Bound<'py, PyDict>> {
+    let m = PyDict::new(py);
+    m.set_item("count", s.count)?;
+    m.set_item("nans", s.nans)?;
+    m.set_item("first_step", s.first_step)?;
+    m.set_item("last_step", s.last_step)?;
+    m.set_item("last", s.last)?;
+    m.set_item("min", s.min)?;
+    m.set_item("max", s.max)?;
+    m.set_item("sum", s.sum)?;
+    m.set_item("mean", s.mean())?;
+    Ok(m)
 }
 
 fn status(s: &str) -> PyResult<RunStatus> {
@@ -413,19 +423,7 @@ pub fn compare_runs<'py>(
         for s in &m.summaries {
             match s {
                 None => sums.append(py.None())?,
-                Some(s) => {
-                    let x = PyDict::new(py);
-                    x.set_item("count", s.count)?;
-                    x.set_item("nans", s.nans)?;
-                    x.set_item("first_step", s.first_step)?;
-                    x.set_item("last_step", s.last_step)?;
-                    x.set_item("last", s.last)?;
-                    x.set_item("min", s.min)?;
-                    x.set_item("max", s.max)?;
-                    x.set_item("sum", s.sum)?;
-                    x.set_item("mean", s.mean())?;
-                    sums.append(x)?;
-                }
+                Some(s) => sums.append(summary(py, s)?)?,
             }
         }
         row.set_item("summaries", sums)?;
