@@ -207,7 +207,7 @@ def package_and_promote(out, data, me, data_version):
     epochs = 20
     params = {"model": "logistic regression (SGD)", "epochs": epochs, "alpha": 1e-4, "features": features}
     run = mlops.start_run("churn", name="quickstart", params=params, store=admin)
-    run.use_asset("dataset", "workload", data_version)
+    run.use_dataset("workload", data_version)
     scaler = StandardScaler().fit(x[:split])
     sgd = SGDClassifier(loss="log_loss", alpha=1e-4, random_state=0)
     xt, xv = scaler.transform(x[:split]), scaler.transform(x[split:])

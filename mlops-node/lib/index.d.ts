@@ -1026,6 +1026,8 @@ export declare class Run {
   /** Sets tags (null removes one). */
   setTags(tags: Record<string, string | null>): Promise<void>
   /** Records that the run used an asset version (which must exist). */
+  /** Records that the run used version `version` of data set `name`. */
+  useDataset(name: string, version: number): Promise<void>
   useAsset(kind: AssetKind, name: string, version: number): Promise<void>
   /** Records that the run made an asset version (which must exist), and its lineage. */
   recordOutput(kind: AssetKind, name: string, version: number): Promise<void>

@@ -112,6 +112,11 @@ class Run {
     await typed(() => this._native.setTags(textMap(tags, 'tags', true)))
   }
 
+  /** Records that the run used version `version` of data set `name` (which must exist). */
+  async useDataset(name, version) {
+    return this.useAsset('dataset', name, version)
+  }
+
   /** Records that the run used version `version` of asset `name` of `kind` (which must exist). */
   async useAsset(kind, name, version) {
     await typed(() => this._native.useAsset(kind, name, version))

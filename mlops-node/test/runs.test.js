@@ -234,7 +234,7 @@ test('nested runs, inputs, outputs, models and artifacts', async () => {
   const pkg = await mlops.Package.build(path.join(dir, 'pkg'), { name: 'scorer', version: '1', flavor: 'sklearn' })
   const parent = await mlops.startRun('e', { store: reg })
   const child = await mlops.startRun('e', { store: reg, parent })
-  await child.useAsset('dataset', 'train', 1)
+  await child.useDataset('train', 1)
   const v = await reg.add('model', 'churn', 'weights')
   await child.recordOutput('model', 'churn', v)
   assert.equal(await child.logModel(pkg, 'scorer', { message: 'trained' }), 1)

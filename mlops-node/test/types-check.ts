@@ -217,6 +217,7 @@ async function runs(): Promise<number> {
   await run.logParams({ model: { depth: 6 } })
   await run.setTags({ team: null, owner: 'ana' })
   await run.useAsset('dataset', 'train', 1)
+  await run.useDataset('train', 1)
   await run.recordOutput('model', 'churn', 1)
   const v: number = await run.logModel(await RunPackage.load('model'), 'churn', { message: 'trained' })
   await run.logArtifact('notes.txt', { name: 'docs/notes.txt' })

@@ -166,6 +166,12 @@ impl PyRun {
         py.detach(|| self.inner.set_tags(&tags)).map_err(to_py)
     }
 
+    /// Records that the run used version `version` of data set `name`.
+    fn use_dataset(&self, py: Python<'_>, name: &str, version: u64) -> PyResult<()> {
+        py.detach(|| self.inner.use_dataset(name, version))
+            .map_err(to_py)
+    }
+
     /// Records that the run used version `version` of asset `name`.
     fn use_asset(&self, py: Python<'_>, kind: &str, name: &str, version: u64) -> PyResult<()> {
         let k = self::kind(kind)?;

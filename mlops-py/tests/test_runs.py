@@ -130,7 +130,7 @@ def test_nested_runs_inputs_outputs_and_artifacts(tmp_path):
     reg.commit_dataset("train", pa.table({"x": [1.0, 2.0]}))
     with mlops.start_run("e", store=reg) as parent:
         with mlops.start_run("e", store=reg, parent=parent) as child:
-            child.use_asset("dataset", "train", 1)
+            child.use_dataset("train", 1)
             v = reg.add("model", "churn", b"weights")
             child.record_output("model", "churn", v)
             notes = tmp_path / "notes.txt"

@@ -341,6 +341,12 @@ impl Run {
         self.shared.append(RunChange::Tags { tags: tags.clone() })
     }
 
+    /// Records that the run used version `version` of data set `name` (which
+    /// must exist): [`use_asset`](Self::use_asset) for the commonest input.
+    pub fn use_dataset(&self, name: &str, version: u64) -> Result<()> {
+        self.use_asset(crate::registry::Kind::Dataset, name, version)
+    }
+
     /// Records that the run used version `version` of asset `name` of `kind`
     /// (which must exist).
     pub fn use_asset(&self, kind: crate::registry::Kind, name: &str, version: u64) -> Result<()> {

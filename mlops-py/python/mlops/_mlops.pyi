@@ -435,6 +435,8 @@ class Run:
         """Adds parameters (add-only)."""
     def set_tags(self, tags: dict[str, str | None]) -> None:
         """Sets tags (None removes one)."""
+    def use_dataset(self, name: str, version: int) -> None:
+        """Records that the run used a data set version."""
     def use_asset(self, kind: str, name: str, version: int) -> None:
         """Records that the run used an asset version."""
     def record_output(self, kind: str, name: str, version: int) -> None:
