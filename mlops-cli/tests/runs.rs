@@ -244,6 +244,21 @@ fn search_and_compare_runs() {
         &run(&s, &["runs", "search", "params.lr in 0.1"]),
         &["INVALID_INPUT", "position 13"],
     );
+    let table = s.with_extension("runs.parquet");
+    let out = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "export-parquet",
+            table.to_str().unwrap(),
+            "--query",
+            "params.lr in (0.1, 0.01)",
+        ],
+    ));
+    assert!(out.starts_with("2 runs written"), "{out}");
+    assert!(std::fs::read(&table).unwrap().starts_with(b"PAR1"));
+    let out = succeeded(&run(&s, &["runs", "reindex"]));
+    assert!(out.contains("3 ended runs"), "{out}");
     let ids: Vec<String> = runs(&s)
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())

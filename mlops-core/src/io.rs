@@ -403,3 +403,19 @@ impl<R: RecordBatchReader> RecordBatchReader for NamedReader<R> {
         self.inner.schema()
     }
 }
+
+/// Writes `bytes` to the file `path` whole or not at all: into a
+/// temporary file beside it, then renamed over it, so a reader (or a crash)
+/// never sees half a file. Errors name the path.
+pub fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::InvalidInput(format!("{}: not a file name", path.display())))?;
+    let tmp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}

@@ -449,6 +449,24 @@ impl std::str::FromStr for Query {
 }
 
 impl Query {
+    /// The field paths the query reads, its filter's and its `order by`'s,
+    /// each once, in first-use order: what a columnar reader must load.
+    ///
+    /// ```
+    /// use mlops_core::search::Query;
+    /// let q: Query = "params.lr = 0.1 or not tags.team = 'x' order by metrics.loss.min".parse().unwrap();
+    /// assert_eq!(q.fields(), ["params.lr", "tags.team", "metrics.loss.min"]);
+    /// ```
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out = self.filter.as_ref().map_or_else(Vec::new, Filter::fields);
+        for (f, _) in &self.order {
+            if !out.contains(&f.as_str()) {
+                out.push(f);
+            }
+        }
+        out
+    }
+
     /// Whether `doc` matches the query's filter (every document does when
     /// there is none).
     pub fn matches(&self, doc: &impl Fields) -> bool {
@@ -460,15 +478,25 @@ impl Query {
     /// the first `limit`.
     pub fn order_and_limit<T: Fields>(&self, hits: &mut Vec<T>) {
         if !self.order.is_empty() {
-            hits.sort_by(|a, b| {
-                for (field, desc) in &self.order {
-                    let (x, y) = (a.field(field), b.field(field));
+            // Each hit's sort key read once (not at every comparison).
+            let keys: Vec<Vec<Value>> = hits
+                .iter()
+                .map(|h| {
+                    self.order
+                        .iter()
+                        .map(|(f, _)| h.field(f).into_owned())
+                        .collect()
+                })
+                .collect();
+            let mut idx: Vec<usize> = (0..hits.len()).collect();
+            idx.sort_by(|&a, &b| {
+                for ((x, y), (_, desc)) in keys[a].iter().zip(&keys[b]).zip(&self.order) {
                     let o = match (x.is_null(), y.is_null()) {
                         (true, true) => std::cmp::Ordering::Equal,
                         (true, false) => std::cmp::Ordering::Greater,
                         (false, true) => std::cmp::Ordering::Less,
                         _ => {
-                            let o = order_values(&x, &y);
+                            let o = order_values(x, y);
                             if *desc {
                                 o.reverse()
                             } else {
@@ -482,6 +510,15 @@ impl Query {
                 }
                 std::cmp::Ordering::Equal
             });
+            if let Some(n) = self.limit {
+                idx.truncate(n);
+            }
+            let mut slots: Vec<Option<T>> = std::mem::take(hits).into_iter().map(Some).collect();
+            *hits = idx
+                .into_iter()
+                .map(|i| slots[i].take().expect("each index once"))
+                .collect();
+            return;
         }
         if let Some(n) = self.limit {
             hits.truncate(n);
@@ -604,6 +641,25 @@ impl Filter {
     /// kept as a name because the registry's search and many tests call it.
     pub fn parse(input: &str) -> Result<Filter> {
         input.parse()
+    }
+
+    /// The field paths the filter compares, each once, in first-use order.
+    /// Iterative, as [`Filter::matches`] is.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        let mut pending = vec![self];
+        while let Some(f) = pending.pop() {
+            match f {
+                Filter::And(terms) | Filter::Or(terms) => pending.extend(terms.iter().rev()),
+                Filter::Not(inner) => pending.push(inner),
+                Filter::Compare { field, .. } => {
+                    if !out.contains(&field.as_str()) {
+                        out.push(field);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether a document (a JSON object of the fields, or anything else

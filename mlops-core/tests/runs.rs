@@ -799,3 +799,112 @@ fn sigterm_ends_open_runs_killed_with_every_point() {
 fn take_over_sigterm_replaces_a_host_runtimes_handler() {
     sigterm_a_writer(true);
 }
+
+/// The ids `query` finds by folding every run's log: what search answered
+/// before the run table, and must still answer.
+fn search_by_logs(r: &Registry, query: &str) -> Vec<String> {
+    let q: mlops_core::search::Query = query.parse().unwrap();
+    let mut hits: Vec<_> = r
+        .runs(None)
+        .unwrap()
+        .into_iter()
+        .filter(|run| q.matches(run))
+        .collect();
+    q.order_and_limit(&mut hits);
+    hits.into_iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn search_through_the_run_table_answers_as_the_logs_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let mut open = Vec::new();
+    for i in 0..30 {
+        let run = r
+            .start_run(StartRun {
+                experiment: Some(if i % 3 == 0 { "a" } else { "b" }.into()),
+                params: Some(serde_json::json!({"lr": 0.1 / (1 + i % 4) as f64, "i": i})),
+                tags: BTreeMap::from([("team".to_string(), ["risk", "growth"][i % 2].into())]),
+                ..Default::default()
+            })
+            .unwrap();
+        // Series named like statistics of others: `a`, `a.min` and `val.loss`.
+        run.log(
+            &[
+                ("a", i as f64),
+                ("a.min", 100.0 - i as f64),
+                ("val.loss", 1.0 / (1 + i) as f64),
+            ],
+            0,
+            None,
+        )
+        .unwrap();
+        run.log(&[("val.loss", f64::NAN)], 1, Some("subset=test"))
+            .unwrap();
+        if i % 7 == 6 {
+            open.push(run); // still running: read from its log, never a row
+        } else {
+            let status = [RunStatus::Finished, RunStatus::Failed][i % 2];
+            run.end(status, None).unwrap();
+        }
+    }
+    let queries = [
+        "",
+        "params.lr in (0.1, 0.05) order by metrics.val.loss.min limit 4",
+        "metrics.a.min < 10 and metrics.a.min.last > 95",
+        "metrics.a > 20 or tags.team = 'risk' order by params.i desc",
+        "status = 'running'",
+        "status = 'failed' and experiment = 'a'",
+        "metrics.val.loss.count = 1 and metrics.val.loss.nans = 0 order by end_time limit 3",
+        "not params.i < 25 order by metrics.a.last_step, params.i limit 2",
+        "metrics.missing is null and exit_code is null limit 5",
+    ];
+    let table = dir.path().join("indexes/runs");
+    assert!(!table.exists(), "no table before the first search");
+    for pass in 0..2 {
+        for q in queries {
+            let got: Vec<String> = r
+                .search_runs(q)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            assert_eq!(got, search_by_logs(&r, q), "pass {pass}: {q}");
+        }
+    }
+    assert!(
+        table.join("delta.parquet").exists(),
+        "the first search wrote the table"
+    );
+    // A run that ends after the table was made joins it at the next search.
+    let late = open.pop().unwrap();
+    late.end(RunStatus::Killed, None).unwrap();
+    assert_eq!(r.search_runs("status = 'killed'").unwrap()[0].id, late.id());
+    // A damaged table, or a row whose run is gone from the store, changes
+    // nothing: the logs are the truth.
+    std::fs::write(table.join("delta.parquet"), b"PAR1 not a table").unwrap();
+    std::fs::write(table.join("base.parquet"), b"").unwrap();
+    for q in queries {
+        let got: Vec<String> = r
+            .search_runs(q)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert_eq!(got, search_by_logs(&r, q), "after damage: {q}");
+    }
+    let gone = search_by_logs(&r, "status = 'finished' limit 1").remove(0);
+    std::fs::remove_dir_all(dir.path().join("runs").join(&gone)).unwrap();
+    for q in queries {
+        let got: Vec<String> = r
+            .search_runs(q)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        assert!(!got.contains(&gone), "{q}");
+        assert_eq!(got, search_by_logs(&r, q), "after removal: {q}");
+    }
+    assert_eq!(r.rebuild_run_table().unwrap(), 26, "ended runs are rows");
+    assert_eq!(r.search_runs("").unwrap().len(), 29);
+}

@@ -556,6 +556,10 @@ export declare class Registry {
   runHistory(id: string, key: string, options?: HistoryOptions): Promise<Table>
   /** Checks run `id`: its log's hash chain and every segment and artifact it names; resolves to its number of points. */
   verifyRun(id: string): Promise<number>
+  /** Writes the table of the runs matching `query` (all when omitted) to the Parquet file `path`; resolves to the number of runs. */
+  exportRunsParquet(path: string, query?: string): Promise<number>
+  /** Writes the run table that search reads anew from every run's log; resolves to its number of rows. */
+  rebuildRunTable(): Promise<number>
   /** The runs matching `query` as a Table: a row per run, a column per param and summary. */
   searchRuns(query: string): Promise<Table>
   /** 2 to 10 runs side by side. */

@@ -226,6 +226,16 @@ class Registry {
   async verifyRun(id) {
     return typed(() => native.runVerify(this._native, id))
   }
+
+  /** Writes the table of the runs matching `query` (all when omitted) to the Parquet file `path`, whole or not at all; resolves to the number of runs. */
+  async exportRunsParquet(path, query) {
+    return typed(() => native.runsExportParquet(this._native, path, query))
+  }
+
+  /** Writes the run table that search reads anew from every run's log; resolves to its number of rows (ended runs). */
+  async rebuildRunTable() {
+    return typed(() => native.runsRebuildTable(this._native))
+  }
 }
 
 /** The audit trail of a registry (`registry.audit`). */

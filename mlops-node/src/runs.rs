@@ -669,6 +669,25 @@ pub fn run_verify(registry: &NativeRegistry, id: String) -> AsyncTask<Job<f64>> 
     job(move || Ok(r.verify_run(&id)? as f64))
 }
 
+/// Writes the table of the runs matching `query` to the Parquet file
+/// `path`; resolves to the number of runs.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn runs_export_parquet(
+    registry: &NativeRegistry,
+    path: String,
+    query: Option<String>,
+) -> AsyncTask<Job<f64>> {
+    let r = registry.inner.clone();
+    job(move || Ok(r.export_runs_parquet(query.as_deref(), std::path::Path::new(&path))? as f64))
+}
+
+/// Writes the run table anew from every run's log; resolves to its rows.
+#[napi(ts_return_type = "Promise<number>")]
+pub fn runs_rebuild_table(registry: &NativeRegistry) -> AsyncTask<Job<f64>> {
+    let r = registry.inner.clone();
+    job(move || Ok(r.rebuild_run_table()? as f64))
+}
+
 /// Lets the engine end this process's runs on SIGTERM although Node has
 /// its own SIGTERM handler (which only restores the terminal and dies of
 /// the signal again): see `mlops_core::runs::take_over_sigterm`. The

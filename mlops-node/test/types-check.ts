@@ -231,9 +231,11 @@ async function runs(): Promise<number> {
   const all: RunInfo[] = await reg.runs('churn')
   const again: RunInfo = await reg.run(run.id)
   const points: number = await reg.verifyRun(parent.id)
+  const exported: number = await reg.exportRunsParquet('runs.parquet', "status = 'none'")
+  const rows: number = await reg.rebuildRunTable()
   const t: Table = await reg.runHistory(run.id, 'loss', { downsample: 5 })
   return [
-    v, h.numRows, t.numRows, points, all.length, ended ? 1 : 0, status.length, loss?.mean ?? 0, loss?.first_step ?? 0,
+    v, h.numRows, t.numRows, points, exported, rows, all.length, ended ? 1 : 0, status.length, loss?.mean ?? 0, loss?.first_step ?? 0,
     info.id.length, info.experiment.length, info.name?.length ?? 0, info.parent?.length ?? 0, info.exit_code ?? 0,
     info.start_time, info.end_time ?? 0, info.principal.length, info.source.pid, Object.keys(info.params).length,
     Object.keys(info.tags).length, info.points, info.inputs.length, info.outputs.length, info.artifacts.length,

@@ -156,6 +156,25 @@ impl PyRegistry {
         crate::runs::verify_run(py, &self.inner, id)
     }
 
+    /// Writes the table of the runs matching `query` (all when None) to the
+    /// Parquet file `path`, whole or not at all; returns the number of runs.
+    #[pyo3(signature = (path, query = None))]
+    fn export_runs_parquet(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        query: Option<&str>,
+    ) -> PyResult<u64> {
+        py.detach(|| self.inner.export_runs_parquet(query, &path))
+            .map_err(to_py)
+    }
+
+    /// Writes the run table search reads anew from every run's log;
+    /// returns its number of rows (ended runs).
+    fn rebuild_run_table(&self, py: Python<'_>) -> PyResult<u64> {
+        py.detach(|| self.inner.rebuild_run_table()).map_err(to_py)
+    }
+
     /// Who this registry writes as (`principal=`, else $MLOPS_PRINCIPAL, else $USER).
     #[getter]
     fn principal(&self) -> &str {

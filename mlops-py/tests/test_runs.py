@@ -236,6 +236,23 @@ def _six_runs(reg):
     return ids
 
 
+def test_export_runs_parquet_writes_the_search_table_and_the_index_rebuilds(tmp_path):
+    import pyarrow.parquet as pq
+
+    reg = mlops.Registry(str(tmp_path / "store"))
+    _six_runs(reg)
+    out = tmp_path / "risk.parquet"
+    assert reg.export_runs_parquet(out, "tags.team = 'risk'") == 3
+    assert pq.read_table(out).equals(reg.search_runs("tags.team = 'risk'"))
+    assert reg.export_runs_parquet(str(out)) == 6
+    assert pq.read_table(out)["id"].to_pylist() == reg.search_runs("")["id"].to_pylist()
+    assert reg.rebuild_run_table() == 6
+    assert (tmp_path / "store" / "indexes" / "runs" / "base.parquet").exists()
+    assert reg.search_runs("metrics.loss.min < 0.2")["params.lr"].to_pylist() == ["0.001", "0.01"]
+    with pytest.raises(mlops.InvalidInputError, match="position 13"):
+        reg.export_runs_parquet(out, "params.lr in 0.1")
+
+
 def test_search_runs_returns_a_table_of_runs_with_summaries():
     reg = mlops.Registry("memory://")
     _six_runs(reg)

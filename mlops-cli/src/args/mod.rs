@@ -544,6 +544,17 @@ pub enum RunsCommand {
         /// The run's id.
         id: String,
     },
+    /// Write the table of the runs (one row per run, params and metric
+    /// summaries as columns) to a Parquet file.
+    ExportParquet {
+        /// The Parquet file to write (replaced whole).
+        path: std::path::PathBuf,
+        /// Only the runs matching this query (all when omitted).
+        #[arg(long)]
+        query: Option<String>,
+    },
+    /// Write the run table that search reads anew from every run's log.
+    Reindex,
 }
 
 /// `mlops audit ...`.

@@ -142,6 +142,14 @@ pub fn run(cmd: RunsCommand, cx: &Context) -> Result<ExitCode, Error> {
             let points = cx.open()?.verify_run(&id)?;
             println!("run {id}: {points} points, hash chain, segments and artifacts intact");
         }
+        RunsCommand::ExportParquet { path, query } => {
+            let n = cx.open()?.export_runs_parquet(query.as_deref(), &path)?;
+            println!("{n} runs written to {}", path.display());
+        }
+        RunsCommand::Reindex => {
+            let n = cx.open()?.rebuild_run_table()?;
+            println!("run table rebuilt: {n} ended runs");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -64,9 +64,13 @@ pub(crate) fn downsample(h: &RecordBatch, buckets: usize) -> Result<RecordBatch>
     let mut keep = vec![false; h.num_rows()];
     // Group rows by context, each group in (step, time) order.
     let mut groups: std::collections::BTreeMap<Option<&str>, Vec<usize>> = Default::default();
-    for i in 0..h.num_rows() {
-        let c = contexts.is_valid(i).then(|| contexts.value(i));
-        groups.entry(c).or_default().push(i);
+    if contexts.null_count() == h.num_rows() {
+        groups.insert(None, (0..h.num_rows()).collect());
+    } else {
+        for i in 0..h.num_rows() {
+            let c = contexts.is_valid(i).then(|| contexts.value(i));
+            groups.entry(c).or_default().push(i);
+        }
     }
     for rows in groups.values() {
         let (lo, hi) = (
@@ -78,9 +82,12 @@ pub(crate) fn downsample(h: &RecordBatch, buckets: usize) -> Result<RecordBatch>
         let mut start = 0;
         while start < rows.len() {
             let b = bucket(steps[rows[start]]);
+            // The first step of the next bucket: steps are ordered, so the
+            // bucket runs until it (one division per bucket, not per point).
+            let next = lo as i128 + ((b as u128 + 1) * span).div_ceil(buckets as u128) as i128;
             let mut end = start;
             let (mut min_at, mut max_at) = (None::<usize>, None::<usize>);
-            while end < rows.len() && bucket(steps[rows[end]]) == b {
+            while end < rows.len() && (steps[rows[end]] as i128) < next {
                 let i = rows[end];
                 if !values[i].is_nan() {
                     if min_at.is_none_or(|m| values[i] < values[m]) {

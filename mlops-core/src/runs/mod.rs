@@ -53,6 +53,7 @@ mod exit;
 mod fold;
 mod history;
 mod id;
+mod index;
 mod params;
 mod read;
 mod search;

@@ -39,7 +39,7 @@ impl Registry {
     pub fn run_ids(&self) -> Result<Vec<String>> {
         let mut ids = self.store().children("runs")?;
         ids.retain(|id| check_run_id(id).is_ok());
-        ids.sort();
+        ids.sort_unstable();
         Ok(ids)
     }
 
@@ -47,21 +47,29 @@ impl Registry {
     /// in parallel; a damaged run is an error naming it.
     pub fn runs(&self, experiment: Option<&str>) -> Result<Vec<RunInfo>> {
         let ids = self.run_ids()?;
-        let mut runs: Vec<RunInfo> = ids
-            .par_iter()
+        let mut runs = self.fold_runs(ids.iter())?;
+        runs.retain(|r| experiment.is_none_or(|e| r.experiment == e));
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// The runs `ids`, read from their logs in parallel, in the same order;
+    /// a run folder whose first event is not there yet (a run being started
+    /// this instant) is left out, a damaged run is an error naming it.
+    pub(crate) fn fold_runs<'i>(
+        &self,
+        ids: impl Iterator<Item = &'i String>,
+    ) -> Result<Vec<RunInfo>> {
+        let ids: Vec<&String> = ids.collect();
+        ids.par_iter()
             .map(|id| self.run(id))
             .collect::<Vec<Result<RunInfo>>>()
             .into_iter()
             .filter_map(|r| match r {
-                // A run folder whose first event is not there yet: a run
-                // being started this instant.
                 Err(Error::NotFound(_)) => None,
                 other => Some(other),
             })
-            .collect::<Result<_>>()?;
-        runs.retain(|r| experiment.is_none_or(|e| r.experiment == e));
-        runs.reverse();
-        Ok(runs)
+            .collect()
     }
 
     /// The points of series `key` of run `id`, as a table of
@@ -106,15 +114,12 @@ impl Registry {
             .map(|s| {
                 let mut bytes = Vec::new();
                 self.store().get_content(s, &mut bytes)?;
-                let batches =
-                    segment::decode_key(bytes, &format!("run {id}: segment {s}"), Some(key))?;
-                let mut out = Vec::new();
-                for b in &batches {
-                    if let Some(p) = segment::select(b, key, options.context.as_deref())? {
-                        out.push(p);
-                    }
-                }
-                Ok(out)
+                segment::read_series(
+                    bytes,
+                    &format!("run {id}: segment {s}"),
+                    key,
+                    options.context.as_deref(),
+                )
             })
             .collect::<Result<_>>()?;
         let parts: Vec<_> = parts.into_iter().flatten().collect();

@@ -11,7 +11,7 @@
 //! fields read the series logged without a context.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -21,9 +21,12 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use serde_json::Value;
 
+use rayon::prelude::*;
+
 use super::fold::RunInfo;
+use super::index;
 use super::summary::SeriesSummary;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::registry::Registry;
 use crate::search::{Fields, Query};
 
@@ -117,13 +120,131 @@ impl Registry {
     /// ```
     pub fn search_runs(&self, query: &str) -> Result<Vec<RunInfo>> {
         let q: Query = query.parse()?;
-        let mut hits: Vec<RunInfo> = self
-            .runs(None)?
+        let ids = self.run_ids()?;
+        // The run table's rows, with only the columns the query reads.
+        let wanted: Vec<String> = q
+            .fields()
             .into_iter()
-            .filter(|r| q.matches(r))
+            .flat_map(index::columns_for)
             .collect();
-        q.order_and_limit(&mut hits);
-        Ok(hits)
+        let keep = |name: &str| wanted.iter().any(|w| w == name);
+        let table = index::load(self, Some(&keep)).map(index::Table::new);
+        let rows: Vec<Option<usize>> = match &table {
+            Some(t) => index::rows_of(t, &ids),
+            None => vec![None; ids.len()],
+        };
+        // The other runs from their logs; the ended ones join the table.
+        let folded = self.fold_runs(
+            ids.iter()
+                .zip(&rows)
+                .filter(|(_, row)| row.is_none())
+                .map(|(id, _)| id),
+        )?;
+        let ended: Vec<&RunInfo> = folded.iter().filter(|r| index::is_final(r)).collect();
+        if !ended.is_empty() {
+            // A cache: a store this caller cannot write to still searches.
+            let _ = index::add(self, &ended);
+        }
+        let by_id: HashMap<&str, &RunInfo> = folded.iter().map(|r| (r.id.as_str(), r)).collect();
+        // Newest first, then the query's order.
+        let mut hits: Vec<Candidate<'_>> = ids
+            .iter()
+            .zip(&rows)
+            .rev()
+            .filter_map(|(id, row)| match (row, &table) {
+                (Some(at), Some(table)) => Some(Candidate::Row(index::Row { table, at: *at })),
+                _ => by_id.get(id.as_str()).map(|r| Candidate::Run(r)),
+            })
+            .filter(|c| q.matches(c))
+            .collect();
+        let all = Query {
+            limit: None,
+            ..q.clone()
+        };
+        all.order_and_limit(&mut hits);
+        // Every hit is read from its log and checked again: a stale row
+        // never makes a run match.
+        let limit = q.limit.unwrap_or(usize::MAX);
+        let mut out: Vec<RunInfo> = Vec::new();
+        let mut next = hits.into_iter();
+        while out.len() < limit {
+            let batch: Vec<Candidate<'_>> = next
+                .by_ref()
+                .take((limit - out.len()).clamp(1, 256))
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            let read: Vec<Option<RunInfo>> = batch
+                .par_iter()
+                .map(|c| match c {
+                    Candidate::Run(r) => Ok(Some((*r).clone())),
+                    Candidate::Row(row) => {
+                        let id = row.table.ids().value(row.at);
+                        match self.run(id) {
+                            Ok(r) => Ok(q.matches(&r).then_some(r)),
+                            Err(Error::NotFound(_)) => Ok(None),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .collect::<Result<_>>()?;
+            out.extend(read.into_iter().flatten());
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// Writes the table of the runs matching `query` (every run when
+    /// `None`; see [`runs_table`]) to the Parquet file `path`, whole or not at all
+    /// (a temporary file beside it, then a rename). Returns the number of
+    /// runs.
+    ///
+    /// ```
+    /// use mlops_core::registry::Registry;
+    /// use mlops_core::runs::{RunStatus, StartRun};
+    /// let r = Registry::open("memory://").unwrap();
+    /// let run = r.start_run(StartRun::default()).unwrap();
+    /// run.log(&[("loss", 0.5)], 0, None).unwrap();
+    /// run.end(RunStatus::Finished, None).unwrap();
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("runs.parquet");
+    /// assert_eq!(r.export_runs_parquet(None, &path).unwrap(), 1);
+    /// assert!(std::fs::read(&path).unwrap().starts_with(b"PAR1"));
+    /// ```
+    pub fn export_runs_parquet(&self, query: Option<&str>, path: &std::path::Path) -> Result<u64> {
+        let hits = self.search_runs(query.unwrap_or_default())?;
+        let table = runs_table(&hits)?;
+        let mut bytes = Vec::new();
+        let mut w = parquet::arrow::ArrowWriter::try_new(&mut bytes, table.schema(), None)?;
+        w.write(&table)?;
+        w.close()?;
+        crate::io::write_whole(path, &bytes)?;
+        Ok(hits.len() as u64)
+    }
+
+    /// Writes the run table anew from every run's log (see
+    /// `runs/index.rs`): for a table that went stale because a process
+    /// attached to a run wrote to it after its end. Returns the number of
+    /// rows (ended runs).
+    pub fn rebuild_run_table(&self) -> Result<u64> {
+        let runs = self.runs(None)?;
+        index::rebuild(self, &runs)
+    }
+}
+
+/// A run a search looks at: a row of the run table, or a run read from its log.
+enum Candidate<'t> {
+    Row(index::Row<'t>),
+    Run(&'t RunInfo),
+}
+
+impl Fields for Candidate<'_> {
+    fn field(&self, path: &str) -> Cow<'_, Value> {
+        match self {
+            Candidate::Row(r) => r.field(path),
+            Candidate::Run(r) => r.field(path),
+        }
     }
 }
 

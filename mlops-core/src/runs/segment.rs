@@ -22,6 +22,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use super::summary::SeriesSummary;
 use crate::error::{Error, Result};
@@ -193,8 +194,112 @@ pub(crate) fn decode_key(
         builder = builder.with_row_groups(keep);
     }
     let reader = builder.build().map_err(|e| bad(&e))?;
+    check_schema(&reader.schema(), &bad)?;
+    reader.map(|b| b.map_err(|e| bad(&e))).collect()
+}
+
+/// The points of series `key` (in `context`, or in any) in a segment's
+/// Parquet bytes, as batches of [`history_schema`]. Row groups whose
+/// statistics say they hold only `key` and no context (a compacted file is
+/// sorted by key, so a long series fills whole row groups) are read
+/// without their `key` and `context` columns; the others are decoded whole
+/// and filtered by [`select`]. `what` names the segment in errors.
+pub(crate) fn read_series(
+    bytes: Vec<u8>,
+    what: &str,
+    key: &str,
+    context: Option<&str>,
+) -> Result<Vec<RecordBatch>> {
+    let bad = |e: &dyn std::fmt::Display| Error::Integrity(format!("{what}: {e}"));
+    let bytes = bytes::Bytes::from(bytes);
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes.clone()).map_err(|e| bad(&e))?;
+    check_schema(builder.schema(), &bad)?;
+    let (mut pure, mut mixed) = (Vec::new(), Vec::new());
+    for (i, rg) in builder.metadata().row_groups().iter().enumerate() {
+        if !may_hold(rg, key) {
+            continue;
+        }
+        if context.is_none() && only_key(rg, key) {
+            pure.push(i);
+        } else {
+            mixed.push(i);
+        }
+    }
+    let mut out = Vec::new();
+    if !pure.is_empty() {
+        // step, time and value only: the key is `key`, the context null;
+        // each row group decoded on its own thread, kept in file order.
+        let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [2, 3, 4]);
+        let metadata = builder.metadata().clone();
+        let parts: Vec<Vec<RecordBatch>> = pure
+            .par_iter()
+            .map(|&rg| -> Result<Vec<RecordBatch>> {
+                let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new();
+                let meta = parquet::arrow::arrow_reader::ArrowReaderMetadata::try_new(
+                    metadata.clone(),
+                    options,
+                )
+                .map_err(|e| bad(&e))?;
+                let reader =
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta)
+                        .with_row_groups(vec![rg])
+                        .with_projection(mask.clone())
+                        .with_batch_size(256 * 1024)
+                        .build()
+                        .map_err(|e| bad(&e))?;
+                let mut out = Vec::new();
+                for b in reader {
+                    let b = b.map_err(|e| bad(&e))?;
+                    let n = b.num_rows();
+                    let mut cols = b.columns().to_vec();
+                    cols.push(arrow::array::new_null_array(&DataType::Utf8, n));
+                    out.push(RecordBatch::try_new(history_schema(), cols)?);
+                }
+                Ok(out)
+            })
+            .collect::<Result<_>>()?;
+        out.extend(parts.into_iter().flatten());
+    }
+    if !mixed.is_empty() {
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .map_err(|e| bad(&e))?
+            .with_row_groups(mixed)
+            .with_batch_size(64 * 1024)
+            .build()
+            .map_err(|e| bad(&e))?;
+        for b in reader {
+            if let Some(p) = select(&b.map_err(|e| bad(&e))?, key, context)? {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a row group's statistics say every row has key `key` and no
+/// context.
+fn only_key(rg: &parquet::file::metadata::RowGroupMetaData, key: &str) -> bool {
+    use parquet::file::statistics::Statistics;
+    let cols = rg.columns();
+    let key_only = match cols.first().and_then(|c| c.statistics()) {
+        Some(Statistics::ByteArray(s)) => {
+            s.null_count_opt() == Some(0)
+                && s.min_opt().map(|v| v.data()) == Some(key.as_bytes())
+                && s.max_opt().map(|v| v.data()) == Some(key.as_bytes())
+        }
+        _ => false,
+    };
+    let no_context = cols
+        .get(1)
+        .and_then(|c| c.statistics())
+        .and_then(|s| s.null_count_opt())
+        == Some(rg.num_rows() as u64);
+    key_only && no_context
+}
+
+/// An [`Error::Integrity`] (through `bad`) unless `got` is the segment schema.
+fn check_schema(got: &SchemaRef, bad: &dyn Fn(&dyn std::fmt::Display) -> Error) -> Result<()> {
     let want = segment_schema();
-    let got = reader.schema();
     let same = want.fields().len() == got.fields().len()
         && want
             .fields()
@@ -204,7 +309,7 @@ pub(crate) fn decode_key(
     if !same {
         return Err(bad(&format!("not a metric segment (columns {got})")));
     }
-    reader.map(|b| b.map_err(|e| bad(&e))).collect()
+    Ok(())
 }
 
 /// Whether a row group's `key` column statistics allow `key` (true when

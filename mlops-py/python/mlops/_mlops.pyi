@@ -417,6 +417,10 @@ class Registry:
         """The comparison as one self-contained HTML page."""
     def verify_run(self, id: str) -> int:
         """Checks run `id` (log chain, segments, artifacts); returns its number of points."""
+    def export_runs_parquet(self, path: str | pathlib.Path, query: str | None = None) -> int:
+        """Writes the table of the runs matching `query` (all when None) to a Parquet file; returns how many."""
+    def rebuild_run_table(self) -> int:
+        """Writes the run table search reads anew from the logs; returns its number of rows (ended runs)."""
 
 @final
 class Run:
