@@ -59,6 +59,7 @@ mod search;
 mod segment;
 mod source;
 mod summary;
+mod system;
 mod table;
 mod writer;
 
@@ -74,6 +75,7 @@ pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
 pub use search::{runs_table, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
+pub use system::{MIN_SYSTEM_METRICS_INTERVAL, SYSTEM_METRICS_INTERVAL, SYSTEM_METRIC_KEYS};
 pub use writer::{Run, RunOptions, StartRun};
 
 /// The variable `mlops run exec` sets to its run's id for the command it
