@@ -24,6 +24,10 @@
 //! downsampled view keeps the first, last, smallest and largest point of
 //! each step bucket (M4), so it is deterministic and shows every spike.
 //!
+//! When a run asks for it ([`RunOptions::system_metrics`], off by
+//! default), a thread samples the machine's CPU, memory, disk and network
+//! into the run every 10 s under MLflow's keys ([`SYSTEM_METRIC_KEYS`]).
+//!
 //! ```
 //! use mlops_core::registry::Registry;
 //! use mlops_core::runs::{RunStatus, StartRun};

@@ -1,30 +1,14 @@
-//! System metrics: a thread that samples the machine's CPU, memory, disk
-//! and network every [`RunOptions::system_metrics_interval`] and logs them
-//! to the run under MLflow's names (`mlflow/system_metrics/metrics/*.py`),
-//! so runs read the same in both tools:
-//!
-//! | key | value |
-//! |---|---|
-//! | `system/cpu_utilization_percentage` | CPU use of the whole machine over the interval, 0 to 100 (all cores together, as `psutil.cpu_percent()`) |
-//! | `system/system_memory_usage_megabytes` | memory in use (total minus available), in MB (10⁶ bytes) |
-//! | `system/system_memory_usage_percentage` | the same as a share of the total, 0 to 100 |
-//! | `system/disk_usage_megabytes` | space used on the store's file system, in MB |
-//! | `system/disk_available_megabytes` | space free for unprivileged users there, in MB |
-//! | `system/disk_usage_percentage` | used / (used + available) × 100, as `psutil.disk_usage` |
-//! | `system/network_receive_megabytes` | bytes received by every interface since the sampler started, in MB (cumulative) |
-//! | `system/network_transmit_megabytes` | bytes sent likewise |
-//!
-//! As in MLflow, samples are logged at steps 0, 1, 2, ... (one step per
-//! interval; the sample at step `n` is taken `n + 1` intervals after the
-//! start), the CPU, memory and disk figures are rounded to one decimal, and
-//! the network figures are cumulative from the start. The file system is
-//! that of the store's folder for a local store, else that of the current
-//! directory (MLflow uses the root file system). The points go through the
-//! run's buffer like any others.
+//! System metrics: a thread that samples the machine every
+//! [`RunOptions::system_metrics_interval`] and logs the figures to the run
+//! under MLflow's names (see [`SYSTEM_METRIC_KEYS`]) through the run's
+//! buffer, like any other points. It is stopped and joined before the run's
+//! last flush, so an ended run has every sample taken.
 //!
 //! Sampling never fails the run: a figure that cannot be read is left out
-//! of that sample, and a sample that cannot be logged (the run has ended)
-//! stops the thread.
+//! of that sample, a sampler thread that cannot start leaves the run
+//! without system metrics, and a sample that cannot be logged (the run has
+//! ended) stops the thread. Points logged by the sampler never take a flush
+//! failure meant for the run's caller.
 //!
 //! [`RunOptions::system_metrics_interval`]: super::RunOptions::system_metrics_interval
 
@@ -43,7 +27,57 @@ pub const SYSTEM_METRICS_INTERVAL: Duration = Duration::from_secs(10);
 /// The shortest sampling interval a run accepts.
 pub const MIN_SYSTEM_METRICS_INTERVAL: Duration = Duration::from_millis(10);
 
-/// The keys the sampler logs, in MLflow's names.
+/// The keys a run's system metrics are logged under: MLflow's names and
+/// units (`mlflow/system_metrics/metrics/*.py`), so runs read the same in
+/// both tools.
+///
+/// | key | value |
+/// |---|---|
+/// | `system/cpu_utilization_percentage` | CPU use of the whole machine over the interval, 0 to 100 (all cores together, as `psutil.cpu_percent()`) |
+/// | `system/system_memory_usage_megabytes` | memory in use (total minus available), in MB (10⁶ bytes) |
+/// | `system/system_memory_usage_percentage` | the same as a share of the total, 0 to 100 |
+/// | `system/disk_usage_megabytes` | space used on the file system, in MB |
+/// | `system/disk_available_megabytes` | space free there for unprivileged users, in MB |
+/// | `system/disk_usage_percentage` | used / (used + available) × 100, as `psutil.disk_usage` |
+/// | `system/network_receive_megabytes` | bytes received by every interface since sampling started, in MB (cumulative) |
+/// | `system/network_transmit_megabytes` | bytes sent likewise |
+///
+/// As in MLflow, samples are logged at steps 0, 1, 2, ... (the sample at
+/// step `n` is taken `n + 1` intervals after the run starts), the CPU,
+/// memory and disk figures are rounded to one decimal, and the network
+/// figures count from the start. The file system is that of the store's
+/// folder for a local store, else that of the current directory (MLflow
+/// reads the root file system).
+///
+/// ```
+/// use std::time::Duration;
+/// use mlops_core::registry::Registry;
+/// use mlops_core::runs::{RunOptions, RunStatus, StartRun, SYSTEM_METRIC_KEYS};
+/// let r = Registry::open("memory://").unwrap();
+/// let run = r
+///     .start_run(StartRun {
+///         options: RunOptions {
+///             system_metrics: true,
+///             system_metrics_interval: Duration::from_millis(20),
+///             ..Default::default()
+///         },
+///         ..Default::default()
+///     })
+///     .unwrap();
+/// // Training here; meanwhile a sample every 20 ms (10 s by default).
+/// for _ in 0..3000 {
+///     run.flush().unwrap();
+///     if r.run(run.id()).unwrap().metric(SYSTEM_METRIC_KEYS[0], None).is_some() {
+///         break;
+///     }
+///     std::thread::sleep(Duration::from_millis(20));
+/// }
+/// run.end(RunStatus::Finished, None).unwrap();
+/// let info = r.run(run.id()).unwrap();
+/// for key in SYSTEM_METRIC_KEYS {
+///     assert_eq!(info.metric(key, None).unwrap().first_step, 0);
+/// }
+/// ```
 pub const SYSTEM_METRIC_KEYS: [&str; 8] = [
     CPU,
     MEMORY_MB,

@@ -37,7 +37,7 @@ pub struct RunOptions {
     /// Whether [`Run::end`] rewrites the run's segments as one file.
     pub compact_on_end: bool,
     /// Whether a thread samples the machine's CPU, memory, disk and network
-    /// into the run (`system/...` keys, MLflow's; see `runs/system.rs`).
+    /// into the run, under MLflow's keys ([`super::SYSTEM_METRIC_KEYS`]).
     /// Off by default.
     pub system_metrics: bool,
     /// How often system metrics are sampled, when on
