@@ -282,3 +282,63 @@ fn search_and_compare_runs() {
     let one = run(&s, &["runs", "compare", &ids[0]]);
     assert_eq!(one.status.code(), Some(2), "compare takes 2 to 10 runs");
 }
+
+#[test]
+fn exec_samples_system_metrics_only_when_asked() {
+    let s = store("system");
+    // The command waits (bounded) until a sample of every key is in its run
+    // (`runs history` of a series not yet written fails).
+    let wait = format!(
+        "for i in $(seq 1000); do \
+           '{}' runs history \"$MLOPS_RUN_ID\" system/network_transmit_megabytes >/dev/null 2>&1 && exit 0; \
+           sleep 0.02; \
+         done; exit 1",
+        env!("CARGO_BIN_EXE_mlops")
+    );
+    succeeded(&run(
+        &s,
+        &[
+            "run",
+            "exec",
+            "--system-metrics",
+            "--system-metrics-interval",
+            "0.02",
+            "--",
+            "sh",
+            "-c",
+            &wait,
+        ],
+    ));
+    succeeded(&run(&s, &["run", "exec", "--", "true"]));
+    let all = runs(&s);
+    assert_eq!(all[0]["points"], 0, "off by default");
+    let id = all[1]["id"].as_str().unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&succeeded(&run(&s, &["runs", "show", id, "--json"]))).unwrap();
+    let metrics = shown["metrics"].as_array().unwrap();
+    let mut got: Vec<&str> = metrics.iter().map(|m| m["key"].as_str().unwrap()).collect();
+    got.sort_unstable();
+    let mut want = mlops_core::runs::SYSTEM_METRIC_KEYS.to_vec();
+    want.sort_unstable();
+    assert_eq!(got, want);
+    let n = metrics[0]["count"].as_u64().unwrap();
+    assert!(n >= 1);
+    for m in metrics {
+        assert_eq!(m["count"].as_u64(), Some(n), "{m}");
+        assert_eq!(m["first_step"], 0, "{m}");
+    }
+    refused(
+        &run(
+            &s,
+            &[
+                "run",
+                "exec",
+                "--system-metrics-interval",
+                "1",
+                "--",
+                "true",
+            ],
+        ),
+        &["--system-metrics"],
+    );
+}

@@ -223,6 +223,11 @@ impl Store {
         &self.url
     }
 
+    /// The folder of a local store (`None` for memory and cloud stores).
+    pub(crate) fn local_root(&self) -> Option<&std::path::Path> {
+        self.backend.root()
+    }
+
     fn inner(&self) -> Arc<dyn ObjectStore> {
         self.backend.inner.clone()
     }

@@ -286,6 +286,7 @@ fn points_are_flushed_on_the_interval_and_on_size_without_an_end() {
                 flush_points: 100,
                 flush_interval: Duration::from_millis(50),
                 compact_on_end: true,
+                ..Default::default()
             },
             ..Default::default()
         })
@@ -907,4 +908,135 @@ fn search_through_the_run_table_answers_as_the_logs_do() {
     }
     assert_eq!(r.rebuild_run_table().unwrap(), 26, "ended runs are rows");
     assert_eq!(r.search_runs("").unwrap().len(), 29);
+}
+
+#[test]
+fn system_metrics_are_off_by_default_and_sampled_under_mlflows_keys_when_on() {
+    use mlops_core::runs::{SYSTEM_METRICS_INTERVAL, SYSTEM_METRIC_KEYS};
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    assert!(!RunOptions::default().system_metrics);
+    assert_eq!(
+        RunOptions::default().system_metrics_interval,
+        Duration::from_secs(10)
+    );
+    assert_eq!(SYSTEM_METRICS_INTERVAL, Duration::from_secs(10));
+
+    // Off: nothing under system/, whatever the interval.
+    let off = r
+        .start_run(StartRun {
+            options: RunOptions {
+                system_metrics_interval: Duration::from_millis(10),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    off.log(&[("loss", 1.0)], 0, None).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    off.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(off.id()).unwrap();
+    assert_eq!(info.points, 1);
+    assert!(info.metrics.iter().all(|m| !m.key.starts_with("system/")));
+
+    // On, every 20 ms: wait (bounded) until three samples are in the store.
+    let run = r
+        .start_run(StartRun {
+            options: RunOptions {
+                system_metrics: true,
+                system_metrics_interval: Duration::from_millis(20),
+                flush_interval: Duration::from_millis(20),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        run.flush().unwrap();
+        let info = r.run(run.id()).unwrap();
+        let n = info
+            .metric("system/network_receive_megabytes", None)
+            .map_or(0, |m| m.count);
+        if n >= 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{n} samples");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run.log(&[("loss", 0.5)], 0, None).unwrap();
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    // The sampler stopped with the run: no point comes after the end.
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(r.run(run.id()).unwrap().points, info.points);
+
+    let series = |key: &str| {
+        let b = r.run_history(run.id(), key, &Default::default()).unwrap();
+        (steps(&b), values(&b))
+    };
+    let (cpu_steps, cpu) = series("system/cpu_utilization_percentage");
+    let n = cpu.len();
+    assert!(n >= 3, "{n} samples");
+    // MLflow's steps: 0, 1, 2, ... one per sample.
+    assert_eq!(cpu_steps, (0..n as i64).collect::<Vec<_>>());
+    assert!(cpu.iter().all(|v| (0.0..=100.0).contains(v)), "{cpu:?}");
+    let (_, mem) = series("system/system_memory_usage_megabytes");
+    let (_, mem_pct) = series("system/system_memory_usage_percentage");
+    assert!(mem.iter().all(|&v| v > 0.0), "{mem:?}");
+    assert!(
+        mem_pct.iter().all(|&v| v > 0.0 && v <= 100.0),
+        "{mem_pct:?}"
+    );
+    let (_, used) = series("system/disk_usage_megabytes");
+    let (_, avail) = series("system/disk_available_megabytes");
+    let (_, pct) = series("system/disk_usage_percentage");
+    for i in 0..n {
+        assert!(used[i] >= 0.0 && avail[i] >= 0.0, "{used:?} {avail:?}");
+        assert!(used[i] + avail[i] > 0.0, "{used:?} {avail:?}");
+        // Rounded to 0.1 MB each, then to 0.1 %.
+        let share = used[i] / (used[i] + avail[i]) * 100.0;
+        assert!((share - pct[i]).abs() <= 0.1, "{share} vs {}", pct[i]);
+    }
+    // Network: cumulative from the start, so never negative, never falling
+    // (while the machine's interfaces stay up).
+    for key in [
+        "system/network_receive_megabytes",
+        "system/network_transmit_megabytes",
+    ] {
+        let (s, v) = series(key);
+        assert_eq!(s.len(), n, "{key}");
+        assert!(v.iter().all(|&x| x >= 0.0), "{key}: {v:?}");
+        assert!(v.windows(2).all(|w| w[0] <= w[1]), "{key}: {v:?}");
+    }
+    for key in SYSTEM_METRIC_KEYS {
+        let m = info.metric(key, None).unwrap_or_else(|| panic!("{key}"));
+        assert_eq!(m.count, n as u64, "{key}");
+        assert_eq!(m.first_step, 0, "{key}");
+        assert_eq!(m.last_step, n as i64 - 1, "{key}");
+    }
+    assert_eq!(info.metric("loss", None).unwrap().count, 1);
+    assert_eq!(
+        info.metrics
+            .iter()
+            .filter(|m| m.key.starts_with("system/"))
+            .count(),
+        SYSTEM_METRIC_KEYS.len()
+    );
+
+    // An interval below the shortest is refused, naming the option.
+    let e = r
+        .start_run(StartRun {
+            options: RunOptions {
+                system_metrics: true,
+                system_metrics_interval: Duration::from_millis(1),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("system_metrics_interval")),
+        "{e}"
+    );
 }

@@ -928,6 +928,10 @@ export interface StartRunOptions {
   flushInterval?: number
   /** Whether the end rewrites the run's segments as one file. */
   compact?: boolean
+  /** Sample the machine's CPU, memory, disk and network into the run under MLflow's `system/...` keys (off by default). */
+  systemMetrics?: boolean
+  /** How often, in seconds, when `systemMetrics` is on (10 by default). */
+  systemMetricsInterval?: number
 }
 
 /** What to read of a series. */

@@ -171,12 +171,18 @@ class Run {
  * later; `parent` nests the run under another (a `Run` or its id);
  * `flushPoints` and `flushInterval` (seconds) tune how points are
  * buffered; `compact` whether the end rewrites the run's segments as one
- * file. A run still open when the process exits is ended `finished`.
+ * file. `systemMetrics: true` samples the machine's CPU, memory, disk and
+ * network into the run under MLflow's `system/...` keys (off by default)
+ * every `systemMetricsInterval` seconds (10 by default). A run still open
+ * when the process exits is ended `finished`.
  *
  * Under `mlops run exec` (MLOPS_RUN_ID set) a run started without a parent
  * is the command's run: its params and tags are added there.
  */
-async function startRun(experiment, { name, parent, params, tags, store, flushPoints, flushInterval, compact } = {}) {
+async function startRun(
+  experiment,
+  { name, parent, params, tags, store, flushPoints, flushInterval, compact, systemMetrics, systemMetricsInterval } = {},
+) {
   const registry = registryOf(store)
   const options = {
     experiment,
@@ -187,6 +193,8 @@ async function startRun(experiment, { name, parent, params, tags, store, flushPo
     flushPoints,
     flushInterval,
     compact,
+    systemMetrics,
+    systemMetricsInterval,
   }
   // Node's SIGTERM handler stands for the default action until the program
   // listens for SIGTERM itself: then its listener decides.

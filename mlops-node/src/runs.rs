@@ -68,6 +68,17 @@ pub struct StartRunOptions {
     pub flush_interval: Option<f64>,
     /// Whether the end rewrites the run's segments as one file.
     pub compact: Option<bool>,
+    /// Whether the machine's CPU, memory, disk and network are sampled
+    /// into the run (`system/...` keys; off when unset).
+    pub system_metrics: Option<bool>,
+    /// How often they are sampled, in seconds (the core's default when unset).
+    pub system_metrics_interval: Option<f64>,
+}
+
+/// A number of seconds from JavaScript (`what` names it in errors).
+fn seconds(what: &str, s: f64) -> mlops_core::Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .map_err(|_| Error::InvalidInput(format!("{what}: {s} is not a number of seconds")))
 }
 
 /// JSON text from JavaScript as a value (`what` names it in errors).
@@ -82,12 +93,16 @@ impl StartRunOptions {
             options.flush_points = whole("flushPoints", n, 0.0)? as usize;
         }
         if let Some(s) = self.flush_interval {
-            options.flush_interval = Duration::try_from_secs_f64(s).map_err(|_| {
-                Error::InvalidInput(format!("flushInterval: {s} is not a number of seconds"))
-            })?;
+            options.flush_interval = seconds("flushInterval", s)?;
         }
         if let Some(c) = self.compact {
             options.compact_on_end = c;
+        }
+        if let Some(on) = self.system_metrics {
+            options.system_metrics = on;
+        }
+        if let Some(s) = self.system_metrics_interval {
+            options.system_metrics_interval = seconds("systemMetricsInterval", s)?;
         }
         Ok(StartRun {
             experiment: self.experiment,

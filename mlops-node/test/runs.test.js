@@ -394,3 +394,48 @@ test('searchRuns and compareRuns: the filter language over runs, and runs side b
   assert.equal(await reg.rebuildRunTable(), 6)
   await assert.rejects(reg.exportRunsParquet(file, 'params.lr in 0.1'), (e) => e.code === 'INVALID_INPUT')
 })
+
+test('system metrics are off by default, and MLflow\'s system/ keys when on', async () => {
+  const keys = [
+    'system/cpu_utilization_percentage',
+    'system/system_memory_usage_megabytes',
+    'system/system_memory_usage_percentage',
+    'system/disk_usage_megabytes',
+    'system/disk_available_megabytes',
+    'system/disk_usage_percentage',
+    'system/network_receive_megabytes',
+    'system/network_transmit_megabytes',
+  ]
+  const dir = tmp()
+  const off = await startRun('sys', { store: dir })
+  off.log({ loss: 1 }, 0)
+  await off.end('finished')
+  assert.deepEqual(Object.keys((await off.info()).metrics), ['loss'])
+
+  const run = await startRun('sys', { store: dir, systemMetrics: true, systemMetricsInterval: 0.02, flushInterval: 0.02 })
+  // Bounded wait for two samples of every key (no timing assumed).
+  for (let i = 0; i < 3000; i++) {
+    await run.flush()
+    const m = (await run.info()).metrics
+    if (keys.every((k) => m[k] && m[k].count >= 2)) break
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await run.end('finished')
+  const info = await run.info()
+  assert.deepEqual(Object.keys(info.metrics).sort(), keys.slice().sort())
+  const n = info.metrics['system/cpu_utilization_percentage'].count
+  assert.ok(n >= 2, `${n}`)
+  for (const k of keys) {
+    const m = info.metrics[k]
+    assert.deepEqual([m.count, m.first_step, m.last_step], [n, 0, n - 1], k)
+  }
+  const cpu = await run.history('system/cpu_utilization_percentage')
+  assert.deepEqual(column(cpu, 'step'), Array.from({ length: n }, (_, i) => i))
+  assert.ok(column(cpu, 'value').every((v) => v >= 0 && v <= 100))
+  assert.ok(info.metrics['system/system_memory_usage_megabytes'].min > 0)
+  assert.ok(info.metrics['system/network_receive_megabytes'].min >= 0)
+  await assert.rejects(
+    startRun('sys', { store: dir, systemMetrics: true, systemMetricsInterval: 0.001 }),
+    (e) => e.code === 'INVALID_INPUT' && /system_metrics_interval/.test(e.message),
+  )
+})

@@ -70,7 +70,8 @@ impl PyRegistry {
 
     /// Starts a run (private: `mlops.start_run` is the public call).
     #[pyo3(signature = (experiment = None, name = None, parent = None, params = None, tags = None,
-                        command = None, flush_points = None, flush_interval = None, compact = None))]
+                        command = None, flush_points = None, flush_interval = None, compact = None,
+                        system_metrics = None, system_metrics_interval = None))]
     #[allow(clippy::too_many_arguments)]
     fn _start_run(
         &self,
@@ -84,6 +85,8 @@ impl PyRegistry {
         flush_points: Option<usize>,
         flush_interval: Option<f64>,
         compact: Option<bool>,
+        system_metrics: Option<bool>,
+        system_metrics_interval: Option<f64>,
     ) -> PyResult<crate::runs::PyRun> {
         crate::runs::start_run(
             py,
@@ -97,6 +100,8 @@ impl PyRegistry {
             flush_points,
             flush_interval,
             compact,
+            system_metrics,
+            system_metrics_interval,
         )
     }
 

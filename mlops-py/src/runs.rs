@@ -82,13 +82,17 @@ fn options(flush_points: Option<usize>, flush_interval: Option<f64>) -> PyResult
         o.flush_points = n;
     }
     if let Some(s) = flush_interval {
-        o.flush_interval = Duration::try_from_secs_f64(s).map_err(|_| {
-            InvalidInputError::new_err(format!(
-                "invalid input: flush_interval: {s} is not a number of seconds"
-            ))
-        })?;
+        o.flush_interval = seconds("flush_interval", s)?;
     }
     Ok(o)
+}
+
+fn seconds(name: &str, s: f64) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(s).map_err(|_| {
+        InvalidInputError::new_err(format!(
+            "invalid input: {name}: {s} is not a number of seconds"
+        ))
+    })
 }
 
 /// A run being written; see `mlops.start_run`.
@@ -330,11 +334,19 @@ pub fn start_run(
     flush_points: Option<usize>,
     flush_interval: Option<f64>,
     compact: Option<bool>,
+    system_metrics: Option<bool>,
+    system_metrics_interval: Option<f64>,
 ) -> PyResult<PyRun> {
     let params = params.map(|p| crate::args::json(p, "params")).transpose()?;
     let mut options = options(flush_points, flush_interval)?;
     if let Some(c) = compact {
         options.compact_on_end = c;
+    }
+    if let Some(on) = system_metrics {
+        options.system_metrics = on;
+    }
+    if let Some(s) = system_metrics_interval {
+        options.system_metrics_interval = seconds("system_metrics_interval", s)?;
     }
     let start = StartRun {
         experiment,

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 
 import numpy as np
@@ -283,3 +284,47 @@ def test_compare_runs_marks_differences_and_draws_curves():
     assert html.count("<polyline") == 3
     with pytest.raises(mlops.InvalidInputError, match="2 to 10"):
         mlops.compare_runs(ids[:1], store=reg)
+
+
+SYSTEM_KEYS = {
+    "system/cpu_utilization_percentage",
+    "system/system_memory_usage_megabytes",
+    "system/system_memory_usage_percentage",
+    "system/disk_usage_megabytes",
+    "system/disk_available_megabytes",
+    "system/disk_usage_percentage",
+    "system/network_receive_megabytes",
+    "system/network_transmit_megabytes",
+}
+
+
+def test_system_metrics_are_off_by_default_and_mlflows_keys_when_on(tmp_path):
+    with mlops.start_run("sys", store=str(tmp_path)) as off:
+        off.log({"loss": 1.0}, step=0)
+    assert set(off.info().metrics) == {"loss"}
+
+    with mlops.start_run(
+        "sys", store=str(tmp_path), system_metrics=True, system_metrics_interval=0.02, flush_interval=0.02
+    ) as run:
+        # Bounded wait for two samples of every key (no timing assumed).
+        for _ in range(3000):
+            run.flush()
+            counts = {k: v["count"] for k, v in run.info().metrics.items()}
+            if all(counts.get(k, 0) >= 2 for k in SYSTEM_KEYS):
+                break
+            time.sleep(0.02)
+    info = run.info()
+    assert set(info.metrics) == SYSTEM_KEYS
+    n = info.metrics["system/cpu_utilization_percentage"]["count"]
+    assert n >= 2
+    for k in SYSTEM_KEYS:
+        m = info.metrics[k]
+        assert (m["count"], m["first_step"], m["last_step"]) == (n, 0, n - 1), k
+    cpu = run.history("system/cpu_utilization_percentage")
+    assert cpu["step"].to_pylist() == list(range(n))
+    assert all(0 <= v <= 100 for v in cpu["value"].to_pylist())
+    assert info.metrics["system/system_memory_usage_megabytes"]["min"] > 0
+    assert info.metrics["system/network_receive_megabytes"]["min"] >= 0
+
+    with pytest.raises(mlops.InvalidInputError, match="system_metrics_interval"):
+        mlops.start_run(store=str(tmp_path), system_metrics=True, system_metrics_interval=0.001)

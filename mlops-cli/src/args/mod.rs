@@ -475,6 +475,13 @@ pub enum RunCommand {
         /// A tag, KEY=VALUE; repeat for each.
         #[arg(long = "tag", value_parser = key_value)]
         tags: Vec<(String, String)>,
+        /// Sample the machine's CPU, memory, disk and network into the run
+        /// while CMD runs, under MLflow's `system/...` keys.
+        #[arg(long)]
+        system_metrics: bool,
+        /// How often to sample them, in seconds (default: the core's, 10).
+        #[arg(long, value_name = "SECONDS", requires = "system_metrics")]
+        system_metrics_interval: Option<f64>,
         /// The command and its arguments (after `--`).
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,

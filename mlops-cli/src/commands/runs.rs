@@ -2,8 +2,9 @@
 //! `show`, `history` and `verify`.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use mlops_core::runs::{HistoryOptions, RunStatus, StartRun, RUN_ID_ENV};
+use mlops_core::runs::{HistoryOptions, RunOptions, RunStatus, StartRun, RUN_ID_ENV};
 use mlops_core::Error;
 
 use super::Context;
@@ -18,8 +19,21 @@ pub fn exec(cmd: RunCommand, cx: &Context) -> Result<ExitCode, Error> {
         name,
         params,
         tags,
+        system_metrics,
+        system_metrics_interval,
         command,
     } = cmd;
+    let mut options = RunOptions {
+        system_metrics,
+        ..Default::default()
+    };
+    if let Some(s) = system_metrics_interval {
+        options.system_metrics_interval = Duration::try_from_secs_f64(s).map_err(|_| {
+            Error::InvalidInput(format!(
+                "--system-metrics-interval: {s} is not a number of seconds"
+            ))
+        })?;
+    }
     let registry = cx.open()?;
     let params = serde_json::Value::Object(
         params
@@ -36,7 +50,7 @@ pub fn exec(cmd: RunCommand, cx: &Context) -> Result<ExitCode, Error> {
         params: Some(params),
         tags: tags.into_iter().collect(),
         command: Some(command.clone()),
-        ..Default::default()
+        options,
     })?;
     eprintln!("mlops: run {}", run.id());
     let child = std::process::Command::new(&command[0])

@@ -24,6 +24,10 @@
 //! downsampled view keeps the first, last, smallest and largest point of
 //! each step bucket (M4), so it is deterministic and shows every spike.
 //!
+//! When a run asks for it ([`RunOptions::system_metrics`], off by
+//! default), a thread samples the machine's CPU, memory, disk and network
+//! into the run every 10 s under MLflow's keys ([`SYSTEM_METRIC_KEYS`]).
+//!
 //! ```
 //! use mlops_core::registry::Registry;
 //! use mlops_core::runs::{RunStatus, StartRun};
@@ -60,6 +64,7 @@ mod search;
 mod segment;
 mod source;
 mod summary;
+mod system;
 mod table;
 mod writer;
 
@@ -75,6 +80,7 @@ pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
 pub use search::{runs_table, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
+pub use system::{MIN_SYSTEM_METRICS_INTERVAL, SYSTEM_METRICS_INTERVAL, SYSTEM_METRIC_KEYS};
 pub use writer::{Run, RunOptions, StartRun};
 
 /// The variable `mlops run exec` sets to its run's id for the command it

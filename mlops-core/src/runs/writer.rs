@@ -20,6 +20,7 @@ use arrow::array::RecordBatch;
 
 use super::event::{RunChange, RUN_EVENT_FORMAT, RUN_EVENT_VERSION};
 use super::segment::{self, Points};
+use super::system::Sampler;
 use super::{params, RunStatus};
 use crate::error::{Error, Result};
 use crate::registry::AssetRef;
@@ -35,6 +36,14 @@ pub struct RunOptions {
     pub flush_interval: Duration,
     /// Whether [`Run::end`] rewrites the run's segments as one file.
     pub compact_on_end: bool,
+    /// Whether a thread samples the machine's CPU, memory, disk and network
+    /// into the run, under MLflow's keys ([`super::SYSTEM_METRIC_KEYS`]).
+    /// Off by default.
+    pub system_metrics: bool,
+    /// How often system metrics are sampled, when on
+    /// ([`super::SYSTEM_METRICS_INTERVAL`] by default; at least
+    /// [`super::MIN_SYSTEM_METRICS_INTERVAL`]).
+    pub system_metrics_interval: Duration,
 }
 
 impl Default for RunOptions {
@@ -43,6 +52,8 @@ impl Default for RunOptions {
             flush_points: 100_000,
             flush_interval: Duration::from_secs(5),
             compact_on_end: true,
+            system_metrics: false,
+            system_metrics_interval: super::SYSTEM_METRICS_INTERVAL,
         }
     }
 }
@@ -85,6 +96,8 @@ pub(crate) struct Shared {
     owner: bool,
     /// The flusher's queue and thread; `None` once the run is stopped.
     flusher: Mutex<Option<Flusher>>,
+    /// The system metrics sampler, when asked for and running.
+    sampler: Mutex<Option<Sampler>>,
     id: String,
     log: String,
     buffer: Mutex<Buffer>,
@@ -173,6 +186,7 @@ impl Run {
                 }
                 let tags = start.tags.into_iter().map(|(k, v)| (k, Some(v))).collect();
                 run.set_tags(&tags)?;
+                run.start_sampler();
                 return Ok(run);
             }
         }
@@ -207,6 +221,7 @@ impl Run {
         if !tags.is_empty() {
             run.shared.append(RunChange::Tags { tags })?;
         }
+        run.start_sampler();
         Ok(run)
     }
 
@@ -222,7 +237,29 @@ impl Run {
                 info.status
             )));
         }
-        Run::open(registry, id, options, false)
+        let run = Run::open(registry, id, options, false)?;
+        run.start_sampler();
+        Ok(run)
+    }
+
+    /// Starts the system metrics sampler when the options ask for it: after
+    /// the run's first event, so that no points come before it. A sampler
+    /// that cannot start leaves the run without system metrics.
+    fn start_sampler(&self) {
+        if !self.shared.options.system_metrics {
+            return;
+        }
+        let disk = super::system::disk_path(self.shared.registry.store().local_root());
+        let sampler = Sampler::start(
+            Arc::downgrade(&self.shared),
+            self.shared.options.system_metrics_interval,
+            disk,
+        );
+        *self
+            .shared
+            .sampler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = sampler;
     }
 
     /// The handle of run `id` with its flusher running; `owner` when this
@@ -232,6 +269,7 @@ impl Run {
             registry: registry.clone(),
             owner,
             flusher: Mutex::new(None),
+            sampler: Mutex::new(None),
             id: id.to_string(),
             log: super::id::run_log(id)?,
             buffer: Mutex::new(Buffer::default()),
@@ -504,6 +542,7 @@ impl Shared {
                 self.id
             )));
         }
+        self.stop_sampler();
         let flushed = self.flush();
         self.lock().ended = true;
         self.stop_flusher();
@@ -524,11 +563,13 @@ impl Shared {
         }
         if self.owner {
             if self.lock().ended {
+                self.stop_sampler();
                 self.stop_flusher();
                 return Ok(());
             }
             return self.end(status, None);
         }
+        self.stop_sampler();
         let flushed = self.flush();
         self.lock().ended = true;
         self.stop_flusher();
@@ -538,6 +579,37 @@ impl Shared {
     /// Whether this handle writes no more (the run ended, or was let go).
     fn is_stopped(&self) -> bool {
         !self.running()
+    }
+
+    /// Stops the system metrics sampler, if any, and waits for it: its last
+    /// sample is in the buffer when this returns.
+    fn stop_sampler(&self) {
+        let taken = self
+            .sampler
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(s) = taken {
+            s.stop();
+        }
+    }
+
+    /// Buffers one sample of system metrics at `step` like any logged
+    /// points, without taking a flush failure meant for the run's caller.
+    /// `false` once the run takes no more points (the sampler then stops).
+    pub(crate) fn log_system(&self, sample: &[(&str, f64)], step: i64) -> bool {
+        let time = now_us();
+        let full = {
+            let mut b = self.lock();
+            if b.ended {
+                return false;
+            }
+            for &(k, v) in sample {
+                b.points.push(k, None, step, time, v);
+            }
+            self.take_if_full(&mut b)
+        };
+        self.hand_over(full).is_ok()
     }
 
     fn stop_flusher(&self) {
@@ -654,6 +726,13 @@ fn check_options(o: &RunOptions) -> Result<()> {
         return Err(Error::InvalidInput(
             "flush_points and flush_interval must be above zero".into(),
         ));
+    }
+    if o.system_metrics_interval < super::MIN_SYSTEM_METRICS_INTERVAL {
+        return Err(Error::InvalidInput(format!(
+            "system_metrics_interval: {:?} is below the shortest, {:?}",
+            o.system_metrics_interval,
+            super::MIN_SYSTEM_METRICS_INTERVAL
+        )));
     }
     Ok(())
 }

@@ -402,6 +402,8 @@ class Registry:
         flush_points: int | None = None,
         flush_interval: float | None = None,
         compact: bool | None = None,
+        system_metrics: bool | None = None,
+        system_metrics_interval: float | None = None,
     ) -> Run: ...
     def run(self, id: str) -> RunInfo:
         """Run `id`: what is known of it."""

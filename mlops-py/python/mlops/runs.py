@@ -66,6 +66,8 @@ def start_run(
     flush_points: Optional[int] = None,
     flush_interval: Optional[float] = None,
     compact: Optional[bool] = None,
+    system_metrics: Optional[bool] = None,
+    system_metrics_interval: Optional[float] = None,
 ) -> Run:
     """Starts a run of ``experiment`` in ``store`` (a URL or path, default
     ``./.mlops``, or a :class:`Registry`) and returns it; use it as
@@ -77,6 +79,9 @@ def start_run(
     under another (a :class:`Run` or its id). ``flush_points`` and
     ``flush_interval`` (seconds) tune how points are buffered; ``compact``
     whether the end rewrites the run's segments as one file.
+    ``system_metrics=True`` samples the machine's CPU, memory, disk and
+    network into the run under MLflow's ``system/...`` keys (off by default)
+    every ``system_metrics_interval`` seconds (10 by default).
 
     Under ``mlops run exec`` (``MLOPS_RUN_ID`` set) a run started without a
     parent is the command's run: its params and tags are added there.
@@ -93,6 +98,8 @@ def start_run(
         flush_points,
         flush_interval,
         compact,
+        system_metrics,
+        system_metrics_interval,
     )
     _open.add(run)
     _install_hooks()
