@@ -53,6 +53,10 @@ mod exit;
 mod fold;
 mod history;
 mod id;
+#[cfg(feature = "interop")]
+mod import;
+#[cfg(feature = "interop")]
+mod mlflow;
 mod params;
 mod read;
 mod search;
@@ -60,6 +64,8 @@ mod segment;
 mod source;
 mod summary;
 mod table;
+#[cfg(feature = "interop")]
+mod tensorboard;
 mod writer;
 
 use serde::{Deserialize, Serialize};
@@ -70,10 +76,19 @@ pub use exit::take_over_sigterm;
 pub use fold::{RunArtifact, RunInfo};
 pub use history::HistoryOptions;
 pub use id::{check_run_id, new_run_id};
+#[cfg(feature = "interop")]
+pub use import::IMPORTED_FROM_TAG;
+#[cfg(feature = "interop")]
+pub use mlflow::{ImportMlflow, MlflowImport, MLFLOW_EXPERIMENT_TAG};
 pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
 pub use search::{runs_table, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
+#[cfg(feature = "interop")]
+pub use tensorboard::{
+    masked_crc32c, read_tfrecords, write_tfrecord, ImportTensorboard, MAX_TFRECORD_BYTES,
+    TENSORBOARD_FILE_VERSION,
+};
 pub use writer::{Run, RunOptions, StartRun};
 
 /// The variable `mlops run exec` sets to its run's id for the command it
