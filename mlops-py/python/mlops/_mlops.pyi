@@ -417,6 +417,18 @@ class Registry:
         """The comparison as one self-contained HTML page."""
     def verify_run(self, id: str) -> int:
         """Checks run `id` (log chain, segments, artifacts); returns its number of points."""
+    def export_run_tensorboard(self, id: str, dir: str | pathlib.Path) -> builtins.list[str]:
+        """Writes run `id` as TensorBoard event files under `dir` (one per context); returns them."""
+    def import_tensorboard(
+        self,
+        path: str | pathlib.Path,
+        experiment: str | None = None,
+        name: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """Reads TensorBoard event files (a file or a directory) into a new run; returns its id."""
+    def import_mlflow(self, source: str, experiment: str | None = None) -> dict[str, dict[str, str]]:
+        """Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); returns imported/skipped ids."""
 
 @final
 class Run:
