@@ -1,9 +1,11 @@
 //! `mlops run exec` (a command as a tracked run) and `mlops runs list`,
-//! `show`, `history` and `verify`.
+//! `show`, `history`, `verify`, `export` and `import`.
 
 use std::process::ExitCode;
 
-use mlops_core::runs::{HistoryOptions, RunStatus, StartRun, RUN_ID_ENV};
+use mlops_core::runs::{
+    HistoryOptions, ImportMlflow, ImportTensorboard, RunStatus, StartRun, RUN_ID_ENV,
+};
 use mlops_core::Error;
 
 use super::Context;
@@ -141,6 +143,43 @@ pub fn run(cmd: RunsCommand, cx: &Context) -> Result<ExitCode, Error> {
         RunsCommand::Verify { id } => {
             let points = cx.open()?.verify_run(&id)?;
             println!("run {id}: {points} points, hash chain, segments and artifacts intact");
+        }
+        RunsCommand::Export { tensorboard, id } => {
+            let dir = tensorboard.expect("clap requires one format");
+            for f in cx.open()?.export_run_tensorboard(&id, &dir)? {
+                println!("{}", f.display());
+            }
+        }
+        RunsCommand::Import {
+            mlflow,
+            tensorboard,
+            experiment,
+            name,
+            json,
+        } => {
+            let registry = cx.open()?;
+            if let Some(source) = mlflow {
+                let report = registry.import_mlflow(&source, &ImportMlflow { experiment })?;
+                if json {
+                    print!("{}", render::json_line(&report));
+                } else {
+                    print!("{}", render::mlflow_import(&report));
+                }
+            } else if let Some(path) = tensorboard {
+                let id = registry.import_tensorboard(
+                    &path,
+                    &ImportTensorboard {
+                        experiment,
+                        name,
+                        ..Default::default()
+                    },
+                )?;
+                if json {
+                    print!("{}", render::json_line(&serde_json::json!({ "run": id })));
+                } else {
+                    println!("run {id}");
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
