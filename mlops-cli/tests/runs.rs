@@ -327,7 +327,12 @@ fn runs_import_from_mlflow_and_tensorboard_and_export_to_tensorboard() {
         ],
     ));
     assert_eq!(files.lines().count(), 1);
-    assert!(files.trim().ends_with("tb/events.out.tfevents.1700000001.localhost"), "{files}");
+    assert!(
+        files
+            .trim()
+            .ends_with("tb/events.out.tfevents.1700000001.localhost"),
+        "{files}"
+    );
     let out = succeeded(&run(
         &s,
         &[

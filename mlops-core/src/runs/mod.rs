@@ -18,6 +18,14 @@
 //! is running but whose process is known to be gone reads as
 //! [`RunStatus::Crashed`].
 //!
+//! Runs come in from MLflow tracking stores
+//! ([`import_mlflow`](crate::registry::Registry::import_mlflow),
+//! `runs/mlflow.rs`) and TensorBoard event files
+//! ([`import_tensorboard`](crate::registry::Registry::import_tensorboard)),
+//! and go out as event files
+//! ([`export_run_tensorboard`](crate::registry::Registry::export_run_tensorboard),
+//! `runs/tensorboard.rs`), with the `interop` feature (on by default).
+//!
 //! Points are never dropped or sampled when written: any step order and
 //! repeated steps are kept, non-finite values too (counted as NaNs or
 //! taken into min/max). Reads sort a series by (step, time), and a
