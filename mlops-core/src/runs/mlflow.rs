@@ -31,7 +31,9 @@
 //! A key that is no valid key here (MLflow allows spaces) is an
 //! [`Error::InvalidInput`] naming the run, the file or table, and the key;
 //! the runs imported before it stay (an import started again skips them).
-//! Artifacts and logged models are not imported.
+//! Artifacts, logged models and dataset inputs are not imported; of the
+//! SQLite tables, `experiments`, `runs`, `params`, `tags` and `metrics` are
+//! read (`latest_metrics` is derived from `metrics`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
