@@ -391,6 +391,26 @@ pub fn package(pkg: &Package) -> String {
     s
 }
 
+/// `mlops runs import --mlflow`: a line per MLflow run (imported or
+/// skipped, with the run that holds it), then the counts.
+pub fn mlflow_import(r: &mlops_core::runs::MlflowImport) -> String {
+    let mut out = String::new();
+    for (mlflow, id) in &r.imported {
+        out.push_str(&format!("imported  mlflow {mlflow}  run {id}\n"));
+    }
+    for (mlflow, id) in &r.skipped {
+        out.push_str(&format!(
+            "skipped   mlflow {mlflow}  run {id} (imported before)\n"
+        ));
+    }
+    out.push_str(&format!(
+        "{} imported, {} skipped\n",
+        r.imported.len(),
+        r.skipped.len()
+    ));
+    out
+}
+
 /// `mlops runs list`: one line per run (id, experiment, status, start, points, name).
 pub fn run_list(runs: &[mlops_core::runs::RunInfo]) -> String {
     runs.iter()

@@ -149,6 +149,8 @@ fn help_of_every_command() {
         &["runs", "compare"],
         &["runs", "history"],
         &["runs", "verify"],
+        &["runs", "export"],
+        &["runs", "import"],
     ];
     for c in commands {
         let mut args = c.to_vec();

@@ -342,3 +342,99 @@ fn exec_samples_system_metrics_only_when_asked() {
         &["--system-metrics"],
     );
 }
+
+#[test]
+fn runs_import_from_mlflow_and_tensorboard_and_export_to_tensorboard() {
+    let s = store("interop");
+    let dir = s.parent().unwrap().join("interop-in");
+    let _ = std::fs::remove_dir_all(&dir);
+    let id = "0123456789abcdef0123456789abcdef";
+    let put = |rel: &str, text: &str| {
+        let p = dir.join("mlruns").join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    put(
+        "0/meta.yaml",
+        "experiment_id: '0'\nlifecycle_stage: active\nname: Default\n",
+    );
+    put(
+        &format!("0/{id}/meta.yaml"),
+        &format!("experiment_id: '0'\nlifecycle_stage: active\nrun_id: {id}\nrun_name: fox\nstart_time: 1700000001000\nend_time: 1700000002000\nstatus: 3\n"),
+    );
+    put(&format!("0/{id}/params/lr"), "0.01");
+    put(
+        &format!("0/{id}/metrics/loss"),
+        "1700000001000 0.5 0\n1700000001500 0.25 1\n",
+    );
+    let mlruns = dir.join("mlruns");
+    let mlruns = mlruns.to_str().unwrap();
+    let out = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "import",
+            "--mlflow",
+            mlruns,
+            "--experiment",
+            "old",
+            "--json",
+        ],
+    ));
+    let report: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let ours = report["imported"][id].as_str().unwrap().to_string();
+    let info = &runs(&s)[0];
+    assert_eq!(info["id"], ours.as_str());
+    assert_eq!(info["experiment"], "old");
+    assert_eq!(info["params"]["lr"], "0.01");
+    let again = succeeded(&run(&s, &["runs", "import", "--mlflow", mlruns]));
+    assert!(again.ends_with("0 imported, 1 skipped\n"), "{again}");
+
+    let tb = dir.join("tb");
+    let files = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "export",
+            "--tensorboard",
+            tb.to_str().unwrap(),
+            &ours,
+        ],
+    ));
+    assert_eq!(files.lines().count(), 1);
+    assert!(
+        files
+            .trim()
+            .ends_with("tb/events.out.tfevents.1700000001.localhost"),
+        "{files}"
+    );
+    let out = succeeded(&run(
+        &s,
+        &[
+            "runs",
+            "import",
+            "--tensorboard",
+            tb.to_str().unwrap(),
+            "--name",
+            "back",
+        ],
+    ));
+    let back = out.trim().strip_prefix("run ").unwrap().to_string();
+    let csv = succeeded(&run(&s, &["runs", "history", &back, "loss"]));
+    assert_eq!(
+        csv,
+        "step,time,value,context\n0,2023-11-14T22:13:21.000000Z,0.5,\n1,2023-11-14T22:13:21.500000Z,0.25,\n"
+    );
+    // One source is needed, and only one.
+    refused(
+        &run(&s, &["runs", "import"]),
+        &["--mlflow", "--tensorboard"],
+    );
+    refused(
+        &run(
+            &s,
+            &["runs", "import", "--mlflow", mlruns, "--tensorboard", "x"],
+        ),
+        &["cannot be used with"],
+    );
+}

@@ -560,6 +560,15 @@ export declare class Registry {
   exportRunsParquet(path: string, query?: string): Promise<number>
   /** Writes the run table that search reads anew from every run's log; resolves to its number of rows. */
   rebuildRunTable(): Promise<number>
+  /** Writes run `id` as TensorBoard event files under `dir` (one per context, values as 32-bit floats); resolves to the files. */
+  exportRunTensorboard(id: string, dir: string): Promise<string[]>
+  /** Reads TensorBoard event files (a file, or a directory; subdirectories as contexts) into a new run; resolves to its id. */
+  importTensorboard(
+    path: string,
+    options?: { experiment?: string; name?: string; tags?: Record<string, string> },
+  ): Promise<string>
+  /** Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); runs imported before are skipped. */
+  importMlflow(source: string, options?: { experiment?: string }): Promise<MlflowImport>
   /** The runs matching `query` as a Table: a row per run, a column per param and summary. */
   searchRuns(query: string): Promise<Table>
   /** 2 to 10 runs side by side. */
@@ -974,6 +983,12 @@ export interface RunSource {
   git_commit: string | null
   /** Whether tracked files differed from `git_commit`. */
   git_dirty: boolean | null
+}
+
+/** What an MLflow import did: MLflow run id → run id, imported now or skipped (imported before). */
+export interface MlflowImport {
+  imported: Record<string, string>
+  skipped: Record<string, string>
 }
 
 /** What is known of a run: the fold of its log. */

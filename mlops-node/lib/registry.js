@@ -236,6 +236,33 @@ class Registry {
   async rebuildRunTable() {
     return typed(() => native.runsRebuildTable(this._native))
   }
+
+  /**
+   * Writes run `id`'s series as TensorBoard event files under `dir`, one
+   * per context (a context's in the subdirectory named by it; values as
+   * 32-bit floats); resolves to the files written.
+   */
+  async exportRunTensorboard(id, dir) {
+    return typed(() => native.runExportTensorboard(this._native, id, dir))
+  }
+
+  /**
+   * Reads TensorBoard event files (a file, or every `*tfevents*` file under
+   * a directory, subdirectories as contexts) into a new run; resolves to its id.
+   */
+  async importTensorboard(path, { experiment, name, tags } = {}) {
+    return typed(() => native.runImportTensorboard(this._native, path, experiment, name, tags))
+  }
+
+  /**
+   * Imports the runs of an MLflow tracking store (an `mlruns` folder or
+   * `sqlite:///mlflow.db`): params, tags, every metric point, status and
+   * times; runs imported before are skipped. Resolves to `{ imported,
+   * skipped }`, each MLflow run id → run id.
+   */
+  async importMlflow(source, { experiment } = {}) {
+    return typed(() => native.runImportMlflow(this._native, source, experiment))
+  }
 }
 
 /** The audit trail of a registry (`registry.audit`). */

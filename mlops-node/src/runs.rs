@@ -703,6 +703,71 @@ pub fn runs_rebuild_table(registry: &NativeRegistry) -> AsyncTask<Job<f64>> {
     job(move || Ok(r.rebuild_run_table()? as f64))
 }
 
+/// Writes run `id`'s series as TensorBoard event files under `dir`;
+/// resolves to the files written.
+#[napi(ts_return_type = "Promise<string[]>")]
+pub fn run_export_tensorboard(
+    registry: &NativeRegistry,
+    id: String,
+    dir: String,
+) -> AsyncTask<Job<Vec<String>>> {
+    let r = registry.inner.clone();
+    job(move || {
+        Ok(r.export_run_tensorboard(&id, std::path::Path::new(&dir))?
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect())
+    })
+}
+
+/// Reads TensorBoard event files (a file, or a directory) into a new run;
+/// resolves to its id.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn run_import_tensorboard(
+    registry: &NativeRegistry,
+    path: String,
+    experiment: Option<String>,
+    name: Option<String>,
+    tags: Option<std::collections::HashMap<String, String>>,
+) -> AsyncTask<Job<String>> {
+    let r = registry.inner.clone();
+    let o = mlops_core::runs::ImportTensorboard {
+        experiment,
+        name,
+        tags: tags.unwrap_or_default().into_iter().collect(),
+    };
+    job(move || r.import_tensorboard(std::path::Path::new(&path), &o))
+}
+
+/// What an MLflow import did (`mlops_core::runs::MlflowImport`): MLflow
+/// run id → run id.
+#[napi(object)]
+pub struct MlflowImport {
+    /// The runs imported now.
+    pub imported: std::collections::HashMap<String, String>,
+    /// The runs skipped, imported before.
+    pub skipped: std::collections::HashMap<String, String>,
+}
+
+/// Imports the runs of an MLflow tracking store (an `mlruns` folder or
+/// `sqlite:///mlflow.db`).
+#[napi(ts_return_type = "Promise<MlflowImport>")]
+pub fn run_import_mlflow(
+    registry: &NativeRegistry,
+    source: String,
+    experiment: Option<String>,
+) -> AsyncTask<Job<MlflowImport>> {
+    let r = registry.inner.clone();
+    let o = mlops_core::runs::ImportMlflow { experiment };
+    job(move || {
+        let rep = r.import_mlflow(&source, &o)?;
+        Ok(MlflowImport {
+            imported: rep.imported.into_iter().collect(),
+            skipped: rep.skipped.into_iter().collect(),
+        })
+    })
+}
+
 /// Lets the engine end this process's runs on SIGTERM although Node has
 /// its own SIGTERM handler (which only restores the terminal and dies of
 /// the signal again): see `mlops_core::runs::take_over_sigterm`. The

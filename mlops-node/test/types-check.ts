@@ -205,7 +205,7 @@ async function accumulate(): Promise<number> {
 }
 void accumulate
 
-import { startRun, Run, RunInfo, Registry as RunRegistry, Package as RunPackage, type RunStatus, type SeriesSummary, type StartRunOptions } from 'mlops'
+import { startRun, Run, RunInfo, Registry as RunRegistry, Package as RunPackage, type RunStatus, type SeriesSummary, type StartRunOptions, type MlflowImport } from 'mlops'
 async function runs(): Promise<number> {
   const reg = new RunRegistry('memory://')
   const options: StartRunOptions = { name: 'baseline', params: { lr: 0.1 }, tags: { team: 'risk' }, store: reg, flushPoints: 1000, flushInterval: 1, compact: false }
@@ -234,7 +234,11 @@ async function runs(): Promise<number> {
   const exported: number = await reg.exportRunsParquet('runs.parquet', "status = 'none'")
   const rows: number = await reg.rebuildRunTable()
   const t: Table = await reg.runHistory(run.id, 'loss', { downsample: 5 })
+  const files: string[] = await reg.exportRunTensorboard(run.id, '/tmp/tb')
+  const tb: string = await reg.importTensorboard('/tmp/tb', { experiment: 'tb', name: 'n', tags: { a: 'b' } })
+  const imported: MlflowImport = await reg.importMlflow('sqlite:///mlflow.db', { experiment: 'churn' })
   return [
+    files.length, tb.length, Object.keys(imported.imported).length + Object.keys(imported.skipped).length,
     v, h.numRows, t.numRows, points, exported, rows, all.length, ended ? 1 : 0, status.length, loss?.mean ?? 0, loss?.first_step ?? 0,
     info.id.length, info.experiment.length, info.name?.length ?? 0, info.parent?.length ?? 0, info.exit_code ?? 0,
     info.start_time, info.end_time ?? 0, info.principal.length, info.source.pid, Object.keys(info.params).length,

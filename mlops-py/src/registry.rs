@@ -180,6 +180,47 @@ impl PyRegistry {
         py.detach(|| self.inner.rebuild_run_table()).map_err(to_py)
     }
 
+    /// Writes run `id`'s series as TensorBoard event files under `dir`, one
+    /// file per context (a context's in the subdirectory named by it;
+    /// values as 32-bit floats); returns the files written.
+    fn export_run_tensorboard(
+        &self,
+        py: Python<'_>,
+        id: &str,
+        dir: std::path::PathBuf,
+    ) -> PyResult<Vec<String>> {
+        crate::runs::export_run_tensorboard(py, &self.inner, id, dir)
+    }
+
+    /// Reads TensorBoard event files (a file, or every `*tfevents*` file
+    /// under a directory, subdirectories as contexts) into a new run;
+    /// returns its id.
+    #[pyo3(signature = (path, experiment = None, name = None, tags = None))]
+    fn import_tensorboard(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        experiment: Option<String>,
+        name: Option<String>,
+        tags: Option<std::collections::BTreeMap<String, String>>,
+    ) -> PyResult<String> {
+        crate::runs::import_tensorboard(py, &self.inner, path, experiment, name, tags)
+    }
+
+    /// Imports the runs of an MLflow tracking store (an `mlruns` folder or
+    /// `sqlite:///mlflow.db`): params, tags, every metric point, status and
+    /// times; runs imported before are skipped. Returns `{"imported":
+    /// {mlflow run id: run id}, "skipped": {...}}`.
+    #[pyo3(signature = (source, experiment = None))]
+    fn import_mlflow<'py>(
+        &self,
+        py: Python<'py>,
+        source: &str,
+        experiment: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        crate::runs::import_mlflow(py, &self.inner, source, experiment)
+    }
+
     /// Who this registry writes as (`principal=`, else $MLOPS_PRINCIPAL, else $USER).
     #[getter]
     fn principal(&self) -> &str {

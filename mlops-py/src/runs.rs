@@ -466,6 +466,51 @@ pub fn verify_run(py: Python<'_>, registry: &Registry, id: &str) -> PyResult<u64
     py.detach(|| registry.verify_run(id)).map_err(to_py)
 }
 
+/// `Registry.export_run_tensorboard`: the event files written, as paths.
+pub fn export_run_tensorboard(
+    py: Python<'_>,
+    registry: &Registry,
+    id: &str,
+    dir: std::path::PathBuf,
+) -> PyResult<Vec<String>> {
+    let files = py
+        .detach(|| registry.export_run_tensorboard(id, &dir))
+        .map_err(to_py)?;
+    Ok(files.iter().map(|f| f.display().to_string()).collect())
+}
+
+/// `Registry.import_tensorboard`: the new run's id.
+pub fn import_tensorboard(
+    py: Python<'_>,
+    registry: &Registry,
+    path: std::path::PathBuf,
+    experiment: Option<String>,
+    name: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+) -> PyResult<String> {
+    let o = mlops_core::runs::ImportTensorboard {
+        experiment,
+        name,
+        tags: tags.unwrap_or_default(),
+    };
+    py.detach(|| registry.import_tensorboard(&path, &o))
+        .map_err(to_py)
+}
+
+/// `Registry.import_mlflow`: `{"imported": {mlflow id: run id}, "skipped": {...}}`.
+pub fn import_mlflow<'py>(
+    py: Python<'py>,
+    registry: &Registry,
+    source: &str,
+    experiment: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let o = mlops_core::runs::ImportMlflow { experiment };
+    let report = py
+        .detach(|| registry.import_mlflow(source, &o))
+        .map_err(to_py)?;
+    crate::convert::to_python(py, &report)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRun>()?;
     m.add_class::<PyRunInfo>()?;

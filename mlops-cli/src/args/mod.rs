@@ -562,6 +562,41 @@ pub enum RunsCommand {
     },
     /// Write the run table that search reads anew from every run's log.
     Reindex,
+    /// Write a run out in another tracker's format: --tensorboard DIR
+    /// writes TensorBoard event files (one per context, a context's in the
+    /// subdirectory named by it; values as 32-bit floats).
+    #[command(group(clap::ArgGroup::new("format").required(true)))]
+    Export {
+        /// Write TensorBoard event files under this directory.
+        #[arg(long, value_name = "DIR", group = "format")]
+        tensorboard: Option<PathBuf>,
+        /// The run's id.
+        id: String,
+    },
+    /// Bring runs in from another tracker: --mlflow an MLflow tracking
+    /// store (an mlruns folder or sqlite:///mlflow.db; runs imported before
+    /// are skipped), or --tensorboard event files (a file, or a directory:
+    /// one new run, subdirectories as contexts).
+    #[command(group(clap::ArgGroup::new("source").required(true)))]
+    Import {
+        /// An MLflow tracking store: an mlruns folder, or sqlite:///FILE.
+        #[arg(long, value_name = "PATH|URI", group = "source")]
+        mlflow: Option<String>,
+        /// A TensorBoard event file, or a directory of them.
+        #[arg(long, value_name = "PATH", group = "source")]
+        tensorboard: Option<PathBuf>,
+        /// The experiment of every imported run (MLflow: each experiment's
+        /// own name when not given).
+        #[arg(long)]
+        experiment: Option<String>,
+        /// The imported run's name (TensorBoard; the file or directory name
+        /// when not given).
+        #[arg(long, requires = "tensorboard")]
+        name: Option<String>,
+        /// Print what was imported as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `mlops audit ...`.

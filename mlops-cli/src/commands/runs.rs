@@ -1,10 +1,12 @@
 //! `mlops run exec` (a command as a tracked run) and `mlops runs list`,
-//! `show`, `history` and `verify`.
+//! `show`, `history`, `verify`, `export` and `import`.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlops_core::runs::{HistoryOptions, RunOptions, RunStatus, StartRun, RUN_ID_ENV};
+use mlops_core::runs::{
+    HistoryOptions, ImportMlflow, ImportTensorboard, RunOptions, RunStatus, StartRun, RUN_ID_ENV,
+};
 use mlops_core::Error;
 
 use super::Context;
@@ -163,6 +165,43 @@ pub fn run(cmd: RunsCommand, cx: &Context) -> Result<ExitCode, Error> {
         RunsCommand::Reindex => {
             let n = cx.open()?.rebuild_run_table()?;
             println!("run table rebuilt: {n} ended runs");
+        }
+        RunsCommand::Export { tensorboard, id } => {
+            let dir = tensorboard.expect("clap requires one format");
+            for f in cx.open()?.export_run_tensorboard(&id, &dir)? {
+                println!("{}", f.display());
+            }
+        }
+        RunsCommand::Import {
+            mlflow,
+            tensorboard,
+            experiment,
+            name,
+            json,
+        } => {
+            let registry = cx.open()?;
+            if let Some(source) = mlflow {
+                let report = registry.import_mlflow(&source, &ImportMlflow { experiment })?;
+                if json {
+                    print!("{}", render::json_line(&report));
+                } else {
+                    print!("{}", render::mlflow_import(&report));
+                }
+            } else if let Some(path) = tensorboard {
+                let id = registry.import_tensorboard(
+                    &path,
+                    &ImportTensorboard {
+                        experiment,
+                        name,
+                        ..Default::default()
+                    },
+                )?;
+                if json {
+                    print!("{}", render::json_line(&serde_json::json!({ "run": id })));
+                } else {
+                    println!("run {id}");
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

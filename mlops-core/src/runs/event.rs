@@ -59,6 +59,12 @@ pub enum RunChange {
         parent: Option<String>,
         /// Where it ran.
         source: Source,
+        /// When it started (Unix milliseconds), when that is not this
+        /// event's own time: a run imported from another tracker
+        /// (`runs/import.rs`) keeps its start time here, while the event's
+        /// `time` stays when it was written.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_time: Option<u64>,
     },
     /// Parameters were added (each key once; see `runs/params.rs`).
     Params {
@@ -120,6 +126,10 @@ pub enum RunChange {
         /// The exit status of the command, for `mlops run exec`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         exit_code: Option<i32>,
+        /// When it ended (Unix milliseconds), when that is not this event's
+        /// own time (an imported run; see `start_time` of the start event).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end_time: Option<u64>,
     },
 }
 

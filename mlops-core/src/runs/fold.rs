@@ -105,6 +105,7 @@ pub(crate) fn fold(id: &str, events: &[Event]) -> Result<RunInfo> {
         name,
         parent,
         source,
+        start_time,
     } = start.change
     else {
         return Err(Error::Integrity(format!(
@@ -119,7 +120,7 @@ pub(crate) fn fold(id: &str, events: &[Event]) -> Result<RunInfo> {
         parent,
         status: RunStatus::Running,
         exit_code: None,
-        start_time: start.time,
+        start_time: start_time.unwrap_or(start.time),
         end_time: None,
         principal: start.principal,
         source,
@@ -189,13 +190,17 @@ pub(crate) fn fold(id: &str, events: &[Event]) -> Result<RunInfo> {
                     size,
                 });
             }
-            RunChange::End { status, exit_code } => {
+            RunChange::End {
+                status,
+                exit_code,
+                end_time,
+            } => {
                 // The first end counts: a second writer's late end (an
                 // attached process) does not rewrite how the run ended.
                 if run.end_time.is_none() {
                     run.status = status;
                     run.exit_code = exit_code;
-                    run.end_time = Some(ev.time);
+                    run.end_time = Some(end_time.unwrap_or(ev.time));
                 }
             }
         }

@@ -18,6 +18,14 @@
 //! is running but whose process is known to be gone reads as
 //! [`RunStatus::Crashed`].
 //!
+//! Runs come in from MLflow tracking stores
+//! ([`import_mlflow`](crate::registry::Registry::import_mlflow),
+//! `runs/mlflow.rs`) and TensorBoard event files
+//! ([`import_tensorboard`](crate::registry::Registry::import_tensorboard)),
+//! and go out as event files
+//! ([`export_run_tensorboard`](crate::registry::Registry::export_run_tensorboard),
+//! `runs/tensorboard.rs`), with the `interop` feature (on by default).
+//!
 //! Points are never dropped or sampled when written: any step order and
 //! repeated steps are kept, non-finite values too (counted as NaNs or
 //! taken into min/max). Reads sort a series by (step, time), and a
@@ -57,7 +65,11 @@ mod exit;
 mod fold;
 mod history;
 mod id;
+#[cfg(feature = "interop")]
+mod import;
 mod index;
+#[cfg(feature = "interop")]
+mod mlflow;
 mod params;
 mod read;
 mod search;
@@ -66,6 +78,8 @@ mod source;
 mod summary;
 mod system;
 mod table;
+#[cfg(feature = "interop")]
+mod tensorboard;
 mod writer;
 
 use serde::{Deserialize, Serialize};
@@ -76,11 +90,20 @@ pub use exit::take_over_sigterm;
 pub use fold::{RunArtifact, RunInfo};
 pub use history::HistoryOptions;
 pub use id::{check_run_id, new_run_id};
+#[cfg(feature = "interop")]
+pub use import::IMPORTED_FROM_TAG;
+#[cfg(feature = "interop")]
+pub use mlflow::{ImportMlflow, MlflowImport, MLFLOW_EXPERIMENT_TAG};
 pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
 pub use search::{runs_table, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
 pub use system::{MIN_SYSTEM_METRICS_INTERVAL, SYSTEM_METRICS_INTERVAL, SYSTEM_METRIC_KEYS};
+#[cfg(feature = "interop")]
+pub use tensorboard::{
+    masked_crc32c, read_tfrecords, write_tfrecord, ImportTensorboard, MAX_TFRECORD_BYTES,
+    TENSORBOARD_FILE_VERSION,
+};
 pub use writer::{Run, RunOptions, StartRun};
 
 /// The variable `mlops run exec` sets to its run's id for the command it

@@ -214,6 +214,7 @@ impl Run {
             name: start.name,
             parent: start.parent,
             source: super::source::this_process(start.command),
+            start_time: None,
         })?;
         if !params.is_empty() {
             run.shared.append(RunChange::Params { params })?;
@@ -550,7 +551,11 @@ impl Shared {
         if self.options.compact_on_end {
             super::compact::compact(&self.registry, &self.id)?;
         }
-        self.append(RunChange::End { status, exit_code })
+        self.append(RunChange::End {
+            status,
+            exit_code,
+            end_time: None,
+        })
     }
 
     /// What leaving a `with` block or a process's exit does: ends the run

@@ -423,6 +423,18 @@ class Registry:
         """Writes the table of the runs matching `query` (all when None) to a Parquet file; returns how many."""
     def rebuild_run_table(self) -> int:
         """Writes the run table search reads anew from the logs; returns its number of rows (ended runs)."""
+    def export_run_tensorboard(self, id: str, dir: str | pathlib.Path) -> builtins.list[str]:
+        """Writes run `id` as TensorBoard event files under `dir` (one per context); returns them."""
+    def import_tensorboard(
+        self,
+        path: str | pathlib.Path,
+        experiment: str | None = None,
+        name: str | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> str:
+        """Reads TensorBoard event files (a file or a directory) into a new run; returns its id."""
+    def import_mlflow(self, source: str, experiment: str | None = None) -> dict[str, dict[str, str]]:
+        """Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); returns imported/skipped ids."""
 
 @final
 class Run:
