@@ -2,6 +2,7 @@
 XGBoost, LightGBM and Lightning callbacks; every value is checked against
 what the framework itself reports."""
 
+import json
 import math
 import pickle
 import subprocess
@@ -44,6 +45,8 @@ def param_text(v):
         return str(v)  # "nan", "inf": not a JSON number
     if isinstance(v, (int, float, str)):
         return v  # compared by value below
+    if isinstance(v, list) and all(isinstance(x, (int, str)) for x in v):
+        return json.dumps(v, separators=(",", ":"))
     return str(v)
 
 
@@ -209,7 +212,7 @@ def test_a_failure_of_the_logging_is_a_warning_not_an_error(reg, clf_data):
 
 def test_import_mlops_imports_no_framework():
     code = (
-        "import sys, mlops, mlops.xgboost, mlops.lightgbm\n"
+        "import sys, mlops, mlops.xgboost, mlops.lightgbm, mlops.lightning\n"
         "print(sorted(m for m in ('sklearn', 'xgboost', 'lightgbm', 'lightning', 'pytorch_lightning', 'torch')"
         " if m in sys.modules))"
     )
@@ -293,3 +296,83 @@ def test_a_callback_into_an_ended_run_warns_once_and_training_goes_on(tmp_path):
     assert booster.current_iteration() == 5
     mine = [w for w in caught if "mlops.lightgbm.callback" in str(w.message)]
     assert len(mine) == 1
+
+
+def test_the_lightning_logger_writes_params_points_and_the_end_status(tmp_path, monkeypatch):
+    # Lightning is not installed for the tests (torch from PyPI brings the
+    # CUDA packages: gigabytes); a real 2-epoch Trainer.fit through this
+    # logger was checked by hand against Lightning 2.6. Here a stand-in for
+    # `lightning.pytorch` with Lightning's abstract Logger and rank_zero_only
+    # drives the logger as a Trainer does: hyperparams, metrics per step,
+    # finalize.
+    import abc
+    import argparse
+    import types
+
+    import mlops.lightning
+
+    class Logger(abc.ABC):
+        @property
+        @abc.abstractmethod
+        def name(self): ...
+
+        @property
+        @abc.abstractmethod
+        def version(self): ...
+
+        @abc.abstractmethod
+        def log_metrics(self, metrics, step=None): ...
+
+        @abc.abstractmethod
+        def log_hyperparams(self, params, *args, **kwargs): ...
+
+    calls = []
+
+    def rank_zero_only(f):
+        def wrapped(*args, **kwargs):
+            calls.append(f.__name__)
+            return f(*args, **kwargs)
+
+        return wrapped
+
+    pytorch = types.ModuleType("lightning.pytorch")
+    pytorch.loggers = types.SimpleNamespace(Logger=Logger)
+    pytorch.utilities = types.SimpleNamespace(rank_zero_only=rank_zero_only)
+    monkeypatch.setitem(sys.modules, "lightning", types.ModuleType("lightning"))
+    monkeypatch.setitem(sys.modules, "lightning.pytorch", pytorch)
+    monkeypatch.setattr(mlops.lightning, "_class", None)
+    monkeypatch.setattr(mlops.runs, "_started", [])
+
+    logger = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path))
+    assert isinstance(logger, Logger) and type(logger).__module__ == "mlops.lightning"
+    hparams = argparse.Namespace(lr=0.1, layers=[4, 2], opt={"name": "sgd", "momentum": 0.9}, act=np.tanh)
+    logger.log_hyperparams(hparams)
+    losses = [1.0 / (s + 1) for s in range(6)]
+    for s, loss in enumerate(losses):
+        logger.log_metrics({"train_loss": np.float32(loss), "epoch": s // 3}, step=s)
+    logger.finalize("success")
+    run = logger.run
+    assert logger.name == "tiny" and logger.version == run.id
+    info = run.info()
+    assert info.status == "finished"
+    assert info.params == {
+        "lr": "0.1",
+        "layers": "[4,2]",  # JSON, as start_run(params=...) writes a list
+        "opt.name": "sgd",
+        "opt.momentum": "0.9",
+        "act": str(np.tanh),
+    }
+    h = run.history("train_loss")
+    assert h["step"].to_pylist() == list(range(6))
+    assert h["value"].to_pylist() == [float(np.float32(v)) for v in losses]
+    assert run.history("epoch")["value"].to_pylist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert calls == ["log_hyperparams"] + ["log_metrics"] * 6 + ["finalize"]
+
+    # A failed fit ends the logger's own run failed; a run given is left open.
+    failing = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path))
+    failing.log_metrics({"loss": 1.0}, step=0)
+    failing.finalize("failed")
+    assert failing.run.info().status == "failed"
+    with mlops.start_run("given", store=str(tmp_path)) as given:
+        mlops.lightning.Logger(given).finalize("success")
+        assert not given.ended

@@ -307,16 +307,18 @@ def _is_search(estimator: Any) -> bool:
 
 def _param_value(v: Any) -> Any:
     """A value the engine keeps as it is (text, a finite number, a flag,
-    none), else its ``str``."""
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if isinstance(v, int):
+    none, a list of those: written as JSON), else its ``str``."""
+    if v is None or isinstance(v, (bool, str, int)):
         return v
     if isinstance(v, float):
         return v if math.isfinite(v) else str(v)
     item = getattr(v, "item", None)  # numpy scalars
     if callable(item) and getattr(v, "shape", None) == ():
         return _param_value(item())
+    if isinstance(v, (list, tuple)):
+        values = [_param_value(x) for x in v]
+        if all(isinstance(x, str) or not isinstance(y, str) for x, y in zip(v, values)):
+            return values  # nothing in it needed str()
     return str(v)
 
 
