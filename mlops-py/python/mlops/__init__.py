@@ -16,6 +16,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
 from . import _mlops, checks, stats
+
+# Python's own integration with scikit-learn (no engine behaviour of its own,
+# like mlops.spark or mlops.xgboost): `mlops.autolog`, kept out of __all__
+# and of api/parity.json, which list what every front-end has.
+from ._autolog import autolog as autolog
 from ._mlops import (
     Accumulator,
     AlreadyExistsError,

@@ -35,6 +35,10 @@ from ._mlops import Run
 __all__ = ["start_run", "search_runs", "compare_runs", "RunComparison", "Run"]
 
 _open: weakref.WeakSet[Run] = weakref.WeakSet()
+# The runs this process started, oldest first: the newest one not yet ended
+# is the active run (what autologging and the framework callbacks log into
+# when they are given none).
+_started: list[weakref.ref[Run]] = []
 _hooks_installed = False
 _hooks_lock = threading.Lock()
 
@@ -102,8 +106,21 @@ def start_run(
         system_metrics_interval,
     )
     _open.add(run)
+    with _hooks_lock:
+        _started[:] = [r for r in _started if (o := r()) is not None and not o.ended]
+        _started.append(weakref.ref(run))
     _install_hooks()
     return run
+
+
+def _active_run() -> Optional[Run]:
+    """The run this process started last and has not ended, else ``None``."""
+    with _hooks_lock:
+        for r in reversed(_started):
+            run = r()
+            if run is not None and not run.ended:
+                return run
+    return None
 
 
 def _registry(store: Union[str, os.PathLike[str], _NativeRegistry, None]) -> _NativeRegistry:
