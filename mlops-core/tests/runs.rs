@@ -1040,3 +1040,61 @@ fn system_metrics_are_off_by_default_and_sampled_under_mlflows_keys_when_on() {
         "{e}"
     );
 }
+
+#[test]
+fn a_compacted_run_reads_long_and_short_series_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let run = r
+        .start_run(StartRun {
+            options: RunOptions {
+                flush_points: 7_000,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    // A long series (its own row groups once compacted), short ones
+    // around it, and a long one with a context, logged interleaved and with
+    // steps out of order.
+    for i in 0..40_000i64 {
+        let step = (i * 7919) % 40_000;
+        run.log(&[("big", step as f64)], step, None).unwrap();
+        if i % 400 == 0 {
+            run.log(&[("a", i as f64), ("z", -(i as f64))], i, None)
+                .unwrap();
+        }
+        run.log(&[("big", -(step as f64))], step, Some("subset=val"))
+            .unwrap();
+    }
+    run.end(RunStatus::Finished, None).unwrap();
+    let info = r.run(run.id()).unwrap();
+    assert_eq!(info.segments.len(), 1, "compacted");
+    assert_eq!(r.verify_run(run.id()).unwrap(), 80_000 + 200);
+    let all = |key: &str, context: Option<&str>| {
+        r.run_history(
+            run.id(),
+            key,
+            &HistoryOptions {
+                context: context.map(str::to_string),
+                downsample: None,
+            },
+        )
+        .unwrap()
+    };
+    let big = all("big", None);
+    assert_eq!(big.num_rows(), 80_000, "both contexts of 'big'");
+    let plain = all("big", Some("subset=val"));
+    assert_eq!(steps(&plain), (0..40_000).collect::<Vec<_>>());
+    assert_eq!(
+        values(&plain),
+        (0..40_000).map(|s| -(s as f64)).collect::<Vec<_>>()
+    );
+    let a = all("a", None);
+    assert_eq!(steps(&a), (0..100).map(|i| i * 400).collect::<Vec<_>>());
+    assert_eq!(values(&all("z", None))[99], -39_600.0);
+    // Without a context: the points of both contexts, in (step, time) order.
+    let s = steps(&big);
+    assert!(s.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(s[0..2], [0, 0]);
+}

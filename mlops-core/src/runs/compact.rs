@@ -32,7 +32,7 @@ pub(crate) fn compact(registry: &Registry, id: &str) -> Result<bool> {
     let all = arrow::compute::concat_batches(&segment::segment_schema(), &batches)?;
     let points = all.num_rows() as u64;
     let sorted = sort(&all)?;
-    let bytes = segment::encode(&[sorted])?;
+    let bytes = segment::encode_aligned(&[sorted.clone()], &long_series_bounds(&sorted))?;
     let size = bytes.len() as u64;
     let (file, _) = registry.store().put_content(bytes.as_slice())?;
     let log = run_log(id)?;
@@ -59,6 +59,39 @@ pub(crate) fn compact(registry: &Registry, id: &str) -> Result<bool> {
         Err(Error::Conflict(_)) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// The row offsets of a sorted segment `b` where a series of at least
+/// [`segment::OWN_ROW_GROUPS`] points starts or ends: its own row groups
+/// then hold it alone.
+fn long_series_bounds(b: &RecordBatch) -> Vec<usize> {
+    // By text: segments concatenated may give one key several ids.
+    let text = |c: usize| {
+        let d = b.column(c).as_dictionary::<Int32Type>();
+        (d.keys().clone(), d.values().as_string::<i32>().clone())
+    };
+    let ((keys, key_names), (contexts, context_names)) = (text(0), text(1));
+    let series = |i: usize| {
+        (
+            key_names.value(keys.value(i) as usize),
+            contexts
+                .is_valid(i)
+                .then(|| context_names.value(contexts.value(i) as usize)),
+        )
+    };
+    let mut bounds = Vec::new();
+    let mut start = 0;
+    for i in 1..=b.num_rows() {
+        if i == b.num_rows() || series(i) != series(start) {
+            if i - start >= segment::OWN_ROW_GROUPS {
+                bounds.extend([start, i]);
+            }
+            start = i;
+        }
+    }
+    bounds.retain(|&r| r > 0 && r < b.num_rows());
+    bounds.dedup();
+    bounds
 }
 
 /// `b` (of the segment schema) sorted by (key, context, step, time), stable.

@@ -100,18 +100,53 @@ impl Points {
         self.value.push(value);
     }
 
+    /// Adds the points of whole columns: keys and contexts as dictionary
+    /// ids into `key_names` / `context_names` (a context id may be null),
+    /// each distinct name interned once rather than each row's text.
+    pub fn extend_ids(
+        &mut self,
+        key_ids: &[i32],
+        key_names: &[&str],
+        contexts: Option<(&Int32Array, &[&str])>,
+        steps: &[i64],
+        times: Option<&[i64]>,
+        now: i64,
+        values: &[f64],
+    ) {
+        let keys: Vec<i32> = key_names.iter().map(|k| self.keys.id(k)).collect();
+        self.key.extend(key_ids.iter().map(|&k| keys[k as usize]));
+        match contexts {
+            Some((ids, names)) => {
+                let ours: Vec<i32> = names.iter().map(|c| self.contexts.id(c)).collect();
+                self.context
+                    .extend(ids.iter().map(|c| c.map_or(-1, |c| ours[c as usize])));
+            }
+            None => self.context.extend(std::iter::repeat_n(-1, key_ids.len())),
+        }
+        self.step.extend_from_slice(steps);
+        match times {
+            Some(t) => self.time.extend_from_slice(t),
+            None => self.time.extend(std::iter::repeat_n(now, key_ids.len())),
+        }
+        self.value.extend_from_slice(values);
+    }
+
     /// The per-series summaries of the points, in order of first appearance.
     pub fn summaries(&self) -> Vec<SeriesSummary> {
-        let mut at: HashMap<(i32, i32), usize> = HashMap::new();
+        // (key, context) → summary through a dense table: a buffer has few
+        // keys and contexts, and a lookup per point must not hash.
+        let width = self.contexts.names.len() + 1;
+        let mut at: Vec<usize> = vec![usize::MAX; self.keys.names.len() * width];
         let mut out: Vec<SeriesSummary> = Vec::new();
         for i in 0..self.len() {
             let (k, c) = (self.key[i], self.context[i]);
-            let j = *at.entry((k, c)).or_insert_with(|| {
+            let slot = k as usize * width + (c + 1) as usize;
+            if at[slot] == usize::MAX {
                 let ctx = (c >= 0).then(|| self.contexts.names[c as usize].as_str());
                 out.push(SeriesSummary::new(&self.keys.names[k as usize], ctx));
-                out.len() - 1
-            });
-            out[j].push(self.step[i], self.time[i], self.value[i]);
+                at[slot] = out.len() - 1;
+            }
+            out[at[slot]].push(self.step[i], self.time[i], self.value[i]);
         }
         out
     }
@@ -142,11 +177,32 @@ impl Points {
     }
 }
 
-/// Parquet bytes of `batches` (each of [`segment_schema`]).
+/// Parquet bytes of `batches` (each of [`segment_schema`]), as a flush
+/// writes them: zstd level 1, since the flush is on the logging path and
+/// compaction rewrites the segments of a run at [`COMPACT_LEVEL`] anyway.
 pub(crate) fn encode(batches: &[RecordBatch]) -> Result<Vec<u8>> {
+    encode_with(batches, &[], 1)
+}
+
+/// The zstd level of a compacted file: written once, read often.
+pub(crate) const COMPACT_LEVEL: i32 = 3;
+
+/// A series at least this long starts its own row groups in a compacted
+/// file, so reading it skips the `key` and `context` columns (see
+/// [`read_series`]); shorter ones share row groups.
+pub(crate) const OWN_ROW_GROUPS: usize = 16 * 1024;
+
+/// Parquet bytes of a compacted file: as [`encode`], at [`COMPACT_LEVEL`],
+/// with a row group ended before each of `breaks` (row offsets into the
+/// concatenation of `batches`, ascending).
+pub(crate) fn encode_aligned(batches: &[RecordBatch], breaks: &[usize]) -> Result<Vec<u8>> {
+    encode_with(batches, breaks, COMPACT_LEVEL)
+}
+
+fn encode_with(batches: &[RecordBatch], breaks: &[usize], level: i32) -> Result<Vec<u8>> {
     let plain = |c: &str| ColumnPath::from(c);
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(level)?))
         .set_column_dictionary_enabled(plain("step"), false)
         .set_column_encoding(plain("step"), Encoding::DELTA_BINARY_PACKED)
         .set_column_dictionary_enabled(plain("time"), false)
@@ -157,8 +213,23 @@ pub(crate) fn encode(batches: &[RecordBatch]) -> Result<Vec<u8>> {
         .build();
     let mut out = Vec::new();
     let mut w = ArrowWriter::try_new(&mut out, segment_schema(), Some(props))?;
+    let (mut at, mut next) = (0usize, breaks.iter().peekable());
     for b in batches {
-        w.write(b)?;
+        let mut from = 0;
+        while let Some(&&cut) = next.peek() {
+            if cut >= at + b.num_rows() {
+                break;
+            }
+            if cut > at + from {
+                w.write(&b.slice(from, cut - at - from))?;
+                from = cut - at;
+            }
+            // Ends the row group being written (nothing when none is open).
+            w.flush()?;
+            next.next();
+        }
+        w.write(&b.slice(from, b.num_rows() - from))?;
+        at += b.num_rows();
     }
     w.close()?;
     Ok(out)

@@ -2,9 +2,9 @@
 //! typed and checked before any point is buffered, so a bad table adds
 //! nothing.
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::array::{Array, ArrayRef, AsArray, DictionaryArray, RecordBatch};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type, Int64Type, TimeUnit};
+use arrow::datatypes::{DataType, Float64Type, Int32Type, Int64Type, TimeUnit};
 
 use super::params::check_key;
 use super::segment::Points;
@@ -46,7 +46,11 @@ fn typed(
             }
         )));
     }
-    if let Some(row) = (0..a.len()).find(|&i| a.is_null(i)) {
+    let first_null = match a.logical_nulls() {
+        Some(n) if n.null_count() > 0 => n.iter().position(|valid| !valid),
+        _ => None,
+    };
+    if let Some(row) = first_null {
         if name != "context" {
             return Err(Error::InvalidInput(format!(
                 "column '{name}' row {row} is null"
@@ -91,26 +95,13 @@ impl PointColumns {
         let context = column(batch, "context")
             .map(|c| typed("context", &c, &DataType::Utf8, is_string))
             .transpose()?;
-        let keys = key.as_string::<i32>();
-        // Each distinct key is checked once (a table has few of them).
-        let mut seen = std::collections::HashSet::new();
-        for (row, k) in keys.iter().enumerate() {
-            let k = k.expect("nulls refused above");
-            if seen.insert(k) {
-                check_key("metric", k)
-                    .map_err(|e| Error::InvalidInput(format!("row {row}: {e}")))?;
-            }
-        }
+        // Keys and contexts as dictionaries: each distinct one is checked
+        // (and later interned) once, and rows are only ids.
+        let key = dictionary(&key)?;
+        check_names(&key, |k| check_key("metric", k))?;
+        let context = context.map(|c| dictionary(&c)).transpose()?;
         if let Some(c) = &context {
-            let mut seen = std::collections::HashSet::new();
-            for (row, c) in c.as_string::<i32>().iter().enumerate() {
-                if let Some(c) = c {
-                    if seen.insert(c) {
-                        check_context(c)
-                            .map_err(|e| Error::InvalidInput(format!("row {row}: {e}")))?;
-                    }
-                }
-            }
+            check_names(c, check_context)?;
         }
         Ok(PointColumns {
             key,
@@ -123,25 +114,58 @@ impl PointColumns {
 
     /// Buffers every point; a missing time is `now` (Unix microseconds).
     pub fn push_into(&self, points: &mut Points, now: i64) -> Result<()> {
-        let keys = self.key.as_string::<i32>();
-        let steps = self.step.as_primitive::<Int64Type>();
-        let values = self.value.as_primitive::<Float64Type>();
+        let names = |d: &DictionaryArray<Int32Type>| -> Vec<String> {
+            let v = d.values().as_string::<i32>();
+            (0..v.len()).map(|i| v.value(i).to_string()).collect()
+        };
+        let key = self.key.as_dictionary::<Int32Type>();
+        let key_names = names(key);
+        let key_names: Vec<&str> = key_names.iter().map(String::as_str).collect();
+        let context = self
+            .context
+            .as_ref()
+            .map(|c| c.as_dictionary::<Int32Type>());
+        let context_names = context.map(names).unwrap_or_default();
+        let context_names: Vec<&str> = context_names.iter().map(String::as_str).collect();
         let times = self
             .time
             .as_ref()
             .map(|t| t.as_primitive::<arrow::datatypes::TimestampMicrosecondType>());
-        let contexts = self.context.as_ref().map(|c| c.as_string::<i32>());
-        for i in 0..keys.len() {
-            let context = contexts.and_then(|c| c.is_valid(i).then(|| c.value(i)));
-            let time = times.map_or(now, |t| t.value(i));
-            points.push(
-                keys.value(i),
-                context,
-                steps.value(i),
-                time,
-                values.value(i),
-            );
-        }
+        points.extend_ids(
+            key.keys().values(),
+            &key_names,
+            context.map(|c| (c.keys(), context_names.as_slice())),
+            self.step.as_primitive::<Int64Type>().values(),
+            times.map(|t| &t.values()[..]),
+            now,
+            self.value.as_primitive::<Float64Type>().values(),
+        );
         Ok(())
     }
+}
+
+/// `c` (text, checked non-null where it must be) as a dictionary of
+/// `Int32` ids into its distinct values.
+fn dictionary(c: &ArrayRef) -> Result<ArrayRef> {
+    let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    Ok(arrow::compute::cast(c, &dict)?)
+}
+
+/// Checks each distinct value of dictionary column `c` that some row uses,
+/// naming the first row that holds a bad one.
+fn check_names(c: &ArrayRef, check: impl Fn(&str) -> Result<()>) -> Result<()> {
+    let d = c.as_dictionary::<Int32Type>();
+    let values = d.values().as_string::<i32>();
+    let mut first_row: Vec<Option<usize>> = vec![None; values.len()];
+    for (row, k) in d.keys().iter().enumerate() {
+        if let Some(k) = k {
+            first_row[k as usize].get_or_insert(row);
+        }
+    }
+    for (i, row) in first_row.into_iter().enumerate() {
+        if let Some(row) = row {
+            check(values.value(i)).map_err(|e| Error::InvalidInput(format!("row {row}: {e}")))?;
+        }
+    }
+    Ok(())
 }
