@@ -32,7 +32,8 @@ pub(crate) fn compact(registry: &Registry, id: &str) -> Result<bool> {
     let all = arrow::compute::concat_batches(&segment::segment_schema(), &batches)?;
     let points = all.num_rows() as u64;
     let sorted = sort(&all)?;
-    let bytes = segment::encode_aligned(&[sorted.clone()], &long_series_bounds(&sorted))?;
+    let bytes =
+        segment::encode_aligned(std::slice::from_ref(&sorted), &long_series_bounds(&sorted))?;
     let size = bytes.len() as u64;
     let (file, _) = registry.store().put_content(bytes.as_slice())?;
     let log = run_log(id)?;

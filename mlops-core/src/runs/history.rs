@@ -62,56 +62,72 @@ pub(crate) fn downsample(h: &RecordBatch, buckets: usize) -> Result<RecordBatch>
     let values = h.column(2).as_primitive::<Float64Type>().values();
     let contexts: &StringArray = h.column(3).as_string::<i32>();
     let mut keep = vec![false; h.num_rows()];
-    // Group rows by context, each group in (step, time) order.
-    let mut groups: std::collections::BTreeMap<Option<&str>, Vec<usize>> = Default::default();
     if contexts.null_count() == h.num_rows() {
-        groups.insert(None, (0..h.num_rows()).collect());
+        // One group, the rows themselves: no index list to build.
+        m4(steps, values, buckets, h.num_rows(), |r| r, &mut keep);
     } else {
+        // Group rows by context, each group in (step, time) order.
+        let mut groups: std::collections::BTreeMap<Option<&str>, Vec<usize>> = Default::default();
         for i in 0..h.num_rows() {
             let c = contexts.is_valid(i).then(|| contexts.value(i));
             groups.entry(c).or_default().push(i);
         }
-    }
-    for rows in groups.values() {
-        let (lo, hi) = (
-            steps[rows[0]],
-            steps[*rows.last().expect("a group has rows")],
-        );
-        let span = (hi as i128 - lo as i128 + 1) as u128;
-        let bucket = |s: i64| ((s as i128 - lo as i128) as u128 * buckets as u128 / span) as usize;
-        let mut start = 0;
-        while start < rows.len() {
-            let b = bucket(steps[rows[start]]);
-            // The first step of the next bucket: steps are ordered, so the
-            // bucket runs until it (one division per bucket, not per point).
-            let next = lo as i128 + ((b as u128 + 1) * span).div_ceil(buckets as u128) as i128;
-            let mut end = start;
-            let (mut min_at, mut max_at) = (None::<usize>, None::<usize>);
-            while end < rows.len() && (steps[rows[end]] as i128) < next {
-                let i = rows[end];
-                if !values[i].is_nan() {
-                    if min_at.is_none_or(|m| values[i] < values[m]) {
-                        min_at = Some(i);
-                    }
-                    if max_at.is_none_or(|m| values[i] > values[m]) {
-                        max_at = Some(i);
-                    }
-                }
-                end += 1;
-            }
-            keep[rows[start]] = true;
-            keep[rows[end - 1]] = true;
-            min_at
-                .into_iter()
-                .chain(max_at)
-                .for_each(|i| keep[i] = true);
-            start = end;
+        for rows in groups.values() {
+            m4(steps, values, buckets, rows.len(), |r| rows[r], &mut keep);
         }
     }
     let idx: Vec<u32> = (0..h.num_rows() as u32)
         .filter(|&i| keep[i as usize])
         .collect();
     take(h, idx)
+}
+
+/// Marks in `keep` the first, last, smallest and largest point of each of
+/// `buckets` equal step ranges of one group: its `len` rows, the `r`-th of
+/// which is row `row(r)`, in (step, time) order.
+fn m4(
+    steps: &[i64],
+    values: &[f64],
+    buckets: usize,
+    len: usize,
+    row: impl Fn(usize) -> usize,
+    keep: &mut [bool],
+) {
+    if len == 0 {
+        return;
+    }
+    let (lo, hi) = (steps[row(0)], steps[row(len - 1)]);
+    let span = (hi as i128 - lo as i128 + 1) as u128;
+    let bucket = |s: i64| ((s as i128 - lo as i128) as u128 * buckets as u128 / span) as usize;
+    let mut start = 0;
+    while start < len {
+        let b = bucket(steps[row(start)]);
+        // The first step of the next bucket: steps are ordered, so the
+        // bucket runs until it (one division per bucket, not per point).
+        let next = lo as i128 + ((b as u128 + 1) * span).div_ceil(buckets as u128) as i128;
+        let mut end = start;
+        let (mut min_at, mut max_at) = (None::<usize>, None::<usize>);
+        while end < len && (steps[row(end)] as i128) < next {
+            let i = row(end);
+            let v = values[i];
+            if !v.is_nan() {
+                if min_at.is_none_or(|m| v < values[m]) {
+                    min_at = Some(i);
+                }
+                if max_at.is_none_or(|m| v > values[m]) {
+                    max_at = Some(i);
+                }
+            }
+            end += 1;
+        }
+        keep[row(start)] = true;
+        keep[row(end - 1)] = true;
+        min_at
+            .into_iter()
+            .chain(max_at)
+            .for_each(|i| keep[i] = true);
+        start = end;
+    }
 }
 
 /// An empty history.

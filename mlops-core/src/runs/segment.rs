@@ -22,7 +22,6 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
-use rayon::prelude::*;
 
 use super::summary::SeriesSummary;
 use crate::error::{Error, Result};
@@ -105,8 +104,7 @@ impl Points {
     /// each distinct name interned once rather than each row's text.
     pub fn extend_ids(
         &mut self,
-        key_ids: &[i32],
-        key_names: &[&str],
+        (key_ids, key_names): (&[i32], &[&str]),
         contexts: Option<(&Int32Array, &[&str])>,
         steps: &[i64],
         times: Option<&[i64]>,
@@ -301,35 +299,26 @@ pub(crate) fn read_series(
         // step, time and value only: the key is `key`, the context null;
         // each row group decoded on its own thread, kept in file order.
         let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), [2, 3, 4]);
-        let metadata = builder.metadata().clone();
-        let parts: Vec<Vec<RecordBatch>> = pure
-            .par_iter()
-            .map(|&rg| -> Result<Vec<RecordBatch>> {
-                let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new();
-                let meta = parquet::arrow::arrow_reader::ArrowReaderMetadata::try_new(
-                    metadata.clone(),
-                    options,
-                )
-                .map_err(|e| bad(&e))?;
-                let reader =
-                    ParquetRecordBatchReaderBuilder::new_with_metadata(bytes.clone(), meta)
-                        .with_row_groups(vec![rg])
-                        .with_projection(mask.clone())
-                        .with_batch_size(256 * 1024)
-                        .build()
-                        .map_err(|e| bad(&e))?;
-                let mut out = Vec::new();
-                for b in reader {
-                    let b = b.map_err(|e| bad(&e))?;
-                    let n = b.num_rows();
-                    let mut cols = b.columns().to_vec();
-                    cols.push(arrow::array::new_null_array(&DataType::Utf8, n));
-                    out.push(RecordBatch::try_new(history_schema(), cols)?);
-                }
-                Ok(out)
-            })
-            .collect::<Result<_>>()?;
-        out.extend(parts.into_iter().flatten());
+        let rows: usize = pure
+            .iter()
+            .map(|&rg| builder.metadata().row_group(rg).num_rows() as usize)
+            .sum();
+        // One batch of every row: the points arrive in one set of buffers,
+        // with nothing to concatenate after.
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes.clone())
+            .map_err(|e| bad(&e))?
+            .with_row_groups(pure)
+            .with_projection(mask)
+            .with_batch_size(rows.max(1))
+            .build()
+            .map_err(|e| bad(&e))?;
+        for b in reader {
+            let b = b.map_err(|e| bad(&e))?;
+            let n = b.num_rows();
+            let mut cols = b.columns().to_vec();
+            cols.push(arrow::array::new_null_array(&DataType::Utf8, n));
+            out.push(RecordBatch::try_new(history_schema(), cols)?);
+        }
     }
     if !mixed.is_empty() {
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)

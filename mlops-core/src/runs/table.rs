@@ -132,8 +132,7 @@ impl PointColumns {
             .as_ref()
             .map(|t| t.as_primitive::<arrow::datatypes::TimestampMicrosecondType>());
         points.extend_ids(
-            key.keys().values(),
-            &key_names,
+            (key.keys().values(), &key_names),
             context.map(|c| (c.keys(), context_names.as_slice())),
             self.step.as_primitive::<Int64Type>().values(),
             times.map(|t| &t.values()[..]),
