@@ -114,7 +114,7 @@ pub(crate) fn write(registry: &Registry, run: ImportedRun, what: &str) -> Result
     if !run.points.is_empty() {
         let series = run.points.summaries();
         let n = run.points.len() as u64;
-        let bytes = segment::encode(&[run.points.to_batch()?])?;
+        let bytes = segment::encode(&run.points.to_batch()?)?;
         let size = bytes.len() as u64;
         let (segment, _) = registry.store().put_content(bytes.as_slice())?;
         append(RunChange::Metrics {

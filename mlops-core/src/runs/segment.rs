@@ -22,6 +22,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use super::summary::SeriesSummary;
 use crate::error::{Error, Result};
@@ -175,12 +176,54 @@ impl Points {
     }
 }
 
-/// Parquet bytes of `batches` (each of [`segment_schema`]), as a flush
-/// writes them: zstd level 1, since the flush is on the logging path and
-/// compaction rewrites the segments of a run at [`COMPACT_LEVEL`] anyway.
-pub(crate) fn encode(batches: &[RecordBatch]) -> Result<Vec<u8>> {
-    encode_with(batches, &[], 1)
+/// Parquet bytes of `batch` (of [`segment_schema`]), as a flush writes
+/// them: zstd level 1, since the flush is on the logging path and
+/// compaction rewrites the segments of a run at [`COMPACT_LEVEL`] anyway;
+/// the columns of each row group encoded in parallel (the key column's
+/// dictionary, the deltas of steps and times and the split values each
+/// take a core). The bytes are those [`ArrowWriter`] writes.
+pub(crate) fn encode(batch: &RecordBatch) -> Result<Vec<u8>> {
+    use parquet::arrow::arrow_writer::{compute_leaves, ArrowRowGroupWriterFactory};
+    let schema = segment_schema();
+    let mut props = properties(1)?;
+    parquet::arrow::add_encoded_arrow_schema_to_metadata(&schema, &mut props);
+    let props = Arc::new(props);
+    let parquet_schema = parquet::arrow::ArrowSchemaConverter::new()
+        .with_coerce_types(props.coerce_types())
+        .convert(&schema)?;
+    let mut out = Vec::new();
+    let mut writer = parquet::file::writer::SerializedFileWriter::new(
+        &mut out,
+        parquet_schema.root_schema_ptr(),
+        props.clone(),
+    )?;
+    let factory = ArrowRowGroupWriterFactory::new(&writer, schema.clone());
+    let n = batch.num_rows();
+    for (group, start) in (0..n.max(1)).step_by(ROW_GROUP_ROWS).enumerate() {
+        let part = batch.slice(start, ROW_GROUP_ROWS.min(n - start));
+        let writers = factory.create_column_writers(group)?;
+        let chunks = writers
+            .into_par_iter()
+            .zip(schema.fields().par_iter().zip(part.columns().par_iter()))
+            .map(|(mut w, (field, column))| {
+                for leaf in compute_leaves(field, column)? {
+                    w.write(&leaf)?;
+                }
+                w.close()
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut row_group = writer.next_row_group()?;
+        for c in chunks {
+            c.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+    }
+    writer.close()?;
+    Ok(out)
 }
+
+/// Rows of a row group.
+const ROW_GROUP_ROWS: usize = 256 * 1024;
 
 /// The zstd level of a compacted file: written once, read often.
 pub(crate) const COMPACT_LEVEL: i32 = 3;
@@ -197,9 +240,10 @@ pub(crate) fn encode_aligned(batches: &[RecordBatch], breaks: &[usize]) -> Resul
     encode_with(batches, breaks, COMPACT_LEVEL)
 }
 
-fn encode_with(batches: &[RecordBatch], breaks: &[usize], level: i32) -> Result<Vec<u8>> {
+/// The writer settings of a segment, at zstd `level`.
+fn properties(level: i32) -> Result<WriterProperties> {
     let plain = |c: &str| ColumnPath::from(c);
-    let props = WriterProperties::builder()
+    Ok(WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::try_new(level)?))
         .set_column_dictionary_enabled(plain("step"), false)
         .set_column_encoding(plain("step"), Encoding::DELTA_BINARY_PACKED)
@@ -207,8 +251,12 @@ fn encode_with(batches: &[RecordBatch], breaks: &[usize], level: i32) -> Result<
         .set_column_encoding(plain("time"), Encoding::DELTA_BINARY_PACKED)
         .set_column_dictionary_enabled(plain("value"), false)
         .set_column_encoding(plain("value"), Encoding::BYTE_STREAM_SPLIT)
-        .set_max_row_group_row_count(Some(256 * 1024))
-        .build();
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .build())
+}
+
+fn encode_with(batches: &[RecordBatch], breaks: &[usize], level: i32) -> Result<Vec<u8>> {
+    let props = properties(level)?;
     let mut out = Vec::new();
     let mut w = ArrowWriter::try_new(&mut out, segment_schema(), Some(props))?;
     let (mut at, mut next) = (0usize, breaks.iter().peekable());
@@ -468,7 +516,7 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].count, 1000);
         assert_eq!(s[1].nans, 1000);
-        let bytes = encode(&[p.to_batch().unwrap()]).unwrap();
+        let bytes = encode(&p.to_batch().unwrap()).unwrap();
         let back = decode(bytes, "segment").unwrap();
         let rows: usize = back.iter().map(|b| b.num_rows()).sum();
         assert_eq!(rows, 2000);

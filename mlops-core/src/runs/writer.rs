@@ -123,7 +123,7 @@ impl Shared {
     fn write(&self, points: Points) -> Result<()> {
         let series = points.summaries();
         let n = points.len() as u64;
-        let bytes = segment::encode(&[points.to_batch()?])?;
+        let bytes = segment::encode(&points.to_batch()?)?;
         let size = bytes.len() as u64;
         let (segment, _) = self.registry.store().put_content(bytes.as_slice())?;
         self.append(RunChange::Metrics {
