@@ -181,9 +181,13 @@ impl Points {
 /// compaction rewrites the segments of a run at [`COMPACT_LEVEL`] anyway;
 /// the columns of each row group encoded in parallel (the key column's
 /// dictionary, the deltas of steps and times and the split values each
-/// take a core). The bytes are those [`ArrowWriter`] writes.
+/// take a core) once there are enough points to be worth the threads. The
+/// bytes are those [`ArrowWriter`] writes.
 pub(crate) fn encode(batch: &RecordBatch) -> Result<Vec<u8>> {
     use parquet::arrow::arrow_writer::{compute_leaves, ArrowRowGroupWriterFactory};
+    if batch.num_rows() < PARALLEL_ROWS {
+        return encode_with(std::slice::from_ref(batch), &[], 1);
+    }
     let schema = segment_schema();
     let mut props = properties(1)?;
     parquet::arrow::add_encoded_arrow_schema_to_metadata(&schema, &mut props);
@@ -224,6 +228,9 @@ pub(crate) fn encode(batch: &RecordBatch) -> Result<Vec<u8>> {
 
 /// Rows of a row group.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// The fewest points a flush encodes on several threads.
+const PARALLEL_ROWS: usize = 32 * 1024;
 
 /// The zstd level of a compacted file: written once, read often.
 pub(crate) const COMPACT_LEVEL: i32 = 3;
@@ -530,6 +537,35 @@ mod tests {
             .unwrap()
             .is_none());
         assert!(select(&back[0], "nope", None).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_parallel_flush_writes_the_bytes_arrow_writer_writes() {
+        let mut p = Points::default();
+        for i in 0..(ROW_GROUP_ROWS as i64 + 5_000) {
+            p.push(
+                ["a", "b", "c"][i as usize % 3],
+                None,
+                i / 3,
+                1_000 + i,
+                (i as f64).sin(),
+            );
+            if i % 7 == 0 {
+                p.push("a", Some("subset=val"), i, 2_000 + i, f64::NAN);
+            }
+        }
+        let b = p.to_batch().unwrap();
+        assert!(b.num_rows() > ROW_GROUP_ROWS, "two row groups");
+        let parallel = encode(&b).unwrap();
+        assert_eq!(
+            parallel,
+            encode_with(std::slice::from_ref(&b), &[], 1).unwrap()
+        );
+        let back = decode(parallel, "segment").unwrap();
+        assert_eq!(
+            back.iter().map(|b| b.num_rows()).sum::<usize>(),
+            b.num_rows()
+        );
     }
 
     #[test]
