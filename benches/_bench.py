@@ -99,3 +99,26 @@ def report(results, targets, name):
     with open(os.path.join(ROOT, "benches", "results", f"{name}.json"), "w") as f:
         json.dump(results, f, indent=1)
         f.write("\n")
+
+
+def cpu_snapshot():
+    """(busy seconds of the whole machine or None, this process's and its
+    waited-for children's CPU seconds, wall time)."""
+    busy = None
+    try:
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        busy = (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    except (OSError, ValueError):
+        pass
+    t = os.times()
+    return busy, t.user + t.system + t.children_user + t.children_system, time.perf_counter()
+
+
+def other_load(start, end, cpus):
+    """The share of the machine's CPU capacity used by other processes
+    between two snapshots: 0 is quiet, 1 is every core busy elsewhere."""
+    if start[0] is None or end[0] is None:
+        return None
+    other = (end[0] - start[0]) - (end[1] - start[1])
+    return max(0.0, other / ((end[2] - start[2]) * (cpus or 1)))

@@ -29,20 +29,7 @@ import time
 import numpy as np
 
 import mlops
-
-
-def busy_seconds():
-    """(CPU seconds the whole machine was busy, this process's CPU seconds,
-    wall time); the first is None where /proc/stat is not readable."""
-    busy = None
-    try:
-        with open("/proc/stat") as f:
-            v = [int(x) for x in f.readline().split()[1:]]
-        busy = (sum(v[:8]) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-    except (OSError, ValueError):
-        pass
-    t = os.times()
-    return busy, t.user + t.system, time.perf_counter()
+from _bench import cpu_snapshot, other_load
 
 
 def best(f, repeat):
@@ -84,7 +71,7 @@ def main():
         return os.path.join(root, f"s{n[0]}")
 
     out = {"rounds": a.rounds, "repeat": a.repeat}
-    start = busy_seconds()
+    start = cpu_snapshot()
     try:
         # The callbacks alone: the per-round cost with no training around it.
         # The same loop with a no-op in place of the callback is taken off,
@@ -204,10 +191,9 @@ def main():
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
-    end = busy_seconds()
-    if start[0] is not None:
-        other = (end[0] - start[0]) - (end[1] - start[1])
-        out["other_cpu_share"] = max(0.0, other / ((end[2] - start[2]) * (os.cpu_count() or 1)))
+    share = other_load(start, cpu_snapshot(), os.cpu_count())
+    if share is not None:
+        out["other_cpu_share"] = share
     r = a.rounds
     print(f"callbacks alone, 4 series a round, {r:,} rounds (the same loop with a no-op callback taken off):")
     print(f"  mlops.xgboost.callback   {out['xgb_callback_us_per_round']:.1f} us a round")
