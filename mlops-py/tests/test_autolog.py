@@ -4,6 +4,7 @@ what the framework itself reports."""
 
 import json
 import math
+import os
 import pickle
 import subprocess
 import sys
@@ -298,81 +299,96 @@ def test_a_callback_into_an_ended_run_warns_once_and_training_goes_on(tmp_path):
     assert len(mine) == 1
 
 
-def test_the_lightning_logger_writes_params_points_and_the_end_status(tmp_path, monkeypatch):
-    # Lightning is not installed for the tests (torch from PyPI brings the
-    # CUDA packages: gigabytes); a real 2-epoch Trainer.fit through this
-    # logger was checked by hand against Lightning 2.6. Here a stand-in for
-    # `lightning.pytorch` with Lightning's abstract Logger and rank_zero_only
-    # drives the logger as a Trainer does: hyperparams, metrics per step,
-    # finalize.
-    import abc
-    import argparse
-    import types
+def test_the_lightning_logger_writes_what_lightnings_csv_logger_writes(tmp_path, monkeypatch):
+    # A real Trainer (Lightning 2.6, torch on the CPU) fits a tiny regression
+    # for two epochs with this logger and Lightning's own CSVLogger side by
+    # side: every metric point and the hyperparameters must be the same in
+    # both records, and the run ends finished.
+    import csv
+
+    import lightning.pytorch as pl
+    import torch
 
     import mlops.lightning
 
-    class Logger(abc.ABC):
-        @property
-        @abc.abstractmethod
-        def name(self): ...
-
-        @property
-        @abc.abstractmethod
-        def version(self): ...
-
-        @abc.abstractmethod
-        def log_metrics(self, metrics, step=None): ...
-
-        @abc.abstractmethod
-        def log_hyperparams(self, params, *args, **kwargs): ...
-
-    calls = []
-
-    def rank_zero_only(f):
-        def wrapped(*args, **kwargs):
-            calls.append(f.__name__)
-            return f(*args, **kwargs)
-
-        return wrapped
-
-    pytorch = types.ModuleType("lightning.pytorch")
-    pytorch.loggers = types.SimpleNamespace(Logger=Logger)
-    pytorch.utilities = types.SimpleNamespace(rank_zero_only=rank_zero_only)
-    monkeypatch.setitem(sys.modules, "lightning", types.ModuleType("lightning"))
-    monkeypatch.setitem(sys.modules, "lightning.pytorch", pytorch)
-    monkeypatch.setattr(mlops.lightning, "_class", None)
     monkeypatch.setattr(mlops.runs, "_started", [])
+    torch.manual_seed(0)
 
-    logger = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path))
-    assert isinstance(logger, Logger) and type(logger).__module__ == "mlops.lightning"
-    hparams = argparse.Namespace(lr=0.1, layers=[4, 2], opt={"name": "sgd", "momentum": 0.9}, act=np.tanh)
-    logger.log_hyperparams(hparams)
-    losses = [1.0 / (s + 1) for s in range(6)]
-    for s, loss in enumerate(losses):
-        logger.log_metrics({"train_loss": np.float32(loss), "epoch": s // 3}, step=s)
-    logger.finalize("success")
+    class Tiny(pl.LightningModule):
+        def __init__(self, lr=0.05, layers=(4, 2), opt=None, fail_at=None):
+            super().__init__()
+            self.save_hyperparameters()
+            self.net = torch.nn.Linear(3, 1)
+
+        def training_step(self, batch, i):
+            if self.hparams.fail_at is not None and self.global_step == self.hparams.fail_at:
+                raise RuntimeError("boom")
+            x, y = batch
+            loss = torch.nn.functional.mse_loss(self.net(x), y)
+            self.log("train_loss", loss, on_step=True, on_epoch=True)
+            return loss
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+
+    x = torch.randn(48, 3)
+    data = torch.utils.data.TensorDataset(x, x @ torch.tensor([[1.0], [-2.0], [0.5]]))
+
+    def fit(module, logger):
+        csv_logger = pl.loggers.CSVLogger(tmp_path / "csv", name="tiny")
+        trainer = pl.Trainer(
+            max_epochs=2,
+            logger=[logger, csv_logger],
+            accelerator="cpu",
+            log_every_n_steps=1,
+            enable_checkpointing=False,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            default_root_dir=tmp_path,
+        )
+        trainer.fit(module, torch.utils.data.DataLoader(data, batch_size=8))
+        return csv_logger
+
+    logger = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path / "store"))
+    assert isinstance(logger, pl.loggers.Logger) and type(logger).__module__ == "mlops.lightning"
+    csv_logger = fit(Tiny(opt={"name": "sgd", "momentum": 0.9}), logger)
     run = logger.run
     assert logger.name == "tiny" and logger.version == run.id
     info = run.info()
     assert info.status == "finished"
     assert info.params == {
-        "lr": "0.1",
+        "lr": "0.05",
         "layers": "[4,2]",  # JSON, as start_run(params=...) writes a list
         "opt.name": "sgd",
         "opt.momentum": "0.9",
-        "act": str(np.tanh),
+        "fail_at": "null",
     }
-    h = run.history("train_loss")
-    assert h["step"].to_pylist() == list(range(6))
-    assert h["value"].to_pylist() == [float(np.float32(v)) for v in losses]
-    assert run.history("epoch")["value"].to_pylist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
-    assert calls == ["log_hyperparams"] + ["log_metrics"] * 6 + ["finalize"]
 
-    # A failed fit ends the logger's own run failed; a run given is left open.
-    failing = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path))
-    failing.log_metrics({"loss": 1.0}, step=0)
-    failing.finalize("failed")
+    with open(os.path.join(csv_logger.log_dir, "metrics.csv")) as f:
+        rows = list(csv.DictReader(f))
+    expected: dict = {}
+    for row in rows:
+        for key, value in row.items():
+            if key != "step" and value != "":
+                expected.setdefault(key, []).append((int(row["step"]), float(value)))
+    assert set(expected) == {"train_loss_step", "train_loss_epoch", "epoch"}
+    assert len(expected["train_loss_step"]) == 12  # 2 epochs x 6 batches, nothing dropped
+    for key, points in expected.items():
+        h = run.history(key)
+        got = list(zip(h["step"].to_pylist(), h["value"].to_pylist()))
+        assert [s for s, _ in got] == [s for s, _ in points], key
+        # The CSV holds what str() of the float32 tensor printed; the run the exact value.
+        assert [v for _, v in got] == pytest.approx([v for _, v in points], rel=1e-6), key
+
+    # A fit that raises ends the logger's own run failed.
+    failing = mlops.lightning.Logger(experiment="tiny", store=str(tmp_path / "store"))
+    with pytest.raises(RuntimeError, match="boom"):
+        fit(Tiny(fail_at=3), failing)
     assert failing.run.info().status == "failed"
-    with mlops.start_run("given", store=str(tmp_path)) as given:
-        mlops.lightning.Logger(given).finalize("success")
+    assert failing.run.history("train_loss_step")["step"].to_pylist() == [0, 1, 2]
+
+    # A run given to the logger is written into and left open for its owner.
+    with mlops.start_run("given", store=str(tmp_path / "store")) as given:
+        fit(Tiny(), mlops.lightning.Logger(given))
         assert not given.ended
+        assert given.history("train_loss_step")["step"].to_pylist() == list(range(12))
