@@ -28,6 +28,7 @@ pub mod error;
 pub mod expr;
 pub mod governance;
 pub mod io;
+pub mod monitor;
 #[cfg(feature = "package")]
 pub mod package;
 pub mod profile;
