@@ -7,3 +7,177 @@
 //! <root>/monitors/<name>/log/<20-digit seq>.json   the monitor's events (hash chained)
 //! <root>/blobs/...                                  window profiles, kept predictions, joined labels
 //! ```
+//!
+//! A monitor is its own log, like a run: its first event holds its
+//! settings ([`MonitorConfig`]) and what it keeps of the reference (its
+//! profile, the schema rows are checked against, the reference's window
+//! fields for rules). Each flush of logged rows is one `data` event naming
+//! a profile delta per (window, segment); labels that arrive later join
+//! kept predictions by id and add a `labels` event; rules, alert
+//! transitions and retraining requests are events too, so the log is the
+//! monitor's audit trail.
+//!
+//! Windows are tumbling and keyed by **event time** floored to the window
+//! length (UTC), never by arrival: a late row goes to its own window, which
+//! is evaluated again, until the window is final (`allowed_lateness` after
+//! its end); rows past the clock by more than a tolerance are refused as
+//! future-dated. Several processes log into one monitor: their deltas are
+//! profiles, which merge.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use arrow::array::{ArrayRef, Float64Array, RecordBatch, TimestampSecondArray};
+//! use mlops_core::monitor::NewMonitor;
+//! use mlops_core::registry::Registry;
+//! let r = Registry::open("memory://").unwrap();
+//! let mon = r
+//!     .create_monitor("churn-prod", &NewMonitor { timestamp: "t".into(), ..Default::default() })
+//!     .unwrap();
+//! mon.set_clock(Some(7_200_000));
+//! let batch = RecordBatch::try_from_iter([
+//!     ("t", Arc::new(TimestampSecondArray::from(vec![0, 60, 3600])) as ArrayRef),
+//!     ("x", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef),
+//! ])
+//! .unwrap();
+//! assert_eq!(mon.log(&batch).unwrap(), 3);
+//! mon.flush().unwrap();
+//! let results = r.monitor_results("churn-prod", Some(7_200_000)).unwrap();
+//! assert_eq!(results.len(), 2);
+//! assert_eq!((results[0].window, results[0].field("rows")), (0, Some(2.0)));
+//! ```
+
+mod blob;
+pub mod config;
+pub mod event;
+mod fold;
+mod labels;
+mod reference;
+mod results;
+mod split;
+mod writer;
+
+pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, ReferenceRef, Task};
+pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
+pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
+pub use labels::LabelsLogged;
+pub use results::WindowResult;
+pub use writer::{Monitor, DEFAULT_FLUSH_INTERVAL, FLUSH_ROWS};
+
+use crate::error::{Error, Result};
+use crate::registry::{Kind, Registry};
+use crate::store::{Envelope, Tip};
+
+/// The folder of monitors' logs.
+pub const MONITORS: &str = "monitors";
+
+/// The log of monitor `name`.
+pub(crate) fn monitor_log(name: &str) -> String {
+    format!("{MONITORS}/{name}/log")
+}
+
+fn event_bytes(registry: &Registry, tip: &Tip, change: MonitorChange) -> Vec<u8> {
+    let ev = Envelope {
+        format: event::MONITOR_EVENT_FORMAT.into(),
+        v: event::MONITOR_EVENT_VERSION,
+        seq: tip.next_seq(),
+        prev: tip.prev_hash(),
+        time: crate::registry::now_ms(),
+        principal: registry.principal().to_string(),
+        state: (),
+        reason: registry.reason().map(str::to_string),
+        change,
+    };
+    serde_json::to_vec(&ev).expect("monitor events serialise")
+}
+
+/// Appends `change` to monitor `name`'s log.
+pub(crate) fn append(registry: &Registry, name: &str, change: MonitorChange) -> Result<u64> {
+    let e = registry.store().append(&monitor_log(name), |tip| {
+        Ok(event_bytes(registry, tip, change.clone()))
+    })?;
+    Ok(e.seq)
+}
+
+impl Registry {
+    /// Creates monitor `name` and opens it for logging. With a reference
+    /// data set version, its stored profile is what windows are compared
+    /// with and its schema what rows are checked against; without one, the
+    /// first batch logged fixes the schema. A monitor of that name already
+    /// there is [`Error::AlreadyExists`]; bad settings are
+    /// [`Error::InvalidInput`] naming the option.
+    pub fn create_monitor(&self, name: &str, new: &NewMonitor) -> Result<Monitor> {
+        crate::registry::check_name(name)
+            .map_err(|e| Error::InvalidInput(format!("monitor {e}")))?;
+        let (reference, data) = match &new.reference {
+            Some((dataset, version)) => {
+                let v = self
+                    .asset(Kind::Dataset, dataset)?
+                    .resolve(version)?
+                    .version;
+                let profile = self.dataset_profile(dataset, &v.to_string())?;
+                let (schema, batches) = self.read_dataset(dataset, &v.to_string(), None)?;
+                (
+                    Some(ReferenceRef {
+                        name: dataset.clone(),
+                        version: v,
+                    }),
+                    Some((profile, schema, batches)),
+                )
+            }
+            None => (None, None),
+        };
+        let config = new.config(reference)?;
+        let figures = match &data {
+            Some((profile, schema, batches)) => {
+                Some(reference::figures(&config, schema, batches, profile)?)
+            }
+            None => None,
+        };
+        let (profile, schema) = match data {
+            Some((p, s, _)) => (Some(p), Some(s)),
+            None => (None, None),
+        };
+        let store = self.store();
+        let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;
+        let reference_profile = profile.map(|p| store.put_blob(&p.to_bytes())).transpose()?;
+        let change = MonitorChange::Create {
+            config: Box::new(config),
+            schema,
+            reference_profile,
+            reference_fields: figures
+                .as_ref()
+                .map(|f| f.whole.clone())
+                .unwrap_or_default(),
+            reference_windows: figures.map(|f| f.windows).unwrap_or_default(),
+            reference_pairs: None,
+        };
+        store.append(&monitor_log(name), |tip| {
+            if tip.last.is_some() {
+                return Err(Error::AlreadyExists(format!("monitor '{name}'")));
+            }
+            Ok(event_bytes(self, tip, change.clone()))
+        })?;
+        self.monitor(name)
+    }
+
+    /// Opens monitor `name` for logging ([`Error::NotFound`] when there is none).
+    pub fn monitor(&self, name: &str) -> Result<Monitor> {
+        Monitor::open(self, &self.monitor_state(name)?)
+    }
+
+    /// What monitor `name`'s log holds, folded.
+    pub fn monitor_state(&self, name: &str) -> Result<MonitorState> {
+        crate::registry::check_name(name)
+            .map_err(|e| Error::InvalidInput(format!("monitor {e}")))?;
+        let events = self.store().read_log(&monitor_log(name))?;
+        fold::fold(name, &events)
+    }
+
+    /// The monitors of the registry, by name.
+    pub fn monitor_names(&self) -> Result<Vec<String>> {
+        let mut names = self.store().children(MONITORS)?;
+        names.retain(|n| crate::registry::check_name(n).is_ok());
+        names.sort();
+        Ok(names)
+    }
+}

@@ -1,0 +1,215 @@
+//! Evaluating windows: each (window, segment)'s profile deltas merged and
+//! turned into named figures ([`WindowResult::fields`]) — rows, missing
+//! and type-error rates, values outside the reference, drift against the
+//! reference — which rules, Prometheus and the dashboard read.
+//!
+//! Field names (`<column>` is a profiled column):
+//!
+//! | field | what |
+//! | --- | --- |
+//! | `rows` | rows placed in the window |
+//! | `rejected.no_timestamp`, `.future`, `.too_late`, `.unknown_ids` | rows not placed, counted in the window they arrived in (all-rows segment) |
+//! | `null_ratio`, `null_ratio.<column>` | share of missing values (null, NaN) |
+//! | `type_error_ratio`, `type_errors.<column>` | share (count) of values not of the column's type |
+//! | `out_of_range_ratio`, `out_of_range_ratio.<column>` | share of values outside the reference's range or categories |
+//! | `missing_columns`, `extra_columns` | columns some batch lacked / had beyond the schema |
+//! | `drift.share`, `drift.count`, `drift.detected` | drifted columns' share and count; 1 when the data set drifted |
+//! | `drift.score.<column>`, `drift.detected.<column>` | each column's drift score (p-value or distance) and verdict |
+//! | `labels.count`, `labels.ratio` | labels joined, and their share of kept predictions |
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::config::MonitorConfig;
+use super::fold::{MonitorState, WindowState};
+use crate::drift::{drift_profiles, DriftReport};
+use crate::error::Result;
+use crate::profile::Profile;
+use crate::registry::Registry;
+
+/// One (window, segment) evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WindowResult {
+    /// The window's start (Unix seconds).
+    pub window: i64,
+    /// Its end (Unix seconds, exclusive).
+    pub window_end: i64,
+    /// The segment (`""` for all rows).
+    pub segment: String,
+    /// Whether the window is past its allowed lateness (takes no more rows).
+    pub is_final: bool,
+    /// The figures, by name (see the module docs).
+    pub fields: BTreeMap<String, f64>,
+    /// The drift report against the reference, when there is one and the
+    /// window has rows.
+    #[serde(skip)]
+    pub drift: Option<DriftReport>,
+    /// Columns some batch lacked.
+    pub missing_columns: Vec<String>,
+    /// Columns some batch had beyond the schema.
+    pub extra_columns: Vec<String>,
+}
+
+impl WindowResult {
+    /// The figure `name`, if the window has it.
+    pub fn field(&self, name: &str) -> Option<f64> {
+        self.fields.get(name).copied()
+    }
+}
+
+/// The merged profile of a window's deltas.
+pub(crate) fn window_profile(registry: &Registry, w: &WindowState) -> Result<Option<Profile>> {
+    let profiles: Vec<Profile> = w
+        .profiles
+        .par_iter()
+        .map(|h| Profile::from_bytes(&registry.store().get_blob(h.as_str())?))
+        .collect::<Result<_>>()?;
+    let mut it = profiles.into_iter();
+    let Some(mut merged) = it.next() else {
+        return Ok(None);
+    };
+    for p in it {
+        merged = merged.merge(&p)?;
+    }
+    Ok(Some(merged))
+}
+
+/// The data-quality and drift figures of one window.
+pub(crate) fn evaluate(
+    config: &MonitorConfig,
+    w: &WindowState,
+    profile: Option<&Profile>,
+    reference: Option<&Profile>,
+) -> Result<(BTreeMap<String, f64>, Option<DriftReport>)> {
+    let mut f = BTreeMap::new();
+    f.insert("rows".to_string(), w.rows as f64);
+    let r = &w.rejected;
+    for (k, v) in [
+        ("no_timestamp", r.no_timestamp),
+        ("future", r.future),
+        ("too_late", r.too_late),
+        ("unknown_ids", r.unknown_ids),
+    ] {
+        if v > 0 {
+            f.insert(format!("rejected.{k}"), v as f64);
+        }
+    }
+    f.insert("missing_columns".into(), w.missing_columns.len() as f64);
+    f.insert("extra_columns".into(), w.extra_columns.len() as f64);
+    if w.predictions > 0 || w.labels > 0 {
+        f.insert("labels.count".into(), w.labels as f64);
+        if w.predictions > 0 {
+            f.insert(
+                "labels.ratio".into(),
+                w.labels as f64 / w.predictions as f64,
+            );
+        }
+    }
+    let mut drift = None;
+    if let Some(p) = profile.filter(|p| p.row_count() > 0) {
+        let rows = p.row_count() as f64;
+        let cols = p.columns();
+        let (mut missing, mut errors) = (0u64, 0u64);
+        for c in cols {
+            let m = c.null_count() + c.nan_count();
+            missing += m;
+            f.insert(format!("null_ratio.{}", c.name()), m as f64 / rows);
+            let e = w.type_errors.get(c.name()).copied().unwrap_or(0);
+            errors += e;
+            f.insert(format!("type_errors.{}", c.name()), e as f64);
+        }
+        let cells = rows * cols.len().max(1) as f64;
+        f.insert("null_ratio".into(), missing as f64 / cells);
+        f.insert("type_error_ratio".into(), errors as f64 / cells);
+        if let Some(reference) = reference {
+            let checked: Vec<&str> = cols
+                .iter()
+                .map(|c| c.name())
+                .filter(|c| reference.column(c).is_some())
+                .collect();
+            let mut outside = 0u64;
+            for c in &checked {
+                let n = w.out_of_range.get(*c).copied().unwrap_or(0);
+                outside += n;
+                f.insert(format!("out_of_range_ratio.{c}"), n as f64 / rows);
+            }
+            if !checked.is_empty() {
+                f.insert(
+                    "out_of_range_ratio".into(),
+                    outside as f64 / (rows * checked.len() as f64),
+                );
+            }
+            let mut opts = config.drift.clone();
+            if opts.columns.is_none() {
+                opts.columns = Some(checked.iter().map(|c| c.to_string()).collect());
+            }
+            let report = drift_profiles(reference, p, &opts)?;
+            f.insert("drift.share".into(), report.share_of_drifted_columns);
+            f.insert(
+                "drift.count".into(),
+                report.number_of_drifted_columns as f64,
+            );
+            f.insert(
+                "drift.detected".into(),
+                f64::from(u8::from(report.dataset_drift)),
+            );
+            for c in &report.columns {
+                if let Some(s) = c.score {
+                    f.insert(format!("drift.score.{}", c.column), s);
+                }
+                f.insert(
+                    format!("drift.detected.{}", c.column),
+                    f64::from(u8::from(c.drifted)),
+                );
+            }
+            drift = Some(report);
+        }
+    }
+    Ok((f, drift))
+}
+
+impl Registry {
+    /// Every (window, segment) of monitor `name` evaluated, by window then
+    /// segment (`""`, all rows, first). `now_ms` is "now" for finality (the
+    /// system clock when `None`).
+    pub fn monitor_results(&self, name: &str, now_ms: Option<i64>) -> Result<Vec<WindowResult>> {
+        let state = self.monitor_state(name)?;
+        self.results_of(&state, now_ms)
+    }
+
+    /// [`Registry::monitor_results`] of a state already folded.
+    pub(crate) fn results_of(
+        &self,
+        state: &MonitorState,
+        now_ms: Option<i64>,
+    ) -> Result<Vec<WindowResult>> {
+        let reference = match &state.reference_profile {
+            Some(h) => Some(Profile::from_bytes(&self.store().get_blob(h.as_str())?)?),
+            None => None,
+        };
+        let now = now_ms.unwrap_or_else(|| crate::registry::now_ms() as i64);
+        let c = &state.config;
+        let windows: Vec<(&(i64, String), &WindowState)> = state.windows.iter().collect();
+        windows
+            .par_iter()
+            .map(|((window, segment), w)| {
+                let profile = window_profile(self, w)?;
+                let (fields, drift) =
+                    evaluate(&state.config, w, profile.as_ref(), reference.as_ref())?;
+                let end = window + c.window_secs as i64;
+                Ok(WindowResult {
+                    window: *window,
+                    window_end: end,
+                    segment: segment.clone(),
+                    is_final: (end + c.allowed_lateness_secs as i64) * 1000 <= now,
+                    fields,
+                    drift,
+                    missing_columns: w.missing_columns.iter().cloned().collect(),
+                    extra_columns: w.extra_columns.iter().cloned().collect(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,392 @@
+//! Production monitoring (issue #18): event-time windows, data quality,
+//! drift against the reference, late data and late labels, on a week of
+//! hourly traffic with drift injected on day 4.
+
+use std::sync::Arc;
+
+use arrow::array::{
+    ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray,
+    TimestampMillisecondArray,
+};
+use arrow::datatypes::{DataType, TimeUnit};
+use mlops_core::monitor::NewMonitor;
+use mlops_core::registry::Registry;
+use mlops_core::Error;
+
+const HOUR_MS: i64 = 3_600_000;
+/// Monday 2026-11-02 00:00 UTC.
+const START_MS: i64 = 1_793_577_600_000;
+
+/// A small deterministic generator (splitmix64), so the data is the same everywhere.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.uniform().max(1e-300), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+/// Rows per production hour: enough that a window's Wasserstein distance
+/// to the reference stays well under its 0.1 threshold without drift.
+/// Rows per production hour: enough that, without drift, a window's
+/// Wasserstein distance to the reference stays far below its 0.1 threshold
+/// (its noise is about 0.02 at 2,000 rows).
+const ROWS: usize = 2000;
+
+/// `n` rows of traffic at `t0`..`t0 + 1h`: x ~ N(shift, 1), a category, the
+/// model's score and the label (which follows x).
+fn traffic(
+    rng: &mut Rng,
+    t0: i64,
+    n: usize,
+    shift: f64,
+    first_id: i64,
+) -> (RecordBatch, RecordBatch) {
+    let mut t = Vec::new();
+    let mut x = Vec::new();
+    let mut cat = Vec::new();
+    let mut score = Vec::new();
+    let mut label = Vec::new();
+    for i in 0..n {
+        t.push(t0 + (i as i64 * HOUR_MS) / n as i64);
+        let xi = rng.normal() + shift;
+        x.push(xi);
+        cat.push(["a", "b", "c"][(rng.next() % 3) as usize]);
+        let p = 1.0 / (1.0 + (-xi).exp());
+        score.push(p);
+        label.push(i64::from(rng.uniform() < p));
+    }
+    let ids: Vec<i64> = (first_id..first_id + n as i64).collect();
+    let batch = RecordBatch::try_from_iter([
+        (
+            "event_time",
+            Arc::new(TimestampMillisecondArray::from(t).with_timezone("UTC")) as ArrayRef,
+        ),
+        (
+            "request_id",
+            Arc::new(Int64Array::from(ids.clone())) as ArrayRef,
+        ),
+        ("x", Arc::new(Float64Array::from(x)) as ArrayRef),
+        ("cat", Arc::new(StringArray::from(cat)) as ArrayRef),
+        ("score", Arc::new(Float64Array::from(score)) as ArrayRef),
+    ])
+    .unwrap();
+    let labels = RecordBatch::try_from_iter([
+        ("request_id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        ("label", Arc::new(Int64Array::from(label)) as ArrayRef),
+    ])
+    .unwrap();
+    (batch, labels)
+}
+
+/// The reference: a week before, no drift, with labels as a column.
+fn reference(r: &Registry, rng: &mut Rng) {
+    let mut batches = Vec::new();
+    for h in 0..48 {
+        let (b, l) = traffic(rng, START_MS - (48 - h) * HOUR_MS, 500, 0.0, h * 1000);
+        let mut cols = b.columns().to_vec();
+        cols.push(l.column(1).clone());
+        let mut fields: Vec<_> = b.schema().fields().iter().cloned().collect();
+        fields.push(Arc::new(arrow::datatypes::Field::new(
+            "label",
+            DataType::Int64,
+            true,
+        )));
+        let schema = Arc::new(arrow::datatypes::Schema::new(fields));
+        batches.push(RecordBatch::try_new(schema, cols).unwrap());
+    }
+    let schema = batches[0].schema();
+    r.commit_dataset(
+        "churn-train",
+        RecordBatchIterator::new(batches.into_iter().map(Ok), schema),
+        "reference",
+        serde_json::json!({}),
+    )
+    .unwrap();
+}
+
+fn new_monitor() -> NewMonitor {
+    NewMonitor {
+        reference: Some(("churn-train".into(), "latest".into())),
+        timestamp: "event_time".into(),
+        prediction: Some("score".into()),
+        target: Some("label".into()),
+        id: Some("request_id".into()),
+        segments: vec!["cat".into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_week_of_hourly_traffic_with_drift_from_day_four() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(7);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("churn-prod", &new_monitor()).unwrap();
+    let state = r.monitor_state("churn-prod").unwrap();
+    assert_eq!(state.config.reference.as_ref().unwrap().version, 1);
+    assert_eq!(state.reference_fields["rows"], 24_000.0);
+    // 48 reference windows of 500 rows: mean 500, std 0.
+    assert_eq!(state.reference_windows["rows"], (500.0, 0.0));
+
+    let hours = 7 * 24;
+    let mut labels = Vec::new();
+    for h in 0..hours {
+        let t0 = START_MS + h * HOUR_MS;
+        mon.set_clock(Some(t0 + HOUR_MS));
+        let shift = if h >= 72 { 1.5 } else { 0.0 };
+        let (b, l) = traffic(&mut rng, t0, ROWS, shift, 1_000_000 + h * 10_000);
+        assert_eq!(mon.log(&b).unwrap(), ROWS as u64);
+        labels.push(l);
+        // Labels arrive 48 hours late.
+        if h >= 48 {
+            let got = mon.log_labels(&labels[(h - 48) as usize]).unwrap();
+            assert_eq!(
+                (got.joined, got.unknown_ids, got.duplicates),
+                (ROWS as u64, 0, 0)
+            );
+        }
+    }
+    mon.flush().unwrap();
+    let now = START_MS + hours * HOUR_MS;
+    let results = r.monitor_results("churn-prod", Some(now)).unwrap();
+    let all: Vec<_> = results.iter().filter(|w| w.segment.is_empty()).collect();
+    assert_eq!(all.len(), hours as usize);
+    for (h, w) in all.iter().enumerate() {
+        assert_eq!(w.window * 1000, START_MS + h as i64 * HOUR_MS);
+        assert_eq!(w.field("rows"), Some(ROWS as f64));
+        assert_eq!(w.field("null_ratio"), Some(0.0));
+        let drifted = w.field("drift.detected.x") == Some(1.0);
+        assert_eq!(
+            drifted,
+            h >= 72,
+            "window {h}: {:?}",
+            w.drift.as_ref().map(|d| serde_json::to_string(
+                &d.columns[d.columns.iter().position(|c| c.column == "x").unwrap()]
+            )
+            .unwrap())
+        );
+        assert_eq!(w.field("drift.detected.cat"), Some(0.0), "window {h}");
+        // Labels of the last 48 hours have not arrived.
+        let labelled = if (h as i64) < hours - 48 {
+            ROWS as f64
+        } else {
+            0.0
+        };
+        assert_eq!(w.field("labels.count"), Some(labelled), "window {h}");
+        assert_eq!(w.is_final, (h as i64) < hours - 48, "window {h}");
+    }
+    // Segments: three categories, every window, adding up to the whole.
+    let segments: Vec<_> = results
+        .iter()
+        .filter(|w| w.window == all[0].window)
+        .collect();
+    assert_eq!(
+        segments
+            .iter()
+            .map(|w| w.segment.as_str())
+            .collect::<Vec<_>>(),
+        ["", "cat=a", "cat=b", "cat=c"]
+    );
+    let parts: f64 = segments[1..].iter().map(|w| w.field("rows").unwrap()).sum();
+    assert_eq!(parts, ROWS as f64);
+}
+
+#[test]
+fn late_future_and_timeless_rows_are_placed_or_counted_never_lost() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(11);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    let now = START_MS + 100 * HOUR_MS;
+    mon.set_clock(Some(now));
+    let times = vec![
+        Some(now - HOUR_MS),      // last hour's window
+        Some(now - 40 * HOUR_MS), // late, within 48 h: its own window
+        Some(now - 60 * HOUR_MS), // its window is final: too late
+        Some(now + 60_000),       // a minute ahead: within the tolerance
+        Some(now + 2 * HOUR_MS),  // future-dated
+        None,                     // no event time
+    ];
+    let n = times.len();
+    let b = RecordBatch::try_from_iter([
+        (
+            "event_time",
+            Arc::new(TimestampMillisecondArray::from(times)) as ArrayRef,
+        ),
+        (
+            "request_id",
+            Arc::new(Int64Array::from_iter_values(0..n as i64)) as ArrayRef,
+        ),
+        ("x", Arc::new(Float64Array::from(vec![0.0; n])) as ArrayRef),
+        ("cat", Arc::new(StringArray::from(vec!["a"; n])) as ArrayRef),
+        (
+            "score",
+            Arc::new(Float64Array::from(vec![0.5; n])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    assert_eq!(mon.log(&b).unwrap(), 3);
+    mon.flush().unwrap();
+    let results = r.monitor_results("m", Some(now)).unwrap();
+    let all: Vec<_> = results.iter().filter(|w| w.segment.is_empty()).collect();
+    let rows: Vec<(i64, Option<f64>)> = all
+        .iter()
+        .map(|w| ((w.window * 1000 - now) / HOUR_MS, w.field("rows")))
+        .collect();
+    // -40 h, -1 h, and the current window (the minute-ahead row, and the
+    // rejected rows counted at their arrival).
+    assert_eq!(rows, [(-40, Some(1.0)), (-1, Some(1.0)), (0, Some(1.0))]);
+    let current = all.last().unwrap();
+    assert_eq!(current.field("rejected.too_late"), Some(1.0));
+    assert_eq!(current.field("rejected.future"), Some(1.0));
+    assert_eq!(current.field("rejected.no_timestamp"), Some(1.0));
+}
+
+#[test]
+fn schema_changes_are_counted_per_window() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(3);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    mon.set_clock(Some(START_MS + HOUR_MS));
+    // x arrives as text (one value unreadable), score is missing, an extra column.
+    let b = RecordBatch::try_from_iter([
+        (
+            "event_time",
+            Arc::new(TimestampMillisecondArray::from(vec![START_MS; 4])) as ArrayRef,
+        ),
+        (
+            "request_id",
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef,
+        ),
+        (
+            "x",
+            Arc::new(StringArray::from(vec!["0.5", "oops", "9.0", "-1"])) as ArrayRef,
+        ),
+        (
+            "cat",
+            Arc::new(StringArray::from(vec!["a", "b", "zzz", "c"])) as ArrayRef,
+        ),
+        (
+            "extra",
+            Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    assert_eq!(mon.log(&b).unwrap(), 4);
+    mon.flush().unwrap();
+    let w = &r.monitor_results("m", Some(START_MS + HOUR_MS)).unwrap()[0];
+    assert_eq!(w.field("type_errors.x"), Some(1.0));
+    assert_eq!(w.missing_columns, ["score"]);
+    assert_eq!(w.extra_columns, ["extra"]);
+    assert_eq!(w.field("null_ratio.score"), Some(1.0));
+    // 9.0 is past the reference's largest x; "zzz" is no reference category.
+    assert_eq!(w.field("out_of_range_ratio.x"), Some(0.25));
+    assert_eq!(w.field("out_of_range_ratio.cat"), Some(0.25));
+}
+
+#[test]
+fn wrong_calls_are_typed_errors_naming_what_is_wrong() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(5);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    assert!(matches!(
+        r.create_monitor("m", &new_monitor()),
+        Err(Error::AlreadyExists(_))
+    ));
+    assert!(matches!(r.monitor("nope"), Err(Error::NotFound(_))));
+    let e = r
+        .create_monitor("bad name", &new_monitor())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("bad name"), "{e}");
+    let no_time =
+        RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(vec![1.0])) as ArrayRef)])
+            .unwrap();
+    let e = mon.log(&no_time).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("'event_time'")),
+        "{e}"
+    );
+    let int_time = RecordBatch::try_from_iter([
+        (
+            "event_time",
+            Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+        ),
+        ("cat", Arc::new(StringArray::from(vec!["a"])) as ArrayRef),
+    ])
+    .unwrap();
+    let e = mon.log(&int_time).unwrap_err().to_string();
+    assert!(e.contains("'event_time' is Int64"), "{e}");
+    let no_segment = RecordBatch::try_from_iter([(
+        "event_time",
+        Arc::new(
+            arrow::array::TimestampSecondArray::from(vec![1])
+                .with_data_type(DataType::Timestamp(TimeUnit::Second, None)),
+        ) as ArrayRef,
+    )])
+    .unwrap();
+    let e = mon.log(&no_segment).unwrap_err().to_string();
+    assert!(e.contains("segment column 'cat'"), "{e}");
+    let labels = RecordBatch::try_from_iter([(
+        "request_id",
+        Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+    )])
+    .unwrap();
+    let e = mon.log_labels(&labels).unwrap_err().to_string();
+    assert!(e.contains("'label'"), "{e}");
+    let bad = NewMonitor {
+        window: Some("1 hour".into()),
+        ..new_monitor()
+    };
+    let e = r.create_monitor("m2", &bad).unwrap_err().to_string();
+    assert!(e.contains("'window'"), "{e}");
+}
+
+#[test]
+fn several_handles_log_into_one_monitor_and_their_windows_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().to_str().unwrap().to_string();
+    let r = Registry::open(&url).unwrap();
+    let mut rng = Rng(9);
+    reference(&r, &mut rng);
+    drop(r.create_monitor("m", &new_monitor()).unwrap());
+    let threads: Vec<_> = (0..4)
+        .map(|k| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let r = Registry::open(&url).unwrap();
+                let mon = r.monitor("m").unwrap();
+                mon.set_clock(Some(START_MS + 2 * HOUR_MS));
+                let mut rng = Rng(100 + k);
+                for i in 0..10 {
+                    let (b, _) = traffic(&mut rng, START_MS, 50, 0.0, (k * 100 + i) as i64 * 1000);
+                    mon.log(&b).unwrap();
+                    if i % 3 == 0 {
+                        mon.flush().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let results = r
+        .monitor_results("m", Some(START_MS + 2 * HOUR_MS))
+        .unwrap();
+    assert_eq!(results[0].segment, "");
+    assert_eq!(results[0].field("rows"), Some(4.0 * 10.0 * 50.0));
+}
