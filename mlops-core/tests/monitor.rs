@@ -390,3 +390,30 @@ fn several_handles_log_into_one_monitor_and_their_windows_merge() {
     assert_eq!(results[0].segment, "");
     assert_eq!(results[0].field("rows"), Some(4.0 * 10.0 * 50.0));
 }
+
+#[test]
+fn a_monitor_opens_with_its_own_settings_or_none_and_refuses_others() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(13);
+    reference(&r, &mut rng);
+    drop(r.open_or_create_monitor("m", &new_monitor()).unwrap());
+    // Again with the same settings, or with none: the same monitor.
+    drop(r.open_or_create_monitor("m", &new_monitor()).unwrap());
+    drop(
+        r.open_or_create_monitor("m", &NewMonitor::default())
+            .unwrap(),
+    );
+    let other = NewMonitor {
+        window: Some("15m".into()),
+        ..NewMonitor::default()
+    };
+    let e = r.open_or_create_monitor("m", &other).unwrap_err();
+    assert!(
+        matches!(&e, Error::Conflict(m) if m.contains("'window'")),
+        "{e}"
+    );
+    assert_eq!(r.monitor_names().unwrap(), ["m"]);
+    let table = mlops_core::monitor::results_table(&r.monitor_results("m", None).unwrap()).unwrap();
+    assert_eq!(table.num_rows(), 0);
+    assert_eq!(table.schema().field(0).name(), "window_start");
+}

@@ -60,7 +60,7 @@ pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, Ref
 pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
 pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
 pub use labels::LabelsLogged;
-pub use results::WindowResult;
+pub use results::{results_table, WindowResult};
 pub use writer::{Monitor, DEFAULT_FLUSH_INTERVAL, FLUSH_ROWS};
 
 use crate::error::{Error, Result};
@@ -96,6 +96,81 @@ pub(crate) fn append(registry: &Registry, name: &str, change: MonitorChange) -> 
         Ok(event_bytes(registry, tip, change.clone()))
     })?;
     Ok(e.seq)
+}
+
+/// The first setting `new` gives (leaving out what it leaves out) that
+/// differs from the monitor's `existing` settings; `given` is `new` with
+/// defaults filled in.
+fn differing_option(
+    existing: &MonitorConfig,
+    given: &MonitorConfig,
+    new: &NewMonitor,
+) -> Option<&'static str> {
+    let reference = match (&new.reference, &existing.reference) {
+        (None, _) => true,
+        (Some((dataset, _)), Some(r)) => *dataset == r.name,
+        (Some(_), None) => false,
+    };
+    let checks: [(&'static str, bool, bool); 14] = [
+        ("reference", new.reference.is_some(), reference),
+        (
+            "timestamp",
+            !new.timestamp.is_empty(),
+            existing.timestamp == given.timestamp,
+        ),
+        (
+            "window",
+            new.window.is_some(),
+            existing.window_secs == given.window_secs,
+        ),
+        (
+            "prediction",
+            new.prediction.is_some(),
+            existing.prediction == given.prediction,
+        ),
+        (
+            "target",
+            new.target.is_some(),
+            existing.target == given.target,
+        ),
+        ("id", new.id.is_some(), existing.id == given.id),
+        (
+            "segments",
+            !new.segments.is_empty(),
+            existing.segments == given.segments,
+        ),
+        (
+            "max_segments",
+            new.max_segments.is_some(),
+            existing.max_segments == given.max_segments,
+        ),
+        (
+            "allowed_lateness",
+            new.allowed_lateness.is_some(),
+            existing.allowed_lateness_secs == given.allowed_lateness_secs,
+        ),
+        (
+            "future_tolerance",
+            new.future_tolerance.is_some(),
+            existing.future_tolerance_secs == given.future_tolerance_secs,
+        ),
+        (
+            "prediction_retention",
+            new.prediction_retention.is_some(),
+            existing.prediction_retention_secs == given.prediction_retention_secs,
+        ),
+        ("task", new.task.is_some(), existing.task == given.task),
+        (
+            "threshold",
+            new.threshold.is_some(),
+            existing.threshold == given.threshold,
+        ),
+        ("drift", new.drift.is_some(), existing.drift == given.drift),
+    ];
+    checks
+        .iter()
+        .find(|(_, set, same)| *set && !same)
+        .map(|(o, _, _)| *o)
 }
 
 impl Registry {
@@ -158,6 +233,36 @@ impl Registry {
             Ok(event_bytes(self, tip, change.clone()))
         })?;
         self.monitor(name)
+    }
+
+    /// Opens monitor `name`, creating it with `new` when there is none.
+    /// When it exists, the settings `new` gives must be the ones it was
+    /// created with (the reference data set by name; a version given as an
+    /// alias or `latest` may have moved since), else [`Error::Conflict`]
+    /// names the first that differs.
+    pub fn open_or_create_monitor(&self, name: &str, new: &NewMonitor) -> Result<Monitor> {
+        match self.monitor_state(name) {
+            Ok(state) => {
+                // Settings left out are the monitor's own.
+                let mut filled = new.clone();
+                if filled.timestamp.is_empty() {
+                    filled.timestamp = state.config.timestamp.clone();
+                }
+                let given = filled.config(state.config.reference.clone())?;
+                if let Some(option) = differing_option(&state.config, &given, new) {
+                    return Err(Error::Conflict(format!(
+                        "monitor '{name}' exists with another '{option}': open it without settings, or create another"
+                    )));
+                }
+                Monitor::open(self, &state)
+            }
+            Err(Error::NotFound(_)) => match self.create_monitor(name, new) {
+                // Another process created it first: open theirs.
+                Err(Error::AlreadyExists(_)) => self.open_or_create_monitor(name, new),
+                r => r,
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens monitor `name` for logging ([`Error::NotFound`] when there is none).

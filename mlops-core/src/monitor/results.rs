@@ -213,3 +213,50 @@ impl Registry {
             .collect()
     }
 }
+
+/// Window results as one Arrow table: `window_start`, `window_end`
+/// (timestamps in seconds, UTC), `segment`, `is_final`, then one `Float64`
+/// column per field any window has (sorted by name; null where a window
+/// lacks it).
+pub fn results_table(results: &[WindowResult]) -> Result<arrow::array::RecordBatch> {
+    use arrow::array::{ArrayRef, BooleanArray, Float64Array, StringArray, TimestampSecondArray};
+    use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use std::sync::Arc;
+    let names: std::collections::BTreeSet<&str> = results
+        .iter()
+        .flat_map(|r| r.fields.keys().map(String::as_str))
+        .collect();
+    let ts = DataType::Timestamp(TimeUnit::Second, Some("UTC".into()));
+    let mut fields = vec![
+        Field::new("window_start", ts.clone(), false),
+        Field::new("window_end", ts, false),
+        Field::new("segment", DataType::Utf8, false),
+        Field::new("is_final", DataType::Boolean, false),
+    ];
+    let mut columns: Vec<ArrayRef> = vec![
+        Arc::new(
+            TimestampSecondArray::from_iter_values(results.iter().map(|r| r.window))
+                .with_timezone("UTC"),
+        ),
+        Arc::new(
+            TimestampSecondArray::from_iter_values(results.iter().map(|r| r.window_end))
+                .with_timezone("UTC"),
+        ),
+        Arc::new(StringArray::from_iter_values(
+            results.iter().map(|r| &r.segment),
+        )),
+        Arc::new(BooleanArray::from_iter(
+            results.iter().map(|r| Some(r.is_final)),
+        )),
+    ];
+    for name in names {
+        fields.push(Field::new(name, DataType::Float64, true));
+        columns.push(Arc::new(Float64Array::from_iter(
+            results.iter().map(|r| r.field(name)),
+        )));
+    }
+    Ok(arrow::array::RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns,
+    )?)
+}
