@@ -200,6 +200,32 @@ fn a_week_of_hourly_traffic_with_drift_from_day_four() {
     );
     let parts: f64 = segments[1..].iter().map(|w| w.field("rows").unwrap()).sum();
     assert_eq!(parts, ROWS as f64);
+    // Labels of hour h came with the traffic of hour h + 48, logged at its
+    // end (the clock): 48 hours after the end of window h.
+    assert_eq!(all[0].field("labels.lag_seconds"), Some(48.0 * 3600.0));
+    let drifted = all
+        .iter()
+        .filter(|w| w.field("drift.detected") == Some(1.0))
+        .count();
+    assert_eq!(drifted, (hours - 72) as usize);
+
+    // The dashboard: one page, and a drift report per drifted window beside it.
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("monitor.html");
+    let reports = r
+        .write_monitor_report("churn-prod", &page, Some(now))
+        .unwrap();
+    assert_eq!(reports, drifted);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.len() < 2 << 20, "{} bytes", html.len());
+    assert!(html.contains("<h3>drift.share</h3>") && html.contains("Drift by column"));
+    assert!(!html.contains("http://") || !html.contains("<script"));
+    let last = all.last().unwrap().window;
+    assert!(html.contains(&format!("monitor_windows/{last}.html")));
+    let window_report = dir.path().join(format!("monitor_windows/{last}.html"));
+    assert!(std::fs::read_to_string(window_report)
+        .unwrap()
+        .contains("x"));
 }
 
 #[test]

@@ -144,6 +144,9 @@ pub enum MonitorChange {
     Labels {
         /// The deltas (rows 0; labels and joined pairs), by window then segment.
         windows: Vec<WindowDelta>,
+        /// The monitor's clock when they arrived (Unix milliseconds; the
+        /// event's own `time` unless a clock was set), for label lag.
+        at_ms: i64,
     },
     /// An alert rule was added (or replaced, under the same name).
     Rule {

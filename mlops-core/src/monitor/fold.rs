@@ -34,6 +34,8 @@ pub struct WindowState {
     pub labels: u64,
     /// The joined (prediction, label) pairs.
     pub joined: Vec<Hash>,
+    /// When its first labels arrived (the monitor's clock, Unix ms).
+    pub first_labels_ms: Option<i64>,
     /// The number of the last event that changed it.
     pub last_seq: u64,
 }
@@ -208,9 +210,12 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
                     w.last_seq = e.seq;
                 }
             }
-            MonitorChange::Labels { windows } => {
+            MonitorChange::Labels { windows, at_ms } => {
                 for d in windows {
                     let w = m.windows.entry((d.window, d.segment)).or_default();
+                    if d.labels > 0 && w.first_labels_ms.is_none() {
+                        w.first_labels_ms = Some(at_ms);
+                    }
                     w.labels += d.labels;
                     w.joined.extend(d.joined);
                     w.rejected.add(&d.rejected);

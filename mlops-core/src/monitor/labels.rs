@@ -148,7 +148,14 @@ impl Monitor {
             });
         }
         if !windows.is_empty() {
-            super::append(registry, self.name(), MonitorChange::Labels { windows })?;
+            super::append(
+                registry,
+                self.name(),
+                MonitorChange::Labels {
+                    windows,
+                    at_ms: now,
+                },
+            )?;
         }
         Ok(out)
     }

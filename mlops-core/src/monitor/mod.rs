@@ -52,6 +52,7 @@ pub mod event;
 mod fold;
 mod labels;
 mod reference;
+pub mod report;
 mod results;
 mod split;
 mod writer;

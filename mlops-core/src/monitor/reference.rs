@@ -47,7 +47,7 @@ pub(crate) fn figures(
         rows: data.num_rows() as u64,
         ..Default::default()
     };
-    let (whole, _) = evaluate(config, &whole_state, Some(&whole_profile), Some(profile))?;
+    let (whole, _) = evaluate(config, 0, &whole_state, Some(&whole_profile), Some(profile))?;
     let mut windows = BTreeMap::new();
     if data.column_by_name(&config.timestamp).is_some() {
         let times = split::event_times_ms(&data, &config.timestamp)?;
@@ -62,7 +62,7 @@ pub(crate) fn figures(
             }
         }
         let mut values: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-        for rows in groups.values() {
+        for (window, rows) in &groups {
             let part = take_record_batch(&conformed, &UInt32Array::from(rows.clone()))?;
             let mut p = Profile::new(&cols);
             p.update(&part)?;
@@ -70,7 +70,13 @@ pub(crate) fn figures(
                 rows: rows.len() as u64,
                 ..Default::default()
             };
-            let (f, _) = evaluate(config, &state, Some(&p), Some(profile))?;
+            let (f, _) = evaluate(
+                config,
+                window * config.window_secs as i64,
+                &state,
+                Some(&p),
+                Some(profile),
+            )?;
             for (k, v) in f {
                 if v.is_finite() {
                     values.entry(k).or_default().push(v);

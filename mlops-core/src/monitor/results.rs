@@ -16,6 +16,7 @@
 //! | `drift.share`, `drift.count`, `drift.detected` | drifted columns' share and count; 1 when the data set drifted |
 //! | `drift.score.<column>`, `drift.detected.<column>` | each column's drift score (p-value or distance) and verdict |
 //! | `labels.count`, `labels.ratio` | labels joined, and their share of kept predictions |
+//! | `labels.lag_seconds` | from the window's end to its first labels |
 
 use std::collections::BTreeMap;
 
@@ -79,6 +80,7 @@ pub(crate) fn window_profile(registry: &Registry, w: &WindowState) -> Result<Opt
 /// The data-quality and drift figures of one window.
 pub(crate) fn evaluate(
     config: &MonitorConfig,
+    window: i64,
     w: &WindowState,
     profile: Option<&Profile>,
     reference: Option<&Profile>,
@@ -98,6 +100,10 @@ pub(crate) fn evaluate(
     }
     f.insert("missing_columns".into(), w.missing_columns.len() as f64);
     f.insert("extra_columns".into(), w.extra_columns.len() as f64);
+    if let Some(at) = w.first_labels_ms {
+        let end_ms = (window + config.window_secs as i64) * 1000;
+        f.insert("labels.lag_seconds".into(), (at - end_ms) as f64 / 1000.0);
+    }
     if w.predictions > 0 || w.labels > 0 {
         f.insert("labels.count".into(), w.labels as f64);
         if w.predictions > 0 {
@@ -196,8 +202,13 @@ impl Registry {
             .par_iter()
             .map(|((window, segment), w)| {
                 let profile = window_profile(self, w)?;
-                let (fields, drift) =
-                    evaluate(&state.config, w, profile.as_ref(), reference.as_ref())?;
+                let (fields, drift) = evaluate(
+                    &state.config,
+                    *window,
+                    w,
+                    profile.as_ref(),
+                    reference.as_ref(),
+                )?;
                 let end = window + c.window_secs as i64;
                 Ok(WindowResult {
                     window: *window,
