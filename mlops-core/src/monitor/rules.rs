@@ -32,7 +32,7 @@
 //!
 //! Limits: a rule is at most [`MAX_RULE_BYTES`] bytes, and parentheses,
 //! `not`, unary minus and `abs(` together nest at most
-//! [`MAX_DEPTH`](crate::expr::MAX_DEPTH) levels (flat chains such as
+//! [`MAX_DEPTH`] levels (flat chains such as
 //! `a + b + c` or `x > 1 or y > 1 or ...` do not nest), so no input can
 //! exhaust the stack.
 //!
