@@ -53,6 +53,7 @@ mod fold;
 mod labels;
 mod reference;
 pub mod report;
+pub mod rules;
 mod results;
 mod split;
 mod writer;
