@@ -443,3 +443,92 @@ fn a_monitor_opens_with_its_own_settings_or_none_and_refuses_others() {
     assert_eq!(table.num_rows(), 0);
     assert_eq!(table.schema().field(0).name(), "window_start");
 }
+
+#[test]
+fn rules_fire_in_the_drifted_windows_only_once_and_ask_for_retraining() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(21);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    let name = r
+        .add_monitor_rule(
+            "m",
+            "drift.share > 0.3 for 2 windows",
+            None,
+            Some("critical"),
+            None,
+        )
+        .unwrap();
+    assert_eq!(name, "drift_share_0_3_for_2_windows");
+    r.add_monitor_rule(
+        "m",
+        "rows < reference.rows.mean - 3 * reference.rows.std",
+        Some("volume"),
+        None,
+        None,
+    )
+    .unwrap();
+    let e = r
+        .add_monitor_rule("m", "drift.share >> 0.3", None, None, None)
+        .unwrap_err();
+    assert!(e.to_string().contains("at 14"), "{e}");
+    let e = r
+        .add_monitor_rule("m", "rows > 1", None, Some("fatal"), None)
+        .unwrap_err();
+    assert!(e.to_string().contains("fatal"), "{e}");
+
+    let mut fired = Vec::new();
+    for h in 0..24 {
+        let t0 = START_MS + h * HOUR_MS;
+        mon.set_clock(Some(t0 + HOUR_MS));
+        let shift = if h >= 12 { 1.5 } else { 0.0 };
+        // Volume drops to 100 rows in hour 20 (mean 500, std 0 in the reference).
+        let rows = if h == 20 { 100 } else { ROWS };
+        let (b, _) = traffic(&mut rng, t0, rows, shift, h * 10_000);
+        mon.log(&b).unwrap();
+        mon.flush().unwrap();
+        let report = r.check_monitor("m", Some(t0 + HOUR_MS), None).unwrap();
+        for a in &report.new_alerts {
+            fired.push((h, a.rule.clone(), a.state.clone(), a.window));
+        }
+        if h == 13 {
+            assert_eq!(report.retrain_requests.len(), 1);
+            assert!(report.fails(mlops_core::monitor::rules::Severity::Critical));
+        } else {
+            assert!(report.retrain_requests.is_empty(), "hour {h}");
+        }
+    }
+    let w = |h: i64| (START_MS + h * HOUR_MS) / 1000;
+    assert_eq!(
+        fired,
+        [
+            (
+                13,
+                "drift_share_0_3_for_2_windows".to_string(),
+                "firing".to_string(),
+                w(13)
+            ),
+            (20, "volume".to_string(), "firing".to_string(), w(20)),
+            (21, "volume".to_string(), "resolved".to_string(), w(21)),
+        ]
+    );
+    let state = r.monitor_state("m").unwrap();
+    assert_eq!(state.alerts.len(), 3);
+    assert_eq!(state.retrains.len(), 1);
+    assert_eq!(state.retrains[0].3, vec![w(12), w(13)]);
+    // Checking again adds nothing.
+    let again = r.check_monitor("m", None, None).unwrap();
+    assert!(again.new_alerts.is_empty());
+    assert_eq!(
+        again.firing,
+        [(
+            "drift_share_0_3_for_2_windows".to_string(),
+            "critical".to_string()
+        )]
+    );
+    r.remove_monitor_rule("m", "volume").unwrap();
+    assert!(matches!(
+        r.remove_monitor_rule("m", "volume"),
+        Err(Error::NotFound(_))
+    ));
+}

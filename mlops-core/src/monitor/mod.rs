@@ -46,6 +46,7 @@
 //! assert_eq!((results[0].window, results[0].field("rows")), (0, Some(2.0)));
 //! ```
 
+pub mod alerts;
 mod blob;
 pub mod config;
 pub mod event;
@@ -53,11 +54,12 @@ mod fold;
 mod labels;
 mod reference;
 pub mod report;
-pub mod rules;
 mod results;
+pub mod rules;
 mod split;
 mod writer;
 
+pub use alerts::CheckReport;
 pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, ReferenceRef, Task};
 pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
 pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
