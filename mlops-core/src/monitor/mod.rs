@@ -51,6 +51,7 @@ pub mod config;
 pub mod event;
 mod fold;
 mod labels;
+pub mod prometheus;
 mod reference;
 mod results;
 mod split;
