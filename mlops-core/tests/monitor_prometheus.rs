@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use mlops_core::monitor::prometheus::{bound_labels, render, Family, Format, Sample};
 
-/// Whether this run must have every checker (`CI` set, as in scripts/support/stores).
+/// Whether this run must have every checker: `CI` set (as in tests/support/stores.rs).
 fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
