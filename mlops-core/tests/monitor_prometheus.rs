@@ -278,7 +278,7 @@ fn write_outputs(dir: &Path) {
 }
 
 #[test]
-fn promtool_accepts_the_text_format_without_lint_problems() {
+fn monitor_prometheus_text_passes_promtool_without_lint_problems() {
     let found = Command::new("promtool")
         .arg("--version")
         .stdout(Stdio::null())
@@ -390,7 +390,7 @@ print("ok")
 "#;
 
 #[test]
-fn prometheus_client_reads_both_formats_back_and_writes_the_same_bytes() {
+fn monitor_prometheus_read_back_and_written_alike_by_prometheus_client() {
     let python = match std::env::var("MLOPS_TEST_PYTHON") {
         Ok(p) if !p.is_empty() => p,
         _ => {

@@ -71,12 +71,14 @@
 //! ];
 //! assert_eq!(
 //!     render(&families, Format::Text004)?,
-//!     "# HELP mlops_monitor_rows_total Rows logged into the monitor's windows.\n\
-//!      # TYPE mlops_monitor_rows_total counter\n\
-//!      mlops_monitor_rows_total{segment=\"DE\"} 1200.0\n\
-//!      # HELP mlops_monitor_drift_score Drift score of a column against the reference.\n\
-//!      # TYPE mlops_monitor_drift_score gauge\n\
-//!      mlops_monitor_drift_score{column=\"age\",method=\"psi\"} 0.25\n"
+//!     concat!(
+//!         "# HELP mlops_monitor_rows_total Rows logged into the monitor's windows.\n",
+//!         "# TYPE mlops_monitor_rows_total counter\n",
+//!         "mlops_monitor_rows_total{segment=\"DE\"} 1200.0\n",
+//!         "# HELP mlops_monitor_drift_score Drift score of a column against the reference.\n",
+//!         "# TYPE mlops_monitor_drift_score gauge\n",
+//!         "mlops_monitor_drift_score{column=\"age\",method=\"psi\"} 0.25\n",
+//!     )
 //! );
 //! assert!(render(&families, Format::OpenMetrics100)?.ends_with("# EOF\n"));
 //! # Ok::<(), mlops_core::Error>(())
