@@ -7,6 +7,8 @@
 #     Python package built from this tree (release build);
 #   - pyspark, dask and ray (the scale-out adapters' tests) and, when no
 #     `java` is on PATH, a Java 17 runtime from apt-get for Spark;
+#   - when no `promtool` is on PATH, Debian's `prometheus` package from
+#     apt-get (promtool checks the Prometheus metrics text in the tests);
 #   - the `mlops` CLI (target/release/mlops);
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
@@ -22,6 +24,17 @@ if ! command -v java >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null
+fi
+
+# The Prometheus exposition tests (mlops-core/tests/monitor_prometheus.rs)
+# check the monitor's metrics text with `promtool check metrics`: Debian's
+# `prometheus` package ships it, installed when no `promtool` is on PATH.
+if ! command -v promtool >/dev/null 2>&1; then
+  echo "==> installing promtool (Debian's prometheus package) for the metrics tests"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}

@@ -96,6 +96,10 @@ export GOOGLE_SERVICE_ACCOUNT_KEY='{"disable_oauth":true,"client_email":"test","
 export MLOPS_TEST_GCS_URL=gs://mlops-test MLOPS_TEST_GCS_REQUIRED=1
 echo "    $GOOGLE_BASE_URL, bucket mlops-test"
 
+# The Prometheus exposition tests (mlops-core/tests/monitor_prometheus.rs)
+# read the output back with prometheus_client, from .venv (an absolute path:
+# cargo runs each test in its crate's folder).
+export MLOPS_TEST_PYTHON="$PWD/.venv/bin/python"
 echo "==> Rust tests"
 cargo test --release --workspace --exclude mlops-py --exclude mlops-node
 echo "==> Python tests"

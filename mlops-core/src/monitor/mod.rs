@@ -52,6 +52,7 @@ pub mod config;
 pub mod event;
 mod fold;
 mod labels;
+pub mod prometheus;
 mod reference;
 pub mod report;
 mod results;
