@@ -50,6 +50,7 @@ pub mod alerts;
 mod blob;
 pub mod config;
 pub mod event;
+mod exposition;
 mod fold;
 mod labels;
 pub mod prometheus;
