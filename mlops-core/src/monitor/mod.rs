@@ -7,3 +7,5 @@
 //! <root>/monitors/<name>/log/<20-digit seq>.json   the monitor's events (hash chained)
 //! <root>/blobs/...                                  window profiles, kept predictions, joined labels
 //! ```
+
+pub mod quality;
