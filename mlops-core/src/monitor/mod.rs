@@ -54,6 +54,7 @@ mod exposition;
 mod fold;
 mod labels;
 pub mod prometheus;
+pub mod quality;
 mod reference;
 pub mod report;
 mod results;
