@@ -42,13 +42,19 @@ fn gauge(name: &str, help: &str) -> Family {
 pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result<Vec<Family>> {
     let m = state.name.as_str();
     let all: Vec<&WindowResult> = results.iter().filter(|r| r.segment.is_empty()).collect();
-    let latest = all.iter().rev().find(|r| r.field("rows").unwrap_or(0.0) > 0.0);
+    let latest = all
+        .iter()
+        .rev()
+        .find(|r| r.field("rows").unwrap_or(0.0) > 0.0);
     let mut out = Vec::new();
 
     let total: f64 = all.iter().filter_map(|r| r.field("rows")).sum();
     out.push(
-        Family::counter("mlops_monitor_rows_total", "Rows placed in the monitor's windows.")
-            .with_sample(Sample::new(total).label("monitor", m)),
+        Family::counter(
+            "mlops_monitor_rows_total",
+            "Rows placed in the monitor's windows.",
+        )
+        .with_sample(Sample::new(total).label("monitor", m)),
     );
     let mut rejected = Family::counter(
         "mlops_monitor_rejected_rows_total",
@@ -69,14 +75,21 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
             .filter(|r| r.window == w.window && !r.segment.is_empty())
             .map(|r| (r.segment.clone(), r.field("rows").unwrap_or(0.0)));
         let bounded = bound_labels(segments, MAX_SEGMENT_LABELS)?;
-        let mut rows = gauge("mlops_monitor_window_rows", "Rows in the newest window, by segment.");
+        let mut rows = gauge(
+            "mlops_monitor_window_rows",
+            "Rows in the newest window, by segment.",
+        );
         rows.push(
             Sample::new(w.field("rows").unwrap_or(0.0))
                 .label("monitor", m)
                 .label("segment", "all"),
         );
         for (segment, n) in bounded.kept() {
-            rows.push(Sample::new(*n).label("monitor", m).label("segment", segment));
+            rows.push(
+                Sample::new(*n)
+                    .label("monitor", m)
+                    .label("segment", segment),
+            );
         }
         if bounded.has_other() {
             rows.push(
@@ -167,8 +180,12 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
     let mut seen = std::collections::BTreeSet::new();
     for w in all.iter().rev() {
         for (k, v) in &w.fields {
-            let Some(rest) = k.strip_prefix("quality.") else { continue };
-            let Some((kind, metric)) = rest.split_once('.') else { continue };
+            let Some(rest) = k.strip_prefix("quality.") else {
+                continue;
+            };
+            let Some((kind, metric)) = rest.split_once('.') else {
+                continue;
+            };
             if seen.insert(rest.to_string()) {
                 quality.push(
                     Sample::new(*v)

@@ -60,6 +60,7 @@ pub mod report;
 mod results;
 pub mod rules;
 mod split;
+mod window_quality;
 mod writer;
 
 pub use alerts::CheckReport;
@@ -222,6 +223,10 @@ impl Registry {
         let store = self.store();
         let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;
         let reference_profile = profile.map(|p| store.put_blob(&p.to_bytes())).transpose()?;
+        let reference_pairs = match figures.as_ref().and_then(|f| f.pairs.as_ref()) {
+            Some(pairs) => Some(blob::put_parquet(store, pairs)?),
+            None => None,
+        };
         let change = MonitorChange::Create {
             config: Box::new(config),
             schema,
@@ -231,7 +236,7 @@ impl Registry {
                 .map(|f| f.whole.clone())
                 .unwrap_or_default(),
             reference_windows: figures.map(|f| f.windows).unwrap_or_default(),
-            reference_pairs: None,
+            reference_pairs,
         };
         store.append(&monitor_log(name), |tip| {
             if tip.last.is_some() {

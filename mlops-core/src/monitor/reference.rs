@@ -7,7 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{RecordBatch, UInt32Array};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt32Array};
 use arrow::compute::take_record_batch;
 use arrow::datatypes::SchemaRef;
 
@@ -21,6 +23,8 @@ use crate::profile::Profile;
 
 /// The reference's figures: of the whole, and mean and std over its windows.
 pub(crate) struct ReferenceFigures {
+    /// The reference's (id, prediction, label) rows, when it has both columns.
+    pub pairs: Option<RecordBatch>,
     /// Each figure of the whole reference.
     pub whole: BTreeMap<String, f64>,
     /// Mean and sample standard deviation of each figure over its windows
@@ -47,7 +51,24 @@ pub(crate) fn figures(
         rows: data.num_rows() as u64,
         ..Default::default()
     };
-    let (whole, _) = evaluate(config, 0, &whole_state, Some(&whole_profile), Some(profile))?;
+    let (mut whole, _) = evaluate(config, 0, &whole_state, Some(&whole_profile), Some(profile))?;
+    let pairs = match (&config.prediction, &config.target) {
+        (Some(p), Some(t)) => match (data.column_by_name(p), data.column_by_name(t)) {
+            (Some(p), Some(t)) => Some(pairs_table(p, t)?),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(pairs) = &pairs {
+        let gathered = super::window_quality::gather(std::slice::from_ref(pairs));
+        for (k, v) in super::window_quality::realized(config, &gathered)? {
+            // `reference.roc_auc` as well as `reference.quality.realized.roc_auc`.
+            if let Some(metric) = k.strip_prefix("realized.") {
+                whole.insert(metric.to_string(), v);
+            }
+            whole.insert(format!("quality.{k}"), v);
+        }
+    }
     let mut windows = BTreeMap::new();
     if data.column_by_name(&config.timestamp).is_some() {
         let times = split::event_times_ms(&data, &config.timestamp)?;
@@ -92,5 +113,27 @@ pub(crate) fn figures(
             }
         }
     }
-    Ok(ReferenceFigures { whole, windows })
+    Ok(ReferenceFigures {
+        pairs,
+        whole,
+        windows,
+    })
+}
+
+/// The reference's (id = row number, prediction, label) rows, kept as the
+/// monitor keeps joined labels.
+fn pairs_table(prediction: &ArrayRef, label: &ArrayRef) -> Result<RecordBatch> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    let value_type = super::writer::value_type;
+    let p = arrow::compute::cast(prediction, &value_type(prediction.data_type()))?;
+    let l = arrow::compute::cast(label, &value_type(label.data_type()))?;
+    let ids: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..p.len()).map(|i| i.to_string()),
+    ));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("id", DataType::Utf8, false),
+        Field::new("prediction", p.data_type().clone(), true),
+        Field::new("label", l.data_type().clone(), true),
+    ]));
+    Ok(RecordBatch::try_new(schema, vec![ids, p, l])?)
 }

@@ -17,14 +17,22 @@
 //! | `drift.score.<column>`, `drift.detected.<column>` | each column's drift score (p-value or distance) and verdict |
 //! | `labels.count`, `labels.ratio` | labels joined, and their share of kept predictions |
 //! | `labels.lag_seconds` | from the window's end to its first labels |
+//! | `quality.realized.<metric>` | from the labels joined so far (binary: accuracy, precision, recall, f1, specificity, roc_auc; regression: mae, rmse, mape, bias; multiclass: accuracy and macro precision, recall, f1) |
+//! | `quality.estimated.<metric>` | binary tasks: NannyML's CBPE from the window's kept scores, fitted on the reference |
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use std::collections::HashMap;
+
+use arrow::array::AsArray;
+use arrow::datatypes::{Float64Type, Int64Type};
+
 use super::config::MonitorConfig;
 use super::fold::{MonitorState, WindowState};
+use super::{blob, window_quality};
 use crate::drift::{drift_profiles, DriftReport};
 use crate::error::Result;
 use crate::profile::Profile;
@@ -197,18 +205,58 @@ impl Registry {
         };
         let now = now_ms.unwrap_or_else(|| crate::registry::now_ms() as i64);
         let c = &state.config;
+        let store = self.store();
+        // CBPE fitted on the reference's pairs, and each window's kept scores.
+        let cbpe = match &state.reference_pairs {
+            Some(h) => {
+                let t = blob::get_parquet(store, h, "reference pairs")?;
+                window_quality::fit_cbpe(c, &window_quality::gather(&[t]))
+            }
+            None => None,
+        };
+        let mut scores: HashMap<i64, Vec<f64>> = HashMap::new();
+        if cbpe.is_some() {
+            for (h, _) in &state.predictions {
+                let t = blob::get_parquet(store, h, "kept predictions")?;
+                if t.column(3).data_type() != &arrow::datatypes::DataType::Float64 {
+                    continue;
+                }
+                let windows = t.column(2).as_primitive::<Int64Type>();
+                let values = t.column(3).as_primitive::<Float64Type>();
+                for (w, v) in windows.iter().zip(values.iter()) {
+                    if let (Some(w), Some(v)) = (w, v) {
+                        if v.is_finite() {
+                            scores.entry(w).or_default().push(v);
+                        }
+                    }
+                }
+            }
+        }
         let windows: Vec<(&(i64, String), &WindowState)> = state.windows.iter().collect();
         windows
             .par_iter()
             .map(|((window, segment), w)| {
                 let profile = window_profile(self, w)?;
-                let (fields, drift) = evaluate(
-                    &state.config,
-                    *window,
-                    w,
-                    profile.as_ref(),
-                    reference.as_ref(),
-                )?;
+                let (mut fields, drift) =
+                    evaluate(c, *window, w, profile.as_ref(), reference.as_ref())?;
+                if segment.is_empty() {
+                    if !w.joined.is_empty() {
+                        let tables = w
+                            .joined
+                            .iter()
+                            .map(|h| blob::get_parquet(store, h, "joined labels"))
+                            .collect::<Result<Vec<_>>>()?;
+                        let pairs = window_quality::gather(&tables);
+                        for (k, v) in window_quality::realized(c, &pairs)? {
+                            fields.insert(format!("quality.{k}"), v);
+                        }
+                    }
+                    if let (Some(cbpe), Some(s)) = (&cbpe, scores.get(window)) {
+                        for (k, v) in window_quality::estimated(cbpe, s)? {
+                            fields.insert(format!("quality.{k}"), v);
+                        }
+                    }
+                }
                 let end = window + c.window_secs as i64;
                 Ok(WindowResult {
                     window: *window,
