@@ -43,6 +43,11 @@
 
 mod audit;
 mod head;
+
+/// Records `e` as the newest event of a log that is not an asset's (see `governance/head.rs`).
+pub(crate) fn advance_head(store: &crate::store::Store, log: &str, e: &crate::store::Event) {
+    head::advance(store, log, e);
+}
 mod pattern;
 mod policy;
 

@@ -632,3 +632,29 @@ fn promtool_check(text: &str) {
         "promtool: {said}\n{text}"
     );
 }
+
+#[test]
+fn a_monitors_log_is_audited_and_a_deleted_alert_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().to_str().unwrap()).unwrap();
+    let mut rng = Rng(31);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    r.add_monitor_rule("m", "rows > 0", Some("any"), Some("info"), None)
+        .unwrap();
+    mon.set_clock(Some(START_MS + HOUR_MS));
+    mon.log(&traffic(&mut rng, START_MS, 10, 0.0, 0).0).unwrap();
+    mon.flush().unwrap();
+    assert_eq!(
+        r.check_monitor("m", None, None).unwrap().new_alerts.len(),
+        1
+    );
+    let report = r.audit_verify().unwrap();
+    assert!(report.ok(), "{report:?}");
+    let events = r.monitor_state("m").unwrap().events;
+    // The newest event (the alert) deleted: the head still names it.
+    std::fs::remove_file(dir.path().join(format!("monitors/m/log/{events:020}.json"))).unwrap();
+    let report = r.audit_verify().unwrap();
+    let broken = report.broken.expect("the deletion is seen");
+    assert_eq!(broken.log, "monitors/m/log");
+}

@@ -350,6 +350,13 @@ impl Registry {
                 });
             }
         }
+        // Monitors keep their own logs (alerts, retraining requests).
+        for name in self.monitor_names()? {
+            logs.push(LogRef {
+                path: crate::monitor::monitor_log(&name),
+                asset: None,
+            });
+        }
         for path in [POLICY_LOG, DENIED_LOG] {
             logs.push(LogRef {
                 path: path.to_string(),

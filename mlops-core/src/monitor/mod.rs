@@ -100,9 +100,12 @@ fn event_bytes(registry: &Registry, tip: &Tip, change: MonitorChange) -> Vec<u8>
 
 /// Appends `change` to monitor `name`'s log.
 pub(crate) fn append(registry: &Registry, name: &str, change: MonitorChange) -> Result<u64> {
-    let e = registry.store().append(&monitor_log(name), |tip| {
-        Ok(event_bytes(registry, tip, change.clone()))
-    })?;
+    let log = monitor_log(name);
+    let e = registry
+        .store()
+        .append(&log, |tip| Ok(event_bytes(registry, tip, change.clone())))?;
+    // The head names the newest event, so the audit sees it deleted or changed.
+    crate::governance::advance_head(registry.store(), &log, &e);
     Ok(e.seq)
 }
 
@@ -238,12 +241,14 @@ impl Registry {
             reference_windows: figures.map(|f| f.windows).unwrap_or_default(),
             reference_pairs,
         };
-        store.append(&monitor_log(name), |tip| {
+        let log = monitor_log(name);
+        let e = store.append(&log, |tip| {
             if tip.last.is_some() {
                 return Err(Error::AlreadyExists(format!("monitor '{name}'")));
             }
             Ok(event_bytes(self, tip, change.clone()))
         })?;
+        crate::governance::advance_head(store, &log, &e);
         self.monitor(name)
     }
 
