@@ -658,3 +658,24 @@ fn a_monitors_log_is_audited_and_a_deleted_alert_shows() {
     let broken = report.broken.expect("the deletion is seen");
     assert_eq!(broken.log, "monitors/m/log");
 }
+
+#[test]
+fn the_state_serialises_to_json_with_windows_as_a_list() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(17);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    mon.set_clock(Some(START_MS + HOUR_MS));
+    let (b, _) = traffic(&mut rng, START_MS, 30, 0.0, 0);
+    mon.log(&b).unwrap();
+    mon.flush().unwrap();
+    let state = serde_json::to_value(r.monitor_state("m").unwrap()).unwrap();
+    let windows = state["windows"].as_array().unwrap();
+    // The all-rows segment, then one per category.
+    assert_eq!(windows.len(), 4);
+    assert_eq!(windows[0]["window"], START_MS / 1000);
+    assert_eq!(windows[0]["segment"], "");
+    assert_eq!(windows[0]["rows"], 30);
+    assert_eq!(windows[0]["predictions"], 30);
+    assert_eq!(state["config"]["timestamp"], "event_time");
+}

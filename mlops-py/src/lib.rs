@@ -12,6 +12,7 @@ mod convert;
 mod drift;
 mod error;
 mod governance;
+mod monitor;
 mod package;
 mod profile;
 mod registry;
@@ -26,6 +27,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     accumulate::register(m)?;
     convert::register(m)?;
     governance::register(m)?;
+    monitor::register(m)?;
     drift::register(m)?;
     package::register(m)?;
     profile::register(m)?;

@@ -105,6 +105,58 @@ impl PyRegistry {
         )
     }
 
+    /// Opens monitor `name`, creating it with these settings when there is
+    /// none (private: `mlops.monitor` is the public call).
+    #[pyo3(signature = (name, reference = None, window = None, timestamp = None, prediction = None,
+                        target = None, id = None, segments = None, max_segments = None,
+                        allowed_lateness = None, future_tolerance = None, prediction_retention = None,
+                        task = None, threshold = None, drift = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn _monitor(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        reference: Option<&Bound<'_, PyAny>>,
+        window: Option<String>,
+        timestamp: Option<String>,
+        prediction: Option<String>,
+        target: Option<String>,
+        id: Option<String>,
+        segments: Option<Vec<String>>,
+        max_segments: Option<&Bound<'_, PyAny>>,
+        allowed_lateness: Option<String>,
+        future_tolerance: Option<String>,
+        prediction_retention: Option<String>,
+        task: Option<String>,
+        threshold: Option<f64>,
+        drift: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<crate::monitor::PyMonitor> {
+        crate::monitor::open(
+            py,
+            &self.inner,
+            name,
+            reference,
+            window,
+            timestamp,
+            prediction,
+            target,
+            id,
+            segments,
+            max_segments,
+            allowed_lateness,
+            future_tolerance,
+            prediction_retention,
+            task,
+            threshold,
+            drift,
+        )
+    }
+
+    /// The monitors of the registry, by name.
+    fn monitors(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        crate::monitor::names(py, &self.inner)
+    }
+
     /// Run `id`: what is known of it (`RunInfo`).
     fn run(&self, py: Python<'_>, id: &str) -> PyResult<crate::runs::PyRunInfo> {
         crate::runs::run(py, &self.inner, id)

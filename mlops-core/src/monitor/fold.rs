@@ -94,7 +94,10 @@ pub struct MonitorState {
     pub reference_windows: BTreeMap<String, (f64, f64)>,
     /// The reference's (prediction, label) pairs.
     pub reference_pairs: Option<Hash>,
-    /// Each (window start, segment) with data, in order.
+    /// Each (window start, segment) with data, in order (serialised as a
+    /// list of objects with `window` and `segment` beside the state's
+    /// fields: JSON object keys are text, not pairs).
+    #[serde(serialize_with = "windows_as_list")]
     pub windows: BTreeMap<(i64, String), WindowState>,
     /// The kept predictions' tables, oldest first, with the newest window
     /// each holds.
@@ -107,6 +110,25 @@ pub struct MonitorState {
     pub retrains: Vec<(u64, String, u64, Vec<i64>)>,
     /// Events in the log.
     pub events: u64,
+}
+
+/// [`MonitorState::windows`] as a list of `{window, segment, ...state}`.
+fn windows_as_list<S: serde::Serializer>(
+    windows: &BTreeMap<(i64, String), WindowState>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        window: i64,
+        segment: &'a str,
+        #[serde(flatten)]
+        state: &'a WindowState,
+    }
+    s.collect_seq(windows.iter().map(|((window, segment), state)| Entry {
+        window: *window,
+        segment,
+        state,
+    }))
 }
 
 /// Parses event `e` of monitor `name`'s log.

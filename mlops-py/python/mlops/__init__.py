@@ -55,6 +55,7 @@ from ._mlops import (
     ValidationResult,
     Version,
 )
+from .monitoring import Monitor, monitor, monitors
 from .runs import RunComparison, compare_runs, search_runs, start_run
 
 __version__: str = _mlops.__version__
@@ -91,6 +92,9 @@ __all__ = [
     "RunComparison",
     "Run",
     "RunInfo",
+    "monitor",
+    "monitors",
+    "Monitor",
     "generate_key",
     "Profile",
     "ColumnProfile",

@@ -35,6 +35,7 @@ __all__ = [
     "PolicyState",
     "Audit",
     "Policy",
+    "_Monitor",
     "DriftReport",
     "ColumnDrift",
     "drift",
@@ -405,6 +406,26 @@ class Registry:
         system_metrics: bool | None = None,
         system_metrics_interval: float | None = None,
     ) -> Run: ...
+    def _monitor(
+        self,
+        name: str,
+        reference: tuple[str | int, ...] | None = None,
+        window: str | None = None,
+        timestamp: str | None = None,
+        prediction: str | None = None,
+        target: str | None = None,
+        id: str | None = None,
+        segments: builtins.list[str] | None = None,
+        max_segments: int | None = None,
+        allowed_lateness: str | None = None,
+        future_tolerance: str | None = None,
+        prediction_retention: str | None = None,
+        task: str | None = None,
+        threshold: float | None = None,
+        drift: dict[str, Any] | None = None,
+    ) -> _Monitor: ...
+    def monitors(self) -> builtins.list[str]:
+        """The monitors of the registry, by name."""
     def run(self, id: str) -> RunInfo:
         """Run `id`: what is known of it."""
     def runs(self, experiment: str | None = None) -> builtins.list[RunInfo]:
@@ -478,6 +499,28 @@ class Run:
         _exc: BaseException | None,
         _tb: types.TracebackType | None,
     ) -> bool: ...
+
+@final
+class _Monitor:
+    """A monitor open for logging; see `mlops.monitor` (the `Monitor` class wraps it)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def config(self) -> dict[str, Any]:
+        """Its settings, defaults filled in."""
+    def log(self, data: Any) -> int:
+        """Logs Arrow data or a data file; returns the rows placed in windows."""
+    def log_labels(self, data: Any) -> dict[str, int]:
+        """Joins labels by id: joined, unknown_ids, duplicates, nulls."""
+    def flush(self) -> None:
+        """Writes every buffered row now."""
+    def set_clock(self, now_ms: int | None = None) -> None:
+        """Sets "now" (Unix milliseconds), or the system clock (None)."""
+    def results(self, now_ms: int | None = None) -> Any:
+        """Flushes, then the window results as a pyarrow Table."""
+    def state(self) -> dict[str, Any]:
+        """Flushes, then the monitor's folded log as a dict."""
 
 @final
 class RunInfo:
