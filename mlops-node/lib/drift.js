@@ -83,4 +83,4 @@ async function drift(reference, current, options) {
   return new DriftReport(await typed(() => native.driftIpc(ipcBuffer(reference), ipcBuffer(current), opts)))
 }
 
-module.exports = { DriftReport, drift }
+module.exports = { DriftReport, drift, driftOptions }

@@ -544,6 +544,8 @@ export declare class Registry {
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */
   pullPackage(name: string, reference: string | number, dest: string): Promise<Package>
+  /** The monitors of the registry, by name. */
+  monitors(): Promise<string[]>
   /** Run `id`: what is known of it; rejects with NOT_FOUND naming it when there is none. */
   run(id: string): Promise<RunInfo>
   /** Every run (of `experiment`, when given), newest first. */
@@ -1113,3 +1115,82 @@ export declare function searchRuns(query: string, options?: { store?: string | R
 
 /** Compares 2 to 10 runs (Run objects or ids) of `store`. */
 export declare function compareRuns(ids: (Run | string)[], options?: { store?: string | Registry }): Promise<RunComparison>
+
+/** Options of `monitor`; every one is optional (unset: the engine's default, or the monitor's own setting). */
+export interface MonitorOptions {
+  /** The data set version windows are compared with: `[name, version]` or `['dataset', name, version]`. */
+  reference?: [string, string | number] | ['dataset', string, string | number]
+  /** Window length (`'1h'`; durations are a whole number and s, m, h, d or w). */
+  window?: string
+  /** The event-time column (required to create a monitor). */
+  timestamp?: string
+  /** The model's output column (a score for binary tasks). */
+  prediction?: string
+  /** The label column. */
+  target?: string
+  /** The prediction id column, to join labels that arrive later. */
+  id?: string
+  /** Columns whose values cut each window into segments. */
+  segments?: string[]
+  /** The most segments kept apart. */
+  maxSegments?: number
+  /** How long after its end a window takes late rows. */
+  allowedLateness?: string
+  /** How far past the clock an event time may be. */
+  futureTolerance?: string
+  /** How long kept predictions wait for their labels. */
+  predictionRetention?: string
+  /** What the predictions are. */
+  task?: 'binary' | 'multiclass' | 'regression'
+  /** The positive-class score of binary tasks. */
+  threshold?: number
+  /** How windows are compared with the reference (the options of `drift`). */
+  drift?: DriftOptions
+  /** The store (a URL or folder) or a `Registry`; unset: $MLOPS_STORE, else `.mlops`. */
+  store?: string | Registry
+}
+
+/** What `Monitor.logLabels` did with the labels it was given. */
+export interface LabelsResult {
+  /** Labels joined with a kept prediction. */
+  joined: number
+  /** Labels whose id no kept prediction has. */
+  unknownIds: number
+  /** Labels for a prediction that already had one (ignored). */
+  duplicates: number
+  /** Rows with a null id or label (ignored). */
+  nulls: number
+}
+
+/** "Now" for a monitor: Unix milliseconds or a Date. */
+export type MonitorClock = number | Date
+
+/** A monitor open for logging; see `monitor`. It flushes every few seconds, on `flush()` and when the process exits. */
+export declare class Monitor {
+  private constructor()
+  /** The monitor's name. */
+  readonly name: string
+  /** Its settings, every default filled in (`window_secs`, `timestamp`, `allowed_lateness_secs`, `drift`, ...). */
+  readonly config: Record<string, unknown>
+  /** Logs what the model saw (and predicted); resolves to the rows placed in windows. */
+  log(table: Table | Uint8Array | string): Promise<number>
+  /** Joins labels (the `id` and `target` columns) with the kept predictions. */
+  logLabels(table: Table | Uint8Array | string): Promise<LabelsResult>
+  /** Writes every buffered row now. */
+  flush(): Promise<void>
+  /** Sets "now" for the future-date and lateness checks; unset: the system clock. */
+  setClock(now?: MonitorClock): void
+  /** Flushes, then every (window, segment) evaluated as a Table (`window_start`, `window_end`, `segment`, `is_final`, a column per figure). */
+  results(now?: MonitorClock): Promise<Table>
+  /** Flushes, then what the monitor's log holds, folded (settings, reference, windows, rules, alerts). */
+  state(): Promise<Record<string, unknown>>
+}
+
+/**
+ * Opens monitor `name`, creating it with these settings when there is none;
+ * settings that differ from an existing monitor's are a CONFLICT naming the first.
+ */
+export declare function monitor(name: string, options?: MonitorOptions): Promise<Monitor>
+
+/** The names of the monitors of `store`, sorted. */
+export declare function monitors(options?: { store?: string | Registry }): Promise<string[]>

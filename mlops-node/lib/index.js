@@ -7,7 +7,8 @@
  * whose `code` is the engine's error kind (see src/error.rs).
  *
  * One module per capability, named as in the core and the Python package:
- * profile, stats, drift, validate, accumulate, package, registry, runs; results.js holds the
+ * profile, stats, drift, validate, accumulate, package, registry, runs,
+ * monitor; results.js holds the
  * typed result classes, native.js the addon and the boundary helpers.
  */
 const { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
@@ -19,6 +20,7 @@ const { Registry, Audit, Policy } = require('./registry')
 const { checks, Suite, validate, ValidationResult, gate } = require('./validate')
 const { Spec, Accumulator } = require('./accumulate')
 const { startRun, searchRuns, compareRuns, RunComparison, Run } = require('./runs')
+const { monitor, monitors, Monitor } = require('./monitor')
 
 module.exports = {
   profile,
@@ -55,4 +57,7 @@ module.exports = {
   RunComparison,
   Run,
   RunInfo,
+  monitor,
+  monitors,
+  Monitor,
 }

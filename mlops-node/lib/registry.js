@@ -177,6 +177,11 @@ class Registry {
     return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
   }
 
+  /** The monitors of the registry, by name. */
+  async monitors() {
+    return typed(() => native.monitorNames(this._native))
+  }
+
   /** Run `id`: what is known of it (NOT_FOUND naming it when there is none). */
   async run(id) {
     return new RunInfo(await typed(() => native.runInfo(this._native, id)))

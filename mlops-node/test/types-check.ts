@@ -265,3 +265,33 @@ async function compare(): Promise<number> {
     + page.length + raw.runs.length + html.length
 }
 void compare
+
+import { monitor, monitors, Monitor, Registry as MonRegistry, type MonitorOptions, type LabelsResult, type MonitorClock } from 'mlops'
+async function monitoring(): Promise<number> {
+  const reg = new MonRegistry('memory://')
+  const options: MonitorOptions = {
+    reference: ['churn-train', 1], window: '1h', timestamp: 't', prediction: 'score', target: 'label', id: 'id',
+    segments: ['cat'], maxSegments: 10, allowedLateness: '48h', futureTolerance: '5m', predictionRetention: '30d',
+    task: 'binary', threshold: 0.5, drift: { driftShare: 0.5 }, store: reg,
+  }
+  const m: Monitor = await monitor('churn-prod', options)
+  const again: Monitor = await monitor('churn-prod', { reference: ['dataset', 'churn-train', 'latest'], store: 'memory://' })
+  const now: MonitorClock = new Date(0)
+  m.setClock(now)
+  m.setClock(3_600_000)
+  m.setClock()
+  const placed: number = await m.log(tableFromArrays({ x: Float64Array.from([1]) }))
+  const fromFile: number = await again.log('traffic.parquet')
+  const got: LabelsResult = await m.logLabels(tableFromArrays({ id: ['a'], label: Int32Array.from([1]) }))
+  await m.flush()
+  const t: Table = await m.results(now)
+  const all: Table = await m.results()
+  const state: Record<string, unknown> = await m.state()
+  const names: string[] = await monitors({ store: reg })
+  const same: string[] = await reg.monitors()
+  return [
+    placed, fromFile, got.joined, got.unknownIds, got.duplicates, got.nulls, t.numRows, all.numRows,
+    Object.keys(state).length, Object.keys(m.config).length, m.name.length, names.length, same.length,
+  ].reduce((a, b) => a + b, 0)
+}
+void monitoring
