@@ -35,6 +35,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Profiles { command } => commands::profiles::run(command, &cx),
         Command::Run { command } => commands::runs::exec(command, &cx),
         Command::Runs { command } => commands::runs::run(command, &cx),
+        Command::Monitor { command } => commands::monitor::run(command, &cx),
     }
 }
 

@@ -557,3 +557,104 @@ pub fn run_comparison(c: &mlops_core::runs::RunComparison) -> String {
     }
     s
 }
+
+/// `mlops monitor create`: the monitor's settings, defaults filled in.
+pub fn monitor_config(name: &str, c: &mlops_core::monitor::MonitorConfig) -> String {
+    use mlops_core::monitor::format_duration as d;
+    let col = |c: &Option<String>| c.as_deref().map_or("-".to_string(), escape_owned);
+    let mut s = format!("monitor {}\n", escape(name));
+    s.push_str(&format!(
+        "reference   {}\n",
+        c.reference.as_ref().map_or("-".to_string(), |r| format!(
+            "dataset/{}@{}",
+            escape(&r.name),
+            r.version
+        ))
+    ));
+    s.push_str(&format!("timestamp   {}\n", escape(&c.timestamp)));
+    s.push_str(&format!("window      {}\n", d(c.window_secs)));
+    s.push_str(&format!("prediction  {}\n", col(&c.prediction)));
+    s.push_str(&format!("target      {}\n", col(&c.target)));
+    s.push_str(&format!("id          {}\n", col(&c.id)));
+    let segments: Vec<String> = c.segments.iter().map(|x| escape_owned(x)).collect();
+    s.push_str(&format!(
+        "segments    {} (at most {})\n",
+        if segments.is_empty() {
+            "-".to_string()
+        } else {
+            segments.join(", ")
+        },
+        c.max_segments
+    ));
+    s.push_str(&format!(
+        "lateness    {} allowed, future tolerance {}, predictions kept {}\n",
+        d(c.allowed_lateness_secs),
+        d(c.future_tolerance_secs),
+        d(c.prediction_retention_secs)
+    ));
+    s.push_str(&format!(
+        "task        {} (threshold {})\n",
+        c.task.map_or("-", |t| t.as_str()),
+        c.threshold
+    ));
+    s
+}
+
+fn escape_owned(t: &str) -> String {
+    escape(t).into_owned()
+}
+
+/// `mlops monitor labels`: what became of the labels.
+pub fn labels_logged(v: &serde_json::Value) -> String {
+    format!(
+        "{} joined, {} unknown ids, {} duplicates, {} with a null id or label\n",
+        v["joined"], v["unknown_ids"], v["duplicates"], v["nulls"]
+    )
+}
+
+/// `mlops monitor results`: one line per window and segment (all rows
+/// first, as `*`) with its main figures.
+pub fn monitor_results(results: &[mlops_core::monitor::WindowResult]) -> String {
+    let mut s = format!(
+        "{:<20} {:<16} {:<5} {:>8} {:>9} {:>9} {:>8} {:>6} {:>8} {:>8}\n",
+        "window",
+        "segment",
+        "final",
+        "rows",
+        "rejected",
+        "nulls",
+        "outside",
+        "drift",
+        "drifted",
+        "labels"
+    );
+    let fig = |r: &mlops_core::monitor::WindowResult, k: &str| num4(r.field(k));
+    for r in results {
+        let rejected: f64 = r
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("rejected."))
+            .fold(0.0, |sum, (_, v)| sum + v);
+        let segment = if r.segment.is_empty() {
+            "*".to_string()
+        } else {
+            cut(escape_owned(&r.segment), 16)
+        };
+        s.push_str(&format!(
+            "{:<20} {:<16} {:<5} {:>8} {:>9} {:>9} {:>8} {:>6} {:>8} {:>8}\n",
+            utc((r.window.max(0) as u64) * 1000),
+            segment,
+            if r.is_final { "yes" } else { "no" },
+            r.field("rows").unwrap_or(0.0),
+            rejected,
+            fig(r, "null_ratio"),
+            fig(r, "out_of_range_ratio"),
+            fig(r, "drift.share"),
+            r.field("drift.count")
+                .map_or("-".to_string(), |c| c.to_string()),
+            r.field("labels.count")
+                .map_or("-".to_string(), |c| c.to_string()),
+        ));
+    }
+    s
+}

@@ -151,6 +151,12 @@ fn help_of_every_command() {
         &["runs", "verify"],
         &["runs", "export"],
         &["runs", "import"],
+        &["monitor"],
+        &["monitor", "create"],
+        &["monitor", "log"],
+        &["monitor", "labels"],
+        &["monitor", "results"],
+        &["monitor", "list"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -407,4 +413,80 @@ fn profiles_keys_and_summaries() {
     ];
     let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
     snapshot!("profiles_keys_and_summaries", text.join("\n"));
+}
+
+#[test]
+fn monitor_settings_results_and_labels() {
+    let s = Scratch::new("monitor");
+    // The reference: 40 rows at midnight, x from 0 to 3.9; the traffic:
+    // hour 0 like it, hour 1 shifted by 10, a row an hour past the clock
+    // (02:00) and one without a time; labels for hour 0 and an unknown id.
+    let row = |i: usize, hour: usize, shift: f64| {
+        let x = (i % 40) as f64 / 10.0 + shift;
+        format!(
+            "2026-11-02T{hour:02}:{:02}:00,{},{x},{}\n",
+            i % 60,
+            hour * 100 + i,
+            ["a", "b"][i % 2]
+        )
+    };
+    let mut reference = String::from("t,id,x,cat,label\n");
+    let mut traffic = String::from("t,id,x,cat\n");
+    let mut labels = String::from("id,label\n");
+    for i in 0..40 {
+        reference.push_str(&format!("{},{}\n", row(i, 0, 0.0).trim_end(), i % 2));
+        traffic.push_str(&row(i, 0, 0.0));
+        traffic.push_str(&row(i, 1, 10.0));
+        labels.push_str(&format!("{i},{}\n", i % 2));
+    }
+    traffic.push_str("2026-11-02T03:00:00,9001,1.0,a\n,9002,1.0,a\n");
+    labels.push_str("424242,1\n");
+    std::fs::write(s.path("ref.csv"), reference).unwrap();
+    std::fs::write(s.path("traffic.csv"), traffic).unwrap();
+    std::fs::write(s.path("labels.csv"), labels).unwrap();
+    // 2026-11-02T02:00:00Z.
+    let now = "1793584800000";
+    let steps: &[&[&str]] = &[
+        &["add", "dataset", "churn-train", "ref.csv"],
+        &[
+            "monitor",
+            "create",
+            "churn-prod",
+            "--timestamp",
+            "t",
+            "--reference",
+            "churn-train@1",
+            "--prediction",
+            "x",
+            "--target",
+            "label",
+            "--id",
+            "id",
+            "--segment",
+            "cat",
+        ],
+        &["monitor", "log", "churn-prod", "traffic.csv", "--now", now],
+        &[
+            "monitor",
+            "labels",
+            "churn-prod",
+            "labels.csv",
+            "--now",
+            now,
+        ],
+        &["monitor", "results", "churn-prod", "--now", now],
+        &["monitor", "list"],
+        &["monitor", "create", "churn-prod", "--timestamp", "t"],
+        &[
+            "monitor",
+            "create",
+            "bad",
+            "--timestamp",
+            "t",
+            "--window",
+            "1.5h",
+        ],
+    ];
+    let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
+    snapshot!("monitor_settings_results_and_labels", text.join("\n"));
 }

@@ -13,12 +13,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use mlops_core::drift::{Correction, DriftOptions, Method};
 use mlops_core::governance::Role;
+use mlops_core::monitor::Task;
 use mlops_core::package::Flavor;
 use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::validate::{InferOptions, ValidateOptions};
 
 pub use values::ColumnSpec;
-use values::{asset_ref, column_spec, corrections, flavors, key_value, kinds, methods, roles};
+use values::{
+    asset_ref, column_spec, corrections, dataset_version, flavors, key_value, kinds, methods,
+    roles, tasks,
+};
 
 /// mlops: versioning, validation, profiling and drift for ML data.
 #[derive(Parser)]
@@ -93,6 +97,14 @@ pub enum Command {
         /// The runs command.
         #[command(subcommand)]
         command: RunsCommand,
+    },
+    /// Production monitoring: a deployed model's traffic in event-time
+    /// windows, with data quality, drift against a reference and labels
+    /// joined late.
+    Monitor {
+        /// The monitor command.
+        #[command(subcommand)]
+        command: MonitorCommand,
     },
     /// Model packages: build, verify, sign, keygen, inspect, push, pull,
     /// from-mlflow, to-mlflow.
@@ -594,6 +606,112 @@ pub enum RunsCommand {
         #[arg(long, requires = "tensorboard")]
         name: Option<String>,
         /// Print what was imported as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `mlops monitor ...`.
+#[derive(Subcommand)]
+pub enum MonitorCommand {
+    /// Create a monitor. Durations are a whole number and a unit: 90s,
+    /// 15m, 1h, 2d, 1w. Every option not given takes the engine's default;
+    /// the settings are printed with the defaults filled in.
+    Create {
+        /// The monitor's name.
+        name: String,
+        /// The event-time column (a timestamp or a date).
+        #[arg(long)]
+        timestamp: String,
+        /// The data set version windows are compared with:
+        /// [dataset/]NAME@VERSION (a number, an alias or `latest`).
+        #[arg(long, value_name = "NAME@VERSION", value_parser = dataset_version)]
+        reference: Option<(String, String)>,
+        /// Window length.
+        #[arg(long, value_name = "DURATION")]
+        window: Option<String>,
+        /// The model's output column (a score for binary tasks).
+        #[arg(long, value_name = "COLUMN")]
+        prediction: Option<String>,
+        /// The label column (in labels given later, and in the reference).
+        #[arg(long, value_name = "COLUMN")]
+        target: Option<String>,
+        /// The prediction id column, to join labels that arrive later.
+        #[arg(long, value_name = "COLUMN")]
+        id: Option<String>,
+        /// A column whose values cut each window into segments; repeat for each.
+        #[arg(long = "segment", value_name = "COLUMN")]
+        segments: Vec<String>,
+        /// The most segments kept apart (rows of further ones count as `__other__`).
+        #[arg(long, value_name = "N")]
+        max_segments: Option<usize>,
+        /// How long after its end a window still takes late rows.
+        #[arg(long, value_name = "DURATION")]
+        allowed_lateness: Option<String>,
+        /// How far past the clock an event time may be.
+        #[arg(long, value_name = "DURATION")]
+        future_tolerance: Option<String>,
+        /// How long kept predictions wait for their labels.
+        #[arg(long, value_name = "DURATION")]
+        prediction_retention: Option<String>,
+        /// What the predictions are.
+        #[arg(long, value_parser = tasks())]
+        task: Option<Task>,
+        /// The positive-class score of binary tasks.
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Drift options as a JSON object (the keys of `mlops drift`'s
+        /// options: method, threshold, drift_share, correction, ...).
+        #[arg(long, value_name = "JSON")]
+        drift: Option<String>,
+        /// Print the settings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Log a data file (.parquet, .csv, .arrow, .feather, .arrows) of what
+    /// the model saw and predicted. Rows without an event time, dated past
+    /// the clock by more than the tolerance, or of a window already final
+    /// are counted in the results (rejected.*), not placed.
+    Log {
+        /// The monitor's name.
+        name: String,
+        /// The data file.
+        file: PathBuf,
+        /// "Now" for the future-date and lateness checks, in Unix
+        /// milliseconds (default: the system clock), to replay past traffic.
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+    },
+    /// Join labels (a data file with the id and target columns) with the
+    /// predictions the monitor kept.
+    Labels {
+        /// The monitor's name.
+        name: String,
+        /// The data file.
+        file: PathBuf,
+        /// "Now" in Unix milliseconds (default: the system clock).
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+        /// Print the counts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Each window (and segment) evaluated: rows, missing values, values
+    /// outside the reference, drift, labels.
+    Results {
+        /// The monitor's name.
+        name: String,
+        /// "Now" in Unix milliseconds, for which windows are final
+        /// (default: the system clock).
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+        /// One JSON object per window and segment, one per line, with every figure.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The monitors, by name.
+    List {
+        /// Print them as a JSON array.
         #[arg(long)]
         json: bool,
     },

@@ -7,6 +7,7 @@ use std::ffi::OsStr;
 use clap::builder::{PossibleValue, TypedValueParser};
 use mlops_core::drift::{ColumnOptions, Correction, Method, ALL_METHODS};
 use mlops_core::governance::Role;
+use mlops_core::monitor::Task;
 use mlops_core::package::Flavor;
 use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::Error;
@@ -127,6 +128,45 @@ pub fn flavors() -> Choice<Flavor> {
     }
 }
 
+/// The kinds of predictions a monitor knows.
+pub fn tasks() -> Choice<Task> {
+    Choice {
+        values: every!(Task {
+            Binary,
+            Multiclass,
+            Regression
+        }),
+        name: |t| t.as_str(),
+        parse: str::parse::<Task>,
+    }
+}
+
+/// A monitor's reference: `[dataset/]NAME@VERSION`, the version a number,
+/// an alias or `latest` (resolved by the engine).
+pub fn dataset_version(s: &str) -> Result<(String, String), Error> {
+    let bad = || {
+        Error::InvalidInput(format!(
+            "--reference '{s}': expected NAME@VERSION or dataset/NAME@VERSION, e.g. churn-train@3"
+        ))
+    };
+    let rest = match s.split_once('/') {
+        Some((kind, rest)) => {
+            if kind.parse::<Kind>()? != Kind::Dataset {
+                return Err(Error::InvalidInput(format!(
+                    "--reference '{s}': a monitor's reference is a dataset, not a {kind}"
+                )));
+            }
+            rest
+        }
+        None => s,
+    };
+    let (name, version) = rest.rsplit_once('@').ok_or_else(bad)?;
+    if name.is_empty() || version.is_empty() {
+        return Err(bad());
+    }
+    Ok((name.to_string(), version.to_string()))
+}
+
 /// `KIND/NAME@VERSION`.
 pub fn asset_ref(s: &str) -> Result<AssetRef, Error> {
     let bad = || {
@@ -204,6 +244,9 @@ mod tests {
         }
         for f in flavors().values {
             assert_eq!(f.as_str().parse::<Flavor>().unwrap(), *f);
+        }
+        for t in tasks().values {
+            assert_eq!(t.as_str().parse::<Task>().unwrap(), *t);
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod data;
 pub mod drift;
 pub mod gate;
 pub mod governance;
+pub mod monitor;
 pub mod package;
 pub mod profiles;
 pub mod registry;
