@@ -612,6 +612,8 @@ pub enum RunsCommand {
 }
 
 /// `mlops monitor ...`.
+// Parsed once per process: the size of `Create`'s settings costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum MonitorCommand {
     /// Create a monitor. Durations are a whole number and a unit: 90s,
