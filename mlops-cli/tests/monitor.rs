@@ -177,6 +177,78 @@ fn traffic_is_windowed_drift_found_and_labels_joined() {
     let names = succeeded(&run(&s, &["monitor", "list", "--json"]));
     assert_eq!(names.trim(), r#"["churn-prod"]"#);
     assert_eq!(succeeded(&run(&s, &["monitor", "list"])), "churn-prod\n");
+
+    // A rule; check logs the alert, prints one JSON line, exits 1 with --fail-on.
+    let out = succeeded(&run(
+        &s,
+        &[
+            "monitor",
+            "rule",
+            "churn-prod",
+            "drift.detected.x = 1",
+            "--name",
+            "x_drift",
+            "--severity",
+            "critical",
+        ],
+    ));
+    assert_eq!(out, "rule x_drift added to monitor churn-prod\n");
+    let checked = run(
+        &s,
+        &[
+            "monitor",
+            "check",
+            "churn-prod",
+            "--fail-on",
+            "critical",
+            "--now",
+            &now,
+        ],
+    );
+    assert_eq!(checked.status.code(), Some(1), "{checked:?}");
+    let verdict: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(verdict["passed"], false);
+    assert_eq!(
+        verdict["firing"],
+        serde_json::json!([["x_drift", "critical"]])
+    );
+    assert_eq!(verdict["new_alerts"][0]["window"], START_MS / 1000 + 3600);
+    assert_eq!(verdict["retrain_requests"].as_array().unwrap().len(), 1);
+    // Still firing: --fail-on info fails too (critical is worse than info).
+    let again = run(
+        &s,
+        &[
+            "monitor",
+            "check",
+            "churn-prod",
+            "--fail-on",
+            "info",
+            "--now",
+            &now,
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    let text = succeeded(&run(
+        &s,
+        &["monitor", "prometheus", "churn-prod", "--now", &now],
+    ));
+    assert!(text.contains("mlops_monitor_alert_firing{monitor=\"churn-prod\",rule=\"x_drift\",severity=\"critical\"} 1.0\n"), "{text}");
+    let page = dir.join("monitor.html");
+    let out = succeeded(&run(
+        &s,
+        &[
+            "monitor",
+            "report",
+            "churn-prod",
+            page.to_str().unwrap(),
+            "--now",
+            &now,
+        ],
+    ));
+    assert!(out.ends_with("(1 window reports beside it)\n"), "{out}");
+    assert!(std::fs::read_to_string(&page).unwrap().contains("x_drift"));
+    let bad = run(&s, &["monitor", "rule", "churn-prod", "rows >> 1"]);
+    refused(&bad, &["at 7"]);
 }
 
 #[test]

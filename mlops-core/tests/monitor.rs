@@ -555,6 +555,7 @@ fn rules_fire_in_the_drifted_windows_only_once_and_ask_for_retraining() {
     assert_eq!(state.alerts.len(), 3);
     assert_eq!(state.retrains.len(), 1);
     assert_eq!(state.retrains[0].3, vec![w(12), w(13)]);
+    assert_eq!(state.retrains[0].2, state.alerts[0].seq);
     // Checking again adds nothing.
     let again = r.check_monitor("m", None, None).unwrap();
     assert!(again.new_alerts.is_empty());

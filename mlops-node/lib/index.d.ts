@@ -1184,6 +1184,39 @@ export declare class Monitor {
   results(now?: MonitorClock): Promise<Table>
   /** Flushes, then what the monitor's log holds, folded (settings, reference, windows, rules, alerts). */
   state(): Promise<Record<string, unknown>>
+  /** Adds an alert rule over the window figures; resolves to its name (made from the text when unset). */
+  rule(rule: string, options?: { name?: string; severity?: 'info' | 'warning' | 'critical'; cooldownWindows?: number }): Promise<string>
+  /** Calls `callback` for each alert that fires in a later `check()`. */
+  onAlert(callback: (alert: MonitorAlert) => unknown): void
+  /** Flushes, evaluates the rules, logs new state changes and calls the `onAlert` callbacks for new firings. */
+  check(options?: { retrainOn?: 'info' | 'warning' | 'critical' }): Promise<MonitorCheck>
+  /** Flushes, then the Prometheus text: 'text' (0.0.4, the default) or 'openmetrics'. */
+  prometheusText(format?: 'text' | 'openmetrics'): Promise<string>
+  /** Flushes, then writes the dashboard to `path` (and the drifted windows' reports beside it); resolves to how many. */
+  report(path: string): Promise<number>
+}
+
+/** A logged change of an alert rule's state (`Monitor.check`, `Monitor.onAlert`). */
+export interface MonitorAlert {
+  seq: number
+  time: number
+  rule: string
+  state: 'firing' | 'resolved'
+  severity: string
+  /** The window's start (Unix seconds). */
+  window: number
+  windows: number[]
+  /** The retrain_requested event's number, when the rule's severity asks for retraining (onAlert only). */
+  retrainRequested?: number | null
+}
+
+/** What `Monitor.check` found. */
+export interface MonitorCheck {
+  newAlerts: MonitorAlert[]
+  /** [rule, severity] of each rule firing now. */
+  firing: [string, string][]
+  retrainRequests: { seq: number; alert: number; rule: string; windows: number[] }[]
+  worst: string | null
 }
 
 /**

@@ -139,6 +139,58 @@ class Monitor {
   async state() {
     return JSON.parse(await typed(() => this._native.stateJson()))
   }
+
+  /**
+   * Adds an alert rule over the window figures (`'drift.share > 0.3 for 2
+   * windows'`, `'quality.realized.roc_auc < reference.roc_auc - 0.05'`) with
+   * `{ name, severity, cooldownWindows }` (the engine's defaults when
+   * unset); resolves to its name. A rule that does not parse is an
+   * INVALID_INPUT naming the position.
+   */
+  async rule(rule, options = {}) {
+    const { name, severity, cooldownWindows } = options ?? {}
+    return typed(() => this._native.rule(rule, name, severity, cooldownWindows))
+  }
+
+  /**
+   * Calls `callback(alert)` for each alert that fires in a later `check()`
+   * (once per firing: the alert is logged). `alert` has `rule`, `state`,
+   * `severity`, `window`, `windows`, `seq` and `retrainRequested` (the
+   * number of the retrain_requested event, or null).
+   */
+  onAlert(callback) {
+    if (typeof callback !== 'function') throw codedError('INVALID_INPUT', 'invalid input: onAlert expects a function')
+    ;(this._callbacks ??= []).push(callback)
+  }
+
+  /**
+   * Flushes, evaluates every rule and logs each new state change; each new
+   * firing of severity `retrainOn` or worse (the engine's default:
+   * critical) also logs a retrain_requested event. Calls the `onAlert`
+   * callbacks for the new firings (awaiting them). Resolves to
+   * `{ newAlerts, firing, retrainRequests, worst }`.
+   */
+  async check(options = {}) {
+    const raw = JSON.parse(await typed(() => this._native.checkJson((options ?? {}).retrainOn)))
+    const requests = new Map(raw.retrain_requests.map((r) => [r.alert, r.seq]))
+    const report = { newAlerts: raw.new_alerts, firing: raw.firing, retrainRequests: raw.retrain_requests, worst: raw.worst }
+    for (const a of raw.new_alerts) {
+      if (a.state !== 'firing') continue
+      const alert = { ...a, retrainRequested: requests.get(a.seq) ?? null }
+      for (const cb of this._callbacks ?? []) await cb(alert)
+    }
+    return report
+  }
+
+  /** Flushes, then the monitor in the Prometheus exposition format: `'text'` (0.0.4, the default) or `'openmetrics'`. */
+  async prometheusText(format) {
+    return typed(() => this._native.prometheusText(format))
+  }
+
+  /** Flushes, then writes the dashboard (one HTML page) to `path` and the drifted windows' drift reports beside it; resolves to how many. */
+  async report(path) {
+    return typed(() => this._native.report(String(path)))
+  }
 }
 
 /** The registry a module-level call uses: `store` (a URL or a Registry), else the default store. */

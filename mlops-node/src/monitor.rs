@@ -258,9 +258,7 @@ impl NativeMonitor {
         let m = self.inner.clone();
         job(move || {
             let now = now_ms.map(|n| whole("now", n)).transpose()?;
-            m.flush()?;
-            let r = m.registry().monitor_results(m.name(), now)?;
-            ipc(&monitor::results_table(&r)?)
+            ipc(&monitor::results_table(&m.results(now)?)?)
         })
     }
 
@@ -269,11 +267,69 @@ impl NativeMonitor {
     pub fn state_json(&self) -> AsyncTask<Job<String>> {
         let m = self.inner.clone();
         job(move || {
-            m.flush()?;
-            let s = m.registry().monitor_state(m.name())?;
+            let s = m.state()?;
             serde_json::to_string(&s)
                 .map_err(|e| Error::InvalidInput(format!("monitor state: {e}")))
         })
+    }
+
+    /// Adds an alert rule; resolves to its name.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn rule(
+        &self,
+        rule: String,
+        name: Option<String>,
+        severity: Option<String>,
+        cooldown_windows: Option<f64>,
+    ) -> AsyncTask<Job<String>> {
+        let m = self.inner.clone();
+        job(move || {
+            let cooldown = cooldown_windows
+                .map(|n| whole("cooldownWindows", n))
+                .transpose()?
+                .map(|n| {
+                    u64::try_from(n).map_err(|_| {
+                        Error::InvalidInput(format!(
+                            "monitor rule option 'cooldownWindows': a whole number >= 0, got {n}"
+                        ))
+                    })
+                })
+                .transpose()?;
+            m.rule(&rule, name.as_deref(), severity.as_deref(), cooldown)
+        })
+    }
+
+    /// Flushes, evaluates the rules and logs new state changes; resolves to
+    /// the check report as JSON text.
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn check_json(&self, retrain_on: Option<String>) -> AsyncTask<Job<String>> {
+        let m = self.inner.clone();
+        job(move || {
+            let r = m.check(retrain_on.as_deref())?;
+            serde_json::to_string(&r)
+                .map_err(|e| Error::InvalidInput(format!("monitor check: {e}")))
+        })
+    }
+
+    /// Flushes, then the Prometheus text (`text` or `openmetrics`).
+    #[napi(ts_return_type = "Promise<string>")]
+    pub fn prometheus_text(&self, format: Option<String>) -> AsyncTask<Job<String>> {
+        let m = self.inner.clone();
+        job(move || {
+            let format = match format {
+                Some(f) => f.parse()?,
+                None => Default::default(),
+            };
+            m.prometheus(format)
+        })
+    }
+
+    /// Flushes, then writes the dashboard to `path`; resolves to the number
+    /// of window reports written beside it.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn report(&self, path: String) -> AsyncTask<Job<f64>> {
+        let m = self.inner.clone();
+        job(move || Ok(m.write_report(std::path::Path::new(&path))? as f64))
     }
 }
 

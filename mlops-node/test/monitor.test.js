@@ -194,3 +194,37 @@ test('wrong calls are coded errors naming what is wrong', async () => {
   await assert.rejects(monitor('m9', settings(reg, { reference: ['no-such-data', 'latest'] })), code('NOT_FOUND', /no-such-data/))
   assert.deepEqual(await monitors({ store: reg }), ['churn-prod'])
 })
+
+test('rules alert once, ask for retraining, and show in the Prometheus text and the dashboard', async () => {
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const path = require('node:path')
+  const reg = await withReference()
+  const mon = await monitor('alerts', settings(reg))
+  assert.equal(await mon.rule('drift.share > 0.3 for 2 windows', { severity: 'critical' }), 'drift_share_0_3_for_2_windows')
+  await assert.rejects(mon.rule('drift.share >> 0.3'), (e) => e.code === 'INVALID_INPUT' && /at 14/.test(e.message))
+  const fired = []
+  mon.onAlert((a) => fired.push(a))
+  const rand = uniform(5)
+  for (let h = 0; h < 6; h++) {
+    const t0 = START + h * HOUR
+    mon.setClock(t0 + HOUR)
+    await mon.log(table(traffic(rand, t0, h >= 3 ? 2 : 0, 5_000_000 + h * 10_000).batch))
+    const report = await mon.check()
+    assert.equal(report.retrainRequests.length, h === 4 ? 1 : 0, `hour ${h}`)
+  }
+  const hour = (h) => (START + h * HOUR) / 1000
+  assert.deepEqual(
+    fired.map((a) => [a.rule, a.state, a.window, a.windows]),
+    [['drift_share_0_3_for_2_windows', 'firing', hour(4), [hour(3), hour(4)]]],
+  )
+  assert.equal(fired[0].retrainRequested, fired[0].seq + 1)
+  const text = await mon.prometheusText()
+  assert.match(text, /mlops_monitor_alert_firing\{monitor="alerts",rule="drift_share_0_3_for_2_windows",severity="critical"\} 1\.0\n/)
+  assert.match(text, /mlops_monitor_rows_total\{monitor="alerts"\} 3000\.0\n/)
+  assert.ok((await mon.prometheusText('openmetrics')).endsWith('# EOF\n'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-monitor-'))
+  assert.equal(await mon.report(path.join(dir, 'monitor.html')), 3)
+  assert.match(fs.readFileSync(path.join(dir, 'monitor.html'), 'utf8'), /<h3>drift.share<\/h3>/)
+  fs.rmSync(dir, { recursive: true })
+})

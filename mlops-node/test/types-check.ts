@@ -266,7 +266,7 @@ async function compare(): Promise<number> {
 }
 void compare
 
-import { monitor, monitors, Monitor, Registry as MonRegistry, type MonitorOptions, type LabelsResult, type MonitorClock } from 'mlops'
+import { monitor, monitors, Monitor, Registry as MonRegistry, type MonitorOptions, type LabelsResult, type MonitorClock, type MonitorAlert, type MonitorCheck } from 'mlops'
 async function monitoring(): Promise<number> {
   const reg = new MonRegistry('memory://')
   const options: MonitorOptions = {
@@ -287,11 +287,17 @@ async function monitoring(): Promise<number> {
   const t: Table = await m.results(now)
   const all: Table = await m.results()
   const state: Record<string, unknown> = await m.state()
+  const rule: string = await m.rule('drift.share > 0.3 for 2 windows', { severity: 'critical', cooldownWindows: 2 })
+  m.onAlert((a: MonitorAlert) => a.windows.length + (a.retrainRequested ?? 0))
+  const checked: MonitorCheck = await m.check({ retrainOn: 'warning' })
+  const text: string = await m.prometheusText('openmetrics')
+  const reports: number = await m.report('monitor.html')
   const names: string[] = await monitors({ store: reg })
   const same: string[] = await reg.monitors()
   return [
     placed, fromFile, got.joined, got.unknownIds, got.duplicates, got.nulls, t.numRows, all.numRows,
     Object.keys(state).length, Object.keys(m.config).length, m.name.length, names.length, same.length,
+    rule.length, checked.newAlerts.length + checked.firing.length + checked.retrainRequests.length, text.length, reports,
   ].reduce((a, b) => a + b, 0)
 }
 void monitoring

@@ -93,19 +93,12 @@ impl PyMonitor {
     }
 
     /// Flushes, then every (window, segment) evaluated as a pyarrow Table
-    /// (`results_table`); `now_ms` is "now" for finality (the system clock
-    /// when `None`).
+    /// (`results_table`); `now_ms` is "now" for finality (the monitor's
+    /// clock when `None`).
     #[pyo3(signature = (now_ms = None))]
     fn results<'py>(&self, py: Python<'py>, now_ms: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
         let t = py
-            .detach(|| {
-                self.inner.flush()?;
-                let r = self
-                    .inner
-                    .registry()
-                    .monitor_results(self.inner.name(), now_ms)?;
-                monitor::results_table(&r)
-            })
+            .detach(|| monitor::results_table(&self.inner.results(now_ms)?))
             .map_err(to_py)?;
         let schema = t.schema();
         arrow_pyarrow::Table::try_new(vec![t], schema)
@@ -116,13 +109,54 @@ impl PyMonitor {
     /// Flushes, then what the monitor's log holds, folded, as a dict
     /// (`MonitorState`; `windows` a list of `{window, segment, ...}`).
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = py
-            .detach(|| {
-                self.inner.flush()?;
-                self.inner.registry().monitor_state(self.inner.name())
-            })
-            .map_err(to_py)?;
+        let s = py.detach(|| self.inner.state()).map_err(to_py)?;
         crate::convert::to_python(py, &s)
+    }
+
+    /// Adds an alert rule (the rule language over window figures); returns
+    /// its name (made from the text when `name` is `None`).
+    #[pyo3(signature = (rule, name = None, severity = None, cooldown_windows = None))]
+    fn rule(
+        &self,
+        py: Python<'_>,
+        rule: &str,
+        name: Option<&str>,
+        severity: Option<&str>,
+        cooldown_windows: Option<u64>,
+    ) -> PyResult<String> {
+        py.detach(|| self.inner.rule(rule, name, severity, cooldown_windows))
+            .map_err(to_py)
+    }
+
+    /// Flushes, then evaluates the rules and logs each new state change;
+    /// returns the check report as a dict (`new_alerts`, `firing`,
+    /// `retrain_requests`, `worst`).
+    #[pyo3(signature = (retrain_on = None))]
+    fn check<'py>(&self, py: Python<'py>, retrain_on: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let r = py.detach(|| self.inner.check(retrain_on)).map_err(to_py)?;
+        crate::convert::to_python(py, &r)
+    }
+
+    /// Flushes, then the monitor's state in the Prometheus text format
+    /// (`text`, 0.0.4) or `openmetrics`.
+    #[pyo3(signature = (format = None))]
+    fn prometheus_text(&self, py: Python<'_>, format: Option<&str>) -> PyResult<String> {
+        let format = match format {
+            Some(f) => f.parse().map_err(to_py)?,
+            None => Default::default(),
+        };
+        py.detach(|| self.inner.prometheus(format)).map_err(to_py)
+    }
+
+    /// Flushes, then writes the dashboard to `path` (and the drifted
+    /// windows' reports beside it); returns the number of window reports.
+    fn report(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<usize> {
+        py.detach(|| self.inner.write_report(&path)).map_err(to_py)
+    }
+
+    /// Flushes, then the dashboard as one HTML page.
+    fn dashboard(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.dashboard()).map_err(to_py)
     }
 
     fn __repr__(&self) -> String {

@@ -200,3 +200,52 @@ def test_wrong_calls_are_typed_errors_naming_what_is_wrong(registry):
         open_monitor(registry, "m8", reference=("no-such-data", "latest"))
     # Nothing of the refused ones was created.
     assert mlops.monitors(store=registry) == ["churn-prod"]
+
+
+def test_rules_alert_once_ask_for_retraining_and_show_in_prometheus_and_the_dashboard(registry, tmp_path):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    rng = np.random.default_rng(5)
+    mon = open_monitor(registry, name="alerts")
+    name = mon.rule("drift.share > 0.3 for 2 windows", severity="critical")
+    assert name == "drift_share_0_3_for_2_windows"
+    mon.rule("quality.realized.roc_auc < reference.roc_auc - 0.05", name="auc_drop")
+    with pytest.raises(mlops.InvalidInputError, match="at 14"):
+        mon.rule("drift.share >> 0.3")
+    fired = []
+    mon.on_alert(fired.append)
+    for h in range(8):
+        t0 = START + h * HOUR
+        mon.set_clock(t0 + HOUR)
+        batch, _ = traffic(rng, t0, 2.0 if h >= 4 else 0.0, 5_000_000 + h * 10_000)
+        mon.log(batch)
+        report = mon.check()
+        assert (len(report["retrain_requests"]) == 1) == (h == 5), h
+    # The callback fired once: at the second drifted window, naming both.
+    hour = lambda h: int((START + h * HOUR).timestamp())  # noqa: E731
+    assert [(a["rule"], a["state"], a["window"], a["windows"]) for a in fired] == [
+        ("drift_share_0_3_for_2_windows", "firing", hour(5), [hour(4), hour(5)])
+    ]
+    assert fired[0]["retrain_requested"] == fired[0]["seq"] + 1
+    state = mon.state()
+    assert [a["rule"] for a in state["alerts"]] == ["drift_share_0_3_for_2_windows"]
+    assert mon.check()["firing"] == [["drift_share_0_3_for_2_windows", "critical"]]
+
+    # Prometheus: the text parses with prometheus_client's own parser.
+    families = {f.name: f for f in text_string_to_metric_families(mon.prometheus_text())}
+    firing = {s.labels["rule"]: s.value for s in families["mlops_monitor_alert_firing"].samples}
+    assert firing == {"drift_share_0_3_for_2_windows": 1.0, "auc_drop": 0.0}
+    assert families["mlops_monitor_rows"].type == "counter"
+    assert [s.value for s in families["mlops_monitor_rows"].samples] == [8.0 * ROWS]
+    drifted = {s.labels["column"]: s.value for s in families["mlops_monitor_drift_detected"].samples}
+    assert drifted["x"] == 1.0 and drifted["cat"] == 0.0
+    assert mon.prometheus_text("openmetrics").endswith("# EOF\n")
+    with pytest.raises(mlops.InvalidInputError):
+        mon.prometheus_text("xml")
+
+    # The dashboard: one page, a drift report per drifted window beside it.
+    assert mon.report(tmp_path / "monitor.html") == 4
+    html = (tmp_path / "monitor.html").read_text()
+    assert "<h3>drift.share</h3>" in html and f"monitor_windows/{hour(7)}.html" in html
+    assert (tmp_path / "monitor_windows" / f"{hour(4)}.html").exists()
+    assert "<svg" in mon._repr_html_()

@@ -717,6 +717,78 @@ pub enum MonitorCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add an alert rule over the window figures, e.g.
+    /// "drift.share > 0.3 for 2 windows" or
+    /// "quality.realized.roc_auc < reference.roc_auc - 0.05". A rule of the
+    /// same name is replaced.
+    Rule {
+        /// The monitor's name.
+        name: String,
+        /// The rule.
+        rule: String,
+        /// The rule's name (default: made from its text).
+        #[arg(long = "name", value_name = "RULE_NAME")]
+        rule_name: Option<String>,
+        /// info, warning or critical (default: the engine's).
+        #[arg(long)]
+        severity: Option<String>,
+        /// Windows after a resolve during which it does not fire again.
+        #[arg(long, value_name = "WINDOWS")]
+        cooldown: Option<u64>,
+    },
+    /// Evaluate the rules and log each new alert (and a retraining request
+    /// for each new firing at or above --retrain-on). Prints one JSON line
+    /// with the verdict; exits 1 when a rule of --fail-on severity or worse
+    /// is firing (for cron and pipelines), 2 on bad input.
+    Check {
+        /// The monitor's name.
+        name: String,
+        /// Exit 1 when a rule of this severity or worse is firing.
+        #[arg(long, value_name = "SEVERITY")]
+        fail_on: Option<String>,
+        /// Log a retraining request for new firings of this severity or
+        /// worse (default: the engine's, critical).
+        #[arg(long, value_name = "SEVERITY")]
+        retrain_on: Option<String>,
+        /// "Now" in Unix milliseconds (default: the system clock).
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+    },
+    /// Print the monitor in the Prometheus text format (0.0.4).
+    Prometheus {
+        /// The monitor's name.
+        name: String,
+        /// OpenMetrics 1.0 instead of the text format 0.0.4.
+        #[arg(long)]
+        openmetrics: bool,
+        /// "Now" in Unix milliseconds (default: the system clock).
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+    },
+    /// Write the dashboard (one self-contained HTML page) and the drifted
+    /// windows' drift reports beside it.
+    Report {
+        /// The monitor's name.
+        name: String,
+        /// The page to write.
+        file: PathBuf,
+        /// "Now" in Unix milliseconds (default: the system clock).
+        #[arg(long, value_name = "MS")]
+        now: Option<i64>,
+    },
+    /// Serve the monitor's Prometheus metrics over HTTP at /metrics (the
+    /// format the scraper's Accept header asks for), on 127.0.0.1 unless
+    /// --host says otherwise.
+    Serve {
+        /// The monitor's name.
+        name: String,
+        /// The port.
+        #[arg(long, default_value_t = mlops_core::monitor::DEFAULT_METRICS_PORT)]
+        port: u16,
+        /// The address to bind.
+        #[arg(long, default_value = mlops_core::monitor::DEFAULT_METRICS_HOST)]
+        host: String,
+    },
 }
 
 /// `mlops audit ...`.
@@ -964,6 +1036,8 @@ mod tests {
             infer.max_categories.to_string(),
             drift.drift_share.to_string(),
             drift.correction.as_str().to_string(),
+            mlops_core::monitor::DEFAULT_METRICS_PORT.to_string(),
+            mlops_core::monitor::DEFAULT_METRICS_HOST.to_string(),
             false.to_string(),
         ];
         let mut cmd = Cli::command();

@@ -4,6 +4,8 @@
 use std::process::ExitCode;
 
 use mlops_core::drift::DriftOptions;
+use mlops_core::monitor::prometheus::Format;
+use mlops_core::monitor::rules::Severity;
 use mlops_core::monitor::{LabelsLogged, NewMonitor};
 use mlops_core::Error;
 
@@ -105,6 +107,128 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
             let names = cx.open()?.monitor_names()?;
             print!("{}", render::json_or(json, names.as_slice(), render::lines));
         }
+        MonitorCommand::Rule {
+            name,
+            rule,
+            rule_name,
+            severity,
+            cooldown,
+        } => {
+            let added = cx.open()?.add_monitor_rule(
+                &name,
+                &rule,
+                rule_name.as_deref(),
+                severity.as_deref(),
+                cooldown,
+            )?;
+            println!("rule {added} added to monitor {name}");
+        }
+        MonitorCommand::Check {
+            name,
+            fail_on,
+            retrain_on,
+            now,
+        } => {
+            let fail_on: Option<Severity> = fail_on.as_deref().map(str::parse).transpose()?;
+            let report = cx
+                .open()?
+                .check_monitor(&name, now, retrain_on.as_deref())?;
+            let failed = fail_on.is_some_and(|s| report.fails(s));
+            let verdict = serde_json::json!({
+                "monitor": name,
+                "passed": !failed,
+                "firing": report.firing,
+                "worst": report.worst,
+                "new_alerts": report.new_alerts,
+                "retrain_requests": report.retrain_requests,
+            });
+            print!("{}", render::json_line(&verdict));
+            if failed {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        MonitorCommand::Prometheus {
+            name,
+            openmetrics,
+            now,
+        } => {
+            let format = if openmetrics {
+                Format::OpenMetrics100
+            } else {
+                Format::Text004
+            };
+            print!("{}", cx.open()?.monitor_prometheus(&name, format, now)?);
+        }
+        MonitorCommand::Report { name, file, now } => {
+            let n = cx.open()?.write_monitor_report(&name, &file, now)?;
+            println!("wrote {} ({n} window reports beside it)", file.display());
+        }
+        MonitorCommand::Serve { name, port, host } => {
+            let registry = cx.open()?;
+            registry.monitor_state(&name)?;
+            serve(&registry, &name, &host, port)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Answers `GET /metrics` with the monitor's Prometheus text, computed
+/// afresh for each scrape, until the process is stopped. One request at a
+/// time: a scraper asks every few seconds; anything else is 404.
+fn serve(
+    registry: &mlops_core::registry::Registry,
+    name: &str,
+    host: &str,
+    port: u16,
+) -> Result<(), Error> {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind((host, port))
+        .map_err(|e| Error::io(format!("binding {host}:{port}"), e))?;
+    eprintln!("serving monitor {name} at http://{host}:{port}/metrics");
+    for stream in listener.incoming() {
+        let Ok(mut stream) = stream else { continue };
+        let mut reader = BufReader::new(match stream.try_clone() {
+            Ok(s) => s,
+            Err(_) => continue,
+        });
+        let mut request = String::new();
+        if reader.read_line(&mut request).is_err() {
+            continue;
+        }
+        let mut accept = None;
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("accept") {
+                    accept = Some(v.trim().to_string());
+                }
+            }
+            line.clear();
+        }
+        let path = request.split_whitespace().nth(1).unwrap_or("");
+        let (status, content_type, body) =
+            if request.starts_with("GET ") && path.split('?').next() == Some("/metrics") {
+                let format = Format::negotiate(accept.as_deref());
+                match registry.monitor_prometheus(name, format, None) {
+                    Ok(text) => ("200 OK", format.content_type(), text),
+                    Err(e) => (
+                        "500 Internal Server Error",
+                        "text/plain; charset=utf-8",
+                        format!("{e}\n"),
+                    ),
+                }
+            } else {
+                (
+                    "404 Not Found",
+                    "text/plain; charset=utf-8",
+                    "not found: the metrics are at /metrics\n".to_string(),
+                )
+            };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+    }
+    Ok(())
 }

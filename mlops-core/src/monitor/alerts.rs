@@ -43,6 +43,19 @@ pub fn rule_name(rule: &Rule) -> String {
     name
 }
 
+/// A `retrain_requested` event a check appended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RetrainRequest {
+    /// Its event's number.
+    pub seq: u64,
+    /// The number of the `alert` event that asked for it.
+    pub alert: u64,
+    /// The rule that fired.
+    pub rule: String,
+    /// The windows the alert was about.
+    pub windows: Vec<i64>,
+}
+
 /// What [`Registry::check_monitor`] found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CheckReport {
@@ -50,8 +63,8 @@ pub struct CheckReport {
     pub new_alerts: Vec<AlertRecord>,
     /// The rules firing now: (rule, severity).
     pub firing: Vec<(String, String)>,
-    /// The `retrain_requested` events this check appended (their numbers).
-    pub retrain_requests: Vec<u64>,
+    /// The `retrain_requested` events this check appended.
+    pub retrain_requests: Vec<RetrainRequest>,
     /// The worst severity firing now, if any.
     pub worst: Option<String>,
 }
@@ -217,7 +230,12 @@ impl Registry {
                             reference: state.config.reference.clone(),
                         },
                     )?;
-                    report.retrain_requests.push(r);
+                    report.retrain_requests.push(RetrainRequest {
+                        seq: r,
+                        alert: seq,
+                        rule: def.name.clone(),
+                        windows: t.windows.clone(),
+                    });
                 }
             }
             // The state now: the last change, computed or logged.

@@ -254,8 +254,10 @@ impl NewMonitor {
 }
 
 fn duration(what: &str, given: Option<&str>, default: &str) -> Result<u64> {
-    parse_duration(given.unwrap_or(default))
-        .map_err(|e| Error::InvalidInput(format!("monitor option '{what}': {e}")))
+    parse_duration(given.unwrap_or(default)).map_err(|e| match e {
+        Error::InvalidInput(m) => Error::InvalidInput(format!("monitor option '{what}': {m}")),
+        e => e,
+    })
 }
 
 /// Seconds in a duration written as a whole number and a unit: `s`, `m`,

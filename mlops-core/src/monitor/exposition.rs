@@ -31,6 +31,13 @@ use super::results::WindowResult;
 use crate::error::Result;
 use crate::registry::Registry;
 
+/// The port `mlops monitor serve` listens on when none is given (the
+/// Prometheus exporter port OpenTelemetry uses).
+pub const DEFAULT_METRICS_PORT: u16 = 9464;
+/// The address `mlops monitor serve` binds when none is given: this
+/// machine only.
+pub const DEFAULT_METRICS_HOST: &str = "127.0.0.1";
+
 /// Segments given their own label value, at most.
 pub const MAX_SEGMENT_LABELS: usize = 20;
 

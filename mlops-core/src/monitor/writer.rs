@@ -446,6 +446,69 @@ impl Monitor {
     pub fn flush(&self) -> Result<()> {
         self.shared.flush()
     }
+
+    /// "Now" for reading: `now_ms` when given, else the clock set, else
+    /// the system's.
+    fn read_clock(&self, now_ms: Option<i64>) -> Option<i64> {
+        now_ms.or(*self.shared.clock.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Flushes, then every (window, segment) evaluated
+    /// ([`Registry::monitor_results`]) at `now_ms` (the monitor's clock
+    /// when `None`).
+    pub fn results(&self, now_ms: Option<i64>) -> Result<Vec<super::WindowResult>> {
+        self.flush()?;
+        self.registry()
+            .monitor_results(self.name(), self.read_clock(now_ms))
+    }
+
+    /// Flushes, then the monitor's log folded ([`Registry::monitor_state`]).
+    pub fn state(&self) -> Result<super::MonitorState> {
+        self.flush()?;
+        self.registry().monitor_state(self.name())
+    }
+
+    /// Adds an alert rule ([`Registry::add_monitor_rule`]); returns its name.
+    pub fn rule(
+        &self,
+        rule: &str,
+        name: Option<&str>,
+        severity: Option<&str>,
+        cooldown_windows: Option<u64>,
+    ) -> Result<String> {
+        self.registry()
+            .add_monitor_rule(self.name(), rule, name, severity, cooldown_windows)
+    }
+
+    /// Flushes, then evaluates the rules ([`Registry::check_monitor`]) at
+    /// the monitor's clock.
+    pub fn check(&self, retrain_on: Option<&str>) -> Result<super::CheckReport> {
+        self.flush()?;
+        self.registry()
+            .check_monitor(self.name(), self.read_clock(None), retrain_on)
+    }
+
+    /// Flushes, then the Prometheus text ([`Registry::monitor_prometheus`]).
+    pub fn prometheus(&self, format: super::prometheus::Format) -> Result<String> {
+        self.flush()?;
+        self.registry()
+            .monitor_prometheus(self.name(), format, self.read_clock(None))
+    }
+
+    /// Flushes, then writes the dashboard to `path` with the drifted
+    /// windows' reports beside it ([`Registry::write_monitor_report`]).
+    pub fn write_report(&self, path: &std::path::Path) -> Result<usize> {
+        self.flush()?;
+        self.registry()
+            .write_monitor_report(self.name(), path, self.read_clock(None))
+    }
+
+    /// Flushes, then the dashboard as one HTML page, without window links.
+    pub fn dashboard(&self) -> Result<String> {
+        self.flush()?;
+        self.registry()
+            .monitor_dashboard(self.name(), self.read_clock(None))
+    }
 }
 
 impl Drop for Monitor {

@@ -521,6 +521,22 @@ class _Monitor:
         """Flushes, then the window results as a pyarrow Table."""
     def state(self) -> dict[str, Any]:
         """Flushes, then the monitor's folded log as a dict."""
+    def rule(
+        self,
+        rule: str,
+        name: str | None = None,
+        severity: str | None = None,
+        cooldown_windows: int | None = None,
+    ) -> str:
+        """Adds an alert rule; returns its name."""
+    def check(self, retrain_on: str | None = None) -> dict[str, Any]:
+        """Flushes, evaluates the rules, logs new state changes: new_alerts, firing, retrain_requests, worst."""
+    def prometheus_text(self, format: str | None = None) -> str:
+        """Flushes, then the Prometheus text (format "text" or "openmetrics")."""
+    def report(self, path: str | pathlib.Path) -> int:
+        """Flushes, writes the dashboard to path; returns the window reports written."""
+    def dashboard(self) -> str:
+        """Flushes, then the dashboard as one HTML page."""
 
 @final
 class RunInfo:

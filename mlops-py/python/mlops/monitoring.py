@@ -29,7 +29,7 @@ import datetime as _dt
 import os
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._mlops import Registry as _NativeRegistry
@@ -104,6 +104,7 @@ class Monitor:
 
     def __init__(self, native: _Monitor) -> None:
         self._native = native
+        self._callbacks: list[Callable[[dict[str, Any]], Any]] = []
 
     @property
     def name(self) -> str:
@@ -159,6 +160,67 @@ class Monitor:
         """Flushes, then what the monitor's log holds, folded (settings,
         reference, each window's counts, rules, alerts), as a dict."""
         return self._native.state()
+
+    def rule(
+        self,
+        rule: str,
+        *,
+        name: Optional[str] = None,
+        severity: Optional[str] = None,
+        cooldown_windows: Optional[int] = None,
+    ) -> str:
+        """Adds an alert rule over the window figures (``"drift.share > 0.3
+        for 2 windows"``, ``"quality.realized.roc_auc < reference.roc_auc -
+        0.05"``, ``"rows < reference.rows.mean - 3 * reference.rows.std"``)
+        with its ``severity`` (``info``, ``warning``, ``critical``) and the
+        windows after a resolve during which it does not fire again. A rule
+        of the same ``name`` (made from the text when ``None``) is
+        replaced. Returns the name. A rule that does not parse is an
+        ``InvalidInputError`` naming the position."""
+        return self._native.rule(rule, name, severity, cooldown_windows)
+
+    def on_alert(self, callback: Callable[[dict[str, Any]], Any]) -> None:
+        """Calls ``callback(alert)`` for each alert that fires in a later
+        :meth:`check` (once per firing: the alert is logged, so a later
+        check does not report it again). ``alert`` is the logged change:
+        ``rule``, ``state``, ``severity``, ``window``, ``windows``, ``seq``,
+        and ``retrain_requested`` (the number of the ``retrain_requested``
+        event, when the rule's severity asks for retraining)."""
+        self._callbacks.append(callback)
+
+    def check(self, *, retrain_on: Optional[str] = None) -> dict[str, Any]:
+        """Flushes, evaluates every rule over the windows and logs each new
+        state change (ok → firing → resolved); each new firing of severity
+        ``retrain_on`` or worse (the engine's default: critical) also logs a
+        ``retrain_requested`` event. Calls the :meth:`on_alert` callbacks
+        for the new firings. Returns ``{"new_alerts", "firing",
+        "retrain_requests", "worst"}``."""
+        report = self._native.check(retrain_on)
+        requests = {r["alert"]: r["seq"] for r in report["retrain_requests"]}
+        for alert in report["new_alerts"]:
+            if alert["state"] != "firing":
+                continue
+            alert = dict(alert)
+            alert["retrain_requested"] = requests.get(alert["seq"])
+            for cb in self._callbacks:
+                cb(alert)
+        return report
+
+    def prometheus_text(self, format: Optional[str] = None) -> str:
+        """Flushes, then the monitor in the Prometheus exposition format:
+        ``"text"`` (0.0.4, the default) or ``"openmetrics"``. Serve it from
+        a ``/metrics`` route (FastAPI, Flask) or with ``mlops monitor
+        serve``."""
+        return self._native.prometheus_text(format)
+
+    def report(self, path: Union[str, os.PathLike[str]]) -> int:
+        """Flushes, then writes the dashboard (one self-contained HTML
+        page) to ``path``, and the drift report of each drifted window into
+        ``<path stem>_windows/`` beside it; returns how many."""
+        return self._native.report(os.fspath(path))
+
+    def _repr_html_(self) -> str:
+        return self._native.dashboard()
 
     def __enter__(self) -> Self:
         return self
