@@ -23,7 +23,13 @@ lineage, model card), signs it with a new key (DIR/release.key), checks the
 drifted batch against its signature, and, under an access policy that
 protects `production` with an approver and a passed gate, registers it as
 model churn-model, records its gate report and promotes it; then verifies the
-audit trail and prints who did what.
+audit trail and prints who did what. At the end, production monitoring:
+the promoted model watched over a simulated day of hourly traffic (monitor
+churn-prod, its reference the model's labelled validation traffic), drift
+setting in from noon and labels arriving twelve hours late; a drift rule
+fires once and asks for retraining, and the day ends with the dashboard
+(DIR/monitor.html, drifted windows' reports in DIR/monitor_windows/) and the
+Prometheus text (DIR/monitor.prom).
 """
 import argparse
 import os
@@ -177,7 +183,8 @@ def main():
     print("model gate: " + "; ".join(f"{r['rule']} ({r['left']:.3f} {r['op']} {r['right']:.3f}): "
                                     f"{'pass' if r['passed'] else 'FAIL'}" for r in g.rules))
 
-    package_and_promote(a.out, data, reg.principal, before)
+    model, features = package_and_promote(a.out, data, reg.principal, before)
+    monitor_production(a.out, reg.principal, model, features, data, current)
 
 
 def package_and_promote(out, data, me, data_version):
@@ -286,6 +293,84 @@ def package_and_promote(out, data, me, data_version):
             print(f"  {e['principal']:<11} {e['action']:<8} {e['target']:<20} {e['reason'] or ''}")
     for e in admin.audit.log(action="denied"):
         print(f"  {e['principal']:<11} denied   {e['target']:<20} {e['event']['action']}: {e['event']['needs']}")
+    return model, features
+
+
+def monitor_production(out, me, model, features, data, current):
+    """Watches the production model over a simulated day of hourly traffic:
+    the first twelve hours look like its validation data, then drift sets
+    in (rows of the drifted copy mix in, more each hour); labels arrive
+    twelve hours late. A drift rule fires once and asks for retraining; the
+    day ends with the dashboard and the Prometheus text."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = mlops.Registry(os.path.join(out, "registry"), principal=me)
+    rows = 2000
+
+    def scored(path, start, n, first_id, t0):
+        t = pq.read_table(path, columns=features + ["y_true"]).slice(start, n)
+        x = np.column_stack([t[c].to_numpy() for c in features])
+        seconds = np.sort(np.random.default_rng(first_id).integers(0, 3600, n))
+        return pa.table({
+            "event_time": pa.array(t0 + seconds.astype("timedelta64[s]"), pa.timestamp("s", tz="UTC")),
+            "request_id": pa.array(np.arange(first_id, first_id + n)),
+            **{c: t[c] for c in features},
+            "churn_probability": pa.array(model.predict_proba(x)[:, 1]),
+            "y_true": t["y_true"],
+        })
+
+    day = np.datetime64("2026-11-02T00:00:00", "s")
+    mon = mlops.monitor("churn-prod", store=store) if "churn-prod" in store.monitors() else None
+    if mon is None:
+        # The reference: the model's validation traffic of the day before, labelled.
+        ref = pa.concat_tables([scored(data, 600_000 + h * 500, 500, h * 500, day - np.timedelta64(24 - h, "h"))
+                                for h in range(24)])
+        ref_version = store.commit_dataset("churn-reference", ref, message="validation traffic, the day before")
+        mon = mlops.monitor("churn-prod", reference=("churn-reference", ref_version), window="1h",
+                            timestamp="event_time", prediction="churn_probability", target="y_true",
+                            id="request_id", allowed_lateness="24h", store=store)
+        mon.rule("drift.share > 0.3 for 2 windows", severity="critical")
+        mon.rule("quality.realized.roc_auc < reference.roc_auc - 0.05", name="auc_drop")
+    retrain = []
+    mon.on_alert(lambda alert: retrain.append(alert))
+    if not mon.state()["windows"]:
+        batches = []
+        for h in range(24):
+            t0 = day + np.timedelta64(h, "h")
+            mon.set_clock(int((t0 + np.timedelta64(1, "h")).astype("int64")) * 1000)
+            n_cur = int(rows * min(1.0, max(0, h - 11) / 4))  # drift sets in over four hours from noon
+            parts = []
+            if n_cur < rows:
+                parts.append(scored(data, 700_000 + h * rows, rows - n_cur, 1_000_000 + h * rows, t0))
+            if n_cur:
+                parts.append(scored(current, h * rows, n_cur, 2_000_000 + h * rows, t0))
+            batch = pa.concat_tables(parts)
+            mon.log(batch.drop_columns(["y_true"]))
+            batches.append(batch.select(["request_id", "y_true"]))
+            if h >= 12:  # labels come twelve hours late
+                mon.log_labels(batches[h - 12])
+            mon.check()
+    res = mon.results().filter(pa.compute.equal(pa.compute.field("segment"), ""))
+    drift = res["drift.share"].to_pylist()
+    auc = res["quality.realized.roc_auc"].to_pylist() if "quality.realized.roc_auc" in res.column_names else []
+    est = res["quality.estimated.roc_auc"].to_pylist()
+    print(f"\nmonitor churn-prod: {len(drift)} hourly windows, {int(sum(res['rows'].to_pylist()))} rows; "
+          f"drifted-column share by hour: {' '.join(f'{d:.1f}' for d in drift)}")
+    print(f"ROC AUC realized (labels 12 h late) {' '.join('-' if a is None else f'{a:.2f}' for a in auc)}; "
+          f"estimated before labels (CBPE) {' '.join(f'{e:.2f}' for e in est)}")
+    for a in mon.state()["alerts"]:
+        when = np.datetime64(a["window"], "s")
+        print(f"  alert {a['rule']} ({a['severity']}) {a['state']} at {when}Z")
+    for a in retrain:
+        print(f"  retraining requested (event {a['retrain_requested']}) for windows "
+              f"{', '.join(str(np.datetime64(w, 's')) for w in a['windows'])}")
+    page = os.path.join(out, "monitor.html")
+    reports = mon.report(page)
+    with open(os.path.join(out, "monitor.prom"), "w") as f:
+        f.write(mon.prometheus_text())
+    print(f"wrote {page} ({reports} window drift reports beside it) and {os.path.join(out, 'monitor.prom')}")
 
 
 if __name__ == "__main__":
