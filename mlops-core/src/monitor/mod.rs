@@ -64,9 +64,9 @@ mod window_quality;
 mod writer;
 
 pub use alerts::{CheckReport, RetrainRequest};
-pub use exposition::{DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, MAX_SEGMENT_LABELS};
 pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, ReferenceRef, Task};
 pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
+pub use exposition::{DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, MAX_SEGMENT_LABELS};
 pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
 pub use labels::LabelsLogged;
 pub use results::{results_table, WindowResult};
