@@ -309,10 +309,17 @@ def monitor_production(out, me, model, features, data, current):
     store = mlops.Registry(os.path.join(out, "registry"), principal=me)
     rows = 2000
 
-    def scored(path, start, n, first_id, t0):
-        t = pq.read_table(path, columns=features + ["y_true"]).slice(start, n)
+    tables = {p: pq.read_table(p, columns=features + ["y_true"]) for p in (data, current)}
+    rng = np.random.default_rng(0)
+
+    def scored(path, n, first_id, t0):
+        """`n` rows of `path` (of the workload: its held-out last fifth) as an
+        hour of scored requests from `t0`."""
+        t = tables[path]
+        low = t.num_rows * 4 // 5 if path == data else 0
+        t = t.take(rng.integers(low, t.num_rows, n))
         x = np.column_stack([t[c].to_numpy() for c in features])
-        seconds = np.sort(np.random.default_rng(first_id).integers(0, 3600, n))
+        seconds = np.sort(rng.integers(0, 3600, n))
         return pa.table({
             "event_time": pa.array(t0 + seconds.astype("timedelta64[s]"), pa.timestamp("s", tz="UTC")),
             "request_id": pa.array(np.arange(first_id, first_id + n)),
@@ -325,8 +332,7 @@ def monitor_production(out, me, model, features, data, current):
     mon = mlops.monitor("churn-prod", store=store) if "churn-prod" in store.monitors() else None
     if mon is None:
         # The reference: the model's validation traffic of the day before, labelled.
-        ref = pa.concat_tables([scored(data, 600_000 + h * 500, 500, h * 500, day - np.timedelta64(24 - h, "h"))
-                                for h in range(24)])
+        ref = pa.concat_tables([scored(data, 500, h * 500, day - np.timedelta64(24 - h, "h")) for h in range(24)])
         ref_version = store.commit_dataset("churn-reference", ref, message="validation traffic, the day before")
         mon = mlops.monitor("churn-prod", reference=("churn-reference", ref_version), window="1h",
                             timestamp="event_time", prediction="churn_probability", target="y_true",
@@ -343,9 +349,9 @@ def monitor_production(out, me, model, features, data, current):
             n_cur = int(rows * min(1.0, max(0, h - 11) / 4))  # drift sets in over four hours from noon
             parts = []
             if n_cur < rows:
-                parts.append(scored(data, 700_000 + h * rows, rows - n_cur, 1_000_000 + h * rows, t0))
+                parts.append(scored(data, rows - n_cur, 1_000_000 + h * rows, t0))
             if n_cur:
-                parts.append(scored(current, h * rows, n_cur, 2_000_000 + h * rows, t0))
+                parts.append(scored(current, n_cur, 2_000_000 + h * rows, t0))
             batch = pa.concat_tables(parts)
             mon.log(batch.drop_columns(["y_true"]))
             batches.append(batch.select(["request_id", "y_true"]))

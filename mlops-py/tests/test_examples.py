@@ -38,6 +38,15 @@ def test_main_job_writes_its_outputs(tmp_path):
     assert info.outputs == [{"kind": "model", "name": "churn-model", "version": 1}]
     assert info.inputs == [{"kind": "dataset", "name": "workload", "version": 1}]
     assert reg.run_history(info.id, "val_auc").num_rows == 20
+    # The promoted model is monitored over a simulated day: drift from noon
+    # fires the critical rule once (at 13:00, its second drifted window) and
+    # asks for retraining; the dashboard and the Prometheus text are written.
+    assert "alert drift_share_0_3_for_2_windows (critical) firing at 2026-11-02T13:00:00Z" in out, out
+    assert "retraining requested" in out
+    state = mlops.monitor("churn-prod", store=reg).state()
+    assert len(state["windows"]) == 24 and [a["state"] for a in state["alerts"]] == ["firing"]
+    assert "<h3>drift.share</h3>" in (tmp_path / "monitor.html").read_text()
+    assert 'mlops_monitor_alert_firing{monitor="churn-prod"' in (tmp_path / "monitor.prom").read_text()
     for name in [
         "profile.json",
         "profile.html",
