@@ -160,11 +160,7 @@ fn log_all(m: &Monitor, reader: mlops_core::io::BoxReader) -> mlops_core::Result
 fn labels_all(m: &Monitor, reader: mlops_core::io::BoxReader) -> mlops_core::Result<LabelsResult> {
     let mut sum = LabelsLogged::default();
     for batch in reader {
-        let l = m.log_labels(&batch?)?;
-        sum.joined += l.joined;
-        sum.unknown_ids += l.unknown_ids;
-        sum.duplicates += l.duplicates;
-        sum.nulls += l.nulls;
+        sum += m.log_labels(&batch?)?;
     }
     Ok(sum.into())
 }

@@ -63,11 +63,7 @@ impl PyMonitor {
             .detach(move || -> mlops_core::Result<monitor::LabelsLogged> {
                 let mut sum = monitor::LabelsLogged::default();
                 for batch in source.reader()? {
-                    let l = self.inner.log_labels(&batch?)?;
-                    sum.joined += l.joined;
-                    sum.unknown_ids += l.unknown_ids;
-                    sum.duplicates += l.duplicates;
-                    sum.nulls += l.nulls;
+                    sum += self.inner.log_labels(&batch?)?;
                 }
                 Ok(sum)
             })

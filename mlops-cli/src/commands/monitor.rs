@@ -79,11 +79,7 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
             m.set_clock(now);
             let mut sum = LabelsLogged::default();
             for batch in mlops_core::io::read_path(&file)? {
-                let l = m.log_labels(&batch?)?;
-                sum.joined += l.joined;
-                sum.unknown_ids += l.unknown_ids;
-                sum.duplicates += l.duplicates;
-                sum.nulls += l.nulls;
+                sum += m.log_labels(&batch?)?;
             }
             let counts = serde_json::json!({
                 "joined": sum.joined,

@@ -31,6 +31,16 @@ pub struct LabelsLogged {
     pub nulls: u64,
 }
 
+impl std::ops::AddAssign for LabelsLogged {
+    /// Adds the counts of another call (the batches of one source, summed).
+    fn add_assign(&mut self, o: LabelsLogged) {
+        self.joined += o.joined;
+        self.unknown_ids += o.unknown_ids;
+        self.duplicates += o.duplicates;
+        self.nulls += o.nulls;
+    }
+}
+
 impl Monitor {
     /// Joins labels (a batch with the monitor's id and target columns) with
     /// the predictions kept within the retention: each joined pair goes to
