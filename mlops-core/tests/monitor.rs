@@ -680,3 +680,158 @@ fn the_state_serialises_to_json_with_windows_as_a_list() {
     assert_eq!(windows[0]["predictions"], 30);
     assert_eq!(state["config"]["timestamp"], "event_time");
 }
+
+/// Every (window, segment) of `results` as (window, segment, fields).
+fn figures(
+    results: &[mlops_core::monitor::WindowResult],
+) -> Vec<(i64, String, std::collections::BTreeMap<String, f64>)> {
+    results
+        .iter()
+        .map(|r| (r.window, r.segment.clone(), r.fields.clone()))
+        .collect()
+}
+
+fn evaluated_events(r: &Registry) -> Vec<serde_json::Value> {
+    let state = r.monitor_state("m").unwrap();
+    let log = r.store().read_log("monitors/m/log").unwrap();
+    assert_eq!(log.len() as u64, state.events);
+    log.iter()
+        .map(|e| serde_json::from_slice::<serde_json::Value>(&e.bytes).unwrap())
+        .filter(|v| v["type"] == "evaluated")
+        .collect()
+}
+
+#[test]
+fn evaluated_windows_are_kept_and_evaluated_again_only_when_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = Registry::open(dir.path().join("store").to_str().unwrap()).unwrap();
+    let mut rng = Rng(21);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    let now = START_MS + 40 * HOUR_MS;
+    mon.set_clock(Some(now));
+    for h in 0..30 {
+        let shift = if h >= 20 { 1.5 } else { 0.0 };
+        let (b, _) = traffic(&mut rng, START_MS + h * HOUR_MS, 300, shift, h * 1000);
+        mon.log(&b).unwrap();
+    }
+    mon.flush().unwrap();
+    // 30 windows x (all rows + 3 segments) evaluated: kept in one table.
+    let first = r.monitor_results("m", Some(now)).unwrap();
+    let kept = evaluated_events(&r);
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0]["windows"], 120);
+    // Read back, not evaluated again: the same figures, drift reports left
+    // out (they are filled in where a page needs them), no new event.
+    let again = r.monitor_results("m", Some(now)).unwrap();
+    assert_eq!(figures(&again), figures(&first));
+    assert!(first.iter().all(|w| w.drift.is_some()));
+    assert!(again.iter().all(|w| w.drift.is_none()));
+    assert_eq!(evaluated_events(&r).len(), 1);
+    // A late batch into window 5 evaluates that window (and its segments)
+    // again; fewer than 24 windows changed, so nothing new is kept.
+    let (late, _) = traffic(&mut rng, START_MS + 5 * HOUR_MS, 300, 3.0, 99_000);
+    mon.log(&late).unwrap();
+    mon.flush().unwrap();
+    let after = r.monitor_results("m", Some(now)).unwrap();
+    assert_eq!(evaluated_events(&r).len(), 1);
+    let w5 = START_MS / 1000 + 5 * 3600;
+    for (a, b) in after.iter().zip(&first) {
+        assert_eq!((a.window, &a.segment), (b.window, &b.segment));
+        if a.window == w5 {
+            assert!(a.drift.is_some());
+            if a.segment.is_empty() {
+                assert_eq!(a.field("rows"), b.field("rows").map(|n| n + 300.0));
+            } else {
+                assert!(a.field("rows") > b.field("rows"));
+            }
+            assert_ne!(a.field("drift.score.x"), b.field("drift.score.x"));
+        } else {
+            assert!(a.drift.is_none());
+            assert_eq!(a.fields, b.fields);
+        }
+    }
+    // Prometheus still names the drift methods of the newest window.
+    let text = r
+        .monitor_prometheus(
+            "m",
+            mlops_core::monitor::prometheus::Format::Text004,
+            Some(now),
+        )
+        .unwrap();
+    assert!(text.contains("mlops_monitor_drift_score{"), "{text}");
+    assert!(text.contains("method=\""), "{text}");
+    // The dashboard's window reports are written for drifted windows that
+    // came from the kept figures too.
+    let n = r
+        .write_monitor_report("m", &dir.path().join("m.html"), Some(now))
+        .unwrap();
+    let drifted = after
+        .iter()
+        .filter(|w| w.segment.is_empty() && w.field("drift.detected") == Some(1.0))
+        .count();
+    assert!(drifted >= 10, "{drifted}");
+    assert_eq!(n, drifted);
+    // A kept table that is damaged is not trusted: the windows are
+    // evaluated again, with the same figures.
+    let state = r.monitor_state("m").unwrap();
+    let table = state.evaluated[0].clone();
+    let h = table.as_str();
+    std::fs::remove_file(dir.path().join("store/blobs").join(&h[..2]).join(h)).unwrap();
+    let rebuilt = r.monitor_results("m", Some(now)).unwrap();
+    assert_eq!(figures(&rebuilt), figures(&after));
+    assert!(rebuilt.iter().all(|w| w.drift.is_some()));
+}
+
+#[test]
+fn a_handler_logging_one_row_at_a_time_loses_nothing_and_keeps_the_order() {
+    let r = Registry::open("memory://").unwrap();
+    let mut rng = Rng(5);
+    reference(&r, &mut rng);
+    let mon = r.create_monitor("m", &new_monitor()).unwrap();
+    mon.set_clock(Some(START_MS + 3 * HOUR_MS));
+    let (b, _) = traffic(&mut rng, START_MS, 5000, 0.0, 0);
+    // One row per call (queued, folded by the monitor's thread), then the
+    // same rows at once into another monitor: equal windows.
+    for i in 0..b.num_rows() {
+        assert_eq!(mon.log(&b.slice(i, 1)).unwrap(), 1);
+    }
+    let whole = r.create_monitor("whole", &new_monitor()).unwrap();
+    whole.set_clock(Some(START_MS + 3 * HOUR_MS));
+    assert_eq!(whole.log(&b).unwrap(), 5000);
+    let one = mon.results(None).unwrap();
+    let all = whole.results(None).unwrap();
+    assert_eq!(one.len(), all.len());
+    for (a, b) in figures(&one).into_iter().zip(figures(&all)) {
+        assert_eq!((a.0, &a.1), (b.0, &b.1));
+        assert_eq!(
+            a.2.keys().collect::<Vec<_>>(),
+            b.2.keys().collect::<Vec<_>>()
+        );
+        for (k, v) in &a.2 {
+            if k.starts_with("drift.score.") {
+                // Quantile sketches depend on how rows were grouped: the
+                // distances agree within the sketch's rank error.
+                assert!((v - b.2[k]).abs() < 0.02, "{k}: {v} vs {}", b.2[k]);
+            } else {
+                assert_eq!(*v, b.2[k], "{k} of {} '{}'", a.0, a.1);
+            }
+        }
+    }
+    assert_eq!(one[0].field("rows"), Some(5000.0));
+    // Kept predictions: every id, once.
+    let state = mon.state().unwrap();
+    assert_eq!(
+        state.windows[&(START_MS / 1000, String::new())].predictions,
+        5000
+    );
+    assert_eq!(
+        mon.set_flush_interval(std::time::Duration::ZERO)
+            .unwrap_err()
+            .code(),
+        "INVALID_INPUT"
+    );
+    mon.set_flush_interval(std::time::Duration::from_millis(200))
+        .unwrap();
+    assert_eq!(mon.flush_interval(), std::time::Duration::from_millis(200));
+}

@@ -23,9 +23,6 @@ pub enum Source {
 impl Source {
     /// Classifies `data` for `function` (named in the TypeError for anything else).
     pub fn of(data: &Bound<'_, PyAny>, function: &str) -> PyResult<Self> {
-        if let Ok(path) = data.extract::<std::path::PathBuf>() {
-            return Ok(Source::Path(path));
-        }
         let bad = |e: PyErr| {
             let ty = data
                 .get_type()
@@ -45,6 +42,12 @@ impl Source {
             return Ok(Source::Batch(
                 RecordBatch::from_pyarrow_bound(data).map_err(bad)?,
             ));
+        }
+        // Looked at after the Arrow interfaces: a failed path extraction
+        // raises and catches a Python exception, which a request handler
+        // logging one row would pay for every time.
+        if let Ok(path) = data.extract::<std::path::PathBuf>() {
+            return Ok(Source::Path(path));
         }
         Err(PyTypeError::new_err(format!(
             "{function} expects Arrow data (an object with __arrow_c_stream__ or __arrow_c_array__, \

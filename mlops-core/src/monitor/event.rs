@@ -190,6 +190,19 @@ pub enum MonitorChange {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<super::config::ReferenceRef>,
     },
+    /// Windows evaluated, kept so they need not be again (see
+    /// `monitor::cache`): derived figures, not facts.
+    Evaluated {
+        /// The table of their figures (Parquet).
+        results: Hash,
+        /// The windows (and segments) it holds.
+        windows: u64,
+        /// Whether it holds every window kept, so earlier tables are not read.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        snapshot: bool,
+        /// The version of the figures' definitions it was computed with.
+        version: u32,
+    },
 }
 
 impl MonitorChange {
@@ -204,6 +217,7 @@ impl MonitorChange {
             MonitorChange::RemoveRule { .. } => "remove_rule",
             MonitorChange::Alert { .. } => "alert",
             MonitorChange::RetrainRequested { .. } => "retrain_requested",
+            MonitorChange::Evaluated { .. } => "evaluated",
         }
     }
 }

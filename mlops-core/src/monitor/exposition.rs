@@ -258,7 +258,16 @@ impl Registry {
         now_ms: Option<i64>,
     ) -> Result<String> {
         let state = self.monitor_state(name)?;
-        let results = self.results_of(&state, now_ms)?;
+        let mut results = self.results_of(&state, now_ms)?;
+        // The drift methods are read from the newest window's report.
+        let newest = results
+            .iter()
+            .filter(|r| r.segment.is_empty() && r.field("rows").unwrap_or(0.0) > 0.0)
+            .map(|r| r.window)
+            .max();
+        self.fill_drift(&state, &mut results, &|r| {
+            r.segment.is_empty() && Some(r.window) == newest
+        })?;
         render(&families(&state, &results)?, format)
     }
 }

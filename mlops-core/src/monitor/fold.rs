@@ -108,6 +108,9 @@ pub struct MonitorState {
     pub alerts: Vec<AlertRecord>,
     /// Retraining requests: (event number, rule, alert event, windows).
     pub retrains: Vec<(u64, String, u64, Vec<i64>)>,
+    /// The tables of evaluated windows to read (since the newest snapshot),
+    /// oldest first (see `monitor::cache`).
+    pub evaluated: Vec<Hash>,
     /// Events in the log.
     pub events: u64,
 }
@@ -191,6 +194,7 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
         rules: BTreeMap::new(),
         alerts: Vec::new(),
         retrains: Vec::new(),
+        evaluated: Vec::new(),
         events: events.len() as u64,
     };
     for e in &events[1..] {
@@ -284,6 +288,19 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
                 windows,
                 ..
             } => m.retrains.push((e.seq, rule, alert, windows)),
+            MonitorChange::Evaluated {
+                results,
+                snapshot,
+                version,
+                ..
+            } => {
+                if version == super::cache::EVALUATION_VERSION {
+                    if snapshot {
+                        m.evaluated.clear();
+                    }
+                    m.evaluated.push(results);
+                }
+            }
         }
     }
     Ok(m)

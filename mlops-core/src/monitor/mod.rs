@@ -48,6 +48,7 @@
 
 pub mod alerts;
 mod blob;
+pub mod cache;
 pub mod config;
 pub mod event;
 mod exposition;

@@ -357,7 +357,22 @@ impl Registry {
         now_ms: Option<i64>,
     ) -> Result<usize> {
         let state = self.monitor_state(name)?;
-        let results = self.results_of(&state, now_ms)?;
+        let mut results = self.results_of(&state, now_ms)?;
+        let mut drifted: Vec<i64> = results
+            .iter()
+            .filter(|r| r.segment.is_empty() && r.field("drift.detected") == Some(1.0))
+            .map(|r| r.window)
+            .collect();
+        drifted.sort_unstable();
+        let newest_drifted: std::collections::HashSet<i64> = drifted
+            .iter()
+            .rev()
+            .take(MAX_WINDOW_REPORTS)
+            .copied()
+            .collect();
+        self.fill_drift(&state, &mut results, &|r| {
+            r.segment.is_empty() && newest_drifted.contains(&r.window)
+        })?;
         let stem = path.file_stem().and_then(|s| s.to_str()).ok_or_else(|| {
             Error::InvalidInput(format!("report path {}: no file name", path.display()))
         })?;

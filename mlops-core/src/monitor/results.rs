@@ -199,24 +199,49 @@ impl Registry {
         state: &MonitorState,
         now_ms: Option<i64>,
     ) -> Result<Vec<WindowResult>> {
-        let reference = match &state.reference_profile {
-            Some(h) => Some(Profile::from_bytes(&self.store().get_blob(h.as_str())?)?),
-            None => None,
-        };
         let now = now_ms.unwrap_or_else(|| crate::registry::now_ms() as i64);
         let c = &state.config;
         let store = self.store();
+        let mut kept = super::cache::load(self, state);
+        // Each window with its kept figures when they are still its own.
+        let windows: Vec<(_, &WindowState, Option<BTreeMap<String, f64>>)> = state
+            .windows
+            .iter()
+            .map(|(key, w)| {
+                let figures = kept
+                    .remove(key)
+                    .filter(|k| k.last_seq == w.last_seq)
+                    .map(|k| k.fields);
+                (key, w, figures)
+            })
+            .collect();
+        // The oldest window to evaluate: what is read for evaluating is
+        // read only when some window needs it.
+        let oldest = windows
+            .iter()
+            .filter(|(_, _, figures)| figures.is_none())
+            .map(|((window, _), _, _)| *window)
+            .min();
+        let reference = match (&state.reference_profile, oldest) {
+            (Some(h), Some(_)) => Some(Profile::from_bytes(&store.get_blob(h.as_str())?)?),
+            _ => None,
+        };
         // CBPE fitted on the reference's pairs, and each window's kept scores.
-        let cbpe = match &state.reference_pairs {
-            Some(h) => {
+        let cbpe = match (&state.reference_pairs, oldest) {
+            (Some(h), Some(_)) => {
                 let t = blob::get_parquet(store, h, "reference pairs")?;
                 window_quality::fit_cbpe(c, &window_quality::gather(&[t]))
             }
-            None => None,
+            _ => None,
         };
         let mut scores: HashMap<i64, Vec<f64>> = HashMap::new();
         if cbpe.is_some() {
-            for (h, _) in &state.predictions {
+            let oldest = oldest.unwrap_or(i64::MIN);
+            for (h, _) in state
+                .predictions
+                .iter()
+                .filter(|(_, newest)| *newest >= oldest)
+            {
                 let t = blob::get_parquet(store, h, "kept predictions")?;
                 if t.column(3).data_type() != &arrow::datatypes::DataType::Float64 {
                     continue;
@@ -232,10 +257,24 @@ impl Registry {
                 }
             }
         }
-        let windows: Vec<(&(i64, String), &WindowState)> = state.windows.iter().collect();
-        windows
-            .par_iter()
-            .map(|((window, segment), w)| {
+        let results: Vec<(WindowResult, bool)> = windows
+            .into_par_iter()
+            .map(|(key, w, figures)| {
+                let (window, segment) = key;
+                let end = window + c.window_secs as i64;
+                let result = |fields, drift| WindowResult {
+                    window: *window,
+                    window_end: end,
+                    segment: segment.clone(),
+                    is_final: (end + c.allowed_lateness_secs as i64) * 1000 <= now,
+                    fields,
+                    drift,
+                    missing_columns: w.missing_columns.iter().cloned().collect(),
+                    extra_columns: w.extra_columns.iter().cloned().collect(),
+                };
+                if let Some(figures) = figures {
+                    return Ok((result(figures, None), false));
+                }
                 let profile = window_profile(self, w)?;
                 let (mut fields, drift) =
                     evaluate(c, *window, w, profile.as_ref(), reference.as_ref())?;
@@ -257,19 +296,43 @@ impl Registry {
                         }
                     }
                 }
-                let end = window + c.window_secs as i64;
-                Ok(WindowResult {
-                    window: *window,
-                    window_end: end,
-                    segment: segment.clone(),
-                    is_final: (end + c.allowed_lateness_secs as i64) * 1000 <= now,
-                    fields,
-                    drift,
-                    missing_columns: w.missing_columns.iter().cloned().collect(),
-                    extra_columns: w.extra_columns.iter().cloned().collect(),
-                })
+                Ok((result(fields, drift), true))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        super::cache::save(self, state, &results);
+        Ok(results.into_iter().map(|(r, _)| r).collect())
+    }
+
+    /// Fills in the drift report of each result `which` picks that came
+    /// from the kept evaluations (which keep figures, not reports).
+    pub(crate) fn fill_drift(
+        &self,
+        state: &MonitorState,
+        results: &mut [WindowResult],
+        which: &(dyn Fn(&WindowResult) -> bool + Sync),
+    ) -> Result<()> {
+        let Some(h) = &state.reference_profile else {
+            return Ok(());
+        };
+        let reference = Profile::from_bytes(&self.store().get_blob(h.as_str())?)?;
+        results
+            .par_iter_mut()
+            .filter(|r| r.drift.is_none() && which(r))
+            .try_for_each(|r| -> Result<()> {
+                let Some(w) = state.windows.get(&(r.window, r.segment.clone())) else {
+                    return Ok(());
+                };
+                let profile = window_profile(self, w)?;
+                let (_, drift) = evaluate(
+                    &state.config,
+                    r.window,
+                    w,
+                    profile.as_ref(),
+                    Some(&reference),
+                )?;
+                r.drift = drift;
+                Ok(())
+            })
     }
 }
 

@@ -5,17 +5,25 @@
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{new_null_array, Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
+use arrow::array::{
+    new_null_array, Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch,
+};
 use arrow::compute::{cast_with_options, CastOptions};
-use arrow::datatypes::{DataType, Float64Type, Schema, SchemaRef, TimeUnit};
+use arrow::datatypes::{DataType, Float64Type, Int64Type, Schema, SchemaRef, TimeUnit};
 
 use crate::error::{Error, Result};
 use crate::profile::{Profile, ValueKind};
 
-/// Each row's event time in Unix milliseconds (`None` for a null). The
-/// column must be a timestamp (any unit, any time zone: instants are UTC)
-/// or a date; anything else is [`Error::InvalidInput`] naming it.
+/// Each row's event time in Unix milliseconds (`None` for a null); see
+/// [`event_time_array_ms`].
 pub(crate) fn event_times_ms(batch: &RecordBatch, column: &str) -> Result<Vec<Option<i64>>> {
+    Ok(event_time_array_ms(batch, column)?.iter().collect())
+}
+
+/// Each row's event time in Unix milliseconds, nulls kept. The column must
+/// be a timestamp (any unit, any time zone: instants are UTC) or a date;
+/// anything else is [`Error::InvalidInput`] naming it.
+pub(crate) fn event_time_array_ms(batch: &RecordBatch, column: &str) -> Result<Int64Array> {
     let array = batch.column_by_name(column).ok_or_else(|| {
         Error::InvalidInput(format!(
             "the batch has no timestamp column '{column}' (its columns: {})",
@@ -42,11 +50,12 @@ pub(crate) fn event_times_ms(batch: &RecordBatch, column: &str) -> Result<Vec<Op
         }
     };
     let as_i64 = cast_with_options(array, &DataType::Int64, &CastOptions::default())?;
-    let values = as_i64.as_primitive::<arrow::datatypes::Int64Type>();
-    Ok(values
-        .iter()
-        .map(|v| v.map(|v| v.saturating_mul(mul).div_euclid(div)))
-        .collect())
+    let values = as_i64.as_primitive::<Int64Type>();
+    Ok(if (mul, div) == (1, 1) {
+        values.clone()
+    } else {
+        values.unary(|v: i64| v.saturating_mul(mul).div_euclid(div))
+    })
 }
 
 /// The column names of a schema, for messages.
@@ -209,6 +218,34 @@ pub(crate) fn segment_keys(batch: &RecordBatch, columns: &[String]) -> Result<Ve
         }
     }
     Ok(keys)
+}
+
+/// Checks that `batch` has each of `columns` (its `what` columns) and that
+/// each can be read as the type `to` gives for it: a missing one or one of
+/// a type that cannot be is [`Error::InvalidInput`] naming it. Cheap: only
+/// types are looked at.
+pub(crate) fn check_castable(
+    batch: &RecordBatch,
+    columns: &[String],
+    what: &str,
+    to: &dyn Fn(&DataType) -> DataType,
+) -> Result<()> {
+    for c in columns {
+        let array = batch.column_by_name(c).ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "the batch has no {what} column '{c}' (its columns: {})",
+                names(batch.schema_ref())
+            ))
+        })?;
+        let from = array.data_type();
+        let to = to(from);
+        if !arrow::compute::can_cast_types(from, &to) {
+            return Err(Error::InvalidInput(format!(
+                "{what} column '{c}' is {from}, which cannot be read as {to}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The schema of `batch` without the columns `ignore` names.

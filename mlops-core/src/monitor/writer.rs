@@ -1,10 +1,17 @@
-//! Logging into a monitor: [`Monitor::log`] cuts a batch into (window,
-//! segment) parts in the caller's thread and folds each part into an
-//! in-memory profile delta; a flush writes every delta's profile to the
-//! content store, then one `data` event naming them all. Flushes happen
-//! when the buffer holds [`FLUSH_ROWS`] rows, every flush interval (a
-//! thread of the monitor's), on [`Monitor::flush`] and when the handle is
-//! dropped, so a killed process loses at most one interval of rows.
+//! Logging into a monitor. [`Monitor::log`] does only what the caller must
+//! wait for: it checks the batch (time, segment, id and prediction columns),
+//! works out each row's window and counts the rows it places, and queues the
+//! batch (a reference to its Arrow buffers, no copy). The monitor's own
+//! thread takes the queue, joins consecutive batches of one schema, cuts them
+//! into (window, segment) parts and folds each part into an in-memory profile
+//! delta; so a request handler logging 1 to 10,000 rows does not profile them
+//! itself. A flush writes every delta's profile to the content store, then one
+//! `data` event naming them all. Flushes happen when the buffer holds
+//! [`FLUSH_ROWS`] rows, every flush interval, on [`Monitor::flush`] (which
+//! first folds what is queued) and when the handle is dropped, so a killed
+//! process loses at most one interval of rows. A batch of
+//! [`FLUSH_ROWS`] rows or more, or one that would take the queue past that,
+//! is folded in the caller's thread: the queue stays bounded.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
@@ -27,6 +34,41 @@ use crate::registry::Registry;
 pub const FLUSH_ROWS: usize = 100_000;
 /// The flush interval when none is set: what a killed process can lose.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+/// Queued rows that wake the monitor's thread before its next tick.
+const WAKE_ROWS: usize = 4096;
+/// How often the monitor's thread folds what is queued.
+const INGEST_TICK: Duration = Duration::from_millis(50);
+
+/// A logged batch waiting to be folded, with what `log` worked out.
+struct Queued {
+    batch: RecordBatch,
+    /// Each row's event time (Unix ms).
+    times: Int64Array,
+    /// Each row's window.
+    windows: Windows,
+    /// The rows not placed, and why.
+    rejected: Rejected,
+    /// The window of the batch's arrival, where rejected rows are counted.
+    arrival: i64,
+}
+
+/// The windows (start, Unix seconds) of a batch's rows.
+enum Windows {
+    /// Every row placed in this one (the common case: worked out from the
+    /// batch's first and last event time, with no pass over the rows).
+    All(i64),
+    /// Each row's, `None` when not placed.
+    Rows(Vec<Option<i64>>),
+}
+
+impl Windows {
+    fn rows(self, n: usize) -> Vec<Option<i64>> {
+        match self {
+            Windows::All(w) => vec![Some(w); n],
+            Windows::Rows(r) => r,
+        }
+    }
+}
 
 /// What one (window, segment) has gathered since the last flush.
 struct Part {
@@ -41,7 +83,13 @@ struct Part {
 struct Buffer {
     parts: BTreeMap<(i64, String), Part>,
     predictions: Vec<RecordBatch>,
+    /// Rows folded into `parts` since the last flush.
     rows: usize,
+    /// Batches logged and not yet folded.
+    queue: Vec<Queued>,
+    queued_rows: usize,
+    /// What the monitor's thread failed at, for the next call to report.
+    failed: Option<Error>,
     closed: bool,
 }
 
@@ -59,10 +107,13 @@ pub(crate) struct Shared {
     segments: Mutex<BTreeSet<String>>,
     buffer: Mutex<Buffer>,
     wake: Condvar,
+    /// Held while the queue is folded and while a flush writes, so a flush
+    /// sees every batch logged before it.
+    folding: Mutex<()>,
     /// "Now" in Unix milliseconds, when set (tests, simulations).
     clock: Mutex<Option<i64>>,
-    /// How often the flusher thread writes what was logged.
-    interval: Duration,
+    /// How often the monitor's thread writes what was logged.
+    interval: Mutex<Duration>,
     /// Kept predictions and joined labels read so far (by hash).
     pub(crate) tables: Mutex<TableCache>,
 }
@@ -115,9 +166,35 @@ impl Shared {
             .unwrap_or_else(|| crate::registry::now_ms() as i64)
     }
 
+    fn folding(&self) -> MutexGuard<'_, ()> {
+        self.folding.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes the queue (call holding [`Shared::folding`]).
+    fn take_queue(&self) -> Vec<Queued> {
+        let mut b = self.lock();
+        b.queued_rows = 0;
+        std::mem::take(&mut b.queue)
+    }
+
+    /// Folds what is queued, then writes what the buffer holds; then
+    /// reports what the monitor's thread failed at since the last call.
+    fn flush(&self) -> Result<()> {
+        let folded = {
+            let _folding = self.folding();
+            let queued = self.take_queue();
+            let folded = self.fold(queued);
+            let written = self.write();
+            folded.and(written)
+        };
+        let failed = self.lock().failed.take();
+        folded?;
+        failed.map_or(Ok(()), Err)
+    }
+
     /// Writes what the buffer holds: each part's profile, the kept
     /// predictions, then one `data` event naming them.
-    fn flush(&self) -> Result<()> {
+    fn write(&self) -> Result<()> {
         let (parts, predictions) = {
             let mut b = self.lock();
             b.rows = 0;
@@ -153,6 +230,194 @@ impl Shared {
                 predictions,
             },
         )?;
+        Ok(())
+    }
+
+    /// Folds queued batches into the buffer: each batch's rejected rows at
+    /// its arrival, then consecutive batches of one schema joined and cut
+    /// once. Every run is folded; the first failure is returned (call
+    /// holding [`Shared::folding`]).
+    fn fold(&self, items: Vec<Queued>) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let schema = self
+            .schema
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        {
+            let mut b = self.lock();
+            for q in items.iter().filter(|q| !q.rejected.is_empty()) {
+                let part = self.part(&mut b, &schema, q.arrival, "");
+                part.delta.rejected.add(&q.rejected);
+            }
+        }
+        let mut first_error = None;
+        let mut run: Vec<Queued> = Vec::new();
+        let mut items = items.into_iter().peekable();
+        while let Some(q) = items.next() {
+            run.push(q);
+            let ends = items
+                .peek()
+                .is_none_or(|next| next.batch.schema_ref() != run[0].batch.schema_ref());
+            if ends {
+                let joined = join(std::mem::take(&mut run));
+                if let Err(e) = joined.and_then(|j| self.fold_one(&schema, j)) {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Cuts one (joined) batch into (window, segment) parts, profiles each
+    /// and folds it into the buffer.
+    fn fold_one(&self, schema: &SchemaRef, q: Queued) -> Result<()> {
+        let times = &q.times;
+        let c = &self.config;
+        let batch = &q.batch;
+        let segment_keys = if c.segments.is_empty() {
+            None
+        } else {
+            Some(split::segment_keys(batch, &c.segments)?)
+        };
+        let ids = match &c.id {
+            Some(id) => batch.column_by_name(id).cloned(),
+            None => None,
+        };
+        let conformed = split::conform(batch, schema, &|col| {
+            c.is_bookkeeping(col) || c.target.as_deref() == Some(col)
+        })?;
+        let outside: Vec<Option<arrow::array::BooleanArray>> = self
+            .seen
+            .iter()
+            .zip(conformed.batch.columns())
+            .map(|(s, a)| s.as_ref().map(|s| split::outside(a, s)).transpose())
+            .collect::<Result<_>>()?;
+
+        // Each row's segment, in row order (the first `max_segments` seen
+        // are kept apart, the rest go to `__other__`).
+        let segment_of: Option<Vec<&str>> = segment_keys.as_ref().map(|keys| {
+            let mut known = self.segments.lock().unwrap_or_else(|p| p.into_inner());
+            keys.iter()
+                .map(|key| {
+                    if known.contains(key) {
+                        key.as_str()
+                    } else if known.len() < c.max_segments {
+                        known.insert(key.clone());
+                        key.as_str()
+                    } else {
+                        OTHER_SEGMENT
+                    }
+                })
+                .collect()
+        });
+        // Rows of each window (one group, with no pass over the rows, when
+        // the batch is all in one), then of each (window, segment), the
+        // all-rows segment "" included.
+        let n = batch.num_rows();
+        let by_window: Vec<(i64, Vec<u32>)> = match q.windows {
+            Windows::All(w) => vec![(w, (0..n as u32).collect())],
+            Windows::Rows(rows) => {
+                let mut m: BTreeMap<i64, Vec<u32>> = BTreeMap::new();
+                for (row, w) in rows.iter().enumerate() {
+                    if let Some(w) = w {
+                        m.entry(*w).or_default().push(row as u32);
+                    }
+                }
+                m.into_iter().collect()
+            }
+        };
+        let mut groups: BTreeMap<(i64, String), Vec<u32>> = BTreeMap::new();
+        for (window, rows) in by_window {
+            if let Some(segment_of) = &segment_of {
+                let mut by_segment: std::collections::HashMap<&str, Vec<u32>> =
+                    std::collections::HashMap::new();
+                for &row in &rows {
+                    by_segment
+                        .entry(segment_of[row as usize])
+                        .or_default()
+                        .push(row);
+                }
+                for (segment, rows) in by_segment {
+                    groups.insert((window, segment.to_string()), rows);
+                }
+            }
+            groups.insert((window, String::new()), rows);
+        }
+
+        // Profile each group (outside the buffer's lock: profiling is the
+        // expensive part), then fold it into the buffer.
+        let mut deltas = Vec::with_capacity(groups.len());
+        for ((window, segment), rows) in &groups {
+            let idx = UInt32Array::from(rows.clone());
+            let part_batch = if rows.len() == batch.num_rows() {
+                conformed.batch.clone()
+            } else {
+                take_record_batch(&conformed.batch, &idx)?
+            };
+            let mut p = Profile::new(schema);
+            p.update(&part_batch)?;
+            let mut out_of_range = BTreeMap::new();
+            for (field, o) in schema.fields().iter().zip(&outside) {
+                let Some(o) = o else { continue };
+                let n = rows.iter().filter(|&&r| o.value(r as usize)).count() as u64;
+                if n > 0 {
+                    out_of_range.insert(field.name().clone(), n);
+                }
+            }
+            let mut type_errors = BTreeMap::new();
+            if !conformed.type_errors.is_empty() {
+                // Counted per part: the values null after the cast that
+                // were not null before.
+                for col in conformed.type_errors.keys() {
+                    let orig = batch.column_by_name(col).expect("conform saw it");
+                    let now_null = part_batch.column_by_name(col).expect("schema column");
+                    let orig = arrow::compute::take(orig.as_ref(), &idx, None)?;
+                    let n = now_null.null_count().saturating_sub(orig.null_count()) as u64;
+                    if n > 0 {
+                        type_errors.insert(col.clone(), n);
+                    }
+                }
+            }
+            let predictions = match (&ids, &c.prediction) {
+                (Some(ids), Some(pred)) if segment.is_empty() => match batch.column_by_name(pred) {
+                    Some(p) => Some(kept_predictions(ids, p, times, *window, &idx)?),
+                    None => None,
+                },
+                _ => None,
+            };
+            deltas.push((
+                *window,
+                segment.clone(),
+                rows.len() as u64,
+                p,
+                out_of_range,
+                type_errors,
+                predictions,
+            ));
+        }
+
+        let mut b = self.lock();
+        for (window, segment, rows, p, oor, te, predictions) in deltas {
+            let part = self.part(&mut b, schema, window, &segment);
+            part.profile = part.profile.merge(&p)?;
+            part.delta.rows += rows;
+            for (k, v) in oor {
+                *part.delta.out_of_range.entry(k).or_default() += v;
+            }
+            for (k, v) in te {
+                *part.delta.type_errors.entry(k).or_default() += v;
+            }
+            part.missing.extend(conformed.missing.iter().cloned());
+            part.extra.extend(conformed.extra.iter().cloned());
+            if let Some(kept) = predictions {
+                part.delta.predictions += kept.num_rows() as u64;
+                b.predictions.push(kept);
+            }
+        }
+        b.rows += batch.num_rows();
         Ok(())
     }
 
@@ -232,7 +497,8 @@ impl Monitor {
             buffer: Mutex::new(Buffer::default()),
             wake: Condvar::new(),
             clock: Mutex::new(None),
-            interval: DEFAULT_FLUSH_INTERVAL,
+            folding: Mutex::new(()),
+            interval: Mutex::new(DEFAULT_FLUSH_INTERVAL),
             tables: Mutex::new(TableCache::default()),
         });
         let weak = Arc::downgrade(&shared);
@@ -280,161 +546,132 @@ impl Monitor {
     pub fn log(&self, batch: &RecordBatch) -> Result<u64> {
         let sh = &self.shared;
         let c = &sh.config;
-        let times = split::event_times_ms(batch, &c.timestamp)?;
-        let segment_keys = if c.segments.is_empty() {
-            None
-        } else {
-            Some(split::segment_keys(batch, &c.segments)?)
-        };
-        let ids = match &c.id {
-            Some(id) => batch.column_by_name(id).cloned(),
-            None => None,
-        };
-        let schema = sh.schema_for(batch)?;
-        let conformed = split::conform(batch, &schema, &|col| {
-            c.is_bookkeeping(col) || c.target.as_deref() == Some(col)
-        })?;
-        let outside: Vec<Option<arrow::array::BooleanArray>> = sh
-            .seen
-            .iter()
-            .zip(conformed.batch.columns())
-            .map(|(s, a)| s.as_ref().map(|s| split::outside(a, s)).transpose())
-            .collect::<Result<_>>()?;
+        let times = split::event_time_array_ms(batch, &c.timestamp)?;
+        split::check_castable(batch, &c.segments, "segment", &|_| DataType::Utf8)?;
+        for (col, what) in [(&c.id, "id"), (&c.prediction, "prediction")] {
+            if let Some(col) = col {
+                if batch.column_by_name(col).is_some() {
+                    split::check_castable(batch, std::slice::from_ref(col), what, &|t| {
+                        if what == "id" {
+                            DataType::Utf8
+                        } else {
+                            value_type(t)
+                        }
+                    })?;
+                }
+            }
+        }
+        // A first batch (no reference) fixes the schema: in the caller's
+        // thread, so the schema event comes before any data.
+        sh.schema_for(batch)?;
 
         let now = sh.now_ms();
         let w_ms = c.window_secs as i64 * 1000;
         let arrival = now.div_euclid(w_ms) * (c.window_secs as i64);
         let future_limit = now + c.future_tolerance_secs as i64 * 1000;
         let lateness_ms = c.allowed_lateness_secs as i64 * 1000;
-        let mut rejected = Rejected::default();
-        // Rows of each (window, segment), the all-rows segment "" included.
-        let mut groups: BTreeMap<(i64, String), Vec<u32>> = BTreeMap::new();
-        {
-            let mut known = sh.segments.lock().unwrap_or_else(|p| p.into_inner());
-            for (row, t) in times.iter().enumerate() {
-                let Some(t) = *t else {
-                    rejected.no_timestamp += 1;
-                    continue;
-                };
-                if t > future_limit {
-                    rejected.future += 1;
-                    continue;
-                }
-                let start_ms = t.div_euclid(w_ms) * w_ms;
-                if start_ms + w_ms + lateness_ms <= now {
-                    rejected.too_late += 1;
-                    continue;
-                }
-                let window = start_ms / 1000;
-                groups
-                    .entry((window, String::new()))
-                    .or_default()
-                    .push(row as u32);
-                if let Some(keys) = &segment_keys {
-                    let key = &keys[row];
-                    let key = if known.contains(key) {
-                        key.as_str()
-                    } else if known.len() < c.max_segments {
-                        known.insert(key.clone());
-                        key.as_str()
-                    } else {
-                        OTHER_SEGMENT
-                    };
-                    groups
-                        .entry((window, key.to_string()))
-                        .or_default()
-                        .push(row as u32);
-                }
+        // The window of an event time, or why it is not placed.
+        let place = |t: i64| -> std::result::Result<i64, fn(&mut Rejected)> {
+            if t > future_limit {
+                return Err(|r| r.future += 1);
             }
-        }
-
-        // Profile each group (outside the buffer's lock: profiling is the
-        // expensive part), then fold it into the buffer.
-        let mut deltas = Vec::with_capacity(groups.len());
-        for ((window, segment), rows) in &groups {
-            let idx = UInt32Array::from(rows.clone());
-            let part_batch = if rows.len() == batch.num_rows() {
-                conformed.batch.clone()
-            } else {
-                take_record_batch(&conformed.batch, &idx)?
-            };
-            let mut p = Profile::new(&schema);
-            p.update(&part_batch)?;
-            let mut out_of_range = BTreeMap::new();
-            for (field, o) in schema.fields().iter().zip(&outside) {
-                let Some(o) = o else { continue };
-                let n = rows.iter().filter(|&&r| o.value(r as usize)).count() as u64;
-                if n > 0 {
-                    out_of_range.insert(field.name().clone(), n);
-                }
+            let start_ms = t.div_euclid(w_ms) * w_ms;
+            if start_ms + w_ms + lateness_ms <= now {
+                return Err(|r| r.too_late += 1);
             }
-            let mut type_errors = BTreeMap::new();
-            if !conformed.type_errors.is_empty() {
-                // Counted per part: the values null after the cast that
-                // were not null before.
-                for col in conformed.type_errors.keys() {
-                    let orig = batch.column_by_name(col).expect("conform saw it");
-                    let now_null = part_batch.column_by_name(col).expect("schema column");
-                    let orig = arrow::compute::take(orig.as_ref(), &idx, None)?;
-                    let n = now_null.null_count().saturating_sub(orig.null_count()) as u64;
-                    if n > 0 {
-                        type_errors.insert(col.clone(), n);
-                    }
-                }
-            }
-            let predictions = match (&ids, &c.prediction) {
-                (Some(ids), Some(pred)) if segment.is_empty() => match batch.column_by_name(pred) {
-                    Some(p) => Some(kept_predictions(ids, p, &times, *window, &idx)?),
-                    None => None,
-                },
-                _ => None,
-            };
-            deltas.push((
-                *window,
-                segment.clone(),
-                rows.len() as u64,
-                p,
-                out_of_range,
-                type_errors,
-                predictions,
-            ));
-        }
-
-        let placed = groups
-            .iter()
-            .filter(|((_, s), _)| s.is_empty())
-            .map(|(_, r)| r.len() as u64)
-            .sum::<u64>();
-        let full = {
-            let mut b = sh.lock();
-            for (window, segment, rows, p, oor, te, predictions) in deltas {
-                let part = sh.part(&mut b, &schema, window, &segment);
-                part.profile = part.profile.merge(&p)?;
-                part.delta.rows += rows;
-                for (k, v) in oor {
-                    *part.delta.out_of_range.entry(k).or_default() += v;
-                }
-                for (k, v) in te {
-                    *part.delta.type_errors.entry(k).or_default() += v;
-                }
-                part.missing.extend(conformed.missing.iter().cloned());
-                part.extra.extend(conformed.extra.iter().cloned());
-                if let Some(kept) = predictions {
-                    part.delta.predictions += kept.num_rows() as u64;
-                    b.predictions.push(kept);
-                }
-            }
-            if !rejected.is_empty() {
-                let part = sh.part(&mut b, &schema, arrival, "");
-                part.delta.rejected.add(&rejected);
-            }
-            b.rows += batch.num_rows();
-            b.rows >= FLUSH_ROWS
+            Ok(start_ms / 1000)
         };
-        if full {
-            sh.flush()?;
+        let n = batch.num_rows();
+        let mut rejected = Rejected::default();
+        let one_window = match (
+            times.null_count(),
+            arrow::compute::min(&times),
+            arrow::compute::max(&times),
+        ) {
+            (0, Some(lo), Some(hi)) => match (place(lo), place(hi)) {
+                (Ok(a), Ok(b)) if a == b => Some(a),
+                _ => None,
+            },
+            _ => None,
+        };
+        let (windows, placed) = match one_window {
+            Some(w) => (Windows::All(w), n as u64),
+            None => {
+                let rows: Vec<Option<i64>> = times
+                    .iter()
+                    .map(|t| match t.map(place) {
+                        None => {
+                            rejected.no_timestamp += 1;
+                            None
+                        }
+                        Some(Err(count)) => {
+                            count(&mut rejected);
+                            None
+                        }
+                        Some(Ok(w)) => Some(w),
+                    })
+                    .collect();
+                let placed = rows.iter().filter(|w| w.is_some()).count() as u64;
+                (Windows::Rows(rows), placed)
+            }
+        };
+        let queued = Queued {
+            batch: batch.clone(),
+            times,
+            windows,
+            rejected,
+            arrival,
+        };
+
+        let mut b = sh.lock();
+        if let Some(e) = b.failed.take() {
+            return Err(e);
+        }
+        if n >= FLUSH_ROWS || b.queued_rows + n > FLUSH_ROWS {
+            // Large: folded here, after what is queued (in order).
+            drop(b);
+            let _folding = sh.folding();
+            let mut items = sh.take_queue();
+            items.push(queued);
+            sh.fold(items)?;
+            if sh.lock().rows >= FLUSH_ROWS {
+                sh.write()?;
+            }
+        } else {
+            let before = b.queued_rows;
+            b.queued_rows += n;
+            b.queue.push(queued);
+            if before < WAKE_ROWS && b.queued_rows >= WAKE_ROWS {
+                sh.wake.notify_all();
+            }
         }
         Ok(placed)
+    }
+
+    /// Sets how often the monitor's thread writes what was logged (what a
+    /// killed process can lose); [`DEFAULT_FLUSH_INTERVAL`] until set. Zero
+    /// is [`Error::InvalidInput`].
+    pub fn set_flush_interval(&self, interval: Duration) -> Result<()> {
+        if interval.is_zero() {
+            return Err(Error::InvalidInput(
+                "flush_interval: must be longer than zero".into(),
+            ));
+        }
+        *self
+            .shared
+            .interval
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = interval;
+        Ok(())
+    }
+
+    /// How often the monitor's thread writes what was logged.
+    pub fn flush_interval(&self) -> Duration {
+        *self
+            .shared
+            .interval
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// "Now" in Unix milliseconds: the clock set, or the system's.
@@ -523,25 +760,86 @@ impl Drop for Monitor {
     }
 }
 
-/// The flusher: every interval, writes what was logged since.
+/// Queued batches of one schema as one (their rejected rows already
+/// counted).
+fn join(run: Vec<Queued>) -> Result<Queued> {
+    if run.len() == 1 {
+        return Ok(run.into_iter().next().expect("one"));
+    }
+    let schema = run[0].batch.schema();
+    let batch = arrow::compute::concat_batches(&schema, run.iter().map(|q| &q.batch))?;
+    let arrays: Vec<&dyn Array> = run.iter().map(|q| &q.times as &dyn Array).collect();
+    let times = arrow::compute::concat(&arrays)?
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .expect("times are Int64")
+        .clone();
+    let arrival = run[0].arrival;
+    let windows = match run[0].windows {
+        Windows::All(w)
+            if run
+                .iter()
+                .all(|q| matches!(q.windows, Windows::All(v) if v == w)) =>
+        {
+            Windows::All(w)
+        }
+        _ => {
+            let mut rows = Vec::with_capacity(batch.num_rows());
+            for q in run {
+                let n = q.batch.num_rows();
+                rows.extend(q.windows.rows(n));
+            }
+            Windows::Rows(rows)
+        }
+    };
+    Ok(Queued {
+        batch,
+        times,
+        windows,
+        rejected: Rejected::default(),
+        arrival,
+    })
+}
+
+/// The monitor's thread: every tick (or sooner when many rows are queued)
+/// folds what was logged; every flush interval (or when the buffer is
+/// full) writes it. A failure is kept for the next call to report.
 fn flush_loop(shared: Weak<Shared>) {
+    let mut last_write = std::time::Instant::now();
     loop {
         let Some(sh) = shared.upgrade() else { return };
-        let b = sh.lock();
-        if b.closed {
-            return;
+        {
+            let b = sh.lock();
+            if b.closed {
+                return;
+            }
+            let b = if b.queued_rows < WAKE_ROWS {
+                sh.wake
+                    .wait_timeout(b, INGEST_TICK)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0
+            } else {
+                b
+            };
+            if b.closed {
+                return;
+            }
         }
-        let (b, _) = sh
-            .wake
-            .wait_timeout(b, sh.interval)
-            .unwrap_or_else(|p| p.into_inner());
-        if b.closed {
-            return;
+        let interval = *sh.interval.lock().unwrap_or_else(|p| p.into_inner());
+        let due = last_write.elapsed() >= interval;
+        let done = {
+            let _folding = sh.folding();
+            let queued = sh.take_queue();
+            let folded = sh.fold(queued);
+            let full = sh.lock().rows >= FLUSH_ROWS;
+            folded.and(if due || full { sh.write() } else { Ok(()) })
+        };
+        if due {
+            last_write = std::time::Instant::now();
         }
-        drop(b);
-        // A failed flush keeps nothing to retry (the parts were taken):
-        // the next call to `flush` or `log` reports the store's state.
-        let _ = sh.flush();
+        if let Err(e) = done {
+            sh.lock().failed.get_or_insert(e);
+        }
     }
 }
 
@@ -582,7 +880,7 @@ pub(crate) fn value_type(t: &DataType) -> DataType {
 fn kept_predictions(
     ids: &ArrayRef,
     prediction: &ArrayRef,
-    times: &[Option<i64>],
+    times: &Int64Array,
     window: i64,
     idx: &UInt32Array,
 ) -> Result<RecordBatch> {
@@ -598,15 +896,11 @@ fn kept_predictions(
         .collect();
     let keep = UInt32Array::from(keep);
     let id_col = arrow::compute::take(ids.as_ref(), &keep, None)?;
-    let time: Int64Array = keep
-        .values()
-        .iter()
-        .map(|&i| times[idx.value(i as usize) as usize].expect("placed rows have times"))
-        .collect();
+    let time = arrow::compute::take(&arrow::compute::take(times, idx, None)?, &keep, None)?;
     let n = keep.len();
     let cols: Vec<ArrayRef> = vec![
         id_col,
-        Arc::new(time),
+        time,
         Arc::new(Int64Array::from(vec![window; n])),
         arrow::compute::take(pred.as_ref(), &keep, None)?,
     ];

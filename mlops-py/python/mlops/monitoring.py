@@ -85,6 +85,10 @@ def _data(data: Any, what: str) -> Any:
     """A path as text, anything else as Arrow data the engine reads."""
     if isinstance(data, (str, os.PathLike)):
         return os.fspath(data)
+    if type(data).__module__ == "pyarrow.lib" and type(data).__name__ in ("Table", "RecordBatch"):
+        # A pyarrow Table or RecordBatch as it is: the path a request
+        # handler logging a few rows takes, kept short.
+        return data
     from . import _as_arrow
 
     try:
