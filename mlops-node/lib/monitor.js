@@ -9,7 +9,9 @@
 // threshold, drift options) is the engine's. This module only adds what is
 // Node's to do: apache-arrow tables as IPC bytes, Dates as milliseconds,
 // results as apache-arrow tables, and flushing the monitors still open when
-// the process exits or is sent SIGTERM or SIGINT.
+// the process exits or is sent SIGINT. SIGTERM is the engine's, as for runs
+// (lib/runs.js): a thread of its own flushes every open monitor, then the
+// process ends as SIGTERM would have ended it.
 const { native, codedError, typed, isArrowTable, ipcBuffer } = require('./native')
 const { Registry } = require('./registry')
 const { driftOptions } = require('./drift')
@@ -43,11 +45,11 @@ function onExit() {
 }
 
 /**
- * SIGTERM (what service managers and `docker stop` send) and SIGINT end a
- * Node process without its 'exit' event: flush first. When no other
- * listener handles the signal, the process then ends by it as it would
- * have without this one; an application's own listener (a graceful
- * shutdown) is left to end the process, and its exit flushes again.
+ * SIGINT (Ctrl-C) ends a Node process without its 'exit' event: flush
+ * first. When no other listener handles it, the process then ends by the
+ * signal as it would have without this one; an application's own listener
+ * (a graceful shutdown) is left to end the process, and its exit flushes
+ * again.
  */
 function onSignal(signal) {
   flushOpen()
@@ -273,13 +275,17 @@ async function monitor(name, options = {}) {
     threshold,
     drift: driftOptions(drift),
   }
+  // Node's SIGTERM handler stands for the default action until the program
+  // listens for SIGTERM itself: then its listener decides (and its exit
+  // flushes).
+  if (process.listenerCount('SIGTERM') === 0) native.runsTakeOverSigterm()
   const m = new Monitor(await typed(() => native.monitorOpen(registry._native, name, given)))
   prune()
   open.add(new WeakRef(m))
   if (!exitHook) {
     exitHook = true
     process.on('exit', onExit)
-    for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, onSignal)
+    process.on('SIGINT', onSignal)
   }
   return m
 }

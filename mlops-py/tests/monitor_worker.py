@@ -11,7 +11,8 @@
 - ``exit STORE`` / ``term STORE``: logs :data:`FEW_ROWS` rows, prints
   ``logged``, then returns (a normal interpreter exit) or waits to be
   sent SIGTERM; ``own-handler STORE`` first sets a SIGTERM handler of its
-  own that exits with status 3.
+  own that exits with status 3; ``term-run STORE`` also has a run open
+  (printing ``run <id>``), which SIGTERM ends ``killed``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def main() -> None:
     mode, store = sys.argv[1], sys.argv[2]
     if mode == "own-handler":
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+    if mode == "term-run":
+        import mlops
+
+        run = mlops.start_run("service", store=store)
+        print(f"run {run.id}", flush=True)
     mon = open_shared(store)
     if mode == "log":
         worker = int(sys.argv[3])
@@ -84,7 +90,7 @@ def main() -> None:
     else:
         mon.log(batch(0, 0).slice(0, FEW_ROWS))
         print("logged", flush=True)
-        if mode in ("term", "own-handler"):
+        if mode in ("term", "own-handler", "term-run"):
             time.sleep(600)
 
 

@@ -294,13 +294,23 @@ def test_sigkill_loses_at_most_one_flush_interval_and_leaves_the_store_whole(tmp
 
 @pytest.mark.parametrize(
     ("mode", "signal_sent", "status"),
-    [("exit", None, 0), ("term", signal.SIGTERM, -signal.SIGTERM), ("own-handler", signal.SIGTERM, 3)],
+    [
+        ("exit", None, 0),
+        ("term", signal.SIGTERM, -signal.SIGTERM),
+        ("own-handler", signal.SIGTERM, 3),
+        ("term-run", signal.SIGTERM, -signal.SIGTERM),
+    ],
 )
 def test_sigterm_and_a_normal_exit_flush_what_was_buffered(tmp_path, mode, signal_sent, status):
     store = str(tmp_path / "store")
     p = subprocess.Popen([sys.executable, WORKER, mode, store], stdout=subprocess.PIPE, text=True)
+    run = None
     try:
-        assert p.stdout.readline().strip() == "logged"
+        line = p.stdout.readline().strip()
+        if mode == "term-run":
+            run = line.split()[1]
+            line = p.stdout.readline().strip()
+        assert line == "logged"
         if signal_sent is not None:
             p.send_signal(signal_sent)
         # SIGTERM still ends the process by the signal (or by the
@@ -310,6 +320,9 @@ def test_sigterm_and_a_normal_exit_flush_what_was_buffered(tmp_path, mode, signa
         if p.poll() is None:
             p.kill()
     assert stored_rows(store) == monitor_worker.FEW_ROWS
+    if run is not None:
+        # The engine's SIGTERM hook ends the open run too.
+        assert mlops.Registry(store).run(run).status == "killed"
 
 
 def mlops_cli() -> str:

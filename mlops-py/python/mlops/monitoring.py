@@ -9,7 +9,9 @@ few seconds, and the defaults (window, lateness, tolerance, retention,
 threshold, drift options) are the engine's. This module only adds what is
 Python's to do: pandas frames and paths as Arrow, ``datetime`` clocks as
 milliseconds, the ``with`` block (flush on exit) and flushing the monitors
-still open when the interpreter exits or is sent SIGTERM.
+still open when the interpreter exits. SIGTERM is the engine's, as for runs:
+a thread of its own flushes every open monitor, then the process ends as
+SIGTERM would have ended it.
 
 >>> import datetime as dt, pyarrow as pa, mlops
 >>> t0 = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
@@ -27,7 +29,6 @@ from __future__ import annotations
 import atexit
 import datetime as _dt
 import os
-import signal
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -46,7 +47,6 @@ Clock = Union[int, _dt.datetime, None]
 
 _open: weakref.WeakSet[Monitor] = weakref.WeakSet()
 _hooks_installed = False
-_sigterm_decided = False
 _hooks_lock = threading.Lock()
 
 
@@ -56,33 +56,6 @@ def _on_exit() -> None:
             m.flush()
         except Exception:  # noqa: BLE001 - at exit there is no one left to tell
             pass
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM (what service managers and ``docker stop`` send): flush the
-    open monitors, then end by the signal as the process would have without
-    this handler."""
-    _on_exit()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
-
-
-def _install_sigterm() -> None:
-    """Flushes on SIGTERM while SIGTERM still has its default action (which
-    ends the process without running ``atexit``); a handler of the
-    application's (uvicorn's, gunicorn's) is left alone, as it shuts the
-    process down through a normal exit. Only the main thread may set one:
-    opened from another thread, the next monitor opened from the main
-    thread decides."""
-    global _sigterm_decided
-    if _sigterm_decided or threading.current_thread() is not threading.main_thread():
-        return
-    _sigterm_decided = True
-    try:
-        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _on_sigterm)
-    except (ValueError, OSError):  # an interpreter without signals (embedded)
-        pass
 
 
 def _registry(store: Store) -> _NativeRegistry:
@@ -326,7 +299,6 @@ def monitor(
         if not _hooks_installed:
             _hooks_installed = True
             atexit.register(_on_exit)
-        _install_sigterm()
     return m
 
 
