@@ -337,3 +337,219 @@ fn wrong_input_exits_2_naming_what_is_wrong() {
         &["NOT_FOUND", "nope"],
     );
 }
+
+/// Sends `request` to `addr` and reads the whole answer: the status line,
+/// the headers (names lowercased) and the body.
+fn http(addr: &str, request: &str) -> (String, std::collections::BTreeMap<String, String>, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().to_string();
+    let headers = lines
+        .map(|l| {
+            let (k, v) = l.split_once(':').unwrap();
+            (k.trim().to_ascii_lowercase(), v.trim().to_string())
+        })
+        .collect::<std::collections::BTreeMap<_, _>>();
+    assert_eq!(headers["content-length"], body.len().to_string());
+    (status, headers, body.to_string())
+}
+
+/// The samples of a Prometheus text (0.0.4) body by series (name and
+/// labels as written), after checking that every line is a `# HELP` or
+/// `# TYPE` comment or a sample whose family was declared before it.
+fn samples(text: &str) -> std::collections::BTreeMap<String, f64> {
+    let mut types = std::collections::BTreeMap::new();
+    let mut out = std::collections::BTreeMap::new();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert!(
+                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                "{line}"
+            );
+            types.insert(name.to_string(), kind.to_string());
+            continue;
+        }
+        if line.starts_with("# HELP ") {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        let name = series.split('{').next().unwrap();
+        assert!(
+            types.contains_key(name)
+                || types.contains_key(name.strip_suffix("_total").unwrap_or(name)),
+            "a sample before its # TYPE: {line}"
+        );
+        let v: f64 = value.parse().unwrap_or_else(|_| panic!("a value: {line}"));
+        assert!(out.insert(series.to_string(), v).is_none(), "twice: {line}");
+    }
+    out
+}
+
+/// A child process killed when dropped (a failed assertion must not leave
+/// the server running).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn serve_answers_scrapes_with_the_metrics_afresh_404_elsewhere_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    let (dir, s) = setup("serve");
+    let f = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    succeeded(&run(&s, &["add", "dataset", "churn-train", &f("ref.csv")]));
+    succeeded(&create(&s, "churn-prod"));
+    let now = (START_MS + 2 * HOUR_MS).to_string();
+    let log = || {
+        succeeded(&run(
+            &s,
+            &[
+                "monitor",
+                "log",
+                "churn-prod",
+                &f("traffic.csv"),
+                "--now",
+                &now,
+            ],
+        ))
+    };
+    assert_eq!(log(), "202 rows read, 200 placed in windows\n");
+
+    let mut server = Killed(
+        mlops(
+            &s,
+            &[
+                "monitor",
+                "serve",
+                "churn-prod",
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1",
+            ],
+        )
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap(),
+    );
+    let mut said = String::new();
+    BufReader::new(server.0.stderr.take().unwrap())
+        .read_line(&mut said)
+        .unwrap();
+    // Port 0: the port the system chose is the one printed.
+    let addr = said
+        .trim()
+        .strip_prefix("serving monitor churn-prod at http://")
+        .and_then(|a| a.strip_suffix("/metrics"))
+        .unwrap_or_else(|| panic!("{said}"))
+        .to_string();
+    assert!(
+        addr.starts_with("127.0.0.1:") && !addr.ends_with(":0"),
+        "{addr}"
+    );
+
+    let scrape = |accept: &str| {
+        http(
+            &addr,
+            &format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\n{accept}User-Agent: test\r\n\r\n"),
+        )
+    };
+    let (status, headers, body) = scrape("");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let series = samples(&body);
+    // Counters of nothing are 0, not "-0.0".
+    assert!(!body.contains(" -0"), "{body}");
+    assert_eq!(
+        series[r#"mlops_monitor_rejected_rows_total{monitor="churn-prod",reason="too_late"}"#],
+        0.0
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_rows_total{monitor="churn-prod"}"#],
+        200.0
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_rejected_rows_total{monitor="churn-prod",reason="future"}"#],
+        1.0
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_rejected_rows_total{monitor="churn-prod",reason="no_timestamp"}"#],
+        1.0
+    );
+    // The drifted second hour is the latest window: x drifted, cat did not.
+    assert_eq!(
+        series[r#"mlops_monitor_window_end_timestamp_seconds{monitor="churn-prod"}"#],
+        ((START_MS + 2 * HOUR_MS) / 1000) as f64
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_window_rows{monitor="churn-prod",segment="all"}"#],
+        100.0
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_drift_detected{column="x",monitor="churn-prod"}"#],
+        1.0
+    );
+    assert_eq!(
+        series[r#"mlops_monitor_drift_detected{column="cat",monitor="churn-prod"}"#],
+        0.0
+    );
+
+    // OpenMetrics when asked for, with its terminator.
+    let (status, headers, om) =
+        scrape("Accept: application/openmetrics-text; version=1.0.0; charset=utf-8\r\n");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(
+        headers["content-type"].starts_with("application/openmetrics-text; version=1.0.0"),
+        "{headers:?}"
+    );
+    assert!(om.ends_with("# EOF\n"));
+    assert!(om.contains("mlops_monitor_rows_total{monitor=\"churn-prod\"} 200"));
+
+    // Elsewhere: 404; another method: 405.
+    let (status, _, body) = http(&addr, "GET /other HTTP/1.1\r\n\r\n");
+    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    assert!(body.contains("/metrics"));
+    let (status, headers, _) = http(&addr, "POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+    assert_eq!(status, "HTTP/1.1 405 Method Not Allowed");
+    assert_eq!(headers["allow"], "GET");
+    // A query string is still /metrics.
+    let (status, _, _) = http(&addr, "GET /metrics?x=1 HTTP/1.0\r\n\r\n");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+
+    // Each scrape reads the monitor afresh: rows another process logs since show.
+    assert_eq!(log(), "202 rows read, 200 placed in windows\n");
+    let (_, _, body) = scrape("");
+    assert_eq!(
+        samples(&body)[r#"mlops_monitor_rows_total{monitor="churn-prod"}"#],
+        400.0
+    );
+
+    // SIGTERM ends it (by the signal: it only reads, nothing to finish), the
+    // port is closed and the store is as the loggers left it.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.0.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert!(std::net::TcpStream::connect(&addr).is_err());
+    succeeded(&run(&s, &["audit", "verify"]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

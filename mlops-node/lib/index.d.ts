@@ -1165,7 +1165,7 @@ export interface LabelsResult {
 /** "Now" for a monitor: Unix milliseconds or a Date. */
 export type MonitorClock = number | Date
 
-/** A monitor open for logging; see `monitor`. It flushes every few seconds, on `flush()` and when the process exits. */
+/** A monitor open for logging; see `monitor`. It flushes every few seconds, on `flush()`, when the process exits and on SIGTERM or SIGINT. */
 export declare class Monitor {
   private constructor()
   /** The monitor's name. */

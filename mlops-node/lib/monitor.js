@@ -9,7 +9,9 @@
 // threshold, drift options) is the engine's. This module only adds what is
 // Node's to do: apache-arrow tables as IPC bytes, Dates as milliseconds,
 // results as apache-arrow tables, and flushing the monitors still open when
-// the process exits.
+// the process exits or is sent SIGINT. SIGTERM is the engine's, as for runs
+// (lib/runs.js): a thread of its own flushes every open monitor, then the
+// process ends as SIGTERM would have ended it.
 const { native, codedError, typed, isArrowTable, ipcBuffer } = require('./native')
 const { Registry } = require('./registry')
 const { driftOptions } = require('./drift')
@@ -24,7 +26,8 @@ const MONITOR_OPTIONS = new Set(['reference', 'window', 'timestamp', 'prediction
 const open = new Set()
 let exitHook = false
 
-function onExit() {
+/** Flushes every monitor opened here and not collected, synchronously. */
+function flushOpen() {
   for (const ref of open) {
     const m = ref.deref()
     if (m === undefined) continue
@@ -34,7 +37,25 @@ function onExit() {
       // At exit there is no one left to tell.
     }
   }
+}
+
+function onExit() {
+  flushOpen()
   open.clear()
+}
+
+/**
+ * SIGINT (Ctrl-C) ends a Node process without its 'exit' event: flush
+ * first. When no other listener handles it, the process then ends by the
+ * signal as it would have without this one; an application's own listener
+ * (a graceful shutdown) is left to end the process, and its exit flushes
+ * again.
+ */
+function onSignal(signal) {
+  flushOpen()
+  if (process.listenerCount(signal) > 1) return
+  process.removeListener(signal, onSignal)
+  process.kill(process.pid, signal)
 }
 
 /** Forgets monitors that were collected. */
@@ -68,7 +89,7 @@ function referenceOf(reference) {
 
 /**
  * A monitor open for logging; see `monitor`. It flushes every few seconds,
- * on `flush()` and when the process exits.
+ * on `flush()`, when the process exits and on SIGTERM or SIGINT.
  */
 class Monitor {
   /** @param {object} nativeMonitor the native handle */
@@ -254,12 +275,17 @@ async function monitor(name, options = {}) {
     threshold,
     drift: driftOptions(drift),
   }
+  // Node's SIGTERM handler stands for the default action until the program
+  // listens for SIGTERM itself: then its listener decides (and its exit
+  // flushes).
+  if (process.listenerCount('SIGTERM') === 0) native.runsTakeOverSigterm()
   const m = new Monitor(await typed(() => native.monitorOpen(registry._native, name, given)))
   prune()
   open.add(new WeakRef(m))
   if (!exitHook) {
     exitHook = true
     process.on('exit', onExit)
+    process.on('SIGINT', onSignal)
   }
   return m
 }

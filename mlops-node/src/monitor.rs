@@ -339,8 +339,10 @@ pub fn monitor_open(
     let r = registry.inner.clone();
     job(move || {
         let new = options.into_core()?;
-        let m = r.open_or_create_monitor(&name, &new)?;
-        Ok(NativeMonitor { inner: Arc::new(m) })
+        let m = Arc::new(r.open_or_create_monitor(&name, &new)?);
+        // SIGTERM skips 'exit': the engine flushes the monitor then.
+        mlops_core::monitor::flush_on_sigterm(&m);
+        Ok(NativeMonitor { inner: m })
     })
 }
 

@@ -16,7 +16,8 @@ use crate::error::{to_py, InvalidInputError};
 /// A monitor open for logging (see `mlops.monitor`).
 #[pyclass(name = "_Monitor", module = "mlops", frozen)]
 pub struct PyMonitor {
-    inner: Monitor,
+    /// Shared with the engine's SIGTERM hook, which flushes it.
+    inner: std::sync::Arc<Monitor>,
 }
 
 /// Every batch of `source`, logged; the rows placed.
@@ -244,6 +245,9 @@ pub fn open(
     let inner = py
         .detach(|| registry.open_or_create_monitor(name, &new))
         .map_err(to_py)?;
+    let inner = std::sync::Arc::new(inner);
+    // SIGTERM skips `atexit`: the engine flushes the monitor then.
+    mlops_core::monitor::flush_on_sigterm(&inner);
     Ok(PyMonitor { inner })
 }
 

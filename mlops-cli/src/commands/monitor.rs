@@ -168,63 +168,92 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Answers `GET /metrics` with the monitor's Prometheus text, computed
-/// afresh for each scrape, until the process is stopped. One request at a
-/// time: a scraper asks every few seconds; anything else is 404.
+/// How long a scrape may take to send its request before it is dropped:
+/// one connection at a time, so a client that never finishes its request
+/// must not hold the others off.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Answers `GET /metrics` with the monitor's Prometheus text (OpenMetrics
+/// when the `Accept` header asks for it), computed afresh for each scrape,
+/// until the process is stopped. One request at a time: a scraper asks
+/// every few seconds. Another method on `/metrics` is 405, another path
+/// 404. Prints the address it listens on (the port chosen when `port` is
+/// 0) to stderr.
 fn serve(
     registry: &mlops_core::registry::Registry,
     name: &str,
     host: &str,
     port: u16,
 ) -> Result<(), Error> {
-    use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind((host, port))
         .map_err(|e| Error::io(format!("binding {host}:{port}"), e))?;
-    eprintln!("serving monitor {name} at http://{host}:{port}/metrics");
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io(format!("binding {host}:{port}"), e))?;
+    eprintln!("serving monitor {name} at http://{addr}/metrics");
     for stream in listener.incoming() {
-        let Ok(mut stream) = stream else { continue };
-        let mut reader = BufReader::new(match stream.try_clone() {
-            Ok(s) => s,
-            Err(_) => continue,
-        });
-        let mut request = String::new();
-        if reader.read_line(&mut request).is_err() {
-            continue;
-        }
-        let mut accept = None;
-        let mut line = String::new();
-        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-            if let Some((k, v)) = line.split_once(':') {
-                if k.eq_ignore_ascii_case("accept") {
-                    accept = Some(v.trim().to_string());
-                }
-            }
-            line.clear();
-        }
-        let path = request.split_whitespace().nth(1).unwrap_or("");
-        let (status, content_type, body) =
-            if request.starts_with("GET ") && path.split('?').next() == Some("/metrics") {
-                let format = Format::negotiate(accept.as_deref());
-                match registry.monitor_prometheus(name, format, None) {
-                    Ok(text) => ("200 OK", format.content_type(), text),
-                    Err(e) => (
-                        "500 Internal Server Error",
-                        "text/plain; charset=utf-8",
-                        format!("{e}\n"),
-                    ),
-                }
-            } else {
-                (
-                    "404 Not Found",
-                    "text/plain; charset=utf-8",
-                    "not found: the metrics are at /metrics\n".to_string(),
-                )
-            };
-        let _ = write!(
-            stream,
-            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
+        let Ok(stream) = stream else { continue };
+        // A scrape that fails (the client went away) is the client's loss.
+        let _ = answer(registry, name, stream);
     }
     Ok(())
+}
+
+/// Reads one request from `stream` and answers it.
+fn answer(
+    registry: &mlops_core::registry::Registry,
+    name: &str,
+    mut stream: std::net::TcpStream,
+) -> std::io::Result<()> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    stream.set_read_timeout(Some(REQUEST_TIMEOUT))?;
+    stream.set_write_timeout(Some(REQUEST_TIMEOUT))?;
+    // The request line and headers, at most 64 KiB of them.
+    let mut reader = BufReader::new(stream.try_clone()?.take(64 * 1024));
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    let mut accept = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("accept") {
+                accept = Some(v.trim().to_string());
+            }
+        }
+    }
+    let mut parts = request.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let path = target.split('?').next().unwrap_or("");
+    let text = |s: &str| ("text/plain; charset=utf-8", s.to_string());
+    let (status, (content_type, body)) = match (method, path) {
+        ("GET", "/metrics") => {
+            let format = Format::negotiate(accept.as_deref());
+            match registry.monitor_prometheus(name, format, None) {
+                Ok(metrics) => ("200 OK", (format.content_type(), metrics)),
+                Err(e) => ("500 Internal Server Error", text(&format!("{e}\n"))),
+            }
+        }
+        (_, "/metrics") => (
+            "405 Method Not Allowed",
+            text("method not allowed: GET /metrics\n"),
+        ),
+        _ => (
+            "404 Not Found",
+            text("not found: the metrics are at /metrics\n"),
+        ),
+    };
+    let allow = if status.starts_with("405") {
+        "Allow: GET\r\n"
+    } else {
+        ""
+    };
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n{body}",
+        body.len()
+    )?;
+    stream.flush()
 }

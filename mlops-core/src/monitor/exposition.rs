@@ -55,7 +55,12 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
         .find(|r| r.field("rows").unwrap_or(0.0) > 0.0);
     let mut out = Vec::new();
 
-    let total: f64 = all.iter().filter_map(|r| r.field("rows")).sum();
+    // Folded from +0.0: an empty f64 `sum()` is -0.0, which would be
+    // written as a counter of "-0.0".
+    let total = all
+        .iter()
+        .filter_map(|r| r.field("rows"))
+        .fold(0.0, |a, b| a + b);
     out.push(
         Family::counter(
             "mlops_monitor_rows_total",
@@ -68,10 +73,10 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
         "Rows not placed in a window, by reason.",
     );
     for reason in ["no_timestamp", "future", "too_late", "unknown_ids"] {
-        let n: f64 = all
+        let n = all
             .iter()
             .filter_map(|r| r.field(&format!("rejected.{reason}")))
-            .sum();
+            .fold(0.0, |a, b| a + b);
         rejected.push(Sample::new(n).label("monitor", m).label("reason", reason));
     }
     out.push(rejected);

@@ -77,6 +77,26 @@ use crate::error::{Error, Result};
 use crate::registry::{Kind, Registry};
 use crate::store::{Envelope, Tip};
 
+impl crate::runs::exit::AtSigterm for Monitor {
+    fn at_sigterm(&self) {
+        // The process is ending: nowhere to report a failure.
+        let _ = self.flush();
+    }
+}
+
+/// Flushes `monitor` if SIGTERM ends the process, as open runs are ended
+/// (`crate::runs::take_over_sigterm` has the rules: the hook is installed
+/// while SIGTERM has its default action, and the process then ends as
+/// SIGTERM would have ended it). For a front-end that shares its handles
+/// (Python's, Node's): a process killed by SIGTERM otherwise loses what its
+/// monitors buffered since their last flush. A handle dropped before is
+/// forgotten (its drop flushes).
+pub fn flush_on_sigterm(monitor: &std::sync::Arc<Monitor>) {
+    let weak: std::sync::Weak<dyn crate::runs::exit::AtSigterm> =
+        std::sync::Arc::downgrade(monitor) as _;
+    crate::runs::exit::track_at_sigterm(weak);
+}
+
 /// The folder of monitors' logs.
 pub const MONITORS: &str = "monitors";
 

@@ -1,5 +1,6 @@
 //! What a process owes its open runs when SIGTERM ends it: every open run
-//! is flushed and ended `killed` (one attached to is flushed), then the
+//! is flushed and ended `killed` (one attached to is flushed), every
+//! monitor handle tracked ([`track_at_sigterm`]) is flushed, then the
 //! process ends as SIGTERM would have ended it.
 //!
 //! Done by a thread of the engine's (signal-hook's iterator), not by a
@@ -25,6 +26,26 @@ use super::writer::Shared;
 /// leaves by itself.
 static OPEN: Mutex<Vec<Weak<Shared>>> = Mutex::new(Vec::new());
 
+/// What else is flushed when SIGTERM ends the process: open monitors.
+pub(crate) trait AtSigterm: Send + Sync {
+    /// Writes what the handle buffers; failures have nowhere to go.
+    fn at_sigterm(&self);
+}
+
+/// The other handles flushed at SIGTERM, weakly: a handle that is dropped
+/// leaves by itself (and flushes on its drop).
+static OTHERS: Mutex<Vec<Weak<dyn AtSigterm>>> = Mutex::new(Vec::new());
+
+/// Tracks `handle` for SIGTERM, and installs the SIGTERM hook on the first
+/// call (as a run's start does).
+pub(crate) fn track_at_sigterm(handle: Weak<dyn AtSigterm>) {
+    let mut others = OTHERS.lock().unwrap_or_else(|p| p.into_inner());
+    others.retain(|w| w.strong_count() > 0);
+    others.push(handle);
+    drop(others);
+    hook::install(false);
+}
+
 /// Tracks an open run, and installs the SIGTERM hook on the first call.
 pub(crate) fn track(run: &Arc<Shared>) {
     let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
@@ -44,8 +65,18 @@ pub fn take_over_sigterm() {
     hook::install(true);
 }
 
-/// Finishes every open run as `killed` (flushing runs attached to).
+/// Flushes the other handles tracked, then finishes every open run as
+/// `killed` (flushing runs attached to).
 fn finish_all() {
+    let others: Vec<std::sync::Arc<dyn AtSigterm>> = OTHERS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .filter_map(Weak::upgrade)
+        .collect();
+    for handle in others {
+        handle.at_sigterm();
+    }
     let open: Vec<Arc<Shared>> = OPEN
         .lock()
         .unwrap_or_else(|p| p.into_inner())

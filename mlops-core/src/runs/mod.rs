@@ -61,7 +61,7 @@
 mod compact;
 mod compare;
 mod event;
-mod exit;
+pub(crate) mod exit;
 mod fold;
 mod history;
 mod id;

@@ -9,7 +9,9 @@ few seconds, and the defaults (window, lateness, tolerance, retention,
 threshold, drift options) are the engine's. This module only adds what is
 Python's to do: pandas frames and paths as Arrow, ``datetime`` clocks as
 milliseconds, the ``with`` block (flush on exit) and flushing the monitors
-still open when the interpreter exits.
+still open when the interpreter exits. SIGTERM is the engine's, as for runs:
+a thread of its own flushes every open monitor, then the process ends as
+SIGTERM would have ended it.
 
 >>> import datetime as dt, pyarrow as pa, mlops
 >>> t0 = dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc)
@@ -103,8 +105,8 @@ def _data(data: Any, what: str) -> Any:
 class Monitor:
     """A monitor open for logging; see :func:`monitor`. Use it as ``with
     mlops.monitor(...) as mon:`` to flush when the block ends (a monitor
-    also flushes every few seconds, when it is collected, and when the
-    interpreter exits)."""
+    also flushes every few seconds, when it is collected, when the
+    interpreter exits and on SIGTERM)."""
 
     def __init__(self, native: _Monitor) -> None:
         self._native = native
