@@ -48,6 +48,7 @@
 
 pub mod alerts;
 mod blob;
+mod cause;
 pub mod config;
 pub mod event;
 mod exposition;
@@ -60,16 +61,21 @@ pub mod report;
 mod results;
 pub mod rules;
 mod split;
+pub mod webhook;
 mod window_quality;
 mod writer;
 
 pub use alerts::{CheckReport, RetrainRequest};
+pub use cause::RetrainCause;
 pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, ReferenceRef, Task};
 pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
 pub use exposition::{DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, MAX_SEGMENT_LABELS};
-pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
+pub use fold::{
+    AlertRecord, DeliveryRecord, MonitorState, RetrainedRecord, RuleDef, WebhookDef, WindowState,
+};
 pub use labels::LabelsLogged;
 pub use results::{results_table, WindowResult};
+pub use webhook::WebhookDelivery;
 pub use writer::{Monitor, DEFAULT_FLUSH_INTERVAL, FLUSH_ROWS};
 
 use crate::error::{Error, Result};
