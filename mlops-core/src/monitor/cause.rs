@@ -13,7 +13,8 @@ use super::event::MonitorChange;
 use crate::error::{Error, Result};
 use crate::registry::{AssetRef, Registry};
 
-/// A monitor's retraining request, named as the cause of a run or version.
+/// A monitor's retraining request, named as the cause of a run or version
+/// (written in logs and given by callers as its text, `monitor:<name>@<seq>`).
 ///
 /// ```
 /// use mlops_core::monitor::RetrainCause;
@@ -22,7 +23,7 @@ use crate::registry::{AssetRef, Registry};
 /// assert_eq!(c.to_string(), "monitor:churn-prod@17");
 /// assert!("churn-prod@17".parse::<RetrainCause>().is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RetrainCause {
     /// The monitor's name.
     pub monitor: String,
@@ -33,6 +34,19 @@ pub struct RetrainCause {
 impl std::fmt::Display for RetrainCause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "monitor:{}@{}", self.monitor, self.retrain)
+    }
+}
+
+impl Serialize for RetrainCause {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for RetrainCause {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -100,9 +114,6 @@ impl Registry {
         cause: &RetrainCause,
         run: Option<&str>,
     ) -> Result<()> {
-        self.check_retrain_cause(cause)?;
-        self.record_lineage_caused(product, &[], run, None, Some(cause))?;
-        self.record_retrained(cause, run, Some(product))?;
-        Ok(())
+        self.record_lineage_caused(product, &[], run, None, Some(cause))
     }
 }

@@ -477,9 +477,12 @@ impl Registry {
         self.record_lineage_caused(product, inputs, run, commit, None)
     }
 
-    /// [`record_lineage`](Self::record_lineage), naming the monitor's
-    /// retraining request the product answers (the caller checks it).
-    pub(crate) fn record_lineage_caused(
+    /// [`record_lineage`](Self::record_lineage), naming as well the
+    /// monitor's retraining request the product was made because of, if
+    /// any: it must exist ([`Error::NotFound`] naming it, nothing written),
+    /// and the monitor's log gets a `retrained` event naming the product
+    /// (see `monitor/cause.rs`).
+    pub fn record_lineage_caused(
         &self,
         product: &AssetRef,
         inputs: &[AssetRef],
@@ -488,6 +491,9 @@ impl Registry {
         cause: Option<&crate::monitor::RetrainCause>,
     ) -> Result<()> {
         self.authorize(Action::Lineage, product.kind, &product.name)?;
+        if let Some(cause) = cause {
+            self.check_retrain_cause(cause)?;
+        }
         // Check the inputs first, so a bad reference writes nothing.
         for i in inputs {
             let a = self.asset(i.kind, &i.name)?;
@@ -516,6 +522,9 @@ impl Registry {
                     run: run.map(str::to_string),
                 },
             )?;
+        }
+        if let Some(cause) = cause {
+            self.record_retrained(cause, run, Some(product))?;
         }
         Ok(())
     }

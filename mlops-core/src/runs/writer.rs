@@ -438,11 +438,6 @@ impl Run {
             info.source.git_commit.as_deref(),
             info.cause.as_ref(),
         )?;
-        if let Some(cause) = &info.cause {
-            self.shared
-                .registry
-                .record_retrained(cause, Some(&self.shared.id), Some(&product))?;
-        }
         self.shared.append(RunChange::Output { asset: product })
     }
 
