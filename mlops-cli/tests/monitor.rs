@@ -338,12 +338,13 @@ fn wrong_input_exits_2_naming_what_is_wrong() {
     );
 }
 
+/// A request as the test server received it: headers (lower-cased
+/// names) and body.
+type Request = (std::collections::BTreeMap<String, String>, Vec<u8>);
+
 /// A one-request HTTP server on loopback: its URL, and the thread that
-/// returns the request's headers (lower-cased names) and body.
-fn one_request_server() -> (
-    String,
-    std::thread::JoinHandle<(std::collections::BTreeMap<String, String>, Vec<u8>)>,
-) {
+/// returns the request.
+fn one_request_server() -> (String, std::thread::JoinHandle<Request>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/retrain", listener.local_addr().unwrap());
@@ -395,18 +396,36 @@ fn a_retrain_request_reaches_the_webhook_and_a_run_names_it_as_its_cause() {
     ));
     // Bad settings exit 2 naming the option; then the webhook.
     refused(
-        &run(&s, &["monitor", "webhook", "m", "ftp://x", "--secret-env", "V"]),
+        &run(
+            &s,
+            &["monitor", "webhook", "m", "ftp://x", "--secret-env", "V"],
+        ),
         &["'url'"],
     );
     let (url, server) = one_request_server();
     let out = succeeded(&run(
         &s,
-        &["monitor", "webhook", "m", &url, "--secret-env", "RETRAIN_SECRET"],
+        &[
+            "monitor",
+            "webhook",
+            "m",
+            &url,
+            "--secret-env",
+            "RETRAIN_SECRET",
+        ],
     ));
     assert_eq!(out, format!("monitor m posts retrain requests to {url}\n"));
     let checked = mlops(
         &s,
-        &["monitor", "check", "m", "--fail-on", "critical", "--now", &now],
+        &[
+            "monitor",
+            "check",
+            "m",
+            "--fail-on",
+            "critical",
+            "--now",
+            &now,
+        ],
     )
     .env("RETRAIN_SECRET", "cli-secret")
     .output()

@@ -15,7 +15,9 @@
 //! a profile delta per (window, segment); labels that arrive later join
 //! kept predictions by id and add a `labels` event; rules, alert
 //! transitions and retraining requests are events too, so the log is the
-//! monitor's audit trail.
+//! monitor's audit trail. So are the retraining webhook, each delivery to
+//! it (`monitor/webhook.rs`) and each run or model version made because of
+//! a request (`retrained`, see [`RetrainCause`]).
 //!
 //! Windows are tumbling and keyed by **event time** floored to the window
 //! length (UTC), never by arrival: a late row goes to its own window, which
