@@ -287,6 +287,17 @@ pub fn asset(a: &Asset) -> String {
             ));
         }
     }
+    for c in &a.causes {
+        s.push_str(&format!(
+            "  v{} because of {}{}\n",
+            c.version,
+            escape(&c.cause.to_string()),
+            c.run
+                .as_deref()
+                .map(|r| format!(" (run {r})"))
+                .unwrap_or_default()
+        ));
+    }
     if a.archived {
         s.push_str("  (archived)\n");
     }
@@ -492,6 +503,9 @@ pub fn run_info(r: &mlops_core::runs::RunInfo) -> String {
                 String::new()
             }
         ));
+    }
+    if let Some(c) = &r.cause {
+        s.push_str(&format!("  cause: {}\n", escape(&c.to_string())));
     }
     for a in &r.inputs {
         s.push_str(&format!(

@@ -553,3 +553,145 @@ fn serve_answers_scrapes_with_the_metrics_afresh_404_elsewhere_and_stops_on_sigt
     succeeded(&run(&s, &["audit", "verify"]));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A request as the test server received it: headers (lower-cased
+/// names) and body.
+type Request = (std::collections::BTreeMap<String, String>, Vec<u8>);
+
+/// A one-request HTTP server on loopback: its URL, and the thread that
+/// returns the request.
+fn one_request_server() -> (String, std::thread::JoinHandle<Request>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/retrain", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut headers = std::collections::BTreeMap::new();
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            match line.trim_end().split_once(':') {
+                Some((k, v)) => headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string()),
+                None => break,
+            };
+        }
+        let mut body = vec![0; headers["content-length"].parse().unwrap()];
+        reader.read_exact(&mut body).unwrap();
+        stream
+            .write_all(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        (headers, body)
+    });
+    (url, handle)
+}
+
+#[test]
+fn a_retrain_request_reaches_the_webhook_and_a_run_names_it_as_its_cause() {
+    use hmac::Mac;
+    let dir = tmp("mlops-cli-monitor", "trigger");
+    let s = dir.join("store");
+    let _ = std::fs::remove_dir_all(&s);
+    let rows = dir.join("rows.csv");
+    std::fs::write(
+        &rows,
+        "t,x\n2026-11-02T00:00:00,1\n2026-11-02T00:01:00,2\n2026-11-02T00:02:00,3\n",
+    )
+    .unwrap();
+    let now = (START_MS + 2 * HOUR_MS).to_string();
+    succeeded(&run(&s, &["monitor", "create", "m", "--timestamp", "t"]));
+    succeeded(&run(
+        &s,
+        &["monitor", "log", "m", rows.to_str().unwrap(), "--now", &now],
+    ));
+    succeeded(&run(
+        &s,
+        &["monitor", "rule", "m", "rows > 2", "--severity", "critical"],
+    ));
+    // Bad settings exit 2 naming the option; then the webhook.
+    refused(
+        &run(
+            &s,
+            &["monitor", "webhook", "m", "ftp://x", "--secret-env", "V"],
+        ),
+        &["'url'"],
+    );
+    let (url, server) = one_request_server();
+    let out = succeeded(&run(
+        &s,
+        &[
+            "monitor",
+            "webhook",
+            "m",
+            &url,
+            "--secret-env",
+            "RETRAIN_SECRET",
+        ],
+    ));
+    assert_eq!(out, format!("monitor m posts retrain requests to {url}\n"));
+    let checked = mlops(
+        &s,
+        &[
+            "monitor",
+            "check",
+            "m",
+            "--fail-on",
+            "critical",
+            "--now",
+            &now,
+        ],
+    )
+    .env("RETRAIN_SECRET", "cli-secret")
+    .output()
+    .unwrap();
+    assert_eq!(checked.status.code(), Some(1), "{checked:?}");
+    let verdict: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    let req = &verdict["retrain_requests"][0];
+    let seq = req["seq"].as_u64().unwrap();
+    let cause = format!("monitor:m@{seq}");
+    assert_eq!(req["cause"], cause.as_str());
+    assert_eq!(req["webhook"]["delivered"], true);
+    assert_eq!(req["webhook"]["status"], 202);
+    let (headers, body) = server.join().unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(b"cli-secret").unwrap();
+    mac.update(&body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(headers["x-mlops-signature"], format!("sha256={hex}"));
+    assert_eq!(headers["x-mlops-event-id"], format!("m:{seq}"));
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["cause"], cause.as_str());
+
+    // A run answering it, and a model version naming it.
+    refused(
+        &run(&s, &["run", "exec", "--cause", "monitor:m@1", "--", "true"]),
+        &["no retrain request 1"],
+    );
+    let exec = run(&s, &["run", "exec", "--cause", &cause, "--", "true"]);
+    succeeded(&exec);
+    let err = String::from_utf8_lossy(&exec.stderr);
+    let id = err
+        .lines()
+        .find_map(|l| l.strip_prefix("mlops: run "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let shown = succeeded(&run(&s, &["runs", "show", &id]));
+    assert!(shown.contains(&format!("  cause: {cause}\n")), "{shown}");
+    succeeded(&run(&s, &["add", "model", "churn", rows.to_str().unwrap()]));
+    succeeded(&run(
+        &s,
+        &["lineage", "model/churn@1", "--run", &id, "--cause", &cause],
+    ));
+    let model = succeeded(&run(&s, &["show", "model", "churn"]));
+    assert!(
+        model.contains(&format!("  v1 because of {cause} (run {id})\n")),
+        "{model}"
+    );
+}

@@ -551,6 +551,7 @@ fn audit_records_display_as_one_line_and_give_their_change_and_detail() {
             inputs,
             run,
             commit,
+            ..
         }) => {
             assert_eq!(
                 (version, inputs, run.as_deref(), commit.as_deref()),

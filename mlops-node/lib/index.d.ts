@@ -334,6 +334,13 @@ export interface LineageEdge {
   commit: string | null
 }
 
+/** A version made because of a monitor's retrain request (`cause`: `'monitor:<name>@<seq>'`). */
+export interface CauseEdge {
+  version: number
+  cause: string
+  run: string | null
+}
+
 /** An asset: its versions and each alias's moves (the last is current). */
 export declare class Asset {
   private constructor()
@@ -345,6 +352,8 @@ export declare class Asset {
   tags: Record<string, Record<string, string>>
   inputs: LineageEdge[]
   used_by: LineageEdge[]
+  /** The monitors' retrain requests versions were made because of. */
+  causes: CauseEdge[]
   archived: boolean
   /** The last gate report recorded for each version. */
   gates: Record<string, { passed: boolean; report: string; principal: string; time: number }>
@@ -534,7 +543,8 @@ export declare class Registry {
   /** Sets a tag of a version (`value` null removes it). */
   tag(kind: AssetKind, name: string, version: number, key: string, value?: string | null, options?: { reason?: string }): Promise<void>
   /** Records that `product` was made from `inputs`. */
-  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string; reason?: string }): Promise<void>
+  /** Records that `product` was made from `inputs`; `cause` (`'monitor:<name>@<seq>'`) names the retrain request it answers. */
+  lineage(product: AssetRef, inputs: AssetRef[], options?: { run?: string; commit?: string; reason?: string; cause?: string }): Promise<void>
   /** Archives an asset (hidden from listings and searches, history kept), or restores it. */
   archive(kind: AssetKind, name: string, options?: { restore?: boolean; reason?: string }): Promise<void>
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
@@ -943,6 +953,8 @@ export interface StartRunOptions {
   systemMetrics?: boolean
   /** How often, in seconds, when `systemMetrics` is on (10 by default). */
   systemMetricsInterval?: number
+  /** The monitor's retrain request the run answers (`'monitor:<name>@<seq>'`, a request's `cause`). */
+  cause?: string
 }
 
 /** What to read of a series. */
@@ -1019,6 +1031,8 @@ export declare class RunInfo {
   inputs: AssetRef[]
   /** The asset versions it made. */
   outputs: AssetRef[]
+  /** The monitor's retrain request it answers (`'monitor:<name>@<seq>'`), if any. */
+  cause: string | null
   /** Its files: path, BLAKE3 hash of the content, size. */
   artifacts: Array<{ path: string; content: string; size: number }>
   /** The Parquet files that hold its points. */
@@ -1186,6 +1200,8 @@ export declare class Monitor {
   state(): Promise<Record<string, unknown>>
   /** Adds an alert rule over the window figures; resolves to its name (made from the text when unset). */
   rule(rule: string, options?: { name?: string; severity?: 'info' | 'warning' | 'critical'; cooldownWindows?: number }): Promise<string>
+  /** Posts each retrain request a later `check()` logs to `url`, HMAC-signed with the secret in env var `secretEnv`; `url` null removes it. */
+  webhook(url: string | null, options?: { secretEnv?: string }): Promise<void>
   /** Calls `callback` for each alert that fires in a later `check()`. */
   onAlert(callback: (alert: MonitorAlert) => unknown): void
   /** Flushes, evaluates the rules, logs new state changes and calls the `onAlert` callbacks for new firings. */
@@ -1208,6 +1224,33 @@ export interface MonitorAlert {
   windows: number[]
   /** The retrain_requested event's number, when the rule's severity asks for retraining (onAlert only). */
   retrainRequested?: number | null
+  /** What a retraining run passes as `startRun(..., { cause })` (onAlert only). */
+  cause?: string | null
+}
+
+/** The outcome of posting a retrain request to the monitor's webhook. */
+export interface WebhookDelivery {
+  delivered: boolean
+  /** The last HTTP status received. */
+  status: number | null
+  /** Attempts made (0: nothing could be sent, e.g. the secret's variable is unset). */
+  attempts: number
+  error: string | null
+  /** The webhook_delivery event that logged it. */
+  seq: number
+}
+
+/** A retrain_requested event a check appended. */
+export interface RetrainRequest {
+  seq: number
+  alert: number
+  rule: string
+  severity: string
+  windows: number[]
+  /** `'monitor:<name>@<seq>'`: pass it as a run's or a lineage's `cause`. */
+  cause: string
+  /** Set when the monitor has a webhook. */
+  webhook: WebhookDelivery | null
 }
 
 /** What `Monitor.check` found. */
@@ -1215,7 +1258,7 @@ export interface MonitorCheck {
   newAlerts: MonitorAlert[]
   /** [rule, severity] of each rule firing now. */
   firing: [string, string][]
-  retrainRequests: { seq: number; alert: number; rule: string; windows: number[] }[]
+  retrainRequests: RetrainRequest[]
   worst: string | null
 }
 

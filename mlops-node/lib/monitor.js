@@ -174,10 +174,27 @@ class Monitor {
   }
 
   /**
+   * Posts each retrain request a later `check()` logs to `url` as JSON,
+   * signed like GitHub's webhooks: `X-Mlops-Signature: sha256=<hex
+   * HMAC-SHA256 of the raw body>` with the secret held in environment
+   * variable `secretEnv` (its name is logged, never its value; it is read
+   * when a request is posted), plus `X-Mlops-Event-Id` (`<monitor>:<seq>`,
+   * stable across retries) and `X-Mlops-Timestamp`. A failed delivery never
+   * fails the check: it is in the request's `webhook` entry of the report
+   * and logged. `url` null removes the webhook. A bad URL or variable name
+   * is an INVALID_INPUT.
+   */
+  async webhook(url, options = {}) {
+    const { secretEnv } = options ?? {}
+    await typed(() => this._native.webhook(url ?? undefined, secretEnv))
+  }
+
+  /**
    * Calls `callback(alert)` for each alert that fires in a later `check()`
    * (once per firing: the alert is logged). `alert` has `rule`, `state`,
-   * `severity`, `window`, `windows`, `seq` and `retrainRequested` (the
-   * number of the retrain_requested event, or null).
+   * `severity`, `window`, `windows`, `seq`, `retrainRequested` (the
+   * number of the retrain_requested event, or null) and `cause` (what a
+   * retraining run passes as `startRun(..., { cause })`, or null).
    */
   onAlert(callback) {
     if (typeof callback !== 'function') throw codedError('INVALID_INPUT', 'invalid input: onAlert expects a function')
@@ -193,11 +210,12 @@ class Monitor {
    */
   async check(options = {}) {
     const raw = JSON.parse(await typed(() => this._native.checkJson((options ?? {}).retrainOn)))
-    const requests = new Map(raw.retrain_requests.map((r) => [r.alert, r.seq]))
+    const requests = new Map(raw.retrain_requests.map((r) => [r.alert, r]))
     const report = { newAlerts: raw.new_alerts, firing: raw.firing, retrainRequests: raw.retrain_requests, worst: raw.worst }
     for (const a of raw.new_alerts) {
       if (a.state !== 'firing') continue
-      const alert = { ...a, retrainRequested: requests.get(a.seq) ?? null }
+      const request = requests.get(a.seq)
+      const alert = { ...a, retrainRequested: request?.seq ?? null, cause: request?.cause ?? null }
       for (const cb of this._callbacks ?? []) await cb(alert)
     }
     return report

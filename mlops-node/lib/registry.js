@@ -147,9 +147,14 @@ class Registry {
     await this._native.tag(kind, name, version, key, value === null ? undefined : String(value), reason)
   }
 
-  /** Records that `product` ({kind, name, version}) was made from `inputs`. */
-  async lineage(product, inputs, { run, commit, reason } = {}) {
-    await typed(() => this._native.lineage(product, inputs, run, commit, reason))
+  /**
+   * Records that `product` ({kind, name, version}) was made from `inputs`,
+   * by `run` from source `commit`, because of `cause` (a monitor's retrain
+   * request, `'monitor:<name>@<seq>'`: it must exist, and the monitor's log
+   * then names the product).
+   */
+  async lineage(product, inputs, { run, commit, reason, cause } = {}) {
+    await typed(() => this._native.lineage(product, inputs, run, commit, reason, cause))
   }
 
   /** One version (by number, alias or 'latest'; unset: the newest), read through the registry's indexes. */

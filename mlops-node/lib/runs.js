@@ -176,12 +176,17 @@ class Run {
  * every `systemMetricsInterval` seconds (10 by default). A run still open
  * when the process exits is ended `finished`.
  *
+ * `cause` names the monitor's retrain request the run answers
+ * (`'monitor:<name>@<seq>'`, a request's `cause` in `Monitor.check`'s
+ * report): the run and the models it records link back to it in lineage.
+ * A cause naming no such request is a NOT_FOUND.
+ *
  * Under `mlops run exec` (MLOPS_RUN_ID set) a run started without a parent
  * is the command's run: its params and tags are added there.
  */
 async function startRun(
   experiment,
-  { name, parent, params, tags, store, flushPoints, flushInterval, compact, systemMetrics, systemMetricsInterval } = {},
+  { name, parent, params, tags, store, flushPoints, flushInterval, compact, systemMetrics, systemMetricsInterval, cause } = {},
 ) {
   const registry = registryOf(store)
   const options = {
@@ -195,6 +200,7 @@ async function startRun(
     compact,
     systemMetrics,
     systemMetricsInterval,
+    cause,
   }
   // Node's SIGTERM handler stands for the default action until the program
   // listens for SIGTERM itself: then its listener decides.

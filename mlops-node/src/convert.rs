@@ -141,6 +141,27 @@ impl From<reg::LineageEdge> for LineageEdge {
     }
 }
 
+/// A version made because of a monitor's retrain request.
+#[napi(object, use_nullable = true)]
+pub struct CauseEdge {
+    /// The version.
+    pub version: f64,
+    /// The request, `monitor:<name>@<seq>`.
+    pub cause: String,
+    /// The run that made it, if known.
+    pub run: Option<String>,
+}
+
+impl From<reg::CauseEdge> for CauseEdge {
+    fn from(e: reg::CauseEdge) -> Self {
+        Self {
+            version: num(e.version),
+            cause: e.cause.to_string(),
+            run: e.run,
+        }
+    }
+}
+
 /// The last gate report recorded for a version.
 #[napi(object)]
 pub struct GateRecord {
@@ -172,6 +193,8 @@ pub struct Asset {
     /// What was made from each version.
     #[napi(js_name = "used_by")]
     pub used_by: Vec<LineageEdge>,
+    /// The retrain requests versions were made because of.
+    pub causes: Vec<CauseEdge>,
     /// Whether the asset is archived.
     pub archived: bool,
     /// The last gate report recorded for each version (by number).
@@ -204,6 +227,7 @@ impl From<reg::Asset> for Asset {
                 .collect(),
             inputs: a.inputs.into_iter().map(Into::into).collect(),
             used_by: a.used_by.into_iter().map(Into::into).collect(),
+            causes: a.causes.into_iter().map(Into::into).collect(),
             archived: a.archived,
             gates: a
                 .gates
@@ -934,6 +958,8 @@ pub struct RunInfo {
     pub inputs: Vec<AssetRef>,
     /// The asset versions it made.
     pub outputs: Vec<AssetRef>,
+    /// The monitor's retrain request it answers (`monitor:<name>@<seq>`).
+    pub cause: Option<String>,
     /// Its files.
     pub artifacts: Vec<RunArtifact>,
     /// The Parquet files that hold its points.
@@ -968,6 +994,7 @@ impl From<mlops_core::runs::RunInfo> for RunInfo {
             points: num(r.points),
             inputs: r.inputs.into_iter().map(Into::into).collect(),
             outputs: r.outputs.into_iter().map(Into::into).collect(),
+            cause: r.cause.map(|c| c.to_string()),
             artifacts: r
                 .artifacts
                 .into_iter()

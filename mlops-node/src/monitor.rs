@@ -295,6 +295,14 @@ impl NativeMonitor {
         })
     }
 
+    /// Sets the webhook retrain requests are posted to, signed with the
+    /// secret in environment variable `secret_env` (unset `url`: removes it).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn webhook(&self, url: Option<String>, secret_env: Option<String>) -> AsyncTask<Job<()>> {
+        let m = self.inner.clone();
+        job(move || m.webhook(url.as_deref(), secret_env.as_deref()))
+    }
+
     /// Flushes, evaluates the rules and logs new state changes; resolves to
     /// the check report as JSON text.
     #[napi(ts_return_type = "Promise<string>")]

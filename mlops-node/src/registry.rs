@@ -335,8 +335,10 @@ impl NativeRegistry {
         })
     }
 
-    /// Records that `product` was made from `inputs`.
+    /// Records that `product` was made from `inputs`, because of `cause`
+    /// (a monitor's retrain request, `monitor:<name>@<seq>`) if given.
     #[napi(ts_return_type = "Promise<string>")]
+    #[allow(clippy::too_many_arguments)]
     pub fn lineage(
         &self,
         product: convert::AssetRef,
@@ -344,6 +346,7 @@ impl NativeRegistry {
         run: Option<String>,
         commit: Option<String>,
         reason: Option<String>,
+        cause: Option<String>,
     ) -> AsyncTask<Job<String>> {
         let r = self.why(reason);
         job(move || {
@@ -352,7 +355,15 @@ impl NativeRegistry {
                 .into_iter()
                 .map(asset_ref)
                 .collect::<mlops_core::Result<Vec<_>>>()?;
-            r.record_lineage(&product, &inputs, run.as_deref(), commit.as_deref())?;
+            let cause: Option<mlops_core::monitor::RetrainCause> =
+                cause.as_deref().map(str::parse).transpose()?;
+            r.record_lineage_caused(
+                &product,
+                &inputs,
+                run.as_deref(),
+                commit.as_deref(),
+                cause.as_ref(),
+            )?;
             Ok(product.name)
         })
     }

@@ -73,6 +73,8 @@ pub struct StartRunOptions {
     pub system_metrics: Option<bool>,
     /// How often they are sampled, in seconds (the core's default when unset).
     pub system_metrics_interval: Option<f64>,
+    /// The monitor's retrain request the run answers (`monitor:<name>@<seq>`).
+    pub cause: Option<String>,
 }
 
 /// A number of seconds from JavaScript (`what` names it in errors).
@@ -116,6 +118,7 @@ impl StartRunOptions {
             tags: self.tags.unwrap_or_default().into_iter().collect(),
             command: None,
             options,
+            cause: self.cause.as_deref().map(str::parse).transpose()?,
         })
     }
 }

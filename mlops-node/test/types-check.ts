@@ -156,6 +156,7 @@ async function resultTypes(): Promise<unknown[]> {
   const pulled: Package = await r.pullPackage('m', 'latest', 'out')
   const n: number = await r.pushPackage(pkg, 'm', { reason: 'release' })
   await r.lineage({ kind: 'model', name: 'm', version: 1 }, [{ kind: 'dataset', name: 'd', version: 1 }], { run: 'r1', reason: 'trained' })
+  await r.lineage({ kind: 'model', name: 'm', version: 2 }, [], { cause: 'monitor:churn-prod@17' })
   await r.addFile('model', 'm', 'model.onnx', { reason: 'retrained' })
   await r.commitDataset('d', 'orders.parquet', { reason: 'daily load' })
   const t: Table = await r.readDataset('d', 'latest', { columns: ['id'] })
@@ -210,7 +211,7 @@ async function runs(): Promise<number> {
   const reg = new RunRegistry('memory://')
   const options: StartRunOptions = { name: 'baseline', params: { lr: 0.1 }, tags: { team: 'risk' }, store: reg, flushPoints: 1000, flushInterval: 1, compact: false }
   const parent: Run = await startRun('churn', options)
-  const run: Run = await startRun(undefined, { parent, store: 'memory://' })
+  const run: Run = await startRun(undefined, { parent, store: 'memory://', cause: 'monitor:churn-prod@17' })
   run.log({ loss: 0.5, acc: 0.9 }, 0)
   run.log({ loss: 0.4 }, 1, { context: 'subset=val' })
   await run.logTable(tableFromArrays({ key: ['loss'], step: Int32Array.from([2]), value: Float64Array.from([0.3]) }))
@@ -226,6 +227,8 @@ async function runs(): Promise<number> {
   await run.end('failed', { exitCode: 1 })
   const ended: boolean = run.ended
   const info: RunInfo = await run.info()
+  const cause: string | null = info.cause
+  void cause
   const status: RunStatus = info.status
   const loss: SeriesSummary | undefined = info.metrics['loss']
   const all: RunInfo[] = await reg.runs('churn')
@@ -266,7 +269,7 @@ async function compare(): Promise<number> {
 }
 void compare
 
-import { monitor, monitors, Monitor, Registry as MonRegistry, type MonitorOptions, type LabelsResult, type MonitorClock, type MonitorAlert, type MonitorCheck } from 'mlops'
+import { monitor, monitors, Monitor, Registry as MonRegistry, type MonitorOptions, type LabelsResult, type MonitorClock, type MonitorAlert, type MonitorCheck, type RetrainRequest, type CauseEdge } from 'mlops'
 async function monitoring(): Promise<number> {
   const reg = new MonRegistry('memory://')
   const options: MonitorOptions = {
@@ -288,8 +291,15 @@ async function monitoring(): Promise<number> {
   const all: Table = await m.results()
   const state: Record<string, unknown> = await m.state()
   const rule: string = await m.rule('drift.share > 0.3 for 2 windows', { severity: 'critical', cooldownWindows: 2 })
-  m.onAlert((a: MonitorAlert) => a.windows.length + (a.retrainRequested ?? 0))
+  m.onAlert((a: MonitorAlert) => a.windows.length + (a.retrainRequested ?? 0) + (a.cause ?? '').length)
+  await m.webhook('https://ci.example/hooks/retrain', { secretEnv: 'RETRAIN_SECRET' })
+  await m.webhook(null)
   const checked: MonitorCheck = await m.check({ retrainOn: 'warning' })
+  const req: RetrainRequest | undefined = checked.retrainRequests[0]
+  const delivered: boolean = req?.webhook?.delivered ?? false
+  const causes: CauseEdge[] = (await reg.asset('model', 'churn')).causes
+  void delivered
+  void causes
   const text: string = await m.prometheusText('openmetrics')
   const reports: number = await m.report('monitor.html')
   const names: string[] = await monitors({ store: reg })

@@ -110,7 +110,7 @@ record!(
     /// An asset's state (`mlops_core::registry::Asset`); `versions` are `Version`s.
     Asset, "Asset",
     { kind: "kind", name: "name", versions: "versions", aliases: "aliases", tags: "tags",
-      inputs: "inputs", used_by: "used_by", archived: "archived", gates: "gates", events: "events" },
+      inputs: "inputs", used_by: "used_by", causes: "causes", archived: "archived", gates: "gates", events: "events" },
     repr: [kind, name, events]
 );
 

@@ -134,6 +134,14 @@ impl PyMonitor {
         crate::convert::to_python(py, &r)
     }
 
+    /// Sets the webhook retrain requests are posted to (signed with the
+    /// secret in environment variable `secret_env`); `url=None` removes it.
+    #[pyo3(signature = (url, secret_env = None))]
+    fn webhook(&self, py: Python<'_>, url: Option<&str>, secret_env: Option<&str>) -> PyResult<()> {
+        py.detach(|| self.inner.webhook(url, secret_env))
+            .map_err(to_py)
+    }
+
     /// Flushes, then the monitor's state in the Prometheus text format
     /// (`text`, 0.0.4) or `openmetrics`.
     #[pyo3(signature = (format = None))]

@@ -71,7 +71,7 @@ impl PyRegistry {
     /// Starts a run (private: `mlops.start_run` is the public call).
     #[pyo3(signature = (experiment = None, name = None, parent = None, params = None, tags = None,
                         command = None, flush_points = None, flush_interval = None, compact = None,
-                        system_metrics = None, system_metrics_interval = None))]
+                        system_metrics = None, system_metrics_interval = None, cause = None))]
     #[allow(clippy::too_many_arguments)]
     fn _start_run(
         &self,
@@ -87,6 +87,7 @@ impl PyRegistry {
         compact: Option<bool>,
         system_metrics: Option<bool>,
         system_metrics_interval: Option<f64>,
+        cause: Option<&str>,
     ) -> PyResult<crate::runs::PyRun> {
         crate::runs::start_run(
             py,
@@ -102,6 +103,7 @@ impl PyRegistry {
             compact,
             system_metrics,
             system_metrics_interval,
+            cause,
         )
     }
 
@@ -448,8 +450,10 @@ impl PyRegistry {
     }
 
     /// Records that `product` (kind, name, version) was made from `inputs`
-    /// (a list of such tuples), by `run` from source `commit`.
-    #[pyo3(signature = (product, inputs, run = None, commit = None, reason = None))]
+    /// (a list of such tuples), by `run` from source `commit`, because of
+    /// `cause` (a monitor's retrain request, `monitor:<name>@<seq>`).
+    #[pyo3(signature = (product, inputs, run = None, commit = None, reason = None, cause = None))]
+    #[allow(clippy::too_many_arguments)]
     fn lineage(
         &self,
         py: Python<'_>,
@@ -458,7 +462,10 @@ impl PyRegistry {
         run: Option<&str>,
         commit: Option<&str>,
         reason: Option<&str>,
+        cause: Option<&str>,
     ) -> PyResult<()> {
+        let cause: Option<mlops_core::monitor::RetrainCause> =
+            cause.map(str::parse).transpose().map_err(to_py)?;
         let r = |t: (String, String, u64)| -> PyResult<AssetRef> {
             Ok(AssetRef {
                 kind: self::kind(&t.0)?,
@@ -469,7 +476,7 @@ impl PyRegistry {
         let product = r(product)?;
         let inputs = inputs.into_iter().map(r).collect::<PyResult<Vec<_>>>()?;
         let reg = why(&self.inner, reason);
-        py.detach(|| reg.record_lineage(&product, &inputs, run, commit))
+        py.detach(|| reg.record_lineage_caused(&product, &inputs, run, commit, cause.as_ref()))
             .map_err(to_py)
     }
 

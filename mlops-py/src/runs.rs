@@ -28,7 +28,7 @@ crate::convert::record!(
       exit_code: "exit_code", start_time: "start_time", end_time: "end_time",
       principal: "principal", source: "source", params: "params", tags: "tags",
       metrics: "metrics", points: "points", inputs: "inputs", outputs: "outputs",
-      artifacts: "artifacts", segments: "segments", events: "events" },
+      cause: "cause", artifacts: "artifacts", segments: "segments", events: "events" },
     repr: [id, experiment, status, points]
 );
 
@@ -336,7 +336,9 @@ pub fn start_run(
     compact: Option<bool>,
     system_metrics: Option<bool>,
     system_metrics_interval: Option<f64>,
+    cause: Option<&str>,
 ) -> PyResult<PyRun> {
+    let cause = cause.map(str::parse).transpose().map_err(to_py)?;
     let params = params.map(|p| crate::args::json(p, "params")).transpose()?;
     let mut options = options(flush_points, flush_interval)?;
     if let Some(c) = compact {
@@ -356,6 +358,7 @@ pub fn start_run(
         tags: tags.unwrap_or_default(),
         command,
         options,
+        cause,
     };
     let registry = registry.clone();
     let run = py.detach(|| registry.start_run(start)).map_err(to_py)?;

@@ -207,7 +207,7 @@ pub enum RegistryCommand {
         #[arg(value_parser = asset_ref)]
         product: AssetRef,
         /// The inputs, as KIND/NAME@VERSION (e.g. dataset/churn@3).
-        #[arg(required = true, value_parser = asset_ref)]
+        #[arg(required_unless_present = "cause", value_parser = asset_ref)]
         inputs: Vec<AssetRef>,
         /// The run that made it.
         #[arg(long)]
@@ -215,6 +215,9 @@ pub enum RegistryCommand {
         /// The source commit.
         #[arg(long)]
         commit: Option<String>,
+        /// The monitor's retrain request it answers, monitor:NAME@SEQ.
+        #[arg(long, value_name = "CAUSE")]
+        cause: Option<String>,
     },
     /// Archive an asset (hidden from listings and searches, history kept), or restore it.
     Archive {
@@ -494,6 +497,11 @@ pub enum RunCommand {
         /// How often to sample them, in seconds (default: the core's, 10).
         #[arg(long, value_name = "SECONDS", requires = "system_metrics")]
         system_metrics_interval: Option<f64>,
+        /// The monitor's retrain request the run answers,
+        /// monitor:NAME@SEQ (a request's `cause` in `mlops monitor check`'s
+        /// output): the run and the models it records link back to it.
+        #[arg(long, value_name = "CAUSE")]
+        cause: Option<String>,
         /// The command and its arguments (after `--`).
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
@@ -735,6 +743,23 @@ pub enum MonitorCommand {
         /// Windows after a resolve during which it does not fire again.
         #[arg(long, value_name = "WINDOWS")]
         cooldown: Option<u64>,
+    },
+    /// Post each retraining request a later check logs to URL as JSON,
+    /// signed with HMAC-SHA256 (`X-Mlops-Signature: sha256=<hex>`) by the
+    /// secret held in environment variable --secret-env (its name is
+    /// logged, never its value; it is read by the process that checks).
+    Webhook {
+        /// The monitor's name.
+        name: String,
+        /// The URL (http:// or https://); leave out with --remove.
+        #[arg(required_unless_present = "remove")]
+        url: Option<String>,
+        /// The environment variable holding the signing secret.
+        #[arg(long, value_name = "VAR", required_unless_present = "remove")]
+        secret_env: Option<String>,
+        /// Remove the webhook.
+        #[arg(long, conflicts_with_all = ["url", "secret_env"])]
+        remove: bool,
     },
     /// Evaluate the rules and log each new alert (and a retraining request
     /// for each new firing at or above --retrain-on). Prints one JSON line

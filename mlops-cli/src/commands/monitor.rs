@@ -119,6 +119,19 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
             )?;
             println!("rule {added} added to monitor {name}");
         }
+        MonitorCommand::Webhook {
+            name,
+            url,
+            secret_env,
+            remove: _,
+        } => {
+            cx.open()?
+                .set_monitor_webhook(&name, url.as_deref(), secret_env.as_deref())?;
+            match url {
+                Some(u) => println!("monitor {name} posts retrain requests to {u}"),
+                None => println!("monitor {name} has no webhook"),
+            }
+        }
         MonitorCommand::Check {
             name,
             fail_on,

@@ -101,9 +101,17 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
             inputs,
             run,
             commit,
+            cause,
         } => {
-            cx.open()?
-                .record_lineage(&product, &inputs, run.as_deref(), commit.as_deref())?;
+            let cause: Option<mlops_core::monitor::RetrainCause> =
+                cause.as_deref().map(str::parse).transpose()?;
+            cx.open()?.record_lineage_caused(
+                &product,
+                &inputs,
+                run.as_deref(),
+                commit.as_deref(),
+                cause.as_ref(),
+            )?;
         }
         RegistryCommand::Archive {
             kind,

@@ -23,8 +23,10 @@ pub fn exec(cmd: RunCommand, cx: &Context) -> Result<ExitCode, Error> {
         tags,
         system_metrics,
         system_metrics_interval,
+        cause,
         command,
     } = cmd;
+    let cause = cause.as_deref().map(str::parse).transpose()?;
     let mut options = RunOptions {
         system_metrics,
         ..Default::default()
@@ -53,6 +55,7 @@ pub fn exec(cmd: RunCommand, cx: &Context) -> Result<ExitCode, Error> {
         tags: tags.into_iter().collect(),
         command: Some(command.clone()),
         options,
+        cause,
     })?;
     eprintln!("mlops: run {}", run.id());
     let child = std::process::Command::new(&command[0])

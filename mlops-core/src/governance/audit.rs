@@ -248,9 +248,13 @@ impl AuditRecord {
                 Some(v) => format!("{key}={v}"),
                 None => format!("-{key}"),
             },
-            Some(Change::Lineage { inputs, .. }) => {
+            Some(Change::Lineage { inputs, cause, .. }) => {
                 let inputs: Vec<String> = inputs.iter().map(at).collect();
-                format!("from {}", inputs.join(", "))
+                match cause {
+                    Some(c) if inputs.is_empty() => format!("because of {c}"),
+                    Some(c) => format!("from {} because of {c}", inputs.join(", ")),
+                    None => format!("from {}", inputs.join(", ")),
+                }
             }
             Some(Change::UsedBy { by, .. }) => format!("used by {}", at(&by)),
             Some(Change::Archive { archived: true }) => "archived".into(),

@@ -5,7 +5,9 @@
 //! resolved, with the rule's cooldown), so the log is the alerts' audit
 //! trail. Each new firing at or above a severity appends a
 //! `retrain_requested` event naming the alert and its windows: the trigger
-//! a callback, a webhook or a pipeline step acts on.
+//! a callback, a webhook (`monitor/webhook.rs`, posted here) or a pipeline
+//! step acts on; a run or model made because of it names it as its cause
+//! (`monitor/cause.rs`).
 //!
 //! Fields a rule reads: a window's figures (`monitor/results.rs`), and
 //! the reference's: `reference.<field>` (of the whole reference),
@@ -52,8 +54,15 @@ pub struct RetrainRequest {
     pub alert: u64,
     /// The rule that fired.
     pub rule: String,
+    /// The rule's severity.
+    pub severity: String,
     /// The windows the alert was about.
     pub windows: Vec<i64>,
+    /// What a run or model version made because of it names as its cause
+    /// (`monitor:<name>@<seq>`, see [`super::RetrainCause`]).
+    pub cause: String,
+    /// The outcome of posting it to the monitor's webhook, when it has one.
+    pub webhook: Option<super::WebhookDelivery>,
 }
 
 /// What [`Registry::check_monitor`] found.
@@ -96,6 +105,55 @@ fn lookup(state: &MonitorState, w: &WindowResult, field: &str) -> Option<f64> {
 }
 
 impl Registry {
+    /// Posts `req` to `hook` and logs the outcome (never an error: a
+    /// failure is in the returned delivery).
+    fn post_retrain(
+        &self,
+        name: &str,
+        hook: &super::WebhookDef,
+        req: &RetrainRequest,
+        state: &MonitorState,
+    ) -> super::WebhookDelivery {
+        let body = serde_json::json!({
+            "type": "retrain_requested",
+            "monitor": name,
+            "retrain": req.seq,
+            "alert": req.alert,
+            "rule": req.rule,
+            "severity": req.severity,
+            "windows": req.windows,
+            "reference": state.config.reference,
+            "cause": req.cause,
+            "time": crate::registry::now_ms(),
+        });
+        let body = serde_json::to_vec(&body).expect("a retrain request serialises");
+        let event_id = format!("{name}:{}", req.seq);
+        let mut d = super::webhook::deliver(&hook.url, &hook.secret_env, &event_id, &body);
+        let logged = super::append(
+            self,
+            name,
+            MonitorChange::WebhookDelivery {
+                retrain: req.seq,
+                url: hook.url.clone(),
+                delivered: d.delivered,
+                status: d.status,
+                attempts: d.attempts,
+                error: d.error.clone(),
+            },
+        );
+        match logged {
+            Ok(seq) => d.seq = seq,
+            Err(e) => {
+                let note = format!("(the outcome could not be logged: {e})");
+                d.error = Some(match d.error.take() {
+                    Some(err) => format!("{err} {note}"),
+                    None => note,
+                });
+            }
+        }
+        d
+    }
+
     /// Adds rule `rule` (the rule language of `monitor/rules.rs`) to
     /// monitor `monitor` under `name` (made from the text when `None`;
     /// a rule of that name is replaced), with its severity (default
@@ -234,7 +292,14 @@ impl Registry {
                         seq: r,
                         alert: seq,
                         rule: def.name.clone(),
+                        severity: def.severity.clone(),
                         windows: t.windows.clone(),
+                        cause: super::RetrainCause {
+                            monitor: name.to_string(),
+                            retrain: r,
+                        }
+                        .to_string(),
+                        webhook: None,
                     });
                 }
             }
@@ -249,6 +314,11 @@ impl Registry {
             });
             if last == Some(AlertState::Firing) {
                 report.firing.push((def.name.clone(), def.severity.clone()));
+            }
+        }
+        if let Some(hook) = &state.webhook {
+            for req in &mut report.retrain_requests {
+                req.webhook = Some(self.post_retrain(name, hook, req, &state));
             }
         }
         report.worst = report

@@ -203,6 +203,45 @@ pub enum MonitorChange {
         /// The version of the figures' definitions it was computed with.
         version: u32,
     },
+    /// Where retraining requests are posted (`url: None` removes it).
+    Webhook {
+        /// The URL (`http://` or `https://`) each request is posted to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// The name of the environment variable holding the signing secret
+        /// (the secret itself is never written to the log).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secret_env: Option<String>,
+    },
+    /// The outcome of posting a retraining request to the webhook.
+    WebhookDelivery {
+        /// The `retrain_requested` event posted.
+        retrain: u64,
+        /// The URL it was posted to.
+        url: String,
+        /// Whether the receiver answered 2xx.
+        delivered: bool,
+        /// The last HTTP status received, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Attempts made.
+        attempts: u32,
+        /// Why it was not delivered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
+    /// A run or an asset version was made because of a retraining request
+    /// (its lineage names the request; see [`super::RetrainCause`]).
+    Retrained {
+        /// The `retrain_requested` event it answers.
+        retrain: u64,
+        /// The run, if a run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        run: Option<String>,
+        /// The asset version, if one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asset: Option<crate::registry::AssetRef>,
+    },
 }
 
 impl MonitorChange {
@@ -218,6 +257,9 @@ impl MonitorChange {
             MonitorChange::Alert { .. } => "alert",
             MonitorChange::RetrainRequested { .. } => "retrain_requested",
             MonitorChange::Evaluated { .. } => "evaluated",
+            MonitorChange::Webhook { .. } => "webhook",
+            MonitorChange::WebhookDelivery { .. } => "webhook_delivery",
+            MonitorChange::Retrained { .. } => "retrained",
         }
     }
 }

@@ -72,6 +72,49 @@ pub struct AlertRecord {
     pub windows: Vec<i64>,
 }
 
+/// A monitor's webhook, as the log last set it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookDef {
+    /// The URL requests are posted to.
+    pub url: String,
+    /// The environment variable holding the signing secret.
+    pub secret_env: String,
+    /// The event that set it.
+    pub seq: u64,
+}
+
+/// A posting of a retraining request to the webhook, as logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryRecord {
+    /// Its event's number.
+    pub seq: u64,
+    /// The `retrain_requested` event posted.
+    pub retrain: u64,
+    /// The URL.
+    pub url: String,
+    /// Whether the receiver answered 2xx.
+    pub delivered: bool,
+    /// The last HTTP status, if any.
+    pub status: Option<u16>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it was not delivered.
+    pub error: Option<String>,
+}
+
+/// A run or asset version made because of a retraining request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetrainedRecord {
+    /// Its event's number.
+    pub seq: u64,
+    /// The `retrain_requested` event it answers.
+    pub retrain: u64,
+    /// The run, if a run.
+    pub run: Option<String>,
+    /// The asset version, if one.
+    pub asset: Option<crate::registry::AssetRef>,
+}
+
 /// What is known of a monitor: the fold of its log.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitorState {
@@ -111,6 +154,12 @@ pub struct MonitorState {
     /// The tables of evaluated windows to read (since the newest snapshot),
     /// oldest first (see `monitor::cache`).
     pub evaluated: Vec<Hash>,
+    /// Where retraining requests are posted, if anywhere.
+    pub webhook: Option<WebhookDef>,
+    /// Each posting of a request to the webhook, in log order.
+    pub deliveries: Vec<DeliveryRecord>,
+    /// The runs and asset versions made because of a request, in log order.
+    pub retrained: Vec<RetrainedRecord>,
     /// Events in the log.
     pub events: u64,
 }
@@ -195,6 +244,9 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
         alerts: Vec::new(),
         retrains: Vec::new(),
         evaluated: Vec::new(),
+        webhook: None,
+        deliveries: Vec::new(),
+        retrained: Vec::new(),
         events: events.len() as u64,
     };
     for e in &events[1..] {
@@ -301,6 +353,42 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
                     m.evaluated.push(results);
                 }
             }
+            MonitorChange::Webhook { url, secret_env } => {
+                m.webhook = match (url, secret_env) {
+                    (Some(url), Some(secret_env)) => Some(WebhookDef {
+                        url,
+                        secret_env,
+                        seq: e.seq,
+                    }),
+                    _ => None,
+                }
+            }
+            MonitorChange::WebhookDelivery {
+                retrain,
+                url,
+                delivered,
+                status,
+                attempts,
+                error,
+            } => m.deliveries.push(DeliveryRecord {
+                seq: e.seq,
+                retrain,
+                url,
+                delivered,
+                status,
+                attempts,
+                error,
+            }),
+            MonitorChange::Retrained {
+                retrain,
+                run,
+                asset,
+            } => m.retrained.push(RetrainedRecord {
+                seq: e.seq,
+                retrain,
+                run,
+                asset,
+            }),
         }
     }
     Ok(m)

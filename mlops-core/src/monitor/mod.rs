@@ -15,7 +15,9 @@
 //! a profile delta per (window, segment); labels that arrive later join
 //! kept predictions by id and add a `labels` event; rules, alert
 //! transitions and retraining requests are events too, so the log is the
-//! monitor's audit trail.
+//! monitor's audit trail. So are the retraining webhook, each delivery to
+//! it (`monitor/webhook.rs`) and each run or model version made because of
+//! a request (`retrained`, see [`RetrainCause`]).
 //!
 //! Windows are tumbling and keyed by **event time** floored to the window
 //! length (UTC), never by arrival: a late row goes to its own window, which
@@ -49,6 +51,7 @@
 pub mod alerts;
 mod blob;
 pub mod cache;
+mod cause;
 pub mod config;
 pub mod event;
 mod exposition;
@@ -61,16 +64,21 @@ pub mod report;
 mod results;
 pub mod rules;
 mod split;
+pub mod webhook;
 mod window_quality;
 mod writer;
 
 pub use alerts::{CheckReport, RetrainRequest};
+pub use cause::RetrainCause;
 pub use config::{format_duration, parse_duration, MonitorConfig, NewMonitor, ReferenceRef, Task};
 pub use event::{MonitorChange, MonitorEvent, Rejected, WindowDelta};
 pub use exposition::{DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT, MAX_SEGMENT_LABELS};
-pub use fold::{AlertRecord, MonitorState, RuleDef, WindowState};
+pub use fold::{
+    AlertRecord, DeliveryRecord, MonitorState, RetrainedRecord, RuleDef, WebhookDef, WindowState,
+};
 pub use labels::LabelsLogged;
 pub use results::{results_table, WindowResult};
+pub use webhook::WebhookDelivery;
 pub use writer::{Monitor, DEFAULT_FLUSH_INTERVAL, FLUSH_ROWS};
 
 use crate::error::{Error, Result};

@@ -35,6 +35,17 @@ pub struct LineageEdge {
     pub commit: Option<String>,
 }
 
+/// A version made because of a monitor's retraining request.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseEdge {
+    /// The version.
+    pub version: u64,
+    /// The request (`monitor:<name>@<seq>` as text).
+    pub cause: crate::monitor::RetrainCause,
+    /// The run that made it, if known.
+    pub run: Option<String>,
+}
+
 /// A version of an asset.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Version {
@@ -86,6 +97,8 @@ pub struct Asset {
     pub inputs: Vec<LineageEdge>,
     /// What was made from each version.
     pub used_by: Vec<LineageEdge>,
+    /// The retraining requests versions were made because of.
+    pub causes: Vec<CauseEdge>,
     /// Whether the asset is archived.
     pub archived: bool,
     /// The last gate report recorded for each version (by number).

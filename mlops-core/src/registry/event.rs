@@ -70,6 +70,9 @@ pub enum Change {
         run: Option<String>,
         /// The source commit, if known.
         commit: Option<String>,
+        /// The monitor's retraining request it answers, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cause: Option<crate::monitor::RetrainCause>,
     },
     /// A version of this asset was used to make another asset's version.
     UsedBy {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    AliasMove, Asset, AssetEvent, AssetRef, Change, DatasetInfo, GateRecord, Kind, LineageEdge,
-    Version, Versions,
+    AliasMove, Asset, AssetEvent, AssetRef, CauseEdge, Change, DatasetInfo, GateRecord, Kind,
+    LineageEdge, Version, Versions,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -46,6 +46,8 @@ pub(crate) struct FlatEvent<'a> {
     inputs: Option<Vec<AssetRef>>,
     run: Option<String>,
     commit: Option<String>,
+    #[serde(default)]
+    cause: Option<crate::monitor::RetrainCause>,
     by: Option<AssetRef>,
     archived: Option<bool>,
     #[serde(default)]
@@ -135,6 +137,7 @@ fn split(
             inputs: need(f.inputs, "inputs", k)?,
             run: f.run,
             commit: f.commit,
+            cause: f.cause,
         },
         "used_by" => Change::UsedBy {
             version: need(f.version, "version", k)?,
@@ -216,6 +219,7 @@ impl<'a> Fold<'a> {
                 tags: BTreeMap::new(),
                 inputs: Vec::new(),
                 used_by: Vec::new(),
+                causes: Vec::new(),
                 archived: false,
                 gates: BTreeMap::new(),
                 events: 0,
@@ -364,12 +368,22 @@ impl<'a> Fold<'a> {
                 inputs,
                 run,
                 commit,
-            } => a.inputs.extend(inputs.into_iter().map(|other| LineageEdge {
-                version,
-                other,
-                run: run.clone(),
-                commit: commit.clone(),
-            })),
+                cause,
+            } => {
+                if let Some(cause) = cause {
+                    a.causes.push(CauseEdge {
+                        version,
+                        cause,
+                        run: run.clone(),
+                    });
+                }
+                a.inputs.extend(inputs.into_iter().map(|other| LineageEdge {
+                    version,
+                    other,
+                    run: run.clone(),
+                    commit: commit.clone(),
+                }))
+            }
             Change::UsedBy { version, by, run } => a.used_by.push(LineageEdge {
                 version,
                 other: by,

@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::governance::Action;
 use crate::store::{Event, Store, Tip};
 use asset::version_of;
-pub use asset::{AliasMove, Asset, GateRecord, LineageEdge, Version};
+pub use asset::{AliasMove, Asset, CauseEdge, GateRecord, LineageEdge, Version};
 pub use event::{AssetEvent, AssetRef, Change, DatasetInfo, Versions};
 use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
@@ -474,7 +474,26 @@ impl Registry {
         run: Option<&str>,
         commit: Option<&str>,
     ) -> Result<()> {
+        self.record_lineage_caused(product, inputs, run, commit, None)
+    }
+
+    /// [`record_lineage`](Self::record_lineage), naming as well the
+    /// monitor's retraining request the product was made because of, if
+    /// any: it must exist ([`Error::NotFound`] naming it, nothing written),
+    /// and the monitor's log gets a `retrained` event naming the product
+    /// (see `monitor/cause.rs`).
+    pub fn record_lineage_caused(
+        &self,
+        product: &AssetRef,
+        inputs: &[AssetRef],
+        run: Option<&str>,
+        commit: Option<&str>,
+        cause: Option<&crate::monitor::RetrainCause>,
+    ) -> Result<()> {
         self.authorize(Action::Lineage, product.kind, &product.name)?;
+        if let Some(cause) = cause {
+            self.check_retrain_cause(cause)?;
+        }
         // Check the inputs first, so a bad reference writes nothing.
         for i in inputs {
             let a = self.asset(i.kind, &i.name)?;
@@ -489,6 +508,7 @@ impl Registry {
                 inputs: inputs.to_vec(),
                 run: run.map(str::to_string),
                 commit: commit.map(str::to_string),
+                cause: cause.cloned(),
             },
         )?;
         for i in inputs {
@@ -502,6 +522,9 @@ impl Registry {
                     run: run.map(str::to_string),
                 },
             )?;
+        }
+        if let Some(cause) = cause {
+            self.record_retrained(cause, run, Some(product))?;
         }
         Ok(())
     }

@@ -119,6 +119,12 @@ pub enum RunChange {
         /// Its size in bytes.
         size: u64,
     },
+    /// The run was started because of a monitor's retraining request
+    /// (written right after the start; its models inherit it).
+    Cause {
+        /// The request.
+        cause: crate::monitor::RetrainCause,
+    },
     /// The run ended.
     End {
         /// How.
@@ -145,6 +151,7 @@ impl RunChange {
             RunChange::Input { .. } => "input",
             RunChange::Output { .. } => "output",
             RunChange::Artifact { .. } => "artifact",
+            RunChange::Cause { .. } => "cause",
             RunChange::End { .. } => "end",
         }
     }

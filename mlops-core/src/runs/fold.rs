@@ -58,6 +58,8 @@ pub struct RunInfo {
     pub inputs: Vec<AssetRef>,
     /// The asset versions it made.
     pub outputs: Vec<AssetRef>,
+    /// The monitor's retraining request it was started because of, if any.
+    pub cause: Option<crate::monitor::RetrainCause>,
     /// Its files.
     pub artifacts: Vec<RunArtifact>,
     /// The Parquet files that hold its points (segments, or the compacted file).
@@ -130,6 +132,7 @@ pub(crate) fn fold(id: &str, events: &[Event]) -> Result<RunInfo> {
         points: 0,
         inputs: Vec::new(),
         outputs: Vec::new(),
+        cause: None,
         artifacts: Vec::new(),
         segments: Vec::new(),
         events: events.len() as u64,
@@ -190,6 +193,7 @@ pub(crate) fn fold(id: &str, events: &[Event]) -> Result<RunInfo> {
                     size,
                 });
             }
+            RunChange::Cause { cause } => run.cause = Some(cause),
             RunChange::End {
                 status,
                 exit_code,

@@ -75,6 +75,9 @@ pub struct StartRun {
     pub command: Option<Vec<String>>,
     /// Buffering and flushing.
     pub options: RunOptions,
+    /// The monitor's retraining request the run answers, if any (it must
+    /// exist; see `monitor/cause.rs`).
+    pub cause: Option<crate::monitor::RetrainCause>,
 }
 
 /// The buffer and what the flusher has done, behind one lock.
@@ -207,6 +210,9 @@ impl Run {
             start.tags.into_iter().map(|(k, v)| (k, Some(v))).collect();
         params::check_tags(&tags)?;
         check_options(&start.options)?;
+        if let Some(cause) = &start.cause {
+            registry.check_retrain_cause(cause)?;
+        }
         let id = super::new_run_id();
         let run = Run::open(registry, &id, start.options, true)?;
         run.shared.append(RunChange::Start {
@@ -221,6 +227,12 @@ impl Run {
         }
         if !tags.is_empty() {
             run.shared.append(RunChange::Tags { tags })?;
+        }
+        if let Some(cause) = start.cause {
+            run.shared.append(RunChange::Cause {
+                cause: cause.clone(),
+            })?;
+            registry.record_retrained(&cause, Some(&id), None)?;
         }
         run.start_sampler();
         Ok(run)
@@ -419,11 +431,12 @@ impl Run {
             name: name.to_string(),
             version,
         };
-        self.shared.registry.record_lineage(
+        self.shared.registry.record_lineage_caused(
             &product,
             &info.inputs,
             Some(&self.shared.id),
             info.source.git_commit.as_deref(),
+            info.cause.as_ref(),
         )?;
         self.shared.append(RunChange::Output { asset: product })
     }

@@ -348,8 +348,9 @@ class Registry:
         run: str | None = None,
         commit: str | None = None,
         reason: str | None = None,
+        cause: str | None = None,
     ) -> None:
-        """Records that `product` was made from `inputs` (kind, name, version tuples)."""
+        """Records that `product` was made from `inputs` (kind, name, version tuples), because of `cause`."""
     def archive(self, kind: str, name: str, restore: bool = False, reason: str | None = None) -> None: ...
     def list(self, kind: str, include_archived: bool = False) -> builtins.list[str]: ...
     def commit_dataset(
@@ -405,6 +406,7 @@ class Registry:
         compact: bool | None = None,
         system_metrics: bool | None = None,
         system_metrics_interval: float | None = None,
+        cause: str | None = None,
     ) -> Run: ...
     def _monitor(
         self,
@@ -529,6 +531,8 @@ class _Monitor:
         cooldown_windows: int | None = None,
     ) -> str:
         """Adds an alert rule; returns its name."""
+    def webhook(self, url: str | None, secret_env: str | None = None) -> None:
+        """Sets (url None: removes) the HMAC-signed webhook retrain requests are posted to."""
     def check(self, retrain_on: str | None = None) -> dict[str, Any]:
         """Flushes, evaluates the rules, logs new state changes: new_alerts, firing, retrain_requests, worst."""
     def prometheus_text(self, format: str | None = None) -> str:
@@ -558,6 +562,7 @@ class RunInfo:
     points: int
     inputs: list[dict[str, Any]]
     outputs: list[dict[str, Any]]
+    cause: str | None
     artifacts: list[dict[str, Any]]
     segments: list[str]
     events: int
@@ -626,6 +631,7 @@ class Asset:
     tags: dict[str, dict[str, str]]
     inputs: list[dict[str, Any]]
     used_by: list[dict[str, Any]]
+    causes: list[dict[str, Any]]
     archived: bool
     gates: dict[str, dict[str, Any]]
     events: int

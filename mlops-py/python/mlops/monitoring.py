@@ -185,13 +185,27 @@ class Monitor:
         ``InvalidInputError`` naming the position."""
         return self._native.rule(rule, name, severity, cooldown_windows)
 
+    def webhook(self, url: Optional[str], *, secret_env: Optional[str] = None) -> None:
+        """Posts each retrain request a later :meth:`check` logs to ``url``
+        as JSON, signed like GitHub's webhooks: ``X-Mlops-Signature:
+        sha256=<hex HMAC-SHA256 of the raw body>`` with the secret held in
+        environment variable ``secret_env`` (its name is logged, never its
+        value; it is read when a request is posted), plus
+        ``X-Mlops-Event-Id`` (``<monitor>:<seq>``, stable across retries)
+        and ``X-Mlops-Timestamp``. A failed delivery never fails the check:
+        it is in the request's ``webhook`` entry of the report and logged.
+        ``url=None`` removes the webhook. A bad URL or variable name is an
+        ``InvalidInputError``."""
+        self._native.webhook(url, secret_env)
+
     def on_alert(self, callback: Callable[[dict[str, Any]], Any]) -> None:
         """Calls ``callback(alert)`` for each alert that fires in a later
         :meth:`check` (once per firing: the alert is logged, so a later
         check does not report it again). ``alert`` is the logged change:
         ``rule``, ``state``, ``severity``, ``window``, ``windows``, ``seq``,
-        and ``retrain_requested`` (the number of the ``retrain_requested``
-        event, when the rule's severity asks for retraining)."""
+        ``retrain_requested`` (the number of the ``retrain_requested``
+        event, when the rule's severity asks for retraining) and ``cause``
+        (what a retraining run passes as ``start_run(cause=...)``)."""
         self._callbacks.append(callback)
 
     def check(self, *, retrain_on: Optional[str] = None) -> dict[str, Any]:
@@ -202,12 +216,14 @@ class Monitor:
         for the new firings. Returns ``{"new_alerts", "firing",
         "retrain_requests", "worst"}``."""
         report = self._native.check(retrain_on)
-        requests = {r["alert"]: r["seq"] for r in report["retrain_requests"]}
+        requests = {r["alert"]: r for r in report["retrain_requests"]}
         for alert in report["new_alerts"]:
             if alert["state"] != "firing":
                 continue
             alert = dict(alert)
-            alert["retrain_requested"] = requests.get(alert["seq"])
+            request = requests.get(alert["seq"])
+            alert["retrain_requested"] = None if request is None else request["seq"]
+            alert["cause"] = None if request is None else request["cause"]
             for cb in self._callbacks:
                 cb(alert)
         return report

@@ -72,6 +72,7 @@ def start_run(
     compact: Optional[bool] = None,
     system_metrics: Optional[bool] = None,
     system_metrics_interval: Optional[float] = None,
+    cause: Optional[str] = None,
 ) -> Run:
     """Starts a run of ``experiment`` in ``store`` (a URL or path, default
     ``./.mlops``, or a :class:`Registry`) and returns it; use it as
@@ -86,6 +87,12 @@ def start_run(
     ``system_metrics=True`` samples the machine's CPU, memory, disk and
     network into the run under MLflow's ``system/...`` keys (off by default)
     every ``system_metrics_interval`` seconds (10 by default).
+
+    ``cause`` names the monitor's retrain request the run answers
+    (``monitor:<name>@<seq>``, the ``cause`` of a request in
+    :meth:`Monitor.check`'s report): the run and the models it records
+    link back to it in lineage, and the monitor's log names them. A cause
+    naming no such request is a ``NotFoundError``.
 
     Under ``mlops run exec`` (``MLOPS_RUN_ID`` set) a run started without a
     parent is the command's run: its params and tags are added there.
@@ -104,6 +111,7 @@ def start_run(
         compact,
         system_metrics,
         system_metrics_interval,
+        cause,
     )
     _open.add(run)
     with _hooks_lock:
