@@ -61,6 +61,7 @@ mod results;
 pub mod rules;
 mod split;
 mod window_quality;
+mod window_suite;
 mod writer;
 
 pub use alerts::{CheckReport, RetrainRequest};
@@ -123,7 +124,7 @@ fn differing_option(
         (Some((dataset, _)), Some(r)) => *dataset == r.name,
         (Some(_), None) => false,
     };
-    let checks: [(&'static str, bool, bool); 14] = [
+    let checks: [(&'static str, bool, bool); 15] = [
         ("reference", new.reference.is_some(), reference),
         (
             "timestamp",
@@ -178,6 +179,7 @@ fn differing_option(
             existing.threshold == given.threshold,
         ),
         ("drift", new.drift.is_some(), existing.drift == given.drift),
+        ("suite", new.suite.is_some(), existing.suite == given.suite),
     ];
     checks
         .iter()
@@ -214,6 +216,18 @@ impl Registry {
             None => (None, None),
         };
         let config = new.config(reference)?;
+        let suite = new
+            .suite
+            .as_ref()
+            .map(|s| {
+                window_suite::WindowSuite::new(s).map_err(|e| match e {
+                    Error::InvalidInput(m) | Error::Unsupported(m) => {
+                        Error::InvalidInput(format!("monitor option 'suite': {m}"))
+                    }
+                    e => e,
+                })
+            })
+            .transpose()?;
         let figures = match &data {
             Some((profile, schema, batches)) => {
                 Some(reference::figures(&config, schema, batches, profile)?)
@@ -225,6 +239,12 @@ impl Registry {
             None => (None, None),
         };
         let store = self.store();
+        if let Some(suite) = &suite {
+            if let Some(s) = &schema {
+                suite.check_schema(&writer::profiled(&config, s.as_ref()))?;
+            }
+            window_suite::WindowSuite::put(store, suite.suite())?;
+        }
         let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;
         let reference_profile = profile.map(|p| store.put_blob(&p.to_bytes())).transpose()?;
         let reference_pairs = match figures.as_ref().and_then(|f| f.pairs.as_ref()) {
