@@ -8,8 +8,10 @@
 //! [`super::WindowDelta`] like its profile), and a window's verdicts are
 //! those states merged and finished: for the checks evaluated per window
 //! they equal validating all the window's rows at once
-//! ([`crate::validate::validate_batches`]) — verdicts, observed values,
-//! unexpected and missing counts and percents.
+//! ([`crate::validate::validate_batches`]) — verdicts, unexpected and
+//! missing counts and percents exactly; observed means and standard
+//! deviations (`mean_between`, `std_between`) up to floating-point
+//! rounding (Chan's merge, about 1e-15 relative).
 //!
 //! Checks **not evaluated per window** (counted in `suite.not_evaluated`,
 //! no other field):
