@@ -22,7 +22,9 @@
 //! is evaluated again, until the window is final (`allowed_lateness` after
 //! its end); rows past the clock by more than a tolerance are refused as
 //! future-dated. Several processes log into one monitor: their deltas are
-//! profiles, which merge.
+//! profiles, which merge. A monitor may carry a validation suite: each
+//! delta then also holds the checks' partial state, and every window
+//! reports the suite's verdicts on its rows (`window_suite.rs`).
 //!
 //! ```
 //! use std::sync::Arc;

@@ -14,7 +14,7 @@
 //! rounding (Chan's merge, about 1e-15 relative).
 //!
 //! Checks **not evaluated per window** (counted in `suite.not_evaluated`,
-//! no other field):
+//! no other field; a suite with no other check is refused):
 //!
 //! - `unique`, `compound_unique`, `median_between`, `quantile_between`,
 //!   `distinct_count_between`, `most_common_in_set`: their exact state is
@@ -110,6 +110,25 @@ impl WindowSuite {
             }
             names.push(name);
             kept.push(c.clone());
+        }
+        if kept.is_empty() {
+            let why: Vec<String> = suite
+                .checks
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    not_per_window(&c.kind).map(|w| format!("checks[{i}] ({}): {w}", c.kind.name()))
+                })
+                .collect();
+            return Err(Error::InvalidInput(format!(
+                "suite '{}' has no check a monitor evaluates per window{}",
+                suite.name,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", why.join("; "))
+                }
+            )));
         }
         let skipped = suite.checks.len() - kept.len();
         let per_window = Suite {
@@ -416,6 +435,16 @@ mod tests {
             (0.0, 3.0, 3.0)
         );
         assert_eq!(f["suite.not_evaluated"], 1.0);
+    }
+
+    #[test]
+    fn a_suite_with_no_check_evaluated_per_window_is_refused_saying_why() {
+        let only = Suite::new("ids").with(CheckKind::Unique {
+            column: "plan".into(),
+        });
+        let e = WindowSuite::new(&only).unwrap_err().to_string();
+        assert!(e.contains("checks[0] (unique)"), "{e}");
+        assert!(WindowSuite::new(&Suite::new("empty")).is_err());
     }
 
     #[test]
