@@ -306,6 +306,14 @@ fn a_suite_naming_a_column_the_monitor_lacks_is_refused_naming_it() {
         ..Default::default()
     };
     r.create_monitor("o", &good).unwrap();
+    // The reference's own verdicts, for rules (`reference.suite.success`).
+    let state = r.monitor_state("o").unwrap();
+    assert_eq!(state.reference_fields["suite.success"], 1.0);
+    assert_eq!(state.reference_fields["suite.checks"], 4.0);
+    assert_eq!(
+        state.reference_fields["suite.x_range.unexpected_percent"],
+        0.0
+    );
     r.open_or_create_monitor("o", &good).unwrap();
     let other = NewMonitor {
         suite: Some(Suite::new("other").with(CheckKind::NotNull { column: "x".into() })),

@@ -230,10 +230,17 @@ impl Registry {
                 })
             })
             .transpose()?;
+        if let (Some(suite), Some((_, schema, _))) = (&suite, &data) {
+            suite.check_schema(&writer::profiled(&config, schema.as_ref()))?;
+        }
         let figures = match &data {
-            Some((profile, schema, batches)) => {
-                Some(reference::figures(&config, schema, batches, profile)?)
-            }
+            Some((profile, schema, batches)) => Some(reference::figures(
+                &config,
+                schema,
+                batches,
+                profile,
+                suite.as_ref(),
+            )?),
             None => None,
         };
         let (profile, schema) = match data {
@@ -242,9 +249,6 @@ impl Registry {
         };
         let store = self.store();
         if let Some(suite) = &suite {
-            if let Some(s) = &schema {
-                suite.check_schema(&writer::profiled(&config, s.as_ref()))?;
-            }
             window_suite::WindowSuite::put(store, suite.suite())?;
         }
         let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;

@@ -45,6 +45,9 @@
 //! | `suite.<check>.success` | 1 or 0 |
 //! | `suite.<check>.unexpected_percent` | row-level checks: unexpected rows, percent of the non-missing rows |
 //! | `suite.<check>.observed` | when the observed value is a number (a mean, a null fraction, ...) |
+//!
+//! With a reference, the same fields of the whole reference and their mean
+//! and std over its windows are `reference.suite.<...>` in rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -217,6 +220,17 @@ impl WindowSuite {
             merged.merge(self.read(&store.get_blob(h.as_str())?)?)?;
         }
         Ok(match merged.finish()? {
+            Some(r) => self.result_fields(&r),
+            None => BTreeMap::new(),
+        })
+    }
+
+    /// The window fields of `batch`'s rows (of the monitor's profiled
+    /// schema) validated at once: the reference's figures.
+    pub(crate) fn fields_of(&self, batch: &RecordBatch) -> Result<BTreeMap<String, f64>> {
+        let mut s = self.state();
+        s.update(batch)?;
+        Ok(match s.finish()? {
             Some(r) => self.result_fields(&r),
             None => BTreeMap::new(),
         })
