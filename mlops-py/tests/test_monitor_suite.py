@@ -92,6 +92,14 @@ def test_a_suite_file_and_rules_on_the_verdicts(tmp_path):
     text = mon.prometheus_text()
     assert 'mlops_monitor_validation_success{check="x_range",monitor="m"} 1.0' in text
     assert 'mlops_monitor_validation_failed_checks{monitor="m"} 0.0' in text
+    # prometheus_client's own parser reads it: one series per check.
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    success = {s.labels["check"]: s.value for s in families["mlops_monitor_validation_success"].samples}
+    assert success == {"x_range": 1.0, "in_set.plan": 1.0, "not_null.x": 1.0, "mean_between.x": 1.0}
+    ratio = {s.labels["check"]: s.value for s in families["mlops_monitor_validation_unexpected_ratio"].samples}
+    assert ratio == {"x_range": 0.0, "in_set.plan": 0.0, "not_null.x": 0.0}
 
 
 def test_a_check_naming_a_column_the_monitor_lacks_is_named():

@@ -186,7 +186,7 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
             );
             let mut unexpected = gauge(
                 "mlops_monitor_validation_unexpected_ratio",
-                "Share of a row-level check's non-missing values that broke it in the newest window.",
+                "Share of a row-level check's values that broke it in the newest window (of the non-missing values; of all for not_null).",
             );
             for (k, v) in &w.fields {
                 let Some(rest) = k.strip_prefix("suite.") else {
