@@ -611,6 +611,9 @@ pub fn monitor_config(name: &str, c: &mlops_core::monitor::MonitorConfig) -> Str
         c.task.map_or("-", |t| t.as_str()),
         c.threshold
     ));
+    if let Some(h) = &c.suite {
+        s.push_str(&format!("suite       {h}\n"));
+    }
     s
 }
 

@@ -695,3 +695,59 @@ fn a_retrain_request_reaches_the_webhook_and_a_run_names_it_as_its_cause() {
         "{model}"
     );
 }
+
+#[test]
+fn a_suite_file_gives_each_window_its_verdicts() {
+    let (dir, s) = setup("suite");
+    let f = |n: &str| dir.join(n).to_str().unwrap().to_string();
+    succeeded(&run(&s, &["add", "dataset", "churn-train", &f("ref.csv")]));
+    std::fs::write(
+        dir.join("contract.yaml"),
+        "name: contract\nchecks:\n  - check: values_between\n    column: x\n    min: 0\n    max: 10\n    name: x_range\n  - check: in_set\n    column: cat\n    values: [a, b]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bad.yaml"),
+        "name: bad\nchecks:\n  - check: not_null\n    column: age\n",
+    )
+    .unwrap();
+    let base = [
+        "monitor",
+        "create",
+        "m",
+        "--timestamp",
+        "t",
+        "--reference",
+        "churn-train@1",
+        "--id",
+        "id",
+        "--suite",
+    ];
+    refused(
+        &run(&s, &[&base[..], &[&f("bad.yaml")]].concat()),
+        &["checks[0] (not_null)", "'age'"],
+    );
+    let out = succeeded(&run(&s, &[&base[..], &[&f("contract.yaml")]].concat()));
+    assert!(out.contains("suite       "), "{out}");
+    let now = (START_MS + 2 * HOUR_MS).to_string();
+    succeeded(&run(
+        &s,
+        &["monitor", "log", "m", &f("traffic.csv"), "--now", &now],
+    ));
+    let results: Vec<serde_json::Value> = succeeded(&run(
+        &s,
+        &["monitor", "results", "m", "--now", &now, "--json"],
+    ))
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let fields = |i: usize| &results[i]["fields"];
+    // Hour 0: x in 0..10, categories a and b; hour 1: x shifted by 20.
+    assert_eq!(fields(0)["suite.success"], 1.0);
+    assert_eq!(fields(0)["suite.checks"], 2.0);
+    assert_eq!(fields(0)["suite.x_range.unexpected_percent"], 0.0);
+    assert_eq!(fields(1)["suite.success"], 0.0);
+    assert_eq!(fields(1)["suite.failed"], 1.0);
+    assert_eq!(fields(1)["suite.x_range.unexpected_percent"], 100.0);
+    assert_eq!(fields(1)["suite.in_set.cat.success"], 1.0);
+}

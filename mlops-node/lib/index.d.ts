@@ -1160,6 +1160,8 @@ export interface MonitorOptions {
   threshold?: number
   /** How windows are compared with the reference (the options of `drift`). */
   drift?: DriftOptions
+  /** A validation suite (a `Suite` or a suite file's path) every window and segment is checked with: its verdicts are the `suite.*` fields of `results()` (`suite.success`, `suite.failed`, `suite.<check>.unexpected_percent`, ...). */
+  suite?: Suite | string
   /** The store (a URL or folder) or a `Registry`; unset: $MLOPS_STORE, else `.mlops`. */
   store?: string | Registry
 }

@@ -15,12 +15,21 @@
 const { native, codedError, typed, isArrowTable, ipcBuffer } = require('./native')
 const { Registry } = require('./registry')
 const { driftOptions } = require('./drift')
+const { Suite } = require('./validate')
+
+/** A monitor's suite as the addon takes it (JSON): a Suite, or a suite file's path. */
+function suiteOf(suite) {
+  if (suite === undefined || suite === null) return undefined
+  if (suite instanceof Suite) return JSON.stringify(suite._doc)
+  if (typeof suite === 'string') return typed(() => native.suiteFromFile(suite))
+  throw codedError('INVALID_INPUT', "invalid input: monitor option 'suite' expects a Suite or a suite file's path")
+}
 
 // The options `monitor()` takes (src/monitor.rs `MonitorOptions`, and the
 // store); a name not listed is refused rather than ignored, so a typo does
 // not silently run with the engine's default.
 const MONITOR_OPTIONS = new Set(['reference', 'window', 'timestamp', 'prediction', 'target', 'id', 'segments', 'maxSegments',
-  'allowedLateness', 'futureTolerance', 'predictionRetention', 'task', 'threshold', 'drift', 'store'])
+  'allowedLateness', 'futureTolerance', 'predictionRetention', 'task', 'threshold', 'drift', 'suite', 'store'])
 
 /** The monitors opened here, weakly. */
 const open = new Set()
@@ -252,8 +261,10 @@ function registryOf(store) {
  * name the model's output, the label and the prediction id; `segments` cut
  * each window (at most `maxSegments` kept apart); `task` is `'binary'`,
  * `'multiclass'` or `'regression'`, `threshold` the positive-class score;
- * `drift` the options of `drift()`. Every option left unset takes the
- * engine's default.
+ * `drift` the options of `drift()`; `suite` a validation suite (a `Suite`
+ * or a suite file's path) every window and segment is checked with, its
+ * verdicts the `suite.*` fields of `results()`. Every option left unset
+ * takes the engine's default.
  */
 async function monitor(name, options = {}) {
   for (const k of Object.keys(options ?? {})) {
@@ -274,6 +285,7 @@ async function monitor(name, options = {}) {
     task,
     threshold,
     drift,
+    suite,
     store,
   } = options ?? {}
   const registry = registryOf(store)
@@ -292,6 +304,7 @@ async function monitor(name, options = {}) {
     task,
     threshold,
     drift: driftOptions(drift),
+    suite: suiteOf(suite),
   }
   // Node's SIGTERM handler stands for the default action until the program
   // listens for SIGTERM itself: then its listener decides (and its exit

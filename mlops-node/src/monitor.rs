@@ -63,6 +63,8 @@ pub struct MonitorOptions {
     pub threshold: Option<f64>,
     /// Drift options.
     pub drift: Option<crate::convert::DriftOptions>,
+    /// A validation suite (its JSON) every window is checked with.
+    pub suite: Option<String>,
 }
 
 impl MonitorOptions {
@@ -113,6 +115,11 @@ impl MonitorOptions {
             task: self.task,
             threshold: self.threshold,
             drift: self.drift.map(TryInto::try_into).transpose()?,
+            suite: self
+                .suite
+                .as_deref()
+                .map(mlops_core::validate::Suite::from_json)
+                .transpose()?,
         })
     }
 }

@@ -275,7 +275,7 @@ async function monitoring(): Promise<number> {
   const options: MonitorOptions = {
     reference: ['churn-train', 1], window: '1h', timestamp: 't', prediction: 'score', target: 'label', id: 'id',
     segments: ['cat'], maxSegments: 10, allowedLateness: '48h', futureTolerance: '5m', predictionRetention: '30d',
-    task: 'binary', threshold: 0.5, drift: { driftShare: 0.5 }, store: reg,
+    task: 'binary', threshold: 0.5, drift: { driftShare: 0.5 }, suite: 'suite.yaml', store: reg,
   }
   const m: Monitor = await monitor('churn-prod', options)
   const again: Monitor = await monitor('churn-prod', { reference: ['dataset', 'churn-train', 'latest'], store: 'memory://' })

@@ -203,6 +203,28 @@ fn reference(r: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
     Ok((name, version))
 }
 
+/// A monitor's `suite`: a suite file's path (YAML or JSON), a native
+/// suite, or `mlops.Suite` (which wraps one).
+fn suite_arg(suite: &Bound<'_, PyAny>) -> PyResult<mlops_core::validate::Suite> {
+    if let Ok(path) = suite.extract::<std::path::PathBuf>() {
+        return mlops_core::validate::Suite::load(path).map_err(to_py);
+    }
+    if let Ok(s) = suite.cast::<crate::validate::PySuite>() {
+        return Ok(s.borrow().inner.clone());
+    }
+    match suite
+        .getattr("_native")
+        .ok()
+        .and_then(|n| n.cast_into::<crate::validate::PySuite>().ok())
+    {
+        Some(native) => Ok(native.borrow().inner.clone()),
+        None => Err(InvalidInputError::new_err(format!(
+            "invalid input: monitor option 'suite': a mlops.Suite or a suite file's path, got {}",
+            suite.get_type().name()?
+        ))),
+    }
+}
+
 /// `Registry._monitor`: opens monitor `name`, creating it with the settings
 /// given when there is none (`Registry::open_or_create_monitor`).
 #[allow(clippy::too_many_arguments)]
@@ -224,6 +246,7 @@ pub fn open(
     task: Option<String>,
     threshold: Option<f64>,
     drift: Option<&Bound<'_, PyAny>>,
+    suite: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<PyMonitor> {
     let drift = match drift {
         Some(d) => {
@@ -249,6 +272,7 @@ pub fn open(
         task,
         threshold,
         drift,
+        suite: suite.map(suite_arg).transpose()?,
     };
     let inner = py
         .detach(|| registry.open_or_create_monitor(name, &new))

@@ -112,7 +112,7 @@ impl PyRegistry {
     #[pyo3(signature = (name, reference = None, window = None, timestamp = None, prediction = None,
                         target = None, id = None, segments = None, max_segments = None,
                         allowed_lateness = None, future_tolerance = None, prediction_retention = None,
-                        task = None, threshold = None, drift = None))]
+                        task = None, threshold = None, drift = None, suite = None))]
     #[allow(clippy::too_many_arguments)]
     fn _monitor(
         &self,
@@ -132,6 +132,7 @@ impl PyRegistry {
         task: Option<String>,
         threshold: Option<f64>,
         drift: Option<&Bound<'_, PyAny>>,
+        suite: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<crate::monitor::PyMonitor> {
         crate::monitor::open(
             py,
@@ -151,6 +152,7 @@ impl PyRegistry {
             task,
             threshold,
             drift,
+            suite,
         )
     }
 

@@ -674,6 +674,10 @@ pub enum MonitorCommand {
         /// options: method, threshold, drift_share, correction, ...).
         #[arg(long, value_name = "JSON")]
         drift: Option<String>,
+        /// A validation suite file (YAML or JSON) every window and segment
+        /// is checked with: its verdicts are the `suite.*` window fields.
+        #[arg(long, value_name = "FILE")]
+        suite: Option<std::path::PathBuf>,
         /// Print the settings as JSON.
         #[arg(long)]
         json: bool,

@@ -32,6 +32,7 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
             task,
             threshold,
             drift,
+            suite,
             json,
         } => {
             let new = NewMonitor {
@@ -49,6 +50,7 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
                 task: task.map(|t| t.as_str().to_string()),
                 threshold,
                 drift: drift.as_deref().map(DriftOptions::from_json).transpose()?,
+                suite: suite.map(mlops_core::validate::Suite::load).transpose()?,
             };
             let m = cx.open()?.create_monitor(&name, &new)?;
             if json {

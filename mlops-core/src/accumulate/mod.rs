@@ -204,6 +204,26 @@ impl Accumulator {
         }
     }
 
+    /// Makes this state the state of partition `partition` alone, its
+    /// unexpected rows tagged with it: for states whose partitions are
+    /// numbered only when they meet (a monitor's window deltas, written by
+    /// processes that cannot agree on numbers beforehand).
+    pub(crate) fn renumber(&mut self, partition: u64) {
+        self.partitions = vec![(partition, partition)];
+        if let Body::Validation(c) = &mut self.body {
+            for p in c.run.parts.iter_mut().flatten() {
+                let (map, head) = match &mut p.state {
+                    State::Map(m) => (m, None),
+                    State::Mono { map, first, .. } => (map, first.as_mut()),
+                    _ => continue,
+                };
+                for u in map.samples.iter_mut().chain(head.map(|(u, _)| u)) {
+                    u.partition = Some(partition);
+                }
+            }
+        }
+    }
+
     fn is_whole(&self) -> bool {
         self.keys.len() == self.total as usize
     }

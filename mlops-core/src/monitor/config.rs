@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::drift::DriftOptions;
 use crate::error::{Error, Result};
+use crate::store::Hash;
+use crate::validate::Suite;
 
 /// The window length when none is given.
 pub const DEFAULT_WINDOW: &str = "1h";
@@ -116,6 +118,10 @@ pub struct MonitorConfig {
     pub threshold: f64,
     /// How windows are compared with the reference.
     pub drift: DriftOptions,
+    /// The validation suite every window's rows are checked with: its
+    /// JSON in the content store (see `monitor/window_suite.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<Hash>,
 }
 
 impl MonitorConfig {
@@ -161,6 +167,12 @@ pub struct NewMonitor {
     pub threshold: Option<f64>,
     /// Drift options (the drift report's defaults).
     pub drift: Option<DriftOptions>,
+    /// A validation suite whose verdicts every window (and segment)
+    /// reports (`suite.*` fields); stored in the content store when the
+    /// monitor is created. Not read from serialised settings: give the
+    /// suite itself.
+    #[serde(skip)]
+    pub suite: Option<Suite>,
 }
 
 impl NewMonitor {
@@ -245,6 +257,10 @@ impl NewMonitor {
             task: self.task.as_deref().map(str::parse).transpose()?,
             threshold,
             drift,
+            suite: self
+                .suite
+                .as_ref()
+                .map(|s| Hash::of(&super::window_suite::WindowSuite::bytes(s))),
         })
     }
 

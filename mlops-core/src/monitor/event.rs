@@ -69,6 +69,10 @@ pub struct WindowDelta {
     /// The profile of those rows (absent when no row was placed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Hash>,
+    /// The monitor's validation suite's partial state over those rows
+    /// (when it has a suite and rows were placed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<Hash>,
     /// Per column, values that did not have the monitor's type (they are
     /// profiled as nulls).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

@@ -17,6 +17,9 @@
 //! | `mlops_monitor_quality` | gauge | `monitor`, `metric`, `kind` (`realized`, `estimated`) |
 //! | `mlops_monitor_labels_ratio` | gauge | `monitor` |
 //! | `mlops_monitor_label_lag_seconds` | gauge | `monitor` |
+//! | `mlops_monitor_validation_success` | gauge (0/1) | `monitor`, `check` (the suite's checks evaluated per window) |
+//! | `mlops_monitor_validation_unexpected_ratio` | gauge | `monitor`, `check` (row-level checks) |
+//! | `mlops_monitor_validation_failed_checks` | gauge | `monitor` |
 //! | `mlops_monitor_alert_firing` | gauge (0/1) | `monitor`, `rule`, `severity` |
 //! | `mlops_monitor_window_end_timestamp_seconds` | gauge | `monitor` |
 //!
@@ -173,6 +176,39 @@ pub(crate) fn families(state: &MonitorState, results: &[WindowResult]) -> Result
                 )
                 .with_sample(Sample::new(d.share_of_drifted_columns).label("monitor", m)),
             );
+        }
+        if let Some(failed) = w.field("suite.failed") {
+            out.push(
+                gauge(
+                    "mlops_monitor_validation_failed_checks",
+                    "Checks of the validation suite that failed on the newest window.",
+                )
+                .with_sample(Sample::new(failed).label("monitor", m)),
+            );
+            let mut success = gauge(
+                "mlops_monitor_validation_success",
+                "1 when a check of the validation suite passed on the newest window.",
+            );
+            let mut unexpected = gauge(
+                "mlops_monitor_validation_unexpected_ratio",
+                "Share of a row-level check's values that broke it in the newest window (of the non-missing values; of all for not_null).",
+            );
+            for (k, v) in &w.fields {
+                let Some(rest) = k.strip_prefix("suite.") else {
+                    continue;
+                };
+                if let Some(check) = rest.strip_suffix(".success") {
+                    success.push(Sample::new(*v).label("monitor", m).label("check", check));
+                } else if let Some(check) = rest.strip_suffix(".unexpected_percent") {
+                    unexpected.push(
+                        Sample::new(*v / 100.0)
+                            .label("monitor", m)
+                            .label("check", check),
+                    );
+                }
+            }
+            out.push(success);
+            out.push(unexpected);
         }
         out.push(
             gauge(

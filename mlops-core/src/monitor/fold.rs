@@ -18,6 +18,9 @@ pub struct WindowState {
     pub rows: u64,
     /// The profiles of the deltas (merged when the window is evaluated).
     pub profiles: Vec<Hash>,
+    /// The suite's partial states of the deltas, in log order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suites: Vec<Hash>,
     /// Type errors per column.
     pub type_errors: BTreeMap<String, u64>,
     /// Values outside the reference per column.
@@ -275,6 +278,7 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
                     let w = m.windows.entry((d.window, d.segment)).or_default();
                     w.rows += d.rows;
                     w.profiles.extend(d.profile);
+                    w.suites.extend(d.suite);
                     for (k, v) in d.type_errors {
                         *w.type_errors.entry(k).or_default() += v;
                     }

@@ -24,7 +24,9 @@
 //! is evaluated again, until the window is final (`allowed_lateness` after
 //! its end); rows past the clock by more than a tolerance are refused as
 //! future-dated. Several processes log into one monitor: their deltas are
-//! profiles, which merge.
+//! profiles, which merge. A monitor may carry a validation suite: each
+//! delta then also holds the checks' partial state, and every window
+//! reports the suite's verdicts on its rows (`window_suite.rs`).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -66,6 +68,7 @@ pub mod rules;
 mod split;
 pub mod webhook;
 mod window_quality;
+mod window_suite;
 mod writer;
 
 pub use alerts::{CheckReport, RetrainRequest};
@@ -152,7 +155,7 @@ fn differing_option(
         (Some((dataset, _)), Some(r)) => *dataset == r.name,
         (Some(_), None) => false,
     };
-    let checks: [(&'static str, bool, bool); 14] = [
+    let checks: [(&'static str, bool, bool); 15] = [
         ("reference", new.reference.is_some(), reference),
         (
             "timestamp",
@@ -207,6 +210,7 @@ fn differing_option(
             existing.threshold == given.threshold,
         ),
         ("drift", new.drift.is_some(), existing.drift == given.drift),
+        ("suite", new.suite.is_some(), existing.suite == given.suite),
     ];
     checks
         .iter()
@@ -243,10 +247,29 @@ impl Registry {
             None => (None, None),
         };
         let config = new.config(reference)?;
+        let suite = new
+            .suite
+            .as_ref()
+            .map(|s| {
+                window_suite::WindowSuite::new(s).map_err(|e| match e {
+                    Error::InvalidInput(m) | Error::Unsupported(m) => {
+                        Error::InvalidInput(format!("monitor option 'suite': {m}"))
+                    }
+                    e => e,
+                })
+            })
+            .transpose()?;
+        if let (Some(suite), Some((_, schema, _))) = (&suite, &data) {
+            suite.check_schema(&writer::profiled(&config, schema.as_ref()))?;
+        }
         let figures = match &data {
-            Some((profile, schema, batches)) => {
-                Some(reference::figures(&config, schema, batches, profile)?)
-            }
+            Some((profile, schema, batches)) => Some(reference::figures(
+                &config,
+                schema,
+                batches,
+                profile,
+                suite.as_ref(),
+            )?),
             None => None,
         };
         let (profile, schema) = match data {
@@ -254,6 +277,9 @@ impl Registry {
             None => (None, None),
         };
         let store = self.store();
+        if let Some(suite) = &suite {
+            window_suite::WindowSuite::put(store, suite.suite())?;
+        }
         let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;
         let reference_profile = profile.map(|p| store.put_blob(&p.to_bytes())).transpose()?;
         let reference_pairs = match figures.as_ref().and_then(|f| f.pairs.as_ref()) {

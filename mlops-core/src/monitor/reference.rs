@@ -3,7 +3,8 @@
 //! reference (`reference.<field>` in rules), and — when the reference has
 //! the timestamp column — the mean and standard deviation of each figure
 //! over the reference's own windows (`reference.<field>.mean`, `.std`:
-//! NannyML's thresholds of mean ± k·std over reference chunks).
+//! NannyML's thresholds of mean ± k·std over reference chunks), the
+//! validation suite's fields among them.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use super::config::MonitorConfig;
 use super::fold::WindowState;
 use super::results::evaluate;
 use super::split;
+use super::window_suite::WindowSuite;
 use super::writer::profiled;
 use crate::error::Result;
 use crate::profile::Profile;
@@ -38,6 +40,7 @@ pub(crate) fn figures(
     schema: &SchemaRef,
     batches: &[RecordBatch],
     profile: &Profile,
+    suite: Option<&WindowSuite>,
 ) -> Result<ReferenceFigures> {
     let data = arrow::compute::concat_batches(schema, batches)?;
     let cols = profiled(config, schema);
@@ -52,6 +55,9 @@ pub(crate) fn figures(
         ..Default::default()
     };
     let (mut whole, _) = evaluate(config, 0, &whole_state, Some(&whole_profile), Some(profile))?;
+    if let Some(suite) = suite {
+        whole.extend(suite.fields_of(&conformed)?);
+    }
     let pairs = match (&config.prediction, &config.target) {
         (Some(p), Some(t)) => match (data.column_by_name(p), data.column_by_name(t)) {
             (Some(p), Some(t)) => Some(pairs_table(p, t)?),
@@ -91,13 +97,16 @@ pub(crate) fn figures(
                 rows: rows.len() as u64,
                 ..Default::default()
             };
-            let (f, _) = evaluate(
+            let (mut f, _) = evaluate(
                 config,
                 window * config.window_secs as i64,
                 &state,
                 Some(&p),
                 Some(profile),
             )?;
+            if let Some(suite) = suite {
+                f.extend(suite.fields_of(&part)?);
+            }
             for (k, v) in f {
                 if v.is_finite() {
                     values.entry(k).or_default().push(v);

@@ -34,7 +34,7 @@ th{background:#f6f6f6}.num{text-align:right;font-variant-numeric:tabular-nums}\
 .chart{margin:6px 0 18px}.chart h3{margin:0;font-size:14px}svg text{font:11px system-ui,sans-serif;fill:#555}";
 
 /// The figures shown as timelines, when windows have them.
-const TIMELINES: [&str; 7] = [
+const TIMELINES: [&str; 8] = [
     "rows",
     "null_ratio",
     "type_error_ratio",
@@ -42,6 +42,7 @@ const TIMELINES: [&str; 7] = [
     "drift.share",
     "labels.ratio",
     "labels.lag_seconds",
+    "suite.failed",
 ];
 
 fn num(v: f64) -> String {
@@ -316,7 +317,7 @@ pub(crate) fn dashboard(
     }
 
     // The newest windows, with their drift reports.
-    out.push_str("<h2>Latest windows</h2><table><tr><th>window (UTC)</th><th class=\"num\">rows</th><th class=\"num\">missing</th><th class=\"num\">drift share</th><th class=\"num\">labels</th><th>report</th></tr>");
+    out.push_str("<h2>Latest windows</h2><table><tr><th>window (UTC)</th><th class=\"num\">rows</th><th class=\"num\">missing</th><th class=\"num\">drift share</th><th class=\"num\">labels</th><th class=\"num\">checks failed</th><th>report</th></tr>");
     for r in rows.iter().rev().take(48) {
         let cell = |k: &str| r.field(k).map_or("–".to_string(), num);
         let link = links.get(&r.window).map_or(String::new(), |p| {
@@ -324,13 +325,14 @@ pub(crate) fn dashboard(
         });
         let _ = write!(
             out,
-            "<tr><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{link}</td></tr>",
+            "<tr><td>{}{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{link}</td></tr>",
             utc(r.window),
             if r.is_final { "" } else { " (open)" },
             cell("rows"),
             cell("null_ratio"),
             cell("drift.share"),
             cell("labels.ratio"),
+            cell("suite.failed"),
         );
     }
     out.push_str("</table></body></html>");

@@ -19,6 +19,7 @@
 //! | `labels.lag_seconds` | from the window's end to its first labels |
 //! | `quality.realized.<metric>` | from the labels joined so far (binary: accuracy, precision, recall, f1, specificity, roc_auc; regression: mae, rmse, mape, bias; multiclass: accuracy and macro precision, recall, f1) |
 //! | `quality.estimated.<metric>` | binary tasks: NannyML's CBPE from the window's kept scores, fitted on the reference |
+//! | `suite.success`, `suite.checks`, `suite.failed`, `suite.<check>.success`, `.unexpected_percent`, `.observed` | the monitor's validation suite over the window's rows (see `monitor/window_suite.rs`) |
 
 use std::collections::BTreeMap;
 
@@ -32,7 +33,7 @@ use arrow::datatypes::{Float64Type, Int64Type};
 
 use super::config::MonitorConfig;
 use super::fold::{MonitorState, WindowState};
-use super::{blob, window_quality};
+use super::{blob, window_quality, window_suite};
 use crate::drift::{drift_profiles, DriftReport};
 use crate::error::Result;
 use crate::profile::Profile;
@@ -257,6 +258,10 @@ impl Registry {
                 }
             }
         }
+        let suite = match (&c.suite, oldest) {
+            (Some(h), Some(_)) => Some(window_suite::WindowSuite::load(store, h)?),
+            _ => None,
+        };
         let results: Vec<(WindowResult, bool)> = windows
             .into_par_iter()
             .map(|(key, w, figures)| {
@@ -278,6 +283,9 @@ impl Registry {
                 let profile = window_profile(self, w)?;
                 let (mut fields, drift) =
                     evaluate(c, *window, w, profile.as_ref(), reference.as_ref())?;
+                if let Some(suite) = &suite {
+                    fields.extend(suite.fields(store, &w.suites)?);
+                }
                 if segment.is_empty() {
                     if !w.joined.is_empty() {
                         let tables = w

@@ -26,6 +26,7 @@ use super::config::{MonitorConfig, OTHER_SEGMENT};
 use super::event::{MonitorChange, Rejected, WindowDelta};
 use super::fold::MonitorState;
 use super::split::{self, Seen};
+use super::window_suite::{self, SuiteState, WindowSuite};
 use crate::error::{Error, Result};
 use crate::profile::Profile;
 use crate::registry::Registry;
@@ -76,6 +77,7 @@ struct Part {
     delta: WindowDelta,
     missing: BTreeSet<String>,
     extra: BTreeSet<String>,
+    suite: Option<SuiteState>,
 }
 
 /// The buffer of a monitor handle.
@@ -103,6 +105,8 @@ pub(crate) struct Shared {
     schema: Mutex<SchemaRef>,
     /// What the reference saw of each profiled column.
     seen: Vec<Option<Seen>>,
+    /// The validation suite every part is checked with.
+    suite: Option<WindowSuite>,
     /// Segments known (up to the monitor's maximum).
     segments: Mutex<BTreeSet<String>>,
     buffer: Mutex<Buffer>,
@@ -211,6 +215,7 @@ impl Shared {
         for (_, mut part) in parts {
             if part.delta.rows > 0 {
                 part.delta.profile = Some(store.put_blob(&part.profile.to_bytes())?);
+                part.delta.suite = window_suite::store_state(store, part.suite.as_ref())?;
             }
             part.delta.missing_columns = part.missing.into_iter().collect();
             part.delta.extra_columns = part.extra.into_iter().collect();
@@ -359,6 +364,7 @@ impl Shared {
             };
             let mut p = Profile::new(schema);
             p.update(&part_batch)?;
+            let suite = window_suite::part_state(self.suite.as_ref(), &part_batch)?;
             let mut out_of_range = BTreeMap::new();
             for (field, o) in schema.fields().iter().zip(&outside) {
                 let Some(o) = o else { continue };
@@ -396,13 +402,15 @@ impl Shared {
                 out_of_range,
                 type_errors,
                 predictions,
+                suite,
             ));
         }
 
         let mut b = self.lock();
-        for (window, segment, rows, p, oor, te, predictions) in deltas {
+        for (window, segment, rows, p, oor, te, predictions, suite) in deltas {
             let part = self.part(&mut b, schema, window, &segment);
             part.profile = part.profile.merge(&p)?;
+            window_suite::merge_into(&mut part.suite, suite)?;
             part.delta.rows += rows;
             for (k, v) in oor {
                 *part.delta.out_of_range.entry(k).or_default() += v;
@@ -427,6 +435,9 @@ impl Shared {
         let mut schema = self.schema.lock().unwrap_or_else(|p| p.into_inner());
         if schema.fields().is_empty() {
             let full = batch.schema();
+            if let Some(suite) = &self.suite {
+                suite.check_schema(&profiled(&self.config, &full))?;
+            }
             let hash = blob::put_schema(self.registry.store(), &full)?;
             super::append(
                 &self.registry,
@@ -462,6 +473,7 @@ impl Shared {
                 },
                 missing: BTreeSet::new(),
                 extra: BTreeSet::new(),
+                suite: None,
             })
     }
 }
@@ -487,12 +499,17 @@ impl Monitor {
             .map(|(_, s)| s.clone())
             .filter(|s| !s.is_empty())
             .collect();
+        let suite = match &config.suite {
+            Some(h) => Some(WindowSuite::load(registry.store(), h)?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             registry: registry.clone(),
             name: state.name.clone(),
             config,
             schema: Mutex::new(schema),
             seen,
+            suite,
             segments: Mutex::new(segments),
             buffer: Mutex::new(Buffer::default()),
             wake: Condvar::new(),

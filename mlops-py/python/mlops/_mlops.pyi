@@ -425,6 +425,7 @@ class Registry:
         task: str | None = None,
         threshold: float | None = None,
         drift: dict[str, Any] | None = None,
+        suite: Any = None,
     ) -> _Monitor: ...
     def monitors(self) -> builtins.list[str]:
         """The monitors of the registry, by name."""

@@ -40,6 +40,8 @@ from ._mlops import _Monitor
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from . import Suite
+
 __all__ = ["monitor", "monitors", "Monitor"]
 
 Store = Union[str, "os.PathLike[str]", _NativeRegistry, None]
@@ -271,6 +273,7 @@ def monitor(
     task: Optional[str] = None,
     threshold: Optional[float] = None,
     drift: Optional[Mapping[str, Any]] = None,
+    suite: Union[Suite, str, os.PathLike[str], None] = None,
     store: Store = None,
 ) -> Monitor:
     """Opens monitor ``name`` of ``store`` (a URL or path, default
@@ -292,8 +295,13 @@ def monitor(
     window by their values (at most ``max_segments`` kept apart); ``task``
     is ``"binary"``, ``"multiclass"`` or ``"regression"`` and
     ``threshold`` the positive-class score of binary tasks; ``drift`` the
-    drift options (the keyword names of :func:`mlops.drift`). Every
-    option left ``None`` takes the engine's default.
+    drift options (the keyword names of :func:`mlops.drift`). ``suite``
+    is a validation suite (a :class:`mlops.Suite` or a suite file's path)
+    every window and segment is checked with: its verdicts are the
+    ``suite.*`` fields of :meth:`Monitor.results` (``suite.success``,
+    ``suite.failed``, ``suite.<check>.unexpected_percent``, ...), equal to
+    :func:`mlops.validate` on the window's rows. Every option left
+    ``None`` takes the engine's default.
     """
     native = _registry(store)._monitor(
         name,
@@ -311,6 +319,7 @@ def monitor(
         task,
         threshold,
         None if drift is None else dict(drift),
+        suite,
     )
     m = Monitor(native)
     global _hooks_installed
