@@ -1196,6 +1196,8 @@ export declare class Monitor {
   flush(): Promise<void>
   /** Sets "now" for the future-date and lateness checks; unset: the system clock. */
   setClock(now?: MonitorClock): void
+  /** Sets how often the monitor's thread writes what was logged, in seconds (5 until set). */
+  setFlushInterval(seconds: number): void
   /** Flushes, then every (window, segment) evaluated as a Table (`window_start`, `window_end`, `segment`, `is_final`, a column per figure). */
   results(now?: MonitorClock): Promise<Table>
   /** Flushes, then what the monitor's log holds, folded (settings, reference, windows, rules, alerts). */

@@ -153,6 +153,15 @@ class Monitor {
   }
 
   /**
+   * Sets how often the monitor's thread writes what was logged, in seconds
+   * (5 until set): what a process killed outright can lose. Not a positive
+   * number of seconds is an `InvalidInputError`.
+   */
+  setFlushInterval(seconds) {
+    typed(() => this._native.setFlushInterval(seconds))
+  }
+
+  /**
    * Flushes, then every (window, segment) evaluated, as an apache-arrow
    * Table: `window_start`, `window_end`, `segment` ('' for all rows),
    * `is_final`, then a number column per figure (`rows`, `null_ratio`,

@@ -253,6 +253,13 @@ impl NativeMonitor {
         })
     }
 
+    /// Sets how often the monitor's thread writes what was logged, in
+    /// seconds (what a killed process can lose).
+    #[napi]
+    pub fn set_flush_interval(&self, seconds: f64) -> crate::error::Result<()> {
+        guard(|| self.inner.set_flush_interval_secs(seconds))
+    }
+
     /// Flushes, then every (window, segment) evaluated, as Arrow IPC
     /// stream bytes of the results table; `nowMs` decides finality (the
     /// system clock when unset).

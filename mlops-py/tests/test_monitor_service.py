@@ -36,8 +36,11 @@ import monitor_worker  # noqa: E402 - the logging process of the fault tests
 
 UTC = dt.timezone.utc
 WORKER = os.path.join(HERE, "monitor_worker.py")
-#: The engine's flush interval (mlops_core::monitor::DEFAULT_FLUSH_INTERVAL).
-FLUSH_INTERVAL = 5.0
+#: The streaming worker's flush interval.
+FLUSH_INTERVAL = monitor_worker.STREAM_FLUSH_INTERVAL
+#: Time allowed beyond one flush interval for the write itself on a busy
+#: machine (a bound on what is lost, not a timing of the engine).
+MARGIN = 2.0
 
 
 def iso(t: dt.datetime) -> str:
@@ -154,9 +157,22 @@ def test_fastapi_example_logs_from_the_handler_what_direct_logging_logs(tmp_path
     assert len(served) == 3 * 4  # "" and the three countries
     for s, e in zip(served, expected):
         assert s.keys() == e.keys()
+        # Quantile sketches depend on how rows were grouped (the monitor's
+        # thread joins what requests queued, direct logging did not): drift
+        # scores (p-values, distances) of numeric columns agree within the
+        # sketches' error, and verdicts wherever no score is near the 0.05
+        # or 0.1 thresholds. Every other figure is exact.
+        scores = [k for k in s if k.startswith("drift.score.")]
+        near = {k.removeprefix("drift.score.") for k in scores if min(s[k], e[k]) < 0.1 and max(s[k], e[k]) >= 0.02}
         for k in s:
-            if isinstance(s[k], float):
-                where = (s["window_start"], s["segment"], k)
+            where = (s["window_start"], s["segment"], k)
+            if k.startswith("drift.score."):
+                assert s[k] == pytest.approx(e[k], rel=0.05, abs=0.05), where
+            elif k.startswith("drift.detected.") and k.removeprefix("drift.detected.") in near:
+                continue
+            elif k in ("drift.share", "drift.count", "drift.detected") and near:
+                continue
+            elif isinstance(s[k], float):
                 assert s[k] == pytest.approx(e[k], rel=1e-9, abs=1e-12, nan_ok=True), where
             else:
                 assert s[k] == e[k], k
@@ -257,8 +273,9 @@ def test_sigkill_loses_at_most_one_flush_interval_and_leaves_the_store_whole(tmp
     p = subprocess.Popen([sys.executable, WORKER, "stream", store], stdout=subprocess.PIPE, text=True)
     acks: list[tuple[int, float]] = []
     try:
-        # Three flush intervals of logging, by the child's own acks.
-        while not acks or acks[-1][1] - acks[0][1] < 3 * FLUSH_INTERVAL:
+        # Three flush intervals of logging and the margin below, by the
+        # child's own acks.
+        while not acks or acks[-1][1] - acks[0][1] < 3 * FLUSH_INTERVAL + MARGIN:
             line = p.stdout.readline()
             assert line.startswith("ack "), line
             _, rows, at = line.split()
@@ -276,8 +293,7 @@ def test_sigkill_loses_at_most_one_flush_interval_and_leaves_the_store_whole(tmp
     # Rows acked one flush interval (and a margin for the flush itself)
     # before the kill were written; never more than were logged (the last
     # ack, and at most one batch logged after it).
-    margin = FLUSH_INTERVAL
-    due = max(rows for rows, at in acks if at <= killed_at - FLUSH_INTERVAL - margin)
+    due = max(rows for rows, at in acks if at <= killed_at - FLUSH_INTERVAL - MARGIN)
     got = stored_rows(store)
     assert due >= monitor_worker.STREAM_ROWS
     assert due <= got <= acks[-1][0] + monitor_worker.STREAM_ROWS

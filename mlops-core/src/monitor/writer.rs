@@ -682,6 +682,18 @@ impl Monitor {
         Ok(())
     }
 
+    /// [`Monitor::set_flush_interval`] in seconds, as the Python and Node
+    /// front-ends take it: not a positive, finite number of seconds is
+    /// [`Error::InvalidInput`] naming `flush_interval`.
+    pub fn set_flush_interval_secs(&self, seconds: f64) -> Result<()> {
+        let interval = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            Error::InvalidInput(format!(
+                "flush_interval: {seconds} is not a number of seconds longer than zero"
+            ))
+        })?;
+        self.set_flush_interval(interval)
+    }
+
     /// How often the monitor's thread writes what was logged.
     pub fn flush_interval(&self) -> Duration {
         *self

@@ -519,7 +519,9 @@ class _Monitor:
     def flush(self) -> None:
         """Writes every buffered row now."""
     def set_clock(self, now_ms: int | None = None) -> None:
-        """Sets "now" (Unix milliseconds), or the system clock (None)."""
+        """Sets "now" (Unix milliseconds), or the system clock (``None``)."""
+    def set_flush_interval(self, seconds: float) -> None:
+        """Sets how often buffered rows are written, in seconds."""
     def results(self, now_ms: int | None = None) -> Any:
         """Flushes, then the window results as a pyarrow Table."""
     def state(self) -> dict[str, Any]:

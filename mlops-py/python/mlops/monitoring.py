@@ -154,6 +154,12 @@ class Monitor:
         them back the system clock. For tests and replaying past traffic."""
         self._native.set_clock(_ms(now, "set_clock"))
 
+    def set_flush_interval(self, seconds: float) -> None:
+        """Sets how often the monitor's thread writes what was logged, in
+        seconds (5 until set): what a process killed outright can lose. Not
+        a positive number of seconds is an ``InvalidInputError``."""
+        self._native.set_flush_interval(seconds)
+
     def results(self, now: Clock = None) -> Any:
         """Flushes, then every (window, segment) evaluated, as a pyarrow
         Table: ``window_start``, ``window_end``, ``segment`` (``""`` for all
