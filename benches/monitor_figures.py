@@ -9,14 +9,19 @@ bench run on an idle machine):
   (the same loop with and without logging);
 - a late batch merged into a closed window and the window evaluated again;
 - a year of hourly windows (8,760): opening the monitor and writing its
-  dashboard, and the page's size.
+  dashboard, and the page's size;
+- with ``--evidently``, the same one window through Evidently 0.7's report
+  (data summary, drift of every column, binary classification quality) in
+  ``.venv-evidently`` (``benches/setup_peers.sh``), side by side.
 
-    .venv/bin/python benches/monitor_figures.py [--rows 1000000] [--year-rows 100]
+    .venv/bin/python benches/monitor_figures.py [--rows 1000000] [--year-rows 100] [--evidently]
 """
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _bench import workload  # noqa: E402
+from _bench import BENCHES, ROOT, workload  # noqa: E402
 
 import mlops  # noqa: E402
 
@@ -63,8 +68,12 @@ def one_window(rows, store):
     print(f"one window: {batch.num_rows} rows x {batch.num_columns - 2} columns (+ time, id); reference {ref.num_rows} rows")
 
     def run(i):
+        t = time.perf_counter()
         mon = mlops.monitor(f"w{i}", reference=("ref", 1), timestamp="event_time", prediction=score,
                             target="y_true" if labels is not None else None, id="request_id", store=reg)
+        if i == 0:
+            print(f"  creating the monitor (the reference's figures, its own windows, CBPE fitted on its "
+                  f"pairs; once per monitor): {time.perf_counter() - t:.2f} s")
         mon.set_clock(START + HOUR)
         t = time.perf_counter()
         mon.log(batch)
@@ -120,7 +129,35 @@ def handler_overhead(store):
 
     base, _ = best(lambda: handler(False))
     logged, _ = best(lambda: handler(True))
-    print(f"  1,000-row batches in a handler doing 1,000-row work: {100 * (logged - base) / base:.1f} % throughput lost")
+    print(f"  1,000-row batches in a handler doing a stand-in 1,000-row work ({base / 200 * 1e6:.0f} us a request): "
+          f"{100 * (logged - base) / base:.1f} % throughput lost")
+
+    # A service's handler: the request's JSON body (1,000 rows of 8
+    # features) parsed, made a table, scored by a fitted gradient-boosting
+    # model (scikit-learn), then logged with the score.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    feats = [f"f{i}" for i in range(8)]
+    x = rng.normal(size=(20_000, 8))
+    model = HistGradientBoostingClassifier(max_iter=100, random_state=0).fit(x, x[:, 0] + rng.normal(size=20_000) > 0)
+    now_ms = int(now.timestamp() * 1000)
+    bodies = [json.dumps([{"t": now_ms, **{f: float(v) for f, v in zip(feats, row)}}
+                          for row in rng.normal(size=(k, 8))]) for _ in range(50)]
+
+    served = mlops.monitor("service", timestamp="t", store=reg)
+
+    def service(log):
+        for body in bodies:
+            t = pa.Table.from_pylist(json.loads(body))
+            t = t.set_column(0, "t", t["t"].cast(pa.timestamp("ms", tz="UTC")))
+            score = model.predict_proba(np.column_stack([t[f].to_numpy() for f in feats]))[:, 1]
+            if log:
+                served.log(t.append_column("score", pa.array(score)))
+
+    base, _ = best(lambda: service(False))
+    logged, _ = best(lambda: service(True))
+    print(f"  1,000-row batches in a handler parsing a JSON body and scoring it with scikit-learn "
+          f"({base / len(bodies) * 1e3:.1f} ms a request): {100 * (logged - base) / base:.1f} % throughput lost")
 
 
 def late_batch(store):
@@ -181,15 +218,34 @@ def a_year(store, rows):
           f"{(time.perf_counter() - t) * 1000:.0f} ms")
 
 
+def evidently_one_window(rows):
+    """Evidently's report over the same window (see _monitor_peer_worker.py)."""
+    python = os.path.join(ROOT, ".venv-evidently", "bin", "python")
+    if not os.path.exists(python):
+        sys.exit("no .venv-evidently: run benches/setup_peers.sh first")
+    worker = os.path.join(BENCHES, "_monitor_peer_worker.py")
+    ref, cur = workload(rows), workload(rows, name="cur", shift="strong")
+    out = subprocess.run([python, worker, ref, cur, "1"], capture_output=True, text=True, check=True, cwd=BENCHES)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"Evidently {r['version']} report (DataSummaryPreset, DataDriftPreset, ClassificationPreset) on the "
+          f"same window: {r['seconds']:.1f} s, peak {r['peak_rss_mb']:.0f} MiB; drifted columns {r['drifted']}, "
+          f"accuracy {r['accuracy']}")
+    return r["seconds"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--year-rows", type=int, default=100)
     ap.add_argument("--year-only", action="store_true", help="only the year of hourly windows")
+    ap.add_argument("--evidently", action="store_true", help="also time Evidently's report on the one window")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         if not a.year_only:
-            one_window(a.rows, os.path.join(d, "one"))
+            ours = one_window(a.rows, os.path.join(d, "one"))
+            if a.evidently:
+                theirs = evidently_one_window(a.rows)
+                print(f"  one window: mlops {ours:.2f} s vs Evidently {theirs:.1f} s: {theirs / ours:.0f}x faster")
             handler_overhead(os.path.join(d, "svc"))
             late_batch(os.path.join(d, "late"))
         a_year(os.path.join(d, "year"), a.year_rows)

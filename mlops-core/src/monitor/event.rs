@@ -129,6 +129,10 @@ pub enum MonitorChange {
         /// The reference's joined (prediction, label) pairs, for CBPE.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference_pairs: Option<Hash>,
+        /// CBPE fitted on those pairs (JSON), when the task is binary: fitted
+        /// once, as NannyML fits on the reference before estimating chunks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference_cbpe: Option<Hash>,
     },
     /// The schema, fixed by the first batch of a monitor without a reference.
     Schema {

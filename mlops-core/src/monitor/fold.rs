@@ -140,6 +140,8 @@ pub struct MonitorState {
     pub reference_windows: BTreeMap<String, (f64, f64)>,
     /// The reference's (prediction, label) pairs.
     pub reference_pairs: Option<Hash>,
+    /// CBPE fitted on them (JSON), for monitors created with it.
+    pub reference_cbpe: Option<Hash>,
     /// Each (window start, segment) with data, in order (serialised as a
     /// list of objects with `window` and `segment` beside the state's
     /// fields: JSON object keys are text, not pairs).
@@ -224,6 +226,7 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
         reference_fields,
         reference_windows,
         reference_pairs,
+        reference_cbpe,
     } = ev.change
     else {
         return Err(Error::Integrity(format!(
@@ -241,6 +244,7 @@ pub(crate) fn fold(name: &str, events: &[Event]) -> Result<MonitorState> {
         reference_fields,
         reference_windows,
         reference_pairs,
+        reference_cbpe,
         windows: BTreeMap::new(),
         predictions: Vec::new(),
         rules: BTreeMap::new(),

@@ -282,10 +282,20 @@ impl Registry {
         }
         let schema = schema.map(|s| blob::put_schema(store, &s)).transpose()?;
         let reference_profile = profile.map(|p| store.put_blob(&p.to_bytes())).transpose()?;
-        let reference_pairs = match figures.as_ref().and_then(|f| f.pairs.as_ref()) {
-            Some(pairs) => Some(blob::put_parquet(store, pairs)?),
-            None => None,
-        };
+        let (reference_pairs, reference_cbpe) =
+            match figures.as_ref().and_then(|f| f.pairs.as_ref()) {
+                Some(pairs) => {
+                    let cbpe = window_quality::fit_cbpe(
+                        &config,
+                        &window_quality::gather(std::slice::from_ref(pairs)),
+                    );
+                    let cbpe = cbpe
+                        .map(|c| store.put_blob(&serde_json::to_vec(&c).expect("CBPE serialises")))
+                        .transpose()?;
+                    (Some(blob::put_parquet(store, pairs)?), cbpe)
+                }
+                None => (None, None),
+            };
         let change = MonitorChange::Create {
             config: Box::new(config),
             schema,
@@ -296,6 +306,7 @@ impl Registry {
                 .unwrap_or_default(),
             reference_windows: figures.map(|f| f.windows).unwrap_or_default(),
             reference_pairs,
+            reference_cbpe,
         };
         let log = monitor_log(name);
         let e = store.append(&log, |tip| {

@@ -228,8 +228,14 @@ impl Registry {
             _ => None,
         };
         // CBPE fitted on the reference's pairs, and each window's kept scores.
-        let cbpe = match (&state.reference_pairs, oldest) {
-            (Some(h), Some(_)) => {
+        let cbpe = match (&state.reference_cbpe, &state.reference_pairs, oldest) {
+            (_, _, None) => None,
+            (Some(h), _, _) => {
+                let fitted = serde_json::from_slice(&store.get_blob(h.as_str())?)
+                    .map_err(|e| crate::error::Error::Integrity(format!("CBPE {h}: {e}")))?;
+                Some(fitted)
+            }
+            (None, Some(h), _) => {
                 let t = blob::get_parquet(store, h, "reference pairs")?;
                 window_quality::fit_cbpe(c, &window_quality::gather(&[t]))
             }
