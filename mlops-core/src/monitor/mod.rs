@@ -289,8 +289,13 @@ impl Registry {
                         &config,
                         &window_quality::gather(std::slice::from_ref(pairs)),
                     );
+                    // Kept when it reads back: JSON has no NaN (a figure
+                    // of a degenerate reference), and then it is fitted
+                    // at evaluation instead.
                     let cbpe = cbpe
-                        .map(|c| store.put_blob(&serde_json::to_vec(&c).expect("CBPE serialises")))
+                        .map(|c| serde_json::to_vec(&c).expect("CBPE serialises"))
+                        .filter(|b| serde_json::from_slice::<quality::Cbpe>(b).is_ok())
+                        .map(|b| store.put_blob(&b))
                         .transpose()?;
                     (Some(blob::put_parquet(store, pairs)?), cbpe)
                 }
