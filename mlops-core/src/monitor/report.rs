@@ -360,17 +360,15 @@ impl Registry {
     ) -> Result<usize> {
         let state = self.monitor_state(name)?;
         let mut results = self.results_of(&state, now_ms)?;
-        let mut drifted: Vec<i64> = results
-            .iter()
-            .filter(|r| r.segment.is_empty() && r.field("drift.detected") == Some(1.0))
-            .map(|r| r.window)
-            .collect();
-        drifted.sort_unstable();
-        let newest_drifted: std::collections::HashSet<i64> = drifted
+        // The newest drifted windows (results are in window order) get a
+        // report each; their drift is filled in where it came from the
+        // kept figures.
+        let newest_drifted: std::collections::HashSet<i64> = results
             .iter()
             .rev()
+            .filter(|r| r.segment.is_empty() && r.field("drift.detected") == Some(1.0))
             .take(MAX_WINDOW_REPORTS)
-            .copied()
+            .map(|r| r.window)
             .collect();
         self.fill_drift(&state, &mut results, &|r| {
             r.segment.is_empty() && newest_drifted.contains(&r.window)
@@ -382,9 +380,8 @@ impl Registry {
         let folder = path.with_file_name(&folder_name);
         let drifted: Vec<&WindowResult> = results
             .iter()
-            .filter(|r| r.segment.is_empty() && r.field("drift.detected") == Some(1.0))
             .rev()
-            .take(MAX_WINDOW_REPORTS)
+            .filter(|r| r.segment.is_empty() && newest_drifted.contains(&r.window))
             .collect();
         let mut links = BTreeMap::new();
         if !drifted.is_empty() {

@@ -565,19 +565,16 @@ impl Monitor {
         let c = &sh.config;
         let times = split::event_time_array_ms(batch, &c.timestamp)?;
         split::check_castable(batch, &c.segments, "segment", &|_| DataType::Utf8)?;
-        for (col, what) in [(&c.id, "id"), (&c.prediction, "prediction")] {
-            if let Some(col) = col {
-                if batch.column_by_name(col).is_some() {
-                    split::check_castable(batch, std::slice::from_ref(col), what, &|t| {
-                        if what == "id" {
-                            DataType::Utf8
-                        } else {
-                            value_type(t)
-                        }
-                    })?;
-                }
-            }
-        }
+        // Kept with predictions when present: ids as text, predictions as
+        // numbers or text (`value_type`).
+        let present = |col: &Option<String>| -> Vec<String> {
+            col.iter()
+                .filter(|c| batch.column_by_name(c).is_some())
+                .cloned()
+                .collect()
+        };
+        split::check_castable(batch, &present(&c.id), "id", &|_| DataType::Utf8)?;
+        split::check_castable(batch, &present(&c.prediction), "prediction", &value_type)?;
         // A first batch (no reference) fixes the schema: in the caller's
         // thread, so the schema event comes before any data.
         sh.schema_for(batch)?;
