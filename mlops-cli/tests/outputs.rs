@@ -157,6 +157,9 @@ fn help_of_every_command() {
         &["monitor", "labels"],
         &["monitor", "results"],
         &["monitor", "list"],
+        &["feed"],
+        &["feed", "watch"],
+        &["feed", "dispatch"],
     ];
     for c in commands {
         let mut args = c.to_vec();

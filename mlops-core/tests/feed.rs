@@ -142,8 +142,14 @@ fn assets_are_merged_by_time_and_each_keeps_its_order() {
     let r = Registry::open(&s.url).unwrap();
     for i in 0..3 {
         for name in ["a", "b"] {
-            r.add_version(Kind::Dataset, name, format!("{name}{i}").as_bytes(), "", serde_json::json!({}))
-                .unwrap();
+            r.add_version(
+                Kind::Dataset,
+                name,
+                format!("{name}{i}").as_bytes(),
+                "",
+                serde_json::json!({}),
+            )
+            .unwrap();
             std::thread::sleep(Duration::from_millis(3));
         }
     }
@@ -174,9 +180,15 @@ fn a_watch_sees_new_events_and_resumes_from_a_saved_cursor() {
             .unwrap();
         // From now: the old event is not delivered.
         let mut w = r.watch(None).unwrap();
-        assert_eq!(w.notified(), s.url.starts_with('/') || s.url.starts_with("file:"));
+        assert_eq!(
+            w.notified(),
+            s.url.starts_with('/') || s.url.starts_with("file:")
+        );
         w.set_poll_interval(Duration::from_millis(50)).unwrap();
-        assert!(w.next_event(Some(Duration::from_millis(100))).unwrap().is_none());
+        assert!(w
+            .next_event(Some(Duration::from_millis(100)))
+            .unwrap()
+            .is_none());
         let writer = {
             let r = r.clone();
             std::thread::spawn(move || {
@@ -189,16 +201,18 @@ fn a_watch_sees_new_events_and_resumes_from_a_saved_cursor() {
         };
         let mut got = Vec::new();
         for _ in 0..3 {
-            got.push(w.next_event(Some(Duration::from_secs(20))).unwrap().unwrap());
+            got.push(
+                w.next_event(Some(Duration::from_secs(20)))
+                    .unwrap()
+                    .unwrap(),
+            );
         }
         let saved = w.cursor().to_string();
         drop(w);
         writer.join().unwrap();
         r.set_alias(Kind::Model, "new", "production", 6).unwrap();
         // Started again from the saved cursor: the rest, once each.
-        let mut w = r
-            .watch(Some(&Cursor::parse(&saved).unwrap()))
-            .unwrap();
+        let mut w = r.watch(Some(&Cursor::parse(&saved).unwrap())).unwrap();
         while let Some(e) = w.next_event(Some(Duration::from_millis(300))).unwrap() {
             got.push(e);
         }
@@ -235,10 +249,16 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
     let mut w = r.watch(Some(&Cursor::start())).unwrap();
     let mut saved = Vec::new();
     let err = r
-        .dispatch(&mut w, &url, "MLOPS_TEST_FEED_SECRET", Some(Duration::from_millis(200)), |c| {
-            saved.push(c.clone());
-            Ok(())
-        })
+        .dispatch(
+            &mut w,
+            &url,
+            "MLOPS_TEST_FEED_SECRET",
+            Some(Duration::from_millis(200)),
+            |c| {
+                saved.push(c.clone());
+                Ok(())
+            },
+        )
         .unwrap_err();
     assert!(
         matches!(&err, Error::Storage { context, .. } if context.contains("model/churn@3")),
@@ -256,7 +276,10 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
             .map(|b| format!("{b:02x}"))
             .collect();
         assert_eq!(req.headers["x-mlops-signature"], format!("sha256={want}"));
-        assert_eq!(req.headers["x-mlops-event-id"], format!("model/churn@{}", i + 1));
+        assert_eq!(
+            req.headers["x-mlops-event-id"],
+            format!("model/churn@{}", i + 1)
+        );
         let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
         assert_eq!(body["id"], format!("model/churn@{}", i + 1));
         assert_eq!(req.headers["x-mlops-event"], body["event"]);
@@ -268,7 +291,13 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
     let (url, server_thread) = server(vec![200; 6]);
     let mut w = r.watch(Some(&saved[1])).unwrap();
     let n = r
-        .dispatch(&mut w, &url, "MLOPS_TEST_FEED_SECRET", Some(Duration::from_millis(200)), |_| Ok(()))
+        .dispatch(
+            &mut w,
+            &url,
+            "MLOPS_TEST_FEED_SECRET",
+            Some(Duration::from_millis(200)),
+            |_| Ok(()),
+        )
         .unwrap();
     assert_eq!(n, 6);
     let ids: Vec<_> = server_thread
@@ -277,19 +306,24 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
         .iter()
         .map(|r| r.headers["x-mlops-event-id"].clone())
         .collect();
-    assert_eq!(ids, (3..=8).map(|i| format!("model/churn@{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        ids,
+        (3..=8)
+            .map(|i| format!("model/churn@{i}"))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn bad_cursors_and_options_are_refused() {
     for text in ["mlops.cursor.1:%%%", "cursor", "mlops.cursor.1:e30x"] {
-        assert!(matches!(Cursor::parse(text), Err(Error::InvalidInput(_))), "{text}");
+        assert!(
+            matches!(Cursor::parse(text), Err(Error::InvalidInput(_))),
+            "{text}"
+        );
     }
     // A cursor naming a kind that does not exist.
-    let bad = format!(
-        "mlops.cursor.1:{}",
-        base64_url(br#"{"robot/x":1}"#)
-    );
+    let bad = format!("mlops.cursor.1:{}", base64_url(br#"{"robot/x":1}"#));
     let err = Cursor::parse(&bad).unwrap_err();
     assert!(err.to_string().contains("robot/x"), "{err}");
     let r = Registry::open("memory://").unwrap();
@@ -311,11 +345,54 @@ fn base64_url(bytes: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
         }
     }
     out
+}
+
+#[test]
+fn a_cursor_file_is_saved_once_an_event_is_handled() {
+    let s = support::folder("feed-cursor-file");
+    let r = Registry::open(&s.url).unwrap();
+    history(&r);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.cursor");
+    let start = Some(mlops_core::registry::CURSOR_START);
+    let mut w = r.watch_from(start, Some(&file)).unwrap();
+    let quick = Some(Duration::from_millis(50));
+    assert_eq!(w.next_event(quick).unwrap().unwrap().id, "model/churn@1");
+    // Asked for the next, the first was handled: its cursor is saved.
+    assert_eq!(w.next_event(quick).unwrap().unwrap().id, "model/churn@2");
+    let saved = Cursor::load(&file).unwrap().unwrap();
+    assert_eq!(saved.position(Kind::Model, "churn"), 1);
+    drop(w);
+    // Killed while handling event 2: it comes again, then the rest.
+    let mut w = r.watch_from(None, Some(&file)).unwrap();
+    let ids: Vec<_> = std::iter::from_fn(|| w.next_event(quick).unwrap())
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(ids, (2..=8).collect::<Vec<_>>());
+    assert_eq!(
+        Cursor::load(&file)
+            .unwrap()
+            .unwrap()
+            .position(Kind::Model, "churn"),
+        8
+    );
+    // A damaged cursor file is refused, naming the file.
+    std::fs::write(&file, "garbage").unwrap();
+    let err = r.watch_from(None, Some(&file)).unwrap_err();
+    assert!(err.to_string().contains("feed.cursor"), "{err}");
+    // No file, no cursor: from now.
+    let fresh = dir.path().join("new.cursor");
+    let mut w = r.watch_from(None, Some(&fresh)).unwrap();
+    assert!(w.next_event(quick).unwrap().is_none());
 }

@@ -381,6 +381,44 @@ export declare class SearchHit {
   toJSON(): Omit<SearchHit, 'toJSON'>
 }
 
+/** One event of the registry's change feed. */
+export declare class FeedEvent {
+  private constructor()
+  /** Its stable id, `<kind>/<name>@<seq>`: the same on every delivery. */
+  id: string
+  /** `version.created`, `alias.set`, `alias.moved`, `tag.set`, `tag.deleted`, `asset.archived`, `asset.restored`, `lineage.recorded`, `lineage.used_by`, `gate.recorded`, ... */
+  event: string
+  kind: AssetKind
+  name: string
+  /** Its number in the asset's log. */
+  seq: number
+  time: number
+  principal: string
+  reason: string | null
+  /** The version it is about, if any. */
+  version: number | null
+  /** For an alias move: the version the alias left. */
+  previous: number | null
+  /** The stored change (`type` and its fields). */
+  change: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<FeedEvent, 'toJSON'>
+}
+
+/** A watch of a registry's change feed: `for await (const e of watch)`. */
+export declare class Watch implements AsyncIterable<FeedEvent> {
+  private constructor()
+  /** The cursor after the last event returned (save it; give it back as `since`). */
+  readonly cursor: string
+  /** Whether file notifications (a local folder) wake it rather than polling. */
+  readonly notified: boolean
+  /** The next event, waiting up to `timeout` seconds (default: without end); null when none came. */
+  next(timeout?: number): Promise<FeedEvent | null>
+  /** Ends the iteration. */
+  close(): void
+  [Symbol.asyncIterator](): AsyncIterator<FeedEvent>
+}
+
 /** Statistics of one column in two data set versions (`[from, to]`). */
 export interface ColumnChange {
   column: string
@@ -550,6 +588,14 @@ export declare class Registry {
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
   search(query: string, options?: { includeArchived?: boolean }): Promise<SearchHit[]>
+  /** The change feed's events after cursor `since` (`'start'` for all), at most `limit`, and the cursor after them. */
+  changes(since: string, options?: { limit?: number }): Promise<{ events: FeedEvent[]; cursor: string }>
+  /** The cursor after the last event of every log now. */
+  feedCursor(): Promise<string>
+  /** A watch of the change feed from `since`, else `cursorFile`'s cursor, else now; ends after `timeout` seconds without an event. */
+  watch(options?: { since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Watch
+  /** Posts each feed event to a webhook, HMAC-SHA256 signed; resolves to how many were delivered. */
+  dispatch(url: string, options: { secretEnv: string; since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Promise<number>
   /** Verifies and pushes a model package as the next version of model `name`. */
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */

@@ -1,7 +1,7 @@
 'use strict'
 // The registry and its governance: `Registry`, `Audit`, `Policy`.
 const { native, typed, ipcBuffer, jsonText } = require('./native')
-const { Version, Asset, SearchHit, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
+const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
 const { Profile } = require('./profile')
 const { Package } = require('./package')
 
@@ -182,6 +182,44 @@ class Registry {
     return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
   }
 
+  /**
+   * The change feed's events after cursor `since` (`'start'` for every
+   * event), in log order, at most `limit`: `{events, cursor}`, the cursor
+   * after the last event returned.
+   */
+  async changes(since, { limit } = {}) {
+    const { events, cursor } = await typed(() => this._native.changes(String(since), limit))
+    return { events: events.map((e) => new FeedEvent(e)), cursor }
+  }
+
+  /** The cursor after the last event of every log now. */
+  async feedCursor() {
+    return this._native.feedCursor()
+  }
+
+  /**
+   * A `Watch` of the change feed: from cursor `since`, else from the one
+   * saved in `cursorFile`, else from now. Iterate it with `for await`; it
+   * ends after `timeout` seconds without an event (default: never). With
+   * `cursorFile`, the cursor is saved there each time the next event is
+   * asked for. `pollInterval` (seconds) is how often a bucket is read.
+   */
+  watch({ since, cursorFile, timeout, pollInterval } = {}) {
+    return new Watch(typed(() => this._native.watch(since, cursorFile, pollInterval)), timeout)
+  }
+
+  /**
+   * Posts each change feed event to webhook `url`, signed with HMAC-SHA256
+   * under the secret in environment variable `secretEnv`, starting as
+   * `watch` does, until no event comes for `timeout` seconds (default:
+   * never). The cursor is saved in `cursorFile` after each delivered
+   * event. Resolves to how many were delivered; an event that cannot be
+   * delivered rejects with STORAGE naming it.
+   */
+  async dispatch(url, { secretEnv, since, cursorFile, timeout, pollInterval } = {}) {
+    return typed(() => this._native.dispatch(url, secretEnv, since, cursorFile, timeout, pollInterval))
+  }
+
   /** The monitors of the registry, by name. */
   async monitors() {
     return typed(() => native.monitorNames(this._native))
@@ -276,6 +314,59 @@ class Registry {
 }
 
 /** The audit trail of a registry (`registry.audit`). */
+/** How long one wait of a `Watch` on the thread pool lasts (seconds), so a closed watch frees its thread soon. */
+const WATCH_SLICE = 1
+
+/**
+ * A watch of a registry's change feed: `for await (const e of watch)`
+ * yields `FeedEvent`s; `cursor` is the cursor after the last one yielded
+ * (save it and give it back as `since`); `close()` ends the iteration.
+ */
+class Watch {
+  constructor(nativeWatch, timeout) {
+    this._native = nativeWatch
+    this._timeout = timeout
+    this._closed = false
+  }
+
+  /** The cursor after the last event returned. */
+  get cursor() {
+    return this._native.cursor
+  }
+
+  /** Whether file notifications (a local folder) wake it rather than polling. */
+  get notified() {
+    return this._native.notified
+  }
+
+  /** The next event, waiting up to `timeout` seconds (default: without end); null when none came in time or the watch was closed. */
+  async next(timeout) {
+    // The engine checks a timeout (a negative one is INVALID_INPUT).
+    if (timeout !== undefined && timeout !== null && !(timeout >= 0)) await typed(() => this._native.next(timeout))
+    const deadline = timeout === undefined || timeout === null ? undefined : Date.now() + timeout * 1000
+    while (!this._closed) {
+      const left = deadline === undefined ? WATCH_SLICE : Math.max(0, Math.min(WATCH_SLICE, (deadline - Date.now()) / 1000))
+      const e = await typed(() => this._native.next(left))
+      if (e) return new FeedEvent(e)
+      if (deadline !== undefined && Date.now() >= deadline) return null
+    }
+    return null
+  }
+
+  /** Ends the iteration (a wait in progress ends within a second). */
+  close() {
+    this._closed = true
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      const e = await this.next(this._timeout)
+      if (!e) return
+      yield e
+    }
+  }
+}
+
 class Audit {
   constructor(native) {
     this._native = native
@@ -324,4 +415,4 @@ class Policy {
   }
 }
 
-module.exports = { Registry, Audit, Policy }
+module.exports = { Registry, Audit, Policy, Watch }

@@ -37,6 +37,9 @@ class Asset extends Result {
 /** One version found by `Registry.search`. */
 class SearchHit extends Result {}
 
+/** One event of the registry's change feed: id (`<kind>/<name>@<seq>`), event, kind, name, seq, time, principal, reason, version, previous, change. */
+class FeedEvent extends Result {}
+
 /** What changed between two data set versions: rows, added, removed, retyped, per-column statistics. */
 class DatasetDiff extends Result {}
 
@@ -131,6 +134,6 @@ function jsonGetters(cls, fields) {
 }
 
 module.exports = {
-  Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
+  Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
   records, jsonGetters,
 }

@@ -16,6 +16,7 @@ mod accumulate;
 mod convert;
 mod drift;
 mod error;
+mod feed;
 mod monitor;
 mod package;
 mod profile;

@@ -139,6 +139,18 @@ record!(
 );
 
 record!(
+    /// One event of the registry's change feed (`mlops_core::registry::FeedEvent`):
+    /// its stable `id` (`<kind>/<name>@<seq>`), its name (`event`:
+    /// `version.created`, `alias.moved`, ...), the asset, who, when and why,
+    /// and the stored change.
+    FeedEvent, "FeedEvent",
+    { id: "id", event: "event", kind: "kind", name: "name", seq: "seq", time: "time",
+      principal: "principal", reason: "reason", version: "version", previous: "previous",
+      change: "change" },
+    repr: [id, event]
+);
+
+record!(
     /// What changed between two data set versions (`mlops_core::dataset::DatasetDiff`);
     /// `from_version` and `to_version` are the dict's `from` and `to`.
     DatasetDiff, "DatasetDiff",
@@ -215,6 +227,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Version>()?;
     m.add_class::<Asset>()?;
     m.add_class::<SearchHit>()?;
+    m.add_class::<FeedEvent>()?;
     m.add_class::<DatasetDiff>()?;
     m.add_class::<AuditRecord>()?;
     m.add_class::<AuditReport>()?;

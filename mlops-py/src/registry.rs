@@ -522,6 +522,114 @@ impl PyRegistry {
         hits.iter().map(|h| convert::SearchHit::of(py, h)).collect()
     }
 
+    /// The change feed's events after cursor `since` (text a feed returned,
+    /// or `"start"`), in log order, at most `limit`: `(events, cursor)`,
+    /// the cursor after the last event returned.
+    #[pyo3(signature = (since, limit = None))]
+    fn changes(
+        &self,
+        py: Python<'_>,
+        since: &str,
+        limit: Option<usize>,
+    ) -> PyResult<(Vec<convert::FeedEvent>, String)> {
+        let since = crate::feed::cursor(since)?;
+        let (events, cursor) = py
+            .detach(|| self.inner.changes(&since, limit))
+            .map_err(to_py)?;
+        Ok((crate::feed::events(py, &events)?, cursor.to_string()))
+    }
+
+    /// The cursor after the last event of every log now.
+    fn feed_cursor(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.feed_cursor())
+            .map(|c| c.to_string())
+            .map_err(to_py)
+    }
+
+    /// A `Watch` of the change feed: from cursor `since`, else from the one
+    /// saved in `cursor_file`, else from now. Iterating it waits for each
+    /// next event and stops after `timeout` seconds without one (`None`:
+    /// never); with `cursor_file` the cursor is saved there each time the
+    /// next event is asked for.
+    #[pyo3(signature = (since = None, cursor_file = None, timeout = None, poll_interval = None))]
+    fn watch(
+        &self,
+        py: Python<'_>,
+        since: Option<&str>,
+        cursor_file: Option<std::path::PathBuf>,
+        timeout: Option<f64>,
+        poll_interval: Option<f64>,
+    ) -> PyResult<crate::feed::PyWatch> {
+        let timeout = crate::feed::seconds(timeout, "timeout")?;
+        let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
+        let w = py
+            .detach(|| {
+                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
+                if let Some(p) = poll {
+                    w.set_poll_interval(p)?;
+                }
+                Ok(w)
+            })
+            .map_err(to_py)?;
+        Ok(crate::feed::PyWatch::new(w, timeout))
+    }
+
+    /// Posts each event of the change feed to webhook `url`, signed with
+    /// HMAC-SHA256 under the secret in environment variable `secret_env`,
+    /// from `since` / `cursor_file` / now as `watch` starts, until no event
+    /// comes for `timeout` seconds (`None`: never). The cursor is saved in
+    /// `cursor_file` after each delivered event. Returns how many were
+    /// delivered; an event that cannot be delivered raises `StorageError`
+    /// naming it.
+    #[pyo3(signature = (url, secret_env, since = None, cursor_file = None, timeout = None, poll_interval = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        secret_env: &str,
+        since: Option<&str>,
+        cursor_file: Option<std::path::PathBuf>,
+        timeout: Option<f64>,
+        poll_interval: Option<f64>,
+    ) -> PyResult<u64> {
+        let timeout = crate::feed::seconds(timeout, "timeout")?;
+        let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
+        let mut w = py
+            .detach(|| {
+                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
+                if let Some(p) = poll {
+                    w.set_poll_interval(p)?;
+                }
+                Ok(w)
+            })
+            .map_err(to_py)?;
+        // Dispatched in short slices with the GIL released, so Ctrl-C stops
+        // it between two; `timeout` counts time with no event across slices.
+        let slice = std::time::Duration::from_millis(200);
+        let (mut delivered, mut idle) = (0, std::time::Duration::ZERO);
+        loop {
+            let wait = timeout.map_or(slice, |t| t.saturating_sub(idle).min(slice));
+            let started = std::time::Instant::now();
+            let n = py
+                .detach(|| {
+                    self.inner
+                        .dispatch(&mut w, url, secret_env, Some(wait), |_| Ok(()))
+                })
+                .map_err(to_py)?;
+            delivered += n;
+            idle = if n > 0 {
+                std::time::Duration::ZERO
+            } else {
+                idle + started.elapsed()
+            };
+            if timeout.is_some_and(|t| idle >= t) {
+                return Ok(delivered);
+            }
+            py.check_signals()?;
+        }
+    }
+
     /// Commits Arrow data (a PyCapsule object) or a data file path as the
     /// next version of data set `name`: Parquet plus schema, rows and
     /// profile. Returns the version number.

@@ -106,6 +106,14 @@ pub enum Command {
         #[command(subcommand)]
         command: MonitorCommand,
     },
+    /// The registry's change feed: every version, alias, tag and archive
+    /// event after a cursor, in log order, as JSON lines; a watch that
+    /// waits for new ones; a dispatcher that posts them to a webhook.
+    Feed {
+        /// The feed command.
+        #[command(subcommand)]
+        command: FeedCommand,
+    },
     /// Model packages: build, verify, sign, keygen, inspect, push, pull,
     /// from-mlflow, to-mlflow.
     Package {
@@ -1127,4 +1135,59 @@ mod tests {
             _ => unreachable!("a suite infer command"),
         }
     }
+}
+
+/// Where a watch of the feed starts, and how it waits.
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Start after this cursor (a cursor the feed printed, or `start` for
+    /// every event); default: the cursor in --cursor-file, else now.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Keep the cursor in this file: read at start, saved after each event
+    /// handled, so a watch started again loses nothing.
+    #[arg(long, value_name = "FILE")]
+    pub cursor_file: Option<PathBuf>,
+    /// Stop after this many seconds without an event (default: never).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// How often a bucket's logs are read, in seconds (default: the core's
+    /// `WATCH_POLL_INTERVAL`).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_interval: Option<f64>,
+}
+
+/// `mlops feed`'s commands.
+#[derive(Subcommand)]
+pub enum FeedCommand {
+    /// Print the events after a cursor as one JSON object:
+    /// `{"events": [...], "cursor": "..."}`.
+    Changes {
+        /// The cursor (`start` for every event).
+        #[arg(long, default_value = mlops_core::registry::CURSOR_START)]
+        since: String,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Print the cursor after the last event of every log now.
+    Cursor,
+    /// Print each event as a JSON line as it happens (local folders are
+    /// woken by file notifications, buckets polled).
+    Watch(WatchArgs),
+    /// Post each event to a webhook, signed with HMAC-SHA256 (header
+    /// X-Mlops-Signature) under the secret in --secret-env, with its id in
+    /// X-Mlops-Event-Id; prints `{"delivered": n, "cursor": "..."}` at the
+    /// end. Exits 2 at an event that cannot be delivered, with the cursor
+    /// before it saved.
+    Dispatch {
+        /// The webhook's URL (http:// or https://).
+        url: String,
+        /// The environment variable holding the signing secret.
+        #[arg(long, value_name = "VAR")]
+        secret_env: String,
+        /// Where to start and how to wait.
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
 }

@@ -113,6 +113,29 @@ impl Cursor {
     }
 }
 
+impl Cursor {
+    /// The cursor saved in `path`, or `None` when there is no such file.
+    pub fn load(path: &std::path::Path) -> Result<Option<Self>> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text)
+                .map(Some)
+                .map_err(|e| Error::InvalidInput(format!("cursor file {}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io(path, e)),
+        }
+    }
+
+    /// Saves the cursor in `path`, whole or not at all (written beside it,
+    /// then renamed over it), so a reader killed while saving starts again
+    /// from the cursor saved before.
+    pub fn save(&self, path: &std::path::Path) -> Result<()> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{}.tmp", name.unwrap_or_default()));
+        std::fs::write(&tmp, format!("{self}\n")).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))
+    }
+}
+
 impl std::fmt::Display for Cursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let map: BTreeMap<String, u64> = self
@@ -360,6 +383,32 @@ impl Registry {
         Watch::new(self.clone(), cursor)
     }
 
+    /// A watch from `since` (a cursor's text, or [`CURSOR_START`]); without
+    /// one, from the cursor saved in `cursor_file`; without that, from now.
+    /// With `cursor_file`, the watch saves its cursor there each time the
+    /// next event is asked for (the one before was then handled: at least
+    /// once, never lost; see [`Watch::save_to`]).
+    pub fn watch_from(
+        &self,
+        since: Option<&str>,
+        cursor_file: Option<&std::path::Path>,
+    ) -> Result<Watch> {
+        let saved = match (since, cursor_file) {
+            (None, Some(path)) => Cursor::load(path)?,
+            _ => None,
+        };
+        let cursor = match (since, saved) {
+            (Some(text), _) => Cursor::parse(text)?,
+            (None, Some(c)) => c,
+            (None, None) => self.feed_cursor()?,
+        };
+        let mut w = Watch::new(self.clone(), cursor)?;
+        if let Some(path) = cursor_file {
+            w.save_to(path);
+        }
+        Ok(w)
+    }
+
     /// Posts every event `watch` yields to `url`, signed with the secret in
     /// environment variable `secret_env` (see [`crate::webhook`]; header
     /// `X-Mlops-Event` is the event's name, `X-Mlops-Event-Id` its id), until
@@ -431,6 +480,8 @@ pub struct Watch {
     /// The last time every log was read.
     full_read: Option<Instant>,
     poll_interval: Duration,
+    /// Where the cursor is saved, and the cursor saved there last.
+    save: Option<(std::path::PathBuf, Option<Cursor>)>,
 }
 
 impl std::fmt::Debug for Watch {
@@ -458,12 +509,32 @@ impl Watch {
             fresh: Vec::new(),
             full_read: None,
             poll_interval: WATCH_POLL_INTERVAL,
+            save: None,
         })
     }
 
     /// The cursor after the last event returned.
     pub fn cursor(&self) -> &Cursor {
         &self.delivered
+    }
+
+    /// Saves the cursor in `path` ([`Cursor::save`]) each time
+    /// [`Watch::next_event`] is called and events were returned since the
+    /// last save: the caller asks for the next event once it has handled
+    /// the last, so a reader started again from the file loses nothing.
+    pub fn save_to(&mut self, path: &std::path::Path) {
+        self.save = Some((path.to_path_buf(), None));
+    }
+
+    /// Saves the cursor where [`Watch::save_to`] said, if it moved.
+    fn save_cursor(&mut self) -> Result<()> {
+        if let Some((path, last)) = &mut self.save {
+            if last.as_ref() != Some(&self.delivered) {
+                self.delivered.save(path)?;
+                *last = Some(self.delivered.clone());
+            }
+        }
+        Ok(())
     }
 
     /// Whether new events are found by file notifications (a local
@@ -487,6 +558,7 @@ impl Watch {
     /// The next event, waiting up to `timeout` for one (`None`: without
     /// end); `Ok(None)` when none came in time.
     pub fn next_event(&mut self, timeout: Option<Duration>) -> Result<Option<FeedEvent>> {
+        self.save_cursor()?;
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(e) = self.pending.pop_front() {

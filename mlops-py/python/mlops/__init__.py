@@ -34,6 +34,7 @@ from ._mlops import (
     ConflictError,
     DatasetDiff,
     DriftReport,
+    FeedEvent,
     GateReport,
     IntegrityError,
     InvalidInputError,
@@ -54,6 +55,7 @@ from ._mlops import (
     UnsupportedError,
     ValidationResult,
     Version,
+    Watch,
 )
 from .monitoring import Monitor, monitor, monitors
 from .runs import RunComparison, compare_runs, search_runs, start_run
@@ -78,6 +80,8 @@ __all__ = [
     "Version",
     "Asset",
     "SearchHit",
+    "FeedEvent",
+    "Watch",
     "DatasetDiff",
     "Audit",
     "AuditRecord",

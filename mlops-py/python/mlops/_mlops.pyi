@@ -29,12 +29,16 @@ __all__ = [
     "Version",
     "Asset",
     "SearchHit",
+    "FeedEvent",
     "DatasetDiff",
     "AuditRecord",
     "AuditReport",
     "PolicyState",
     "Audit",
     "Policy",
+    "Watch",
+    "CURSOR_START",
+    "WATCH_POLL_INTERVAL",
     "_Monitor",
     "DriftReport",
     "ColumnDrift",
@@ -393,6 +397,28 @@ class Registry:
     def _read_dataset_part(self, part: bytes) -> Any: ...
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
+    def changes(self, since: str, limit: int | None = None) -> tuple[builtins.list[FeedEvent], str]:
+        """The change feed's events after cursor `since` ("start" for all) and the cursor after them."""
+    def feed_cursor(self) -> str:
+        """The cursor after the last event of every log now."""
+    def watch(
+        self,
+        since: str | None = None,
+        cursor_file: str | pathlib.Path | None = None,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> Watch:
+        """A Watch of the change feed from `since`, else `cursor_file`'s cursor, else now."""
+    def dispatch(
+        self,
+        url: str,
+        secret_env: str,
+        since: str | None = None,
+        cursor_file: str | pathlib.Path | None = None,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> int:
+        """Posts each feed event to a webhook, HMAC-SHA256 signed; returns how many were delivered."""
     def _start_run(
         self,
         experiment: str | None = None,
@@ -660,6 +686,45 @@ class SearchHit:
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class FeedEvent:
+    """One event of the registry's change feed (id "<kind>/<name>@<seq>")."""
+
+    id: str
+    event: str
+    kind: str
+    name: str
+    seq: int
+    time: int
+    principal: str
+    reason: str | None
+    version: int | None
+    previous: int | None
+    change: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class Watch:
+    """A watch of the change feed: iterate it for events; `cursor` is where it stands."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> FeedEvent: ...
+    def next(self, timeout: float | None = None) -> FeedEvent | None:
+        """The next event, waiting up to `timeout` seconds; None when none came."""
+    def close(self) -> None:
+        """Ends the watch: iteration stops."""
+    @property
+    def cursor(self) -> str:
+        """The cursor after the last event returned."""
+    @property
+    def notified(self) -> bool:
+        """Whether file notifications (a local folder) wake it rather than polling."""
+
+CURSOR_START: str
+WATCH_POLL_INTERVAL: float
 
 @final
 class DatasetDiff:
