@@ -31,6 +31,7 @@ mod index;
 mod kind;
 mod profiles;
 mod search;
+pub use search::SearchPage;
 mod version_ref;
 
 use crate::error::{Error, Result};
