@@ -254,6 +254,10 @@ impl Registry {
     }
 }
 
+/// The page size front-ends use when a page token is given without a
+/// limit.
+pub const DEFAULT_PAGE_LIMIT: usize = 1000;
+
 /// One page of search hits ([`Registry::search_page`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SearchPage {
