@@ -119,6 +119,32 @@ impl RowDiff {
     pub fn summary(&self) -> &RowDiffSummary {
         &self.summary
     }
+
+    /// Writes the diff into folder `dir` (created if missing):
+    /// `added.parquet`, `removed.parquet`, `changed.parquet` (zstd) and
+    /// `summary.json`. What `mlops diff --key ... --out DIR` writes.
+    pub fn write_to(&self, dir: impl AsRef<std::path::Path>) -> Result<()> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for (file, t) in [
+            ("added.parquet", &self.added),
+            ("removed.parquet", &self.removed),
+            ("changed.parquet", &self.changed),
+        ] {
+            let path = dir.join(file);
+            let f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::ZSTD(Default::default()))
+                .build();
+            let mut w = parquet::arrow::ArrowWriter::try_new(f, t.schema.clone(), Some(props))?;
+            for b in &t.batches {
+                w.write(b)?;
+            }
+            w.close()?;
+        }
+        let json = serde_json::to_vec_pretty(&self.summary).expect("summaries serialise");
+        crate::io::write_whole(&dir.join("summary.json"), &json)
+    }
 }
 
 /// One version as read for a diff.
