@@ -34,6 +34,7 @@ module.exports = {
   Asset,
   SearchHit,
   DatasetDiff,
+  RowDiff: require('./results').RowDiff,
   Audit,
   AuditRecord,
   AuditReport,

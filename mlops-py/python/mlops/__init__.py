@@ -67,7 +67,6 @@ __all__ = [
     "AliasMove",
     "RowDiff",
     "RowDiffSummary",
-    "SearchHits",
     "profile",
     "Spec",
     "Accumulator",
