@@ -27,6 +27,7 @@ a pyarrow join doing the same work; and search pages at 200,000 versions.
 Prints the figures and writes benches/results/row_diff.json.
 Target (issue 19): the 1M x 10, 1% diff < 1 s.
 """
+
 import argparse
 import multiprocessing
 import os
@@ -35,11 +36,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _bench import report  # noqa: E402
-
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
+from _bench import report  # noqa: E402
 
 import mlops  # noqa: E402
 
@@ -97,8 +97,11 @@ def pandas_diff(a, b):
 
 
 def arrow_diff(a, b):
-    ra = a.rename_columns(["id"] + [c + "_a" for c in VALUE_COLUMNS]).append_column("_in_a", pa.array(np.ones(len(a), bool)))
-    rb = b.rename_columns(["id"] + [c + "_b" for c in VALUE_COLUMNS]).append_column("_in_b", pa.array(np.ones(len(b), bool)))
+    def side(t, suffix):
+        named = t.rename_columns(["id"] + [c + suffix for c in VALUE_COLUMNS])
+        return named.append_column("_in" + suffix, pa.array(np.ones(len(t), bool)))
+
+    ra, rb = side(a, "_a"), side(b, "_b")
     j = ra.join(rb, "id", join_type="full outer")
     in_a, in_b = pc.is_valid(j["_in_a"]), pc.is_valid(j["_in_b"])
     added = pc.sum(pc.and_(pc.invert(in_a), in_b)).as_py() or 0
@@ -154,8 +157,14 @@ def main():
         reg = mlops.Registry(os.path.join(tmp, "store"))
         reg.commit_dataset("events", a)
         reg.commit_dataset("events", b)
-        appended = pa.concat_tables([a, make_versions(args.rows // 100, 0.0, seed=9)[0].set_column(
-            0, "id", pa.array(np.arange(args.rows, args.rows + args.rows // 100, dtype=np.int64)))])
+        appended = pa.concat_tables(
+            [
+                a,
+                make_versions(args.rows // 100, 0.0, seed=9)[0].set_column(
+                    0, "id", pa.array(np.arange(args.rows, args.rows + args.rows // 100, dtype=np.int64))
+                ),
+            ]
+        )
         reg.commit_dataset("events", appended)
         t_mlops, d = best(lambda: reg.diff("events", "1", "2", key="id"))
         s = d.summary
