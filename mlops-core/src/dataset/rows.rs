@@ -401,57 +401,50 @@ fn diff_sides(name: &str, a: &Side, b: &Side, key: &[&str]) -> Result<RowDiff> {
     );
     let (da, db) = (da?, db?);
 
-    // Keys as rows of bytes, then matched.
-    let fields: Vec<SortField> = key
-        .iter()
-        .map(|k| {
-            a.schema
-                .field_with_name(k)
-                .map(|f| SortField::new(f.data_type().clone()))
-        })
-        .collect::<std::result::Result<_, _>>()?;
-    let conv_a = RowConverter::new(fields.clone())?;
-    let conv_b = RowConverter::new(fields)?;
-    let (ra, rb) = rayon::join(
-        || conv_a.convert_columns(&da.keys),
-        || conv_b.convert_columns(&db.keys),
-    );
-    let (ra, rb) = (ra?, rb?);
-    let mut index: foldhash::HashMap<&[u8], u32> = Default::default();
-    index.reserve(ra.num_rows());
-    for i in 0..ra.num_rows() {
-        if let Some(first) = index.insert(ra.row(i).data(), i as u32) {
-            return Err(duplicate(name, a.version, key, &da, first as usize, i));
+    // Keys matched: one integer key by its values, others by their row
+    // encoding (bytes that compare equal exactly when the keys do).
+    let (na, nb) = (da.keys[0].len(), db.keys[0].len());
+    let matched = match (int_key(&da.keys), int_key(&db.keys)) {
+        (Some(ka), Some(kb)) => {
+            let (ka, kb) = (ka?, kb?);
+            match_keys(na, nb, |i| ka.value(i), |j| kb.value(j))
         }
-    }
+        _ => {
+            let fields: Vec<SortField> = key
+                .iter()
+                .map(|k| {
+                    a.schema
+                        .field_with_name(k)
+                        .map(|f| SortField::new(f.data_type().clone()))
+                })
+                .collect::<std::result::Result<_, _>>()?;
+            let conv_a = RowConverter::new(fields.clone())?;
+            let conv_b = RowConverter::new(fields)?;
+            let (ra, rb) = rayon::join(
+                || conv_a.convert_columns(&da.keys),
+                || conv_b.convert_columns(&db.keys),
+            );
+            let (ra, rb) = (ra?, rb?);
+            match_keys(na, nb, |i| ra.row(i).data(), |j| rb.row(j).data())
+        }
+    };
+    let Matched {
+        matched_a,
+        pair_a,
+        pair_b,
+        added_rows,
+    } = match matched {
+        Ok(m) => m,
+        Err(Dup::A(i, j)) => return Err(duplicate(name, a.version, key, &da, i, j)),
+        Err(Dup::B(i, j)) => return Err(duplicate(name, b.version, key, &db, i, j)),
+    };
     let live_a = da.live.num_rows();
     let live_b = db.live.num_rows();
-    let mut matched_a = vec![u32::MAX; ra.num_rows()];
-    let mut unmatched_b: foldhash::HashMap<&[u8], u32> = Default::default();
-    let (mut pair_a, mut pair_b) = (Vec::new(), Vec::new());
-    let mut added_rows = Vec::new();
-    for j in 0..rb.num_rows() {
-        let row = rb.row(j).data();
-        match index.get(row) {
-            Some(&i) => {
-                let earlier = matched_a[i as usize];
-                if earlier != u32::MAX {
-                    return Err(duplicate(name, b.version, key, &db, earlier as usize, j));
-                }
-                matched_a[i as usize] = j as u32;
-                if (i as usize) < live_a && j < live_b {
-                    pair_a.push(i);
-                    pair_b.push(j as u32);
-                }
-            }
-            None => {
-                if let Some(first) = unmatched_b.insert(row, j as u32) {
-                    return Err(duplicate(name, b.version, key, &db, first as usize, j));
-                }
-                added_rows.push(j as u32);
-            }
-        }
-    }
+    let (pair_a, pair_b): (Vec<u32>, Vec<u32>) = pair_a
+        .into_iter()
+        .zip(pair_b)
+        .filter(|&(i, j)| (i as usize) < live_a && (j as usize) < live_b)
+        .unzip();
     let removed_rows: Vec<u32> = (0..live_a as u32)
         .filter(|&i| matched_a[i as usize] == u32::MAX)
         .collect();
@@ -535,7 +528,7 @@ fn diff_sides(name: &str, a: &Side, b: &Side, key: &[&str]) -> Result<RowDiff> {
         added: added_rows.len() as u64,
         removed: removed_rows.len() as u64,
         changed: changed_at.len() as u64,
-        unchanged: (ra.num_rows() - removed_rows.len() - changed_at.len()) as u64,
+        unchanged: (na - removed_rows.len() - changed_at.len()) as u64,
         changed_cells,
         columns_added,
         columns_removed,
@@ -555,6 +548,97 @@ fn diff_sides(name: &str, a: &Side, b: &Side, key: &[&str]) -> Result<RowDiff> {
         },
         changed,
     })
+}
+
+/// The rows matched by key: for each row of `from`, the row of `to` with
+/// its key (`u32::MAX`: none); the pairs; the rows of `to` no row of
+/// `from` has the key of.
+struct Matched {
+    matched_a: Vec<u32>,
+    pair_a: Vec<u32>,
+    pair_b: Vec<u32>,
+    added_rows: Vec<u32>,
+}
+
+/// A key on two rows of `from` (`A`) or of `to` (`B`).
+enum Dup {
+    A(usize, usize),
+    B(usize, usize),
+}
+
+/// Matches `na` rows of `from` with `nb` rows of `to` by the keys `ka`
+/// and `kb` give.
+fn match_keys<K: std::hash::Hash + Eq>(
+    na: usize,
+    nb: usize,
+    ka: impl Fn(usize) -> K,
+    kb: impl Fn(usize) -> K,
+) -> std::result::Result<Matched, Dup> {
+    let mut index: foldhash::HashMap<K, u32> = Default::default();
+    index.reserve(na);
+    for i in 0..na {
+        if let Some(first) = index.insert(ka(i), i as u32) {
+            return Err(Dup::A(first as usize, i));
+        }
+    }
+    let mut matched_a = vec![u32::MAX; na];
+    let mut unmatched_b: foldhash::HashMap<K, u32> = Default::default();
+    let (mut pair_a, mut pair_b) = (
+        Vec::with_capacity(na.min(nb)),
+        Vec::with_capacity(na.min(nb)),
+    );
+    let mut added_rows = Vec::new();
+    for j in 0..nb {
+        let k = kb(j);
+        match index.get(&k) {
+            Some(&i) => {
+                let earlier = matched_a[i as usize];
+                if earlier != u32::MAX {
+                    return Err(Dup::B(earlier as usize, j));
+                }
+                matched_a[i as usize] = j as u32;
+                pair_a.push(i);
+                pair_b.push(j as u32);
+            }
+            None => {
+                if let Some(first) = unmatched_b.insert(k, j as u32) {
+                    return Err(Dup::B(first as usize, j));
+                }
+                added_rows.push(j as u32);
+            }
+        }
+    }
+    Ok(Matched {
+        matched_a,
+        pair_a,
+        pair_b,
+        added_rows,
+    })
+}
+
+/// One integer key column (of at most 64 bits, signed, or unsigned of at
+/// most 32) as Int64 values; `None` for other keys.
+fn int_key(keys: &[ArrayRef]) -> Option<Result<arrow::array::Int64Array>> {
+    let [k] = keys else { return None };
+    match k.data_type() {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32 => Some(
+            arrow::compute::cast(k, &DataType::Int64)
+                .map(|a| {
+                    a.as_any()
+                        .downcast_ref::<arrow::array::Int64Array>()
+                        .expect("cast to Int64")
+                        .clone()
+                })
+                .map_err(Into::into),
+        ),
+        _ => None,
+    }
 }
 
 fn hashes(side: &Side, groups: &[GroupAt], columns: &[String]) -> Result<Vec<[u8; 32]>> {
