@@ -97,8 +97,8 @@ fn keys(hits: &[serde_json::Value]) -> Vec<(String, String, u64)> {
 fn pages_return_every_version_once_in_order_with_inserts_between_pages() {
     let s = support::folder("pages");
     let r = Registry::open(&s.url).unwrap();
-    // 4,000 versions: 40 models of 100, and a data set; `m-13` archived.
-    for a in 0..40 {
+    // 5,000 versions: 50 models of 100, and a data set; `m-13` archived.
+    for a in 0..50 {
         let name = format!("m-{a:02}");
         for v in 0..100u32 {
             r.add_version(Kind::Model, &name, &v.to_le_bytes(), "", json!({"n": v}))
@@ -109,7 +109,7 @@ fn pages_return_every_version_once_in_order_with_inserts_between_pages() {
         .unwrap();
     r.set_archived(Kind::Model, "m-13", true).unwrap();
     let all = keys(&r.search("version > 0", false).unwrap());
-    assert_eq!(all.len(), 3901);
+    assert_eq!(all.len(), 4901);
     // Pages of 250, with writes between them.
     let mut seen: Vec<(String, String, u64)> = Vec::new();
     let mut token: Option<String> = None;
@@ -172,7 +172,7 @@ fn pages_return_every_version_once_in_order_with_inserts_between_pages() {
         .chain([m("m-09", 101), m("m-30", 101), m("m-35a", 1)])
         .collect();
     assert_eq!(seen_set, expected);
-    assert_eq!(seen.len(), 3901 - 100 + 3);
+    assert_eq!(seen.len(), 4901 - 100 + 3);
 
     // Bad tokens and limits name what is wrong.
     for bad in [
@@ -197,7 +197,7 @@ fn pages_return_every_version_once_in_order_with_inserts_between_pages() {
     assert_eq!(tail.next_page_token, None);
     // A token at the very last version: an empty last page.
     let after = r
-        .search_page("version > 0", false, 5, Some("model/m-39/100"))
+        .search_page("version > 0", false, 5, Some("model/m-49/100"))
         .unwrap();
     assert!(after.hits.is_empty() && after.next_page_token.is_none());
 }
