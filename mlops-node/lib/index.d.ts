@@ -324,6 +324,8 @@ export interface AliasMove {
   principal: string
   time: number
   seq: number
+  /** Why, as the writer gave it (null when it gave none). */
+  reason: string | null
 }
 
 /** A lineage edge: `other` is an input (in `inputs`) or a product (in `used_by`). */
@@ -372,8 +374,10 @@ export declare class SearchHit {
   principal: string
   time: number
   size: number
-  /** The aliases pointing at this version now. */
+  /** The aliases pointing at this version now (the older name of `aliases`). */
   alias: string[]
+  /** The aliases pointing at this version now. */
+  aliases: string[]
   archived: boolean
   tags: Record<string, string>
   metadata: Record<string, unknown>
@@ -417,6 +421,45 @@ export declare class Watch implements AsyncIterable<FeedEvent> {
   /** Ends the iteration. */
   close(): void
   [Symbol.asyncIterator](): AsyncIterator<FeedEvent>
+}
+
+/** The hits of `Registry.search`, with the next page's token (null when not paged or on the last page). */
+export type SearchHits = SearchHit[] & { nextPageToken: string | null }
+
+/** The counts of a row diff. */
+export interface RowDiffSummary {
+  fromVersion: number
+  toVersion: number
+  key: string[]
+  rows: [number, number]
+  added: number
+  removed: number
+  changed: number
+  unchanged: number
+  /** Per compared column (in both versions with one type, not a key): matched rows that differ in it. */
+  changedCells: Record<string, number>
+  columnsAdded: Array<[string, string]>
+  columnsRemoved: Array<[string, string]>
+  columnsRetyped: Array<[string, string, string]>
+  /** Row groups read in each version. */
+  rowGroups: [number, number]
+  /** Pairs of equal row groups skipped without decoding their values. */
+  rowGroupsSkipped: number
+}
+
+/** Two data set versions compared row by row by key. */
+export declare class RowDiff {
+  private constructor()
+  summary: RowDiffSummary
+  /** Rows of the second version whose key the first lacks. */
+  added: Table
+  /** Rows of the first version whose key the second lacks. */
+  removed: Table
+  /** Rows in both that differ: the key columns and `changed_columns` (list of names). */
+  changed: Table
+  readonly changedCells: Record<string, number>
+  /** The summary as a plain object. */
+  toJSON(): RowDiffSummary
 }
 
 /** Statistics of one column in two data set versions (`[from, to]`). */
@@ -561,6 +604,11 @@ export declare class Registry {
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
   /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
   diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
+  /** Row by row by `key`: added, removed and changed rows as Tables, changed cells per column, schema changes. */
+  diff(name: string, from: string | number, to: string | number | undefined, options: { key: string | string[] }): Promise<RowDiff>
+  diff(name: string, from: string | number, options: { key: string | string[] }): Promise<RowDiff>
+  /** Every move of `alias`, oldest first (NOT_FOUND naming it when it was never set). */
+  aliasHistory(kind: AssetKind, name: string, alias: string): Promise<AliasMove[]>
   /** The profile stored with a data set version (unset: the newest). */
   datasetProfile(name: string, reference?: string | number): Promise<Profile>
   /**
@@ -596,6 +644,11 @@ export declare class Registry {
   watch(options?: { since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Watch
   /** Posts each feed event to a webhook, HMAC-SHA256 signed; resolves to how many were delivered. */
   dispatch(url: string, options: { secretEnv: string; since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Promise<number>
+  /**
+   * Versions matching a filter such as "kind = 'model' and aliases = 'production'"; with
+   * `limit` or `pageToken`, one page, and `nextPageToken` (null on the last page) for the next.
+   */
+  search(query: string, options?: { includeArchived?: boolean; limit?: number; pageToken?: string }): Promise<SearchHits>
   /** Verifies and pushes a model package as the next version of model `name`. */
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */

@@ -36,6 +36,7 @@ module.exports = {
   FeedEvent,
   Watch,
   DatasetDiff,
+  RowDiff: require('./results').RowDiff,
   Audit,
   AuditRecord,
   AuditReport,

@@ -2,6 +2,7 @@
 // The registry and its governance: `Registry`, `Audit`, `Policy`.
 const { native, typed, ipcBuffer, jsonText } = require('./native')
 const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
+const { RowDiff } = require('./results')
 const { Profile } = require('./profile')
 const { Package } = require('./package')
 
@@ -104,9 +105,30 @@ class Registry {
     return tableFromIPC(bytes)
   }
 
-  /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
-  async diff(name, from, to) {
-    return new DatasetDiff(await this._native.diff(name, String(from), ref(to)))
+  /**
+   * Schema, row and column statistic changes between two data set versions
+   * (`to` unset: the newest); with `{ key }` (a column name or an array),
+   * row by row: a `RowDiff` of added, removed and changed rows as Tables.
+   */
+  async diff(name, from, to, options = {}) {
+    if (to !== null && typeof to === 'object') {
+      options = to
+      to = undefined
+    }
+    const { key } = options
+    if (key === undefined || key === null) {
+      return new DatasetDiff(await this._native.diff(name, String(from), ref(to)))
+    }
+    const keys = typed(() => (Array.isArray(key) ? key : [key]).map((k) => {
+      if (typeof k !== 'string') throw Object.assign(new TypeError('key must be a column name or an array of them'), { code: 'InvalidArg' })
+      return k
+    }))
+    return new RowDiff(await this._native.diffRows(name, String(from), ref(to), keys))
+  }
+
+  /** Every move of `alias`, oldest first: version, principal, time, seq and reason. */
+  async aliasHistory(kind, name, alias) {
+    return this._native.aliasHistory(kind, name, alias)
   }
 
   /** The profile stored with a data set version (number, alias or 'latest'; unset: the newest). */
@@ -177,9 +199,22 @@ class Registry {
     return this._native.list(kind, includeArchived)
   }
 
-  /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
-  async search(query, { includeArchived = false } = {}) {
-    return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+  /**
+   * Versions matching a filter such as "kind = 'model' and aliases = 'production'",
+   * in kind, name and version order. With `limit` or `pageToken`, one page:
+   * the array's `nextPageToken` (null on the last page) fetches the next,
+   * and versions added between pages neither shift nor repeat hits.
+   */
+  async search(query, { includeArchived = false, limit, pageToken } = {}) {
+    if (limit === undefined && pageToken === undefined) {
+      const hits = (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+      hits.nextPageToken = null
+      return hits
+    }
+    const page = await typed(() => this._native.searchPage(query, includeArchived, limit, pageToken))
+    const hits = page.hits.map((h) => new SearchHit(h))
+    hits.nextPageToken = page.nextPageToken
+    return hits
   }
 
   /**

@@ -332,3 +332,23 @@ async function feedTypes(): Promise<number> {
   return events.length + n + (next ? 1 : 0) + w.cursor.length + (w.notified ? 1 : 0) + delivered
 }
 void feedTypes
+
+// Row diffs by key, alias history and search pages (issue #19).
+import { Registry as RowRegistry, RowDiff, type RowDiffSummary, type AliasMove, type SearchHits } from 'mlops'
+
+async function rows(): Promise<number> {
+  const r = new RowRegistry('memory://')
+  const d: RowDiff = await r.diff('d', 1, 2, { key: ['id'] })
+  const latest: RowDiff = await r.diff('d', 1, { key: 'id' })
+  const s: RowDiffSummary = d.summary
+  const tables: Table[] = [d.added, d.removed, d.changed]
+  const cells: Record<string, number> = d.changedCells
+  const json: RowDiffSummary = latest.toJSON()
+  const moves: AliasMove[] = await r.aliasHistory('model', 'm', 'production')
+  const reason: string | null = moves[0].reason
+  const page: SearchHits = await r.search("aliases = 'production'", { limit: 10, pageToken: 'model/m/3' })
+  const next: string | null = page.nextPageToken
+  const names: string[] = page[0].aliases
+  return s.added + tables.length + Object.keys(cells).length + json.rowGroupsSkipped + (reason ?? '').length + (next ?? '').length + names.length
+}
+void rows

@@ -746,12 +746,82 @@ impl PyRegistry {
     }
 
     /// What changed between two data set versions (schema, rows, column
-    /// statistics), as a `DatasetDiff`.
-    fn diff(&self, py: Python<'_>, name: &str, a: &str, b: &str) -> PyResult<convert::DatasetDiff> {
+    /// statistics), as a `DatasetDiff`; with `key` (a column name or a
+    /// list), row by row as a `RowDiff`.
+    #[pyo3(signature = (name, a, b, key = None))]
+    fn diff<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        a: &str,
+        b: &str,
+        key: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(key) = key.filter(|k| !k.is_none()) else {
+            let d = py
+                .detach(|| self.inner.diff_datasets(name, a, b))
+                .map_err(to_py)?;
+            return Ok(Bound::new(py, convert::DatasetDiff::of(py, &d)?)?.into_any());
+        };
+        let key: Vec<String> = match key.extract::<String>() {
+            Ok(one) => vec![one],
+            Err(_) => key.extract().map_err(|_| {
+                crate::error::InvalidInputError::new_err(
+                    "invalid input: Registry.diff: key must be a column name or a list of them",
+                )
+            })?,
+        };
+        let cols: Vec<&str> = key.iter().map(String::as_str).collect();
         let d = py
-            .detach(|| self.inner.diff_datasets(name, a, b))
+            .detach(|| self.inner.diff_rows(name, a, b, &cols))
             .map_err(to_py)?;
-        convert::DatasetDiff::of(py, &d)
+        Ok(Bound::new(py, convert::RowDiff::of(py, d)?)?.into_any())
+    }
+
+    /// Every move of `alias` of an asset, oldest first, as `AliasMove`s
+    /// (version, principal, time, seq and reason).
+    fn alias_history(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        alias: &str,
+    ) -> PyResult<Vec<convert::AliasMove>> {
+        let k = self::kind(kind)?;
+        let moves = py
+            .detach(|| self.inner.alias_history(k, name, alias))
+            .map_err(to_py)?;
+        moves
+            .iter()
+            .map(|m| convert::AliasMove::of(py, m))
+            .collect()
+    }
+
+    /// One page of a search: `(hits, next_page_token)`; `limit` unset is
+    /// the engine's default page size. `Registry.search` calls it when
+    /// given `limit` or `page_token`.
+    #[pyo3(signature = (query, include_archived = false, limit = None, page_token = None))]
+    fn _search_page(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        include_archived: bool,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> PyResult<(Vec<convert::SearchHit>, Option<String>)> {
+        let limit = limit.unwrap_or(mlops_core::registry::DEFAULT_PAGE_LIMIT);
+        let page = py
+            .detach(|| {
+                self.inner
+                    .search_page(query, include_archived, limit, page_token)
+            })
+            .map_err(to_py)?;
+        let hits = page
+            .hits
+            .iter()
+            .map(|h| convert::SearchHit::of(py, h))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((hits, page.next_page_token))
     }
 
     /// Verifies a model package and pushes it as the next version of the

@@ -144,17 +144,25 @@ pub enum RegistryCommand {
         #[arg(long)]
         meta: Option<String>,
     },
-    /// Point an alias (production, champion, ...) at a version.
+    /// Point an alias (production, champion, ...) at a version; `mlops
+    /// alias history KIND NAME ALIAS` lists its moves.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Alias {
+        /// `history`: every move of an alias.
+        #[command(subcommand)]
+        command: Option<AliasCommand>,
         /// The asset's kind.
-        #[arg(value_parser = kinds())]
-        kind: Kind,
+        #[arg(value_parser = kinds(), required = true)]
+        kind: Option<Kind>,
         /// The asset's name.
-        name: String,
+        #[arg(required = true)]
+        name: Option<String>,
         /// The alias.
-        alias: String,
+        #[arg(required = true)]
+        alias: Option<String>,
         /// The version number.
-        version: u64,
+        #[arg(required = true)]
+        version: Option<u64>,
     },
     /// Show an asset: versions and aliases (with --json, the whole state).
     Show {
@@ -258,12 +266,39 @@ pub enum RegistryCommand {
         all: bool,
     },
     /// Search versions: e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9".
+    ///
+    /// With --limit or --page-token, one page; the next page's token is
+    /// printed last, on standard error, as `next page token: <token>`.
     Search {
         /// The filter.
         query: String,
         /// Include archived assets.
         #[arg(long)]
         all: bool,
+        /// At most this many hits (one page).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Start after the hit this token (from the page before) names.
+        #[arg(long)]
+        page_token: Option<String>,
+    },
+}
+
+/// `mlops alias`'s subcommands.
+#[derive(Subcommand)]
+pub enum AliasCommand {
+    /// Every move of an alias, oldest first: version, who, when, why.
+    History {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The alias.
+        alias: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -311,7 +346,8 @@ pub enum DataCommand {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// What changed between two versions of a dataset: schema, rows, column statistics.
+    /// What changed between two versions of a dataset: schema, rows, column
+    /// statistics; with --key, row by row (added, removed, changed rows).
     Diff {
         /// The dataset's name.
         name: String,
@@ -320,6 +356,16 @@ pub enum DataCommand {
         /// A version number or alias (default: latest).
         #[arg(default_value = mlops_core::registry::LATEST)]
         to: String,
+        /// Key column(s) to match rows by (repeat, or separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        key: Vec<String>,
+        /// With --key: write added.parquet, removed.parquet, changed.parquet
+        /// and summary.json into this folder.
+        #[arg(long, requires = "key")]
+        out: Option<PathBuf>,
+        /// With --key: print the summary as JSON.
+        #[arg(long, requires = "key")]
+        json: bool,
     },
     /// Validate a data file against a suite (a data contract, YAML or JSON).
     ///

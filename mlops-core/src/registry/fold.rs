@@ -346,6 +346,7 @@ impl<'a> Fold<'a> {
                     principal: principal(),
                     time: ev.time,
                     seq,
+                    reason: ev.reason.clone(),
                 });
             }
             Change::Tag {

@@ -33,6 +33,7 @@ mod index;
 mod kind;
 mod profiles;
 mod search;
+pub use search::{SearchPage, DEFAULT_PAGE_LIMIT};
 mod version_ref;
 
 use crate::error::{Error, Result};
