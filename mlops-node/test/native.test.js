@@ -26,6 +26,7 @@ const HANDLE = {
   'runs.js': ['NativeRun'],
   'validate.js': ['NativeValidationResult'],
   'results.js': ['NativeDriftReport', 'NativeValidationResult'],
+  'results.js:RowDiff': ['NativeRowDiff'],
 }
 
 /** The name of the class declaration `node` is in, if any. */
