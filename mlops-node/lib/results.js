@@ -145,15 +145,17 @@ function camel(key) {
  * columnsRemoved, columnsRetyped, rowGroups, rowGroupsSkipped).
  */
 class RowDiff {
-  constructor(native) {
+  constructor(handle) {
+    // The addon's NativeRowDiff, read once and not kept (its IPC buffers are large).
+    const h = { _native: handle }
     const { tableFromIPC } = require('apache-arrow')
     const summary = {}
     const names = { from: 'fromVersion', to: 'toVersion' }
-    for (const [k, v] of Object.entries(JSON.parse(native.summary))) summary[names[k] || camel(k)] = v
+    for (const [k, v] of Object.entries(JSON.parse(h._native.summary))) summary[names[k] || camel(k)] = v
     this.summary = summary
-    this.added = tableFromIPC(native.added)
-    this.removed = tableFromIPC(native.removed)
-    this.changed = tableFromIPC(native.changed)
+    this.added = tableFromIPC(h._native.added)
+    this.removed = tableFromIPC(h._native.removed)
+    this.changed = tableFromIPC(h._native.changed)
   }
 
   /** Changed cells per compared column. */
