@@ -145,17 +145,16 @@ function camel(key) {
  * columnsRemoved, columnsRetyped, rowGroups, rowGroupsSkipped).
  */
 class RowDiff {
-  constructor(handle) {
-    // The addon's NativeRowDiff, read once and not kept (its IPC buffers are large).
-    const h = { _native: handle }
+  constructor(fields) {
+    // `fields`: the addon's plain object (summary JSON, three Arrow IPC buffers).
     const { tableFromIPC } = require('apache-arrow')
     const summary = {}
     const names = { from: 'fromVersion', to: 'toVersion' }
-    for (const [k, v] of Object.entries(JSON.parse(h._native.summary))) summary[names[k] || camel(k)] = v
+    for (const [k, v] of Object.entries(JSON.parse(fields.summary))) summary[names[k] || camel(k)] = v
     this.summary = summary
-    this.added = tableFromIPC(h._native.added)
-    this.removed = tableFromIPC(h._native.removed)
-    this.changed = tableFromIPC(h._native.changed)
+    this.added = tableFromIPC(fields.added)
+    this.removed = tableFromIPC(fields.removed)
+    this.changed = tableFromIPC(fields.changed)
   }
 
   /** Changed cells per compared column. */
