@@ -49,6 +49,8 @@ from ._mlops import (
     SchemaMismatchError,
     SearchHit,
     Signature,
+    Checkout,
+    TreeDiff,
     Spec,
     StorageError,
     UnsupportedError,
@@ -109,6 +111,8 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "TreeDiff",
+    "Checkout",
 ]
 
 DataLike = Union[str, "os.PathLike[str]", Any]

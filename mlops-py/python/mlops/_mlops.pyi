@@ -325,7 +325,8 @@ class Registry:
         reason: str | None = None,
     ) -> int:
         """Adds a file; a data file added as a dataset is committed as data (Parquet,
-        schema, rows, profile), anything else stored as its bytes. Returns the version number."""
+        schema, rows, profile), anything else stored as its bytes; a folder is added as a tree
+        of its files (see `status`, `checkout`, `diff_files`). Returns the version number."""
     def alias(self, kind: str, name: str, alias: str, version: int, reason: str | None = None) -> None:
         """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
     def log(self, kind: str, name: str) -> builtins.list[AuditRecord]:
@@ -459,6 +460,14 @@ class Registry:
         """Reads TensorBoard event files (a file or a directory) into a new run; returns its id."""
     def import_mlflow(self, source: str, experiment: str | None = None) -> dict[str, dict[str, str]]:
         """Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); returns imported/skipped ids."""
+    def status(self, kind: str, name: str, path: Any, reference: str | None = None) -> TreeDiff:
+        """What changed in the folder `path` since a version (unset: the newest) of an asset
+        added from a folder; only files whose stat changed since the stat cache saw them are read."""
+    def checkout(self, kind: str, name: str, dest: Any, reference: str | None = None) -> Checkout:
+        """Restores a version (unset: the newest) of an asset added from a folder into `dest`,
+        byte-identical (every file checked against its hash); files already right are left alone."""
+    def diff_files(self, kind: str, name: str, a: str, b: str) -> TreeDiff:
+        """What changed, per path, between two versions of an asset added from folders."""
 
 @final
 class Run:
@@ -619,6 +628,7 @@ class Version:
     dataset: dict[str, Any] | None
     principal: str
     time: int
+    tree: dict[str, Any] | None
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
@@ -657,6 +667,31 @@ class SearchHit:
     archived: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class TreeDiff:
+    """What differs between a folder and a version, or two versions, of an asset added from
+    folders: paths as dicts with `path`, `size_before` and `size_after`."""
+
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    unchanged: int
+    hashed: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class Checkout:
+    """What a checkout did: paths in the version, paths written, bytes written."""
+
+    files: int
+    written: int
+    bytes: int
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
