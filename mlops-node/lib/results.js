@@ -130,7 +130,14 @@ function jsonGetters(cls, fields) {
   }
 }
 
+/** What differs between a folder and a version, or two versions: added, removed, changed (`{path, sizeBefore, sizeAfter}`), unchanged, hashed. */
+class TreeDiff extends Result {}
+
+/** What a checkout did: files, written, bytes. */
+class Checkout extends Result {}
+
 module.exports = {
+  TreeDiff, Checkout,
   Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
   records, jsonGetters,
 }
