@@ -26,7 +26,9 @@ fn setup() {
 
 /// Seeded bytes.
 fn bytes(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
     (0..n)
         .map(|_| {
             x ^= x << 13;
@@ -102,7 +104,11 @@ fn make_folder(name: &str, n: usize, large: bool) -> PathBuf {
     let d = tempdir(name);
     for i in 0..n {
         let size = 1 + (i * 7919) % 20_000;
-        write(&d, &format!("part{}/f{i:05}.bin", i % 4), &bytes(size, i as u64));
+        write(
+            &d,
+            &format!("part{}/f{i:05}.bin", i % 4),
+            &bytes(size, i as u64),
+        );
     }
     write(&d, "labels.csv", b"path,label\npart0/f00000.bin,cat\n");
     write(&d, "bin/run.sh", b"#!/bin/sh\necho hi\n");
@@ -135,7 +141,13 @@ fn round_trip_on(s: &TestStore) {
     let r = Registry::open(&s.url).unwrap();
     let src = make_folder("src", 300, true);
     let v = r
-        .add_path(Kind::Dataset, "images", &src, "first", json!({"source": "cam"}))
+        .add_path(
+            Kind::Dataset,
+            "images",
+            &src,
+            "first",
+            json!({"source": "cam"}),
+        )
         .unwrap();
     assert_eq!(v, 1);
     let version = r.version(Kind::Dataset, "images", "1").unwrap();
@@ -147,14 +159,20 @@ fn round_trip_on(s: &TestStore) {
     );
     let dest = tempdir("dest");
     std::fs::remove_dir(&dest).unwrap();
-    let c = r.checkout(Kind::Dataset, "images", "latest", &dest).unwrap();
+    let c = r
+        .checkout(Kind::Dataset, "images", "latest", &dest)
+        .unwrap();
     assert_eq!((c.files, c.written), (304, 304));
     assert_eq!(snapshot(&dest), snapshot(&src));
     // A second checkout finds every file there already (by the stat
     // cache, once the files are old enough to trust).
     for e in snapshot(&dest).keys() {
         let p = dest.join(e);
-        if !std::fs::symlink_metadata(&p).unwrap().file_type().is_symlink() {
+        if !std::fs::symlink_metadata(&p)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+        {
             age(&p, 3600);
         }
     }
@@ -201,7 +219,8 @@ fn status_sees_touches_edits_additions_and_removals() {
 fn status_on(s: &TestStore) {
     let r = Registry::open(&s.url).unwrap();
     let d = make_folder("status", 200, false);
-    r.add_path(Kind::Dataset, "imgs", &d, "", json!({})).unwrap();
+    r.add_path(Kind::Dataset, "imgs", &d, "", json!({}))
+        .unwrap();
     let st = r.status(Kind::Dataset, "imgs", "latest", &d).unwrap();
     assert!(st.is_empty());
     assert_eq!((st.unchanged, st.hashed), (203, 0));
@@ -212,7 +231,9 @@ fn status_on(s: &TestStore) {
     assert_eq!(st.hashed, 1);
     // The cache now knows the touched file again.
     assert_eq!(
-        r.status(Kind::Dataset, "imgs", "latest", &d).unwrap().hashed,
+        r.status(Kind::Dataset, "imgs", "latest", &d)
+            .unwrap()
+            .hashed,
         0
     );
     // An edit, an addition, a removal and a new executable bit.
@@ -248,10 +269,7 @@ fn status_on(s: &TestStore) {
             .unwrap(),
         2
     );
-    assert!(r
-        .status(Kind::Dataset, "imgs", "2", &d)
-        .unwrap()
-        .is_empty());
+    assert!(r.status(Kind::Dataset, "imgs", "2", &d).unwrap().is_empty());
     let diff = r.diff_files(Kind::Dataset, "imgs", "1", "2").unwrap();
     assert_eq!(diff.added, st.added);
     assert_eq!(diff.removed, st.removed);
@@ -294,9 +312,14 @@ fn one_change_on(s: &TestStore) {
     let r = Registry::open(&s.url).unwrap();
     let d = tempdir("many");
     for i in 0..10_000 {
-        write(&d, &format!("d{:02}/img{i:05}.jpg", i % 50), &bytes(64 + i % 500, i as u64));
+        write(
+            &d,
+            &format!("d{:02}/img{i:05}.jpg", i % 50),
+            &bytes(64 + i % 500, i as u64),
+        );
     }
-    r.add_path(Kind::Dataset, "many", &d, "", json!({})).unwrap();
+    r.add_path(Kind::Dataset, "many", &d, "", json!({}))
+        .unwrap();
     let root1 = r.version(Kind::Dataset, "many", "1").unwrap().content;
     let before: BTreeSet<String> = s.raw.keys().into_iter().collect();
     let changed = bytes(1000, 7);
@@ -304,7 +327,10 @@ fn one_change_on(s: &TestStore) {
     r.add_path(Kind::Dataset, "many", &d, "one file", json!({}))
         .unwrap();
     let new = new_objects(s, &before);
-    let blobs: Vec<&(String, u64)> = new.iter().filter(|(k, _)| k.starts_with("blobs/")).collect();
+    let blobs: Vec<&(String, u64)> = new
+        .iter()
+        .filter(|(k, _)| k.starts_with("blobs/"))
+        .collect();
     // The data: one pack holding exactly the changed file.
     let packs: Vec<_> = blobs.iter().filter(|(_, n)| *n == 1000).collect();
     assert_eq!(packs.len(), 1, "{new:?}");
@@ -315,11 +341,8 @@ fn one_change_on(s: &TestStore) {
     assert!(blobs.len() <= 4, "{blobs:?}");
     let root2 = r.version(Kind::Dataset, "many", "2").unwrap().content;
     let pages = |root: &str| {
-        let v: serde_json::Value = serde_json::from_slice(&s.raw.get(&format!(
-            "blobs/{}/{root}",
-            &root[..2]
-        )))
-        .unwrap();
+        let v: serde_json::Value =
+            serde_json::from_slice(&s.raw.get(&format!("blobs/{}/{root}", &root[..2]))).unwrap();
         v["pages"]
             .as_array()
             .unwrap()
@@ -363,7 +386,8 @@ fn objects_stay_few() {
             total += size as u64;
             write(&d, &format!("c{}/{i}.png", i % 10), &bytes(size, i));
         }
-        r.add_path(Kind::Dataset, "objs", &d, "", json!({})).unwrap();
+        r.add_path(Kind::Dataset, "objs", &d, "", json!({}))
+            .unwrap();
         let keys = s.raw.keys();
         let bound = total / (16 * 1024 * 1024) + 64;
         assert!(
@@ -374,7 +398,10 @@ fn objects_stay_few() {
         let blobs = keys.iter().filter(|k| k.starts_with("blobs/")).count();
         // Packs of up to 64 MiB, pages and a root.
         let packs = total.div_ceil(64 * 1024 * 1024) as usize;
-        assert!(blobs <= packs + 1 + 1 + 3 + 1, "{blobs} blobs, {packs} packs");
+        assert!(
+            blobs <= packs + 1 + 1 + 3 + 1,
+            "{blobs} blobs, {packs} packs"
+        );
     }
 }
 
@@ -385,16 +412,26 @@ fn paths_leaving_the_folder_are_refused() {
     // A link out of the folder: refused on add, naming it.
     let d = make_folder("outlink", 3, false);
     std::os::unix::fs::symlink("/etc/passwd", d.join("part0/evil")).unwrap();
-    let e = r.add_path(Kind::Dataset, "x", &d, "", json!({})).unwrap_err();
+    let e = r
+        .add_path(Kind::Dataset, "x", &d, "", json!({}))
+        .unwrap_err();
     assert!(
         matches!(&e, Error::InvalidInput(m) if m.contains("part0/evil") && m.contains("outside")),
         "{e}"
     );
     std::fs::remove_file(d.join("part0/evil")).unwrap();
     std::os::unix::fs::symlink("../../x", d.join("part0/up")).unwrap();
-    let e = r.add_path(Kind::Dataset, "x", &d, "", json!({})).unwrap_err();
-    assert!(matches!(&e, Error::InvalidInput(m) if m.contains("part0/up")), "{e}");
-    assert!(matches!(r.asset(Kind::Dataset, "x"), Err(Error::NotFound(_))));
+    let e = r
+        .add_path(Kind::Dataset, "x", &d, "", json!({}))
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("part0/up")),
+        "{e}"
+    );
+    assert!(matches!(
+        r.asset(Kind::Dataset, "x"),
+        Err(Error::NotFound(_))
+    ));
     std::fs::remove_file(d.join("part0/up")).unwrap();
 
     // A stored tree naming `..`: refused at checkout, nothing written.
@@ -407,7 +444,8 @@ fn paths_leaving_the_folder_are_refused() {
             blake3::hash(evil).to_hex()
         );
         let page = store.put_blob(page.as_bytes()).unwrap();
-        let root = format!(r#"{{"format":"mlops.tree","files":1,"size":5,"pages":[["{page}",1]]}}"#);
+        let root =
+            format!(r#"{{"format":"mlops.tree","files":1,"size":5,"pages":[["{page}",1]]}}"#);
         let root = store.put_blob(root.as_bytes()).unwrap();
         let name = format!("bad{}", bad.len());
         store
@@ -422,7 +460,10 @@ fn paths_leaving_the_folder_are_refused() {
             .unwrap();
         let dest = tempdir("evil-dest").join("inner");
         let e = r.checkout(Kind::Dataset, &name, "1", &dest).unwrap_err();
-        assert!(matches!(&e, Error::InvalidInput(m) if m.contains(bad)), "{e}");
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.contains(bad)),
+            "{e}"
+        );
         assert!(!dest.exists() && !dest.parent().unwrap().join("evil").exists());
     }
 
@@ -432,7 +473,10 @@ fn paths_leaving_the_folder_are_refused() {
     let elsewhere = tempdir("elsewhere");
     std::os::unix::fs::symlink(&elsewhere, dest.join("part1")).unwrap();
     let e = r.checkout(Kind::Dataset, "ok", "1", &dest).unwrap_err();
-    assert!(matches!(&e, Error::InvalidInput(m) if m.contains("'part1'")), "{e}");
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("'part1'")),
+        "{e}"
+    );
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
@@ -457,7 +501,10 @@ fn a_corrupt_pack_byte_is_an_integrity_error_naming_the_file() {
         s.raw.put(&key, &b);
         let dest = tempdir("corrupt-dest");
         let e = r.checkout(Kind::Dataset, "c", "1", &dest).unwrap_err();
-        assert!(matches!(&e, Error::Integrity(m) if m.contains("b/two.bin")), "{e}");
+        assert!(
+            matches!(&e, Error::Integrity(m) if m.contains("b/two.bin")),
+            "{e}"
+        );
         assert!(!dest.join("b/two.bin").exists());
         let e = r.verify(Kind::Dataset, "c").unwrap_err();
         assert!(matches!(&e, Error::Integrity(_)), "{e}");
@@ -468,7 +515,8 @@ fn a_corrupt_pack_byte_is_an_integrity_error_naming_the_file() {
 fn only_tree_versions_have_files() {
     setup();
     let r = Registry::open("memory://").unwrap();
-    r.add_version(Kind::Model, "m", b"w", "", json!({})).unwrap();
+    r.add_version(Kind::Model, "m", b"w", "", json!({}))
+        .unwrap();
     let d = tempdir("plain");
     for call in [
         r.status(Kind::Model, "m", "1", &d).map(drop),

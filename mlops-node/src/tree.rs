@@ -83,8 +83,10 @@ impl NativeRegistry {
         let r = self.inner.clone();
         job(move || {
             let k = kind.parse::<Kind>()?;
-            Ok(r.status(k, &name, unset::reference(reference.as_deref()), &path)?
-                .into())
+            Ok(
+                r.status(k, &name, unset::reference(reference.as_deref()), &path)?
+                    .into(),
+            )
         })
     }
 
@@ -121,9 +123,10 @@ impl NativeRegistry {
         let r = self.inner.clone();
         job(move || {
             let k = kind.parse::<Kind>()?;
-            Ok(r
-                .diff_files(k, &name, &from, unset::reference(to.as_deref()))?
-                .into())
+            Ok(
+                r.diff_files(k, &name, &from, unset::reference(to.as_deref()))?
+                    .into(),
+            )
         })
     }
 }

@@ -763,7 +763,10 @@ impl PyRegistry {
     ) -> PyResult<convert::TreeDiff> {
         let k = self::kind(kind)?;
         let d = py
-            .detach(|| self.inner.status(k, name, unset::reference(reference), &path))
+            .detach(|| {
+                self.inner
+                    .status(k, name, unset::reference(reference), &path)
+            })
             .map_err(to_py)?;
         convert::TreeDiff::of(py, &d)
     }
@@ -781,7 +784,10 @@ impl PyRegistry {
     ) -> PyResult<convert::Checkout> {
         let k = self::kind(kind)?;
         let c = py
-            .detach(|| self.inner.checkout(k, name, unset::reference(reference), &dest))
+            .detach(|| {
+                self.inner
+                    .checkout(k, name, unset::reference(reference), &dest)
+            })
             .map_err(to_py)?;
         convert::Checkout::of(py, &c)
     }

@@ -344,7 +344,10 @@ impl Registry {
             if seen.insert(v.content.as_str()) {
                 match &v.tree {
                     Some(_) => crate::tree::verify(&self.store, &v.content).map(drop)?,
-                    None => self.store.get_content(&v.content, std::io::sink()).map(drop)?,
+                    None => self
+                        .store
+                        .get_content(&v.content, std::io::sink())
+                        .map(drop)?,
                 }
             }
             // A data set version's profile, and the parts a version made

@@ -19,6 +19,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Cached hashes by relative path (hashed with foldhash: a status looks
+/// up every path of the folder).
+pub type Files = HashMap<String, Cached, foldhash::fast::RandomState>;
+
 use super::walk::Stat;
 
 /// How much older than its stat an mtime must be for its entry to be trusted.
@@ -45,7 +49,7 @@ pub struct StatCache {
     /// The tree root the folder matched exactly when the cache was written, if known.
     pub root: Option<String>,
     /// By relative path.
-    pub files: HashMap<String, Cached>,
+    pub files: Files,
 }
 
 /// Whether an entry with mtime `mtime_ns`, stat-ed at `statted_ns`, may be trusted.
@@ -67,7 +71,11 @@ pub fn now_ns() -> i64 {
 
 /// The cache folder: `MLOPS_CACHE_DIR`, `$XDG_CACHE_HOME/mlops`, `~/.cache/mlops`.
 pub fn cache_dir() -> Option<PathBuf> {
-    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     var("MLOPS_CACHE_DIR")
         .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("mlops")))
         .or_else(|| var("HOME").map(|d| d.join(".cache").join("mlops")))
@@ -92,8 +100,12 @@ impl StatCache {
 
     /// The cached hash of `path` if its stat is still `stat` and it is trusted.
     pub fn hit(&self, path: &str, stat: &Stat) -> Option<blake3::Hash> {
-        self.files
-            .get(path)
+        Self::trusted_hit(self.files.get(path), stat)
+    }
+
+    /// The hash of an entry (`cached`) if its stat is still `stat` and it is trusted.
+    pub fn trusted_hit(cached: Option<&Cached>, stat: &Stat) -> Option<blake3::Hash> {
+        cached
             .filter(|c| c.trusted && c.stat == *stat)
             .map(|c| c.hash)
     }
@@ -151,7 +163,7 @@ impl StatCache {
         let root_len = r.u32()? as usize;
         let root = std::str::from_utf8(r.take(root_len)?).ok()?.to_string();
         let n = r.u64()? as usize;
-        let mut files = HashMap::with_capacity(n.min(1 << 24));
+        let mut files = Files::with_capacity_and_hasher(n.min(1 << 24), Default::default());
         for _ in 0..n {
             let len = r.u32()? as usize;
             let path = std::str::from_utf8(r.take(len)?).ok()?.to_string();

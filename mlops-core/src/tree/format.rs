@@ -77,7 +77,7 @@ pub struct Entry {
 pub fn is_boundary(path: &str) -> bool {
     let h = blake3::hash(path.as_bytes());
     let first = u64::from_le_bytes(h.as_bytes()[..8].try_into().expect("8 bytes"));
-    first % PAGE_AVG == 0
+    first.is_multiple_of(PAGE_AVG)
 }
 
 /// Cuts sorted entries into pages: after each boundary path, and after
@@ -150,7 +150,9 @@ impl<'de> Deserialize<'de> for HexHash {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let s: std::borrow::Cow<'de, str> = Deserialize::deserialize(d)?;
         if !Hash::is_valid(&s) {
-            return Err(serde::de::Error::custom(format!("'{s}' is not a BLAKE3 hash")));
+            return Err(serde::de::Error::custom(format!(
+                "'{s}' is not a BLAKE3 hash"
+            )));
         }
         blake3::Hash::from_hex(s.as_bytes())
             .map(HexHash)
@@ -189,11 +191,9 @@ pub fn decode_page(hash: &Hash, bytes: &[u8]) -> Result<Vec<Entry>> {
             let loc = match (mode, loc) {
                 (Mode::Link, LocDe::Link(t)) => Loc::Link(t),
                 (Mode::File | Mode::Exec, LocDe::Pack(k, offset)) => Loc::Pack {
-                    pack: p
-                        .packs
-                        .get(k)
-                        .cloned()
-                        .ok_or_else(|| bad(format!("'{path}' names pack {k} of {}", p.packs.len())))?,
+                    pack: p.packs.get(k).cloned().ok_or_else(|| {
+                        bad(format!("'{path}' names pack {k} of {}", p.packs.len()))
+                    })?,
                     offset,
                 },
                 (Mode::File | Mode::Exec, LocDe::Content { content }) => Loc::Content(content),
@@ -307,8 +307,8 @@ mod tests {
             path: path.into(),
             size: n,
             hash: blake3::hash(path.as_bytes()),
-            mode: if n % 3 == 0 { Mode::Exec } else { Mode::File },
-            loc: if n % 5 == 0 {
+            mode: if n.is_multiple_of(3) { Mode::Exec } else { Mode::File },
+            loc: if n.is_multiple_of(5) {
                 Loc::Content(Hash::of(b"m"))
             } else {
                 Loc::Pack {

@@ -422,31 +422,28 @@ impl Registry {
         let started = cache::now_ns();
         let found = walk::walk(dir)?;
         let mut stat_cache = StatCache::load(dir);
-        let hits: Vec<Option<blake3::Hash>> = found
-            .iter()
-            .map(|f| match &f.target {
-                Some(t) => Some(blake3::hash(t.as_bytes())),
-                None => stat_cache.hit(&f.path, &f.stat),
-            })
-            .collect();
-        let hashed: Vec<(blake3::Hash, bool)> = pool().install(|| {
+        // Per path: its hash, whether it was read to get it, and whether
+        // the cache had that hash for it.
+        let hashed: Vec<(blake3::Hash, bool, bool)> = pool().install(|| {
             found
                 .par_iter()
-                .zip(&hits)
-                .map(|(f, hit)| match hit {
-                    Some(h) => Ok((*h, false)),
-                    None => write::hash_file(&dir.join(&f.path)).map(|h| (h, true)),
+                .map(|f| {
+                    let cached = stat_cache.files.get(&f.path);
+                    let hit = match &f.target {
+                        Some(t) => Some(blake3::hash(t.as_bytes())),
+                        None => StatCache::trusted_hit(cached, &f.stat),
+                    };
+                    let (h, read) = match hit {
+                        Some(h) => (h, false),
+                        None => (write::hash_file(&dir.join(&f.path))?, true),
+                    };
+                    Ok((h, read, cached.is_some_and(|c| c.hash == h)))
                 })
                 .collect::<Result<_>>()
         })?;
         let n_hashed = hashed.iter().filter(|h| h.1).count() as u64;
-        let same_as_cached = found.len() == stat_cache.files.len()
-            && found.iter().zip(&hashed).all(|(f, (h, _))| {
-                stat_cache
-                    .files
-                    .get(&f.path)
-                    .is_some_and(|c| c.hash == *h)
-            });
+        let same_as_cached =
+            found.len() == stat_cache.files.len() && hashed.iter().all(|h| h.2);
         let mut d = if same_as_cached && stat_cache.root.as_deref() == Some(v.content.as_str()) {
             // The folder is as the cache saw it, and then it was this version.
             TreeDiff {
@@ -460,7 +457,7 @@ impl Registry {
                 found
                     .iter()
                     .zip(&hashed)
-                    .map(|(f, (h, _))| (f.path.as_str(), f.stat.size, *h, f.mode)),
+                    .map(|(f, (h, _, _))| (f.path.as_str(), f.stat.size, *h, f.mode)),
             )
         };
         d.hashed = n_hashed;
@@ -475,7 +472,7 @@ impl Registry {
             stat_cache.files = found
                 .iter()
                 .zip(&hashed)
-                .map(|(f, (h, _))| {
+                .map(|(f, (h, _, _))| {
                     let c = Cached {
                         stat: f.stat,
                         hash: *h,
@@ -565,7 +562,8 @@ impl Registry {
 /// root's hash.
 fn store_tree(store: &Store, entries: &[Entry]) -> Result<Hash> {
     let pages = format::pages(entries);
-    let blobs: Vec<Vec<u8>> = pool().install(|| pages.par_iter().map(|p| format::encode_page(p)).collect());
+    let blobs: Vec<Vec<u8>> =
+        pool().install(|| pages.par_iter().map(|p| format::encode_page(p)).collect());
     let counts: Vec<u64> = pages.iter().map(|p| p.len() as u64).collect();
     let hashes = store.put_blobs(blobs)?;
     let root = Root {

@@ -264,7 +264,8 @@ fn build_pack(
         let path = dir.join(&f.path);
         let start = buf.len();
         let mut file = std::fs::File::open(&path).map_err(|e| Error::io(&path, e))?;
-        file.read_to_end(&mut buf).map_err(|e| Error::io(&path, e))?;
+        file.read_to_end(&mut buf)
+            .map_err(|e| Error::io(&path, e))?;
         let size = (buf.len() - start) as u64;
         let hash = blake3::hash(&buf[start..]);
         let at = if let Some(loc) = parent.get(&hash) {
@@ -491,7 +492,8 @@ pub fn write_entries(
                     std::fs::remove_file(&target).map_err(|err| Error::io(&target, err))?;
                 }
                 make_link(t, &target)?;
-                let m = std::fs::symlink_metadata(&target).map_err(|err| Error::io(&target, err))?;
+                let m =
+                    std::fs::symlink_metadata(&target).map_err(|err| Error::io(&target, err))?;
                 out[i] = Some(Stat::of(&m));
             }
             Loc::Content(m) => {
