@@ -307,7 +307,11 @@ mod tests {
             path: path.into(),
             size: n,
             hash: blake3::hash(path.as_bytes()),
-            mode: if n.is_multiple_of(3) { Mode::Exec } else { Mode::File },
+            mode: if n.is_multiple_of(3) {
+                Mode::Exec
+            } else {
+                Mode::File
+            },
             loc: if n.is_multiple_of(5) {
                 Loc::Content(Hash::of(b"m"))
             } else {

@@ -442,8 +442,7 @@ impl Registry {
                 .collect::<Result<_>>()
         })?;
         let n_hashed = hashed.iter().filter(|h| h.1).count() as u64;
-        let same_as_cached =
-            found.len() == stat_cache.files.len() && hashed.iter().all(|h| h.2);
+        let same_as_cached = found.len() == stat_cache.files.len() && hashed.iter().all(|h| h.2);
         let mut d = if same_as_cached && stat_cache.root.as_deref() == Some(v.content.as_str()) {
             // The folder is as the cache saw it, and then it was this version.
             TreeDiff {
