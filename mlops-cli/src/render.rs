@@ -724,3 +724,33 @@ pub fn monitor_results(results: &[mlops_core::monitor::WindowResult]) -> String 
     }
     s
 }
+
+/// A per-path diff (`mlops status`, `mlops diff-files`): `A`, `D`, `M`
+/// lines with sizes, then the counts.
+pub fn tree_diff(d: &mlops_core::tree::TreeDiff) -> String {
+    let size = |s: Option<u64>| s.map_or("-".to_string(), |n| n.to_string());
+    let mut out = String::new();
+    for c in &d.added {
+        out.push_str(&format!("A {} ({} bytes)\n", c.path, size(c.size_after)));
+    }
+    for c in &d.removed {
+        out.push_str(&format!("D {} ({} bytes)\n", c.path, size(c.size_before)));
+    }
+    for c in &d.changed {
+        out.push_str(&format!(
+            "M {} ({} -> {} bytes)\n",
+            c.path,
+            size(c.size_before),
+            size(c.size_after)
+        ));
+    }
+    out.push_str(&format!(
+        "{} added, {} removed, {} changed, {} unchanged ({} hashed)\n",
+        d.added.len(),
+        d.removed.len(),
+        d.changed.len(),
+        d.unchanged,
+        d.hashed
+    ));
+    out
+}

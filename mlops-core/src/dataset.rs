@@ -120,7 +120,8 @@ impl Registry {
     /// Parquet with its schema, rows and profile, readable with
     /// [`read_dataset`](Self::read_dataset) and comparable with
     /// [`diff_datasets`](Self::diff_datasets)); anything else is stored as
-    /// its bytes ([`add_file`](Self::add_file), streamed and chunked).
+    /// its bytes ([`add_file`](Self::add_file), streamed and chunked); a
+    /// directory is added as a tree of its files ([`add_dir`](Self::add_dir)).
     /// Returns the version number. What `mlops add`, Python's
     /// `Registry.add_file` and Node's `Registry.addFile` call.
     ///
@@ -145,6 +146,9 @@ impl Registry {
         metadata: serde_json::Value,
     ) -> Result<u64> {
         let path = path.as_ref();
+        if path.is_dir() {
+            return self.add_dir(kind, name, path, message, metadata);
+        }
         if kind == Kind::Dataset && crate::io::FileFormat::of(path).is_ok() {
             self.commit_dataset_path(name, path, message, metadata)
         } else {

@@ -42,6 +42,8 @@ pub mod store;
 mod sum;
 pub mod table;
 pub mod text;
+/// Directories of many files as one versioned asset.
+pub mod tree;
 pub mod unset;
 pub mod validate;
 pub mod webhook;

@@ -60,6 +60,8 @@ mod hash;
 mod index;
 mod local;
 mod log;
+// Several blobs at once and ranges of blobs, for directory trees (`crate::tree`).
+mod ranges;
 
 use std::sync::Arc;
 

@@ -312,6 +312,8 @@ export declare class Version {
   principal: string
   /** Unix milliseconds. */
   time: number
+  /** For a version added from a folder: how many paths its tree has; null otherwise. */
+  tree: { files: number } | null
   /** The fields as a plain object. */
   toJSON(): Omit<Version, 'toJSON'>
 }
@@ -471,6 +473,41 @@ export interface ColumnChange {
   distinct: [number | null, number | null]
 }
 
+/** One path that differs between a folder and a version, or two versions. */
+export interface FileChange {
+  path: string
+  /** Its size in the older side (null: not there). */
+  sizeBefore: number | null
+  /** Its size in the newer side (null: not there). */
+  sizeAfter: number | null
+}
+
+/** What differs between a folder and a version, or two versions, of an asset added from folders. */
+export declare class TreeDiff {
+  private constructor()
+  added: FileChange[]
+  removed: FileChange[]
+  changed: FileChange[]
+  unchanged: number
+  /** Files read and hashed to find this out (a folder's status). */
+  hashed: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<TreeDiff, 'toJSON'>
+}
+
+/** What a checkout did. */
+export declare class Checkout {
+  private constructor()
+  /** Paths in the version. */
+  files: number
+  /** Paths written (the others were there already). */
+  written: number
+  /** Bytes written. */
+  bytes: number
+  /** The fields as a plain object. */
+  toJSON(): Omit<Checkout, 'toJSON'>
+}
+
 /** What changed between two data set versions. */
 export declare class DatasetDiff {
   private constructor()
@@ -588,7 +625,7 @@ export declare class Registry {
   recordGate(kind: AssetKind, name: string, version: number, report: GateReport, options?: { reason?: string }): Promise<void>
   /** Adds bytes as the next version; resolves to its number. */
   add(kind: AssetKind, name: string, data: Uint8Array | string, options?: WriteOptions): Promise<number>
-  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  /** Adds a file, streamed through content-defined chunking, or a folder as a tree of its files; resolves to the version number. */
   addFile(kind: AssetKind, name: string, path: string, options?: WriteOptions): Promise<number>
   alias(kind: AssetKind, name: string, alias: string, version: number, options?: { reason?: string }): Promise<void>
   asset(kind: AssetKind, name: string): Promise<Asset>
@@ -609,6 +646,12 @@ export declare class Registry {
   diff(name: string, from: string | number, options: { key: string | string[] }): Promise<RowDiff>
   /** Every move of `alias`, oldest first (NOT_FOUND naming it when it was never set). */
   aliasHistory(kind: AssetKind, name: string, alias: string): Promise<AliasMove[]>
+  /** What changed in the folder `path` since a version (unset: the newest) of an asset added from a folder. */
+  status(kind: AssetKind, name: string, path: string, reference?: string | number): Promise<TreeDiff>
+  /** Restores a version (unset: the newest) of an asset added from a folder into `dest`, byte-identical. */
+  checkout(kind: AssetKind, name: string, dest: string, reference?: string | number): Promise<Checkout>
+  /** What changed, per path, between two versions of an asset added from folders (`to` unset: the newest). */
+  diffFiles(kind: AssetKind, name: string, from: string | number, to?: string | number): Promise<TreeDiff>
   /** The profile stored with a data set version (unset: the newest). */
   datasetProfile(name: string, reference?: string | number): Promise<Profile>
   /**

@@ -12,6 +12,7 @@
  * typed result classes, native.js the addon and the boundary helpers.
  */
 const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
+const { TreeDiff, Checkout } = require('./results')
 const { profile, Profile, ColumnProfile } = require('./profile')
 const { stats } = require('./stats')
 const { drift, DriftReport } = require('./drift')
@@ -23,6 +24,8 @@ const { startRun, searchRuns, compareRuns, RunComparison, Run } = require('./run
 const { monitor, monitors, Monitor } = require('./monitor')
 
 module.exports = {
+  TreeDiff,
+  Checkout,
   profile,
   Profile,
   ColumnProfile,

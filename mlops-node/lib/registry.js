@@ -3,6 +3,7 @@
 const { native, typed, ipcBuffer, jsonText } = require('./native')
 const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
 const { RowDiff } = require('./results')
+const { TreeDiff, Checkout } = require('./results')
 const { Profile } = require('./profile')
 const { Package } = require('./package')
 
@@ -53,7 +54,7 @@ class Registry {
     return this._native.add(kind, name, buf, message, meta(metadata), reason)
   }
 
-  /** Adds a file, streamed through content-defined chunking; resolves to the version number. */
+  /** Adds a file, streamed through content-defined chunking, or a folder as a tree of its files; resolves to the version number. */
   addFile(kind, name, path, { message, metadata, reason } = {}) {
     return this._native.addFile(kind, name, path, message, meta(metadata), reason)
   }
@@ -129,6 +130,24 @@ class Registry {
   /** Every move of `alias`, oldest first: version, principal, time, seq and reason. */
   async aliasHistory(kind, name, alias) {
     return this._native.aliasHistory(kind, name, alias)
+  }
+
+  /**
+   * What changed in the folder `path` since a version (unset: the newest) of
+   * an asset added from a folder; only files whose stat changed are read.
+   */
+  async status(kind, name, path, reference) {
+    return new TreeDiff(await this._native.status(kind, name, path, ref(reference)))
+  }
+
+  /** Restores a version (unset: the newest) of an asset added from a folder into `dest`, byte-identical. */
+  async checkout(kind, name, dest, reference) {
+    return new Checkout(await this._native.checkout(kind, name, dest, ref(reference)))
+  }
+
+  /** What changed, per path, between two versions of an asset added from folders (`to` unset: the newest). */
+  async diffFiles(kind, name, from, to) {
+    return new TreeDiff(await this._native.diffFiles(kind, name, String(from), ref(to)))
   }
 
   /** The profile stored with a data set version (number, alias or 'latest'; unset: the newest). */

@@ -168,8 +168,14 @@ class RowDiff {
   }
 }
 
+/** What differs between a folder and a version, or two versions: added, removed, changed (`{path, sizeBefore, sizeAfter}`), unchanged, hashed. */
+class TreeDiff extends Result {}
+
+/** What a checkout did: files, written, bytes. */
+class Checkout extends Result {}
+
 module.exports = {
   Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
-  RowDiff,
+  RowDiff, TreeDiff, Checkout,
   records, jsonGetters,
 }

@@ -66,6 +66,15 @@ pub struct Version {
     pub principal: String,
     /// When (Unix milliseconds).
     pub time: f64,
+    /// For a version added from a folder: `{files}` (its content is a tree).
+    pub tree: Option<TreeInfo>,
+}
+
+/// What a version added from a folder records (see `mlops_core::tree::TreeInfo`).
+#[napi(object)]
+pub struct TreeInfo {
+    /// Paths in the tree.
+    pub files: f64,
 }
 
 impl From<reg::Version> for Version {
@@ -79,6 +88,9 @@ impl From<reg::Version> for Version {
             dataset: v.dataset.map(Into::into),
             principal: v.principal,
             time: num(v.time),
+            tree: v.tree.map(|t| TreeInfo {
+                files: num(t.files),
+            }),
         }
     }
 }

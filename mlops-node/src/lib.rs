@@ -24,4 +24,6 @@ mod registry;
 mod runs;
 mod stats;
 mod task;
+// Versions added from folders: status, checkout, per-file diff.
+mod tree;
 mod validate;

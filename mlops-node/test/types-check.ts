@@ -352,3 +352,19 @@ async function rows(): Promise<number> {
   return s.added + tables.length + Object.keys(cells).length + json.rowGroupsSkipped + (reason ?? '').length + (next ?? '').length + names.length
 }
 void rows
+
+import { TreeDiff, Checkout, type FileChange } from 'mlops'
+
+async function treeTypes(): Promise<number> {
+  const r = new Registry('memory://')
+  await r.addFile('dataset', 'images', './images', { message: 'first' })
+  const st: TreeDiff = await r.status('dataset', 'images', './images', 'latest')
+  const c: Checkout = await r.checkout('dataset', 'images', './restored', 1)
+  const d: TreeDiff = await r.diffFiles('dataset', 'images', 1, 2)
+  const first: FileChange | undefined = d.changed[0]
+  const v: Version = await r.version('dataset', 'images')
+  return st.added.length + st.removed.length + st.unchanged + st.hashed + c.files + c.written + c.bytes
+    + (first?.sizeBefore ?? 0) + (first?.sizeAfter ?? 0) + (v.tree?.files ?? 0) + d.toJSON().unchanged
+    + c.toJSON().bytes
+}
+void treeTypes

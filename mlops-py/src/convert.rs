@@ -103,7 +103,7 @@ record!(
     /// A version of an asset (`mlops_core::registry::Version`).
     Version, "Version",
     { version: "version", content: "content", size: "size", message: "message",
-      metadata: "metadata", dataset: "dataset", principal: "principal", time: "time" },
+      metadata: "metadata", dataset: "dataset", principal: "principal", time: "time", tree: "tree" },
     repr: [version, message, principal]
 );
 
@@ -224,7 +224,26 @@ record!(
     repr: [grants, protections]
 );
 
+record!(
+    /// What differs between a folder and a version, or two versions, of an
+    /// asset added from folders (`mlops_core::tree::TreeDiff`): `added`,
+    /// `removed`, `changed` as dicts (`path`, `size_before`, `size_after`),
+    /// `unchanged` and `hashed` counts.
+    TreeDiff, "TreeDiff",
+    { added: "added", removed: "removed", changed: "changed", unchanged: "unchanged", hashed: "hashed" },
+    repr: [added, removed, changed]
+);
+
+record!(
+    /// What a checkout did (`mlops_core::tree::Checkout`).
+    Checkout, "Checkout",
+    { files: "files", written: "written", bytes: "bytes" },
+    repr: [files, written, bytes]
+);
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<TreeDiff>()?;
+    m.add_class::<Checkout>()?;
     m.add_class::<Version>()?;
     m.add_class::<Asset>()?;
     m.add_class::<SearchHit>()?;

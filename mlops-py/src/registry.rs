@@ -927,6 +927,65 @@ impl PyRegistry {
             self.inner.principal()
         )
     }
+
+    /// What changed in the folder `path` since a version of an asset added
+    /// from a folder, as a `TreeDiff` (only files whose stat changed are read).
+    #[pyo3(signature = (kind, name, path, reference = None))]
+    fn status(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        path: std::path::PathBuf,
+        reference: Option<&str>,
+    ) -> PyResult<convert::TreeDiff> {
+        let k = self::kind(kind)?;
+        let d = py
+            .detach(|| {
+                self.inner
+                    .status(k, name, unset::reference(reference), &path)
+            })
+            .map_err(to_py)?;
+        convert::TreeDiff::of(py, &d)
+    }
+
+    /// Restores a version of an asset added from a folder into `dest`,
+    /// byte-identical; returns a `Checkout` (files, written, bytes).
+    #[pyo3(signature = (kind, name, dest, reference = None))]
+    fn checkout(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        dest: std::path::PathBuf,
+        reference: Option<&str>,
+    ) -> PyResult<convert::Checkout> {
+        let k = self::kind(kind)?;
+        let c = py
+            .detach(|| {
+                self.inner
+                    .checkout(k, name, unset::reference(reference), &dest)
+            })
+            .map_err(to_py)?;
+        convert::Checkout::of(py, &c)
+    }
+
+    /// What changed, per path, between two versions of an asset added from
+    /// folders, as a `TreeDiff`.
+    fn diff_files(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        a: &str,
+        b: &str,
+    ) -> PyResult<convert::TreeDiff> {
+        let k = self::kind(kind)?;
+        let d = py
+            .detach(|| self.inner.diff_files(k, name, a, b))
+            .map_err(to_py)?;
+        convert::TreeDiff::of(py, &d)
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -128,14 +128,15 @@ pub enum Command {
 pub enum RegistryCommand {
     /// Create the store (a folder, by default ./.mlops) if it does not exist.
     Init,
-    /// Add a file as the next version of an asset; prints the version number.
+    /// Add a file, or a folder of files, as the next version of an asset;
+    /// prints the version number.
     Add {
         /// The asset's kind.
         #[arg(value_parser = kinds())]
         kind: Kind,
         /// The asset's name.
         name: String,
-        /// The file to store.
+        /// The file (or folder) to store.
         file: PathBuf,
         /// What changed and why.
         #[arg(long, short)]
@@ -281,6 +282,54 @@ pub enum RegistryCommand {
         /// Start after the hit this token (from the page before) names.
         #[arg(long)]
         page_token: Option<String>,
+    },
+    /// What changed in a folder since a version of an asset added from a
+    /// folder: paths added, removed and changed (only files whose stat
+    /// changed are read).
+    Status {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The folder.
+        dir: PathBuf,
+        /// A version number, an alias or `latest`.
+        #[arg(default_value = mlops_core::registry::LATEST)]
+        reference: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore a version of an asset added from a folder into DEST,
+    /// byte-identical (every file checked against its hash).
+    Checkout {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The folder to write (created if missing).
+        dest: PathBuf,
+        /// A version number, an alias or `latest`.
+        #[arg(default_value = mlops_core::registry::LATEST)]
+        reference: String,
+    },
+    /// What changed, per path, between two versions of an asset added from folders.
+    DiffFiles {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// A version number or alias.
+        from: String,
+        /// A version number or alias (default: latest).
+        #[arg(default_value = mlops_core::registry::LATEST)]
+        to: String,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

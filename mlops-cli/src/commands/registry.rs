@@ -1,5 +1,6 @@
 //! `mlops init`, `add`, `alias`, `show`, `log`, `get`, `tag`, `lineage`,
-//! `archive`, `verify`, `list`, `search`: assets, versions and their history.
+//! `archive`, `verify`, `list`, `search`: assets, versions and their history;
+//! `status`, `checkout`, `diff-files`: versions added from folders.
 
 use std::process::ExitCode;
 
@@ -173,6 +174,38 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
             if let Some(t) = page.next_page_token {
                 eprintln!("next page token: {t}");
             }
+        }
+        RegistryCommand::Status {
+            kind,
+            name,
+            dir,
+            reference,
+            json,
+        } => {
+            let d = cx.open()?.status(kind, &name, &reference, &dir)?;
+            print!("{}", render::json_or(json, &d, render::tree_diff));
+        }
+        RegistryCommand::Checkout {
+            kind,
+            name,
+            dest,
+            reference,
+        } => {
+            let c = cx.open()?.checkout(kind, &name, &reference, &dest)?;
+            println!(
+                "{} files, {} written ({} bytes)",
+                c.files, c.written, c.bytes
+            );
+        }
+        RegistryCommand::DiffFiles {
+            kind,
+            name,
+            from,
+            to,
+            json,
+        } => {
+            let d = cx.open()?.diff_files(kind, &name, &from, &to)?;
+            print!("{}", render::json_or(json, &d, render::tree_diff));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -65,6 +65,11 @@ pub struct Version {
     pub principal: String,
     /// When (Unix milliseconds).
     pub time: u64,
+    /// For a version added from a folder: `content` names a tree's root
+    /// (see [`crate::tree`]); its files are read with
+    /// [`Registry::checkout`](super::Registry::checkout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree: Option<crate::tree::TreeInfo>,
 }
 
 /// One move of an alias.
@@ -135,6 +140,7 @@ pub(crate) fn version_of(ev: AssetEvent) -> Option<Version> {
             message,
             metadata,
             dataset,
+            tree,
         } => Some(Version {
             version,
             content,
@@ -144,6 +150,7 @@ pub(crate) fn version_of(ev: AssetEvent) -> Option<Version> {
             dataset,
             principal: ev.principal,
             time: ev.time,
+            tree,
         }),
         _ => None,
     }

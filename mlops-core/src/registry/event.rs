@@ -42,6 +42,10 @@ pub enum Change {
         /// For a data set version: its schema, rows and profile.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         dataset: Option<DatasetInfo>,
+        /// For a version added from a folder: `content` is a tree's root
+        /// (see [`crate::tree`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tree: Option<crate::tree::TreeInfo>,
     },
     /// An alias now points at a version.
     Alias {

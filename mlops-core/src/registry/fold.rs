@@ -54,6 +54,8 @@ pub(crate) struct FlatEvent<'a> {
     reason: Option<String>,
     passed: Option<bool>,
     report: Option<Hash>,
+    #[serde(default)]
+    tree: Option<crate::tree::TreeInfo>,
 }
 
 /// A version event's metadata as read, before it is parsed.
@@ -121,6 +123,7 @@ fn split(
                 message: need(f.message, "message", k)?,
                 metadata,
                 dataset: f.dataset,
+                tree: f.tree,
             }
         }
         "alias" => Change::Alias {
@@ -321,6 +324,7 @@ impl<'a> Fold<'a> {
                 message,
                 metadata,
                 dataset,
+                tree,
             } => {
                 if version != a.versions.len() as u64 + 1 {
                     return Err(Error::Integrity(format!(
@@ -338,6 +342,7 @@ impl<'a> Fold<'a> {
                     dataset,
                     principal: principal(),
                     time: ev.time,
+                    tree,
                 });
             }
             Change::Alias { alias, version } => {

@@ -243,6 +243,7 @@ impl Registry {
                     message: message.to_string(),
                     metadata: metadata.clone(),
                     dataset: dataset.clone(),
+                    tree: None,
                 },
             )
         })?;
@@ -348,7 +349,13 @@ impl Registry {
         let mut seen = std::collections::BTreeSet::new();
         for v in &asset.versions {
             if seen.insert(v.content.as_str()) {
-                self.store.get_content(&v.content, std::io::sink())?;
+                match &v.tree {
+                    Some(_) => crate::tree::verify(&self.store, &v.content).map(drop)?,
+                    None => self
+                        .store
+                        .get_content(&v.content, std::io::sink())
+                        .map(drop)?,
+                }
             }
             // A data set version's profile, and the parts a version made
             // of parts names (each part's content and profile).
@@ -639,6 +646,49 @@ impl Registry {
         out: impl std::io::Write,
     ) -> Result<u64> {
         let v = self.version(kind, name, reference)?;
+        if let Some(t) = &v.tree {
+            return Err(Error::InvalidInput(format!(
+                "{} '{name}' version {} is a directory of {} files: check it out (checkout) \
+                 instead",
+                kind.as_str(),
+                v.version,
+                t.files
+            )));
+        }
         self.store.get_content(&v.content, out)
+    }
+
+    /// Appends a version whose content is the tree `root` (already stored,
+    /// with every page and pack it names): see [`Registry::add_dir`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn commit_tree_version(
+        &self,
+        kind: Kind,
+        name: &str,
+        root: crate::store::Hash,
+        size: u64,
+        tree: crate::tree::TreeInfo,
+        message: &str,
+        metadata: serde_json::Value,
+    ) -> Result<u64> {
+        let log = Self::log(kind, name)?;
+        let mut version = 0;
+        self.append(&log, |tip| {
+            version = Self::versions_at(&log, tip)? + 1;
+            self.event(
+                tip,
+                version,
+                Change::Version {
+                    version,
+                    content: root.clone(),
+                    size,
+                    message: message.to_string(),
+                    metadata: metadata.clone(),
+                    dataset: None,
+                    tree: Some(tree.clone()),
+                },
+            )
+        })?;
+        Ok(version)
     }
 }

@@ -53,6 +53,8 @@ from ._mlops import (
     SchemaMismatchError,
     SearchHit,
     Signature,
+    Checkout,
+    TreeDiff,
     Spec,
     StorageError,
     UnsupportedError,
@@ -119,6 +121,8 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "TreeDiff",
+    "Checkout",
 ]
 
 DataLike = Union[str, "os.PathLike[str]", Any]
@@ -369,7 +373,7 @@ class Registry(_mlops.Registry):
         return SearchHits(hits, token)
 
 
-class SearchHits(list):  # type: ignore[type-arg]
+class SearchHits(list):
     """The hits of :meth:`Registry.search`: a list of :class:`SearchHit`,
     with ``next_page_token``, the token of the next page (``None`` when the
     search was not paged or this is the last page)."""

@@ -26,6 +26,8 @@ __all__ = [
     "ArrowError",
     "Spec",
     "Accumulator",
+    "TreeDiff",
+    "Checkout",
     "Version",
     "Asset",
     "SearchHit",
@@ -332,7 +334,8 @@ class Registry:
         reason: str | None = None,
     ) -> int:
         """Adds a file; a data file added as a dataset is committed as data (Parquet,
-        schema, rows, profile), anything else stored as its bytes. Returns the version number."""
+        schema, rows, profile), anything else stored as its bytes; a folder is added as a tree
+        of its files (see `status`, `checkout`, `diff_files`). Returns the version number."""
     def alias(self, kind: str, name: str, alias: str, version: int, reason: str | None = None) -> None:
         """Points `alias` at `version`; PermissionDeniedError if the policy refuses."""
     def log(self, kind: str, name: str) -> builtins.list[AuditRecord]:
@@ -374,10 +377,8 @@ class Registry:
     @overload
     def diff(self, name: str, a: str, b: str, key: None = None) -> DatasetDiff: ...
     @overload
-    def diff(self, name: str, a: str, b: str, key: str | Sequence[str]) -> RowDiff: ...
-    def diff(self, name: str, a: str, b: str, key: str | Sequence[str] | None = None) -> DatasetDiff | RowDiff:
-        """Schema, row and per-column statistic changes between two data set versions;
-        with `key`, row by row (added, removed and changed rows as pyarrow Tables)."""
+    def diff(self, name: str, a: str, b: str, key: str | Sequence[str]) -> RowDiff:
+        """With `key`: row by row (added, removed and changed rows as pyarrow Tables)."""
     def alias_history(self, kind: str, name: str, alias: str) -> builtins.list[AliasMove]:
         """Every move of `alias`, oldest first: version, principal, time, seq and reason."""
     def _search_page(
@@ -499,6 +500,14 @@ class Registry:
         """Reads TensorBoard event files (a file or a directory) into a new run; returns its id."""
     def import_mlflow(self, source: str, experiment: str | None = None) -> dict[str, dict[str, str]]:
         """Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); returns imported/skipped ids."""
+    def status(self, kind: str, name: str, path: Any, reference: str | None = None) -> TreeDiff:
+        """What changed in the folder `path` since a version (unset: the newest) of an asset
+        added from a folder; only files whose stat changed since the stat cache saw them are read."""
+    def checkout(self, kind: str, name: str, dest: Any, reference: str | None = None) -> Checkout:
+        """Restores a version (unset: the newest) of an asset added from a folder into `dest`,
+        byte-identical (every file checked against its hash); files already right are left alone."""
+    def diff_files(self, kind: str, name: str, a: str, b: str) -> TreeDiff:
+        """What changed, per path, between two versions of an asset added from folders."""
 
 @final
 class Run:
@@ -659,6 +668,7 @@ class Version:
     dataset: dict[str, Any] | None
     principal: str
     time: int
+    tree: dict[str, Any] | None
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
@@ -740,6 +750,31 @@ class Watch:
 
 CURSOR_START: str
 WATCH_POLL_INTERVAL: float
+
+@final
+class TreeDiff:
+    """What differs between a folder and a version, or two versions, of an asset added from
+    folders: paths as dicts with `path`, `size_before` and `size_after`."""
+
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    unchanged: int
+    hashed: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class Checkout:
+    """What a checkout did: paths in the version, paths written, bytes written."""
+
+    files: int
+    written: int
+    bytes: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
 
 @final
 class DatasetDiff:

@@ -1,0 +1,141 @@
+//! What directory trees (`crate::tree`) need of the store beyond single
+//! blobs: several blobs put or read at once, a blob named by a hash its
+//! writer already computed, and a range of a blob (a file inside a pack).
+//!
+//! A range is not checked against the blob's name (that needs every byte
+//! of the blob); its reader checks it against the hash of the file it
+//! holds, which the tree entry naming the range records.
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use object_store::{GetOptions, GetRange};
+
+use super::blob::{blob_path, check_hash, get_blob_bytes, put_blob_if_absent};
+use super::{local, storage, Hash, Store, TRANSFER_CONCURRENCY};
+use crate::error::{Error, Result};
+
+impl Store {
+    /// Stores `bytes` as the blob `hash`, which the caller computed as the
+    /// BLAKE3 hash of exactly these bytes (a pack is hashed while it is
+    /// built, so it is not hashed again here).
+    pub(crate) fn put_blob_hashed(&self, hash: &Hash, bytes: &[u8]) -> Result<()> {
+        if let Some(root) = self.backend.root() {
+            return local::put_blob(&root.join(blob_path(hash).as_ref()), bytes);
+        }
+        self.backend.run(put_blob_if_absent(
+            self.inner(),
+            self.backend.is_remote(),
+            hash.clone(),
+            Bytes::copy_from_slice(bytes),
+            false,
+        ))
+    }
+
+    /// Stores many blobs, [`TRANSFER_CONCURRENCY`] requests at once on a
+    /// cloud store; returns their hashes in order.
+    pub(crate) fn put_blobs(&self, blobs: Vec<Vec<u8>>) -> Result<Vec<Hash>> {
+        let hashed: Vec<(Hash, Bytes)> = blobs
+            .into_iter()
+            .map(|b| (Hash::of(&b), Bytes::from(b)))
+            .collect();
+        let hashes: Vec<Hash> = hashed.iter().map(|(h, _)| h.clone()).collect();
+        if let Some(root) = self.backend.root() {
+            for (h, b) in &hashed {
+                local::put_blob(&root.join(blob_path(h).as_ref()), b)?;
+            }
+            return Ok(hashes);
+        }
+        let store = self.inner();
+        let remote = self.backend.is_remote();
+        self.backend.run(async move {
+            futures::stream::iter(hashed)
+                .map(|(h, b)| put_blob_if_absent(store.clone(), remote, h, b, true))
+                .buffer_unordered(TRANSFER_CONCURRENCY)
+                .try_collect::<()>()
+                .await
+        })?;
+        Ok(hashes)
+    }
+
+    /// Many blobs, each verified against its name, in order;
+    /// [`TRANSFER_CONCURRENCY`] requests at once on a cloud store.
+    pub(crate) fn get_blobs(&self, hashes: &[Hash]) -> Result<Vec<Bytes>> {
+        if self.backend.root().is_some() {
+            return hashes
+                .iter()
+                .map(|h| self.get_blob(h.as_str()).map(Bytes::from))
+                .collect();
+        }
+        let store = self.inner();
+        let hashes = hashes.to_vec();
+        self.backend.run(async move {
+            futures::stream::iter(hashes)
+                .map(|h| {
+                    let store = store.clone();
+                    async move { get_blob_bytes(store, h.as_str()).await }
+                })
+                .buffered(TRANSFER_CONCURRENCY)
+                .try_collect::<Vec<_>>()
+                .await
+        })
+    }
+
+    /// Bytes `start..end` of the blob `hash`, unverified (see the module
+    /// docs): a missing blob is [`Error::NotFound`], a short one
+    /// [`Error::Integrity`].
+    pub(crate) fn get_blob_range(&self, hash: &Hash, start: u64, end: u64) -> Result<Bytes> {
+        check_hash(hash.as_str())?;
+        let path = blob_path(hash);
+        let short = |got: usize| {
+            Error::Integrity(format!(
+                "blob {hash} is shorter than {end} bytes (read {got} from {start})"
+            ))
+        };
+        if let Some(root) = self.backend.root() {
+            use std::io::{Read, Seek};
+            let file = root.join(path.as_ref());
+            let mut f = std::fs::File::open(&file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
+                _ => Error::io(&file, e),
+            })?;
+            f.seek(std::io::SeekFrom::Start(start))
+                .map_err(|e| Error::io(&file, e))?;
+            let mut buf = Vec::with_capacity((end - start) as usize);
+            f.take(end - start)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(&file, e))?;
+            if buf.len() as u64 != end - start {
+                return Err(short(buf.len()));
+            }
+            return Ok(Bytes::from(buf));
+        }
+        if start == end {
+            return Ok(Bytes::new());
+        }
+        let store = self.inner();
+        let p = path.clone();
+        let got = self.backend.run(async move {
+            let opts = GetOptions {
+                range: Some(GetRange::Bounded(start..end)),
+                ..Default::default()
+            };
+            let r = store
+                .get_opts(&p, opts)
+                .await
+                .map_err(|e| storage(format!("read {p}"), e))?;
+            r.bytes().await.map_err(|e| storage(format!("read {p}"), e))
+        });
+        let got = match got {
+            Err(Error::NotFound(_)) => return Err(Error::NotFound(format!("blob {hash}"))),
+            // A range past the end is refused by the store.
+            Err(Error::Storage { .. }) if !self.exists(&path) => {
+                return Err(Error::NotFound(format!("blob {hash}")))
+            }
+            g => g?,
+        };
+        if got.len() as u64 != end - start {
+            return Err(short(got.len()));
+        }
+        Ok(got)
+    }
+}
