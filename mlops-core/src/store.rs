@@ -60,6 +60,7 @@ mod hash;
 mod index;
 mod local;
 mod log;
+mod objects;
 
 use std::sync::Arc;
 
@@ -76,6 +77,7 @@ pub(crate) use hash::or_empty as hash_or_empty;
 pub use hash::Hash;
 pub(crate) use log::{check_link, check_link_of};
 pub use log::{ChainRead, Event, Tip};
+pub use objects::ObjectInfo;
 
 /// Smallest chunk of content-defined chunking.
 pub const CHUNK_MIN: usize = 64 * 1024;

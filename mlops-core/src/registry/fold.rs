@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    AliasMove, Asset, AssetEvent, AssetRef, CauseEdge, Change, DatasetInfo, GateRecord, Kind,
-    LineageEdge, Version, Versions,
+    AliasMove, Asset, AssetEvent, AssetRef, CauseEdge, Change, DatasetInfo, Expiry, GateRecord,
+    Kind, LineageEdge, Version, Versions,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -54,6 +54,9 @@ pub(crate) struct FlatEvent<'a> {
     reason: Option<String>,
     passed: Option<bool>,
     report: Option<Hash>,
+    expired: Option<Vec<u64>>,
+    policy: Option<String>,
+    pinned: Option<bool>,
 }
 
 /// A version event's metadata as read, before it is parsed.
@@ -152,6 +155,14 @@ fn split(
             passed: need(f.passed, "passed", k)?,
             report: need(f.report, "report", k)?,
         },
+        "expire" => Change::Expire {
+            expired: need(f.expired, "expired", k)?,
+            policy: need(f.policy, "policy", k)?,
+        },
+        "pin" => Change::Pin {
+            version: need(f.version, "version", k)?,
+            pinned: need(f.pinned, "pinned", k)?,
+        },
         other => return Err(format!("unknown event type '{other}'")),
     };
     let header = Header {
@@ -223,6 +234,8 @@ impl<'a> Fold<'a> {
                 archived: false,
                 gates: BTreeMap::new(),
                 events: 0,
+                expired: BTreeMap::new(),
+                pinned: std::collections::BTreeSet::new(),
             },
             hash: None,
             raw_metadata: None,
@@ -405,6 +418,23 @@ impl<'a> Fold<'a> {
                         time: ev.time,
                     },
                 );
+            }
+            Change::Expire { expired, policy } => {
+                for version in expired {
+                    a.expired.entry(version).or_insert_with(|| Expiry {
+                        principal: principal(),
+                        time: ev.time,
+                        seq,
+                        policy: policy.clone(),
+                    });
+                }
+            }
+            Change::Pin { version, pinned } => {
+                if pinned {
+                    a.pinned.insert(version);
+                } else {
+                    a.pinned.remove(&version);
+                }
             }
         }
         Ok(())
