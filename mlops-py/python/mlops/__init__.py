@@ -34,6 +34,7 @@ from ._mlops import (
     ConflictError,
     DatasetDiff,
     DriftReport,
+    ExpiredError,
     GateReport,
     IntegrityError,
     InvalidInputError,
@@ -109,6 +110,7 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "ExpiredError",
 ]
 
 DataLike = Union[str, "os.PathLike[str]", Any]

@@ -24,6 +24,7 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "ExpiredError",
     "Spec",
     "Accumulator",
     "Version",
@@ -74,6 +75,7 @@ class IntegrityError(MlopsError): ...
 class PermissionDeniedError(MlopsError, PermissionError): ...
 class StorageError(MlopsError, OSError): ...
 class ArrowError(MlopsError): ...
+class ExpiredError(MlopsError): ...
 
 @final
 class ColumnProfile:
@@ -459,6 +461,24 @@ class Registry:
         """Reads TensorBoard event files (a file or a directory) into a new run; returns its id."""
     def import_mlflow(self, source: str, experiment: str | None = None) -> dict[str, dict[str, str]]:
         """Imports an MLflow tracking store (`mlruns` folder or `sqlite:///...`); returns imported/skipped ids."""
+    # Retention, garbage collection and fsck.
+    def expire(
+        self,
+        kind: str,
+        name: str,
+        keep_last: int | None = None,
+        keep_within: str | float | Any | None = None,
+        reason: str | None = None,
+    ) -> builtins.list[int]:
+        """Expires the versions the rule does not keep (aliased, tagged, lineage-referenced, pinned and the newest are kept); returns them. Reading one then raises ExpiredError."""
+    def pin(self, kind: str, name: str, version: int, pinned: bool = True, reason: str | None = None) -> None:
+        """Pins a version (kept by every retention rule), or unpins it."""
+    def gc_plan(self, grace: str | float | Any | None = None, unsafe: bool = False) -> dict[str, Any]:
+        """A dry run: the blobs that would be deleted (`items`: hash, bytes, reason), `count`, `bytes`. Grace defaults to 7 days; below 1 hour needs unsafe=True."""
+    def gc_apply(self, plan: dict[str, Any] | str) -> dict[str, Any]:
+        """Deletes what the plan lists that is still unreferenced and old enough; returns `count`, `bytes`, `skipped`."""
+    def fsck(self) -> dict[str, Any]:
+        """Orphans (unreferenced blobs, with bytes) and missing blobs (referenced but absent); `ok` is False when something is missing."""
 
 @final
 class Run:
