@@ -5,6 +5,7 @@
 pub mod data;
 pub mod drift;
 pub mod gate;
+pub mod gc;
 pub mod governance;
 pub mod monitor;
 pub mod package;
