@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'STORAGE'
   | 'ARROW'
+  | 'EXPIRED'
   | 'INTERNAL'
 
 /** Every error the engine raises: a plain `Error` with a `code`. */
