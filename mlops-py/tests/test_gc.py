@@ -72,6 +72,7 @@ def test_every_writer_names_what_it_stores(tmp_path):
     import numpy as np
     import pandas as pd
     import pyarrow as pa
+
     from mlops import checks
 
     r = mlops.Registry(str(tmp_path / "store"))

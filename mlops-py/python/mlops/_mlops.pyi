@@ -470,15 +470,25 @@ class Registry:
         keep_within: str | float | Any | None = None,
         reason: str | None = None,
     ) -> builtins.list[int]:
-        """Expires the versions the rule does not keep (aliased, tagged, lineage-referenced, pinned and the newest are kept); returns them. Reading one then raises ExpiredError."""
+        """Expires the versions the rule does not keep; returns them.
+
+        Aliased, tagged, lineage-referenced, pinned and the newest versions are
+        kept. Reading an expired version raises ExpiredError."""
     def pin(self, kind: str, name: str, version: int, pinned: bool = True, reason: str | None = None) -> None:
         """Pins a version (kept by every retention rule), or unpins it."""
     def gc_plan(self, grace: str | float | Any | None = None, unsafe: bool = False) -> dict[str, Any]:
-        """A dry run: the blobs that would be deleted (`items`: hash, bytes, reason), `count`, `bytes`. Grace defaults to 7 days; below 1 hour needs unsafe=True."""
+        """A dry run: the blobs that would be deleted, with `count` and `bytes`.
+
+        Each item has `hash`, `bytes` and `reason`. Grace defaults to 7 days;
+        below 1 hour needs unsafe=True."""
     def gc_apply(self, plan: dict[str, Any] | str) -> dict[str, Any]:
-        """Deletes what the plan lists that is still unreferenced and old enough; returns `count`, `bytes`, `skipped`."""
+        """Deletes what the plan lists that is still unreferenced and old enough.
+
+        Returns `count`, `bytes` and `skipped`."""
     def fsck(self) -> dict[str, Any]:
-        """Orphans (unreferenced blobs, with bytes) and missing blobs (referenced but absent); `ok` is False when something is missing."""
+        """Orphans (unreferenced blobs, with bytes) and missing blobs (referenced but absent).
+
+        `ok` is False when something is missing."""
 
 @final
 class Run:
