@@ -157,6 +157,12 @@ fn help_of_every_command() {
         &["monitor", "labels"],
         &["monitor", "results"],
         &["monitor", "list"],
+        &["gc"],
+        &["gc", "plan"],
+        &["gc", "apply"],
+        &["expire"],
+        &["pin"],
+        &["fsck"],
     ];
     for c in commands {
         let mut args = c.to_vec();
