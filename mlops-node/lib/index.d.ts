@@ -594,8 +594,8 @@ export declare class Registry {
     name: string,
     options: { keepLast?: number; keepWithin?: string | number; reason?: string },
   ): Promise<number[]>
-  /** Pins a version (kept by every retention rule), or unpins it with `pinned: false`. */
-  pin(kind: string, name: string, version: number, options?: { pinned?: boolean; reason?: string }): Promise<void>
+  /** Pins a version (kept by every retention rule), or unpins it with `unpin: true`. */
+  pin(kind: string, name: string, version: number, options?: { unpin?: boolean; reason?: string }): Promise<void>
   /** A garbage collection plan (a dry run); grace defaults to 7 days, below 1 hour needs `unsafe: true`. */
   gcPlan(options?: { grace?: string | number; unsafe?: boolean }): Promise<GcPlan>
   /** Deletes what the plan lists that is still unreferenced and old enough. */

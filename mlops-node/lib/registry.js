@@ -286,9 +286,9 @@ class Registry {
     return this._native.expire(kind, name, keepLast, duration(keepWithin), reason)
   }
 
-  /** Pins a version (kept by every retention rule), or unpins it. */
-  async pin(kind, name, version, { pinned = true, reason } = {}) {
-    await this._native.pin(kind, name, version, pinned, reason)
+  /** Pins a version (kept by every retention rule), or with `unpin: true` unpins it. */
+  async pin(kind, name, version, { unpin = false, reason } = {}) {
+    await this._native.pin(kind, name, version, !unpin, reason)
   }
 
   /**

@@ -43,6 +43,8 @@ test('pins keep versions; bad rules are refused', async () => {
   await r.pin('model', 'm', 1)
   assert.deepEqual(await r.expire('model', 'm', { keepWithin: '30d' }), [])
   assert.deepEqual(await r.expire('model', 'm', { keepLast: 1 }), [2])
+  await r.pin('model', 'm', 1, { unpin: true })
+  assert.deepEqual(await r.expire('model', 'm', { keepLast: 1 }), [1])
   await assert.rejects(r.expire('model', 'm', {}), (e) => e.code === 'INVALID_INPUT')
   await assert.rejects(r.expire('model', 'm', { keepLast: 0.5 }), (e) => e.code === 'INVALID_INPUT')
 })

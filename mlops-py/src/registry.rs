@@ -767,20 +767,21 @@ impl PyRegistry {
         py.detach(|| inner.expire(k, name, &rule)).map_err(to_py)
     }
 
-    /// Pins a version (kept by every retention rule), or unpins it.
-    #[pyo3(signature = (kind, name, version, pinned = true, reason = None))]
+    /// Pins a version (kept by every retention rule), or with `unpin`
+    /// unpins it.
+    #[pyo3(signature = (kind, name, version, unpin = false, reason = None))]
     fn pin(
         &self,
         py: Python<'_>,
         kind: &str,
         name: &str,
         version: u64,
-        pinned: bool,
+        unpin: bool,
         reason: Option<&str>,
     ) -> PyResult<()> {
         let k = self::kind(kind)?;
         let inner = why(&self.inner, reason);
-        py.detach(|| inner.pin(k, name, version, pinned))
+        py.detach(|| inner.pin(k, name, version, !unpin))
             .map_err(to_py)
     }
 

@@ -58,6 +58,8 @@ def test_pin_keeps_and_plans_round_trip_as_text(tmp_path):
     assert r.expire("model", "m", keep_within="30d", keep_last=1) == []
     assert r.expire("model", "m", keep_last=1) == [2]
     assert r.expire("model", "m", keep_last=1) == []
+    r.pin("model", "m", 1, unpin=True)
+    assert r.expire("model", "m", keep_last=1) == [1]
     plan = r.gc_plan(grace=datetime.timedelta(hours=0), unsafe=True)
     assert r.gc_apply(json.dumps(plan))["bytes"] == plan["bytes"]
     with pytest.raises(mlops.InvalidInputError, match="keep_last"):

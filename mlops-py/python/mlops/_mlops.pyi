@@ -474,8 +474,8 @@ class Registry:
 
         Aliased, tagged, lineage-referenced, pinned and the newest versions are
         kept. Reading an expired version raises ExpiredError."""
-    def pin(self, kind: str, name: str, version: int, pinned: bool = True, reason: str | None = None) -> None:
-        """Pins a version (kept by every retention rule), or unpins it."""
+    def pin(self, kind: str, name: str, version: int, unpin: bool = False, reason: str | None = None) -> None:
+        """Pins a version (kept by every retention rule), or with `unpin=True` unpins it."""
     def gc_plan(self, grace: str | float | Any | None = None, unsafe: bool = False) -> dict[str, Any]:
         """A dry run: the blobs that would be deleted, with `count` and `bytes`.
 
