@@ -41,6 +41,7 @@
 
 pub mod lease;
 pub mod refs;
+pub mod tombstone;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -57,9 +58,9 @@ pub use refs::{references, Reference};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(7 * 86_400);
 /// The smallest grace period allowed without the `unsafe` flag.
 pub const MIN_SAFE_GRACE: Duration = Duration::from_secs(3_600);
-/// Bytes of deleted blobs `apply` holds before it checks the leases and
-/// the logs again (and puts back what they now name).
-const APPLY_BATCH_BYTES: u64 = 256 * 1024 * 1024;
+/// Blobs `apply` deletes under one tombstone (and holds the bytes of until
+/// it has looked at the leases and the logs again).
+const APPLY_BATCH_BLOBS: usize = 1024;
 
 /// Why a blob is in a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -249,6 +250,7 @@ fn is_cache(path: &str) -> bool {
         || path.contains("/packs/")
         || path.starts_with("indexes/")
         || path.starts_with(lease::LEASES)
+        || path.starts_with(tombstone::TOMBSTONES)
         || path == "mlops.json"
         || !name.ends_with(".json")
 }
@@ -284,7 +286,11 @@ fn reach(store: &Store, listing: &Listing) -> Result<Reach> {
     let mut logs: BTreeSet<String> = BTreeSet::new();
     for top in store.top_level()? {
         let top = top.trim_end_matches('/');
-        if top == "blobs" || top == lease::LEASES || top.contains('#') {
+        if top == "blobs"
+            || top == lease::LEASES
+            || top == tombstone::TOMBSTONES
+            || top.contains('#')
+        {
             continue;
         }
         for o in store.list_objects(top)? {
@@ -484,14 +490,14 @@ pub fn plan(
     })
 }
 
-/// Deletes what `plan` lists that may still go (see the module docs); at
-/// most `limit` deletions when given (a collector stopped midway, for
-/// tests).
+/// Deletes what `plan` lists that may still go (see the module docs); with
+/// `killed_after`, stops after that many deletions as a collector killed
+/// there would (no second look, its tombstone left behind), for tests.
 pub fn apply(
     store: &Store,
     clock: &dyn Clock,
     plan: &GcPlan,
-    limit: Option<usize>,
+    killed_after: Option<usize>,
 ) -> Result<GcApplied> {
     check_grace(Duration::from_millis(plan.grace_ms), plan.unsafe_grace)?;
     let now = clock.now_ms();
@@ -502,35 +508,47 @@ pub fn apply(
         bytes: 0,
         skipped: Vec::new(),
     };
-    let mut batch: Vec<(Hash, Vec<u8>)> = Vec::new();
-    let mut held = 0u64;
-    let mut deleted = 0usize;
+    let mut go: Vec<Hash> = Vec::new();
     for item in &plan.items {
-        if limit.is_some_and(|l| deleted >= l) {
-            break;
-        }
         let Some(&meta) = listing.get(&item.hash) else {
             out.skipped.push((item.hash.clone(), "gone".into()));
             continue;
         };
-        if let Err(why) = eligible(&item.hash, meta, &r, now, plan.grace_ms) {
-            out.skipped.push((item.hash.clone(), why.into()));
-            continue;
-        }
-        let Some(bytes) = store.read_index(&blob_path(&item.hash))? else {
-            out.skipped.push((item.hash.clone(), "gone".into()));
-            continue;
-        };
-        store.delete_blob(&item.hash)?;
-        deleted += 1;
-        held += bytes.len() as u64;
-        batch.push((item.hash.clone(), bytes));
-        if held >= APPLY_BATCH_BYTES {
-            settle(store, &listing, &r, std::mem::take(&mut batch), &mut out)?;
-            held = 0;
+        match eligible(&item.hash, meta, &r, now, plan.grace_ms) {
+            Ok(_) => go.push(item.hash.clone()),
+            Err(why) => out.skipped.push((item.hash.clone(), why.into())),
         }
     }
-    settle(store, &listing, &r, batch, &mut out)?;
+    let mut deleted = 0usize;
+    for part in go.chunks(APPLY_BATCH_BLOBS) {
+        // The tombstone first, then one more look at the leases and new
+        // events: a writer that leased a blob before this look is seen; one
+        // that leases it later sees the tombstone and fails closed.
+        let tomb = tombstone::write(store, now, part)?;
+        let named = named_now(store, &listing, &r, &HashMap::new())?;
+        let mut batch: Vec<(Hash, Vec<u8>)> = Vec::new();
+        for h in part {
+            if named.contains(h) {
+                out.skipped.push((h.clone(), "referenced".into()));
+                continue;
+            }
+            if killed_after.is_some_and(|k| deleted >= k) {
+                // Killed: the tombstone stays, nothing is put back.
+                out.count += batch.len() as u64;
+                out.bytes += batch.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
+                return Ok(out);
+            }
+            let Some(bytes) = store.read_index(&blob_path(h))? else {
+                out.skipped.push((h.clone(), "gone".into()));
+                continue;
+            };
+            store.delete_blob(h)?;
+            deleted += 1;
+            batch.push((h.clone(), bytes));
+        }
+        settle(store, &listing, &r, batch, &mut out)?;
+        store.delete_object(&tomb)?;
+    }
     // Leases of writers that died (or stalled) long ago: a lease past its
     // expiry by more than the grace period is removed; such a writer renews
     // its lease before it commits, and fails closed if a blob is gone.
@@ -539,22 +557,17 @@ pub fn apply(
             store.delete_object(&path)?;
         }
     }
+    tombstone::remove_stale(store, now)?;
     Ok(out)
 }
 
-/// After deleting `batch`: reads the leases and any event not read before
-/// once more, puts back every deleted blob they name, and counts the rest
-/// as freed.
-fn settle(
+/// What the leases and the events not read before name now (followed).
+fn named_now(
     store: &Store,
     listing: &Listing,
     before: &Reach,
-    batch: Vec<(Hash, Vec<u8>)>,
-    out: &mut GcApplied,
-) -> Result<()> {
-    if batch.is_empty() {
-        return Ok(());
-    }
+    deleted: &HashMap<Hash, Vec<u8>>,
+) -> Result<BTreeSet<Hash>> {
     let mut roots: Vec<(Reference, String, Option<u64>)> = Vec::new();
     for (path, lease) in lease::read_all(store)? {
         for hash in lease.into_iter().flat_map(|l| l.hashes) {
@@ -568,7 +581,7 @@ fn settle(
     }
     for top in store.top_level()? {
         let top = top.trim_end_matches('/');
-        if top == "blobs" || top == lease::LEASES {
+        if top == "blobs" || top == lease::LEASES || top == tombstone::TOMBSTONES {
             continue;
         }
         for o in store.list_objects(top)? {
@@ -587,10 +600,26 @@ fn settle(
             }
         }
     }
-    let deleted: HashMap<Hash, Vec<u8>> = batch.iter().cloned().collect();
     let mut again = Reach::default();
-    follow(store, listing, &deleted, roots, &mut again)?;
-    let named = again.live;
+    follow(store, listing, deleted, roots, &mut again)?;
+    Ok(again.live)
+}
+
+/// After deleting `batch`: reads the leases and any event not read before
+/// once more, puts back every deleted blob they name, and counts the rest
+/// as freed.
+fn settle(
+    store: &Store,
+    listing: &Listing,
+    before: &Reach,
+    batch: Vec<(Hash, Vec<u8>)>,
+    out: &mut GcApplied,
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let deleted: HashMap<Hash, Vec<u8>> = batch.iter().cloned().collect();
+    let named = named_now(store, listing, before, &deleted)?;
     for (h, bytes) in batch {
         if named.contains(&h) {
             store.put_blob(&bytes)?;

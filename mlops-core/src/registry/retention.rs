@@ -97,6 +97,10 @@ impl Staged {
             self.lease = lease::take(&self.store, &r.principal, now, self.named.clone(), &[])?;
             self.staged_at = now;
         }
+        // A collector's tombstone naming one: it may be deleting it now.
+        if let Some(h) = gc::tombstone::first_doomed(&self.store, &self.named)? {
+            return Err(gone(&h));
+        }
         match self.store.first_missing_blob(&self.named)? {
             Some(h) => Err(gone(&h)),
             None => Ok(()),
