@@ -20,8 +20,10 @@
 //!    expired versions name once the expiry is that old too.
 //! 4. **Apply checks again.** `apply` lists and reads everything again and
 //!    deletes a planned blob only if it is still unreferenced and still old
-//!    enough; it holds each deleted blob's bytes until it has read the
-//!    leases and any new events once more, and puts back a blob they name.
+//!    enough; per batch it first writes a [`tombstone`] naming the blobs,
+//!    reads the leases and new events once more, deletes, and puts back any
+//!    blob a last look names. Writers read the tombstones after writing
+//!    their lease and fail closed on a blob one names.
 //!
 //! ```
 //! use mlops_core::clock::ManualClock;
