@@ -31,6 +31,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Policy { command } => commands::governance::policy(command, &cx),
         Command::Gate(a) => commands::gate::run(a, &cx),
         Command::Drift(a) => commands::drift::run(a),
+        Command::Feed { command } => commands::feed::run(command, &cx),
         Command::Package { command } => commands::package::run(command, &cx),
         Command::Profiles { command } => commands::profiles::run(command, &cx),
         Command::Run { command } => commands::runs::exec(command, &cx),

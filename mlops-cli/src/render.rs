@@ -249,6 +249,55 @@ pub fn dataset_diff(name: &str, d: &DatasetDiff) -> String {
     s
 }
 
+/// `mlops diff --key`: the counts, changed cells per column and schema changes.
+pub fn row_diff(name: &str, d: &mlops_core::dataset::RowDiffSummary) -> String {
+    let mut s = format!(
+        "dataset {name}: v{} -> v{} by {}, rows {} -> {}\n  added {}, removed {}, changed {}, unchanged {}\n",
+        d.from,
+        d.to,
+        d.key.join(", "),
+        d.rows.0,
+        d.rows.1,
+        d.added,
+        d.removed,
+        d.changed,
+        d.unchanged
+    );
+    for (c, n) in &d.changed_cells {
+        if *n > 0 {
+            s.push_str(&format!("  {c}: {n} changed\n"));
+        }
+    }
+    for (c, t) in &d.columns_added {
+        s.push_str(&format!("  + {c} ({t})\n"));
+    }
+    for (c, t) in &d.columns_removed {
+        s.push_str(&format!("  - {c} ({t})\n"));
+    }
+    for (c, a, b) in &d.columns_retyped {
+        s.push_str(&format!("  ~ {c}: {a} -> {b}\n"));
+    }
+    s.push_str(&format!(
+        "  row groups {} and {}, {} equal pairs skipped\n",
+        d.row_groups.0, d.row_groups.1, d.row_groups_skipped
+    ));
+    s
+}
+
+/// `mlops alias history`: one move per line.
+pub fn alias_move(m: &mlops_core::registry::AliasMove) -> String {
+    format!(
+        "#{} {} -> v{} by {}{}\n",
+        m.seq,
+        utc(m.time),
+        m.version,
+        m.principal,
+        m.reason
+            .as_deref()
+            .map_or(String::new(), |r| format!(": {r}"))
+    )
+}
+
 /// `mlops show`: versions, tags, lineage, archive state and aliases.
 pub fn asset(a: &Asset) -> String {
     let mut s = format!(

@@ -163,6 +163,9 @@ fn help_of_every_command() {
         &["expire"],
         &["pin"],
         &["fsck"],
+        &["feed"],
+        &["feed", "watch"],
+        &["feed", "dispatch"],
     ];
     for c in commands {
         let mut args = c.to_vec();

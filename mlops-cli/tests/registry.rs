@@ -138,3 +138,132 @@ fn many_writers(store: &str, versions: usize) {
     );
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `mlops diff --key`, `mlops alias history` and `mlops search --limit
+/// --page-token`, on a folder and on S3 when a server is given.
+#[test]
+fn row_diff_alias_history_and_search_pages() {
+    let mut stores = vec![folder("cli-rows")];
+    if let Some(url) = s3_url() {
+        stores.push(s3("cli-rows", &url));
+    }
+    for s in stores {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, "id,x,y\n1,a,1\n2,b,2\n3,c,3\n").unwrap();
+        std::fs::write(&b, "id,x,y\n1,a,1\n2,B,2\n4,d,4\n3,c,30\n").unwrap();
+        for f in [&a, &b] {
+            succeeded(
+                &mlops(&s.url)
+                    .args(["add", "dataset", "t"])
+                    .arg(f)
+                    .output()
+                    .unwrap(),
+            );
+        }
+        let out = dir.path().join("diff");
+        let text = succeeded(
+            &mlops(&s.url)
+                .args(["diff", "t", "1", "2", "--key", "id", "--out"])
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        assert!(
+            text.contains("added 1, removed 0, changed 2, unchanged 1")
+                && text.contains("x: 1 changed")
+                && text.contains("y: 1 changed"),
+            "{text}"
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(
+            summary["changed_cells"],
+            serde_json::json!({"x": 1, "y": 1})
+        );
+        for f in ["added.parquet", "removed.parquet", "changed.parquet"] {
+            assert!(out.join(f).is_file(), "{f}");
+        }
+        let json = succeeded(
+            &mlops(&s.url)
+                .args(["diff", "t", "1", "2", "--key", "id", "--json"])
+                .output()
+                .unwrap(),
+        );
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            (v["added"].as_u64(), v["changed"].as_u64()),
+            (Some(1), Some(2))
+        );
+        let bad = mlops(&s.url)
+            .args(["diff", "t", "1", "2", "--key", "nope"])
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("key column 'nope'"));
+
+        succeeded(
+            &mlops(&s.url)
+                .args([
+                    "--reason",
+                    "reviewed",
+                    "alias",
+                    "dataset",
+                    "t",
+                    "production",
+                    "2",
+                ])
+                .output()
+                .unwrap(),
+        );
+        succeeded(
+            &mlops(&s.url)
+                .args(["alias", "dataset", "t", "production", "1"])
+                .output()
+                .unwrap(),
+        );
+        let history = succeeded(
+            &mlops(&s.url)
+                .args(["alias", "history", "dataset", "t", "production", "--json"])
+                .output()
+                .unwrap(),
+        );
+        let moves: Vec<serde_json::Value> = history
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let got: Vec<(u64, Option<&str>)> = moves
+            .iter()
+            .map(|m| (m["version"].as_u64().unwrap(), m["reason"].as_str()))
+            .collect();
+        assert_eq!(got, vec![(2, Some("reviewed")), (1, None)]);
+
+        let page = mlops(&s.url)
+            .args(["search", "version > 0", "--limit", "1"])
+            .output()
+            .unwrap();
+        let hits = succeeded(&page);
+        assert_eq!(hits.lines().count(), 1);
+        assert!(hits.contains(r#""aliases":["production"]"#), "{hits}");
+        let err = String::from_utf8_lossy(&page.stderr).into_owned();
+        let token = err.trim().strip_prefix("next page token: ").unwrap();
+        assert_eq!(token, "dataset/t/1");
+        let next = mlops(&s.url)
+            .args([
+                "search",
+                "version > 0",
+                "--limit",
+                "5",
+                "--page-token",
+                token,
+            ])
+            .output()
+            .unwrap();
+        let hits = succeeded(&next);
+        assert_eq!(hits.lines().count(), 1);
+        assert!(
+            hits.contains(r#""version":2"#) && next.stderr.is_empty(),
+            "{hits}"
+        );
+    }
+}

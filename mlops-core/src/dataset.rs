@@ -12,9 +12,11 @@ use parquet::file::properties::WriterProperties;
 use serde::Serialize;
 
 mod parts;
+mod rows;
 mod writable;
 
 pub use parts::{DatasetPart, PARTS_FORMAT};
+pub use rows::{RowDiff, RowDiffSummary, RowTable, CHANGED_COLUMN, ROW_GROUP_ROWS};
 
 use crate::error::{Error, Result};
 use crate::profile::Profile;
@@ -341,6 +343,7 @@ pub(crate) fn spool(data: impl RecordBatchReader) -> Result<Spooled> {
     let mut profile = Profile::new(&schema);
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
     let mut file = tempfile_in_store()?;
     let mut writer = ArrowWriter::try_new(file.file(), schema.clone(), Some(props))?;

@@ -44,6 +44,7 @@ pub mod table;
 pub mod text;
 pub mod unset;
 pub mod validate;
+pub mod webhook;
 pub(crate) mod wire;
 // Session 14, lane A: time for retention and GC, and the collector.
 pub mod clock;

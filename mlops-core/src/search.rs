@@ -7,7 +7,11 @@
 //! ```
 //!
 //! Fields: `kind`, `name`, `version`, `message`, `principal`, `time` (Unix
-//! ms), `size` (bytes), `alias` (matches if any alias points at the version),
+//! ms), `size` (bytes), `aliases` (the aliases pointing at the version, as a
+//! set: `aliases = 'production'` holds when `production` is one of them,
+//! `aliases != 'production'` when it is not, `aliases is null` when there is
+//! none), `alias` (the older spelling: a comparison holds if it holds for
+//! any alias),
 //! `archived`, `tags.<key>`, `metadata.<key>[.<key>...]` and
 //! `metrics.<key>` (`metadata.metrics.<key>`, or `metadata.<key>` when the
 //! metadata has no `metrics` object with that key).
@@ -765,12 +769,25 @@ impl Drop for Filter {
 }
 
 /// Whether the field of `doc` compares with `value` (for `alias`, any of
-/// the aliases).
+/// the aliases; for `aliases`, membership: see [`compare_members`]).
 fn compare_field(doc: &impl Fields, field: &str, op: Op, value: &Value) -> bool {
     let got = doc.field(field);
     match got.as_ref() {
         Value::Array(items) if field == "alias" => items.iter().any(|g| compare(g, op, value)),
+        Value::Array(items) if field == "aliases" => compare_members(items, op, value),
         g => compare(g, op, value),
+    }
+}
+
+/// A list field compared as a set: `= x` holds when `x` is a member, `!=
+/// x` when it is not; `= null` (`is null`) when the list is empty, `!=
+/// null` when it is not; `like` and the orderings when some member holds.
+fn compare_members(items: &[Value], op: Op, value: &Value) -> bool {
+    match (op, value) {
+        (Op::Eq, Value::Null) => items.is_empty(),
+        (Op::Ne, Value::Null) => !items.is_empty(),
+        (Op::Ne, v) => !items.iter().any(|g| compare(g, Op::Eq, v)),
+        (op, v) => items.iter().any(|g| compare(g, op, v)),
     }
 }
 

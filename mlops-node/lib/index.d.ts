@@ -325,6 +325,8 @@ export interface AliasMove {
   principal: string
   time: number
   seq: number
+  /** Why, as the writer gave it (null when it gave none). */
+  reason: string | null
 }
 
 /** A lineage edge: `other` is an input (in `inputs`) or a product (in `used_by`). */
@@ -373,13 +375,92 @@ export declare class SearchHit {
   principal: string
   time: number
   size: number
-  /** The aliases pointing at this version now. */
+  /** The aliases pointing at this version now (the older name of `aliases`). */
   alias: string[]
+  /** The aliases pointing at this version now. */
+  aliases: string[]
   archived: boolean
   tags: Record<string, string>
   metadata: Record<string, unknown>
   /** The fields as a plain object. */
   toJSON(): Omit<SearchHit, 'toJSON'>
+}
+
+/** One event of the registry's change feed. */
+export declare class FeedEvent {
+  private constructor()
+  /** Its stable id, `<kind>/<name>@<seq>`: the same on every delivery. */
+  id: string
+  /** `version.created`, `alias.set`, `alias.moved`, `tag.set`, `tag.deleted`, `asset.archived`, `asset.restored`, `lineage.recorded`, `lineage.used_by`, `gate.recorded`, ... */
+  event: string
+  kind: AssetKind
+  name: string
+  /** Its number in the asset's log. */
+  seq: number
+  time: number
+  principal: string
+  reason: string | null
+  /** The version it is about, if any. */
+  version: number | null
+  /** For an alias move: the version the alias left. */
+  previous: number | null
+  /** The stored change (`type` and its fields). */
+  change: Record<string, unknown>
+  /** The fields as a plain object. */
+  toJSON(): Omit<FeedEvent, 'toJSON'>
+}
+
+/** A watch of a registry's change feed: `for await (const e of watch)`. */
+export declare class Watch implements AsyncIterable<FeedEvent> {
+  private constructor()
+  /** The cursor after the last event returned (save it; give it back as `since`). */
+  readonly cursor: string
+  /** Whether file notifications (a local folder) wake it rather than polling. */
+  readonly notified: boolean
+  /** The next event, waiting up to `timeout` seconds (default: without end); null when none came. */
+  next(timeout?: number): Promise<FeedEvent | null>
+  /** Ends the iteration. */
+  close(): void
+  [Symbol.asyncIterator](): AsyncIterator<FeedEvent>
+}
+
+/** The hits of `Registry.search`, with the next page's token (null when not paged or on the last page). */
+export type SearchHits = SearchHit[] & { nextPageToken: string | null }
+
+/** The counts of a row diff. */
+export interface RowDiffSummary {
+  fromVersion: number
+  toVersion: number
+  key: string[]
+  rows: [number, number]
+  added: number
+  removed: number
+  changed: number
+  unchanged: number
+  /** Per compared column (in both versions with one type, not a key): matched rows that differ in it. */
+  changedCells: Record<string, number>
+  columnsAdded: Array<[string, string]>
+  columnsRemoved: Array<[string, string]>
+  columnsRetyped: Array<[string, string, string]>
+  /** Row groups read in each version. */
+  rowGroups: [number, number]
+  /** Pairs of equal row groups skipped without decoding their values. */
+  rowGroupsSkipped: number
+}
+
+/** Two data set versions compared row by row by key. */
+export declare class RowDiff {
+  private constructor()
+  summary: RowDiffSummary
+  /** Rows of the second version whose key the first lacks. */
+  added: Table
+  /** Rows of the first version whose key the second lacks. */
+  removed: Table
+  /** Rows in both that differ: the key columns and `changed_columns` (list of names). */
+  changed: Table
+  readonly changedCells: Record<string, number>
+  /** The summary as a plain object. */
+  toJSON(): RowDiffSummary
 }
 
 /** Statistics of one column in two data set versions (`[from, to]`). */
@@ -524,6 +605,11 @@ export declare class Registry {
   readDataset(name: string, reference?: string | number, options?: { columns?: string[] }): Promise<Table>
   /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
   diff(name: string, from: string | number, to?: string | number): Promise<DatasetDiff>
+  /** Row by row by `key`: added, removed and changed rows as Tables, changed cells per column, schema changes. */
+  diff(name: string, from: string | number, to: string | number | undefined, options: { key: string | string[] }): Promise<RowDiff>
+  diff(name: string, from: string | number, options: { key: string | string[] }): Promise<RowDiff>
+  /** Every move of `alias`, oldest first (NOT_FOUND naming it when it was never set). */
+  aliasHistory(kind: AssetKind, name: string, alias: string): Promise<AliasMove[]>
   /** The profile stored with a data set version (unset: the newest). */
   datasetProfile(name: string, reference?: string | number): Promise<Profile>
   /**
@@ -551,6 +637,19 @@ export declare class Registry {
   list(kind: AssetKind, options?: { includeArchived?: boolean }): Promise<string[]>
   /** Versions matching a filter such as "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9". */
   search(query: string, options?: { includeArchived?: boolean }): Promise<SearchHit[]>
+  /** The change feed's events after cursor `since` (`'start'` for all), at most `limit`, and the cursor after them. */
+  changes(since: string, options?: { limit?: number }): Promise<{ events: FeedEvent[]; cursor: string }>
+  /** The cursor after the last event of every log now. */
+  feedCursor(): Promise<string>
+  /** A watch of the change feed from `since`, else `cursorFile`'s cursor, else now; ends after `timeout` seconds without an event. */
+  watch(options?: { since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Watch
+  /** Posts each feed event to a webhook, HMAC-SHA256 signed; resolves to how many were delivered. */
+  dispatch(url: string, options: { secretEnv: string; since?: string; cursorFile?: string; timeout?: number; pollInterval?: number }): Promise<number>
+  /**
+   * Versions matching a filter such as "kind = 'model' and aliases = 'production'"; with
+   * `limit` or `pageToken`, one page, and `nextPageToken` (null on the last page) for the next.
+   */
+  search(query: string, options?: { includeArchived?: boolean; limit?: number; pageToken?: string }): Promise<SearchHits>
   /** Verifies and pushes a model package as the next version of model `name`. */
   pushPackage(pkg: Package, name: string, options?: { message?: string; reason?: string }): Promise<number>
   /** Pulls a model version into the new folder `dest`, verified. */

@@ -11,12 +11,12 @@
  * monitor; results.js holds the
  * typed result classes, native.js the addon and the boundary helpers.
  */
-const { Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
+const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
 const { profile, Profile, ColumnProfile } = require('./profile')
 const { stats } = require('./stats')
 const { drift, DriftReport } = require('./drift')
 const { Package, Signature, generateKey } = require('./package')
-const { Registry, Audit, Policy } = require('./registry')
+const { Registry, Audit, Policy, Watch } = require('./registry')
 const { checks, Suite, validate, ValidationResult, gate } = require('./validate')
 const { Spec, Accumulator } = require('./accumulate')
 const { startRun, searchRuns, compareRuns, RunComparison, Run } = require('./runs')
@@ -33,7 +33,10 @@ module.exports = {
   Version,
   Asset,
   SearchHit,
+  FeedEvent,
+  Watch,
   DatasetDiff,
+  RowDiff: require('./results').RowDiff,
   Audit,
   AuditRecord,
   AuditReport,

@@ -1,7 +1,8 @@
 'use strict'
 // The registry and its governance: `Registry`, `Audit`, `Policy`.
 const { native, typed, ipcBuffer, jsonText } = require('./native')
-const { Version, Asset, SearchHit, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
+const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditReport, PolicyState, RunInfo, records } = require('./results')
+const { RowDiff } = require('./results')
 const { Profile } = require('./profile')
 const { Package } = require('./package')
 
@@ -104,9 +105,30 @@ class Registry {
     return tableFromIPC(bytes)
   }
 
-  /** Schema, row and column statistic changes between two data set versions (`to` unset: the newest). */
-  async diff(name, from, to) {
-    return new DatasetDiff(await this._native.diff(name, String(from), ref(to)))
+  /**
+   * Schema, row and column statistic changes between two data set versions
+   * (`to` unset: the newest); with `{ key }` (a column name or an array),
+   * row by row: a `RowDiff` of added, removed and changed rows as Tables.
+   */
+  async diff(name, from, to, options = {}) {
+    if (to !== null && typeof to === 'object') {
+      options = to
+      to = undefined
+    }
+    const { key } = options
+    if (key === undefined || key === null) {
+      return new DatasetDiff(await this._native.diff(name, String(from), ref(to)))
+    }
+    const keys = typed(() => (Array.isArray(key) ? key : [key]).map((k) => {
+      if (typeof k !== 'string') throw Object.assign(new TypeError('key must be a column name or an array of them'), { code: 'InvalidArg' })
+      return k
+    }))
+    return new RowDiff(await this._native.diffRows(name, String(from), ref(to), keys))
+  }
+
+  /** Every move of `alias`, oldest first: version, principal, time, seq and reason. */
+  async aliasHistory(kind, name, alias) {
+    return this._native.aliasHistory(kind, name, alias)
   }
 
   /** The profile stored with a data set version (number, alias or 'latest'; unset: the newest). */
@@ -177,9 +199,60 @@ class Registry {
     return this._native.list(kind, includeArchived)
   }
 
-  /** Versions matching a filter such as "kind = 'model' and metrics.auc > 0.9". */
-  async search(query, { includeArchived = false } = {}) {
-    return (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+  /**
+   * Versions matching a filter such as "kind = 'model' and aliases = 'production'",
+   * in kind, name and version order. With `limit` or `pageToken`, one page:
+   * the array's `nextPageToken` (null on the last page) fetches the next,
+   * and versions added between pages neither shift nor repeat hits.
+   */
+  async search(query, { includeArchived = false, limit, pageToken } = {}) {
+    if (limit === undefined && pageToken === undefined) {
+      const hits = (await this._native.search(query, includeArchived)).map((h) => new SearchHit(h))
+      hits.nextPageToken = null
+      return hits
+    }
+    const page = await typed(() => this._native.searchPage(query, includeArchived, limit, pageToken))
+    const hits = page.hits.map((h) => new SearchHit(h))
+    hits.nextPageToken = page.nextPageToken
+    return hits
+  }
+
+  /**
+   * The change feed's events after cursor `since` (`'start'` for every
+   * event), in log order, at most `limit`: `{events, cursor}`, the cursor
+   * after the last event returned.
+   */
+  async changes(since, { limit } = {}) {
+    const { events, cursor } = await typed(() => this._native.changes(String(since), limit))
+    return { events: events.map((e) => new FeedEvent(e)), cursor }
+  }
+
+  /** The cursor after the last event of every log now. */
+  async feedCursor() {
+    return this._native.feedCursor()
+  }
+
+  /**
+   * A `Watch` of the change feed: from cursor `since`, else from the one
+   * saved in `cursorFile`, else from now. Iterate it with `for await`; it
+   * ends after `timeout` seconds without an event (default: never). With
+   * `cursorFile`, the cursor is saved there each time the next event is
+   * asked for. `pollInterval` (seconds) is how often a bucket is read.
+   */
+  watch({ since, cursorFile, timeout, pollInterval } = {}) {
+    return new Watch(typed(() => this._native.watch(since, cursorFile, pollInterval)), timeout)
+  }
+
+  /**
+   * Posts each change feed event to webhook `url`, signed with HMAC-SHA256
+   * under the secret in environment variable `secretEnv`, starting as
+   * `watch` does, until no event comes for `timeout` seconds (default:
+   * never). The cursor is saved in `cursorFile` after each delivered
+   * event. Resolves to how many were delivered; an event that cannot be
+   * delivered rejects with STORAGE naming it.
+   */
+  async dispatch(url, { secretEnv, since, cursorFile, timeout, pollInterval } = {}) {
+    return typed(() => this._native.dispatch(url, secretEnv, since, cursorFile, timeout, pollInterval))
   }
 
   /** The monitors of the registry, by name. */
@@ -320,6 +393,59 @@ function duration(d) {
 }
 
 /** The audit trail of a registry (`registry.audit`). */
+/** How long one wait of a `Watch` on the thread pool lasts (seconds), so a closed watch frees its thread soon. */
+const WATCH_SLICE = 1
+
+/**
+ * A watch of a registry's change feed: `for await (const e of watch)`
+ * yields `FeedEvent`s; `cursor` is the cursor after the last one yielded
+ * (save it and give it back as `since`); `close()` ends the iteration.
+ */
+class Watch {
+  constructor(nativeWatch, timeout) {
+    this._native = nativeWatch
+    this._timeout = timeout
+    this._closed = false
+  }
+
+  /** The cursor after the last event returned. */
+  get cursor() {
+    return this._native.cursor
+  }
+
+  /** Whether file notifications (a local folder) wake it rather than polling. */
+  get notified() {
+    return this._native.notified
+  }
+
+  /** The next event, waiting up to `timeout` seconds (default: without end); null when none came in time or the watch was closed. */
+  async next(timeout) {
+    // The engine checks a timeout (a negative one is INVALID_INPUT).
+    if (timeout !== undefined && timeout !== null && !(timeout >= 0)) await typed(() => this._native.next(timeout))
+    const deadline = timeout === undefined || timeout === null ? undefined : Date.now() + timeout * 1000
+    while (!this._closed) {
+      const left = deadline === undefined ? WATCH_SLICE : Math.max(0, Math.min(WATCH_SLICE, (deadline - Date.now()) / 1000))
+      const e = await typed(() => this._native.next(left))
+      if (e) return new FeedEvent(e)
+      if (deadline !== undefined && Date.now() >= deadline) return null
+    }
+    return null
+  }
+
+  /** Ends the iteration (a wait in progress ends within a second). */
+  close() {
+    this._closed = true
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      const e = await this.next(this._timeout)
+      if (!e) return
+      yield e
+    }
+  }
+}
+
 class Audit {
   constructor(native) {
     this._native = native
@@ -368,4 +494,4 @@ class Policy {
   }
 }
 
-module.exports = { Registry, Audit, Policy }
+module.exports = { Registry, Audit, Policy, Watch }

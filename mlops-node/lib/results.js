@@ -37,6 +37,9 @@ class Asset extends Result {
 /** One version found by `Registry.search`. */
 class SearchHit extends Result {}
 
+/** One event of the registry's change feed: id (`<kind>/<name>@<seq>`), event, kind, name, seq, time, principal, reason, version, previous, change. */
+class FeedEvent extends Result {}
+
 /** What changed between two data set versions: rows, added, removed, retyped, per-column statistics. */
 class DatasetDiff extends Result {}
 
@@ -130,7 +133,42 @@ function jsonGetters(cls, fields) {
   }
 }
 
+/** The camelCase name of a snake_case key. */
+function camel(key) {
+  return key.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+}
+
+/**
+ * Two data set versions compared row by row by key: `added`, `removed` and
+ * `changed` as apache-arrow Tables, and `summary` (fromVersion, toVersion, key, rows,
+ * added, removed, changed, unchanged, changedCells, columnsAdded,
+ * columnsRemoved, columnsRetyped, rowGroups, rowGroupsSkipped).
+ */
+class RowDiff {
+  constructor(native) {
+    const { tableFromIPC } = require('apache-arrow')
+    const summary = {}
+    const names = { from: 'fromVersion', to: 'toVersion' }
+    for (const [k, v] of Object.entries(JSON.parse(native.summary))) summary[names[k] || camel(k)] = v
+    this.summary = summary
+    this.added = tableFromIPC(native.added)
+    this.removed = tableFromIPC(native.removed)
+    this.changed = tableFromIPC(native.changed)
+  }
+
+  /** Changed cells per compared column. */
+  get changedCells() {
+    return this.summary.changedCells
+  }
+
+  /** The summary as a plain object (the tables are left out). */
+  toJSON() {
+    return { ...this.summary }
+  }
+}
+
 module.exports = {
-  Version, Asset, SearchHit, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
+  Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, Report, RunInfo,
+  RowDiff,
   records, jsonGetters,
 }

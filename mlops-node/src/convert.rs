@@ -105,7 +105,7 @@ impl From<reg::AssetRef> for AssetRef {
 }
 
 /// One move of an alias.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 pub struct AliasMove {
     /// The version the alias pointed at from then on.
     pub version: f64,
@@ -115,6 +115,20 @@ pub struct AliasMove {
     pub time: f64,
     /// The event's sequence number.
     pub seq: f64,
+    /// Why, as the writer gave it (null when it gave none).
+    pub reason: Option<String>,
+}
+
+impl From<reg::AliasMove> for AliasMove {
+    fn from(m: reg::AliasMove) -> Self {
+        AliasMove {
+            version: num(m.version),
+            principal: m.principal,
+            time: num(m.time),
+            seq: num(m.seq),
+            reason: m.reason,
+        }
+    }
 }
 
 /// A lineage edge: `other` is an input (in `inputs`) or a product (in `used_by`).
@@ -205,16 +219,7 @@ pub struct Asset {
 
 impl From<reg::Asset> for Asset {
     fn from(a: reg::Asset) -> Self {
-        let moves = |ms: Vec<reg::AliasMove>| {
-            ms.into_iter()
-                .map(|m| AliasMove {
-                    version: num(m.version),
-                    principal: m.principal,
-                    time: num(m.time),
-                    seq: num(m.seq),
-                })
-                .collect()
-        };
+        let moves = |ms: Vec<reg::AliasMove>| ms.into_iter().map(Into::into).collect();
         Self {
             kind: a.kind.as_str().to_string(),
             name: a.name,
@@ -265,8 +270,10 @@ pub struct SearchHit {
     pub time: f64,
     /// Content size in bytes.
     pub size: f64,
-    /// The aliases pointing at it now.
+    /// The aliases pointing at it now (the older name of `aliases`).
     pub alias: Vec<String>,
+    /// The aliases pointing at it now.
+    pub aliases: Vec<String>,
     /// Whether the asset is archived.
     pub archived: bool,
     /// Its tags.

@@ -16,6 +16,7 @@ mod accumulate;
 mod convert;
 mod drift;
 mod error;
+mod feed;
 mod gc;
 mod monitor;
 mod package;

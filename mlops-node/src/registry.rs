@@ -445,6 +445,78 @@ impl NativeRegistry {
         })
     }
 
+    /// Two data set versions compared row by row by `key`: the summary as
+    /// JSON and the added, removed and changed rows as Arrow IPC stream bytes.
+    #[napi(ts_return_type = "Promise<NativeRowDiff>")]
+    pub fn diff_rows(
+        &self,
+        name: String,
+        from: String,
+        to: Option<String>,
+        key: Vec<String>,
+    ) -> AsyncTask<Job<NativeRowDiff>> {
+        let r = self.inner.clone();
+        job(move || {
+            let key: Vec<&str> = key.iter().map(String::as_str).collect();
+            let d = r.diff_rows(&name, &from, unset::reference(to.as_deref()), &key)?;
+            let ipc = |t: &mlops_core::dataset::RowTable| -> mlops_core::Result<Buffer> {
+                let mut out = Vec::new();
+                {
+                    let mut w = arrow::ipc::writer::StreamWriter::try_new(&mut out, &t.schema)?;
+                    for b in &t.batches {
+                        w.write(b)?;
+                    }
+                    w.finish()?;
+                }
+                Ok(out.into())
+            };
+            Ok(NativeRowDiff {
+                summary: serde_json::to_string(&d.summary).expect("summaries serialise"),
+                added: ipc(&d.added)?,
+                removed: ipc(&d.removed)?,
+                changed: ipc(&d.changed)?,
+            })
+        })
+    }
+
+    /// Every move of an alias, oldest first.
+    #[napi(ts_return_type = "Promise<AliasMove[]>")]
+    pub fn alias_history(
+        &self,
+        kind: String,
+        name: String,
+        alias: String,
+    ) -> AsyncTask<Job<Vec<convert::AliasMove>>> {
+        let r = self.inner.clone();
+        job(move || {
+            let k: Kind = kind.parse()?;
+            Ok(r.alias_history(k, &name, &alias)?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+    }
+
+    /// One page of a search and the next page's token.
+    #[napi(ts_return_type = "Promise<NativeSearchPage>")]
+    pub fn search_page(
+        &self,
+        query: String,
+        include_archived: bool,
+        limit: Option<u32>,
+        page_token: Option<String>,
+    ) -> AsyncTask<Job<NativeSearchPage>> {
+        let r = self.inner.clone();
+        job(move || {
+            let limit = limit.map_or(mlops_core::registry::DEFAULT_PAGE_LIMIT, |l| l as usize);
+            let page = r.search_page(&query, include_archived, limit, page_token.as_deref())?;
+            Ok(NativeSearchPage {
+                hits: convert::search_hits(page.hits)?,
+                next_page_token: page.next_page_token,
+            })
+        })
+    }
+
     /// A data set version as Arrow IPC stream bytes, optionally only some columns.
     #[napi(ts_return_type = "Promise<Buffer>")]
     pub fn read_dataset(
@@ -562,4 +634,27 @@ impl NativeRegistry {
             .into())
         })
     }
+}
+
+/// A row diff as it crosses to JavaScript: the summary's JSON and each
+/// table as Arrow IPC stream bytes (lib/registry.js makes them Tables).
+#[napi(object)]
+pub struct NativeRowDiff {
+    /// `RowDiffSummary` as JSON.
+    pub summary: String,
+    /// Rows only the second version has.
+    pub added: Buffer,
+    /// Rows only the first version has.
+    pub removed: Buffer,
+    /// Rows in both that differ: the key and `changed_columns`.
+    pub changed: Buffer,
+}
+
+/// One page of search hits.
+#[napi(object, use_nullable = true)]
+pub struct NativeSearchPage {
+    /// The hits.
+    pub hits: Vec<convert::SearchHit>,
+    /// The next page's token (null on the last page).
+    pub next_page_token: Option<String>,
 }

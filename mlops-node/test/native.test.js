@@ -21,6 +21,7 @@ const HANDLE = {
   'profile.js': ['NativeProfile'],
   'drift.js': ['NativeDriftReport'],
   'registry.js': ['NativeRegistry'],
+  'registry.js:Watch': ['NativeWatch'],
   'monitor.js': ['NativeMonitor'],
   'runs.js': ['NativeRun'],
   'validate.js': ['NativeValidationResult'],

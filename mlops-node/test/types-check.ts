@@ -312,3 +312,43 @@ async function monitoring(): Promise<number> {
   ].reduce((a, b) => a + b, 0)
 }
 void monitoring
+
+import { FeedEvent, Watch } from 'mlops'
+
+async function feedTypes(): Promise<number> {
+  const r = new Registry('memory://')
+  await r.add('model', 'm', 'w')
+  const { events, cursor }: { events: FeedEvent[]; cursor: string } = await r.changes('start', { limit: 10 })
+  const now: string = await r.feedCursor()
+  const w: Watch = r.watch({ since: cursor, timeout: 0.1, pollInterval: 0.05 })
+  let n = 0
+  for await (const e of w) {
+    const fields: string = `${e.kind} ${e.name} ${e.time} ${e.principal} ${e.reason ?? ''} ${e.version ?? ''} ${JSON.stringify(e.change)}`
+    n += e.seq + (e.previous ?? 0) + e.id.length + e.event.length + fields.length + Object.keys(e.toJSON()).length
+  }
+  const next: FeedEvent | null = await w.next(0)
+  w.close()
+  const delivered: number = await r.dispatch('http://127.0.0.1:9/', { secretEnv: 'S', since: now, timeout: 0 })
+  return events.length + n + (next ? 1 : 0) + w.cursor.length + (w.notified ? 1 : 0) + delivered
+}
+void feedTypes
+
+// Row diffs by key, alias history and search pages (issue #19).
+import { Registry as RowRegistry, RowDiff, type RowDiffSummary, type AliasMove, type SearchHits } from 'mlops'
+
+async function rows(): Promise<number> {
+  const r = new RowRegistry('memory://')
+  const d: RowDiff = await r.diff('d', 1, 2, { key: ['id'] })
+  const latest: RowDiff = await r.diff('d', 1, { key: 'id' })
+  const s: RowDiffSummary = d.summary
+  const tables: Table[] = [d.added, d.removed, d.changed]
+  const cells: Record<string, number> = d.changedCells
+  const json: RowDiffSummary = latest.toJSON()
+  const moves: AliasMove[] = await r.aliasHistory('model', 'm', 'production')
+  const reason: string | null = moves[0].reason
+  const page: SearchHits = await r.search("aliases = 'production'", { limit: 10, pageToken: 'model/m/3' })
+  const next: string | null = page.nextPageToken
+  const names: string[] = page[0].aliases
+  return s.added + tables.length + Object.keys(cells).length + json.rowGroupsSkipped + (reason ?? '').length + (next ?? '').length + names.length
+}
+void rows

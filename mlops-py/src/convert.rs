@@ -7,6 +7,7 @@
 //! `to_dict()` returns exactly the dict these calls returned before they
 //! were typed, and `obj["field"]` still reads it for code written then.
 
+use arrow_pyarrow::IntoPyArrow;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -131,11 +132,23 @@ impl Asset {
 
 record!(
     /// A version found by `Registry.search`: the asset's kind and name, the
-    /// version's fields, its aliases (`alias`) and tags.
+    /// version's fields, its aliases (`aliases`; `alias` is the older name) and tags.
     SearchHit, "SearchHit",
     { kind: "kind", name: "name", version: "version", message: "message", principal: "principal",
-      time: "time", size: "size", alias: "alias", archived: "archived", tags: "tags", metadata: "metadata" },
+      time: "time", size: "size", alias: "alias", aliases: "aliases", archived: "archived", tags: "tags", metadata: "metadata" },
     repr: [kind, name, version]
+);
+
+record!(
+    /// One event of the registry's change feed (`mlops_core::registry::FeedEvent`):
+    /// its stable `id` (`<kind>/<name>@<seq>`), its name (`event`:
+    /// `version.created`, `alias.moved`, ...), the asset, who, when and why,
+    /// and the stored change.
+    FeedEvent, "FeedEvent",
+    { id: "id", event: "event", kind: "kind", name: "name", seq: "seq", time: "time",
+      principal: "principal", reason: "reason", version: "version", previous: "previous",
+      change: "change" },
+    repr: [id, event]
 );
 
 record!(
@@ -215,8 +228,96 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Version>()?;
     m.add_class::<Asset>()?;
     m.add_class::<SearchHit>()?;
+    m.add_class::<FeedEvent>()?;
     m.add_class::<DatasetDiff>()?;
     m.add_class::<AuditRecord>()?;
     m.add_class::<AuditReport>()?;
-    m.add_class::<PolicyState>()
+    m.add_class::<PolicyState>()?;
+    m.add_class::<AliasMove>()?;
+    m.add_class::<RowDiffSummary>()?;
+    m.add_class::<RowDiff>()
+}
+
+record!(
+    /// One move of an alias (`mlops_core::registry::AliasMove`): the version
+    /// it pointed at from then on, who moved it, when, why and the event's number.
+    AliasMove, "AliasMove",
+    { version: "version", principal: "principal", time: "time", seq: "seq", reason: "reason" },
+    repr: [version, principal, reason]
+);
+
+record!(
+    /// The counts of a row diff (`mlops_core::dataset::RowDiffSummary`);
+    /// `from_version` and `to_version` are the dict's `from` and `to`.
+    RowDiffSummary, "RowDiffSummary",
+    { from_version: "from", to_version: "to", key: "key", rows: "rows", added: "added",
+      removed: "removed", changed: "changed", unchanged: "unchanged", changed_cells: "changed_cells",
+      columns_added: "columns_added", columns_removed: "columns_removed",
+      columns_retyped: "columns_retyped", row_groups: "row_groups", row_groups_skipped: "row_groups_skipped" },
+    repr: [from_version, to_version, added, removed, changed]
+);
+
+/// What changed between two data set versions row by row, by key
+/// (`mlops_core::dataset::RowDiff`): `added`, `removed` and `changed` as
+/// pyarrow Tables (handed over through the Arrow C interface, not copied),
+/// and `summary`, the counts.
+#[pyclass(name = "RowDiff", module = "mlops", frozen)]
+pub struct RowDiff {
+    /// Rows of the second version whose key the first lacks (all its columns).
+    #[pyo3(get)]
+    added: Py<PyAny>,
+    /// Rows of the first version whose key the second lacks (all its columns).
+    #[pyo3(get)]
+    removed: Py<PyAny>,
+    /// Rows in both that differ: the key columns and `changed_columns`.
+    #[pyo3(get)]
+    changed: Py<PyAny>,
+    /// The counts (a `RowDiffSummary`).
+    #[pyo3(get)]
+    summary: Py<RowDiffSummary>,
+}
+
+impl RowDiff {
+    /// The object for a core row diff.
+    pub fn of(py: Python<'_>, d: mlops_core::dataset::RowDiff) -> PyResult<Self> {
+        let table = |t: mlops_core::dataset::RowTable| -> PyResult<Py<PyAny>> {
+            Ok(arrow_pyarrow::Table::try_new(t.batches, t.schema)
+                .map_err(|e| crate::error::InvalidInputError::new_err(e.to_string()))?
+                .into_pyarrow(py)?
+                .unbind())
+        };
+        let summary = Py::new(py, RowDiffSummary::of(py, &d.summary)?)?;
+        Ok(Self {
+            added: table(d.added)?,
+            removed: table(d.removed)?,
+            changed: table(d.changed)?,
+            summary,
+        })
+    }
+}
+
+#[pymethods]
+impl RowDiff {
+    /// Changed cells per compared column (`summary.changed_cells`).
+    #[getter]
+    fn changed_cells(&self, py: Python<'_>) -> Py<PyAny> {
+        self.summary.get().changed_cells.clone_ref(py)
+    }
+
+    /// The summary as a dict of plain values.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.summary.get().to_dict(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let s = self.summary.get();
+        Ok(format!(
+            "RowDiff(from_version={}, to_version={}, added={}, removed={}, changed={})",
+            s.from_version.bind(py).repr()?,
+            s.to_version.bind(py).repr()?,
+            s.added.bind(py).repr()?,
+            s.removed.bind(py).repr()?,
+            s.changed.bind(py).repr()?
+        ))
+    }
 }

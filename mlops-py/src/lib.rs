@@ -11,6 +11,7 @@ mod args;
 mod convert;
 mod drift;
 mod error;
+mod feed;
 mod governance;
 mod monitor;
 mod package;
@@ -27,6 +28,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     accumulate::register(m)?;
     convert::register(m)?;
     governance::register(m)?;
+    feed::register(m)?;
     monitor::register(m)?;
     drift::register(m)?;
     package::register(m)?;

@@ -522,6 +522,114 @@ impl PyRegistry {
         hits.iter().map(|h| convert::SearchHit::of(py, h)).collect()
     }
 
+    /// The change feed's events after cursor `since` (text a feed returned,
+    /// or `"start"`), in log order, at most `limit`: `(events, cursor)`,
+    /// the cursor after the last event returned.
+    #[pyo3(signature = (since, limit = None))]
+    fn changes(
+        &self,
+        py: Python<'_>,
+        since: &str,
+        limit: Option<usize>,
+    ) -> PyResult<(Vec<convert::FeedEvent>, String)> {
+        let since = crate::feed::cursor(since)?;
+        let (events, cursor) = py
+            .detach(|| self.inner.changes(&since, limit))
+            .map_err(to_py)?;
+        Ok((crate::feed::events(py, &events)?, cursor.to_string()))
+    }
+
+    /// The cursor after the last event of every log now.
+    fn feed_cursor(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.feed_cursor())
+            .map(|c| c.to_string())
+            .map_err(to_py)
+    }
+
+    /// A `Watch` of the change feed: from cursor `since`, else from the one
+    /// saved in `cursor_file`, else from now. Iterating it waits for each
+    /// next event and stops after `timeout` seconds without one (`None`:
+    /// never); with `cursor_file` the cursor is saved there each time the
+    /// next event is asked for.
+    #[pyo3(signature = (since = None, cursor_file = None, timeout = None, poll_interval = None))]
+    fn watch(
+        &self,
+        py: Python<'_>,
+        since: Option<&str>,
+        cursor_file: Option<std::path::PathBuf>,
+        timeout: Option<f64>,
+        poll_interval: Option<f64>,
+    ) -> PyResult<crate::feed::PyWatch> {
+        let timeout = crate::feed::seconds(timeout, "timeout")?;
+        let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
+        let w = py
+            .detach(|| {
+                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
+                if let Some(p) = poll {
+                    w.set_poll_interval(p)?;
+                }
+                Ok(w)
+            })
+            .map_err(to_py)?;
+        Ok(crate::feed::PyWatch::new(w, timeout))
+    }
+
+    /// Posts each event of the change feed to webhook `url`, signed with
+    /// HMAC-SHA256 under the secret in environment variable `secret_env`,
+    /// from `since` / `cursor_file` / now as `watch` starts, until no event
+    /// comes for `timeout` seconds (`None`: never). The cursor is saved in
+    /// `cursor_file` after each delivered event. Returns how many were
+    /// delivered; an event that cannot be delivered raises `StorageError`
+    /// naming it.
+    #[pyo3(signature = (url, secret_env, since = None, cursor_file = None, timeout = None, poll_interval = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn dispatch(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        secret_env: &str,
+        since: Option<&str>,
+        cursor_file: Option<std::path::PathBuf>,
+        timeout: Option<f64>,
+        poll_interval: Option<f64>,
+    ) -> PyResult<u64> {
+        let timeout = crate::feed::seconds(timeout, "timeout")?;
+        let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
+        let mut w = py
+            .detach(|| {
+                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
+                if let Some(p) = poll {
+                    w.set_poll_interval(p)?;
+                }
+                Ok(w)
+            })
+            .map_err(to_py)?;
+        // Dispatched in short slices with the GIL released, so Ctrl-C stops
+        // it between two; `timeout` counts time with no event across slices.
+        let slice = std::time::Duration::from_millis(200);
+        let (mut delivered, mut idle) = (0, std::time::Duration::ZERO);
+        loop {
+            let wait = timeout.map_or(slice, |t| t.saturating_sub(idle).min(slice));
+            let started = std::time::Instant::now();
+            let n = py
+                .detach(|| {
+                    self.inner
+                        .dispatch(&mut w, url, secret_env, Some(wait), |_| Ok(()))
+                })
+                .map_err(to_py)?;
+            delivered += n;
+            idle = if n > 0 {
+                std::time::Duration::ZERO
+            } else {
+                idle + started.elapsed()
+            };
+            if timeout.is_some_and(|t| idle >= t) {
+                return Ok(delivered);
+            }
+            py.check_signals()?;
+        }
+    }
+
     /// Commits Arrow data (a PyCapsule object) or a data file path as the
     /// next version of data set `name`: Parquet plus schema, rows and
     /// profile. Returns the version number.
@@ -638,12 +746,82 @@ impl PyRegistry {
     }
 
     /// What changed between two data set versions (schema, rows, column
-    /// statistics), as a `DatasetDiff`.
-    fn diff(&self, py: Python<'_>, name: &str, a: &str, b: &str) -> PyResult<convert::DatasetDiff> {
+    /// statistics), as a `DatasetDiff`; with `key` (a column name or a
+    /// list), row by row as a `RowDiff`.
+    #[pyo3(signature = (name, a, b, key = None))]
+    fn diff<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        a: &str,
+        b: &str,
+        key: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Some(key) = key.filter(|k| !k.is_none()) else {
+            let d = py
+                .detach(|| self.inner.diff_datasets(name, a, b))
+                .map_err(to_py)?;
+            return Ok(Bound::new(py, convert::DatasetDiff::of(py, &d)?)?.into_any());
+        };
+        let key: Vec<String> = match key.extract::<String>() {
+            Ok(one) => vec![one],
+            Err(_) => key.extract().map_err(|_| {
+                crate::error::InvalidInputError::new_err(
+                    "invalid input: Registry.diff: key must be a column name or a list of them",
+                )
+            })?,
+        };
+        let cols: Vec<&str> = key.iter().map(String::as_str).collect();
         let d = py
-            .detach(|| self.inner.diff_datasets(name, a, b))
+            .detach(|| self.inner.diff_rows(name, a, b, &cols))
             .map_err(to_py)?;
-        convert::DatasetDiff::of(py, &d)
+        Ok(Bound::new(py, convert::RowDiff::of(py, d)?)?.into_any())
+    }
+
+    /// Every move of `alias` of an asset, oldest first, as `AliasMove`s
+    /// (version, principal, time, seq and reason).
+    fn alias_history(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        alias: &str,
+    ) -> PyResult<Vec<convert::AliasMove>> {
+        let k = self::kind(kind)?;
+        let moves = py
+            .detach(|| self.inner.alias_history(k, name, alias))
+            .map_err(to_py)?;
+        moves
+            .iter()
+            .map(|m| convert::AliasMove::of(py, m))
+            .collect()
+    }
+
+    /// One page of a search: `(hits, next_page_token)`; `limit` unset is
+    /// the engine's default page size. `Registry.search` calls it when
+    /// given `limit` or `page_token`.
+    #[pyo3(signature = (query, include_archived = false, limit = None, page_token = None))]
+    fn _search_page(
+        &self,
+        py: Python<'_>,
+        query: &str,
+        include_archived: bool,
+        limit: Option<usize>,
+        page_token: Option<&str>,
+    ) -> PyResult<(Vec<convert::SearchHit>, Option<String>)> {
+        let limit = limit.unwrap_or(mlops_core::registry::DEFAULT_PAGE_LIMIT);
+        let page = py
+            .detach(|| {
+                self.inner
+                    .search_page(query, include_archived, limit, page_token)
+            })
+            .map_err(to_py)?;
+        let hits = page
+            .hits
+            .iter()
+            .map(|h| convert::SearchHit::of(py, h))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((hits, page.next_page_token))
     }
 
     /// Verifies a model package and pushes it as the next version of the

@@ -106,6 +106,14 @@ pub enum Command {
         #[command(subcommand)]
         command: MonitorCommand,
     },
+    /// The registry's change feed: every version, alias, tag and archive
+    /// event after a cursor, in log order, as JSON lines; a watch that
+    /// waits for new ones; a dispatcher that posts them to a webhook.
+    Feed {
+        /// The feed command.
+        #[command(subcommand)]
+        command: FeedCommand,
+    },
     /// Model packages: build, verify, sign, keygen, inspect, push, pull,
     /// from-mlflow, to-mlflow.
     Package {
@@ -210,17 +218,25 @@ pub enum RegistryCommand {
         #[arg(long)]
         meta: Option<String>,
     },
-    /// Point an alias (production, champion, ...) at a version.
+    /// Point an alias (production, champion, ...) at a version; `mlops
+    /// alias history KIND NAME ALIAS` lists its moves.
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Alias {
+        /// `history`: every move of an alias.
+        #[command(subcommand)]
+        command: Option<AliasCommand>,
         /// The asset's kind.
-        #[arg(value_parser = kinds())]
-        kind: Kind,
+        #[arg(value_parser = kinds(), required = true)]
+        kind: Option<Kind>,
         /// The asset's name.
-        name: String,
+        #[arg(required = true)]
+        name: Option<String>,
         /// The alias.
-        alias: String,
+        #[arg(required = true)]
+        alias: Option<String>,
         /// The version number.
-        version: u64,
+        #[arg(required = true)]
+        version: Option<u64>,
     },
     /// Show an asset: versions and aliases (with --json, the whole state).
     Show {
@@ -324,12 +340,39 @@ pub enum RegistryCommand {
         all: bool,
     },
     /// Search versions: e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9".
+    ///
+    /// With --limit or --page-token, one page; the next page's token is
+    /// printed last, on standard error, as `next page token: <token>`.
     Search {
         /// The filter.
         query: String,
         /// Include archived assets.
         #[arg(long)]
         all: bool,
+        /// At most this many hits (one page).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Start after the hit this token (from the page before) names.
+        #[arg(long)]
+        page_token: Option<String>,
+    },
+}
+
+/// `mlops alias`'s subcommands.
+#[derive(Subcommand)]
+pub enum AliasCommand {
+    /// Every move of an alias, oldest first: version, who, when, why.
+    History {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The alias.
+        alias: String,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -377,7 +420,8 @@ pub enum DataCommand {
         #[arg(long, short)]
         quiet: bool,
     },
-    /// What changed between two versions of a dataset: schema, rows, column statistics.
+    /// What changed between two versions of a dataset: schema, rows, column
+    /// statistics; with --key, row by row (added, removed, changed rows).
     Diff {
         /// The dataset's name.
         name: String,
@@ -386,6 +430,16 @@ pub enum DataCommand {
         /// A version number or alias (default: latest).
         #[arg(default_value = mlops_core::registry::LATEST)]
         to: String,
+        /// Key column(s) to match rows by (repeat, or separate with commas).
+        #[arg(long, value_delimiter = ',')]
+        key: Vec<String>,
+        /// With --key: write added.parquet, removed.parquet, changed.parquet
+        /// and summary.json into this folder.
+        #[arg(long, requires = "key")]
+        out: Option<PathBuf>,
+        /// With --key: print the summary as JSON.
+        #[arg(long, requires = "key")]
+        json: bool,
     },
     /// Validate a data file against a suite (a data contract, YAML or JSON).
     ///
@@ -1201,4 +1255,59 @@ mod tests {
             _ => unreachable!("a suite infer command"),
         }
     }
+}
+
+/// Where a watch of the feed starts, and how it waits.
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Start after this cursor (a cursor the feed printed, or `start` for
+    /// every event); default: the cursor in --cursor-file, else now.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Keep the cursor in this file: read at start, saved after each event
+    /// handled, so a watch started again loses nothing.
+    #[arg(long, value_name = "FILE")]
+    pub cursor_file: Option<PathBuf>,
+    /// Stop after this many seconds without an event (default: never).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// How often a bucket's logs are read, in seconds (default: the core's
+    /// `WATCH_POLL_INTERVAL`).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_interval: Option<f64>,
+}
+
+/// `mlops feed`'s commands.
+#[derive(Subcommand)]
+pub enum FeedCommand {
+    /// Print the events after a cursor as one JSON object:
+    /// `{"events": [...], "cursor": "..."}`.
+    Changes {
+        /// The cursor (`start` for every event).
+        #[arg(long, default_value = mlops_core::registry::CURSOR_START)]
+        since: String,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Print the cursor after the last event of every log now.
+    Cursor,
+    /// Print each event as a JSON line as it happens (local folders are
+    /// woken by file notifications, buckets polled).
+    Watch(WatchArgs),
+    /// Post each event to a webhook, signed with HMAC-SHA256 (header
+    /// X-Mlops-Signature) under the secret in --secret-env, with its id in
+    /// X-Mlops-Event-Id; prints `{"delivered": n, "cursor": "..."}` at the
+    /// end. Exits 2 at an event that cannot be delivered, with the cursor
+    /// before it saved.
+    Dispatch {
+        /// The webhook's URL (http:// or https://).
+        url: String,
+        /// The environment variable holding the signing secret.
+        #[arg(long, value_name = "VAR")]
+        secret_env: String,
+        /// Where to start and how to wait.
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
 }

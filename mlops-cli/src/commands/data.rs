@@ -35,9 +35,29 @@ pub fn run(cmd: DataCommand, cx: &Context) -> Result<ExitCode, Error> {
                 print!("{}", render::profile_summary(&p));
             }
         }
-        DataCommand::Diff { name, from, to } => {
-            let d = cx.open()?.diff_datasets(&name, &from, &to)?;
-            print!("{}", render::dataset_diff(&name, &d));
+        DataCommand::Diff {
+            name,
+            from,
+            to,
+            key,
+            out,
+            json,
+        } => {
+            if key.is_empty() {
+                let d = cx.open()?.diff_datasets(&name, &from, &to)?;
+                print!("{}", render::dataset_diff(&name, &d));
+            } else {
+                let key: Vec<&str> = key.iter().map(String::as_str).collect();
+                let d = cx.open()?.diff_rows(&name, &from, &to, &key)?;
+                if let Some(dir) = out {
+                    d.write_to(dir)?;
+                }
+                if json {
+                    print!("{}", render::json_pretty(d.summary()));
+                } else {
+                    print!("{}", render::row_diff(&name, d.summary()));
+                }
+            }
         }
         DataCommand::Validate {
             data,

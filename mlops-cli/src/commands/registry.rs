@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use mlops_core::Error;
 
 use super::Context;
-use crate::args::RegistryCommand;
+use crate::args::{AliasCommand, RegistryCommand};
 use crate::render;
 
 /// Runs one registry command.
@@ -40,11 +40,28 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
             println!("{v}");
         }
         RegistryCommand::Alias {
-            kind,
-            name,
-            alias,
-            version,
+            command:
+                Some(AliasCommand::History {
+                    kind,
+                    name,
+                    alias,
+                    json,
+                }),
+            ..
+        } => {
+            for m in cx.open()?.alias_history(kind, &name, &alias)? {
+                print!("{}", render::json_or(json, &m, render::alias_move));
+            }
+        }
+        RegistryCommand::Alias {
+            kind: Some(kind),
+            name: Some(name),
+            alias: Some(alias),
+            version: Some(version),
+            ..
         } => cx.open()?.set_alias(kind, &name, &alias, version)?,
+        // clap requires all four when there is no subcommand.
+        RegistryCommand::Alias { .. } => unreachable!("clap requires the alias arguments"),
         RegistryCommand::Show { kind, name, json } => {
             let a = cx.open()?.asset(kind, &name)?;
             print!("{}", render::json_or(json, &a, render::asset));
@@ -130,9 +147,31 @@ pub fn run(cmd: RegistryCommand, cx: &Context) -> Result<ExitCode, Error> {
                 println!("{n}");
             }
         }
-        RegistryCommand::Search { query, all } => {
+        RegistryCommand::Search {
+            query,
+            all,
+            limit: None,
+            page_token: None,
+        } => {
             for hit in cx.open()?.search(&query, all)? {
                 println!("{hit}");
+            }
+        }
+        RegistryCommand::Search {
+            query,
+            all,
+            limit,
+            page_token,
+        } => {
+            let limit = limit.unwrap_or(mlops_core::registry::DEFAULT_PAGE_LIMIT);
+            let page = cx
+                .open()?
+                .search_page(&query, all, limit, page_token.as_deref())?;
+            for hit in &page.hits {
+                println!("{hit}");
+            }
+            if let Some(t) = page.next_page_token {
+                eprintln!("next page token: {t}");
             }
         }
     }

@@ -214,7 +214,7 @@ impl Registry {
     }
 }
 
-fn parts_of(r: &Registry, v: &Version) -> Result<Vec<DatasetPart>> {
+pub(super) fn parts_of(r: &Registry, v: &Version) -> Result<Vec<DatasetPart>> {
     let mut list = Vec::with_capacity(v.size as usize);
     r.store().get_content(&v.content, &mut list)?;
     let list: PartsList = serde_json::from_slice(&list)

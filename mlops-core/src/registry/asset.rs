@@ -78,6 +78,8 @@ pub struct AliasMove {
     pub time: u64,
     /// The event's sequence number.
     pub seq: u64,
+    /// Why, as the writer gave it (`Registry::with_reason`), if it did.
+    pub reason: Option<String>,
 }
 
 /// An asset's state: the fold of its log.
@@ -176,4 +178,34 @@ pub(crate) fn expired_error(kind: Kind, name: &str, n: u64, e: &Expiry) -> crate
         e.policy,
         e.seq
     ))
+}
+
+impl super::Registry {
+    /// Every move of `alias` of an asset, oldest first: the version it
+    /// pointed at from then on, who moved it, when, why (the `reason` the
+    /// writer recorded, if any) and the event's number. The last is where
+    /// it points now. The registry has no removal of an alias, so every
+    /// entry is a move. An alias never set is [`crate::Error::NotFound`]
+    /// naming it.
+    ///
+    /// ```
+    /// use mlops_core::registry::{Kind, Registry};
+    /// let r = Registry::open("memory://").unwrap().with_principal("ana");
+    /// r.add_version(Kind::Model, "m", b"1", "", serde_json::json!({})).unwrap();
+    /// r.add_version(Kind::Model, "m", b"2", "", serde_json::json!({})).unwrap();
+    /// r.set_alias(Kind::Model, "m", "production", 1).unwrap();
+    /// r.clone().with_reason("won the A/B test").set_alias(Kind::Model, "m", "production", 2).unwrap();
+    /// let h = r.alias_history(Kind::Model, "m", "production").unwrap();
+    /// assert_eq!(h.iter().map(|m| m.version).collect::<Vec<_>>(), [1, 2]);
+    /// assert_eq!((h[1].principal.as_str(), h[1].reason.as_deref(), h[1].seq), ("ana", Some("won the A/B test"), 4));
+    /// ```
+    pub fn alias_history(&self, kind: Kind, name: &str, alias: &str) -> Result<Vec<AliasMove>> {
+        let mut a = self.asset(kind, name)?;
+        a.aliases.remove(alias).ok_or_else(|| {
+            crate::Error::NotFound(format!(
+                "alias '{alias}' of {} '{name}' (never set)",
+                kind.as_str()
+            ))
+        })
+    }
 }

@@ -359,6 +359,7 @@ impl<'a> Fold<'a> {
                     principal: principal(),
                     time: ev.time,
                     seq,
+                    reason: ev.reason.clone(),
                 });
             }
             Change::Tag {

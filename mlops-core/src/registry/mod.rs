@@ -21,17 +21,20 @@
 //! The parts, one job each: `event.rs` (the events as written),
 //! `asset.rs` (an asset's state), `kind.rs` (asset kinds), `version_ref.rs`
 //! (naming a version), `fold.rs` (folding a log into state), `index.rs`
-//! (packs and head), `search.rs` (search over every version); this file
+//! (packs and head), `search.rs` (search over every version), `feed.rs`
+//! (the change feed and its webhook dispatcher); this file
 //! holds the [`Registry`] itself, its writes and its other reads.
 
 mod asset;
 mod event;
+mod feed;
 mod fold;
 mod index;
 mod kind;
 mod profiles;
 mod retention;
 mod search;
+pub use search::{SearchPage, DEFAULT_PAGE_LIMIT};
 mod version_ref;
 
 use crate::error::{Error, Result};
@@ -40,6 +43,10 @@ use crate::store::{Event, Store, Tip};
 use asset::version_of;
 pub use asset::{AliasMove, Asset, CauseEdge, Expiry, GateRecord, LineageEdge, Version};
 pub use event::{AssetEvent, AssetRef, Change, DatasetInfo, Versions};
+pub use feed::{
+    Cursor, FeedEvent, Watch, CURSOR_PREFIX, CURSOR_START, WATCH_POLL_INTERVAL,
+    WATCH_RESCAN_INTERVAL,
+};
 use fold::{parse_event, Fold, RawMetadata};
 pub use index::PACK_EVENTS;
 use index::{Index, Segment};

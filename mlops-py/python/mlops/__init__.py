@@ -23,6 +23,7 @@ from . import _mlops, checks, stats
 from ._autolog import autolog as autolog
 from ._mlops import (
     Accumulator,
+    AliasMove,
     AlreadyExistsError,
     ArrowError,
     Asset,
@@ -35,6 +36,7 @@ from ._mlops import (
     DatasetDiff,
     DriftReport,
     ExpiredError,
+    FeedEvent,
     GateReport,
     IntegrityError,
     InvalidInputError,
@@ -45,6 +47,8 @@ from ._mlops import (
     Policy,
     PolicyState,
     Profile,
+    RowDiff,
+    RowDiffSummary,
     Run,
     RunInfo,
     SchemaMismatchError,
@@ -55,6 +59,7 @@ from ._mlops import (
     UnsupportedError,
     ValidationResult,
     Version,
+    Watch,
 )
 from .monitoring import Monitor, monitor, monitors
 from .runs import RunComparison, compare_runs, search_runs, start_run
@@ -62,6 +67,9 @@ from .runs import RunComparison, compare_runs, search_runs, start_run
 __version__: str = _mlops.__version__
 
 __all__ = [
+    "AliasMove",
+    "RowDiff",
+    "RowDiffSummary",
     "profile",
     "Spec",
     "Accumulator",
@@ -79,6 +87,8 @@ __all__ = [
     "Version",
     "Asset",
     "SearchHit",
+    "FeedEvent",
+    "Watch",
     "DatasetDiff",
     "Audit",
     "AuditRecord",
@@ -329,6 +339,48 @@ class Registry(_mlops.Registry):
 
             src = pa.table(src) if not isinstance(src, pa.RecordBatch) else pa.Table.from_batches([src])
         return super().commit_dataset(name, src, message, metadata, reason)
+
+    def search(
+        self,
+        query: str,
+        include_archived: bool = False,
+        limit: Optional[int] = None,
+        page_token: Optional[str] = None,
+    ) -> SearchHits:
+        """Versions matching a filter such as ``"kind = 'model' and aliases =
+        'production'"``, as :class:`SearchHit` objects in kind, name and
+        version order. With ``limit`` or ``page_token``, one page: at most
+        ``limit`` hits after the place the token names, and
+        ``next_page_token`` (``None`` on the last page) to pass back for the
+        next. The token names the last hit, so versions added between pages
+        neither shift nor repeat hits.
+
+        >>> import mlops
+        >>> reg = mlops.Registry("memory://")
+        >>> for i in range(3):
+        ...     _ = reg.add("model", "m", b"w%d" % i)
+        >>> page = reg.search("kind = 'model'", limit=2)
+        >>> [h.version for h in page], page.next_page_token
+        ([1, 2], 'model/m/2')
+        >>> [h.version for h in reg.search("kind = 'model'", limit=2, page_token=page.next_page_token)]
+        [3]
+        """
+        if limit is None and page_token is None:
+            return SearchHits(super().search(query, include_archived), None)
+        hits, token = super()._search_page(query, include_archived, limit, page_token)
+        return SearchHits(hits, token)
+
+
+class SearchHits(list):  # type: ignore[type-arg]
+    """The hits of :meth:`Registry.search`: a list of :class:`SearchHit`,
+    with ``next_page_token``, the token of the next page (``None`` when the
+    search was not paged or this is the last page)."""
+
+    next_page_token: Optional[str]
+
+    def __init__(self, hits: Any = (), next_page_token: Optional[str] = None) -> None:
+        super().__init__(hits)
+        self.next_page_token = next_page_token
 
 
 def generate_key(path: Union[str, os.PathLike[str]]) -> str:

@@ -5,7 +5,7 @@ import builtins
 import pathlib
 import types
 from collections.abc import Sequence
-from typing import Any, final
+from typing import Any, final, overload
 
 # Stubs are never imported: these names need typing_extensions only where the
 # stub is type-checked (type checkers bundle it), not at runtime.
@@ -30,12 +30,16 @@ __all__ = [
     "Version",
     "Asset",
     "SearchHit",
+    "FeedEvent",
     "DatasetDiff",
     "AuditRecord",
     "AuditReport",
     "PolicyState",
     "Audit",
     "Policy",
+    "Watch",
+    "CURSOR_START",
+    "WATCH_POLL_INTERVAL",
     "_Monitor",
     "DriftReport",
     "ColumnDrift",
@@ -57,6 +61,9 @@ __all__ = [
     "validate",
     "infer_suite",
     "gate",
+    "AliasMove",
+    "RowDiffSummary",
+    "RowDiff",
     "__version__",
 ]
 
@@ -366,8 +373,19 @@ class Registry:
         """Commits Arrow data or a data file as the next data set version (Parquet, schema, rows, profile)."""
     def read_dataset(self, name: str, reference: str | None = None, columns: builtins.list[str] | None = None) -> Any:
         """A data set version (unset: the newest) as a pyarrow Table (time travel), optionally only some columns."""
-    def diff(self, name: str, a: str, b: str) -> DatasetDiff:
-        """Schema, row and per-column statistic changes between two data set versions."""
+    @overload
+    def diff(self, name: str, a: str, b: str, key: None = None) -> DatasetDiff: ...
+    @overload
+    def diff(self, name: str, a: str, b: str, key: str | Sequence[str]) -> RowDiff: ...
+    def diff(self, name: str, a: str, b: str, key: str | Sequence[str] | None = None) -> DatasetDiff | RowDiff:
+        """Schema, row and per-column statistic changes between two data set versions;
+        with `key`, row by row (added, removed and changed rows as pyarrow Tables)."""
+    def alias_history(self, kind: str, name: str, alias: str) -> builtins.list[AliasMove]:
+        """Every move of `alias`, oldest first: version, principal, time, seq and reason."""
+    def _search_page(
+        self, query: str, include_archived: bool = False, limit: int | None = None, page_token: str | None = None
+    ) -> tuple[builtins.list[SearchHit], str | None]:
+        """One page of a search and the next page's token (None on the last page)."""
     def push_package(self, package: Package, name: str, message: str | None = None, reason: str | None = None) -> int:
         """Verifies and pushes a model package as the next version of model `name`."""
     def pull_package(self, name: str, reference: str, dest: Any) -> Package:
@@ -395,6 +413,28 @@ class Registry:
     def _read_dataset_part(self, part: bytes) -> Any: ...
     def search(self, query: str, include_archived: bool = False) -> builtins.list[SearchHit]:
         """Versions matching e.g. "kind = 'model' and tags.team = 'risk' and metrics.auc > 0.9"."""
+    def changes(self, since: str, limit: int | None = None) -> tuple[builtins.list[FeedEvent], str]:
+        """The change feed's events after cursor `since` ("start" for all) and the cursor after them."""
+    def feed_cursor(self) -> str:
+        """The cursor after the last event of every log now."""
+    def watch(
+        self,
+        since: str | None = None,
+        cursor_file: str | pathlib.Path | None = None,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> Watch:
+        """A Watch of the change feed from `since`, else `cursor_file`'s cursor, else now."""
+    def dispatch(
+        self,
+        url: str,
+        secret_env: str,
+        since: str | None = None,
+        cursor_file: str | pathlib.Path | None = None,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+    ) -> int:
+        """Posts each feed event to a webhook, HMAC-SHA256 signed; returns how many were delivered."""
     def _start_run(
         self,
         experiment: str | None = None,
@@ -684,12 +724,52 @@ class SearchHit:
     time: int
     size: int
     alias: list[str]
+    aliases: list[str]
     archived: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class FeedEvent:
+    """One event of the registry's change feed (id "<kind>/<name>@<seq>")."""
+
+    id: str
+    event: str
+    kind: str
+    name: str
+    seq: int
+    time: int
+    principal: str
+    reason: str | None
+    version: int | None
+    previous: int | None
+    change: dict[str, Any]
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class Watch:
+    """A watch of the change feed: iterate it for events; `cursor` is where it stands."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> FeedEvent: ...
+    def next(self, timeout: float | None = None) -> FeedEvent | None:
+        """The next event, waiting up to `timeout` seconds; None when none came."""
+    def close(self) -> None:
+        """Ends the watch: iteration stops."""
+    @property
+    def cursor(self) -> str:
+        """The cursor after the last event returned."""
+    @property
+    def notified(self) -> bool:
+        """Whether file notifications (a local folder) wake it rather than polling."""
+
+CURSOR_START: str
+WATCH_POLL_INTERVAL: float
 
 @final
 class DatasetDiff:
@@ -907,3 +987,51 @@ def infer_suite(
     data: Any, name: str | None = None, margin: float | None = None, max_categories: int | None = None
 ) -> Suite: ...
 def gate(candidate: dict[str, float], rules: list[str], baseline: dict[str, float] | None = None) -> GateReport: ...
+
+@final
+class AliasMove:
+    """One move of an alias (Registry.alias_history)."""
+
+    version: int
+    principal: str
+    time: int
+    seq: int
+    reason: str | None
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class RowDiffSummary:
+    """The counts of a row diff (to_dict() has "from" and "to")."""
+
+    from_version: int
+    to_version: int
+    key: list[str]
+    rows: list[int]
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+    changed_cells: dict[str, int]
+    columns_added: list[list[str]]
+    columns_removed: list[list[str]]
+    columns_retyped: list[list[str]]
+    row_groups: list[int]
+    row_groups_skipped: int
+    def to_dict(self) -> dict[str, Any]:
+        """The plain dict (a fresh copy)."""
+    def __getitem__(self, key: str, /) -> Any: ...
+
+@final
+class RowDiff:
+    """Two data set versions compared row by row by key (Registry.diff with key=)."""
+
+    added: Any
+    removed: Any
+    changed: Any
+    summary: RowDiffSummary
+    @property
+    def changed_cells(self) -> dict[str, int]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a plain dict."""
