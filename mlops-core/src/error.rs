@@ -47,6 +47,10 @@ pub enum Error {
     /// Arrow or Parquet failed to read or compute.
     #[error("arrow: {0}")]
     Arrow(String),
+    /// A version that retention expired (`Registry::expire`): it is in the
+    /// history, but its content may be collected and is no longer served.
+    #[error("expired: {0}")]
+    Expired(String),
 }
 
 impl Error {
@@ -69,6 +73,7 @@ impl Error {
             Error::PermissionDenied(_) => "PERMISSION_DENIED",
             Error::Storage { .. } => "STORAGE",
             Error::Arrow(_) => "ARROW",
+            Error::Expired(_) => "EXPIRED",
         }
     }
 

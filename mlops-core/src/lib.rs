@@ -48,6 +48,9 @@ pub mod unset;
 pub mod validate;
 pub mod webhook;
 pub(crate) mod wire;
+// Session 14, lane A: time for retention and GC, and the collector.
+pub mod clock;
+pub mod gc;
 
 pub use error::{Error, Result};
 pub use profile::{profile, profile_path, ColumnProfile, Profile};

@@ -61,6 +61,7 @@ mod index;
 mod local;
 mod log;
 // Several blobs at once and ranges of blobs, for directory trees (`crate::tree`).
+mod objects;
 mod ranges;
 
 use std::sync::Arc;
@@ -78,6 +79,7 @@ pub(crate) use hash::or_empty as hash_or_empty;
 pub use hash::Hash;
 pub(crate) use log::{check_link, check_link_of};
 pub use log::{ChainRead, Event, Tip};
+pub use objects::ObjectInfo;
 
 /// Smallest chunk of content-defined chunking.
 pub const CHUNK_MIN: usize = 64 * 1024;

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'STORAGE'
   | 'ARROW'
+  | 'EXPIRED'
   | 'INTERNAL'
 
 /** Every error the engine raises: a plain `Error` with a `code`. */
@@ -729,6 +730,59 @@ export declare class Registry {
   compareRuns(ids: string[]): Promise<{ runs: RunInfo[]; params: ParamRow[]; metrics: MetricRow[] }>
   /** The comparison as one self-contained HTML page. */
   compareRunsHtml(ids: string[]): Promise<string>
+  /** Expires the versions the rule does not keep (aliased, tagged, lineage-referenced, pinned and the newest are kept); reading one then rejects with code EXPIRED. */
+  expire(
+    kind: string,
+    name: string,
+    options: { keepLast?: number; keepWithin?: string | number; reason?: string },
+  ): Promise<number[]>
+  /** Pins a version (kept by every retention rule), or unpins it with `unpin: true`. */
+  pin(kind: string, name: string, version: number, options?: { unpin?: boolean; reason?: string }): Promise<void>
+  /** A garbage collection plan (a dry run); grace defaults to 7 days, below 1 hour needs `unsafe: true`. */
+  gcPlan(options?: { grace?: string | number; unsafe?: boolean }): Promise<GcPlan>
+  /** Deletes what the plan lists that is still unreferenced and old enough. */
+  gcApply(plan: GcPlan | string): Promise<GcApplied>
+  /** Orphans and missing blobs. */
+  fsck(): Promise<FsckReport>
+}
+
+/** One blob a garbage collection plan would delete. */
+export interface GcItem {
+  hash: string
+  bytes: number
+  reason: 'never_referenced' | 'expired_only'
+  last_modified: number
+  expired_at?: number
+}
+
+/** A garbage collection plan (`Registry.gcPlan`). */
+export interface GcPlan {
+  format: 'mlops.gc_plan'
+  store: string
+  created: number
+  grace_ms: number
+  unsafe: boolean
+  items: GcItem[]
+  count: number
+  bytes: number
+}
+
+/** What `Registry.gcApply` freed, and the planned blobs it kept with why. */
+export interface GcApplied {
+  count: number
+  bytes: number
+  skipped: [string, string][]
+}
+
+/** What `Registry.fsck` found. */
+export interface FsckReport {
+  ok: boolean
+  objects: number
+  bytes: number
+  orphans: [string, number][]
+  orphan_bytes: number
+  missing: { hash: string; referenced_by: string }[]
+  logs: number
 }
 
 /** A column (or tensor) of a signature; `type` is an Arrow type name such as "Float64". */

@@ -365,6 +365,50 @@ class Registry {
   async importMlflow(source, { experiment } = {}) {
     return typed(() => native.runImportMlflow(this._native, source, experiment))
   }
+
+  // Retention, garbage collection and fsck.
+
+  /**
+   * Expires the versions `keepLast` / `keepWithin` (text such as `'30d'`,
+   * or seconds) do not keep; aliased, tagged, lineage-referenced and pinned
+   * versions and the newest are kept. Resolves to the versions expired;
+   * reading one then rejects with code `EXPIRED`.
+   */
+  async expire(kind, name, { keepLast, keepWithin, reason } = {}) {
+    return this._native.expire(kind, name, keepLast, duration(keepWithin), reason)
+  }
+
+  /** Pins a version (kept by every retention rule), or with `unpin: true` unpins it. */
+  async pin(kind, name, version, { unpin = false, reason } = {}) {
+    await this._native.pin(kind, name, version, !unpin, reason)
+  }
+
+  /**
+   * A garbage collection plan (a dry run): `items` (hash, bytes, reason),
+   * `count`, `bytes`. `grace` defaults to 7 days; below 1 hour it needs
+   * `unsafe: true`.
+   */
+  async gcPlan({ grace, unsafe = false } = {}) {
+    return JSON.parse(await this._native.gcPlan(duration(grace), unsafe))
+  }
+
+  /** Deletes what a plan lists that is still unreferenced and old enough; resolves to `{ count, bytes, skipped }`. */
+  async gcApply(plan) {
+    const text = typeof plan === 'string' ? plan : jsonText(plan, 'plan')
+    return JSON.parse(await this._native.gcApply(text))
+  }
+
+  /** Orphans (unreferenced blobs, with bytes) and missing blobs; `ok` is false when something is missing. */
+  async fsck() {
+    return JSON.parse(await this._native.fsck())
+  }
+}
+
+/** A duration for the addon: text as given, a number as milliseconds of text. */
+function duration(d) {
+  if (d === undefined || d === null) return undefined
+  if (typeof d === 'number') return `${Math.round(d * 1000)}ms`
+  return String(d)
 }
 
 /** The audit trail of a registry (`registry.audit`). */

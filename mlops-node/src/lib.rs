@@ -17,6 +17,7 @@ mod convert;
 mod drift;
 mod error;
 mod feed;
+mod gc;
 mod monitor;
 mod package;
 mod profile;

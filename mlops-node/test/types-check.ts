@@ -368,3 +368,19 @@ async function treeTypes(): Promise<number> {
     + c.toJSON().bytes
 }
 void treeTypes
+
+import type { GcPlan, GcApplied, FsckReport } from 'mlops'
+
+async function gcTypes(): Promise<number> {
+  const r = new Registry('memory://')
+  await r.add('model', 'm', 'a')
+  await r.add('model', 'm', 'b')
+  await r.pin('model', 'm', 1, { reason: 'audit' })
+  await r.pin('model', 'm', 1, { unpin: true })
+  const expired: number[] = await r.expire('model', 'm', { keepLast: 1, keepWithin: '30d', reason: 'retention' })
+  const plan: GcPlan = await r.gcPlan({ grace: '7d' })
+  const done: GcApplied = await r.gcApply(plan)
+  const f: FsckReport = await r.fsck()
+  return expired.length + plan.count + done.bytes + (f.ok ? 1 : 0) + f.orphans.length
+}
+void gcTypes

@@ -85,6 +85,14 @@ const WRITES = {
       await r.policy.unprotect('production', '*', { reason })
     },
   },
+  'Registry.expire': {
+    action: 'expire',
+    run: async ({ r }, reason) => {
+      await r.add('model', 'm', 'w2')
+      return r.expire('model', 'm', { keepLast: 1, reason })
+    },
+  },
+  'Registry.pin': { action: 'pin', run: ({ r }, reason) => r.pin('model', 'm', 1, { reason }) },
 }
 
 /** The reason of the newest audit record with `action`, after running the write. */

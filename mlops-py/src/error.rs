@@ -92,6 +92,7 @@ mlops_errors! {
     ConflictError: "A concurrent writer changed the state this call relied on.";
     IntegrityError: "Stored bytes are corrupt or of a newer format version.";
     ArrowError: "Arrow or Parquet failed to read or compute.";
+    ExpiredError: "A version retention expired: in the history, no longer served.";
 }
 builtin_errors! {
     NotFoundError(PyFileNotFoundError): "A file, asset, version or column does not exist. Also a FileNotFoundError.";
@@ -118,6 +119,7 @@ pub fn to_py(e: mlops_core::Error) -> PyErr {
         E::PermissionDenied(_) => PermissionDeniedError::new_err(msg),
         E::Storage { .. } => StorageError::new_err(msg),
         E::Arrow(_) => ArrowError::new_err(msg),
+        E::Expired(_) => ExpiredError::new_err(msg),
     }
 }
 
@@ -137,5 +139,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("StorageError", py.get_type::<StorageError>())?;
     m.add("ArrowError", py.get_type::<ArrowError>())?;
+    m.add("ExpiredError", py.get_type::<ExpiredError>())?;
     Ok(())
 }

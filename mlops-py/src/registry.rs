@@ -920,6 +920,95 @@ impl PyRegistry {
         Ok(crate::profile::PyProfile { inner })
     }
 
+    // Session 14, lane A: retention, garbage collection and fsck.
+
+    /// Expires the versions of an asset that `keep_last` / `keep_within`
+    /// (a duration: `"30d"`, seconds, or a `timedelta`) do not keep; aliased,
+    /// tagged, lineage-referenced and pinned versions and the newest are
+    /// kept. Returns the version numbers expired.
+    #[pyo3(signature = (kind, name, keep_last = None, keep_within = None, reason = None))]
+    fn expire(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        keep_last: Option<u64>,
+        keep_within: Option<&Bound<'_, PyAny>>,
+        reason: Option<&str>,
+    ) -> PyResult<Vec<u64>> {
+        let k = self::kind(kind)?;
+        let rule = mlops_core::registry::Retention {
+            keep_last,
+            keep_within: keep_within.map(duration).transpose()?,
+        };
+        let inner = why(&self.inner, reason);
+        py.detach(|| inner.expire(k, name, &rule)).map_err(to_py)
+    }
+
+    /// Pins a version (kept by every retention rule), or with `unpin`
+    /// unpins it.
+    #[pyo3(signature = (kind, name, version, unpin = false, reason = None))]
+    fn pin(
+        &self,
+        py: Python<'_>,
+        kind: &str,
+        name: &str,
+        version: u64,
+        unpin: bool,
+        reason: Option<&str>,
+    ) -> PyResult<()> {
+        let k = self::kind(kind)?;
+        let inner = why(&self.inner, reason);
+        py.detach(|| inner.pin(k, name, version, !unpin))
+            .map_err(to_py)
+    }
+
+    /// A garbage collection plan (a dry run) as a dict: `items` (each
+    /// `hash`, `bytes`, `reason`), `count`, `bytes`. `grace` is a duration
+    /// (default 7 days); below an hour it needs `unsafe=True`.
+    #[pyo3(signature = (grace = None, r#unsafe = false))]
+    fn gc_plan<'py>(
+        &self,
+        py: Python<'py>,
+        grace: Option<&Bound<'py, PyAny>>,
+        r#unsafe: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let grace = match grace {
+            Some(g) => duration(g)?,
+            None => mlops_core::gc::DEFAULT_GRACE,
+        };
+        let plan = py
+            .detach(|| self.inner.gc_plan(grace, r#unsafe))
+            .map_err(to_py)?;
+        convert::to_python(py, &plan)
+    }
+
+    /// Deletes what a plan (a dict from `gc_plan`, or its JSON text) lists
+    /// that is still unreferenced and old enough; returns `count`, `bytes`
+    /// and `skipped`.
+    fn gc_apply<'py>(
+        &self,
+        py: Python<'py>,
+        plan: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let text = match plan.extract::<String>() {
+            Ok(t) => t,
+            Err(_) => crate::args::json(plan, "plan")?.to_string(),
+        };
+        let plan = mlops_core::gc::GcPlan::from_json(&text).map_err(to_py)?;
+        let done = py.detach(|| self.inner.gc_apply(&plan)).map_err(to_py)?;
+        convert::to_python(py, &done)
+    }
+
+    /// Orphans (blobs nothing names, with their bytes) and missing blobs
+    /// (named but absent), as a dict with `ok`.
+    fn fsck<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let f = py.detach(|| self.inner.fsck()).map_err(to_py)?;
+        let mut v = serde_json::to_value(&f).expect("fsck serialises");
+        v["ok"] = serde_json::Value::Bool(f.ok());
+        convert::to_python(py, &v)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "<mlops.Registry {} as {}>",
@@ -990,4 +1079,26 @@ impl PyRegistry {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyRegistry>()
+}
+
+/// A duration from Python: text (`"7d"`, `"90m"`), a number of seconds, or
+/// a `datetime.timedelta`.
+fn duration(v: &Bound<'_, PyAny>) -> PyResult<std::time::Duration> {
+    if let Ok(text) = v.extract::<String>() {
+        return mlops_core::clock::parse_duration(&text).map_err(to_py);
+    }
+    let secs: f64 = match v.call_method0("total_seconds") {
+        Ok(s) => s.extract()?,
+        Err(_) => v.extract().map_err(|_| {
+            to_py(mlops_core::Error::InvalidInput(
+                "a duration is text such as '7d', a number of seconds or a timedelta".into(),
+            ))
+        })?,
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(to_py(mlops_core::Error::InvalidInput(format!(
+            "duration {secs}s: must be finite and not negative"
+        ))));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }

@@ -141,6 +141,13 @@ RECIPES = {
         reg.policy.unprotect("prod", reason=r),
         "unprotect",
     )[3],
+    "registry.expire": lambda reg, tmp, r: (
+        _model(reg),
+        _model(reg),
+        reg.expire("model", "m", keep_last=1, reason=r),
+        "expire",
+    )[3],
+    "registry.pin": lambda reg, tmp, r: (reg.pin("model", "m", _model(reg), reason=r), "pin")[1],
 }
 
 MUTATING = [e for e in ENTRIES if e["mutating"]]

@@ -121,6 +121,80 @@ pub enum Command {
         #[command(subcommand)]
         command: PackageCommand,
     },
+    /// Garbage collection: `plan` (a dry run: what would be deleted, how
+    /// many bytes, why) and `apply` (deletes exactly what a plan lists,
+    /// after checking again).
+    Gc {
+        /// The gc command.
+        #[command(subcommand)]
+        command: GcCommand,
+    },
+    /// Expire the versions a retention rule does not keep (an `expire`
+    /// event in the asset's log); aliased, tagged, lineage-referenced and
+    /// pinned versions and the newest are kept. Prints the versions expired.
+    Expire {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// Keep the newest N versions.
+        #[arg(long, value_name = "N")]
+        keep_last: Option<u64>,
+        /// Keep versions made within this long (30d, 12h, 90m).
+        #[arg(long, value_name = "DURATION")]
+        keep_within: Option<String>,
+    },
+    /// Pin a version (kept by every retention rule), or unpin it.
+    Pin {
+        /// The asset's kind.
+        #[arg(value_parser = kinds())]
+        kind: Kind,
+        /// The asset's name.
+        name: String,
+        /// The version.
+        version: u64,
+        /// Unpin instead.
+        #[arg(long)]
+        unpin: bool,
+    },
+    /// Check the store's blobs: orphans (nothing names them) and missing
+    /// ones (named but absent). Exits 1 when something is missing.
+    Fsck {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The collector's commands.
+#[derive(Subcommand)]
+pub enum GcCommand {
+    /// A dry run: every blob that would be deleted, its bytes and why
+    /// (never_referenced, expired_only), with the total.
+    Plan {
+        /// Keep unreferenced blobs younger than this (default 7d).
+        #[arg(long, value_name = "DURATION")]
+        grace: Option<String>,
+        /// Allow a grace period below 1 hour (a writer still uploading
+        /// could lose its content).
+        #[arg(long = "unsafe")]
+        unsafe_grace: bool,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Write the plan (JSON) to this file, for `mlops gc apply`.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Delete what a plan lists that is still unreferenced and old enough.
+    Apply {
+        /// The plan file written by `mlops gc plan --out`.
+        plan: PathBuf,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The registry's commands: assets, versions and their history.

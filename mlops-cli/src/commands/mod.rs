@@ -6,6 +6,7 @@ pub mod data;
 pub mod drift;
 pub mod feed;
 pub mod gate;
+pub mod gc;
 pub mod governance;
 pub mod monitor;
 pub mod package;

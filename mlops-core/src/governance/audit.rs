@@ -261,6 +261,12 @@ impl AuditRecord {
             Some(Change::Archive { archived: false }) => "restored".into(),
             Some(Change::Gate { passed: true, .. }) => "gate passed".into(),
             Some(Change::Gate { passed: false, .. }) => "gate failed".into(),
+            Some(Change::Expire { expired, policy }) => {
+                let list: Vec<String> = expired.iter().map(|v| format!("v{v}")).collect();
+                format!("expired {} ({policy})", list.join(", "))
+            }
+            Some(Change::Pin { pinned: true, .. }) => "pinned".into(),
+            Some(Change::Pin { pinned: false, .. }) => "unpinned".into(),
             None => String::new(),
         };
         let detail = match &self.reason {

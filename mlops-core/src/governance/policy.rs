@@ -101,6 +101,10 @@ pub enum Action<'a> {
     },
     /// Change the policy.
     ChangePolicy,
+    /// Expire versions by a retention rule.
+    Expire,
+    /// Pin or unpin a version.
+    Pin,
 }
 
 impl Action<'_> {
@@ -114,6 +118,8 @@ impl Action<'_> {
             Action::Archive => "archive",
             Action::MoveAlias { .. } => "alias",
             Action::ChangePolicy => "policy",
+            Action::Expire => "expire",
+            Action::Pin => "pin",
         }
     }
 
@@ -128,6 +134,8 @@ impl Action<'_> {
                 format!("move alias '{alias}' to v{version} of")
             }
             Action::ChangePolicy => "change the policy of".into(),
+            Action::Expire => "expire versions of".into(),
+            Action::Pin => "pin a version of".into(),
         }
     }
 }
@@ -192,8 +200,10 @@ impl Policy {
             return None;
         }
         let needs = match action {
-            Action::AddVersion | Action::Tag | Action::Lineage | Action::Gate => Role::Writer,
-            Action::Archive => Role::Approver,
+            Action::AddVersion | Action::Tag | Action::Lineage | Action::Gate | Action::Pin => {
+                Role::Writer
+            }
+            Action::Archive | Action::Expire => Role::Approver,
             Action::MoveAlias { alias, .. } => self
                 .protection(alias, target)
                 .map_or(Role::Writer, |p| p.role),

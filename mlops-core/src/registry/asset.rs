@@ -112,6 +112,23 @@ pub struct Asset {
     pub gates: BTreeMap<u64, GateRecord>,
     /// Events in the log.
     pub events: u64,
+    /// Versions retention expired (by number), with the event that did.
+    pub expired: BTreeMap<u64, Expiry>,
+    /// Pinned versions (kept by every retention rule).
+    pub pinned: std::collections::BTreeSet<u64>,
+}
+
+/// Who expired a version, when, and by which rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expiry {
+    /// Who wrote the `expire` event.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: u64,
+    /// The event's sequence number.
+    pub seq: u64,
+    /// The rule (`keep_last=3 keep_within=30d`).
+    pub policy: String,
 }
 
 impl Asset {
@@ -126,6 +143,9 @@ impl Asset {
         let n = r.number(self.kind, &self.name, self.versions.len() as u64, |a| {
             self.alias(a)
         })?;
+        if let Some(e) = self.expired.get(&n) {
+            return Err(expired_error(self.kind, &self.name, n, e));
+        }
         Ok(&self.versions[n as usize - 1])
     }
 }
@@ -154,6 +174,17 @@ pub(crate) fn version_of(ev: AssetEvent) -> Option<Version> {
         }),
         _ => None,
     }
+}
+
+/// The error for a read of an expired version.
+pub(crate) fn expired_error(kind: Kind, name: &str, n: u64, e: &Expiry) -> crate::Error {
+    crate::Error::Expired(format!(
+        "{} '{name}' v{n} was expired by {} ({}, event {})",
+        kind.as_str(),
+        e.principal,
+        e.policy,
+        e.seq
+    ))
 }
 
 impl super::Registry {

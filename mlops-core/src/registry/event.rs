@@ -104,11 +104,28 @@ pub enum Change {
         /// BLAKE3 hash of the blob holding the report's JSON.
         report: Hash,
     },
+    /// Retention expired these versions (`Registry::expire`): they stay in
+    /// the history, reads of them answer [`crate::Error::Expired`], and the
+    /// collector may remove content only they name once the event is older
+    /// than its grace period.
+    Expire {
+        /// The versions expired, ascending.
+        expired: Vec<u64>,
+        /// The rule that chose them (`keep_last=3 keep_within=30d`).
+        policy: String,
+    },
+    /// A version is pinned (kept by every retention rule) or unpinned.
+    Pin {
+        /// The version.
+        version: u64,
+        /// `true` to pin, `false` to unpin.
+        pinned: bool,
+    },
 }
 
 impl Change {
     /// The event's type as stored (`version`, `alias`, `tag`, `lineage`,
-    /// `used_by`, `archive`, `gate`): the action of an audit record.
+    /// `used_by`, `archive`, `gate`, `expire`, `pin`): the action of an audit record.
     pub fn action(&self) -> &'static str {
         match self {
             Change::Version { .. } => "version",
@@ -118,6 +135,8 @@ impl Change {
             Change::UsedBy { .. } => "used_by",
             Change::Archive { .. } => "archive",
             Change::Gate { .. } => "gate",
+            Change::Expire { .. } => "expire",
+            Change::Pin { .. } => "pin",
         }
     }
 
@@ -129,8 +148,9 @@ impl Change {
             | Change::Tag { version, .. }
             | Change::Lineage { version, .. }
             | Change::UsedBy { version, .. }
-            | Change::Gate { version, .. } => Some(*version),
-            Change::Archive { .. } => None,
+            | Change::Gate { version, .. }
+            | Change::Pin { version, .. } => Some(*version),
+            Change::Archive { .. } | Change::Expire { .. } => None,
         }
     }
 }

@@ -223,6 +223,9 @@ fn event_name(change: &Change, previous: Option<u64>) -> String {
         Change::Lineage { .. } => "lineage.recorded",
         Change::UsedBy { .. } => "lineage.used_by",
         Change::Gate { .. } => "gate.recorded",
+        Change::Expire { .. } => "versions.expired",
+        Change::Pin { pinned: true, .. } => "version.pinned",
+        Change::Pin { pinned: false, .. } => "version.unpinned",
     }
     .to_string()
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    AliasMove, Asset, AssetEvent, AssetRef, CauseEdge, Change, DatasetInfo, GateRecord, Kind,
-    LineageEdge, Version, Versions,
+    AliasMove, Asset, AssetEvent, AssetRef, CauseEdge, Change, DatasetInfo, Expiry, GateRecord,
+    Kind, LineageEdge, Version, Versions,
 };
 use crate::error::{Error, Result};
 use crate::store::{Event, Hash};
@@ -56,6 +56,9 @@ pub(crate) struct FlatEvent<'a> {
     report: Option<Hash>,
     #[serde(default)]
     tree: Option<crate::tree::TreeInfo>,
+    expired: Option<Vec<u64>>,
+    policy: Option<String>,
+    pinned: Option<bool>,
 }
 
 /// A version event's metadata as read, before it is parsed.
@@ -155,6 +158,14 @@ fn split(
             passed: need(f.passed, "passed", k)?,
             report: need(f.report, "report", k)?,
         },
+        "expire" => Change::Expire {
+            expired: need(f.expired, "expired", k)?,
+            policy: need(f.policy, "policy", k)?,
+        },
+        "pin" => Change::Pin {
+            version: need(f.version, "version", k)?,
+            pinned: need(f.pinned, "pinned", k)?,
+        },
         other => return Err(format!("unknown event type '{other}'")),
     };
     let header = Header {
@@ -226,6 +237,8 @@ impl<'a> Fold<'a> {
                 archived: false,
                 gates: BTreeMap::new(),
                 events: 0,
+                expired: BTreeMap::new(),
+                pinned: std::collections::BTreeSet::new(),
             },
             hash: None,
             raw_metadata: None,
@@ -411,6 +424,23 @@ impl<'a> Fold<'a> {
                         time: ev.time,
                     },
                 );
+            }
+            Change::Expire { expired, policy } => {
+                for version in expired {
+                    a.expired.entry(version).or_insert_with(|| Expiry {
+                        principal: principal(),
+                        time: ev.time,
+                        seq,
+                        policy: policy.clone(),
+                    });
+                }
+            }
+            Change::Pin { version, pinned } => {
+                if pinned {
+                    a.pinned.insert(version);
+                } else {
+                    a.pinned.remove(&version);
+                }
             }
         }
         Ok(())

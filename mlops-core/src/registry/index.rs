@@ -148,6 +148,10 @@ pub(crate) struct Head {
     /// it (written by an earlier release) is not used by reads.
     #[serde(default)]
     pub check: String,
+    /// Versions retention expired, ascending (absent when none; covered by
+    /// `check` when present).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expired: Vec<u64>,
 }
 
 impl Head {
@@ -174,6 +178,11 @@ impl Head {
                 self.aliases.insert(alias.clone(), *version);
             }
             Change::Archive { archived } => self.archived = *archived,
+            Change::Expire { expired, .. } => {
+                self.expired.extend(expired.iter().copied());
+                self.expired.sort_unstable();
+                self.expired.dedup();
+            }
             _ => {}
         }
         if e.seq % PACK_EVENTS == 1 {
@@ -202,6 +211,11 @@ impl Head {
         );
         for (alias, v) in &self.aliases {
             h.update(format!("{alias}\t{v}\n").as_bytes());
+        }
+        // Heads of assets nothing was expired in keep their earlier check.
+        if !self.expired.is_empty() {
+            let list: Vec<String> = self.expired.iter().map(u64::to_string).collect();
+            h.update(format!("expired\t{}\n", list.join(",")).as_bytes());
         }
         h.finalize().to_hex().to_string()
     }
@@ -579,6 +593,7 @@ impl<'a> Index<'a> {
                 && head.versions == want.versions
                 && head.aliases == want.aliases
                 && head.archived == want.archived
+                && head.expired == want.expired
                 && head.tail == want.tail;
             if !ok {
                 return damaged(self.head_path());

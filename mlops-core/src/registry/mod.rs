@@ -32,6 +32,7 @@ mod fold;
 mod index;
 mod kind;
 mod profiles;
+mod retention;
 mod search;
 pub use search::{SearchPage, DEFAULT_PAGE_LIMIT};
 mod version_ref;
@@ -40,7 +41,7 @@ use crate::error::{Error, Result};
 use crate::governance::Action;
 use crate::store::{Event, Store, Tip};
 use asset::version_of;
-pub use asset::{AliasMove, Asset, CauseEdge, GateRecord, LineageEdge, Version};
+pub use asset::{AliasMove, Asset, CauseEdge, Expiry, GateRecord, LineageEdge, Version};
 pub use event::{AssetEvent, AssetRef, Change, DatasetInfo, Versions};
 pub use feed::{
     Cursor, FeedEvent, Watch, CURSOR_PREFIX, CURSOR_START, WATCH_POLL_INTERVAL,
@@ -51,6 +52,7 @@ pub use index::PACK_EVENTS;
 use index::{Index, Segment};
 pub use kind::Kind;
 pub use profiles::MAX_PROFILE_KEY_LEN;
+pub use retention::{Retention, Staged};
 use version_ref::no_version;
 pub use version_ref::{VersionRef, LATEST};
 
@@ -84,6 +86,8 @@ pub struct Registry {
     store: Store,
     principal: String,
     reason: Option<String>,
+    /// "Now" for events, retention and the collector ([`Registry::with_clock`]).
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 impl Registry {
@@ -97,6 +101,7 @@ impl Registry {
             store: Store::open(url)?,
             principal,
             reason: None,
+            clock: crate::clock::system(),
         })
     }
 
@@ -156,7 +161,7 @@ impl Registry {
             v: fold::EVENT_FORMAT,
             seq: tip.next_seq(),
             prev: tip.prev_hash(),
-            time: now_ms(),
+            time: self.clock.now_ms(),
             principal: self.principal.clone(),
             state: Versions { versions },
             reason: self.reason.clone(),
@@ -228,8 +233,11 @@ impl Registry {
             return Err(Error::InvalidInput("metadata must be a JSON object".into()));
         }
         self.authorize(Action::AddVersion, kind, name)?;
-        // The content first: an event never names a blob that is not there.
-        let (hash, size) = self.store.put_content(content)?;
+        // The content first: an event never names a blob that is not there
+        // (and a lease names what was deduplicated until the event is in).
+        let mut staged = self.stage_content_with(content, dataset.as_ref().map(|d| &d.profile))?;
+        staged.check(self)?;
+        let (hash, size) = (staged.hash.clone(), staged.size);
         let mut version = 0;
         self.append(&log, |tip| {
             version = Self::versions_at(&log, tip)? + 1;
@@ -247,6 +255,7 @@ impl Registry {
                 },
             )
         })?;
+        drop(staged);
         Ok(version)
     }
 
@@ -260,6 +269,7 @@ impl Registry {
             )));
         }
         self.authorize(Action::MoveAlias { alias, version }, kind, name)?;
+        self.refuse_expired(kind, name, version)?;
         self.append(&log, |tip| {
             let versions = Self::versions_at(&log, tip)?;
             if version == 0 || version > versions {
@@ -348,6 +358,10 @@ impl Registry {
         let (asset, _) = fold.finish();
         let mut seen = std::collections::BTreeSet::new();
         for v in &asset.versions {
+            // Retention expired it: its content may be collected.
+            if asset.expired.contains_key(&v.version) {
+                continue;
+            }
             if seen.insert(v.content.as_str()) {
                 match &v.tree {
                     Some(_) => crate::tree::verify(&self.store, &v.content).map(drop)?,
@@ -406,6 +420,10 @@ impl Registry {
         let head = &loaded.head;
         let Ok(r) = reference.parse::<VersionRef>();
         let n = r.number(kind, name, head.versions, |a| head.aliases.get(a).copied())?;
+        if head.expired.binary_search(&n).is_ok() {
+            // The full fold names who expired it, and when.
+            return self.asset(kind, name)?.resolve(&n.to_string()).cloned();
+        }
         let in_tail = head
             .tail_events()
             .iter()
@@ -672,6 +690,20 @@ impl Registry {
         metadata: serde_json::Value,
     ) -> Result<u64> {
         let log = Self::log(kind, name)?;
+        // The dedup-race guard (docs/store-protocol.md, "Garbage
+        // collection"): a tree reuses the packs and pages of the version
+        // before it, so before its event it leases every object it names,
+        // then checks that none is gone or named by a collector's tombstone.
+        // The lease is held until the event is written.
+        let named = crate::tree::referenced_objects(&self.store, &root)?;
+        let now = self.clock.now_ms();
+        let _lease =
+            crate::gc::lease::take(&self.store, &self.principal, now, named.clone(), &named)?;
+        if let Some(h) = crate::gc::tombstone::first_doomed(&self.store, &named)? {
+            return Err(Error::Integrity(format!(
+                "blob {h} is being collected; nothing was committed: add the folder again"
+            )));
+        }
         let mut version = 0;
         self.append(&log, |tip| {
             version = Self::versions_at(&log, tip)? + 1;

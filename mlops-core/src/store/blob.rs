@@ -24,22 +24,23 @@ pub(super) fn blob_path(hash: &str) -> Path {
 /// storage error of a cloud store (a timeout or a reset after object_store's
 /// own retries) leaves the put's outcome unknown: the blob is looked for
 /// and, if absent, put again (same name, same bytes, so any attempt that
-/// lands will do).
+/// lands will do). `Ok(true)` when this call wrote it, `Ok(false)` when it
+/// was there (a deduplication hit).
 pub(super) async fn put_blob_if_absent(
     store: Arc<dyn ObjectStore>,
     remote: bool,
     hash: Hash,
     bytes: Bytes,
     probe_first: bool,
-) -> Result<()> {
+) -> Result<bool> {
     let path = blob_path(&hash);
     if probe_first && exists(store.clone(), path.clone()).await {
-        return Ok(());
+        return Ok(false);
     }
     let mut failures = 0;
     for attempt in 1..=PHANTOM_CONFLICT_RETRIES {
         match put_create(store.clone(), path.clone(), bytes.clone()).await {
-            Ok(true) => return Ok(()),
+            Ok(true) => return Ok(true),
             Ok(false) => {}
             Err(e @ Error::Storage { .. }) if remote => {
                 failures += 1;
@@ -50,7 +51,7 @@ pub(super) async fn put_blob_if_absent(
             Err(e) => return Err(e),
         }
         if exists(store.clone(), path.clone()).await {
-            return Ok(());
+            return Ok(false);
         }
         backend::backoff(remote, attempt).await;
     }
@@ -89,19 +90,25 @@ impl Store {
     /// Stores `bytes` under their BLAKE3 hash and returns it. Storing the
     /// same bytes again is a no-op.
     pub fn put_blob(&self, bytes: &[u8]) -> Result<Hash> {
+        self.put_blob_tracked(bytes).map(|(h, _)| h)
+    }
+
+    /// [`put_blob`](Self::put_blob), saying whether the blob was already
+    /// there (`true`: a deduplication hit).
+    pub fn put_blob_tracked(&self, bytes: &[u8]) -> Result<(Hash, bool)> {
         let hash = Hash::of(bytes);
         if let Some(root) = self.backend.root() {
-            local::put_blob(&root.join(blob_path(&hash).as_ref()), bytes)?;
-            return Ok(hash);
+            let wrote = local::put_blob(&root.join(blob_path(&hash).as_ref()), bytes)?;
+            return Ok((hash, !wrote));
         }
-        self.backend.run(put_blob_if_absent(
+        let wrote = self.backend.run(put_blob_if_absent(
             self.inner(),
             self.backend.is_remote(),
             hash.clone(),
             Bytes::copy_from_slice(bytes),
             false,
         ))?;
-        Ok(hash)
+        Ok((hash, !wrote))
     }
 
     /// The bytes named `hash`, verified: bytes that do not hash to their

@@ -76,18 +76,18 @@ async fn get_chunk(store: Arc<dyn ObjectStore>, hash: Hash, len: u64) -> Result<
 
 impl Store {
     /// Stores the chunks `cuts` of `data` not yet present and returns their
-    /// `(hash, length)`: hashed and written on the rayon pool for a local
-    /// folder (straight from `data`), uploaded over many requests at once
-    /// for a cloud store.
-    fn put_chunks(&self, data: &[u8], cuts: &[chunking::Cut]) -> Result<Vec<(Hash, u64)>> {
+    /// `(hash, length, already there)`: hashed and written on the rayon
+    /// pool for a local folder (straight from `data`), uploaded over many
+    /// requests at once for a cloud store.
+    fn put_chunks(&self, data: &[u8], cuts: &[chunking::Cut]) -> Result<Vec<(Hash, u64, bool)>> {
         use rayon::prelude::*;
         let piece = |&(offset, length): &chunking::Cut| &data[offset..offset + length];
         let hash = |c: &chunking::Cut| Hash::of(piece(c));
         if let Some(root) = self.backend.root() {
-            let put = |c: &chunking::Cut| -> Result<(Hash, u64)> {
+            let put = |c: &chunking::Cut| -> Result<(Hash, u64, bool)> {
                 let h = hash(c);
-                local::put_blob(&root.join(blob_path(&h).as_ref()), piece(c))?;
-                Ok((h, c.1 as u64))
+                let wrote = local::put_blob(&root.join(blob_path(&h).as_ref()), piece(c))?;
+                Ok((h, c.1 as u64, !wrote))
             };
             if cuts.len() == 1 {
                 // Small content (a model's metadata file, an event-sized
@@ -100,20 +100,19 @@ impl Store {
             .par_iter()
             .map(|c| (hash(c), Bytes::copy_from_slice(piece(c))))
             .collect();
-        let listed = hashed
-            .iter()
-            .map(|(h, b)| (h.clone(), b.len() as u64))
-            .collect();
         let store = self.inner();
         let remote = self.backend.is_remote();
         self.backend.run(async move {
             futures::stream::iter(hashed)
-                .map(|(h, b)| put_blob_if_absent(store.clone(), remote, h, b, true))
-                .buffer_unordered(TRANSFER_CONCURRENCY)
-                .try_collect::<()>()
+                .map(|(h, b)| {
+                    let len = b.len() as u64;
+                    let put = put_blob_if_absent(store.clone(), remote, h.clone(), b, true);
+                    async move { put.await.map(|wrote| (h, len, !wrote)) }
+                })
+                .buffered(TRANSFER_CONCURRENCY)
+                .try_collect::<Vec<_>>()
                 .await
-        })?;
-        Ok(listed)
+        })
     }
 
     /// Stores content of any size from `reader` without holding it in
@@ -130,7 +129,18 @@ impl Store {
     /// short, chunk of a buffer is carried over to the start of the next
     /// one, so the chunks are those of one FastCDC pass over the whole
     /// content, and no chunk is copied on its way to a local store.
-    pub fn put_content(&self, mut reader: impl std::io::Read) -> Result<(Hash, u64)> {
+    pub fn put_content(&self, reader: impl std::io::Read) -> Result<(Hash, u64)> {
+        self.put_content_tracked(reader).map(|(h, n, _)| (h, n))
+    }
+
+    /// [`put_content`](Self::put_content), returning as well the blobs
+    /// (chunks, the manifest) that were already there: deduplication hits,
+    /// which a writer names in a lease before it commits (see `crate::gc`).
+    pub fn put_content_tracked(
+        &self,
+        mut reader: impl std::io::Read,
+    ) -> Result<(Hash, u64, Vec<Hash>)> {
+        let mut hits: Vec<Hash> = Vec::new();
         let mut chunks: Vec<(Hash, u64)> = Vec::new();
         let mut size = 0u64;
         let mut current = ReadBuffer::new();
@@ -157,8 +167,13 @@ impl Store {
                 })
             };
             let stored = stored?;
-            size += stored.iter().map(|(_, n)| n).sum::<u64>();
-            chunks.extend(stored);
+            size += stored.iter().map(|(_, n, _)| n).sum::<u64>();
+            for (h, n, hit) in stored {
+                if hit {
+                    hits.push(h.clone());
+                }
+                chunks.push((h, n));
+            }
             if eof {
                 break;
             }
@@ -170,8 +185,14 @@ impl Store {
             size,
             chunks,
         };
-        let hash = self.put_blob(&serde_json::to_vec(&manifest).expect("manifests serialise"))?;
-        Ok((hash, size))
+        let (hash, hit) =
+            self.put_blob_tracked(&serde_json::to_vec(&manifest).expect("manifests serialise"))?;
+        if hit {
+            hits.push(hash.clone());
+        }
+        hits.sort();
+        hits.dedup();
+        Ok((hash, size, hits))
     }
 
     /// The manifest named `hash` (verified).

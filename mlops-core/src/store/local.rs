@@ -69,17 +69,18 @@ const IO_THREADS: usize = 8;
 const CREATE_TRIES: u32 = 3;
 
 /// Stores `bytes` as the blob file `path` (`<root>/blobs/<2 hex>/<hash>`)
-/// unless a file of that name is there.
-pub(super) fn put_blob(path: &Path, bytes: &[u8]) -> Result<()> {
+/// unless a file of that name is there; `Ok(false)` when it was (a
+/// deduplication hit, which a writer names in its lease: see `crate::gc`).
+pub(super) fn put_blob(path: &Path, bytes: &[u8]) -> Result<bool> {
     if path.exists() {
-        return Ok(());
+        return Ok(false);
     }
     let staging = create_staged(path, bytes, true)?;
     if let Err(e) = std::fs::rename(&staging, path) {
         let _ = std::fs::remove_file(&staging);
         return Err(storage("write", path, e));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Creates the object file `path` holding `bytes` unless one is there:

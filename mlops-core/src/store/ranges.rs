@@ -20,15 +20,17 @@ impl Store {
     /// built, so it is not hashed again here).
     pub(crate) fn put_blob_hashed(&self, hash: &Hash, bytes: &[u8]) -> Result<()> {
         if let Some(root) = self.backend.root() {
-            return local::put_blob(&root.join(blob_path(hash).as_ref()), bytes);
+            return local::put_blob(&root.join(blob_path(hash).as_ref()), bytes).map(|_| ());
         }
-        self.backend.run(put_blob_if_absent(
-            self.inner(),
-            self.backend.is_remote(),
-            hash.clone(),
-            Bytes::copy_from_slice(bytes),
-            false,
-        ))
+        self.backend
+            .run(put_blob_if_absent(
+                self.inner(),
+                self.backend.is_remote(),
+                hash.clone(),
+                Bytes::copy_from_slice(bytes),
+                false,
+            ))
+            .map(|_| ())
     }
 
     /// Stores many blobs, [`TRANSFER_CONCURRENCY`] requests at once on a
@@ -51,7 +53,7 @@ impl Store {
             futures::stream::iter(hashed)
                 .map(|(h, b)| put_blob_if_absent(store.clone(), remote, h, b, true))
                 .buffer_unordered(TRANSFER_CONCURRENCY)
-                .try_collect::<()>()
+                .try_collect::<Vec<bool>>()
                 .await
         })?;
         Ok(hashes)

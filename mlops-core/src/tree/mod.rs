@@ -34,7 +34,7 @@
 //! packs, writing files).
 
 mod cache;
-mod format;
+pub(crate) mod format;
 mod walk;
 mod write;
 

@@ -36,6 +36,7 @@ from ._mlops import (
     ConflictError,
     DatasetDiff,
     DriftReport,
+    ExpiredError,
     FeedEvent,
     GateReport,
     IntegrityError,
@@ -123,6 +124,7 @@ __all__ = [
     "ArrowError",
     "TreeDiff",
     "Checkout",
+    "ExpiredError",
 ]
 
 DataLike = Union[str, "os.PathLike[str]", Any]

@@ -24,6 +24,7 @@ __all__ = [
     "PermissionDeniedError",
     "StorageError",
     "ArrowError",
+    "ExpiredError",
     "Spec",
     "Accumulator",
     "TreeDiff",
@@ -83,6 +84,7 @@ class IntegrityError(MlopsError): ...
 class PermissionDeniedError(MlopsError, PermissionError): ...
 class StorageError(MlopsError, OSError): ...
 class ArrowError(MlopsError): ...
+class ExpiredError(MlopsError): ...
 
 @final
 class ColumnProfile:
@@ -508,6 +510,34 @@ class Registry:
         byte-identical (every file checked against its hash); files already right are left alone."""
     def diff_files(self, kind: str, name: str, a: str, b: str) -> TreeDiff:
         """What changed, per path, between two versions of an asset added from folders."""
+    # Retention, garbage collection and fsck.
+    def expire(
+        self,
+        kind: str,
+        name: str,
+        keep_last: int | None = None,
+        keep_within: str | float | Any | None = None,
+        reason: str | None = None,
+    ) -> builtins.list[int]:
+        """Expires the versions the rule does not keep; returns them.
+
+        Aliased, tagged, lineage-referenced, pinned and the newest versions are
+        kept. Reading an expired version raises ExpiredError."""
+    def pin(self, kind: str, name: str, version: int, unpin: bool = False, reason: str | None = None) -> None:
+        """Pins a version (kept by every retention rule), or with `unpin=True` unpins it."""
+    def gc_plan(self, grace: str | float | Any | None = None, unsafe: bool = False) -> dict[str, Any]:
+        """A dry run: the blobs that would be deleted, with `count` and `bytes`.
+
+        Each item has `hash`, `bytes` and `reason`. Grace defaults to 7 days;
+        below 1 hour needs unsafe=True."""
+    def gc_apply(self, plan: dict[str, Any] | str) -> dict[str, Any]:
+        """Deletes what the plan lists that is still unreferenced and old enough.
+
+        Returns `count`, `bytes` and `skipped`."""
+    def fsck(self) -> dict[str, Any]:
+        """Orphans (unreferenced blobs, with bytes) and missing blobs (referenced but absent).
+
+        `ok` is False when something is missing."""
 
 @final
 class Run:
