@@ -43,6 +43,15 @@ def test_main_job_writes_its_outputs(tmp_path):
     # asks for retraining; the dashboard and the Prometheus text are written.
     assert "alert drift_share_0_3_for_2_windows (critical) firing at 2026-11-02T13:00:00Z" in out, out
     assert "retraining requested" in out
+    # Versioning at scale: rows diffed by key (exact counts from how the job
+    # edits the table), a folder of 1,000 files, the feed and the collector.
+    assert "by id: 25 added, 25 removed, 50 changed (cells: f0 50)" in out, out
+    assert re.search(
+        r"folder images v1 -> v2: status saw 1 added, 1 changed .*diff 1 added, 1 changed; "
+        r"v1 checked out: 1000 files",
+        out,
+    ), out
+    assert "images versions [1] expired" in out and "fsck: 0 missing, 0 orphans" in out, out
     state = mlops.monitor("churn-prod", store=reg).state()
     assert len(state["windows"]) == 24 and [a["state"] for a in state["alerts"]] == ["firing"]
     assert "<h3>drift.share</h3>" in (tmp_path / "monitor.html").read_text()
