@@ -1234,6 +1234,7 @@ mod tests {
         let core = [
             mlops_core::store::DEFAULT_STORE.to_string(),
             mlops_core::registry::LATEST.to_string(),
+            mlops_core::registry::CURSOR_START.to_string(),
             mlops_core::governance::EVERY_ASSET.to_string(),
             Role::PROTECT_DEFAULT.as_str().to_string(),
             ValidateOptions::default().unexpected_limit.to_string(),
