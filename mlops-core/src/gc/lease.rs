@@ -57,6 +57,9 @@ impl Drop for Held {
     }
 }
 
+/// How many times a lease's put is made when the store's answer is lost.
+const LEASE_PUT_ATTEMPTS: u32 = 5;
+
 /// Writes a lease naming `hashes`, then checks that each of `check` (the
 /// blobs the writer found already stored) still exists: one gone between
 /// the writer's probe and its lease was collected, and the write fails
@@ -82,11 +85,18 @@ pub(crate) fn take(
     };
     let id = uuid::Uuid::now_v7().simple().to_string();
     let path = format!("{LEASES}/{id}.json");
-    store.write_index(
-        &path,
-        serde_json::to_vec(&lease).expect("leases serialise"),
-        true,
-    )?;
+    // The name is new (a UUID), so writing it again is harmless: a put whose
+    // answer was lost (a reset, a timeout) is simply made again, as an
+    // event's put is (`EVENT_PUT_ATTEMPTS`), rather than failing the write.
+    let bytes = serde_json::to_vec(&lease).expect("leases serialise");
+    let mut attempt = 1;
+    loop {
+        match store.write_index(&path, bytes.clone(), false) {
+            Ok(_) => break,
+            Err(Error::Storage { .. }) if attempt < LEASE_PUT_ATTEMPTS => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
     let held = Held {
         store: store.clone(),
         path: Some(path),
