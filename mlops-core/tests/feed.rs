@@ -3,61 +3,18 @@
 //! resuming from a saved cursor loses nothing; the webhook dispatcher signs
 //! each event and stops, with the cursor saved, at one it cannot deliver.
 
+#[path = "support/http.rs"]
+mod http;
 #[path = "support/stores.rs"]
 mod support;
+use http::server;
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use mlops_core::registry::{Cursor, FeedEvent, Kind, Registry};
 use mlops_core::Error;
 use sha2::Sha256;
-
-/// One request as the test server received it.
-struct Received {
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-/// A loopback server answering each of `statuses` in turn, one request per
-/// connection; the thread returns what it received.
-fn server(statuses: Vec<u16>) -> (String, std::thread::JoinHandle<Vec<Received>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hooks/registry", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let mut got = Vec::new();
-        for status in statuses {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            let mut headers = BTreeMap::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                let (k, v) = line.split_once(':').unwrap();
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-            let mut body = vec![0; headers["content-length"].parse().unwrap()];
-            reader.read_exact(&mut body).unwrap();
-            write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            got.push(Received { headers, body });
-        }
-        got
-    });
-    (url, handle)
-}
 
 /// The feed's names and ids of `events`.
 fn names(events: &[FeedEvent]) -> Vec<(String, String)> {
@@ -245,7 +202,7 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
     std::env::set_var("MLOPS_TEST_FEED_SECRET", "s3cret");
     // The third event is refused (400: final): two delivered, then an error
     // naming the third, with the cursor after the second saved.
-    let (url, server_thread) = server(vec![200, 200, 400]);
+    let (url, server_thread) = server("/hooks/registry", vec![200, 200, 400]);
     let mut w = r.watch(Some(&Cursor::start())).unwrap();
     let mut saved = Vec::new();
     let err = r
@@ -288,7 +245,7 @@ fn the_dispatcher_signs_each_event_and_stops_at_one_it_cannot_deliver() {
     assert_eq!(saved[1].position(Kind::Model, "churn"), 2);
     // Started again from the saved cursor, the rest is delivered, from the
     // refused event on.
-    let (url, server_thread) = server(vec![200; 6]);
+    let (url, server_thread) = server("/hooks/registry", vec![200; 6]);
     let mut w = r.watch(Some(&saved[1])).unwrap();
     let n = r
         .dispatch(

@@ -3,8 +3,6 @@
 //! server that checks the signature itself), and the lineage of a run and
 //! a model version made because of it.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -16,54 +14,9 @@ use mlops_core::runs::StartRun;
 use mlops_core::Error;
 use sha2::Sha256;
 
-/// One HTTP request as the server received it.
-struct Received {
-    request_line: String,
-    headers: BTreeMap<String, String>,
-    body: Vec<u8>,
-}
-
-/// A server on a free loopback port answering each of `statuses` in turn
-/// (one request per connection); the thread returns what it received.
-fn server(statuses: Vec<u16>) -> (String, std::thread::JoinHandle<Vec<Received>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hooks/retrain", listener.local_addr().unwrap());
-    let handle = std::thread::spawn(move || {
-        let mut got = Vec::new();
-        for status in statuses {
-            let (mut stream, _) = listener.accept().unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut headers = BTreeMap::new();
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let line = line.trim_end();
-                if line.is_empty() {
-                    break;
-                }
-                let (k, v) = line.split_once(':').unwrap();
-                headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-            }
-            let len: usize = headers["content-length"].parse().unwrap();
-            let mut body = vec![0; len];
-            reader.read_exact(&mut body).unwrap();
-            write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-            )
-            .unwrap();
-            got.push(Received {
-                request_line: request_line.trim_end().to_string(),
-                headers,
-                body,
-            });
-        }
-        got
-    });
-    (url, handle)
-}
+#[path = "support/http.rs"]
+mod http;
+use http::server;
 
 /// A monitor `m` whose rule `rows > 2` (critical) fires on its first window.
 fn firing_monitor(r: &Registry) -> mlops_core::monitor::Monitor {
@@ -112,7 +65,7 @@ fn a_retrain_request_is_posted_signed_and_logged() {
     let r = Registry::open("memory://").unwrap();
     let mon = firing_monitor(&r);
     // The first attempt gets a 503, the second a 200.
-    let (url, handle) = server(vec![503, 200]);
+    let (url, handle) = server("/hooks/retrain", vec![503, 200]);
     mon.webhook(Some(&url), Some("MLOPS_TEST_HOOK_SECRET_1"))
         .unwrap();
     let report = mon.check(None).unwrap();
@@ -225,7 +178,7 @@ fn an_unset_secret_sends_nothing_and_a_4xx_is_final() {
     let r = Registry::open("memory://").unwrap();
     let mon = firing_monitor(&r);
     std::env::set_var("MLOPS_TEST_HOOK_SECRET_3", "k");
-    let (url, handle) = server(vec![401]);
+    let (url, handle) = server("/hooks/retrain", vec![401]);
     mon.webhook(Some(&url), Some("MLOPS_TEST_HOOK_SECRET_3"))
         .unwrap();
     let report = mon.check(None).unwrap();
