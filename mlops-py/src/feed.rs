@@ -130,6 +130,22 @@ impl PyWatch {
     }
 }
 
+/// A watch from `since`, else the cursor in `cursor_file`, else now, read
+/// every `poll` where it polls: what `Registry.watch` and `Registry.dispatch`
+/// both start from.
+pub(crate) fn open(
+    r: &mlops_core::registry::Registry,
+    since: Option<&str>,
+    cursor_file: Option<&std::path::Path>,
+    poll: Option<Duration>,
+) -> mlops_core::Result<Watch> {
+    let mut w = r.watch_from(since, cursor_file)?;
+    if let Some(p) = poll {
+        w.set_poll_interval(p)?;
+    }
+    Ok(w)
+}
+
 /// Parses a cursor's text (`"start"` for the first event of every log).
 pub(crate) fn cursor(text: &str) -> PyResult<Cursor> {
     Cursor::parse(text).map_err(to_py)

@@ -563,13 +563,7 @@ impl PyRegistry {
         let timeout = crate::feed::seconds(timeout, "timeout")?;
         let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
         let w = py
-            .detach(|| {
-                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
-                if let Some(p) = poll {
-                    w.set_poll_interval(p)?;
-                }
-                Ok(w)
-            })
+            .detach(|| crate::feed::open(&self.inner, since, cursor_file.as_deref(), poll))
             .map_err(to_py)?;
         Ok(crate::feed::PyWatch::new(w, timeout))
     }
@@ -596,13 +590,7 @@ impl PyRegistry {
         let timeout = crate::feed::seconds(timeout, "timeout")?;
         let poll = crate::feed::seconds(poll_interval, "poll_interval")?;
         let mut w = py
-            .detach(|| {
-                let mut w = self.inner.watch_from(since, cursor_file.as_deref())?;
-                if let Some(p) = poll {
-                    w.set_poll_interval(p)?;
-                }
-                Ok(w)
-            })
+            .detach(|| crate::feed::open(&self.inner, since, cursor_file.as_deref(), poll))
             .map_err(to_py)?;
         // Dispatched in short slices with the GIL released, so Ctrl-C stops
         // it between two; `timeout` counts time with no event across slices.
