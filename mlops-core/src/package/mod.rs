@@ -13,6 +13,7 @@
 //! | [`sign`] | Ed25519 keys, signing and signature checks |
 //! | [`onnx`] | signature inference from an ONNX graph |
 //! | [`mlflow`] | MLflow model folders in and out |
+//! | [`export`] | layouts for model servers: MLServer, KServe, Triton, TF Serving |
 //! | [`registry`] | push to and pull from the registry |
 //!
 //! ```
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod archive;
+pub mod export;
 pub mod hash;
 pub mod manifest;
 pub mod mlflow;
@@ -45,6 +47,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use export::{ExportOptions, ExportTarget};
 pub use hash::hash_file;
 pub use manifest::{
     check_path, FileEntry, Flavor, Lineage, Manifest, ModelCard, Requirements, MANIFEST_FILE,
