@@ -9,6 +9,8 @@
 #     `java` is on PATH, a Java 17 runtime from apt-get for Spark;
 #   - when no `promtool` is on PATH, Debian's `prometheus` package from
 #     apt-get (promtool checks the Prometheus metrics text in the tests);
+#   - .venv-serving: MLServer and tritonclient (the export tests), apart
+#     from .venv because they pin older fastapi and protobuf;
 #   - the `mlops` CLI (target/release/mlops);
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
@@ -48,6 +50,21 @@ python -m pip install --quiet --disable-pip-version-check -r scripts/requirement
 
 echo "==> building the Python package (maturin, release)"
 maturin develop --release --quiet
+
+# Model serving (package exports, mlops-py/tests/test_export.py): MLServer and
+# tritonclient pin fastapi and protobuf below what .venv holds, so they get a
+# virtual environment of their own, .venv-serving (scripts/requirements-serving.txt).
+# `mlops` is importable there through a .pth file pointing at mlops-py/python,
+# where maturin develop has just put the (abi3) native module.
+if [ ! -x .venv-serving/bin/python ]; then
+  echo "==> creating .venv-serving (MLServer, tritonclient)"
+  "$PYTHON" -m venv .venv-serving
+fi
+.venv-serving/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-serving.txt
+.venv-serving/bin/python - "$PWD/mlops-py/python" <<'PY'
+import sys, sysconfig, pathlib
+pathlib.Path(sysconfig.get_paths()["purelib"], "mlops-dev.pth").write_text(sys.argv[1] + "\n")
+PY
 echo "==> building the CLI"
 cargo build --release --quiet -p mlops-cli
 

@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use mlops_core::package::{mlflow, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature};
+use mlops_core::package::{
+    mlflow, sign, ExportOptions, ExportTarget, Flavor, KeyPair, Manifest, Package, PublicKey,
+    Signature,
+};
 use pyo3::prelude::*;
 
 use crate::error::{to_py, InvalidInputError};
@@ -147,6 +150,39 @@ impl PyPackage {
     fn to_mlflow(&self, py: Python<'_>, dir: PathBuf) -> PyResult<()> {
         py.detach(|| mlflow::to_mlflow(&self.inner, &dir))
             .map_err(to_py)
+    }
+
+    /// Exports the package for a model server (`target`: mlserver, kserve,
+    /// triton or tfserving) into the new (or empty) folder `out`, after
+    /// checking its files and its signature against the `trusted` public
+    /// key files; returns the export's sidecar (`mlops.json`) as a dict.
+    #[pyo3(signature = (out, target, *, trusted = None, allow_unsigned = false, version = None))]
+    fn export<'py>(
+        &self,
+        py: Python<'py>,
+        out: PathBuf,
+        target: &str,
+        trusted: Option<Vec<PathBuf>>,
+        allow_unsigned: bool,
+        version: Option<u64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let target = target.parse::<ExportTarget>().map_err(to_py)?;
+        let sidecar = py
+            .detach(|| {
+                let trusted = trusted
+                    .unwrap_or_default()
+                    .iter()
+                    .map(PublicKey::load)
+                    .collect::<mlops_core::Result<Vec<_>>>()?;
+                let options = ExportOptions {
+                    trusted,
+                    allow_unsigned,
+                    version,
+                };
+                self.inner.export(target, &out, &options)
+            })
+            .map_err(to_py)?;
+        json_out(py, &sidecar)
     }
 
     /// The manifest as a dict.

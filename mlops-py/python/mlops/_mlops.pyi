@@ -924,6 +924,19 @@ class Package:
     def save_archive(self, path: Any) -> None: ...
     def to_mlflow(self, dir: Any) -> None:
         """Writes the package as a new MLflow model folder (loadable by mlflow.pyfunc.load_model)."""
+    def export(
+        self,
+        out: Any,
+        target: str,
+        *,
+        trusted: list[Any] | None = None,
+        allow_unsigned: bool = False,
+        version: int | None = None,
+    ) -> dict[str, Any]:
+        """Exports the package for a model server (target: mlserver, kserve, triton or
+        tfserving) into the new or empty folder `out`, after checking its files and its
+        signature against the `trusted` public key files (refused unsigned unless
+        `allow_unsigned`); returns the sidecar `mlops.json` as a dict."""
     @property
     def manifest(self) -> dict[str, Any]: ...
     @property
