@@ -135,6 +135,7 @@ fn help_of_every_command() {
         &["package", "pull"],
         &["package", "from-mlflow"],
         &["package", "to-mlflow"],
+        &["package", "export"],
         &["profiles"],
         &["profiles", "save"],
         &["profiles", "keys"],
@@ -382,6 +383,84 @@ fn package_descriptions() {
     ];
     let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
     snapshot!("package_descriptions", text.join("\n"));
+}
+
+#[test]
+fn package_export_lines() {
+    let s = Scratch::new("export");
+    std::fs::create_dir_all(s.path("m")).unwrap();
+    std::fs::write(s.path("m/model.pkl"), b"pickle bytes").unwrap();
+    std::fs::write(
+        s.path("sig.json"),
+        r#"{"inputs": [{"name": "age", "type": "Float64"}], "outputs": [{"name": "churn", "type": "Int64"}]}"#,
+    )
+    .unwrap();
+    let steps: &[&[&str]] = &[
+        &[
+            "package",
+            "build",
+            "m",
+            "--name=churn",
+            "--version=1.2.0",
+            "--flavor=sklearn",
+            "--signature=sig.json",
+        ],
+        &[
+            "package", "export", "m", "--target", "mlserver", "--out", "serve",
+        ],
+        &[
+            "package",
+            "export",
+            "m",
+            "--target",
+            "mlserver",
+            "--out",
+            "serve",
+            "--allow-unsigned",
+        ],
+        &[
+            "package",
+            "export",
+            "m",
+            "--target",
+            "triton",
+            "--out",
+            "triton",
+            "--allow-unsigned",
+            "--json",
+        ],
+        &[
+            "package",
+            "export",
+            "m",
+            "--target",
+            "mlserver",
+            "--out",
+            "serve",
+            "--allow-unsigned",
+        ],
+        &[
+            "package",
+            "export",
+            "m",
+            "--target",
+            "tfserving",
+            "--out",
+            "tfs",
+            "--allow-unsigned",
+        ],
+        &[
+            "package",
+            "export",
+            "m",
+            "--target",
+            "torchserve",
+            "--out",
+            "x",
+        ],
+    ];
+    let text: Vec<String> = steps.iter().map(|a| s.run(a)).collect();
+    snapshot!("package_export_lines", text.join("\n"));
 }
 
 #[test]

@@ -290,3 +290,90 @@ fn an_onnx_package_gets_its_signature_from_the_graph() {
         "{out}"
     );
 }
+
+/// `mlops package export`: a signed package exports with its key trusted;
+/// unsigned, untrusted, tampered, unholdable and existing-folder exports
+/// exit 2 with the typed error.
+#[test]
+fn export_checks_the_signature_and_refuses_with_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = subdir(t.path(), "m");
+    std::fs::write(dir.join("model.pkl"), b"pickle bytes").unwrap();
+    let sig = t.path().join("sig.json");
+    std::fs::write(
+        &sig,
+        r#"{"inputs": [{"name": "age", "type": "Float64"}, {"name": "plan", "type": "Utf8", "nullable": true}],
+            "outputs": [{"name": "churn", "type": "Int64"}]}"#,
+    )
+    .unwrap();
+    ok(&mlops(&[
+        "package",
+        "build",
+        s(&dir),
+        "--name=churn",
+        "--version=2.0.0",
+        "--flavor=lightgbm",
+        "--signature",
+        s(&sig),
+    ]));
+    let key = t.path().join("release.key");
+    ok(&mlops(&["package", "keygen", s(&key)]));
+    let public = t.path().join("release.key.pub");
+    let export = |target: &str, out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "package",
+            "export",
+            s(&dir),
+            "--target",
+            target,
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(extra);
+        mlops(&args)
+    };
+    fails(
+        &export("mlserver", &t.path().join("a"), &[]),
+        "is not signed",
+    );
+    ok(&mlops(&["package", "sign", s(&dir), "--key", s(&key)]));
+    fails(
+        &export("mlserver", &t.path().join("a"), &[]),
+        "no trusted keys were given",
+    );
+    let out = ok(&export(
+        "kserve",
+        &t.path().join("a"),
+        &["--trusted", s(&public), "--json"],
+    ));
+    let side: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(side["target"], "kserve");
+    assert_eq!(side["flavor"], "lightgbm");
+    assert!(side["signed_by"].as_str().unwrap().len() == 64, "{side}");
+    assert!(t.path().join("a/inferenceservice.yaml").is_file());
+    assert!(t.path().join("a/churn/model-settings.json").is_file());
+    fails(
+        &export("mlserver", &t.path().join("a"), &["--trusted", s(&public)]),
+        "already exists",
+    );
+    fails(
+        &export("tfserving", &t.path().join("b"), &["--trusted", s(&public)]),
+        "export target tfserving cannot hold package churn of flavor lightgbm",
+    );
+    let other = t.path().join("other.key");
+    ok(&mlops(&["package", "keygen", s(&other)]));
+    fails(
+        &export(
+            "mlserver",
+            &t.path().join("b"),
+            &["--trusted", &format!("{}.pub", s(&other))],
+        ),
+        "permission denied",
+    );
+    std::fs::write(dir.join("model.pkl"), b"pickle bytez").unwrap();
+    fails(
+        &export("triton", &t.path().join("b"), &["--allow-unsigned"]),
+        "model.pkl",
+    );
+    assert!(!t.path().join("b").exists());
+}

@@ -14,14 +14,14 @@ use clap::{Args, Parser, Subcommand};
 use mlops_core::drift::{Correction, DriftOptions, Method};
 use mlops_core::governance::Role;
 use mlops_core::monitor::Task;
-use mlops_core::package::Flavor;
+use mlops_core::package::{ExportTarget, Flavor};
 use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::validate::{InferOptions, ValidateOptions};
 
 pub use values::ColumnSpec;
 use values::{
-    asset_ref, column_spec, corrections, dataset_version, flavors, key_value, kinds, methods,
-    roles, tasks,
+    asset_ref, column_spec, corrections, dataset_version, export_targets, flavors, key_value,
+    kinds, methods, roles, tasks,
 };
 
 /// mlops: versioning, validation, profiling and drift for ML data.
@@ -1193,6 +1193,39 @@ pub enum PackageCommand {
         path: PathBuf,
         /// The MLflow folder to create.
         out: PathBuf,
+    },
+    /// Export a package for a model server (mlserver, kserve, triton, tfserving).
+    ///
+    /// Writes into a new (or empty) folder: mlserver (a model repository:
+    /// `mlserver start OUT`), kserve (the same
+    /// plus inferenceservice.yaml), triton (config.pbtxt and a numeric
+    /// version folder) or tfserving (a SavedModel in a numeric version
+    /// folder). The files and the signature are checked first: an unsigned
+    /// package, or one without --trusted keys, is refused unless
+    /// --allow-unsigned; a tampered one always. Exit 2 on a refusal.
+    Export {
+        /// A package folder or .tar.zst archive.
+        path: PathBuf,
+        /// The model server.
+        #[arg(long, value_parser = export_targets())]
+        target: ExportTarget,
+        /// The folder to create (or an empty one).
+        #[arg(long)]
+        out: PathBuf,
+        /// A trusted public key file (repeatable); the package must be signed by one.
+        #[arg(long)]
+        trusted: Vec<PathBuf>,
+        /// Export an unsigned package, or without checking its signature
+        /// when no --trusted key is given (the files are still checked).
+        #[arg(long)]
+        allow_unsigned: bool,
+        /// The numeric version folder for triton and tfserving (default:
+        /// the package version: N, or MAJOR.MINOR.PATCH as MAJOR*10^6 + MINOR*10^3 + PATCH).
+        #[arg(long, value_name = "N")]
+        version: Option<u64>,
+        /// Print the export's sidecar (mlops.json) as one JSON line.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -8,7 +8,7 @@ use clap::builder::{PossibleValue, TypedValueParser};
 use mlops_core::drift::{ColumnOptions, Correction, Method, ALL_METHODS};
 use mlops_core::governance::Role;
 use mlops_core::monitor::Task;
-use mlops_core::package::Flavor;
+use mlops_core::package::{ExportTarget, Flavor};
 use mlops_core::registry::{AssetRef, Kind};
 use mlops_core::Error;
 
@@ -125,6 +125,20 @@ pub fn flavors() -> Choice<Flavor> {
         }),
         name: Flavor::as_str,
         parse: str::parse::<Flavor>,
+    }
+}
+
+/// The model servers a package exports to.
+pub fn export_targets() -> Choice<ExportTarget> {
+    Choice {
+        values: every!(ExportTarget {
+            Mlserver,
+            Kserve,
+            Triton,
+            Tfserving
+        }),
+        name: ExportTarget::as_str,
+        parse: str::parse::<ExportTarget>,
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use mlops_core::package::{
-    mlflow, onnx, sign, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
+    mlflow, onnx, sign, ExportOptions, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
 };
 use mlops_core::Error;
 
@@ -189,6 +189,46 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             pkg.verify()?;
             mlflow::to_mlflow(&pkg, &out)?;
             println!("MLflow model written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        PackageCommand::Export {
+            path,
+            target,
+            out,
+            trusted,
+            allow_unsigned,
+            version,
+            json,
+        } => {
+            let trusted = trusted
+                .iter()
+                .map(PublicKey::load)
+                .collect::<Result<Vec<_>, _>>()?;
+            let options = ExportOptions {
+                trusted,
+                allow_unsigned,
+                version,
+            };
+            let side = Package::load(&path)?.export(target, &out, &options)?;
+            if json {
+                print!("{}", render::json_line(&side));
+            } else {
+                let signed = match &side.signed_by {
+                    Some(id) => format!("signed by key {id}"),
+                    None => "signature not checked (--allow-unsigned)".into(),
+                };
+                let version = side
+                    .numeric_version
+                    .map(|n| format!(", version folder {n}"))
+                    .unwrap_or_default();
+                println!(
+                    "exported {} {} ({}) for {target} to {}{version}; {signed}",
+                    side.name,
+                    side.version,
+                    side.flavor,
+                    out.display()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
