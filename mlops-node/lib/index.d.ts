@@ -880,6 +880,37 @@ export declare class Package {
   verifySignature(trusted: string[]): Promise<string>
   saveArchive(out: string): Promise<void>
   toMlflow(out: string): Promise<void>
+  /**
+   * Exports for a model server into the new (or empty) folder `out` after checking the
+   * files and the signature; rejects with PERMISSION_DENIED (unsigned, untrusted),
+   * INTEGRITY (tampered), UNSUPPORTED (flavor the target cannot hold), ALREADY_EXISTS.
+   */
+  export(out: string, target: ExportTarget, options?: ExportOptions): Promise<ExportSidecar>
+}
+
+/** A model server an export is for. */
+export type ExportTarget = 'mlserver' | 'kserve' | 'triton' | 'tfserving'
+
+export interface ExportOptions {
+  /** Trusted public key files; the package must be signed by one. */
+  trusted?: string[]
+  /** Export an unsigned package, or without trusted keys (files are still checked). */
+  allowUnsigned?: boolean
+  /** The numeric version folder (Triton, TF Serving); default from the package version. */
+  version?: number
+}
+
+/** The sidecar `mlops.json` of an export. */
+export interface ExportSidecar {
+  format: 'mlops.export'
+  v: number
+  target: ExportTarget
+  name: string
+  version: string
+  numeric_version: number | null
+  flavor: string
+  manifest_blake3: string
+  signed_by: string | null
 }
 
 /** Generates an Ed25519 key pair: `file` (secret, mode 0600) and `file.pub`; returns the key id. */

@@ -106,6 +106,18 @@ class Package {
   async toMlflow(out) {
     await native.packageToMlflow(this.path, out)
   }
+
+  /**
+   * Exports the package for a model server (`target`: `mlserver`, `kserve`,
+   * `triton` or `tfserving`) into the new (or empty) folder `out`, after
+   * checking its files and its signature against the `trusted` public key
+   * files. An unsigned package is refused (code `PERMISSION_DENIED`) unless
+   * `allowUnsigned`; a tampered one always (`INTEGRITY`); a flavor the target
+   * cannot hold is `UNSUPPORTED`. Resolves to the sidecar (`mlops.json`).
+   */
+  export(out, target, { trusted, allowUnsigned, version } = {}) {
+    return native.packageExport(this.path, out, target, trusted || [], allowUnsigned === true, version ?? null)
+  }
 }
 
 /** Generates an Ed25519 key pair: `file` (secret, mode 0600) and `file.pub`; returns the key id. */

@@ -4,7 +4,10 @@
 //! manifests and reports come back as JavaScript objects built from serde's
 //! tree; the heavy calls run on the libuv thread pool.
 
-use mlops_core::package::{mlflow, onnx, sign, KeyPair, Manifest, Package, PublicKey, Signature};
+use mlops_core::package::{
+    mlflow, onnx, sign, ExportOptions, ExportTarget, KeyPair, Manifest, Package, PublicKey,
+    Signature,
+};
 use mlops_core::Error;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -103,6 +106,44 @@ pub fn package_to_mlflow(path: String, out: String) -> AsyncTask<Job<bool>> {
         let p = Package::load(&path)?;
         p.verify()?;
         mlflow::to_mlflow(&p, &out).map(|_| true)
+    })
+}
+
+/// Exports the package at `path` for a model server (`target`: mlserver,
+/// kserve, triton or tfserving) into the new (or empty) folder `out`, after
+/// checking its files and its signature against the `trusted` public key
+/// files; resolves to the sidecar (`mlops.json`).
+#[napi(ts_return_type = "Promise<ExportSidecar>")]
+pub fn package_export(
+    path: String,
+    out: String,
+    target: String,
+    trusted: Vec<String>,
+    allow_unsigned: bool,
+    version: Option<i64>,
+) -> AsyncTask<Job<Tree>> {
+    job(move || {
+        let target = target.parse::<ExportTarget>()?;
+        let version = version
+            .map(|v| {
+                u64::try_from(v).map_err(|_| {
+                    Error::InvalidInput(format!(
+                        "export version must be a positive integer, not {v}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let trusted = trusted
+            .iter()
+            .map(PublicKey::load)
+            .collect::<mlops_core::Result<Vec<_>>>()?;
+        let options = ExportOptions {
+            trusted,
+            allow_unsigned,
+            version,
+        };
+        let sidecar = Package::load(&path)?.export(target, &out, &options)?;
+        Ok(tree(&sidecar))
     })
 }
 

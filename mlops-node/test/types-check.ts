@@ -384,3 +384,15 @@ async function gcTypes(): Promise<number> {
   return expired.length + plan.count + done.bytes + (f.ok ? 1 : 0) + f.orphans.length
 }
 void gcTypes
+
+import { Package as ExportPackage, type ExportTarget, type ExportOptions, type ExportSidecar } from 'mlops'
+async function exports(pkg: ExportPackage): Promise<unknown[]> {
+  const target: ExportTarget = 'mlserver'
+  const opts: ExportOptions = { trusted: ['release.key.pub'], allowUnsigned: false, version: 3 }
+  const s: ExportSidecar = await pkg.export('serve', target, opts)
+  return [
+    opts.trusted, opts.allowUnsigned, opts.version,
+    s.format, s.v, s.target, s.name, s.version, s.numeric_version, s.flavor, s.manifest_blake3, s.signed_by,
+  ]
+}
+void exports
