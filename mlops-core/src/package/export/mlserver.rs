@@ -110,15 +110,7 @@ fn tensor(plan: &Plan<'_>, side: &str, c: &ColumnSpec) -> Result<Value> {
 pub(crate) fn check(plan: &Plan<'_>) -> Result<()> {
     match plan.flavor() {
         Flavor::Sklearn | Flavor::Xgboost | Flavor::Lightgbm => {}
-        Flavor::Custom => {
-            let ep = plan.pkg.manifest().requirements.entry_point.as_deref();
-            if !ep.is_some_and(|e| e.split_once(':').is_some_and(|(m, f)| !m.is_empty() && !f.is_empty())) {
-                return Err(Error::InvalidInput(format!(
-                    "package {} (flavor custom) needs requirements.entry_point 'module:function' for export target {}: the runtime loads the model through it",
-                    plan.name, plan.target
-                )));
-            }
-        }
+        Flavor::Custom => check_entry_point(plan)?,
         Flavor::Onnx | Flavor::Pytorch => {
             return Err(plan.unsupported(
                 "its MLServer runtime loads sklearn, xgboost, lightgbm and custom packages (export onnx to triton)",
@@ -126,6 +118,23 @@ pub(crate) fn check(plan: &Plan<'_>) -> Result<()> {
         }
     }
     model_settings(plan).map(|_| ())
+}
+
+/// A custom package is loaded through `requirements.entry_point`,
+/// `module:function`: refuses one without.
+pub(crate) fn check_entry_point(plan: &Plan<'_>) -> Result<()> {
+    let ep = plan.pkg.manifest().requirements.entry_point.as_deref();
+    let ok = ep.is_some_and(|e| {
+        e.split_once(':')
+            .is_some_and(|(m, f)| !m.is_empty() && !f.is_empty())
+    });
+    if ok {
+        return Ok(());
+    }
+    Err(Error::InvalidInput(format!(
+        "package {} (flavor custom) needs requirements.entry_point 'module:function' for export target {}: the runtime loads the model through it",
+        plan.name, plan.target
+    )))
 }
 
 /// The `model-settings.json` of the export.

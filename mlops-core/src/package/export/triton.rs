@@ -225,7 +225,7 @@ pub(crate) fn config(plan: &Plan<'_>) -> Result<String> {
             ))
         }
         Flavor::Custom => {
-            super::mlserver::check(plan)?;
+            super::mlserver::check_entry_point(plan)?;
             signature(plan)?
         }
         _ => signature(plan)?,
