@@ -319,6 +319,12 @@ def test_a_bad_request_is_a_422_listing_every_problem(server):
         ("bad_value", "age"),
         ("type_mismatch", "visits"),
     ]
+    # Columns of different lengths: one problem, not a missing column each.
+    bad["inputs"][0] = {"name": "age", "datatype": "FP64", "shape": [3], "data": [1.0, 2.0, 3.0]}
+    status, body = http("POST", url, bad)
+    assert status == 422, body
+    assert [p["kind"] for p in problems_of(body)] == ["length_mismatch"]
+    assert problems_of(body)[0]["message"] == "columns have different lengths: [2, 3]"
     # A widening is no problem: INT32 visits for an Int64 column.
     df = server.test.head(3)
     inputs = v2_inputs(df, ["age", "visits", "plan"])

@@ -215,9 +215,10 @@ def check(pkg: mlops.Package, table: Any, *, decoded: list[dict[str, Any]] | Non
     columns, types that are neither the declared one nor a lossless widening,
     nulls in non-nullable columns), as dicts with a ``kind``, the ``column``
     and a ``message``. Columns already reported in ``decoded`` (values that
-    did not convert) are not reported missing again."""
+    did not convert) are not reported missing again, and columns of
+    different lengths (no table to check) add nothing."""
     sig = pkg.signature
-    if sig is None:
+    if sig is None or any(p["kind"] == "length_mismatch" for p in decoded or []):
         return []
     report = sig.validate(table)
     skip = {p.get("column") for p in decoded or []}
