@@ -511,6 +511,40 @@ fn a_corrupt_pack_byte_is_an_integrity_error_naming_the_file() {
     }
 }
 
+/// A free path is written in place, one that holds something is replaced
+/// whole: a file with other bytes, a link (replaced itself, never written
+/// through: its target outside keeps its bytes), and a large chunked file;
+/// no temporary file is left behind.
+#[cfg(unix)]
+#[test]
+fn checkout_replaces_what_is_in_the_way_and_writes_free_paths_in_place() {
+    setup();
+    let r = Registry::open("memory://").unwrap();
+    let src = tempdir("in-the-way-src");
+    write(&src, "a/small.bin", &bytes(3000, 1));
+    write(&src, "a/other.bin", &bytes(4000, 2));
+    write(&src, "big.bin", &bytes(5 << 20, 3));
+    write(&src, "free.bin", &bytes(100, 4));
+    r.add_path(Kind::Dataset, "w", &src, "", json!({})).unwrap();
+    let dest = tempdir("in-the-way-dest");
+    let outside = tempdir("in-the-way-outside");
+    write(&dest, "a/small.bin", b"stale bytes");
+    write(&dest, "big.bin", b"stale too");
+    write(&outside, "target.bin", b"keep me");
+    std::os::unix::fs::symlink(outside.join("target.bin"), dest.join("a/other.bin")).unwrap();
+    let c = r.checkout(Kind::Dataset, "w", "1", &dest).unwrap();
+    assert_eq!((c.files, c.written), (4, 4));
+    assert_eq!(snapshot(&dest), snapshot(&src));
+    assert!(!std::fs::symlink_metadata(dest.join("a/other.bin"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        std::fs::read(outside.join("target.bin")).unwrap(),
+        b"keep me"
+    );
+}
+
 #[test]
 fn only_tree_versions_have_files() {
     setup();

@@ -488,7 +488,10 @@ impl Registry {
 
     /// Restores version `reference` of an asset added from a folder into
     /// `dest` (created if missing): every file byte-identical (each checked
-    /// against its hash before it is renamed into place), executable bits
+    /// against its hash: a packed file before it is written, a chunked one
+    /// as it streams, removed if it does not match; a path that is free is
+    /// written in place, one that holds a file is replaced by a rename, so
+    /// it is never half old, half new), executable bits
     /// and links as stored, in parallel. Files already there with the
     /// right bytes (by the stat cache) are left alone, and files the
     /// version does not have are not removed. A stored path that would

@@ -350,23 +350,56 @@ pub fn make_folders(dest: &Path, entries: &[Entry]) -> Result<()> {
 
 static TEMP: AtomicU64 = AtomicU64::new(0);
 
-/// Writes `bytes` at `dest/path` through a temporary file beside it,
-/// renamed into place; returns the new file's stat.
+/// Writes `bytes` at `dest/path`; returns the new file's stat.
+///
+/// A path where nothing is yet (the common case: a checkout into a new
+/// folder) is written in place, opened with `create_new` so that nothing
+/// can be overwritten: that saves the temporary file's rename and a stat
+/// per file, most of a small file's cost. A path that holds something is
+/// replaced through a temporary file beside it, renamed into place, so a
+/// reader sees the old bytes or the new, never a mix. Either way the bytes
+/// were checked against the entry's hash before this is called, and a
+/// failed write removes what it began.
 fn put_file(dest: &Path, e: &Entry, bytes: &[u8]) -> Result<Stat> {
     let target = dest.join(&e.path);
+    match write_new(&target, e.mode, bytes) {
+        Ok(stat) => return Ok(stat),
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(err) => return Err(Error::io(&target, err)),
+    }
     let tmp = temp_beside(&target);
-    let written = (|| -> std::io::Result<()> {
-        let mut o = std::fs::OpenOptions::new();
-        o.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            o.mode(if e.mode == Mode::Exec { 0o777 } else { 0o666 });
-        }
-        let mut f = o.open(&tmp)?;
-        f.write_all(bytes)
-    })();
+    let written = write_new(&tmp, e.mode, bytes).map(|_| ());
     finish_temp(&tmp, &target, written)
+}
+
+/// Opens the new file `path` for writing, with the mode's permission
+/// bits; `AlreadyExists` if anything is there.
+fn open_new(path: &Path, mode: Mode) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(if mode == Mode::Exec { 0o777 } else { 0o666 });
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    o.open(path)
+}
+
+/// Creates the new file `path` (`AlreadyExists` if anything is there),
+/// writes `bytes` and returns its stat, read from the open file; on a
+/// failed write the partial file is removed.
+fn write_new(path: &Path, mode: Mode, bytes: &[u8]) -> std::io::Result<Stat> {
+    let mut f = open_new(path, mode)?;
+    match f.write_all(bytes).and_then(|()| f.metadata()) {
+        Ok(m) => Ok(Stat::of(&m)),
+        Err(err) => {
+            drop(f);
+            let _ = std::fs::remove_file(path);
+            Err(err)
+        }
+    }
 }
 
 fn temp_beside(target: &Path) -> std::path::PathBuf {
@@ -467,7 +500,12 @@ pub fn write_entries(
                     .max()
                     .unwrap_or(0);
                 let bytes = store.get_blob_range(pack, lo, hi)?;
-                idx.par_iter()
+                // One pack's files in turn, on this thread: a pack holds
+                // neighbouring paths, mostly of one folder, and creating
+                // files in one folder from many threads only queues them
+                // on the folder's lock; the packs in parallel spread the
+                // threads over folders.
+                idx.iter()
                     .map(|&i| {
                         let e = &entries[i];
                         let start = (offset(i) - lo) as usize;
@@ -497,30 +535,39 @@ pub fn write_entries(
                 out[i] = Some(Stat::of(&m));
             }
             Loc::Content(m) => {
-                let tmp = temp_beside(&target);
-                let mut sink = HashingSink::default();
-                let written = (|| -> Result<()> {
-                    let mut o = std::fs::OpenOptions::new();
-                    o.write(true).create_new(true);
-                    #[cfg(unix)]
-                    {
-                        use std::os::unix::fs::OpenOptionsExt;
-                        o.mode(if e.mode == Mode::Exec { 0o777 } else { 0o666 });
+                // As `put_file`: in place when nothing is there, else
+                // through a temporary file renamed over the old one.
+                let (file, path, in_place) = match open_new(&target, e.mode) {
+                    Ok(f) => (f, target.clone(), true),
+                    Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let tmp = temp_beside(&target);
+                        let f = open_new(&tmp, e.mode).map_err(|err| Error::io(&tmp, err))?;
+                        (f, tmp, false)
                     }
-                    let f = o.open(&tmp).map_err(|err| Error::io(&tmp, err))?;
+                    Err(err) => return Err(Error::io(&target, err)),
+                };
+                let mut sink = HashingSink::default();
+                let written = (|| -> Result<std::fs::Metadata> {
                     let mut w = Tee {
-                        file: std::io::BufWriter::with_capacity(1 << 20, f),
+                        file: std::io::BufWriter::with_capacity(1 << 20, file),
                         sink: &mut sink,
                     };
                     store.get_content(m.as_str(), &mut w)?;
-                    w.file.flush().map_err(|err| Error::io(&tmp, err))?;
-                    Ok(())
+                    let file = w
+                        .file
+                        .into_inner()
+                        .map_err(|err| Error::io(&path, err.into_error()))?;
+                    file.metadata().map_err(|err| Error::io(&path, err))
                 })();
-                if let Err(err) = written.and_then(|()| sink.check(e)) {
-                    let _ = std::fs::remove_file(&tmp);
-                    return Err(err);
+                let checked = written.and_then(|meta| sink.check(e).map(|()| meta));
+                match checked {
+                    Err(err) => {
+                        let _ = std::fs::remove_file(&path);
+                        return Err(err);
+                    }
+                    Ok(meta) if in_place => out[i] = Some(Stat::of(&meta)),
+                    Ok(_) => out[i] = Some(finish_temp(&path, &target, Ok(()))?),
                 }
-                out[i] = Some(finish_temp(&tmp, &target, Ok(()))?);
             }
             Loc::Pack { .. } => unreachable!("packed entries are written above"),
         }
