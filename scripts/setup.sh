@@ -10,6 +10,9 @@
 #   - when no `promtool` is on PATH, Debian's `prometheus` package from
 #     apt-get (promtool checks the Prometheus metrics text in the tests);
 #   - the `mlops` CLI (target/release/mlops);
+#   - .venv-orch: Dagster, Airflow, KFP and hera (the orchestration
+#     adapters' tests), a venv of its own (scripts/requirements-orch.txt
+#     says why), with mlops importable from mlops-py/python through a .pth;
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
 #     starts for the tests, version pinned in scripts/azurite/package.json).
@@ -50,6 +53,20 @@ echo "==> building the Python package (maturin, release)"
 maturin develop --release --quiet
 echo "==> building the CLI"
 cargo build --release --quiet -p mlops-cli
+
+# The orchestration adapters (mlops.dagster, mlops.airflow, mlops.kfp) are
+# tested against the real orchestrators, whose pins clash with .venv's:
+# their own venv, made once, with mlops importable through a .pth file that
+# names mlops-py/python (where `maturin develop` put the abi3 module, which
+# loads in any CPython >= 3.9), so nothing is built twice.
+if [ ! -x .venv-orch/bin/python ]; then
+  "$PYTHON" -m venv .venv-orch
+fi
+.venv-orch/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-orch.txt
+.venv-orch/bin/python - "$PWD/mlops-py/python" <<'PTH'
+import pathlib, site, sys
+pathlib.Path(site.getsitepackages()[0], "mlops-source.pth").write_text(sys.argv[1] + "\n")
+PTH
 
 if [ "${1:-}" = "--node" ]; then
   echo "==> building the Node package"
