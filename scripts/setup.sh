@@ -12,6 +12,9 @@
 #   - .venv-serving: MLServer and tritonclient (the export tests), apart
 #     from .venv because they pin older fastapi and protobuf;
 #   - the `mlops` CLI (target/release/mlops);
+#   - .venv-orch: Dagster, Airflow, KFP and hera (the orchestration
+#     adapters' tests), a venv of its own (scripts/requirements-orch.txt
+#     says why), with mlops importable from mlops-py/python through a .pth;
 #   - with --node: mlops-node/node_modules and the Node addon, and Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
 #     starts for the tests, version pinned in scripts/azurite/package.json).
@@ -67,6 +70,21 @@ pathlib.Path(sysconfig.get_paths()["purelib"], "mlops-dev.pth").write_text(sys.a
 PY
 echo "==> building the CLI"
 cargo build --release --quiet -p mlops-cli
+
+# The orchestration adapters (mlops.dagster, mlops.airflow, mlops.kfp) are
+# tested against the real orchestrators, whose pins clash with .venv's:
+# their own venv, made once, with mlops importable through a .pth file that
+# names mlops-py/python (where `maturin develop` put the abi3 module, which
+# loads in any CPython >= 3.9), so nothing is built twice.
+if [ ! -x .venv-orch/bin/python ]; then
+  echo "==> creating .venv-orch (Dagster, Airflow, KFP, hera)"
+  "$PYTHON" -m venv .venv-orch
+fi
+.venv-orch/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-orch.txt
+.venv-orch/bin/python - "$PWD/mlops-py/python" <<'PTH'
+import pathlib, site, sys
+pathlib.Path(site.getsitepackages()[0], "mlops-source.pth").write_text(sys.argv[1] + "\n")
+PTH
 
 if [ "${1:-}" = "--node" ]; then
   echo "==> building the Node package"

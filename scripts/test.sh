@@ -110,11 +110,15 @@ echo "==> Python tests"
 # import, the MLServer runtime). It runs from outside the checkout, so `mlops`
 # is the package installed in .venv and mypy's cache stays out of the tree.
 echo "    ruff check"
-.venv/bin/ruff check mlops-py/python mlops-py/tests
+.venv/bin/ruff check mlops-py/python mlops-py/tests mlops-py/tests-orch examples/orchestration
 echo "    ruff format --check"
-.venv/bin/ruff format --check mlops-py/python mlops-py/tests
+.venv/bin/ruff format --check mlops-py/python mlops-py/tests mlops-py/tests-orch examples/orchestration
 echo "    stubtest (mlops._mlops against its stub)"
 (root=$PWD && cd "${TMPDIR:-/tmp}" && "$root/.venv/bin/python" -m mypy.stubtest mlops --mypy-config-file "$root/pyproject.toml" --allowlist "$root/mlops-py/stubtest-allowlist.txt")
 .venv/bin/python -m pytest -q mlops-py/tests
+echo "==> Orchestration adapters' tests (.venv-orch: Dagster, Airflow, KFP, hera)"
+# mlops-py/tests-orch runs in its own venv (scripts/requirements-orch.txt);
+# the Argo test and the golden verdicts run the release CLI built above.
+MLOPS_CLI="$PWD/target/release/mlops" .venv-orch/bin/python -m pytest -q -p no:cacheprovider mlops-py/tests-orch
 echo "==> Node tests"
 (cd mlops-node && npm test)

@@ -1,7 +1,7 @@
 //! `mlops`: the command line over mlops-core. Each subcommand is a thin
 //! wrapper over one engine call; errors print their kind and message and
 //! exit with status 2 (status 1 is kept for "the check failed", e.g. drift;
-//! `mlops drift --fail-on-drift` exits 3 when no column could be tested).
+//! the pipeline steps' contract is `mlops_core::step`'s).
 //!
 //! Layout: [`args`] is the grammar, [`commands`] runs each group,
 //! [`render`] writes the human outputs; this file parses, dispatches and
@@ -47,7 +47,25 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
 /// An engine error: its kind and message on standard error, status 2.
 fn fail(e: &Error) -> ExitCode {
     eprintln!("mlops: error [{}]: {e}", e.code());
-    ExitCode::from(2)
+    ExitCode::from(mlops_core::step::EXIT_ERROR)
+}
+
+/// The pipeline step `command` runs, when it was asked for a JSON line
+/// (`monitor check` always prints one): its error is then a JSON line too.
+fn json_line_step(command: &Command) -> Option<&'static str> {
+    use args::{DataCommand, MonitorCommand, PackageCommand};
+    match command {
+        Command::Data(DataCommand::Validate { step, .. }) => step.json_line.then_some("validate"),
+        Command::Drift(a) => a.step.json_line.then_some("drift"),
+        Command::Gate(a) => a.step.json_line.then_some("gate"),
+        Command::Package {
+            command: PackageCommand::Verify { step, .. },
+        } => step.json_line.then_some("package verify"),
+        Command::Monitor {
+            command: MonitorCommand::Check { .. },
+        } => Some("monitor check"),
+        _ => None,
+    }
 }
 
 fn main() -> ExitCode {
@@ -61,8 +79,14 @@ fn main() -> ExitCode {
             None => e.exit(),
         },
     };
+    let step = json_line_step(&cli.command);
     match run(cli) {
         Ok(code) => code,
-        Err(e) => fail(&e),
+        Err(e) => {
+            if let Some(step) = step {
+                println!("{}", mlops_core::step::error_line(step, &e));
+            }
+            fail(&e)
+        }
     }
 }

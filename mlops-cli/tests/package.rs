@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::{exit_stderr, succeeded};
+use common::{exit_stderr, exit_stdout, succeeded};
 
 fn mlops(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlops"))
@@ -20,6 +20,16 @@ fn ok(out: &Output) -> String {
 fn fails(out: &Output, needle: &str) {
     let err = exit_stderr(out, 2);
     assert!(err.contains(needle), "{err}");
+}
+
+/// `package verify` read the package and it failed the check: exit 1,
+/// the reason on standard output.
+fn check_fails(out: &Output, needle: &str) {
+    let text = exit_stdout(out, 1);
+    assert!(
+        text.starts_with("FAILED: ") && text.contains(needle),
+        "{text}"
+    );
 }
 
 /// The folder `name` made in `parent`.
@@ -77,10 +87,10 @@ fn build_verify_inspect_and_tampering() {
     assert_eq!(json["files"][0]["size"], 12);
 
     std::fs::write(dir.join("model.pkl"), b"pickle bytez").unwrap();
-    fails(&mlops(&["package", "verify", s(&dir)]), "model.pkl");
+    check_fails(&mlops(&["package", "verify", s(&dir)]), "model.pkl");
     std::fs::write(dir.join("stray.txt"), b"x").unwrap();
     std::fs::write(dir.join("model.pkl"), b"pickle bytes").unwrap();
-    fails(
+    check_fails(
         &mlops(&["package", "verify", s(&dir)]),
         "stray.txt is not listed",
     );
@@ -113,7 +123,7 @@ fn the_shared_vector_verifies_and_its_tampered_copy_does_not() {
     let mut b = std::fs::read(dir.join("model.bin")).unwrap();
     b[1] ^= 1;
     std::fs::write(dir.join("model.bin"), b).unwrap();
-    fails(
+    check_fails(
         &mlops(&["package", "verify", s(&dir)]),
         "model.bin has BLAKE3",
     );
@@ -148,7 +158,7 @@ fn archives_keys_signatures_and_the_registry() {
     fails(&mlops(&["package", "keygen", s(&key)]), "already exists");
 
     // Unsigned: verify with --trusted fails, naming what is missing.
-    fails(
+    check_fails(
         &mlops(&["package", "verify", s(&archive), "--trusted", s(&public)]),
         "not signed",
     );
@@ -163,7 +173,7 @@ fn archives_keys_signatures_and_the_registry() {
     assert!(out.contains("signed by key"), "{out}");
     let other = t.path().join("other.key");
     ok(&mlops(&["package", "keygen", s(&other)]));
-    fails(
+    check_fails(
         &mlops(&[
             "package",
             "verify",
@@ -222,7 +232,7 @@ fn archives_keys_signatures_and_the_registry() {
     let mut w = std::fs::read(dest.join("weights.bin")).unwrap();
     w[99] ^= 1;
     std::fs::write(dest.join("weights.bin"), w).unwrap();
-    fails(
+    check_fails(
         &mlops(&["package", "verify", s(&dest), "--trusted", s(&public)]),
         "weights.bin",
     );

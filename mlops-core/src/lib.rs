@@ -38,6 +38,7 @@ pub mod runs;
 pub mod search;
 pub mod small_file;
 pub(crate) mod sort;
+pub mod step;
 pub mod store;
 mod sum;
 pub mod table;

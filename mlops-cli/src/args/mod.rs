@@ -72,9 +72,10 @@ pub enum Command {
     /// REF and CUR are data files, or two profiles written by `mlops profile`
     /// (`--bin` or `--json`), in which case the report comes from their
     /// sketches. Exits 0 when the data set did not drift, 1 when it did and
-    /// `--fail-on-drift` is given, 3 when `--fail-on-drift` is given and no
-    /// column could be tested (e.g. the current data has no rows: no
-    /// evidence either way, so the gate does not pass), 2 on errors.
+    /// `--fail-on-drift` is given, also 1 when `--fail-on-drift` is given and
+    /// no column could be tested (verdict not_tested: e.g. the current data
+    /// has no rows, no evidence either way, so the gate does not pass), 2 on
+    /// errors.
     Drift(DriftArgs),
     /// Keyed profiles: a data set's slices profiled once, merged without the data.
     ///
@@ -445,8 +446,33 @@ pub struct GateArgs {
     #[arg(long = "rule", required = true)]
     pub rules: Vec<String>,
     /// Print the report as JSON.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json_line")]
     pub json: bool,
+    /// Write the report as JSON here.
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<std::path::PathBuf>,
+    /// The pipeline-step flags.
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+/// What every pipeline step (`validate`, `drift`, `gate`, `package verify`,
+/// `monitor check`) takes: the contract of docs/orchestration.md.
+#[derive(Args, Clone, Default)]
+pub struct StepArgs {
+    /// Print the verdict as one JSON line on standard output (`step`,
+    /// `passed`, the step's figures, `outputs`) instead of the summary;
+    /// on an error, a line with `error` (exit 2).
+    #[arg(long)]
+    pub json_line: bool,
+    /// Write `passed` and each figure of the verdict to a file of its name
+    /// in this folder (for Argo's valueFrom.path and Kubeflow outputs).
+    #[arg(long, value_name = "DIR")]
+    pub outputs_dir: Option<PathBuf>,
+    /// Exit 0 when the check fails (instead of 1), to gate on the outputs
+    /// alone; errors still exit 2.
+    #[arg(long)]
+    pub exit_zero: bool,
 }
 
 /// Commands over data files and dataset versions.
@@ -502,10 +528,10 @@ pub enum DataCommand {
         #[arg(long)]
         suite: PathBuf,
         /// Write the result as a self-contained HTML page here.
-        #[arg(long)]
+        #[arg(long, visible_alias = "report-html")]
         html: Option<PathBuf>,
         /// Write the result as JSON here.
-        #[arg(long)]
+        #[arg(long, visible_alias = "report-json")]
         json: Option<PathBuf>,
         /// How many unexpected rows each check lists.
         #[arg(long, default_value_t = ValidateOptions::default().unexpected_limit)]
@@ -513,6 +539,9 @@ pub enum DataCommand {
         /// Print nothing but errors.
         #[arg(long, short)]
         quiet: bool,
+        /// The pipeline-step flags.
+        #[command(flatten)]
+        step: StepArgs,
     },
     /// Suites: `mlops suite infer DATA -o suite.yaml`.
     Suite {
@@ -553,13 +582,13 @@ pub struct DriftArgs {
     /// The current data file or profile.
     pub current: PathBuf,
     /// Write the report as a self-contained HTML page here.
-    #[arg(long)]
+    #[arg(long, visible_alias = "report-html")]
     pub html: Option<PathBuf>,
     /// Write the report as JSON here.
-    #[arg(long)]
+    #[arg(long, visible_alias = "report-json")]
     pub json: Option<PathBuf>,
-    /// Exit with status 1 when the data set drifted, 3 when no column
-    /// could be tested (for pipeline gates).
+    /// Exit with status 1 when the data set drifted or no column could be
+    /// tested (for pipeline gates).
     #[arg(long)]
     pub fail_on_drift: bool,
     /// One method for every column instead of Evidently's default choice.
@@ -590,6 +619,9 @@ pub struct DriftArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The pipeline-step flags.
+    #[command(flatten)]
+    pub step: StepArgs,
 }
 
 /// `mlops profiles ...`.
@@ -959,6 +991,10 @@ pub enum MonitorCommand {
         /// "Now" in Unix milliseconds (default: the system clock).
         #[arg(long, value_name = "MS")]
         now: Option<i64>,
+        /// The pipeline-step flags (the verdict is a JSON line with or
+        /// without --json-line).
+        #[command(flatten)]
+        step: StepArgs,
     },
     /// Print the monitor in the Prometheus text format (0.0.4).
     Prometheus {
@@ -1127,13 +1163,18 @@ pub enum PackageCommand {
         out: Option<PathBuf>,
     },
     /// Check every file's size and hash and that no file is missing or
-    /// unlisted; with --trusted, also the signature. Exit 2 naming the file.
+    /// unlisted; with --trusted, also the signature. Exits 1 naming the
+    /// file (or the missing or untrusted signature) when the check fails,
+    /// 2 when the package cannot be read.
     Verify {
         /// A package folder or .tar.zst archive.
         path: PathBuf,
         /// A trusted public key file (repeatable); the package must be signed by one.
         #[arg(long)]
         trusted: Vec<PathBuf>,
+        /// The pipeline-step flags.
+        #[command(flatten)]
+        step: StepArgs,
     },
     /// Sign a package (folder or archive) with a secret key file.
     Sign {

@@ -4,10 +4,11 @@
 use std::process::ExitCode;
 
 use mlops_core::report;
+use mlops_core::step::StepVerdict;
 use mlops_core::validate::{validate_path, InferOptions, Suite, ValidateOptions};
 use mlops_core::Error;
 
-use super::{write_file, Context};
+use super::{finish_step, write_file, Context};
 use crate::args::{DataCommand, SuiteCommand};
 use crate::render;
 
@@ -66,6 +67,7 @@ pub fn run(cmd: DataCommand, cx: &Context) -> Result<ExitCode, Error> {
             json,
             unexpected_limit,
             quiet,
+            step,
         } => {
             let suite = Suite::load(&suite)?;
             let opts = ValidateOptions {
@@ -73,18 +75,17 @@ pub fn run(cmd: DataCommand, cx: &Context) -> Result<ExitCode, Error> {
                 ..ValidateOptions::default()
             };
             let r = validate_path(&suite, &data, &opts)?;
+            let mut v = StepVerdict::validation(&r);
             if let Some(out) = json {
                 write_file(&out, r.to_json().as_bytes())?;
+                v.outputs.insert("json".into(), out.display().to_string());
             }
             if let Some(out) = html {
                 write_file(&out, report::validation_html(&r).as_bytes())?;
+                v.outputs.insert("html".into(), out.display().to_string());
             }
-            if !quiet {
-                print!("{}", render::validation_summary(&r));
-            }
-            if !r.success {
-                return Ok(ExitCode::from(1));
-            }
+            let human = (!quiet).then(|| render::validation_summary(&r));
+            return finish_step(v, &step, true, human);
         }
         DataCommand::Suite {
             command:

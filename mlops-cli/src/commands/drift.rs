@@ -2,15 +2,16 @@
 
 use std::process::ExitCode;
 
-use mlops_core::drift::{drift_paths, drift_profiles, DriftOptions, Verdict};
+use mlops_core::drift::{drift_paths, drift_profiles, DriftOptions};
+use mlops_core::step::StepVerdict;
 use mlops_core::{report, Error};
 
-use super::{read_profile, write_file};
+use super::{finish_step, read_profile, write_file};
 use crate::args::DriftArgs;
 use crate::render;
 
-/// Runs the comparison; with `--fail-on-drift`, exits 1 on drift and 3
-/// when no column could be tested.
+/// Runs the comparison; with `--fail-on-drift`, exits 1 on drift and when
+/// no column could be tested (the verdict `not_tested` does not pass).
 pub fn run(a: DriftArgs) -> Result<ExitCode, Error> {
     let opts = options(&a);
     let r = match (read_profile(&a.reference)?, read_profile(&a.current)?) {
@@ -22,20 +23,17 @@ pub fn run(a: DriftArgs) -> Result<ExitCode, Error> {
             ))
         }
     };
-    if let Some(out) = a.json {
-        write_file(&out, r.to_json().as_bytes())?;
+    let mut v = StepVerdict::drift(&r);
+    if let Some(out) = &a.json {
+        write_file(out, r.to_json().as_bytes())?;
+        v.outputs.insert("json".into(), out.display().to_string());
     }
-    if let Some(out) = a.html {
-        write_file(&out, report::drift_html(&r).as_bytes())?;
+    if let Some(out) = &a.html {
+        write_file(out, report::drift_html(&r).as_bytes())?;
+        v.outputs.insert("html".into(), out.display().to_string());
     }
-    if !a.quiet {
-        print!("{}", render::drift_summary(&r));
-    }
-    Ok(match (a.fail_on_drift, r.verdict) {
-        (true, Verdict::Drift) => ExitCode::from(1),
-        (true, Verdict::NotTested) => ExitCode::from(3),
-        _ => ExitCode::SUCCESS,
-    })
+    let human = (!a.quiet).then(|| render::drift_summary(&r));
+    finish_step(v, &a.step, a.fail_on_drift, human)
 }
 
 /// The engine's options for the flags given: the core's defaults, and

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use mlops_core::step::StepVerdict;
 use mlops_core::Error;
 
-use super::Context;
+use super::{finish_step, write_file, Context};
 use crate::args::GateArgs;
 
 /// Judges, records the report on the version and exits 1 when it failed.
@@ -18,22 +19,23 @@ pub fn run(a: GateArgs, cx: &Context) -> Result<ExitCode, Error> {
     let report = mlops_core::validate::gate(&candidate, baseline.as_ref(), &a.rules)?;
     cx.open()?
         .record_gate(a.kind, &a.name, a.version, &report)?;
-    if a.json {
-        println!("{}", report.to_json());
+    let mut v = StepVerdict::gate(&report);
+    if let Some(out) = &a.report_json {
+        write_file(out, report.to_json().as_bytes())?;
+        v.outputs.insert("json".into(), out.display().to_string());
+    }
+    let human = if a.json {
+        format!("{}\n", report.to_json())
     } else {
-        println!(
-            "gate {} for {} '{}' v{}",
+        format!(
+            "gate {} for {} '{}' v{}\n",
             if report.passed { "PASSED" } else { "FAILED" },
             a.kind.as_str(),
             a.name,
             a.version
-        );
-    }
-    Ok(if report.passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+        )
+    };
+    finish_step(v, &a.step, true, Some(human))
 }
 
 /// A JSON object of numbers given as `flag`.

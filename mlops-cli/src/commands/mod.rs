@@ -16,8 +16,13 @@ pub mod runs;
 
 use std::path::Path;
 
+use std::process::ExitCode;
+
 use mlops_core::registry::Registry;
+use mlops_core::step::StepVerdict;
 use mlops_core::{Error, Profile};
+
+use crate::args::StepArgs;
 
 /// What every command shares: the store and the reason for its changes.
 pub struct Context {
@@ -36,6 +41,28 @@ impl Context {
             None => r,
         })
     }
+}
+
+/// Ends a pipeline step: writes the verdict's figures to `--outputs-dir`,
+/// prints the verdict as one JSON line (`--json-line`) or else `human`,
+/// and returns the contract's exit status (1 for a failed check only when
+/// the command gates on it, `gating`, and `--exit-zero` is not given).
+pub fn finish_step(
+    mut v: StepVerdict,
+    a: &StepArgs,
+    gating: bool,
+    human: Option<String>,
+) -> Result<ExitCode, Error> {
+    if let Some(dir) = &a.outputs_dir {
+        v.outputs.insert("dir".into(), dir.display().to_string());
+        v.write_outputs(dir)?;
+    }
+    if a.json_line {
+        println!("{}", v.to_json_line());
+    } else if let Some(text) = human {
+        print!("{text}");
+    }
+    Ok(ExitCode::from(v.exit_status(gating, a.exit_zero)))
 }
 
 /// Writes `bytes` to `path` through a sibling temporary file renamed into

@@ -7,10 +7,11 @@ use mlops_core::drift::DriftOptions;
 use mlops_core::monitor::prometheus::Format;
 use mlops_core::monitor::rules::Severity;
 use mlops_core::monitor::{LabelsLogged, NewMonitor};
+use mlops_core::step::StepVerdict;
 use mlops_core::Error;
 
-use super::Context;
-use crate::args::MonitorCommand;
+use super::{finish_step, Context};
+use crate::args::{MonitorCommand, StepArgs};
 use crate::render;
 
 /// Runs one `mlops monitor` command.
@@ -139,24 +140,19 @@ pub fn run(cmd: MonitorCommand, cx: &Context) -> Result<ExitCode, Error> {
             fail_on,
             retrain_on,
             now,
+            step,
         } => {
             let fail_on: Option<Severity> = fail_on.as_deref().map(str::parse).transpose()?;
             let report = cx
                 .open()?
                 .check_monitor(&name, now, retrain_on.as_deref())?;
-            let failed = fail_on.is_some_and(|s| report.fails(s));
-            let verdict = serde_json::json!({
-                "monitor": name,
-                "passed": !failed,
-                "firing": report.firing,
-                "worst": report.worst,
-                "new_alerts": report.new_alerts,
-                "retrain_requests": report.retrain_requests,
-            });
-            print!("{}", render::json_line(&verdict));
-            if failed {
-                return Ok(ExitCode::from(1));
-            }
+            // The verdict is a JSON line whether or not --json-line is given.
+            let step = StepArgs {
+                json_line: true,
+                ..step
+            };
+            let v = StepVerdict::monitor_check(&name, &report, fail_on);
+            return finish_step(v, &step, true, None);
         }
         MonitorCommand::Prometheus {
             name,

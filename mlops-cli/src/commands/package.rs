@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use mlops_core::package::{
     mlflow, onnx, sign, ExportOptions, Flavor, KeyPair, Manifest, Package, PublicKey, Signature,
 };
+use mlops_core::step::StepVerdict;
 use mlops_core::Error;
 
-use super::Context;
+use super::{finish_step, Context};
 use crate::args::PackageCommand;
 use crate::render;
 
@@ -96,30 +97,39 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             print!("{}", render::package(&pkg));
             Ok(ExitCode::SUCCESS)
         }
-        PackageCommand::Verify { path, trusted } => {
+        PackageCommand::Verify {
+            path,
+            trusted,
+            step,
+        } => {
             let pkg = Package::load(&path)?;
-            if trusted.is_empty() {
-                pkg.verify()?;
-                println!(
-                    "OK: {} files match the manifest of {} {}",
-                    pkg.manifest().files.len(),
-                    pkg.manifest().name,
-                    pkg.manifest().version
-                );
+            let keys = trusted
+                .iter()
+                .map(PublicKey::load)
+                .collect::<Result<Vec<_>, _>>()?;
+            let outcome = if keys.is_empty() {
+                pkg.verify().map(|()| None)
             } else {
-                let keys = trusted
-                    .iter()
-                    .map(PublicKey::load)
-                    .collect::<Result<Vec<_>, _>>()?;
-                let id = sign::verify_signature(&pkg, &keys)?;
-                println!(
-                    "OK: {} files match the manifest of {} {}, signed by key {id}",
-                    pkg.manifest().files.len(),
-                    pkg.manifest().name,
-                    pkg.manifest().version
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+                sign::verify_signature(&pkg, &keys).map(Some)
+            };
+            let v = StepVerdict::package_verify(&pkg, outcome)?;
+            let m = pkg.manifest();
+            let human = match (v.value("signed_by"), v.value("reason")) {
+                (_, Some(serde_json::Value::String(why))) => format!("FAILED: {why}\n"),
+                (Some(serde_json::Value::String(id)), _) => format!(
+                    "OK: {} files match the manifest of {} {}, signed by key {id}\n",
+                    m.files.len(),
+                    m.name,
+                    m.version
+                ),
+                _ => format!(
+                    "OK: {} files match the manifest of {} {}\n",
+                    m.files.len(),
+                    m.name,
+                    m.version
+                ),
+            };
+            finish_step(v, &step, true, Some(human))
         }
         PackageCommand::Sign { path, key } => {
             let key = KeyPair::load(&key)?;
