@@ -114,6 +114,19 @@ fn widened_columns_arrive_in_the_declared_type() {
         ("vip", Arc::new(BooleanArray::from(vec![true, false]))),
     ]);
     let x = g.check(&req).unwrap();
+    // A dictionary of strings (apache-arrow's JavaScript tables, pandas
+    // categoricals) arrives decoded.
+    let dict: arrow::array::DictionaryArray<arrow::datatypes::Int32Type> =
+        vec!["a", "b", "a"].into_iter().collect();
+    let coded = batch(vec![
+        ("age", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef),
+        ("plan", Arc::new(dict)),
+        ("tenure", Arc::new(Int64Array::from(vec![1, 2, 3]))),
+        ("vip", Arc::new(BooleanArray::from(vec![true, false, true]))),
+    ]);
+    let decoded = g.check(&coded).unwrap();
+    assert_eq!(decoded.column(1).data_type(), &DataType::Utf8);
+    assert_eq!(decoded.column(1).as_string::<i32>().value(2), "a");
     assert_eq!(x.column(0).data_type(), &DataType::Float64);
     assert_eq!(
         x.column(0).as_primitive::<Float64Type>().values(),

@@ -8,7 +8,8 @@
 //! losing any value is accepted: a smaller integer for a larger one of the
 //! same sign or a signed one wider than it, `Float16`/`Float32` for
 //! `Float64`, integers of up to 32 bits for `Float64` (exact in a double),
-//! and `Utf8`/`LargeUtf8`/`Utf8View` for one another (likewise binary).
+//! and `Utf8`/`LargeUtf8`/`Utf8View` for one another (likewise binary);
+//! a dictionary-encoded column counts as its values' type.
 //! This is MLflow's rule too (an `int` column satisfies a `double` input):
 //! the model sees the same values after the cast. Narrowing (`Int64` for
 //! `Int32`, `Float64` for `Float32`) and changes of kind (`Utf8` for
@@ -418,6 +419,7 @@ pub(crate) fn type_name(t: &DataType) -> String {
 /// use mlops_core::package::widens_to;
 /// assert!(widens_to(&Int32, &Int64) && widens_to(&UInt8, &Int16) && widens_to(&Int32, &Float64));
 /// assert!(!widens_to(&Int64, &Int32) && !widens_to(&Int64, &Float64) && !widens_to(&Utf8, &Int64));
+/// assert!(widens_to(&Dictionary(Box::new(Int32), Box::new(Utf8)), &Utf8));
 /// ```
 pub fn widens_to(from: &DataType, to: &DataType) -> bool {
     use DataType::*;
@@ -436,6 +438,12 @@ pub fn widens_to(from: &DataType, to: &DataType) -> bool {
     }
     if from == to {
         return true;
+    }
+    // A dictionary-encoded column holds values of its value type: decoding
+    // it loses nothing (apache-arrow's JavaScript tables and pandas
+    // categoricals encode strings so).
+    if let Dictionary(_, values) = from {
+        return !matches!(to, Dictionary(..)) && widens_to(values, to);
     }
     match (int_bits(from), int_bits(to)) {
         (Some((fs, fb)), Some((ts, tb))) => {
