@@ -119,7 +119,10 @@ fn widened_columns_arrive_in_the_declared_type() {
     let dict: arrow::array::DictionaryArray<arrow::datatypes::Int32Type> =
         vec!["a", "b", "a"].into_iter().collect();
     let coded = batch(vec![
-        ("age", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef),
+        (
+            "age",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as ArrayRef,
+        ),
         ("plan", Arc::new(dict)),
         ("tenure", Arc::new(Int64Array::from(vec![1, 2, 3]))),
         ("vip", Arc::new(BooleanArray::from(vec![true, false, true]))),

@@ -10,8 +10,8 @@
 //! GIL, since it may write to the store.
 
 use arrow::array::{make_array, Array, ArrayData, RecordBatch, StructArray};
-use arrow::ffi::FFI_ArrowArray;
 use arrow::compute::concat_batches;
+use arrow::ffi::FFI_ArrowArray;
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow};
 use mlops_core::guard::Guard;
 use pyo3::prelude::*;
@@ -113,7 +113,11 @@ impl PyGuard {
 
     /// Observes inputs and a bare pyarrow Array of predictions (named after
     /// the signature's one output, else `prediction`).
-    fn observe_array(&self, inputs: &Bound<'_, PyAny>, predictions: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn observe_array(
+        &self,
+        inputs: &Bound<'_, PyAny>,
+        predictions: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let x = one_batch(inputs, "Guard.observe")?;
         let data = ArrayData::from_pyarrow_bound(predictions)?;
         data.validate_full()

@@ -123,10 +123,12 @@ pub(super) fn to_batch(
             }
             (n.map(|(len, _)| len), cols)
         }
-        v => return Err(malformed(format!(
+        v => {
+            return Err(malformed(format!(
             "the body is a JSON {}: expected a list of row objects or an object of column lists",
             kind(v)
-        ))),
+        )))
+        }
     };
     if n == Some(0) {
         return Err(vec![Problem::NoRows]);
