@@ -82,7 +82,7 @@ class Guard {
    */
   observe(inputs, predictions) {
     const x = ipcBuffer(inputs)
-    if (isArrowTable(predictions) || predictions instanceof Uint8Array && !(predictions instanceof Float64Array)) {
+    if (isArrowTable(predictions) || predictions instanceof Uint8Array) {
       typed(() => this._native.observeIpc(x, ipcBuffer(predictions)))
       return
     }
