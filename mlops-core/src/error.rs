@@ -47,6 +47,12 @@ pub enum Error {
     /// Arrow or Parquet failed to read or compute.
     #[error("arrow: {0}")]
     Arrow(String),
+    /// Data refused by a model's signature (a serving guard's request):
+    /// every problem found, as data, so a web front-end can answer 422 with
+    /// the list. The message joins the problems' texts.
+    #[cfg(feature = "package")]
+    #[error("signature: {}", signature_message(.0))]
+    Signature(Box<crate::package::SignatureReport>),
     /// A version that retention expired (`Registry::expire`): it is in the
     /// history, but its content may be collected and is no longer served.
     #[error("expired: {0}")]
@@ -74,6 +80,8 @@ impl Error {
             Error::Storage { .. } => "STORAGE",
             Error::Arrow(_) => "ARROW",
             Error::Expired(_) => "EXPIRED",
+            #[cfg(feature = "package")]
+            Error::Signature(_) => "SIGNATURE",
         }
     }
 
@@ -131,6 +139,13 @@ impl From<parquet::errors::ParquetError> for Error {
     fn from(e: parquet::errors::ParquetError) -> Self {
         Error::Arrow(format!("parquet: {e}"))
     }
+}
+
+/// The problems of a report, joined by `; `.
+#[cfg(feature = "package")]
+fn signature_message(r: &crate::package::SignatureReport) -> String {
+    let all: Vec<String> = r.problems.iter().map(|p| p.to_string()).collect();
+    all.join("; ")
 }
 
 /// The engine's result type.

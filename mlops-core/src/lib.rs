@@ -27,6 +27,8 @@ pub mod drift;
 pub mod error;
 pub mod expr;
 pub mod governance;
+#[cfg(feature = "package")]
+pub mod guard;
 pub mod io;
 pub mod monitor;
 #[cfg(feature = "package")]

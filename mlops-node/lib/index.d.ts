@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'STORAGE'
   | 'ARROW'
   | 'EXPIRED'
+  | 'SIGNATURE'
   | 'INTERNAL'
 
 /** Every error the engine raises: a plain `Error` with a `code`. */
@@ -1501,3 +1502,48 @@ export declare function monitor(name: string, options?: MonitorOptions): Promise
 
 /** The names of the monitors of `store`, sorted. */
 export declare function monitors(options?: { store?: string | Registry }): Promise<string[]>
+
+/** One problem of a request a guard refused (the same keys as Python's `SignatureError.problems`). */
+export interface GuardProblem {
+  /** The column, or null when the problem is about the whole request. */
+  column: string | null
+  kind: 'missing_column' | 'type_mismatch' | 'nulls' | 'bad_values' | 'no_rows' | 'malformed'
+  /** The declared type. */
+  expected: string | null
+  /** What was found instead. */
+  found: string | null
+  /** How many values (nulls, bad values). */
+  count: number | null
+  /** The first row holding one (from 0). */
+  first_row: number | null
+  message: string
+}
+
+/** The error `Guard.check` throws for a refused request: `code` 'SIGNATURE', every problem in `problems`. */
+export interface SignatureError extends MlopsError {
+  code: 'SIGNATURE'
+  problems: GuardProblem[]
+}
+
+/**
+ * A guard for serving code: checks requests against a package's signature
+ * and observes them into a monitor or a rolling profile without blocking
+ * the request. (No CLI command: a guard lives in a serving process.)
+ */
+export declare class Guard {
+  constructor(pkg: Package, options?: { monitor?: Monitor })
+  /** Checks a request (a Table, IPC bytes, a JSON string, rows or columns); the signature's inputs, or throws a SignatureError. */
+  check(data: Table | Uint8Array | string | Record<string, unknown>[] | Record<string, unknown[]>): Table
+  /** Observes the inputs and their predictions (a Table or numbers); only queues them. */
+  observe(inputs: Table | Uint8Array, predictions: Table | Uint8Array | ArrayLike<number | null>): void
+  /** Writes what was observed (the monitor's flush), or folds it into the rolling profile. */
+  flush(): Promise<void>
+  /** The rolling profile so far; null with a monitor or before any row. */
+  profile(): Profile | null
+  /** The monitor observed rows go to, or null. */
+  readonly monitor: Monitor | null
+  /** The signature requests are checked against. */
+  readonly signature: Signature
+  /** The inputs' names and Arrow types, in order. */
+  readonly inputSchema: { name: string; type: string }[]
+}

@@ -18,6 +18,7 @@ mod drift;
 mod error;
 mod feed;
 mod gc;
+mod guard;
 mod monitor;
 mod package;
 mod profile;

@@ -151,7 +151,7 @@ impl From<LabelsLogged> for LabelsResult {
 /// A monitor open for logging (see `Monitor` in `lib/monitor.js`).
 #[napi(js_name = "NativeMonitor")]
 pub struct NativeMonitor {
-    inner: Arc<Monitor>,
+    pub(crate) inner: Arc<Monitor>,
 }
 
 /// Every batch of `reader`, logged; the rows placed.

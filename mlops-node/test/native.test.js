@@ -23,6 +23,7 @@ const HANDLE = {
   'registry.js': ['NativeRegistry'],
   'registry.js:Watch': ['NativeWatch'],
   'monitor.js': ['NativeMonitor'],
+  'guard.js': ['NativeGuard'],
   'runs.js': ['NativeRun'],
   'validate.js': ['NativeValidationResult'],
   'results.js': ['NativeDriftReport', 'NativeValidationResult'],

@@ -396,3 +396,34 @@ async function exports(pkg: ExportPackage): Promise<unknown[]> {
   ]
 }
 void exports
+
+import { Guard, type GuardProblem, type SignatureError } from 'mlops'
+
+async function guardTypes(): Promise<number> {
+  const pkg = await Package.load('churn-pkg')
+  const mon: Monitor = await monitor('churn-prod', { timestamp: 't', store: 'memory://' })
+  const g = new Guard(pkg, { monitor: mon })
+  const plain = new Guard(pkg)
+  const x: Table = g.check([{ age: 41, plan: 'pro' }])
+  const y: Table = plain.check({ age: [41], plan: ['pro'] })
+  const z: Table = g.check(tableFromArrays({ age: Float64Array.from([41]) }))
+  const w: Table = g.check('[{"age": 41}]')
+  g.observe(x, [0.5])
+  g.observe(y, tableFromArrays({ churn: Float64Array.from([0.5]) }))
+  await g.flush()
+  const p: Profile | null = plain.profile()
+  const m: Monitor | null = g.monitor
+  const s: Signature = g.signature
+  const cols: { name: string; type: string }[] = g.inputSchema
+  let listed = 0
+  try {
+    g.check([])
+  } catch (e) {
+    const err = e as SignatureError
+    const first: GuardProblem = err.problems[0]
+    listed = err.problems.length + err.code.length + first.kind.length + (first.column ?? '').length
+      + (first.expected ?? '').length + (first.found ?? '').length + (first.count ?? 0) + (first.first_row ?? 0) + first.message.length
+  }
+  return x.numRows + y.numRows + z.numRows + w.numRows + (p?.rowCount ?? 0) + (m ? 1 : 0) + s.inputs.length + cols.length + listed
+}
+void guardTypes

@@ -103,12 +103,113 @@ builtin_errors! {
     StorageError(PyOSError): "The storage below failed. Also an OSError.";
 }
 
+/// `mlops.SignatureError`: data refused by a model's signature (a serving
+/// guard's request), a `SchemaMismatchError` whose `problems` lists every
+/// problem as a dict (`column`, `kind`, `expected`, `found`, `count`,
+/// `first_row`, `message`; `None` where a kind has no such field), ready to
+/// be a 422 body.
+pub struct SignatureError;
+
+const SIGNATURE_ERROR_DOC: &str = "Data refused by a model's signature (a serving guard's request). \
+`problems` lists every problem as a dict (column, kind, expected, found, count, first_row, message). \
+Also a SchemaMismatchError (and a ValueError).";
+
+// SAFETY: as for `builtin_errors!`: the type object lives as long as the
+// interpreter (kept in a static once-lock).
+#[allow(deprecated)]
+unsafe impl pyo3::type_object::PyTypeInfo for SignatureError {
+    const NAME: &'static str = "SignatureError";
+    const MODULE: Option<&'static str> = Some("mlops");
+
+    fn type_object_raw(py: Python<'_>) -> *mut pyo3::ffi::PyTypeObject {
+        static TYPE: pyo3::sync::PyOnceLock<Py<pyo3::types::PyType>> =
+            pyo3::sync::PyOnceLock::new();
+        TYPE.get_or_init(py, || {
+            (|| -> PyResult<Py<pyo3::types::PyType>> {
+                use pyo3::types::{PyDict, PyList, PyTuple, PyType};
+                let bases = PyTuple::new(py, [py.get_type::<SchemaMismatchError>()])?;
+                let dict = PyDict::new(py);
+                dict.set_item("__module__", "mlops")?;
+                dict.set_item("__doc__", SIGNATURE_ERROR_DOC)?;
+                dict.set_item("problems", PyList::empty(py))?;
+                Ok(py
+                    .get_type::<PyType>()
+                    .call1(("SignatureError", bases, dict))?
+                    .cast_into::<PyType>()?
+                    .unbind())
+            })()
+            .expect("failed to create mlops.SignatureError")
+        })
+        .as_ptr()
+        .cast()
+    }
+}
+
+/// A problem as the dict `SignatureError.problems` holds.
+fn problem_dict<'py>(
+    py: Python<'py>,
+    p: &mlops_core::package::Problem,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    use mlops_core::package::Problem as P;
+    let d = pyo3::types::PyDict::new(py);
+    let (expected, found, count, first_row) = match p {
+        P::TypeMismatch {
+            expected, found, ..
+        } => (Some(expected.as_str()), Some(found.as_str()), None, None),
+        P::Nulls {
+            count, first_row, ..
+        } => (None, None, Some(*count), Some(*first_row)),
+        P::BadValues {
+            expected,
+            found,
+            count,
+            first_row,
+            ..
+        } => (
+            Some(expected.as_str()),
+            Some(found.as_str()),
+            Some(*count),
+            Some(*first_row),
+        ),
+        P::MissingColumn { .. } | P::NoRows | P::Malformed { .. } => (None, None, None, None),
+    };
+    d.set_item("column", p.column())?;
+    d.set_item("kind", p.kind())?;
+    d.set_item("expected", expected)?;
+    d.set_item("found", found)?;
+    d.set_item("count", count)?;
+    d.set_item("first_row", first_row)?;
+    d.set_item("message", p.to_string())?;
+    Ok(d)
+}
+
+/// The `SignatureError` of a report, its problems attached.
+fn signature_error(msg: String, report: &mlops_core::package::SignatureReport) -> PyErr {
+    let err = PyErr::new::<SignatureError, _>(msg);
+    Python::attach(|py| {
+        let problems = report
+            .problems
+            .iter()
+            .map(|p| problem_dict(py, p))
+            .collect::<PyResult<Vec<_>>>()
+            .and_then(|v| pyo3::types::PyList::new(py, v));
+        match problems {
+            Ok(list) => match err.value(py).setattr("problems", list) {
+                Ok(()) => err,
+                Err(e) => e,
+            },
+            Err(e) => e,
+        }
+    })
+}
+
 /// Converts a core error into the matching Python exception, keeping the
 /// core's message (which names the column, file or field) intact.
 pub fn to_py(e: mlops_core::Error) -> PyErr {
     use mlops_core::Error as E;
     let msg = e.to_string();
     match e {
+        E::Signature(report) => signature_error(msg, &report),
         E::NotFound(_) => NotFoundError::new_err(msg),
         E::AlreadyExists(_) => AlreadyExistsError::new_err(msg),
         E::Conflict(_) => ConflictError::new_err(msg),
@@ -140,5 +241,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StorageError", py.get_type::<StorageError>())?;
     m.add("ArrowError", py.get_type::<ArrowError>())?;
     m.add("ExpiredError", py.get_type::<ExpiredError>())?;
+    m.add("SignatureError", py.get_type::<SignatureError>())?;
     Ok(())
 }

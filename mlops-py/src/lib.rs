@@ -13,6 +13,7 @@ mod drift;
 mod error;
 mod feed;
 mod governance;
+mod guard;
 mod monitor;
 mod package;
 mod profile;
@@ -28,6 +29,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     accumulate::register(m)?;
     convert::register(m)?;
     governance::register(m)?;
+    guard::register(m)?;
     feed::register(m)?;
     monitor::register(m)?;
     drift::register(m)?;

@@ -17,7 +17,7 @@ use crate::error::{to_py, InvalidInputError};
 #[pyclass(name = "_Monitor", module = "mlops", frozen)]
 pub struct PyMonitor {
     /// Shared with the engine's SIGTERM hook, which flushes it.
-    inner: std::sync::Arc<Monitor>,
+    pub(crate) inner: std::sync::Arc<Monitor>,
 }
 
 /// Every batch of `source`, logged; the rows placed.

@@ -36,6 +36,13 @@ pub struct PySignature {
     inner: Signature,
 }
 
+impl PySignature {
+    /// The Python object of a core signature.
+    pub(crate) fn of(inner: Signature) -> Self {
+        Self { inner }
+    }
+}
+
 #[pymethods]
 impl PyPackage {
     /// Makes `dir` a package (or, with `files`, copies them into the new

@@ -529,6 +529,16 @@ impl Monitor {
         })
     }
 
+    /// Fixes the monitor's schema to `schema` now, when no batch or
+    /// reference has fixed it yet, so that a first [`log`](Self::log) does
+    /// not write the schema event from the caller's thread (a serving
+    /// guard does this when it is made, away from any request).
+    pub(crate) fn fix_schema(&self, schema: &SchemaRef) -> Result<()> {
+        self.shared
+            .schema_for(&RecordBatch::new_empty(schema.clone()))
+            .map(|_| ())
+    }
+
     /// The monitor's name.
     pub fn name(&self) -> &str {
         &self.shared.name

@@ -55,7 +55,7 @@ pub use manifest::{
 };
 pub use sign::{KeyPair, PublicKey};
 pub use signature::{
-    widens_to, ColumnSpec, Dim, Problem, Signature, SignatureReport, MAX_TYPE_DEPTH,
+    widens_to, ColumnSpec, Dim, Problem, Signature, SignatureReport, MAX_TYPE_DEPTH, MAX_TYPE_NAME,
 };
 
 use crate::error::{Error, Result};

@@ -8,7 +8,8 @@
 //! losing any value is accepted: a smaller integer for a larger one of the
 //! same sign or a signed one wider than it, `Float16`/`Float32` for
 //! `Float64`, integers of up to 32 bits for `Float64` (exact in a double),
-//! and `Utf8`/`LargeUtf8`/`Utf8View` for one another (likewise binary).
+//! and `Utf8`/`LargeUtf8`/`Utf8View` for one another (likewise binary);
+//! a dictionary-encoded column counts as its values' type.
 //! This is MLflow's rule too (an `int` column satisfies a `double` input):
 //! the model sees the same values after the cast. Narrowing (`Int64` for
 //! `Int32`, `Float64` for `Float32`) and changes of kind (`Utf8` for
@@ -142,6 +143,56 @@ pub enum Problem {
         /// The first row holding one (from 0, across batches).
         first_row: u64,
     },
+    /// Values of a column given as JSON that are not of its declared type
+    /// (a string for a `Float64` input, `1.5` for an `Int64` one): refused,
+    /// never parsed or rounded into it.
+    BadValues {
+        /// The column.
+        column: String,
+        /// The declared type.
+        expected: String,
+        /// What the first bad value is (`string`, `number`, `boolean`, ...).
+        found: String,
+        /// How many values are bad.
+        count: u64,
+        /// The first row holding one (from 0).
+        first_row: u64,
+    },
+    /// The data has no rows: a request with nothing to predict.
+    NoRows,
+    /// The request is not data of the shape expected (JSON that does not
+    /// parse, is nested too deep, or is neither a list of row objects nor an
+    /// object of column lists; columns of unequal lengths).
+    Malformed {
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Problem {
+    /// The column the problem is about, if it is about one.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Problem::MissingColumn { column }
+            | Problem::TypeMismatch { column, .. }
+            | Problem::Nulls { column, .. }
+            | Problem::BadValues { column, .. } => Some(column),
+            Problem::NoRows | Problem::Malformed { .. } => None,
+        }
+    }
+
+    /// The problem's kind, as it is serialised (`missing_column`,
+    /// `type_mismatch`, `nulls`, `bad_values`, `no_rows`, `malformed`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Problem::MissingColumn { .. } => "missing_column",
+            Problem::TypeMismatch { .. } => "type_mismatch",
+            Problem::Nulls { .. } => "nulls",
+            Problem::BadValues { .. } => "bad_values",
+            Problem::NoRows => "no_rows",
+            Problem::Malformed { .. } => "malformed",
+        }
+    }
 }
 
 impl std::fmt::Display for Problem {
@@ -161,6 +212,18 @@ impl std::fmt::Display for Problem {
                 f,
                 "column {column} is not nullable but holds {count} null(s), the first at row {first_row}"
             ),
+            Problem::BadValues {
+                column,
+                expected,
+                found,
+                count,
+                first_row,
+            } => write!(
+                f,
+                "column {column} is {expected} but holds {count} value(s) that are not, the first a {found} at row {first_row}"
+            ),
+            Problem::NoRows => write!(f, "the data has no rows"),
+            Problem::Malformed { message } => write!(f, "{message}"),
         }
     }
 }
@@ -263,30 +326,44 @@ impl Signature {
     /// [`validate`](Self::validate) over a stream's batches of one schema;
     /// null counts add up across batches and rows count from the first.
     pub fn validate_batches(&self, schema: &Schema, batches: &[RecordBatch]) -> SignatureReport {
+        let types: Vec<Option<DataType>> =
+            self.inputs.iter().map(|c| c.arrow_type().ok()).collect();
+        self.validate_typed(&types, schema, batches)
+    }
+
+    /// [`validate_batches`](Self::validate_batches) with the inputs' types
+    /// already parsed (`types[i]` is input `i`'s, `None` when it does not
+    /// parse): what a guard checking every request calls.
+    pub(crate) fn validate_typed(
+        &self,
+        types: &[Option<DataType>],
+        schema: &Schema,
+        batches: &[RecordBatch],
+    ) -> SignatureReport {
         let mut problems = Vec::new();
-        for spec in &self.inputs {
+        for (spec, parsed) in self.inputs.iter().zip(types) {
             let Some((i, field)) = schema.column_with_name(&spec.name) else {
                 problems.push(Problem::MissingColumn {
                     column: spec.name.clone(),
                 });
                 continue;
             };
-            let expected = match spec.arrow_type() {
-                Ok(t) => t,
-                Err(_) => {
+            let expected = match parsed {
+                Some(t) => t,
+                None => {
                     problems.push(Problem::TypeMismatch {
                         column: spec.name.clone(),
                         expected: spec.data_type.clone(),
-                        found: field.data_type().to_string(),
+                        found: type_name(field.data_type()),
                     });
                     continue;
                 }
             };
-            if !widens_to(field.data_type(), &expected) {
+            if !widens_to(field.data_type(), expected) {
                 problems.push(Problem::TypeMismatch {
                     column: spec.name.clone(),
                     expected: spec.data_type.clone(),
-                    found: field.data_type().to_string(),
+                    found: type_name(field.data_type()),
                 });
             }
             if !spec.nullable {
@@ -317,6 +394,24 @@ impl Signature {
     }
 }
 
+/// The longest type name a problem quotes: a hostile request's type
+/// nested a thousand levels deep is named by its first characters.
+pub const MAX_TYPE_NAME: usize = 200;
+
+/// A data type's name for a problem, cut at [`MAX_TYPE_NAME`] characters.
+pub(crate) fn type_name(t: &DataType) -> String {
+    let mut s = t.to_string();
+    if s.len() > MAX_TYPE_NAME {
+        let mut cut = MAX_TYPE_NAME;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
 /// Whether every value of type `from` is exactly representable in `to`.
 ///
 /// ```
@@ -324,6 +419,7 @@ impl Signature {
 /// use mlops_core::package::widens_to;
 /// assert!(widens_to(&Int32, &Int64) && widens_to(&UInt8, &Int16) && widens_to(&Int32, &Float64));
 /// assert!(!widens_to(&Int64, &Int32) && !widens_to(&Int64, &Float64) && !widens_to(&Utf8, &Int64));
+/// assert!(widens_to(&Dictionary(Box::new(Int32), Box::new(Utf8)), &Utf8));
 /// ```
 pub fn widens_to(from: &DataType, to: &DataType) -> bool {
     use DataType::*;
@@ -342,6 +438,12 @@ pub fn widens_to(from: &DataType, to: &DataType) -> bool {
     }
     if from == to {
         return true;
+    }
+    // A dictionary-encoded column holds values of its value type: decoding
+    // it loses nothing (apache-arrow's JavaScript tables and pandas
+    // categoricals encode strings so).
+    if let Dictionary(_, values) = from {
+        return !matches!(to, Dictionary(..)) && widens_to(values, to);
     }
     match (int_bits(from), int_bits(to)) {
         (Some((fs, fb)), Some((ts, tb))) => {

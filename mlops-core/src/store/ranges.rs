@@ -82,6 +82,46 @@ impl Store {
         })
     }
 
+    /// [`get_blob_range`](Self::get_blob_range) into `buf` (cleared first),
+    /// for a caller that reads many ranges: on a local folder the bytes go
+    /// straight into `buf`'s memory, so a buffer used again costs no new
+    /// pages (a fresh 16 MiB buffer per pack was a tenth of a checkout's
+    /// time, in page faults and zeroing); on a bucket the range is fetched
+    /// and copied in.
+    pub(crate) fn read_blob_range_into(
+        &self,
+        hash: &Hash,
+        start: u64,
+        end: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        buf.clear();
+        let Some(root) = self.backend.root() else {
+            buf.extend_from_slice(&self.get_blob_range(hash, start, end)?);
+            return Ok(());
+        };
+        use std::io::{Read, Seek};
+        check_hash(hash.as_str())?;
+        let file = root.join(blob_path(hash).as_ref());
+        let mut f = std::fs::File::open(&file).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
+            _ => Error::io(&file, e),
+        })?;
+        f.seek(std::io::SeekFrom::Start(start))
+            .map_err(|e| Error::io(&file, e))?;
+        buf.reserve((end - start) as usize);
+        f.take(end - start)
+            .read_to_end(buf)
+            .map_err(|e| Error::io(&file, e))?;
+        if buf.len() as u64 != end - start {
+            return Err(Error::Integrity(format!(
+                "blob {hash} is shorter than {end} bytes (read {} from {start})",
+                buf.len()
+            )));
+        }
+        Ok(())
+    }
+
     /// Bytes `start..end` of the blob `hash`, unverified (see the module
     /// docs): a missing blob is [`Error::NotFound`], a short one
     /// [`Error::Integrity`].
@@ -93,22 +133,9 @@ impl Store {
                 "blob {hash} is shorter than {end} bytes (read {got} from {start})"
             ))
         };
-        if let Some(root) = self.backend.root() {
-            use std::io::{Read, Seek};
-            let file = root.join(path.as_ref());
-            let mut f = std::fs::File::open(&file).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
-                _ => Error::io(&file, e),
-            })?;
-            f.seek(std::io::SeekFrom::Start(start))
-                .map_err(|e| Error::io(&file, e))?;
-            let mut buf = Vec::with_capacity((end - start) as usize);
-            f.take(end - start)
-                .read_to_end(&mut buf)
-                .map_err(|e| Error::io(&file, e))?;
-            if buf.len() as u64 != end - start {
-                return Err(short(buf.len()));
-            }
+        if self.backend.root().is_some() {
+            let mut buf = Vec::new();
+            self.read_blob_range_into(hash, start, end, &mut buf)?;
             return Ok(Bytes::from(buf));
         }
         if start == end {

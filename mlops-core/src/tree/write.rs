@@ -485,6 +485,9 @@ pub fn write_entries(
         }
     }
     let groups: Vec<(&Hash, Vec<usize>)> = by_pack.into_iter().collect();
+    // Read buffers, used again pack after pack (as many as threads at
+    // once; freed when the checkout ends).
+    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
     let from_packs: Vec<Vec<(usize, Stat)>> = pool.install(|| {
         groups
             .par_iter()
@@ -499,13 +502,21 @@ pub fn write_entries(
                     .map(|&i| offset(i) + entries[i].size)
                     .max()
                     .unwrap_or(0);
-                let bytes = store.get_blob_range(pack, lo, hi)?;
+                let mut buf = spare
+                    .lock()
+                    .map(|mut v| v.pop())
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                store.read_blob_range_into(pack, lo, hi, &mut buf)?;
+                let bytes = &buf;
                 // One pack's files in turn, on this thread: a pack holds
                 // neighbouring paths, mostly of one folder, and creating
                 // files in one folder from many threads only queues them
                 // on the folder's lock; the packs in parallel spread the
                 // threads over folders.
-                idx.iter()
+                let written = idx
+                    .iter()
                     .map(|&i| {
                         let e = &entries[i];
                         let start = (offset(i) - lo) as usize;
@@ -513,7 +524,11 @@ pub fn write_entries(
                         check_hash(e, piece)?;
                         Ok((i, put_file(dest, e, piece)?))
                     })
-                    .collect::<Result<Vec<_>>>()
+                    .collect::<Result<Vec<_>>>();
+                if let Ok(mut v) = spare.lock() {
+                    v.push(buf);
+                }
+                written
             })
             .collect::<Result<_>>()
     })?;

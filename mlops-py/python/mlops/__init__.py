@@ -55,6 +55,7 @@ from ._mlops import (
     SchemaMismatchError,
     SearchHit,
     Signature,
+    SignatureError,
     Spec,
     StorageError,
     TreeDiff,
@@ -63,6 +64,7 @@ from ._mlops import (
     Version,
     Watch,
 )
+from .guard import Guard
 from .monitoring import Monitor, monitor, monitors
 from .runs import RunComparison, compare_runs, search_runs, start_run
 
@@ -108,6 +110,7 @@ __all__ = [
     "monitor",
     "monitors",
     "Monitor",
+    "Guard",
     "generate_key",
     "Profile",
     "ColumnProfile",
@@ -125,6 +128,7 @@ __all__ = [
     "TreeDiff",
     "Checkout",
     "ExpiredError",
+    "SignatureError",
 ]
 
 DataLike = Union[str, "os.PathLike[str]", Any]

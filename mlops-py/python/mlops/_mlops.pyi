@@ -25,6 +25,7 @@ __all__ = [
     "StorageError",
     "ArrowError",
     "ExpiredError",
+    "SignatureError",
     "Spec",
     "Accumulator",
     "TreeDiff",
@@ -39,6 +40,7 @@ __all__ = [
     "PolicyState",
     "Audit",
     "Policy",
+    "_Guard",
     "Watch",
     "CURSOR_START",
     "WATCH_POLL_INTERVAL",
@@ -85,6 +87,13 @@ class PermissionDeniedError(MlopsError, PermissionError): ...
 class StorageError(MlopsError, OSError): ...
 class ArrowError(MlopsError): ...
 class ExpiredError(MlopsError): ...
+
+class SignatureError(SchemaMismatchError):
+    """Data refused by a model's signature (a serving guard's request).
+    `problems` lists every problem as a dict (column, kind, expected, found,
+    count, first_row, message)."""
+
+    problems: list[dict[str, Any]]
 
 @final
 class ColumnProfile:
@@ -581,6 +590,30 @@ class Run:
         _exc: BaseException | None,
         _tb: types.TracebackType | None,
     ) -> bool: ...
+
+@final
+class _Guard:
+    """A guard checking requests against a package's signature; see `mlops.Guard` (which wraps it)."""
+
+    def __new__(cls, package: Package, monitor: _Monitor | None = None) -> _Guard: ...
+    def check(self, data: Any) -> Any:
+        """Checks Arrow data; a pyarrow Table of the inputs, or SignatureError."""
+    def check_json(self, body: bytes) -> Any:
+        """Checks a JSON body (rows or columns), typed strictly."""
+    def observe(self, inputs: Any, predictions: Any) -> None:
+        """Observes inputs and predictions (Arrow tables of one row count)."""
+    def observe_array(self, inputs: Any, predictions: Any) -> None:
+        """Observes inputs and a bare pyarrow Array of predictions."""
+    def flush(self) -> None:
+        """Flushes the monitor, or folds queued rows into the rolling profile."""
+    def profile(self) -> Profile | None:
+        """The rolling profile so far (None with a monitor or before any row)."""
+    @property
+    def signature(self) -> Signature:
+        """The signature requests are checked against."""
+    @property
+    def input_schema(self) -> Any:
+        """The inputs' pyarrow Schema."""
 
 @final
 class _Monitor:
