@@ -16,6 +16,7 @@ import os
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
+import mlops
 from mlops import serving
 
 
@@ -24,6 +25,7 @@ class TritonPythonModel:
         path = os.path.join(args["model_repository"], args["model_version"], "package")
         self.package, self.model = serving.load(path)
         self.inputs = self.package.signature.inputs
+        self.guard = mlops.Guard(self.package)
 
     def execute(self, requests):
         responses = []
@@ -34,7 +36,8 @@ class TritonPythonModel:
                 if tensor is not None:
                     columns[spec["name"]] = tensor.as_numpy().reshape(-1)
             table, problems = serving.table_from_columns(columns, self.package.signature)
-            problems += serving.check(self.package, table, decoded=problems)
+            table, more = serving.check(self.guard, table, decoded=problems)
+            problems += more
             if problems:
                 error = pb_utils.TritonError(json.dumps({"problems": problems}))
                 responses.append(pb_utils.InferenceResponse(output_tensors=[], error=error))

@@ -210,24 +210,25 @@ def table_from_columns(columns: dict[str, Any], signature: mlops.Signature) -> t
     return pa.table(arrays), problems
 
 
-def check(pkg: mlops.Package, table: Any, *, decoded: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """Every problem of ``table`` against the package's signature (missing
-    columns, types that are neither the declared one nor a lossless widening,
-    nulls in non-nullable columns), as dicts with a ``kind``, the ``column``
-    and a ``message``. Columns already reported in ``decoded`` (values that
+def check(
+    guard: mlops.Guard, table: Any, *, decoded: list[dict[str, Any]] | None = None
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The request ``table`` checked by the package's :class:`mlops.Guard`:
+    the table to predict on (the signature's inputs in its order, lossless
+    widenings cast to the declared type, extra columns dropped) and every
+    problem (missing columns, types that are neither the declared one nor a
+    lossless widening, nulls in non-nullable columns), as the dicts of
+    :attr:`mlops.SignatureError.problems` (``kind``, ``column``,
+    ``message``, ...). Columns already reported in ``decoded`` (values that
     did not convert) are not reported missing again, and columns of
     different lengths (no table to check) add nothing."""
-    sig = pkg.signature
-    if sig is None or any(p["kind"] == "length_mismatch" for p in decoded or []):
-        return []
-    report = sig.validate(table)
-    skip = {p.get("column") for p in decoded or []}
-    out = []
-    for problem, message in zip(report["problems"], report["messages"]):
-        if problem["kind"] == "missing_column" and problem["column"] in skip:
-            continue
-        out.append({**problem, "message": message})
-    return out
+    if any(p["kind"] == "length_mismatch" for p in decoded or []):
+        return table, []
+    try:
+        return guard.check(table), []
+    except mlops.SignatureError as e:
+        skip = {p.get("column") for p in decoded or []}
+        return table, [p for p in e.problems if not (p["kind"] == "missing_column" and p["column"] in skip)]
 
 
 def predict(pkg: mlops.Package, model: Any, table: Any) -> list[Any]:

@@ -31,6 +31,7 @@ from mlserver.errors import MLServerError
 from mlserver.types import InferenceRequest, InferenceResponse, ResponseOutput
 from mlserver.utils import get_model_uri
 
+import mlops
 from mlops import serving
 
 __all__ = ["PackageRuntime", "SignatureViolation", "decode_request"]
@@ -128,18 +129,21 @@ class PackageRuntime(MLModel):
         extra = (self.settings.parameters.extra if self.settings.parameters else None) or {}
         self._check = bool(extra.get("signature_check", True))
         self._signature = serving.signature_of(self._package)
+        self._guard = mlops.Guard(self._package)
         self._outputs = self._signature.outputs
         return True
 
-    def problems(self, table: pa.Table, decoded: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Every problem of a request: what did not decode, and what fails
-        the signature. The one place the check is made."""
-        return decoded + serving.check(self._package, table, decoded=decoded)
+    def checked(self, table: pa.Table, decoded: list[dict[str, Any]]) -> tuple[pa.Table, list[dict[str, Any]]]:
+        """The request checked by the package's guard, and every problem:
+        what did not decode, and what fails the signature. The one place
+        the check is made."""
+        checked, problems = serving.check(self._guard, table, decoded=decoded)
+        return checked, decoded + problems
 
     async def predict(self, payload: InferenceRequest) -> InferenceResponse:
         table, decoded = decode_request(payload, self._signature)
         if self._check:
-            problems = self.problems(table, decoded)
+            table, problems = self.checked(table, decoded)
             if problems:
                 raise SignatureViolation(problems)
         elif decoded:
