@@ -72,6 +72,23 @@ def load(path):
 """
 
 
+def custom_package(d, name, version):
+    """A custom-flavor package in the new folder ``d``: CUSTOM_MODEL through
+    its entry point, over SIGNATURE_IN, with outputs score and tier."""
+    d.mkdir()
+    (d / "custom_model.py").write_text(CUSTOM_MODEL)
+    sig = {
+        "inputs": SIGNATURE_IN,
+        "outputs": [
+            {"name": "score", "type": "Float64", "nullable": False},
+            {"name": "tier", "type": "Utf8", "nullable": False},
+        ],
+    }
+    return mlops.Package.build(
+        d, name=name, version=version, flavor="custom", signature=sig, requirements={"entry_point": "custom_model:load"}
+    )
+
+
 def build_packages(root, key):
     """Four signed packages (sklearn, xgboost, lightgbm, custom) and each
     model's own predictions for the test frame, by output name."""
@@ -122,24 +139,7 @@ def build_packages(root, key):
     pkg = mlops.Package.build(d, name="churn-lgb", version="1.0.0", flavor="lightgbm", signature=sig)
     out["churn-lgb"] = (pkg, {"score": lgb.predict(test[["age", "visits"]]).tolist()})
 
-    d = root / "src-custom"
-    d.mkdir()
-    (d / "custom_model.py").write_text(CUSTOM_MODEL)
-    sig = {
-        "inputs": SIGNATURE_IN,
-        "outputs": [
-            {"name": "score", "type": "Float64", "nullable": False},
-            {"name": "tier", "type": "Utf8", "nullable": False},
-        ],
-    }
-    pkg = mlops.Package.build(
-        d,
-        name="churn-custom",
-        version="1.0.0",
-        flavor="custom",
-        signature=sig,
-        requirements={"entry_point": "custom_model:load"},
-    )
+    pkg = custom_package(root / "src-custom", "churn-custom", "1.0.0")
     out["churn-custom"] = (
         pkg,
         {"score": (test["age"] * 2.0 + test["visits"]).tolist(), "tier": test["plan"].str.upper().tolist()},
@@ -469,19 +469,7 @@ TRITON_RUN = textwrap.dedent(
 def test_the_triton_python_backend_model_checks_and_predicts(tmp_path):
     """model.py runs against a stand-in of Triton's triton_python_backend_utils
     (the server itself ships as a container)."""
-    d = tmp_path / "src"
-    d.mkdir()
-    (d / "custom_model.py").write_text(CUSTOM_MODEL)
-    sig = {
-        "inputs": SIGNATURE_IN,
-        "outputs": [
-            {"name": "score", "type": "Float64", "nullable": False},
-            {"name": "tier", "type": "Utf8", "nullable": False},
-        ],
-    }
-    pkg = mlops.Package.build(
-        d, name="custom", version="3", flavor="custom", signature=sig, requirements={"entry_point": "custom_model:load"}
-    )
+    pkg = custom_package(tmp_path / "src", "custom", "3")
     pkg.export(tmp_path / "t", "triton", allow_unsigned=True)
     out = subprocess.run(
         [serving_python(), "-c", TRITON_RUN, str(tmp_path / "t" / "custom"), "3"],
