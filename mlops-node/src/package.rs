@@ -85,10 +85,7 @@ pub fn package_sign(path: String, key: String) -> AsyncTask<Job<String>> {
 #[napi(ts_return_type = "Promise<string>")]
 pub fn package_verify_signature(path: String, trusted: Vec<String>) -> AsyncTask<Job<String>> {
     job(move || {
-        let keys = trusted
-            .iter()
-            .map(PublicKey::load)
-            .collect::<mlops_core::Result<Vec<_>>>()?;
+        let keys = PublicKey::load_all(&trusted)?;
         sign::verify_signature(&Package::load(&path)?, &keys)
     })
 }
@@ -133,10 +130,7 @@ pub fn package_export(
                 })
             })
             .transpose()?;
-        let trusted = trusted
-            .iter()
-            .map(PublicKey::load)
-            .collect::<mlops_core::Result<Vec<_>>>()?;
+        let trusted = PublicKey::load_all(&trusted)?;
         let options = ExportOptions {
             trusted,
             allow_unsigned,

@@ -139,10 +139,7 @@ impl PyPackage {
     /// file; returns the signing key's id.
     fn verify_signature(&self, py: Python<'_>, trusted: Vec<PathBuf>) -> PyResult<String> {
         py.detach(|| {
-            let keys = trusted
-                .iter()
-                .map(PublicKey::load)
-                .collect::<mlops_core::Result<Vec<_>>>()?;
+            let keys = PublicKey::load_all(&trusted)?;
             sign::verify_signature(&self.inner, &keys)
         })
         .map_err(to_py)
@@ -176,11 +173,7 @@ impl PyPackage {
         let target = target.parse::<ExportTarget>().map_err(to_py)?;
         let sidecar = py
             .detach(|| {
-                let trusted = trusted
-                    .unwrap_or_default()
-                    .iter()
-                    .map(PublicKey::load)
-                    .collect::<mlops_core::Result<Vec<_>>>()?;
+                let trusted = PublicKey::load_all(trusted.unwrap_or_default())?;
                 let options = ExportOptions {
                     trusted,
                     allow_unsigned,

@@ -103,10 +103,7 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             step,
         } => {
             let pkg = Package::load(&path)?;
-            let keys = trusted
-                .iter()
-                .map(PublicKey::load)
-                .collect::<Result<Vec<_>, _>>()?;
+            let keys = PublicKey::load_all(&trusted)?;
             let outcome = if keys.is_empty() {
                 pkg.verify().map(|()| None)
             } else {
@@ -210,10 +207,7 @@ pub fn run(cmd: PackageCommand, cx: &Context) -> Result<ExitCode, Error> {
             version,
             json,
         } => {
-            let trusted = trusted
-                .iter()
-                .map(PublicKey::load)
-                .collect::<Result<Vec<_>, _>>()?;
+            let trusted = PublicKey::load_all(&trusted)?;
             let options = ExportOptions {
                 trusted,
                 allow_unsigned,

@@ -153,6 +153,13 @@ impl PublicKey {
         std::io::Write::write_all(&mut f, self.to_text().as_bytes()).map_err(|e| Error::io(path, e))
     }
 
+    /// Reads every public key file of `paths` (the trusted keys a
+    /// verification or an export is given), in order; the first that does
+    /// not read is the error.
+    pub fn load_all<P: AsRef<Path>>(paths: impl IntoIterator<Item = P>) -> Result<Vec<Self>> {
+        paths.into_iter().map(Self::load).collect()
+    }
+
     /// Reads a public key file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
