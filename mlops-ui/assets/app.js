@@ -1,0 +1,1 @@
+// placeholder: the pages are being written
