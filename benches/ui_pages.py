@@ -15,7 +15,7 @@ the first page load, timed over HTTP against the issue's targets.
    Then one `search_runs` call builds the run table (the cache every later
    search reads), timed on its own: the UI's first runs page would
    otherwise pay for it.
-2. `mlops.ui.serve(DIR, port=0, block=False)`, then each request once
+2. `mlops.ui.serve(DIR, port=0, background=True)`, then each request once
    (`first`, caches cold) and REPEAT times more over one keep-alive
    connection: min, median and p95 in ms, and the answer's size.
 3. A table against the targets: catalogue and search pages < 100 ms, runs
@@ -245,7 +245,7 @@ def main():
     info = build(store, args.procs)
     print(f"store ready in {time.perf_counter() - t:.1f} s", flush=True)
 
-    server = mlops.ui.serve(store, port=0, block=False)
+    server = mlops.ui.serve(store, port=0, background=True)
     try:
         c = Client(server.url)
         deep_name = model_name(MODELS // 2)

@@ -225,6 +225,9 @@ def main():
     model, features = package_and_promote(a.out, data, reg.principal, before)
     monitor_production(a.out, reg.principal, model, features, data, current)
     version_at_scale(a.out, reg, data)
+    # Everything above is in one store: browse it (docs/ui.md).
+    store = os.path.relpath(os.path.join(a.out, "registry"))
+    print(f"\nbrowse it all: target/release/mlops ui --store {store}   (then open http://127.0.0.1:5210/)")
 
 
 def package_and_promote(out, data, me, data_version):

@@ -1547,3 +1547,37 @@ export declare class Guard {
   /** The inputs' names and Arrow types, in order. */
   readonly inputSchema: { name: string; type: string }[]
 }
+
+/** How `ui.serve` starts a server (unset: the server's defaults, 127.0.0.1:5210). */
+export interface UiServeOptions {
+  /** The address to bind; anything but a loopback address needs `token`. */
+  host?: string
+  /** The port (0 picks a free one). */
+  port?: number
+  /** Secrets a request must carry: `'PRINCIPAL=SECRET'` or `'SECRET'`. */
+  token?: string | string[]
+  /** Allow alias moves, tags and archiving from the pages (through the policy). */
+  allowWrites?: boolean
+  /** The principal writes are made as without a token's. */
+  principal?: string
+}
+
+/** A running web UI server (see docs/ui.md). */
+export interface UiServer {
+  /** Its URL, `http://127.0.0.1:5210/`. */
+  readonly url: string
+  /** The port it listens on. */
+  readonly port: number
+  /** Whether it still serves. */
+  readonly running: boolean
+  /** Stops it; the requests under way finish. */
+  stop(): void
+}
+
+/** The web UI: the same server as `mlops ui`, in this process. */
+export declare const ui: {
+  /** Serves the UI over `store` (a URL or folder; unset: $MLOPS_STORE, else `.mlops`). */
+  serve(store?: string, options?: UiServeOptions): UiServer
+  /** The class of what `serve` returns. */
+  UiServer: new (handle: unknown) => UiServer
+}

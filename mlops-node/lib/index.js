@@ -8,7 +8,7 @@
  *
  * One module per capability, named as in the core and the Python package:
  * profile, stats, drift, validate, accumulate, package, registry, runs,
- * monitor, guard; results.js holds the
+ * monitor, guard, ui; results.js holds the
  * typed result classes, native.js the addon and the boundary helpers.
  */
 const { Version, Asset, SearchHit, FeedEvent, DatasetDiff, AuditRecord, AuditReport, PolicyState, ColumnDrift, GateReport, RunInfo } = require('./results')
@@ -23,8 +23,10 @@ const { Spec, Accumulator } = require('./accumulate')
 const { startRun, searchRuns, compareRuns, RunComparison, Run } = require('./runs')
 const { monitor, monitors, Monitor } = require('./monitor')
 const { Guard } = require('./guard')
+const { ui } = require('./ui')
 
 module.exports = {
+  ui,
   TreeDiff,
   Checkout,
   profile,

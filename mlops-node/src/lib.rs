@@ -28,4 +28,5 @@ mod stats;
 mod task;
 // Versions added from folders: status, checkout, per-file diff.
 mod tree;
+mod ui;
 mod validate;

@@ -24,6 +24,7 @@ const HANDLE = {
   'registry.js:Watch': ['NativeWatch'],
   'monitor.js': ['NativeMonitor'],
   'guard.js': ['NativeGuard'],
+  'ui.js': ['NativeUiServer'],
   'runs.js': ['NativeRun'],
   'validate.js': ['NativeValidationResult'],
   'results.js': ['NativeDriftReport', 'NativeValidationResult'],

@@ -427,3 +427,13 @@ async function guardTypes(): Promise<number> {
   return x.numRows + y.numRows + z.numRows + w.numRows + (p?.rowCount ?? 0) + (m ? 1 : 0) + s.inputs.length + cols.length + listed
 }
 void guardTypes
+
+// The web UI.
+import { ui, type UiServer, type UiServeOptions } from 'mlops'
+const uiOptions: UiServeOptions = { host: '127.0.0.1', port: 0, token: ['a=0123456789abcdef'], allowWrites: false, principal: 'ana' }
+const uiServer: UiServer = ui.serve('out/registry', uiOptions)
+const uiFacts: [string, number, boolean] = [uiServer.url, uiServer.port, uiServer.running]
+uiServer.stop()
+const UiServerClass: new (handle: unknown) => UiServer = ui.UiServer
+void uiFacts
+void UiServerClass

@@ -41,6 +41,8 @@ __all__ = [
     "Audit",
     "Policy",
     "_Guard",
+    "UiServer",
+    "_ui_start",
     "Watch",
     "CURSOR_START",
     "WATCH_POLL_INTERVAL",

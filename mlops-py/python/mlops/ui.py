@@ -2,7 +2,7 @@
 process (a notebook keeps working while it serves)::
 
     import mlops
-    server = mlops.ui.serve("out/registry", block=False)
+    server = mlops.ui.serve("out/registry", background=True)
     print(server.url)      # http://127.0.0.1:5210/
     server.stop()
 
@@ -23,14 +23,14 @@ __all__ = ["serve", "UiServer"]
 
 
 def serve(
-    store: Union[str, "os.PathLike[str]", None] = None,
+    store: Union[str, os.PathLike[str], None] = None,
     *,
     host: Optional[str] = None,
     port: Optional[int] = None,
     token: Union[str, Sequence[str], None] = None,
     allow_writes: bool = False,
     principal: Optional[str] = None,
-    block: bool = True,
+    background: bool = False,
 ) -> UiServer:
     """Serves the UI over ``store`` (a URL or path, default ``./.mlops``)
     and returns the running :class:`UiServer` (``url``, ``port``,
@@ -42,8 +42,9 @@ def serve(
     and archiving from the pages, through the policy as the token's
     principal (``principal`` otherwise). ``port=0`` picks a free port.
 
-    With ``block=True`` (the default, for scripts) it prints the URL and
-    serves until Ctrl-C, then stops; ``block=False`` returns at once.
+    By default (for scripts) it prints the URL and serves until Ctrl-C,
+    then stops; ``background=True`` (for notebooks and services) returns at
+    once, serving on threads of the engine until ``stop()``.
     A store that is not there, a port taken or a public address without a
     token raise before anything is served.
     """
@@ -56,7 +57,7 @@ def serve(
         allow_writes,
         principal,
     )
-    if block:
+    if not background:
         print(f"mlops ui: serving {server.url}", flush=True)
         try:
             while server.running:
