@@ -25,11 +25,14 @@ export async function render(main, ctx) {
   const r = res.data;
   main.append(h("h1", {}, r.name || r.id, " ", h("span", { class: "pill status-" + r.status }, r.status || "")));
   const src = r.source || {};
-  main.append(section("Run", "run-info", kvTable({
+  const facts = {
     id: r.id, experiment: r.experiment, parent: r.parent, principal: r.principal,
     started: fmtTime(r.start_time), ended: fmtTime(r.end_time), "exit code": r.exit_code,
     "git commit": src.git_commit ? src.git_commit + (src.git_dirty ? " (dirty)" : "") : null, host: src.host,
-  }, { caption: "Run" })));
+  };
+  // Only what the run recorded: no rows of blanks.
+  for (const k of Object.keys(facts)) if (facts[k] === null || facts[k] === undefined || facts[k] === "") delete facts[k];
+  main.append(section("Run", "run-info", kvTable(facts, { caption: "Run" })));
   const metrics = Array.isArray(r.metrics) ? r.metrics : Object.entries(r.metrics || {}).map(([key, v]) => ({ key, ...v }));
   main.append(h("div", { class: "cols" },
     section("Params", "params", kvTable(r.params, { caption: "Params", keyLabel: "Param", empty: "No params." })),

@@ -56,7 +56,8 @@ function startServer(store) {
 
 function launch() {
   need(CHROMIUM, "Chromium (Debian package chromium)");
-  return chromium.launch({ executablePath: CHROMIUM, headless: true });
+  // Small /dev/shm in containers (CI) crashes tabs; this keeps Chromium off it.
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--disable-dev-shm-usage"] });
 }
 
 /**
