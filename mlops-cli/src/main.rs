@@ -37,6 +37,7 @@ fn run(cli: Cli) -> Result<ExitCode, Error> {
         Command::Run { command } => commands::runs::exec(command, &cx),
         Command::Runs { command } => commands::runs::run(command, &cx),
         Command::Monitor { command } => commands::monitor::run(command, &cx),
+        Command::Ui(a) => commands::ui::run(a, &cx),
         Command::Gc { .. }
         | Command::Expire { .. }
         | Command::Pin { .. }

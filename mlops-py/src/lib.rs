@@ -21,6 +21,7 @@ mod registry;
 mod runs;
 mod source;
 mod stats;
+mod ui;
 mod validate;
 
 #[pymodule]
@@ -39,6 +40,7 @@ fn _mlops(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runs::register(m)?;
     stats::register(m)?;
     validate::register(m)?;
+    ui::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

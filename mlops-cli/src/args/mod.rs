@@ -21,7 +21,7 @@ use mlops_core::validate::{InferOptions, ValidateOptions};
 pub use values::ColumnSpec;
 use values::{
     asset_ref, column_spec, corrections, dataset_version, export_targets, flavors, key_value,
-    kinds, methods, roles, tasks,
+    kinds, methods, roles, tasks, ui_token,
 };
 
 /// mlops: versioning, validation, profiling and drift for ML data.
@@ -122,6 +122,10 @@ pub enum Command {
         #[command(subcommand)]
         command: PackageCommand,
     },
+    /// Browse the store in a web browser: the catalogue, assets and their
+    /// lineage, runs and their charts, monitors, reports and governance
+    /// (see docs/ui.md). Prints its URL, then serves until stopped.
+    Ui(UiArgs),
     /// Garbage collection: `plan` (a dry run: what would be deleted, how
     /// many bytes, why) and `apply` (deletes exactly what a plan lists,
     /// after checking again).
@@ -166,6 +170,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// `mlops ui`'s flags.
+#[derive(Args)]
+pub struct UiArgs {
+    /// The address to listen on; anything but a loopback address needs --token.
+    #[arg(long, default_value = mlops_ui::DEFAULT_HOST)]
+    pub host: String,
+    /// The port (0 picks a free one).
+    #[arg(long, default_value_t = mlops_ui::DEFAULT_PORT)]
+    pub port: u16,
+    /// A secret every request must carry, PRINCIPAL=SECRET (writes are made
+    /// as PRINCIPAL) or SECRET; repeat for several. Open /?token=SECRET once
+    /// in the browser, or send `Authorization: Bearer SECRET`.
+    #[arg(long = "token", value_name = "[PRINCIPAL=]SECRET", env = mlops_ui::TOKEN_ENV, hide_env_values = true, value_parser = ui_token)]
+    pub tokens: Vec<mlops_ui::Token>,
+    /// Allow alias moves, tags and archiving from the pages (through the
+    /// policy, as the token's principal); read-only without it.
+    #[arg(long)]
+    pub allow_writes: bool,
 }
 
 /// The collector's commands.
@@ -1307,6 +1331,8 @@ mod tests {
         let (infer, drift) = (InferOptions::default(), DriftOptions::default());
         let core = [
             mlops_core::store::DEFAULT_STORE.to_string(),
+            mlops_ui::DEFAULT_HOST.to_string(),
+            mlops_ui::DEFAULT_PORT.to_string(),
             mlops_core::registry::LATEST.to_string(),
             mlops_core::registry::CURSOR_START.to_string(),
             mlops_core::governance::EVERY_ASSET.to_string(),

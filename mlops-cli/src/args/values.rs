@@ -239,6 +239,11 @@ pub fn key_value(s: &str) -> Result<(String, String), Error> {
         .ok_or_else(|| Error::InvalidInput(format!("'{s}' is not KEY=VALUE")))
 }
 
+/// A UI token, `PRINCIPAL=SECRET` or `SECRET` (see [`mlops_ui::Token`]).
+pub fn ui_token(s: &str) -> Result<mlops_ui::Token, Error> {
+    s.parse()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod package;
 pub mod profiles;
 pub mod registry;
 pub mod runs;
+pub mod ui;
 
 use std::path::Path;
 

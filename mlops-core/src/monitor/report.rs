@@ -348,6 +348,35 @@ impl Registry {
         Ok(dashboard(&state, &results, &BTreeMap::new()))
     }
 
+    /// The drift report of monitor `name`'s window starting at `window`
+    /// (Unix seconds; all rows, not a segment) against its reference: what
+    /// the dashboard links to. A window the monitor has no rows for, or a
+    /// monitor without a reference, is [`Error::NotFound`] saying so.
+    pub fn monitor_window_drift(
+        &self,
+        name: &str,
+        window: i64,
+        now_ms: Option<i64>,
+    ) -> Result<crate::drift::DriftReport> {
+        let state = self.monitor_state(name)?;
+        let mut results: Vec<_> = self
+            .results_of(&state, now_ms)?
+            .into_iter()
+            .filter(|r| r.window == window && r.segment.is_empty())
+            .collect();
+        if results.is_empty() {
+            return Err(Error::NotFound(format!(
+                "monitor '{name}' has no window starting at {window}"
+            )));
+        }
+        self.fill_drift(&state, &mut results, &|_| true)?;
+        results.remove(0).drift.ok_or_else(|| {
+            Error::NotFound(format!(
+                "monitor '{name}': window {window} has no drift report (no reference, or no rows)"
+            ))
+        })
+    }
+
     /// Writes the dashboard of monitor `name` to `path`, and the drift
     /// report of each of the newest [`MAX_WINDOW_REPORTS`] drifted windows
     /// into the folder `<path without extension>_windows/` beside it,

@@ -89,10 +89,19 @@ impl crate::search::Fields for SearchView<'_> {
     }
 }
 
+/// A query's filter; a blank query holds for every version.
+fn parse_query(query: &str) -> Result<crate::search::Filter> {
+    if query.trim().is_empty() {
+        return Ok(crate::search::Filter::And(Vec::new()));
+    }
+    crate::search::Filter::parse(query)
+}
+
 impl Registry {
     /// Every version of every asset that matches a filter (see
     /// [`crate::search`]), as documents of the fields the filter sees, in
-    /// kind, name and version order. Archived assets only when asked.
+    /// kind, name and version order. Archived assets only when asked. A
+    /// blank query matches every version (the catalogue's first page).
     ///
     /// ```
     /// use mlops_core::registry::{Kind, Registry};
@@ -105,7 +114,7 @@ impl Registry {
     /// assert_eq!(hits[0]["version"], 2);
     /// ```
     pub fn search(&self, query: &str, include_archived: bool) -> Result<Vec<serde_json::Value>> {
-        let filter = crate::search::Filter::parse(query)?;
+        let filter = parse_query(query)?;
         let names = self.search_names()?;
         self.search_assets(&filter, include_archived, &names, None)
     }
@@ -134,6 +143,7 @@ impl Registry {
     /// let versions: Vec<u64> = rest.hits.iter().map(|h| h["version"].as_u64().unwrap()).collect();
     /// assert_eq!(versions, [3, 4, 5, 6]);
     /// assert!(rest.next_page_token.is_none());
+    /// assert_eq!(r.search_page("", false, 100, None).unwrap().hits.len(), 7);
     /// ```
     pub fn search_page(
         &self,
@@ -142,7 +152,7 @@ impl Registry {
         limit: usize,
         page_token: Option<&str>,
     ) -> Result<SearchPage> {
-        let filter = crate::search::Filter::parse(query)?;
+        let filter = parse_query(query)?;
         if limit == 0 {
             return Err(Error::InvalidInput(
                 "search: limit must be at least 1".into(),

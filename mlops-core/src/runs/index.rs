@@ -312,6 +312,28 @@ fn read(
     Some(b)
 }
 
+/// The names of the table's columns (base and delta, each once, in
+/// order), read from the files' footers without decoding a row; none when
+/// there is no table that reads.
+pub(crate) fn column_names(registry: &Registry) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for path in [BASE, DELTA] {
+        let Some(bytes) = registry.store().read_index(path).ok().flatten() else {
+            continue;
+        };
+        let Ok(builder) = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))
+        else {
+            continue;
+        };
+        for f in builder.schema().fields() {
+            if !names.iter().any(|n| n == f.name()) {
+                names.push(f.name().clone());
+            }
+        }
+    }
+    names
+}
+
 /// The table (base and delta), with only the columns `keep` accepts (and
 /// `id`, `events`); `None` when there is none that reads.
 pub(crate) fn load(

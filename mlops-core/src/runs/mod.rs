@@ -95,7 +95,7 @@ pub use import::IMPORTED_FROM_TAG;
 #[cfg(feature = "interop")]
 pub use mlflow::{ImportMlflow, MlflowImport, MLFLOW_EXPERIMENT_TAG};
 pub use params::{MAX_KEY_CHARS, MAX_PARAM_CHARS, MAX_TAG_CHARS};
-pub use search::{runs_table, METRIC_STATS};
+pub use search::{runs_table, RunKeys, RunsPage, METRIC_STATS};
 pub use segment::{history_schema, segment_schema};
 pub use summary::SeriesSummary;
 pub use system::{MIN_SYSTEM_METRICS_INTERVAL, SYSTEM_METRICS_INTERVAL, SYSTEM_METRIC_KEYS};

@@ -19,6 +19,7 @@ use arrow::array::{
     UInt64Array,
 };
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use serde::Serialize;
 use serde_json::Value;
 
 use rayon::prelude::*;
@@ -29,6 +30,26 @@ use super::summary::SeriesSummary;
 use crate::error::{Error, Result};
 use crate::registry::Registry;
 use crate::search::{Fields, Query};
+
+/// One page of runs ([`Registry::search_runs_page`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunsPage {
+    /// How many runs match in all.
+    pub total: usize,
+    /// The page's runs, in the query's order.
+    pub runs: Vec<RunInfo>,
+}
+
+/// The names runs use ([`Registry::run_keys`]), each list sorted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RunKeys {
+    /// Parameter names (the `params.<key>` fields).
+    pub params: Vec<String>,
+    /// Tag names (`tags.<key>`).
+    pub tags: Vec<String>,
+    /// Metric series logged without a context (`metrics.<key>`).
+    pub metrics: Vec<String>,
+}
 
 /// The statistics of a series a field can name, in the run table's order.
 pub const METRIC_STATS: [&str; 9] = [
@@ -120,6 +141,101 @@ impl Registry {
     /// ```
     pub fn search_runs(&self, query: &str) -> Result<Vec<RunInfo>> {
         let q: Query = query.parse()?;
+        Ok(self
+            .search_runs_from(&q, 0, q.limit.unwrap_or(usize::MAX))?
+            .runs)
+    }
+
+    /// One page of [`search_runs`](Self::search_runs): the hits at
+    /// positions `offset..offset + limit` of the query's order (a `limit`
+    /// in the query caps the hits first), and how many hits there are in
+    /// all. Only the page's runs are read from their logs, so a page deep
+    /// in 10,000 runs costs what the first one does; what the table says
+    /// of the others is trusted for the count (a run an attached process
+    /// wrote to after its end may be counted but not shown, as in
+    /// [`search_runs`](Self::search_runs)).
+    ///
+    /// ```
+    /// use mlops_core::registry::Registry;
+    /// use mlops_core::runs::{RunStatus, StartRun};
+    /// let r = Registry::open("memory://").unwrap();
+    /// for loss in [0.5, 0.2, 0.4, 0.1] {
+    ///     let run = r.start_run(StartRun::default()).unwrap();
+    ///     run.log(&[("loss", loss)], 0, None).unwrap();
+    ///     run.end(RunStatus::Finished, None).unwrap();
+    /// }
+    /// let page = r.search_runs_page("order by metrics.loss", 1, 2).unwrap();
+    /// assert_eq!(page.total, 4);
+    /// let losses: Vec<f64> = page.runs.iter().map(|r| r.metric("loss", None).unwrap().last).collect();
+    /// assert_eq!(losses, [0.2, 0.4]);
+    /// ```
+    pub fn search_runs_page(&self, query: &str, offset: usize, limit: usize) -> Result<RunsPage> {
+        let q: Query = query.parse()?;
+        self.search_runs_from(&q, offset, limit)
+    }
+
+    /// Every parameter, tag and metric name of every run: what a runs
+    /// table can show as columns. Read from the run table's column names,
+    /// and from the logs of the runs the table does not hold yet.
+    ///
+    /// ```
+    /// use mlops_core::registry::Registry;
+    /// use mlops_core::runs::{RunStatus, StartRun};
+    /// let r = Registry::open("memory://").unwrap();
+    /// let run = r.start_run(StartRun { params: Some(serde_json::json!({"lr": 0.1})), ..Default::default() }).unwrap();
+    /// run.log(&[("loss", 0.5), ("acc", 0.7)], 0, None).unwrap();
+    /// run.end(RunStatus::Finished, None).unwrap();
+    /// let keys = r.run_keys().unwrap();
+    /// assert_eq!((keys.params, keys.metrics), (vec!["lr".to_string()], vec!["acc".to_string(), "loss".to_string()]));
+    /// ```
+    pub fn run_keys(&self) -> Result<RunKeys> {
+        let ids = self.run_ids()?;
+        let (mut params, mut tags, mut metrics) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        for name in index::column_names(self) {
+            if let Some(k) = name.strip_prefix("params.") {
+                params.insert(k.to_string());
+            } else if let Some(k) = name.strip_prefix("tags.") {
+                tags.insert(k.to_string());
+            } else if let Some(rest) = name.strip_prefix("metrics.") {
+                if let Some((k, s)) = rest.rsplit_once('.') {
+                    if METRIC_STATS.contains(&s) {
+                        metrics.insert(k.to_string());
+                    }
+                }
+            }
+        }
+        let no_column = |_: &str| false;
+        let table = index::load(self, Some(&no_column)).map(index::Table::new);
+        let rows: Vec<Option<usize>> = match &table {
+            Some(t) => index::rows_of(t, &ids),
+            None => vec![None; ids.len()],
+        };
+        let others = self.fold_runs(
+            ids.iter()
+                .zip(&rows)
+                .filter(|(_, row)| row.is_none())
+                .map(|(id, _)| id),
+        )?;
+        for r in &others {
+            params.extend(r.params.keys().cloned());
+            tags.extend(r.tags.keys().cloned());
+            metrics.extend(
+                r.metrics
+                    .iter()
+                    .filter(|s| s.context.is_none())
+                    .map(|s| s.key.clone()),
+            );
+        }
+        Ok(RunKeys {
+            params: params.into_iter().collect(),
+            tags: tags.into_iter().collect(),
+            metrics: metrics.into_iter().collect(),
+        })
+    }
+
+    /// The hits of `q` from position `offset`, at most `limit` of them.
+    fn search_runs_from(&self, q: &Query, offset: usize, limit: usize) -> Result<RunsPage> {
         let ids = self.run_ids()?;
         // The run table's rows, with only the columns the query reads.
         let wanted: Vec<String> = q
@@ -162,11 +278,13 @@ impl Registry {
             ..q.clone()
         };
         all.order_and_limit(&mut hits);
+        let cap = q.limit.unwrap_or(usize::MAX);
+        let total = hits.len().min(cap);
+        let limit = limit.min(cap.saturating_sub(offset));
         // Every hit is read from its log and checked again: a stale row
         // never makes a run match.
-        let limit = q.limit.unwrap_or(usize::MAX);
         let mut out: Vec<RunInfo> = Vec::new();
-        let mut next = hits.into_iter();
+        let mut next = hits.into_iter().skip(offset);
         while out.len() < limit {
             let batch: Vec<Candidate<'_>> = next
                 .by_ref()
@@ -192,7 +310,7 @@ impl Registry {
             out.extend(read.into_iter().flatten());
         }
         out.truncate(limit);
-        Ok(out)
+        Ok(RunsPage { total, runs: out })
     }
 
     /// Writes the table of the runs matching `query` (every run when

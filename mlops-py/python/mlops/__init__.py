@@ -15,7 +15,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional, Union
 
-from . import _mlops, checks, stats
+from . import _mlops, checks, stats, ui
 
 # Python's own integration with scikit-learn (no engine behaviour of its own,
 # like mlops.spark or mlops.xgboost): `mlops.autolog`, kept out of __all__
@@ -79,6 +79,7 @@ __all__ = [
     "Accumulator",
     "drift",
     "stats",
+    "ui",
     "validate",
     "gate",
     "checks",

@@ -1116,3 +1116,28 @@ class RowDiff:
     def changed_cells(self) -> dict[str, int]: ...
     def to_dict(self) -> dict[str, Any]:
         """The summary as a plain dict."""
+
+@final
+class UiServer:
+    """A running web UI server (see `mlops.ui.serve`)."""
+
+    @property
+    def url(self) -> str:
+        """Its URL, `http://127.0.0.1:5210/`."""
+    @property
+    def port(self) -> int:
+        """The port it listens on."""
+    @property
+    def running(self) -> bool:
+        """Whether it still serves."""
+    def stop(self) -> None:
+        """Stops it; the requests under way finish."""
+
+def _ui_start(
+    store: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    tokens: list[str] = ...,
+    allow_writes: bool = False,
+    principal: str | None = None,
+) -> UiServer: ...
