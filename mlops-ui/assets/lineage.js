@@ -8,14 +8,24 @@ import { s, assetHref } from "./dom.js";
 
 const W = 200, H = 34, GAPX = 70, GAPY = 12, MAXROWS = 25;
 
+// A run's node: {"id": "run/ID", "run": ID} in docs/ui.md; the server
+// gives {"id": "run/ID", "kind": null, "name": ID}. Both are read.
+function runId(n) {
+  if (n.run !== undefined && n.run !== null) return String(n.run);
+  if (!n.kind && typeof n.id === "string" && n.id.startsWith("run/")) return n.id.slice(4);
+  return null;
+}
+
 function label(n) {
-  if (n.run !== undefined && n.run !== null) return "run " + String(n.run).slice(0, 12);
+  const run = runId(n);
+  if (run) return "run " + run;
   if (n.kind) return `${n.kind}/${n.name}@${n.version}`;
   return n.id;
 }
 
 function href(n) {
-  if (n.run !== undefined && n.run !== null) return "#/run/" + encodeURIComponent(n.run);
+  const run = runId(n);
+  if (run) return "#/run/" + encodeURIComponent(run);
   if (n.kind && n.name) return assetHref(n.kind, n.name);
   return null;
 }
@@ -30,6 +40,8 @@ export function lineageSvg(data, kind, name) {
   const edges = (data.edges || []).filter((e) => nodes.has(e.from) && nodes.has(e.to));
   const self = (n) => n.kind === kind && n.name === name;
   const layer = new Map();
+  // The server's depth (negative upstream) when it gives one, else found here.
+  for (const n of nodes.values()) if (Number.isInteger(n.depth)) layer.set(n.id, n.depth);
   for (const n of nodes.values()) if (self(n)) layer.set(n.id, 0);
   // Upstream (negative layers) and downstream (positive), breadth first.
   for (const dir of [-1, 1]) {
@@ -73,7 +85,7 @@ export function lineageSvg(data, kind, name) {
   for (const [id, p] of pos) {
     const n = nodes.get(id);
     const t = label(n);
-    const box = s("g", { class: self(n) ? "self" : n.run !== undefined && n.run !== null ? "run" : "" },
+    const box = s("g", { class: self(n) ? "self" : runId(n) ? "run" : "" },
       s("title", {}, t),
       s("rect", { x: p.x, y: p.y, width: W, height: H, rx: 6 }),
       s("text", { x: p.x + 10, y: p.y + H / 2 + 4 }, clip(t, 27)));

@@ -43,6 +43,8 @@ export async function render(main, ctx) {
     { label: "Time", cell: (r) => fmtTime(r.time) },
     { label: "Who", cell: (r) => r.principal || "" },
     { label: "Target", cell: (r) => h("code", {}, r.target || "") },
-    { label: "Why refused", cell: (r) => r.reason || fmtValue((r.event || {}).error || (r.event || {}).message || "") },
+    { label: "Refused", cell: (r) => fmtValue((r.event || {}).action || "") },
+    { label: "Why", cell: (r) => fmtValue((r.event || {}).needs || (r.event || {}).error || "") },
+    { label: "Their reason", cell: (r) => r.reason || "" },
   ], g.denials || [], { caption: "Denials, newest first", empty: "Nothing was refused." })));
 }
