@@ -146,8 +146,10 @@ export class LineChart {
       y0 = Math.log10(y0); y1 = Math.log10(y1);
       if (y0 === y1) { y0 -= 0.5; y1 += 0.5; }
     } else {
+      // Never below zero for a series that never is (ratios, counts).
+      const floor = y0 >= 0 ? 0 : -Infinity;
       if (y0 === y1) { const d = Math.abs(y0) * 0.1 || 1; y0 -= d; y1 += d; }
-      const pad = (y1 - y0) * 0.06; y0 -= pad; y1 += pad;
+      const pad = (y1 - y0) * 0.06; y0 = Math.max(floor, y0 - pad); y1 += pad;
     }
     return { x0, x1, y0, y1 };
   }

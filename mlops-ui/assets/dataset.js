@@ -80,8 +80,10 @@ export function datasetSections(name, versions, ctx) {
 
   const schemaSec = section("Schema", "schema",
     newest ? h("p", { class: "muted" }, `Version ${newest.version}${newest.dataset && newest.dataset.rows !== undefined ? `, ${fmtNum(newest.dataset.rows)} rows` : ""}${newest.dataset && newest.dataset.format ? `, ${newest.dataset.format}` : ""}.`) : null,
-    table([{ label: "Column", cell: (c) => h("code", {}, Array.isArray(c) ? c[0] : c.name) }, { label: "Type", cell: (c) => (Array.isArray(c) ? c[1] : c.type) }],
-      schema, { caption: "Schema", empty: "No schema recorded." }));
+    // Folded when long: the profile below lists every column again.
+    h("details", { open: schema.length <= 12 }, h("summary", {}, `${schema.length} columns`),
+      table([{ label: "Column", cell: (c) => h("code", {}, Array.isArray(c) ? c[0] : c.name) }, { label: "Type", cell: (c) => (Array.isArray(c) ? c[1] : c.type) }],
+        schema, { caption: "Schema", empty: "No schema recorded.", class: "schema" })));
 
   const pv = h("select", { id: "profile-version" }, options(nums[0]));
   const reportLink = h("a", { class: "button", target: "_blank", rel: "noopener" }, "Open profile report");
@@ -113,7 +115,7 @@ export function datasetSections(name, versions, ctx) {
     diffBody.replaceChildren(h("p", { class: "muted" }, "Loading…"));
     const r = await get(`/api/datasets/${seg(name)}/diff${qs({ from: from.value, to: to.value })}`);
     if (!ctx.alive()) return;
-    diffBody.replaceChildren(...(r.ok ? diffView(r.data) : [errorBox(r.error, "the diff")]));
+    diffBody.replaceChildren(...(r.ok ? diffView(r.data).filter(Boolean) : [errorBox(r.error, "the diff")]));
   });
   const diffSec = section("Compare versions", "diff", form, diffBody);
   loadProfile();

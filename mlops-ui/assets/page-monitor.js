@@ -5,7 +5,7 @@
 // a link to its report (/reports/monitor/NAME/WINDOW).
 
 import { get, seg } from "./api.js";
-import { h, fmtTime, fmtNum, errorBox, section, table, objectTable } from "./dom.js";
+import { h, fmtTime, fmtNum, errorBox, section, table } from "./dom.js";
 import { LineChart, chartControls } from "./chart.js";
 import { driftHeatmap } from "./heatmap.js";
 
@@ -50,7 +50,11 @@ export async function render(main, ctx) {
     h("a", { href: `/reports/monitor/${seg(name)}`, target: "_blank", rel: "noopener", class: "button" }, "Open dashboard report")));
 
   main.append(h("div", { class: "cols" },
-    section("Rules", "rules", rules.length ? objectTable(rules.map((r) => (typeof r === "string" ? { rule: r } : r)), { caption: "Rules" }) : h("p", { class: "muted" }, "No rules.")),
+    section("Rules", "rules", table([
+      { label: "Name", cell: (r) => r.name || "" },
+      { label: "Rule", cell: (r) => h("code", {}, r.rule || "") },
+      { label: "Severity", cell: (r) => r.severity || "" },
+    ], rules.map((r) => (typeof r === "string" ? { rule: r } : r)), { caption: "Rules", empty: "No rules." })),
     section("Alerts", "alerts", table([
       { label: "Rule", cell: (a) => a.rule },
       { label: "State", cell: (a) => h("span", { class: a.state === "firing" ? "bad" : "ok" }, a.state) },
