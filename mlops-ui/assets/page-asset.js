@@ -10,6 +10,8 @@ import { lineageSvg } from "./lineage.js";
 import { datasetSections } from "./dataset.js";
 
 const PAGE = 20;
+// What the last write said, shown once by the render that follows it.
+let flash = "";
 
 function metricPills(v) {
   const m = (v.metadata && v.metadata.metrics) || {};
@@ -26,11 +28,11 @@ function currentAliases(aliases) {
 }
 
 function writeForms(a, onDone) {
-  const status = h("p", { role: "status", id: "write-status", class: "muted" });
+  const status = h("p", { role: "status", id: "write-status", class: flash ? "ok" : "muted" }, flash);
+  flash = "";
   const done = (r, what) => {
     if (r.ok) {
-      status.className = "ok";
-      status.textContent = `${what}: done.`;
+      flash = `${what}: done.`;
       onDone();
     } else {
       status.replaceChildren(errorBox(r.error, what));
@@ -109,7 +111,9 @@ export async function render(main, ctx) {
       h("span", { class: "muted" }, versions.length ? `${offset + 1}–${offset + versions.length} of ${total}` : ""))));
 
   const aliasRows = [];
-  for (const [al, moves] of Object.entries(a.aliases || {})) for (const m of [...(moves || [])].reverse()) aliasRows.push({ alias: al, ...m });
+  for (const [al, moves] of Object.entries(a.aliases || {})) for (const m of moves || []) aliasRows.push({ alias: al, ...m });
+  // Every alias's moves in one list, newest first (by the log's order).
+  aliasRows.sort((x, y) => (y.seq ?? y.time ?? 0) - (x.seq ?? x.time ?? 0));
   main.append(section("Aliases", "aliases", table([
     { label: "Alias", cell: (r) => h("span", { class: "pill" }, r.alias) },
     { label: "Version", cell: (r) => (r.version === null || r.version === undefined ? "removed" : "v" + r.version) },

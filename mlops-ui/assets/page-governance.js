@@ -19,11 +19,12 @@ export async function render(main, ctx) {
       return;
     }
     const rep = r.data.report || {};
-    out.replaceChildren(
+    out.replaceChildren(...[
       h("p", { class: r.data.ok ? "ok" : "bad", id: "verify-verdict" },
         r.data.ok ? `Audit trail intact: ${rep.events ?? "?"} events in ${rep.logs ?? "?"} logs.` : "Audit trail BROKEN."),
       rep.broken ? h("pre", { class: "mono error" }, JSON.stringify(rep.broken, null, 2)) : null,
-      rep.digest ? h("p", { class: "muted" }, "Digest (keep it elsewhere to detect rewrites): ", h("code", {}, rep.digest)) : null);
+      rep.digest ? h("p", { class: "muted" }, "Digest (keep it elsewhere to detect rewrites): ", h("code", {}, rep.digest)) : null,
+    ].filter(Boolean));
   });
   main.append(section("Audit trail", "verify", h("p", { class: "muted" }, "Checks the hash chain of every asset log, the policy log and the denials."), h("div", { class: "row" }, btn), out));
 

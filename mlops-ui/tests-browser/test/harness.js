@@ -33,10 +33,14 @@ function makeStore() {
   return { out, store, sweepRuns: ids };
 }
 
-/** Starts `mlops ui --store STORE --port 0`; resolves to {url, stop}. */
-function startServer(store) {
+/**
+ * Starts `mlops ui --store STORE --port 0 [ARGS]` (as principal ml-pipeline,
+ * the store's admin); resolves to {url, stop}.
+ */
+function startServer(store, args = []) {
   need(CLI, "the CLI (target/release/mlops)");
-  const child = spawn(CLI, ["ui", "--store", store, "--port", "0"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const env = { ...process.env, MLOPS_PRINCIPAL: "ml-pipeline" };
+  const child = spawn(CLI, ["ui", "--store", store, "--port", "0", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => { stderr += d; });
   return new Promise((resolve, reject) => {

@@ -127,6 +127,7 @@ test("asset page: a data set's versions, lineage, profile and the diff of two ve
   await page.locator("table.diff tbody tr").first().waitFor();
   assert.equal(await page.locator("table.diff tbody tr").count(), schemaRows);
   assert.ok(await page.locator("table.diff tbody tr.differs").count() > 0, "the shifted data set differs somewhere");
+  assert.doesNotMatch(await page.locator("#diff-body").textContent(), /null|undefined|NaN/);
   assert.match(await page.getByRole("link", { name: "Open drift report" }).getAttribute("href"), /^\/reports\/drift\/workload\?from=1&to=2$/);
   await page.locator("#history tbody tr").first().waitFor();
   assert.ok((await column("#history table", 3)).includes("version"));
@@ -142,6 +143,9 @@ test("asset page: a model's aliases with their history and the run that made it"
   await page.locator("svg.lineage").waitFor();
   const boxes = await page.locator("svg.lineage a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.ok(boxes.some((h) => h.startsWith("#/run/")), boxes.join(", "));
+  // Read-only by default: no forms that change anything.
+  await page.locator("#history tbody tr").first().waitFor();
+  assert.equal(await page.locator("#writes").count(), 0);
   await shot(page, "asset-model");
 });
 
@@ -274,5 +278,6 @@ test("governance: policy, protected aliases, denials, and the audit trail verifi
   await verdict.waitFor();
   assert.match(await verdict.textContent(), /^Audit trail intact: \d+ events in \d+ logs\.$/);
   assert.equal(await verdict.getAttribute("class"), "ok");
+  assert.doesNotMatch(await page.locator("#verify-result").textContent(), /null|undefined/);
   await shot(page, "governance");
 });
