@@ -54,7 +54,8 @@ function timeTicks(lo, hi, count) {
   const step = TIME_STEPS.find((s) => s >= raw) || Math.ceil(raw / 86400e3) * 86400e3;
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi; v += step) out.push(v);
-  return out;
+  // A span shorter than a second (a run logged in a burst): its two ends.
+  return out.length ? out : [lo, hi];
 }
 
 function fmtTimeTick(ms, span) {
@@ -178,7 +179,10 @@ export class LineChart {
     g.strokeStyle = "#eef0f3";
     g.lineWidth = 1;
     // Grid and y ticks.
-    const yt = this.o.logY
+    // Log scale: a tick per decade, or plain ticks inside a single decade.
+    const yt = this.o.logY && d.y1 - d.y0 < 1
+      ? niceTicks(Math.pow(10, d.y0), Math.pow(10, d.y1), 4)
+      : this.o.logY
       ? niceTicks(Math.floor(d.y0), Math.ceil(d.y1), Math.min(6, Math.ceil(d.y1) - Math.floor(d.y0) || 1)).filter((t) => t >= d.y0 && t <= d.y1).map((t) => Math.pow(10, t))
       : niceTicks(d.y0, d.y1, 5);
     g.textAlign = "right"; g.textBaseline = "middle";
