@@ -143,7 +143,7 @@ impl Registry {
     /// let versions: Vec<u64> = rest.hits.iter().map(|h| h["version"].as_u64().unwrap()).collect();
     /// assert_eq!(versions, [3, 4, 5, 6]);
     /// assert!(rest.next_page_token.is_none());
-    /// assert_eq!(r.search_page("", false, 100, None).unwrap().hits.len(), 7);
+    /// assert_eq!(r.search_page("", false, 100, None).unwrap().hits.len(), 6);
     /// ```
     pub fn search_page(
         &self,
