@@ -149,10 +149,36 @@ test("asset page: a model's aliases with their history and the run that made it"
   await shot(page, "asset-model");
 });
 
-test("runs: virtualised table, column picker, sorting, keyboard rows, and a run's charts", async () => {
+test("runs: a long table keeps only the rows in view and fetches 100 at a time", async () => {
   await open("runs");
+  const offsets = [];
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === "/api/runs") offsets.push([u.searchParams.get("offset"), u.searchParams.get("limit")].join("+"));
+  });
   await page.locator(".vt-row[data-loaded='1']").first().waitFor();
-  assert.equal(await page.locator("#runs-total").textContent(), "3 runs. Arrow keys move between rows.");
+  // The quickstart's run, the two sweeps and extra_runs.py's 250.
+  assert.equal(await page.locator("#runs-total").textContent(), "253 runs. Arrow keys move between rows.");
+  const inView = await page.locator(".vt-row").count();
+  assert.ok(inView > 10 && inView < 60, `${inView} rows in the DOM`);
+  // Scrolled to the end: the last page (offset 200) is fetched, the first rows leave the DOM.
+  await page.locator(".vt-scroll").evaluate((e) => { e.scrollTop = e.scrollHeight; });
+  await page.locator(".vt-row[data-index='252'][data-loaded='1'] a").waitFor();
+  assert.ok(offsets.includes("200+100"), offsets.join(", "));
+  assert.equal(await page.locator(".vt-row[data-index='0']").count(), 0);
+  assert.ok(await page.locator(".vt-row").count() < 60);
+  // End / Home from the keyboard walk the whole table.
+  await page.locator(".vt-row[data-index='252'] a").focus();
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => document.activeElement.closest(".vt-row") && document.activeElement.closest(".vt-row").dataset.index === "0");
+  await page.keyboard.press("End");
+  await page.waitForFunction(() => document.activeElement.closest(".vt-row") && document.activeElement.closest(".vt-row").dataset.index === "252");
+});
+
+test("runs: column picker, sorting, keyboard rows, and a run's charts", async () => {
+  await open("runs?q=" + encodeURIComponent("experiment = 'sweep'"));
+  await page.locator(".vt-row[data-loaded='1']").first().waitFor();
+  assert.equal(await page.locator("#runs-total").textContent(), "2 runs. Arrow keys move between rows.");
   // The column picker: search the keys, tick params.lr.
   await page.getByRole("button", { name: /^Columns/ }).click();
   await page.getByLabel("Search keys").fill("lr");
@@ -164,7 +190,11 @@ test("runs: virtualised table, column picker, sorting, keyboard rows, and a run'
   await page.locator(".vt-row[data-loaded='1']").first().waitFor();
   const names = await page.locator(".vt-row[data-loaded='1'] .cell:nth-child(2)").allTextContents();
   const lrs = await page.locator(".vt-row[data-loaded='1'] .cell:nth-child(8)").allTextContents();
-  assert.deepEqual(lrs.filter(Boolean), ["0.1", "0.3"], `sorted by lr: ${names} ${lrs}`);
+  assert.deepEqual(lrs, ["0.1", "0.3"], `sorted by lr: ${names} ${lrs}`);
+  assert.deepEqual(names, ["sweep-a", "sweep-b"]);
+  await page.getByRole("button", { name: "Sort by params.lr" }).click();
+  await page.waitForFunction(() => location.hash.includes("desc=1"));
+  await page.waitForFunction(() => (document.querySelector(".vt-row[data-index='0'] .cell:nth-child(8)") || {}).textContent === "0.3");
   // Keyboard: arrow keys move between the rows' links.
   await page.locator(".vt-row[data-index='0'] a").focus();
   await page.keyboard.press("ArrowDown");
