@@ -7,7 +7,9 @@
 
 const { test, before, after, afterEach } = require("node:test");
 const assert = require("node:assert/strict");
-const { makeStore, startServer, launch, openPage, shot, unnamedControls } = require("./harness.js");
+const fs = require("node:fs");
+const path = require("node:path");
+const { ROOT, makeStore, startServer, launch, openPage, shot, unnamedControls } = require("./harness.js");
 
 let store, server, browser, page;
 
@@ -42,6 +44,20 @@ async function open(route) {
 function column(sel, n) {
   return page.locator(`${sel} tbody tr td:nth-child(${n})`).allTextContents();
 }
+
+test("every file of mlops-ui/assets is served from the binary, byte for byte, with its type", async () => {
+  const dir = path.join(ROOT, "mlops-ui", "assets");
+  const types = { js: "text/javascript", css: "text/css", svg: "image/svg+xml", html: "text/html" };
+  const files = fs.readdirSync(dir);
+  assert.ok(files.length >= 10, files.join(", "));
+  for (const f of files) {
+    const url = f === "index.html" ? "/" : "/assets/" + f;
+    const res = await fetch(server.url + url);
+    assert.equal(res.status, 200, `${url} (is ${f} in the server's table of files?)`);
+    assert.equal(res.headers.get("content-type").split(";")[0], types[f.split(".").pop()], url);
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(fs.readFileSync(path.join(dir, f))), `${url} differs from ${f}: rebuild the CLI`);
+  }
+});
 
 test("catalogue: a filter narrows the versions, Tab reaches the search box, Enter searches", async () => {
   await open("catalogue");
