@@ -81,7 +81,7 @@ export class LineChart {
       h("div", { class: "chart-head" }, h("h3", {}, opts.title), this.reset),
       this.canvas,
       h("div", { class: "legend" }, this.o.series.length > 1 || opts.legend
-        ? this.o.series.map((s, i) => h("span", {}, h("i", { style: null, "data-color": this.color(s, i) }), s.name))
+        ? this.o.series.map((s, i) => h("span", {}, h("i", { "data-color": this.color(s, i) }), s.name))
         : null),
       this.readout);
     for (const i of this.el.querySelectorAll("i[data-color]")) i.style.background = i.dataset.color;

@@ -39,23 +39,29 @@ export function lineageSvg(data, kind, name) {
   const nodes = new Map((data.nodes || []).map((n) => [n.id, n]));
   const edges = (data.edges || []).filter((e) => nodes.has(e.from) && nodes.has(e.to));
   const self = (n) => n.kind === kind && n.name === name;
+  // Columns by longest path from the asset's own versions (column 0): an
+  // input sits left of everything it feeds, a user right of everything it
+  // uses, so dataset -> run -> model reads left to right even when the
+  // dataset also feeds the model directly. Bounded, in case of a cycle.
   const layer = new Map();
-  // The server's depth (negative upstream) when it gives one, else found here.
-  for (const n of nodes.values()) if (Number.isInteger(n.depth)) layer.set(n.id, n.depth);
   for (const n of nodes.values()) if (self(n)) layer.set(n.id, 0);
-  // Upstream (negative layers) and downstream (positive), breadth first.
-  for (const dir of [-1, 1]) {
-    let frontier = [...layer.keys()].filter((id) => layer.get(id) === 0);
-    for (let depth = 1; frontier.length && depth < 8; depth++) {
-      const next = [];
-      for (const e of edges) {
-        const [a, b] = dir < 0 ? [e.to, e.from] : [e.from, e.to];
-        if (frontier.includes(a) && !layer.has(b)) { layer.set(b, dir * depth); next.push(b); }
+  for (let round = 0; round <= nodes.size; round++) {
+    let changed = false;
+    for (const e of edges) {
+      const a = layer.get(e.from), b = layer.get(e.to);
+      if (b !== undefined && b <= 0 && !self(nodes.get(e.from)) && (a === undefined || (a <= 0 && b - 1 < a))) {
+        layer.set(e.from, b - 1);
+        changed = true;
       }
-      frontier = next;
+      if (a !== undefined && a >= 0 && !self(nodes.get(e.to)) && (b === undefined || (b >= 0 && a + 1 > b))) {
+        layer.set(e.to, a + 1);
+        changed = true;
+      }
     }
+    if (!changed) break;
   }
-  for (const id of nodes.keys()) if (!layer.has(id)) layer.set(id, -1);
+  // Anything not connected to the asset: the server's depth, else left.
+  for (const n of nodes.values()) if (!layer.has(n.id)) layer.set(n.id, Number.isInteger(n.depth) ? n.depth : -1);
   const cols = new Map();
   for (const [id, l] of layer) { if (!cols.has(l)) cols.set(l, []); cols.get(l).push(id); }
   const order = [...cols.keys()].sort((a, b) => a - b);

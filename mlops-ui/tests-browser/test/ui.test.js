@@ -159,6 +159,10 @@ test("asset page: a model's aliases with their history and the run that made it"
   await page.locator("svg.lineage").waitFor();
   const boxes = await page.locator("svg.lineage a").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
   assert.ok(boxes.some((h) => h.startsWith("#/run/")), boxes.join(", "));
+  // Left to right: the data set, the run that read it, the model it made.
+  const x = await page.locator("svg.lineage a").evaluateAll((as) => Object.fromEntries(as.map((a) =>
+    [a.getAttribute("aria-label").split(/[@ ]/)[0], Number(a.querySelector("rect").getAttribute("x"))])));
+  assert.ok(x["dataset/workload"] < x.run && x.run < x["model/churn-model"], JSON.stringify(x));
   // Read-only by default: no forms that change anything.
   await page.locator("#history tbody tr").first().waitFor();
   assert.equal(await page.locator("#writes").count(), 0);
