@@ -15,9 +15,13 @@
 #   - .venv-orch: Dagster, Airflow, KFP and hera (the orchestration
 #     adapters' tests), a venv of its own (scripts/requirements-orch.txt
 #     says why), with mlops importable from mlops-py/python through a .pth;
-#   - with --node: mlops-node/node_modules and the Node addon, and Azurite
+#   - when /usr/bin/chromium is missing, Debian's `chromium` package from
+#     apt-get (the web UI's browser tests drive it);
+#   - with --node: mlops-node/node_modules and the Node addon, Azurite
 #     (scripts/azurite/node_modules: the Azure Blob server scripts/test.sh
-#     starts for the tests, version pinned in scripts/azurite/package.json).
+#     starts for the tests, version pinned in scripts/azurite/package.json),
+#     and mlops-ui/tests-browser/node_modules (playwright-core, pinned: it
+#     drives the system Chromium and downloads no browser).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +44,16 @@ if ! command -v promtool >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+# The web UI's browser tests (mlops-ui/tests-browser) run the pages in the
+# system Chromium, headless: Debian's package, installed when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "==> installing Chromium (Debian's chromium package) for the web UI's browser tests"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 PYTHON=${PYTHON:-python3}
@@ -91,4 +105,6 @@ if [ "${1:-}" = "--node" ]; then
   (cd mlops-node && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
   echo "==> installing Azurite (the Azure test server)"
   (cd scripts/azurite && npm ci --no-audit --no-fund --loglevel=error)
+  echo "==> installing the web UI's browser-test driver (playwright-core)"
+  (cd mlops-ui/tests-browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

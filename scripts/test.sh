@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command 2 of the README: set everything up, then run every test suite:
-# Rust (engine, CLI, doc tests, examples), Python (pytest) and Node (node --test).
+# Rust (engine, CLI, doc tests, examples), Python (pytest), Node (node --test)
+# and the web UI's pages in a real browser (Chromium, node --test).
 #
 # The registry suites (mlops-core's registry and governance tests) run four
 # times over: on a local folder, on S3, on Azure Blob storage and on Google
@@ -122,3 +123,13 @@ echo "==> Orchestration adapters' tests (.venv-orch: Dagster, Airflow, KFP, hera
 MLOPS_CLI="$PWD/target/release/mlops" .venv-orch/bin/python -m pytest -q -p no:cacheprovider mlops-py/tests-orch
 echo "==> Node tests"
 (cd mlops-node && npm test)
+# The web UI's pages in the system Chromium against the release CLI's
+# `mlops ui` (mlops-ui/tests-browser: a store from examples/quickstart.py,
+# screenshots in target/ui-screenshots/). Never skipped: without Chromium
+# this fails here, before the tests.
+echo "==> Browser tests (mlops ui in Chromium)"
+if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
+  echo "Chromium is missing at ${CHROMIUM:-/usr/bin/chromium}: scripts/setup.sh installs it (apt-get install chromium)" >&2
+  exit 1
+fi
+(cd mlops-ui/tests-browser && npm test)
