@@ -10,6 +10,11 @@ use crate::reply::error;
 /// Each page file: its name under `/assets/`, its type, its bytes.
 const FILES: &[(&str, &str, &[u8])] = &[
     (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/api.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_bytes!("../assets/app.css"),
@@ -20,9 +25,89 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/app.js"),
     ),
     (
+        "chart.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/chart.js"),
+    ),
+    (
+        "dataset.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/dataset.js"),
+    ),
+    (
+        "dom.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/dom.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../assets/favicon.svg"),
+    ),
+    (
+        "heatmap.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/heatmap.js"),
+    ),
+    (
+        "lineage.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/lineage.js"),
+    ),
+    (
+        "page-asset.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-asset.js"),
+    ),
+    (
+        "page-catalogue.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-catalogue.js"),
+    ),
+    (
+        "page-compare.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-compare.js"),
+    ),
+    (
+        "page-governance.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-governance.js"),
+    ),
+    (
+        "page-monitor.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-monitor.js"),
+    ),
+    (
+        "page-monitors.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-monitors.js"),
+    ),
+    (
+        "page-reports.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-reports.js"),
+    ),
+    (
+        "page-run.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-run.js"),
+    ),
+    (
+        "page-runs.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/page-runs.js"),
+    ),
+    (
+        "series.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/series.js"),
+    ),
+    (
+        "table.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/table.js"),
     ),
 ];
 
