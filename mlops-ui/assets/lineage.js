@@ -8,13 +8,15 @@ import { s, assetHref } from "./dom.js";
 
 const W = 200, H = 34, GAPX = 70, GAPY = 12, MAXROWS = 25;
 
-// A run's node: {"id": "run/ID", "run": ID} in docs/ui.md; the server
-// gives {"id": "run/ID", "kind": null, "name": ID}. Both are read.
+// A run's node: {"id": "run/ID", "kind": null, "name": ID} (docs/ui.md).
 function runId(n) {
-  if (n.run !== undefined && n.run !== null) return String(n.run);
   if (!n.kind && typeof n.id === "string" && n.id.startsWith("run/")) return n.id.slice(4);
   return null;
 }
+
+// Lineage may name a run that is not one of the store's (recorded by hand,
+// `run="nightly"`): only a run id (32 hex digits) links to a run page.
+const RUN_ID = /^[0-9a-f]{32}$/;
 
 function label(n) {
   const run = runId(n);
@@ -25,7 +27,7 @@ function label(n) {
 
 function href(n) {
   const run = runId(n);
-  if (run) return "#/run/" + encodeURIComponent(run);
+  if (run) return RUN_ID.test(run) ? "#/run/" + encodeURIComponent(run) : null;
   if (n.kind && n.name) return assetHref(n.kind, n.name);
   return null;
 }
