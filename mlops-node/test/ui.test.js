@@ -11,16 +11,16 @@ const os = require('node:os')
 const path = require('node:path')
 const mlops = require('..')
 
-function store() {
+async function store() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-ui-'))
   const reg = new mlops.Registry(dir)
-  for (let v = 0; v < 3; v++) reg.add('model', 'churn', Buffer.from(`w${v}`), { metadata: { metrics: { auc: 0.8 + v / 100 } } })
-  reg.add('model', 'fraud', Buffer.from('w'), { metadata: { metrics: { auc: 0.95 } } })
+  for (let v = 0; v < 3; v++) await reg.add('model', 'churn', Buffer.from(`w${v}`), { metadata: { metrics: { auc: 0.8 + v / 100 } } })
+  await reg.add('model', 'fraud', Buffer.from('w'), { metadata: { metrics: { auc: 0.95 } } })
   return { dir, reg }
 }
 
 test('a search page is the engine search', async () => {
-  const { dir, reg } = store()
+  const { dir, reg } = await store()
   const server = mlops.ui.serve(dir, { port: 0 })
   try {
     assert.equal(server.running, true)
@@ -44,8 +44,8 @@ test('a search page is the engine search', async () => {
   server.stop()
 })
 
-test('bad starts throw coded errors', () => {
-  const { dir } = store()
+test('bad starts throw coded errors', async () => {
+  const { dir } = await store()
   assert.throws(() => mlops.ui.serve(path.join(dir, 'missing'), { port: 0 }), { code: 'NOT_FOUND' })
   assert.throws(() => mlops.ui.serve(dir, { host: '0.0.0.0', port: 0 }), { code: 'INVALID_INPUT', message: /loopback/ })
   assert.throws(() => mlops.ui.serve(dir, { port: 70000 }), { code: 'INVALID_INPUT', message: /port/ })
@@ -59,7 +59,7 @@ test('bad starts throw coded errors', () => {
 })
 
 test('a token server refuses a request without its token', async () => {
-  const { dir } = store()
+  const { dir } = await store()
   const server = mlops.ui.serve(dir, { port: 0, token: 'ana=0123456789abcdef0123', allowWrites: true })
   try {
     assert.equal((await fetch(`${server.url}api/info`)).status, 401)
