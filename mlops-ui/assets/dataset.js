@@ -71,6 +71,32 @@ function diffView(d) {
   return out;
 }
 
+/** One table of a row diff: its first rows, and how many there are. */
+function rowTable(title, t, cls) {
+  if (!t || !t.total) return null;
+  const more = t.total > t.rows.length ? ` (first ${fmtNum(t.rows.length)} of ${fmtNum(t.total)})` : "";
+  return h("div", { class: "scroll-x" }, h("h3", {}, title + more),
+    table(t.columns.map((c, i) => ({ label: c, cell: (row) => row[i] })), t.rows, { caption: title, class: cls }));
+}
+
+/** A row diff by key: the counts, then the first rows of each kind. */
+function rowsView(d) {
+  const s = d.summary;
+  const cells = Object.entries(s.changed_cells || {}).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${fmtNum(n)}`);
+  return [
+    table([
+      { label: "Added", class: "num", cell: () => fmtNum(s.added) },
+      { label: "Removed", class: "num", cell: () => fmtNum(s.removed) },
+      { label: "Changed", class: "num", cell: () => fmtNum(s.changed) },
+      { label: "Unchanged", class: "num", cell: () => fmtNum(s.unchanged) },
+      { label: "Changed cells", cell: () => cells.join(", ") || "none" },
+    ], [s], { caption: `Rows by ${s.key.join(", ")}, v${s.from} to v${s.to}`, class: "rowdiff" }),
+    rowTable("Added rows", d.added, "rows-added"),
+    rowTable("Removed rows", d.removed, "rows-removed"),
+    rowTable("Changed rows", d.changed, "rows-changed"),
+  ].filter(Boolean);
+}
+
 /** The data set sections; `versions` is the newest-first list of the page. */
 export function datasetSections(name, versions, ctx) {
   const newest = versions[0];
@@ -117,7 +143,20 @@ export function datasetSections(name, versions, ctx) {
     if (!ctx.alive()) return;
     diffBody.replaceChildren(...(r.ok ? diffView(r.data).filter(Boolean) : [errorBox(r.error, "the diff")]));
   });
-  const diffSec = section("Compare versions", "diff", form, diffBody);
+  // Rows by key (`Registry::diff_rows`), the same two versions.
+  const key = h("input", { id: "rows-key", type: "text", placeholder: "id", size: 16, autocomplete: "off" });
+  const rowsBody = h("div", { id: "rows-body" });
+  const rowsForm = h("form", { class: "row", "aria-label": "Compare rows by key" },
+    h("label", { for: "rows-key" }, "Key columns"), key,
+    h("button", { type: "submit" }, "Compare rows"));
+  rowsForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    rowsBody.replaceChildren(h("p", { class: "muted" }, "Loading…"));
+    const r = await get(`/api/datasets/${seg(name)}/rows${qs({ from: from.value, to: to.value, key: key.value.trim() })}`);
+    if (!ctx.alive()) return;
+    rowsBody.replaceChildren(...(r.ok ? rowsView(r.data) : [errorBox(r.error, "the row diff")]));
+  });
+  const diffSec = section("Compare versions", "diff", form, diffBody, rowsForm, rowsBody);
   loadProfile();
   return [schemaSec, profSec, diffSec];
 }

@@ -87,6 +87,7 @@ pub(crate) fn router(state: SharedState) -> Router {
         .route("/api/assets/{kind}/{name}/archive", post(writes::archive))
         .route("/api/datasets/{name}/profile", get(assets::profile))
         .route("/api/datasets/{name}/diff", get(assets::diff))
+        .route("/api/datasets/{name}/rows", get(assets::rows))
         .route("/api/runs", get(runs::list))
         .route("/api/runs/keys", get(runs::keys))
         .route("/api/runs/{id}", get(runs::run))

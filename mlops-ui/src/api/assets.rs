@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use axum::extract::{Path, Query, State};
+use mlops_core::dataset::RowTable;
 use axum::response::Response;
 use serde_json::json;
 
@@ -140,6 +142,57 @@ pub(crate) async fn diff(
         let p = Params(q);
         s.registry
             .diff_datasets(&name, &p.required("from")?, &p.required("to")?)
+    })
+    .await
+}
+
+/// Rows of a row diff's table shown per page section.
+const ROWS_SHOWN: usize = 20;
+
+/// The first `limit` rows of `t` as text cells, with its column names
+/// and its row count.
+fn rows_json(t: &RowTable, limit: usize) -> mlops_core::Result<serde_json::Value> {
+    let columns: Vec<&str> = t.schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let options = FormatOptions::default().with_null("");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    'batches: for b in &t.batches {
+        let cells: Vec<ArrayFormatter<'_>> = b
+            .columns()
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+            .collect::<Result<_, _>>()?;
+        for i in 0..b.num_rows() {
+            if rows.len() >= limit {
+                break 'batches;
+            }
+            rows.push(cells.iter().map(|f| f.value(i).to_string()).collect());
+        }
+    }
+    Ok(json!({"columns": columns, "total": t.num_rows(), "rows": rows}))
+}
+
+/// `GET /api/datasets/NAME/rows?from=&to=&key=a,b&limit=`: the row diff
+/// by key (`Registry::diff_rows`): its counts, and the first rows added,
+/// removed and changed.
+pub(crate) async fn rows(
+    State(s): State<SharedState>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    json(move || {
+        let p = Params(q);
+        let key = p.required("key")?;
+        let key: Vec<&str> = key.split(',').map(str::trim).collect();
+        let limit = p.count("limit", ROWS_SHOWN, MAX_PAGE)?;
+        let d = s
+            .registry
+            .diff_rows(&name, &p.required("from")?, &p.required("to")?, &key)?;
+        Ok(json!({
+            "summary": d.summary,
+            "added": rows_json(&d.added, limit)?,
+            "removed": rows_json(&d.removed, limit)?,
+            "changed": rows_json(&d.changed, limit)?,
+        }))
     })
     .await
 }

@@ -150,6 +150,27 @@ test("asset page: a data set's versions, lineage, profile and the diff of two ve
   await shot(page, "asset");
 });
 
+test("asset page: rows by key between two versions, counted as the engine counts them", async () => {
+  await open("asset/dataset/customers");
+  await page.locator("table.versions tbody tr").first().waitFor();
+  await page.getByLabel("From", { exact: true }).selectOption("1");
+  await page.getByLabel("To", { exact: true }).selectOption("2");
+  await page.getByLabel("Key columns").fill("id");
+  await page.getByRole("button", { name: "Compare rows" }).click();
+  await page.locator("table.rowdiff tbody tr").waitFor();
+  const api = await page.evaluate(async () => (await fetch("/api/datasets/customers/rows?from=1&to=2&key=id")).json());
+  const s = api.summary;
+  assert.ok(s.added > 0 && s.removed > 0 && s.changed > 0, JSON.stringify(s));
+  assert.equal(s.added + s.changed + s.unchanged, s.rows[1], "every row of v2 is added, changed or unchanged");
+  assert.equal(s.removed + s.changed + s.unchanged, s.rows[0], "every row of v1 is removed, changed or unchanged");
+  const shown = (await page.locator("table.rowdiff tbody td").allTextContents()).slice(0, 4);
+  assert.deepEqual(shown, [s.added, s.removed, s.changed, s.unchanged].map(String));
+  assert.equal(await page.locator("table.rows-changed tbody tr").count(), Math.min(20, s.changed));
+  assert.deepEqual(await page.locator("table.rows-changed thead th").allTextContents(), ["id", "changed_columns"]);
+  assert.match(await page.locator("table.rows-changed tbody tr td").nth(1).textContent(), /f0/);
+  await shot(page, "asset-rows");
+});
+
 test("asset page: a model's aliases with their history and the run that made it", async () => {
   await open("asset/model/churn-model");
   await page.locator("#aliases tbody tr").first().waitFor();
