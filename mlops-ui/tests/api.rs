@@ -269,14 +269,34 @@ fn an_asset_page_lists_versions_newest_first_with_lineage_and_history() {
     assert!(d.text().contains("'to'"));
     // Rows by key: the engine's counts, and the first rows added.
     let rows = get(addr(&s), "/api/datasets/d/rows?from=1&to=2&key=x&limit=3").json();
-    let engine = Registry::open(&f.store).unwrap().diff_rows("d", "1", "2", &["x"]).unwrap();
-    assert_eq!(rows["summary"], serde_json::to_value(&engine.summary).unwrap());
-    assert_eq!((rows["summary"]["added"].as_u64(), rows["summary"]["unchanged"].as_u64()), (Some(10), Some(10)));
+    let engine = Registry::open(&f.store)
+        .unwrap()
+        .diff_rows("d", "1", "2", &["x"])
+        .unwrap();
+    assert_eq!(
+        rows["summary"],
+        serde_json::to_value(&engine.summary).unwrap()
+    );
+    assert_eq!(
+        (
+            rows["summary"]["added"].as_u64(),
+            rows["summary"]["unchanged"].as_u64()
+        ),
+        (Some(10), Some(10))
+    );
     assert_eq!(rows["added"]["total"], 10);
     assert_eq!(rows["added"]["columns"], json!(["x", "y", "city"]));
-    assert_eq!(rows["added"]["rows"], json!([["10", "5.0", "Oslo"], ["11", "5.5", "Lima"], ["12", "6.0", "Oslo"]]));
+    assert_eq!(
+        rows["added"]["rows"],
+        json!([
+            ["10", "5.0", "Oslo"],
+            ["11", "5.5", "Lima"],
+            ["12", "6.0", "Oslo"]
+        ])
+    );
     let no_key = get(addr(&s), "/api/datasets/d/rows?from=1&to=2&key=nope");
-    assert_eq!(no_key.status, 400, "{}", no_key.text());
+    assert_eq!(no_key.status, 404, "{}", no_key.text());
+    assert!(no_key.text().contains("'nope'"));
 }
 
 #[test]
@@ -664,18 +684,33 @@ fn hostile_requests_get_answers_not_crashes() {
     let f = fixture();
     let s = serve(&f, UiConfig::default());
     // A filter nested far past the parser's depth limit.
-    let deep = format!("{}version%20%3E%200{}", "(".repeat(20_000), ")".repeat(20_000));
+    let deep = format!(
+        "{}version%20%3E%200{}",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
     let a = get(addr(&s), &format!("/api/assets?q={deep}"));
     assert_eq!(a.status, 400, "{}", a.text());
     assert_eq!(a.json()["error"]["code"], "INVALID_INPUT");
     // Counts past their caps are capped, not honoured.
-    let c = get(addr(&s), &format!("/api/runs/{}/metrics/curve?points=99999999999", f.long_run)).json();
-    assert_eq!(c["step"].as_array().unwrap().len(), 20_000, "every point, no more");
+    let c = get(
+        addr(&s),
+        &format!("/api/runs/{}/metrics/curve?points=99999999999", f.long_run),
+    )
+    .json();
+    assert_eq!(
+        c["step"].as_array().unwrap().len(),
+        20_000,
+        "every point, no more"
+    );
     let huge = get(addr(&s), "/api/assets?limit=18446744073709551616");
     assert_eq!(huge.status, 400);
     // Too many columns, a name that is not UTF-8, a body far too large.
     let cols = vec!["metrics.loss"; 500].join(",");
-    assert_eq!(get(addr(&s), &format!("/api/runs?columns={cols}")).status, 400);
+    assert_eq!(
+        get(addr(&s), &format!("/api/runs?columns={cols}")).status,
+        400
+    );
     let bad = get(addr(&s), "/api/assets/model/%FF%FE");
     assert!(bad.status == 400 || bad.status == 404, "{}", bad.status);
     let big = vec![b'x'; 4 << 20];
@@ -685,7 +720,9 @@ fn hostile_requests_get_answers_not_crashes() {
     let threads: Vec<_> = (0..16)
         .map(|_| {
             let at = addr(&s);
-            std::thread::spawn(move || (0..10).all(|_| get(at, "/api/assets?limit=5").status == 200))
+            std::thread::spawn(move || {
+                (0..10).all(|_| get(at, "/api/assets?limit=5").status == 200)
+            })
         })
         .collect();
     assert!(threads.into_iter().all(|t| t.join().unwrap()));

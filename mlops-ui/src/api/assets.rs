@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use axum::extract::{Path, Query, State};
-use mlops_core::dataset::RowTable;
 use axum::response::Response;
+use mlops_core::dataset::RowTable;
 use serde_json::json;
 
 use super::kind;
@@ -152,7 +152,12 @@ const ROWS_SHOWN: usize = 20;
 /// The first `limit` rows of `t` as text cells, with its column names
 /// and its row count.
 fn rows_json(t: &RowTable, limit: usize) -> mlops_core::Result<serde_json::Value> {
-    let columns: Vec<&str> = t.schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let columns: Vec<&str> = t
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
     let options = FormatOptions::default().with_null("");
     let mut rows: Vec<Vec<String>> = Vec::new();
     'batches: for b in &t.batches {
