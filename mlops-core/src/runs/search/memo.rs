@@ -86,19 +86,19 @@ mod tests {
         let run = r.start_run(StartRun::default()).unwrap();
         run.log(&[("loss", 0.5)], 0, None).unwrap();
         // Running: not kept, and read as the log says.
-        assert_eq!(r.run_memo(&run.id()).unwrap().status, RunStatus::Running);
-        let attached = r.attach_run(&run.id(), Default::default()).unwrap();
+        assert_eq!(r.run_memo(run.id()).unwrap().status, RunStatus::Running);
+        let attached = r.attach_run(run.id(), Default::default()).unwrap();
         run.end(RunStatus::Finished, None).unwrap();
-        let first = r.run_memo(&run.id()).unwrap();
-        assert_eq!(first, r.run(&run.id()).unwrap());
-        assert_eq!(r.run_memo(&run.id()).unwrap(), first);
+        let first = r.run_memo(run.id()).unwrap();
+        assert_eq!(first, r.run(run.id()).unwrap());
+        assert_eq!(r.run_memo(run.id()).unwrap(), first);
         // A late write by an attached process: the log grew, so it is
         // folded again.
         let late = [("late".to_string(), Some("yes".to_string()))].into();
         attached.set_tags(&late).unwrap();
-        let after = r.run_memo(&run.id()).unwrap();
+        let after = r.run_memo(run.id()).unwrap();
         assert_eq!(after.tags.get("late").map(String::as_str), Some("yes"));
-        assert_eq!(after, r.run(&run.id()).unwrap());
+        assert_eq!(after, r.run(run.id()).unwrap());
         assert!(matches!(
             r.run_memo("0000000000000000000000000000"),
             Err(crate::Error::NotFound(_)) | Err(crate::Error::InvalidInput(_))

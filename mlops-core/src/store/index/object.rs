@@ -161,7 +161,9 @@ impl IndexObject {
                 store, path, e_tag, ..
             } => match self.cached(start, end) {
                 Some(b) => Ok(b),
-                None => Ok(fetch(store, path, e_tag, &[start..end])?.remove(0)),
+                None => {
+                    Ok(fetch(store, path, e_tag, std::slice::from_ref(&(start..end)))?.remove(0))
+                }
             },
         }
     }
