@@ -28,6 +28,10 @@ use crate::error::{Error, Result};
 /// page header on: one request each instead of a few small ones.
 const READ_AHEAD: u64 = 256 * 1024;
 
+/// Ranges [`IndexObject::prefetch`] fetches as one when no more than this
+/// apart.
+const COALESCE: u64 = 1024 * 1024;
+
 /// An index object opened for ranged reads.
 pub(crate) struct IndexObject {
     len: u64,
@@ -114,13 +118,25 @@ impl IndexObject {
         else {
             return Ok(());
         };
-        let ranges: Vec<Range<u64>> = ranges
+        let mut wanted: Vec<Range<u64>> = ranges
             .iter()
-            .filter(|r| r.start < r.end && self.cached(r.start, r.end).is_none())
+            .filter(|r| {
+                r.start < r.end && r.end <= self.len && self.cached(r.start, r.end).is_none()
+            })
             .cloned()
             .collect();
-        if ranges.is_empty() {
+        if wanted.is_empty() {
             return Ok(());
+        }
+        // Ranges close to each other as one request (all the columns of a
+        // table are one read, not one per column chunk).
+        wanted.sort_unstable_by_key(|r| r.start);
+        let mut ranges: Vec<Range<u64>> = Vec::with_capacity(wanted.len());
+        for r in wanted {
+            match ranges.last_mut() {
+                Some(last) if r.start <= last.end + COALESCE => last.end = last.end.max(r.end),
+                _ => ranges.push(r),
+            }
         }
         let got = fetch(store, path, e_tag, &ranges)?;
         let mut f = fetched.lock().unwrap_or_else(|p| p.into_inner());
@@ -381,8 +397,10 @@ mod tests {
             .write_index("indexes/t/x.parquet", bytes.clone(), false)
             .unwrap();
         let o = memory.open_index("indexes/t/x.parquet").unwrap().unwrap();
-        o.prefetch(&[10..20, 100..200]).unwrap();
+        o.prefetch(&[100..200, 10..20]).unwrap();
         assert_eq!(o.cached(120, 150).unwrap(), bytes[120..150]);
+        // Fetched as one range, gap included.
+        assert_eq!(o.cached(15, 150).unwrap(), bytes[15..150]);
         assert!(o.cached(0, 5).is_none());
         // Another object under the name: a read of a range not fetched yet
         // fails instead of mixing the two.
