@@ -6,15 +6,18 @@ use std::collections::BTreeMap;
 use super::{Asset, Kind, Registry, Version};
 use crate::error::{Error, Result};
 
+mod cache;
+
 /// A version as the filter language sees it (see [`crate::search`]).
 struct SearchView<'a> {
     asset: &'a Asset,
     version: &'a Version,
     aliases: &'a [&'a str],
-    /// The version's metadata as stored, parsed on first use: most
+    /// The version's metadata as stored, parsed on first use (and kept
+    /// with the asset in the search cache for the next search): most
     /// versions a search rejects are rejected before it is read.
     raw_metadata: &'a serde_json::value::RawValue,
-    metadata: std::cell::OnceCell<serde_json::Value>,
+    metadata: &'a std::sync::OnceLock<serde_json::Value>,
 }
 
 impl SearchView<'_> {
@@ -222,11 +225,12 @@ impl Registry {
         let per_asset: Vec<Result<Vec<serde_json::Value>>> = names
             .par_iter()
             .map(|(kind, name)| {
-                let (a, raw) = match self.fold(*kind, name, true) {
+                let searched = match self.searched(*kind, name) {
                     // A folder with no log (see `list`): no asset.
                     Err(Error::NotFound(_)) => return Ok(Vec::new()),
                     folded => folded?,
                 };
+                let a = &searched.asset;
                 if a.archived && !include_archived {
                     return Ok(Vec::new());
                 }
@@ -242,14 +246,14 @@ impl Registry {
                 }
                 Ok(a.versions
                     .iter()
-                    .zip(&raw)
+                    .zip(searched.raw.iter().zip(&searched.parsed))
                     .skip(usize::try_from(from).unwrap_or(usize::MAX))
-                    .map(|(v, raw)| SearchView {
-                        asset: &a,
+                    .map(|(v, (raw, parsed))| SearchView {
+                        asset: a,
                         version: v,
                         aliases: aliases.get(&v.version).map_or(&[][..], Vec::as_slice),
                         raw_metadata: raw,
-                        metadata: std::cell::OnceCell::new(),
+                        metadata: parsed,
                     })
                     .filter(|view| filter.matches(view))
                     .map(|view| view.document())

@@ -31,6 +31,8 @@ use crate::error::{Error, Result};
 use crate::registry::Registry;
 use crate::search::{Fields, Query};
 
+mod memo;
+
 /// One page of runs ([`Registry::search_runs_page`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunsPage {
@@ -299,7 +301,7 @@ impl Registry {
                     Candidate::Run(r) => Ok(Some((*r).clone())),
                     Candidate::Row(row) => {
                         let id = row.table.ids().value(row.at);
-                        match self.run(id) {
+                        match self.run_memo(id) {
                             Ok(r) => Ok(q.matches(&r).then_some(r)),
                             Err(Error::NotFound(_)) => Ok(None),
                             Err(e) => Err(e),

@@ -8,6 +8,8 @@ use object_store::{PutOptions, PutPayload};
 use super::{check_log_name, local, storage, Store};
 use crate::error::{Error, Result};
 
+mod object;
+
 impl Store {
     /// An index object beside the logs (see `docs/store-protocol.md`,
     /// "Indexes"), or `None` if it does not exist. Indexes are caches that
