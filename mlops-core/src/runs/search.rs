@@ -33,6 +33,14 @@ use crate::search::{Fields, Query};
 
 mod memo;
 
+/// What a search reads first: the run table, each run's row in it (by
+/// position in the run ids), and the runs it lacks, folded from their logs.
+struct Indexed {
+    table: Option<index::Table>,
+    rows: Vec<Option<usize>>,
+    others: Vec<RunInfo>,
+}
+
 /// One page of runs ([`Registry::search_runs_page`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunsPage {
@@ -207,18 +215,7 @@ impl Registry {
                 }
             }
         }
-        let no_column = |_: &str| false;
-        let table = index::load(self, Some(&no_column)).map(index::Table::new);
-        let rows: Vec<Option<usize>> = match &table {
-            Some(t) => index::rows_of(t, &ids),
-            None => vec![None; ids.len()],
-        };
-        let others = self.fold_runs(
-            ids.iter()
-                .zip(&rows)
-                .filter(|(_, row)| row.is_none())
-                .map(|(id, _)| id),
-        )?;
+        let others = self.table_and_others(&ids, &|_| false)?.others;
         for r in &others {
             params.extend(r.params.keys().cloned());
             tags.extend(r.tags.keys().cloned());
@@ -236,6 +233,27 @@ impl Registry {
         })
     }
 
+    /// The run table with the columns `keep` accepts, the row of each of
+    /// `ids` in it, and the runs it does not hold, folded from their logs.
+    fn table_and_others(&self, ids: &[String], keep: &dyn Fn(&str) -> bool) -> Result<Indexed> {
+        let table = index::load(self, Some(keep)).map(index::Table::new);
+        let rows: Vec<Option<usize>> = match &table {
+            Some(t) => index::rows_of(t, ids),
+            None => vec![None; ids.len()],
+        };
+        let others = self.fold_runs(
+            ids.iter()
+                .zip(&rows)
+                .filter(|(_, row)| row.is_none())
+                .map(|(id, _)| id),
+        )?;
+        Ok(Indexed {
+            table,
+            rows,
+            others,
+        })
+    }
+
     /// The hits of `q` from position `offset`, at most `limit` of them.
     fn search_runs_from(&self, q: &Query, offset: usize, limit: usize) -> Result<RunsPage> {
         let ids = self.run_ids()?;
@@ -246,18 +264,12 @@ impl Registry {
             .flat_map(index::columns_for)
             .collect();
         let keep = |name: &str| wanted.iter().any(|w| w == name);
-        let table = index::load(self, Some(&keep)).map(index::Table::new);
-        let rows: Vec<Option<usize>> = match &table {
-            Some(t) => index::rows_of(t, &ids),
-            None => vec![None; ids.len()],
-        };
-        // The other runs from their logs; the ended ones join the table.
-        let folded = self.fold_runs(
-            ids.iter()
-                .zip(&rows)
-                .filter(|(_, row)| row.is_none())
-                .map(|(id, _)| id),
-        )?;
+        let Indexed {
+            table,
+            rows,
+            others: folded,
+        } = self.table_and_others(&ids, &keep)?;
+        // The runs the table lacks that have ended join it.
         let ended: Vec<&RunInfo> = folded.iter().filter(|r| index::is_final(r)).collect();
         if !ended.is_empty() {
             // A cache: a store this caller cannot write to still searches.
