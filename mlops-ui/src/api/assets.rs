@@ -126,8 +126,10 @@ pub(crate) async fn profile(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     json(move || {
-        let version = Params(q).text("version").unwrap_or_else(|| "latest".into());
-        Ok(s.registry.dataset_profile(&name, &version)?.to_json_value())
+        let version = Params(q).text("version");
+        Ok(s.registry
+            .dataset_profile(&name, mlops_core::unset::reference(version.as_deref()))?
+            .to_json_value())
     })
     .await
 }

@@ -105,8 +105,11 @@ pub(crate) async fn profile(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     report(move || {
-        let version = Params(q).text("version").unwrap_or_else(|| "latest".into());
-        html(profile_html(&s.registry.dataset_profile(&name, &version)?))
+        let version = Params(q).text("version");
+        html(profile_html(&s.registry.dataset_profile(
+            &name,
+            mlops_core::unset::reference(version.as_deref()),
+        )?))
     })
     .await
 }
