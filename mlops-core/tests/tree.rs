@@ -508,6 +508,17 @@ fn a_corrupt_pack_byte_is_an_integrity_error_naming_the_file() {
         assert!(!dest.join("b/two.bin").exists());
         let e = r.verify(Kind::Dataset, "c").unwrap_err();
         assert!(matches!(&e, Error::Integrity(_)), "{e}");
+        // A pack cut short: an error naming the pack, and no file written
+        // (its length is checked before any of its files is).
+        s.raw.put(&key, &b[..5000]);
+        let dest = tempdir("short-dest");
+        let e = r.checkout(Kind::Dataset, "c", "1", &dest).unwrap_err();
+        let pack = key.rsplit('/').next().unwrap();
+        assert!(
+            matches!(&e, Error::Integrity(m) if m.contains(pack) && m.contains("shorter")),
+            "{e}"
+        );
+        assert!(!dest.join("a/one.bin").exists());
     }
 }
 

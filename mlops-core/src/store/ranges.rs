@@ -82,44 +82,43 @@ impl Store {
         })
     }
 
-    /// [`get_blob_range`](Self::get_blob_range) into `buf` (cleared first),
-    /// for a caller that reads many ranges: on a local folder the bytes go
-    /// straight into `buf`'s memory, so a buffer used again costs no new
-    /// pages (a fresh 16 MiB buffer per pack was a tenth of a checkout's
-    /// time, in page faults and zeroing); on a bucket the range is fetched
-    /// and copied in.
-    pub(crate) fn read_blob_range_into(
-        &self,
-        hash: &Hash,
-        start: u64,
-        end: u64,
-        buf: &mut Vec<u8>,
-    ) -> Result<()> {
-        buf.clear();
+    /// Opens bytes `start..end` of the blob `hash` to be read in pieces
+    /// (unverified, as [`get_blob_range`](Self::get_blob_range); a
+    /// missing blob is [`Error::NotFound`], a short one
+    /// [`Error::Integrity`]).
+    ///
+    /// On a local folder the file is only opened: each
+    /// [`BlobRange::read`] is one positioned read of the piece asked for,
+    /// into a buffer the caller uses again, so the piece is still in the
+    /// core's cache when the caller hashes it and writes it out. (Reading
+    /// a whole 64 MiB pack first and then hashing and writing its files
+    /// took the bytes through memory three times: a sixth of a folder
+    /// checkout went to that first copy.) On a bucket the whole range is
+    /// fetched once, in one request, and pieces are slices of it.
+    pub(crate) fn open_blob_range(&self, hash: &Hash, start: u64, end: u64) -> Result<BlobRange> {
         let Some(root) = self.backend.root() else {
-            buf.extend_from_slice(&self.get_blob_range(hash, start, end)?);
-            return Ok(());
+            return Ok(BlobRange::Fetched {
+                bytes: self.get_blob_range(hash, start, end)?,
+                start,
+            });
         };
-        use std::io::{Read, Seek};
         check_hash(hash.as_str())?;
-        let file = root.join(blob_path(hash).as_ref());
-        let mut f = std::fs::File::open(&file).map_err(|e| match e.kind() {
+        let path = root.join(blob_path(hash).as_ref());
+        let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
-            _ => Error::io(&file, e),
+            _ => Error::io(&path, e),
         })?;
-        f.seek(std::io::SeekFrom::Start(start))
-            .map_err(|e| Error::io(&file, e))?;
-        buf.reserve((end - start) as usize);
-        f.take(end - start)
-            .read_to_end(buf)
-            .map_err(|e| Error::io(&file, e))?;
-        if buf.len() as u64 != end - start {
+        let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        if len < end {
             return Err(Error::Integrity(format!(
-                "blob {hash} is shorter than {end} bytes (read {} from {start})",
-                buf.len()
+                "blob {hash} is shorter than {end} bytes ({len})"
             )));
         }
-        Ok(())
+        Ok(BlobRange::Local {
+            file,
+            path,
+            hash: hash.clone(),
+        })
     }
 
     /// Bytes `start..end` of the blob `hash`, unverified (see the module
@@ -135,7 +134,9 @@ impl Store {
         };
         if self.backend.root().is_some() {
             let mut buf = Vec::new();
-            self.read_blob_range_into(hash, start, end, &mut buf)?;
+            self.open_blob_range(hash, start, end)?
+                .read(start, end, &mut buf)?;
+            buf.truncate((end - start) as usize);
             return Ok(Bytes::from(buf));
         }
         if start == end {
@@ -167,4 +168,81 @@ impl Store {
         }
         Ok(got)
     }
+}
+
+/// A range of a blob opened by [`Store::open_blob_range`].
+pub(crate) enum BlobRange {
+    /// A blob of a local folder: read piece by piece.
+    Local {
+        /// The blob's file.
+        file: std::fs::File,
+        /// Its path (for errors).
+        path: std::path::PathBuf,
+        /// Its name (for errors).
+        hash: Hash,
+    },
+    /// A range fetched from a bucket, whole.
+    Fetched {
+        /// The range's bytes.
+        bytes: Bytes,
+        /// Where they start in the blob.
+        start: u64,
+    },
+}
+
+impl BlobRange {
+    /// Bytes `start..end` of the blob (positions in the blob, inside the
+    /// range opened), read into `buf` when they are not in memory yet.
+    pub(crate) fn read<'a>(
+        &'a self,
+        start: u64,
+        end: u64,
+        buf: &'a mut Vec<u8>,
+    ) -> Result<&'a [u8]> {
+        match self {
+            BlobRange::Fetched { bytes, start: at } => start
+                .checked_sub(*at)
+                .and_then(|from| bytes.get(from as usize..(from + (end - start)) as usize))
+                .ok_or_else(|| {
+                    Error::Integrity(format!(
+                        "bytes {start}..{end} are outside the range read ({at}..{})",
+                        at + bytes.len() as u64
+                    ))
+                }),
+            BlobRange::Local { file, path, hash } => {
+                // Grown, never cleared: zeroing what is read over
+                // would be one more pass over the bytes.
+                let n = (end - start) as usize;
+                if buf.len() < n {
+                    buf.resize(n, 0);
+                }
+                read_exact_at(file, &mut buf[..n], start).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::UnexpectedEof => {
+                        Error::Integrity(format!("blob {hash} is shorter than {end} bytes"))
+                    }
+                    _ => Error::io(path, e),
+                })?;
+                Ok(&buf[..n])
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut at: u64) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buf, at)? {
+            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
 }

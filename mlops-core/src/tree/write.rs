@@ -485,50 +485,11 @@ pub fn write_entries(
         }
     }
     let groups: Vec<(&Hash, Vec<usize>)> = by_pack.into_iter().collect();
-    // Read buffers, used again pack after pack (as many as threads at
-    // once; freed when the checkout ends).
-    let spare: std::sync::Mutex<Vec<Vec<u8>>> = std::sync::Mutex::default();
     let from_packs: Vec<Vec<(usize, Stat)>> = pool.install(|| {
         groups
             .par_iter()
-            .map(|(pack, idx)| {
-                let offset = |i: usize| match &entries[i].loc {
-                    Loc::Pack { offset, .. } => *offset,
-                    _ => unreachable!("grouped by pack"),
-                };
-                let lo = idx.iter().map(|&i| offset(i)).min().unwrap_or(0);
-                let hi = idx
-                    .iter()
-                    .map(|&i| offset(i) + entries[i].size)
-                    .max()
-                    .unwrap_or(0);
-                let mut buf = spare
-                    .lock()
-                    .map(|mut v| v.pop())
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                store.read_blob_range_into(pack, lo, hi, &mut buf)?;
-                let bytes = &buf;
-                // One pack's files in turn, on this thread: a pack holds
-                // neighbouring paths, mostly of one folder, and creating
-                // files in one folder from many threads only queues them
-                // on the folder's lock; the packs in parallel spread the
-                // threads over folders.
-                let written = idx
-                    .iter()
-                    .map(|&i| {
-                        let e = &entries[i];
-                        let start = (offset(i) - lo) as usize;
-                        let piece = &bytes[start..start + e.size as usize];
-                        check_hash(e, piece)?;
-                        Ok((i, put_file(dest, e, piece)?))
-                    })
-                    .collect::<Result<Vec<_>>>();
-                if let Ok(mut v) = spare.lock() {
-                    v.push(buf);
-                }
-                written
+            .map_init(Vec::new, |buf, (pack, idx)| {
+                write_from_pack(store, dest, entries, pack, idx, buf)
             })
             .collect::<Result<_>>()
     })?;
@@ -586,6 +547,61 @@ pub fn write_entries(
             }
             Loc::Pack { .. } => unreachable!("packed entries are written above"),
         }
+    }
+    Ok(out)
+}
+
+/// Bytes read from a pack at once: a few files, small enough to stay in
+/// the core's cache between the read, the hash check and the write.
+const WINDOW: u64 = 1 << 20;
+
+/// Writes the entries `idx` (all in `pack`) into `dest`, each checked
+/// against its hash first; returns their stats. The pack is read in
+/// windows of neighbouring files (see [`Store::open_blob_range`]) into
+/// `buf`, the thread's buffer, used again window after window.
+///
+/// One pack's files are written in turn, on this thread: a pack holds
+/// neighbouring paths, mostly of one folder, and creating files in one
+/// folder from many threads only queues them on the folder's lock; the
+/// packs in parallel spread the threads over folders.
+fn write_from_pack(
+    store: &Store,
+    dest: &Path,
+    entries: &[Entry],
+    pack: &Hash,
+    idx: &[usize],
+    buf: &mut Vec<u8>,
+) -> Result<Vec<(usize, Stat)>> {
+    let offset = |i: usize| match &entries[i].loc {
+        Loc::Pack { offset, .. } => *offset,
+        _ => unreachable!("grouped by pack"),
+    };
+    let end_of = |i: usize| offset(i).saturating_add(entries[i].size);
+    let mut idx = idx.to_vec();
+    idx.sort_unstable_by_key(|&i| offset(i));
+    let lo = idx.first().map_or(0, |&i| offset(i));
+    let hi = idx.iter().map(|&i| end_of(i)).max().unwrap_or(0);
+    let range = store.open_blob_range(pack, lo, hi)?;
+    let mut out = Vec::with_capacity(idx.len());
+    let mut k = 0;
+    while k < idx.len() {
+        // The window: this file and the ones after it while they fit.
+        let start = offset(idx[k]);
+        let mut end = end_of(idx[k]);
+        let mut next = k + 1;
+        while next < idx.len() && end_of(idx[next]).max(end) - start <= WINDOW {
+            end = end.max(end_of(idx[next]));
+            next += 1;
+        }
+        let bytes = range.read(start, end, buf)?;
+        for &i in &idx[k..next] {
+            let e = &entries[i];
+            let from = (offset(i) - start) as usize;
+            let piece = &bytes[from..from + e.size as usize];
+            check_hash(e, piece)?;
+            out.push((i, put_file(dest, e, piece)?));
+        }
+        k = next;
     }
     Ok(out)
 }
