@@ -298,7 +298,8 @@ pub fn alias_move(m: &mlops_core::registry::AliasMove) -> String {
     )
 }
 
-/// `mlops show`: versions, tags, lineage, archive state and aliases.
+/// `mlops show`: versions, tags, lineage, expired and pinned versions,
+/// archive state and aliases.
 pub fn asset(a: &Asset) -> String {
     let mut s = format!(
         "{} {}: {} versions\n",
@@ -346,6 +347,20 @@ pub fn asset(a: &Asset) -> String {
                 .map(|r| format!(" (run {r})"))
                 .unwrap_or_default()
         ));
+    }
+    // Retention: who expired what and by which rule (reading one fails
+    // with EXPIRED), and what no rule may expire.
+    for (v, e) in &a.expired {
+        s.push_str(&format!(
+            "  v{v} expired by {} ({}, event {})\n",
+            escape(&e.principal),
+            escape(&e.policy),
+            e.seq
+        ));
+    }
+    if !a.pinned.is_empty() {
+        let pins: Vec<String> = a.pinned.iter().map(|v| format!("v{v}")).collect();
+        s.push_str(&format!("  pinned: {}\n", pins.join(" ")));
     }
     if a.archived {
         s.push_str("  (archived)\n");

@@ -1,6 +1,7 @@
 //! `mlops expire`, `mlops gc plan|apply` and `mlops fsck` through the
 //! binary: the outputs, the exit codes (2 and EXPIRED for an expired
-//! version, 1 from fsck when a blob is missing) and a plan file round trip.
+//! version, 1 from fsck when a blob is missing), a plan file round trip, and
+//! expired versions in `show` and in search hits.
 
 use std::process::{Command, Output};
 
@@ -30,8 +31,29 @@ fn expire_gc_and_fsck() {
             .status
             .success());
     }
+    assert!(mlops(store, &["pin", "model", "m", "3"]).status.success());
     let o = mlops(store, &["expire", "model", "m", "--keep-last", "1"]);
     assert_eq!(text(&o), "model 'm': expired v1, v2\n");
+    // `show` says who expired what and what is pinned; hits say expired.
+    let shown = text(&mlops(store, &["show", "model", "m"]));
+    assert!(
+        shown.contains(
+            "  v1 expired by ops (keep_last=1, event 5)\n  v2 expired by ops (keep_last=1, event 5)\n  pinned: v3\n"
+        ),
+        "{shown}"
+    );
+    let hits = text(&mlops(store, &["search", "name = 'm'"]));
+    let flags: Vec<bool> = hits
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["expired"]
+                .as_bool()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(flags, [true, true, false]);
+    let hits = text(&mlops(store, &["search", "expired = true"]));
+    assert_eq!(hits.lines().count(), 2, "{hits}");
     let o = mlops(store, &["get", "model", "m", "1", "-o", "/dev/null"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -12,7 +12,8 @@
 //! `aliases != 'production'` when it is not, `aliases is null` when there is
 //! none), `alias` (the older spelling: a comparison holds if it holds for
 //! any alias),
-//! `archived`, `tags.<key>`, `metadata.<key>[.<key>...]` and
+//! `archived`, `expired` (whether retention expired the version: `expired
+//! = true`), `tags.<key>`, `metadata.<key>[.<key>...]` and
 //! `metrics.<key>` (`metadata.metrics.<key>`, or `metadata.<key>` when the
 //! metadata has no `metrics` object with that key).
 //! Operators: `=`, `!=`, `<`, `<=`, `>`, `>=` and `like` (`%` matches any

@@ -1,7 +1,8 @@
 //! The collector and retention (`mlops_core::gc`, `Registry::expire`): the
 //! acceptance scenarios 1-4 and 8 of the versioning study, on a folder and
 //! on S3 when `MLOPS_TEST_S3_URL` is set, and a seeded property test of
-//! 1,000 interleavings of writers and collectors.
+//! 1,000 interleavings of writers and collectors; search hits of expired
+//! versions.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -412,6 +413,62 @@ fn expire_is_checked_by_the_access_policy() {
     ));
     dev.pin(Kind::Model, "m", 1, true).unwrap();
     assert_eq!(r.expire(Kind::Model, "m", &rule).unwrap(), vec![2]);
+}
+
+/// Search hits say whether retention expired their version (`expired`, a
+/// filter field too), also for a search that read the asset before the
+/// expiry; the asset names who expired it and by which rule.
+#[test]
+fn search_hits_say_which_versions_expired() {
+    for s in stores("gc-search") {
+        let (r, _clock) = registry(&s);
+        for i in 0..3u64 {
+            r.add_version(Kind::Model, "m", format!("w{i}").as_bytes(), "", json!({}))
+                .unwrap();
+        }
+        r.set_alias(Kind::Model, "m", "production", 1).unwrap();
+        let flags = |q: &str| -> Vec<(u64, bool)> {
+            r.search(q, false)
+                .unwrap()
+                .iter()
+                .map(|h| {
+                    (
+                        h["version"].as_u64().unwrap(),
+                        h["expired"].as_bool().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(flags("name = 'm'"), [(1, false), (2, false), (3, false)]);
+        assert!(flags("expired = true").is_empty());
+        let rule = Retention {
+            keep_last: Some(1),
+            keep_within: None,
+        };
+        let bot = r.clone().with_principal("retention-bot");
+        assert_eq!(bot.expire(Kind::Model, "m", &rule).unwrap(), vec![2]);
+        assert_eq!(flags("name = 'm'"), [(1, false), (2, true), (3, false)]);
+        assert_eq!(flags("expired = true"), [(2, true)]);
+        assert_eq!(flags("expired = false"), [(1, false), (3, false)]);
+        assert_eq!(flags("not expired = true and version > 1"), [(3, false)]);
+        let page = r.search_page("expired = true", false, 10, None).unwrap();
+        assert_eq!(page.hits.len(), 1);
+        assert_eq!(
+            (
+                page.hits[0]["version"].clone(),
+                page.hits[0]["expired"].clone()
+            ),
+            (json!(2), json!(true))
+        );
+        r.pin(Kind::Model, "m", 3, true).unwrap();
+        let a = r.asset(Kind::Model, "m").unwrap();
+        let e = &a.expired[&2];
+        assert_eq!(
+            (e.principal.as_str(), e.policy.as_str(), e.seq),
+            ("retention-bot", "keep_last=1", 5)
+        );
+        assert_eq!(a.pinned.iter().copied().collect::<Vec<_>>(), [3]);
+    }
 }
 
 /// 1,000 seeded interleavings of writers (store content, deduplicate,

@@ -347,6 +347,15 @@ export interface CauseEdge {
   run: string | null
 }
 
+/** Who expired a version: the `expire` event's principal, time, number and rule (`keep_last=3 keep_within=30d`). */
+export interface Expiry {
+  principal: string
+  /** Unix milliseconds. */
+  time: number
+  seq: number
+  policy: string
+}
+
 /** An asset: its versions and each alias's moves (the last is current). */
 export declare class Asset {
   private constructor()
@@ -364,6 +373,10 @@ export declare class Asset {
   /** The last gate report recorded for each version. */
   gates: Record<string, { passed: boolean; report: string; principal: string; time: number }>
   events: number
+  /** Versions retention expired, by version number: who expired each, when, in which event and by which rule. */
+  expired: Record<string, Expiry>
+  /** Pinned versions (kept by every retention rule), ascending. */
+  pinned: number[]
   /** The fields as a plain object. */
   toJSON(): Omit<Asset, 'toJSON' | 'versions'> & { versions: Array<Omit<Version, 'toJSON'>> }
 }
@@ -383,6 +396,8 @@ export declare class SearchHit {
   /** The aliases pointing at this version now. */
   aliases: string[]
   archived: boolean
+  /** Whether retention expired the version (reading it rejects with code `EXPIRED`). */
+  expired: boolean
   tags: Record<string, string>
   metadata: Record<string, unknown>
   /** The fields as a plain object. */

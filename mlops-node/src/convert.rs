@@ -201,6 +201,19 @@ pub struct GateRecord {
     pub time: f64,
 }
 
+/// Who expired a version, when, in which event and by which rule.
+#[napi(object)]
+pub struct Expiry {
+    /// Who wrote the `expire` event.
+    pub principal: String,
+    /// When (Unix milliseconds).
+    pub time: f64,
+    /// The event's sequence number.
+    pub seq: f64,
+    /// The rule (`keep_last=3 keep_within=30d`).
+    pub policy: String,
+}
+
 /// An asset's state: the fold of its log.
 #[napi(object)]
 pub struct Asset {
@@ -227,6 +240,10 @@ pub struct Asset {
     pub gates: BTreeMap<String, GateRecord>,
     /// Events in the log.
     pub events: f64,
+    /// Versions retention expired (by number), with the event that did.
+    pub expired: BTreeMap<String, Expiry>,
+    /// Pinned versions (kept by every retention rule), ascending.
+    pub pinned: Vec<f64>,
 }
 
 impl From<reg::Asset> for Asset {
@@ -260,6 +277,20 @@ impl From<reg::Asset> for Asset {
                 })
                 .collect(),
             events: num(a.events),
+            expired: a
+                .expired
+                .into_iter()
+                .map(|(v, e)| {
+                    let e = Expiry {
+                        principal: e.principal,
+                        time: num(e.time),
+                        seq: num(e.seq),
+                        policy: e.policy,
+                    };
+                    (v.to_string(), e)
+                })
+                .collect(),
+            pinned: a.pinned.into_iter().map(num).collect(),
         }
     }
 }
@@ -288,6 +319,8 @@ pub struct SearchHit {
     pub aliases: Vec<String>,
     /// Whether the asset is archived.
     pub archived: bool,
+    /// Whether retention expired the version.
+    pub expired: bool,
     /// Its tags.
     pub tags: BTreeMap<String, String>,
     /// Its metadata.

@@ -1,7 +1,7 @@
 'use strict'
-// Row-level diffs by key (the shared vector also run by the Python suite),
-// alias history with reasons, `aliases` in hits and filters, and search
-// pages that stay stable while versions are added between them.
+// Row-level diffs by key (the shared vector also run by the Python suite, and
+// a diff on S3), alias history with reasons, `aliases` in hits and filters,
+// and search pages that stay stable while versions are added between them.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
@@ -9,6 +9,7 @@ const os = require('node:os')
 const path = require('node:path')
 const { tableFromArrays, vectorFromArray, Table, Utf8, Float64, Int64, Bool } = require('apache-arrow')
 const { Registry, RowDiff } = require('..')
+const { s3Store } = require('./s3')
 
 const vector = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'tests', 'vectors', 'versioning', 'row_diff.json'), 'utf8'))
 
@@ -61,6 +62,30 @@ test('the shared row diff vector', async () => {
   const history = await r.aliasHistory('dataset', 'people', 'production')
   assert.deepEqual(history.map((h) => ({ version: h.version, principal: h.principal, reason: h.reason, seq: h.seq })), vector.history)
   assert.ok(history.every((h) => h.time > 0))
+})
+
+test('a row diff and alias history on S3', async (t) => {
+  const url = await s3Store(t, 'node-rowdiff')
+  const r = new Registry(url, { principal: 'ana' })
+  await r.commitDataset('d', tableFromArrays({ id: Int32Array.from([1, 2, 3]), v: ['a', 'b', 'c'] }))
+  await r.commitDataset('d', tableFromArrays({ id: Int32Array.from([3, 2, 4]), v: ['c', 'B', 'd'] }))
+  const d = await new Registry(url).diff('d', 1, 2, { key: 'id' })
+  const s = d.summary
+  assert.deepEqual([s.fromVersion, s.toVersion, s.key, s.rows], [1, 2, ['id'], [3, 3]])
+  assert.deepEqual([s.added, s.removed, s.changed, s.unchanged], [1, 1, 1, 1])
+  assert.deepEqual(d.changedCells, { v: 1 })
+  assert.deepEqual([s.columnsAdded, s.columnsRemoved, s.columnsRetyped], [[], [], []])
+  assert.deepEqual([...d.added.getChild('id')].map(num), [4])
+  assert.deepEqual([...d.added.getChild('v')], ['d'])
+  assert.deepEqual([...d.removed.getChild('id')].map(num), [1])
+  assert.equal(d.changed.numRows, 1)
+  assert.equal(num(d.changed.getChild('id').get(0)), 2)
+  assert.deepEqual([...d.changed.getChild('changed_columns').get(0)], ['v'])
+  await r.alias('dataset', 'd', 'production', 2, { reason: 'reviewed' })
+  const [move] = await r.aliasHistory('dataset', 'd', 'production')
+  assert.deepEqual([move.version, move.principal, move.reason, move.seq], [2, 'ana', 'reviewed', 3])
+  const [hit] = await r.search("aliases = 'production'")
+  assert.deepEqual([hit.version, hit.aliases, hit.expired], [2, ['production'], false])
 })
 
 test('bad keys reject with codes naming the column and rows', async () => {

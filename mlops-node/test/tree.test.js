@@ -7,6 +7,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { Registry, TreeDiff, Checkout } = require('..')
+const { s3Bucket } = require('./s3')
 
 // The stat cache goes to a folder of this run's own.
 process.env.MLOPS_CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-tree-cache-'))
@@ -70,37 +71,6 @@ test('a folder round trips, with status and a per-file diff', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlops-tree-store-'))
   await mainPath(path.join(dir, 'store'))
 })
-
-// An S3 bucket URL on a loopback S3-compatible server: scripts/test.sh starts
-// one and sets MLOPS_TEST_S3_URL and the AWS_* variables; run alone, this
-// starts its own (scripts/s3_test_server.py with the project's .venv).
-// (as in registry.test.js)
-async function s3Bucket(t) {
-  if (process.env.MLOPS_TEST_S3_URL) return process.env.MLOPS_TEST_S3_URL.replace(/\/$/, '')
-  const { spawn } = require('node:child_process')
-  const root = path.join(__dirname, '..', '..')
-  const server = spawn(path.join(root, '.venv', 'bin', 'python'),
-    [path.join(root, 'scripts', 's3_test_server.py'), '--port', '0', '--bucket', 'mlops-test'],
-    { stdio: ['ignore', 'pipe', 'inherit'] })
-  t.after(() => server.kill('SIGTERM'))
-  const line = await new Promise((resolve, reject) => {
-    let out = ''
-    server.stdout.on('data', (d) => {
-      out += d
-      if (out.includes('\n')) resolve(out.split('\n')[0])
-    })
-    server.on('exit', (code) => reject(new Error(`S3 test server exited with ${code}`)))
-  })
-  assert.match(line, /^listening on 127\.0\.0\.1:\d+$/)
-  Object.assign(process.env, {
-    AWS_ENDPOINT: `http://${line.split(' ').pop()}`,
-    AWS_ALLOW_HTTP: 'true',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-  })
-  return 's3://mlops-test'
-}
 
 test('the same on S3', async (t) => {
   await mainPath(`${await s3Bucket(t)}/node-tree-${process.pid}-${Date.now()}`)

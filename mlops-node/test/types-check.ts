@@ -173,8 +173,8 @@ async function resultTypes(): Promise<unknown[]> {
     report.verdict, report.skippedColumns, report.numberOfColumns, report.numberOfDriftedColumns, report.driftedColumns,
     report.columns, report.source, report.toJson(), report.toHtml(),
     v.content, v.size, v.message, v.metadata, v.dataset, v.principal, v.time, v.toJSON(),
-    a.kind, a.name, a.aliases, a.tags, a.inputs, a.used_by, a.archived, a.gates, a.events, a.toJSON(),
-    h.kind, h.name, h.version, h.message, h.principal, h.time, h.size, h.alias, h.archived, h.tags, h.metadata, h.toJSON(),
+    a.kind, a.name, a.aliases, a.tags, a.inputs, a.used_by, a.archived, a.gates, a.events, a.expired, a.pinned, a.toJSON(),
+    h.kind, h.name, h.version, h.message, h.principal, h.time, h.size, h.alias, h.archived, h.expired, h.tags, h.metadata, h.toJSON(),
     diff.toVersion, diff.added, diff.removed, diff.retyped, diff.columns, diff.toJSON(),
     rec.log, rec.hash, rec.time, rec.principal, rec.event, rec.toJSON(),
     rep.logs, rep.events, rep.broken, rep.digest, rep.toJSON(),
@@ -369,7 +369,7 @@ async function treeTypes(): Promise<number> {
 }
 void treeTypes
 
-import type { GcPlan, GcApplied, FsckReport } from 'mlops'
+import type { GcPlan, GcApplied, FsckReport, Expiry } from 'mlops'
 
 async function gcTypes(): Promise<number> {
   const r = new Registry('memory://')
@@ -381,7 +381,12 @@ async function gcTypes(): Promise<number> {
   const plan: GcPlan = await r.gcPlan({ grace: '7d' })
   const done: GcApplied = await r.gcApply(plan)
   const f: FsckReport = await r.fsck()
+  const a = await r.asset('model', 'm')
+  const why: Expiry | undefined = a.expired['1']
+  const pinned: number[] = a.pinned
+  const gone: boolean = (await r.search('expired = true'))[0].expired
   return expired.length + plan.count + done.bytes + (f.ok ? 1 : 0) + f.orphans.length
+    + (why ? why.seq + why.time + why.principal.length + why.policy.length : 0) + pinned.length + (gone ? 1 : 0)
 }
 void gcTypes
 

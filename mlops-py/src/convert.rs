@@ -108,10 +108,13 @@ record!(
 );
 
 record!(
-    /// An asset's state (`mlops_core::registry::Asset`); `versions` are `Version`s.
+    /// An asset's state (`mlops_core::registry::Asset`); `versions` are
+    /// `Version`s, `expired` maps each expired version (its number as text,
+    /// as `tags` and `gates`) to its `Expiry`'s fields as a dict.
     Asset, "Asset",
     { kind: "kind", name: "name", versions: "versions", aliases: "aliases", tags: "tags",
-      inputs: "inputs", used_by: "used_by", causes: "causes", archived: "archived", gates: "gates", events: "events" },
+      inputs: "inputs", used_by: "used_by", causes: "causes", archived: "archived", gates: "gates", events: "events",
+      expired: "expired", pinned: "pinned" },
     repr: [kind, name, events]
 );
 
@@ -132,10 +135,12 @@ impl Asset {
 
 record!(
     /// A version found by `Registry.search`: the asset's kind and name, the
-    /// version's fields, its aliases (`aliases`; `alias` is the older name) and tags.
+    /// version's fields, its aliases (`aliases`; `alias` is the older name),
+    /// whether retention expired it, and tags.
     SearchHit, "SearchHit",
     { kind: "kind", name: "name", version: "version", message: "message", principal: "principal",
-      time: "time", size: "size", alias: "alias", aliases: "aliases", archived: "archived", tags: "tags", metadata: "metadata" },
+      time: "time", size: "size", alias: "alias", aliases: "aliases", archived: "archived", expired: "expired", tags: "tags",
+      metadata: "metadata" },
     repr: [kind, name, version]
 );
 

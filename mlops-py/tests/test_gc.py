@@ -48,6 +48,35 @@ def test_expire_gc_and_fsck(tmp_path, where, request):
     assert r.get("model", "m", "3") == b"weights 2" * 1000
 
 
+@pytest.mark.parametrize("where", ["folder", "s3"])
+def test_asset_and_hits_say_what_was_expired(tmp_path, where, request):
+    if where == "folder":
+        url = str(tmp_path / "store")
+    else:
+        url = f"{request.getfixturevalue('s3_bucket')}/gc-hits-{uuid.uuid4().hex}"
+    r = mlops.Registry(url, principal="ops")
+    _three_versions(r)
+    r.pin("model", "m", 1)
+    a = r.asset("model", "m")
+    assert (a.expired, a.pinned) == ({}, [1])
+    assert [h.expired for h in r.search("name = 'm'")] == [False, False, False]
+    bot = mlops.Registry(url, principal="retention-bot")
+    assert bot.expire("model", "m", keep_last=1, reason="budget") == [2]
+    a = r.asset("model", "m")
+    assert list(a.expired) == ["2"]
+    e = a.expired["2"]
+    assert (e["principal"], e["policy"], e["seq"]) == ("retention-bot", "keep_last=1", 5)
+    assert e["time"] == r.log("model", "m")[-1].time
+    assert a.pinned == [1] and a.to_dict()["pinned"] == [1]
+    hits = r.search("name = 'm'")
+    assert [(h.version, h.expired) for h in hits] == [(1, False), (2, True), (3, False)]
+    assert hits[1].to_dict()["expired"] is True
+    assert [h.version for h in r.search("expired = true")] == [2]
+    assert [h.version for h in r.search("expired = false")] == [1, 3]
+    [hit] = r.search("expired = true", limit=5)
+    assert (hit.version, hit.expired) == (2, True)
+
+
 def test_pin_keeps_and_plans_round_trip_as_text(tmp_path):
     import json
 

@@ -28,6 +28,12 @@ impl SearchView<'_> {
         })
     }
 
+    /// Whether retention expired the version (its hit stays, so a search
+    /// shows what was there; reading it is `Error::Expired`).
+    fn expired(&self) -> bool {
+        self.asset.expired.contains_key(&self.version.version)
+    }
+
     fn tags(&self) -> BTreeMap<String, String> {
         self.asset
             .tags
@@ -50,6 +56,7 @@ impl SearchView<'_> {
             "alias": self.aliases,
             "aliases": self.aliases,
             "archived": a.archived,
+            "expired": self.expired(),
             "tags": self.tags(),
             "metadata": self.metadata(),
         })
@@ -87,6 +94,7 @@ impl crate::search::Fields for SearchView<'_> {
             ("size", None) => owned(v.size.into()),
             ("alias" | "aliases", None) => owned(serde_json::json!(self.aliases)),
             ("archived", None) => owned(a.archived.into()),
+            ("expired", None) => owned(self.expired().into()),
             _ => owned(Value::Null),
         }
     }

@@ -740,7 +740,11 @@ class Version:
 
 @final
 class Asset:
-    """An asset's state: versions, aliases with their moves, tags, lineage, gates."""
+    """An asset's state: versions, aliases with their moves, tags, lineage, gates.
+
+    `expired` maps each version retention expired (its number as text) to the
+    expire event's principal, time, seq and policy; `pinned` lists pinned
+    versions, ascending."""
 
     kind: str
     name: str
@@ -753,13 +757,15 @@ class Asset:
     archived: bool
     gates: dict[str, dict[str, Any]]
     events: int
+    expired: dict[str, dict[str, Any]]
+    pinned: list[int]
     def to_dict(self) -> dict[str, Any]:
         """The plain dict (a fresh copy)."""
     def __getitem__(self, key: str, /) -> Any: ...
 
 @final
 class SearchHit:
-    """A version found by Registry.search."""
+    """A version found by Registry.search; `expired` says whether retention expired it."""
 
     kind: str
     name: str
@@ -771,6 +777,7 @@ class SearchHit:
     alias: list[str]
     aliases: list[str]
     archived: bool
+    expired: bool
     tags: dict[str, str]
     metadata: dict[str, Any]
     def to_dict(self) -> dict[str, Any]:
