@@ -92,7 +92,7 @@ export async function render(main, ctx) {
 
   const vt = table([
     { label: "Version", class: "num", cell: (v) => "v" + v.version },
-    { label: "Message", cell: (v) => v.message || "" },
+    { label: "Message", cell: (v) => [v.message || "", retention(a, v.version)] },
     { label: "Aliases", cell: (v) => Object.entries(aliasNow).filter(([, x]) => x === v.version).map(([k]) => h("span", { class: "pill" }, k)) },
     { label: "Metrics", cell: (v) => metricPills(v) },
     { label: "Tags", cell: (v) => Object.entries(tags[String(v.version)] || {}).map(([k, x]) => h("span", { class: "pill grey" }, `${k}=${x}`)) },
@@ -141,4 +141,12 @@ export async function render(main, ctx) {
     { label: "Target", cell: (r) => h("code", {}, r.target || "") },
     { label: "Reason", cell: (r) => r.reason || "" },
   ], ev.data.events || [], { caption: "Audit events, newest first", empty: "No events." }));
+}
+
+// A version's retention state: "expired" (who expired it, by which rule, in
+// the pill's title) or "pinned"; nothing for a version kept as usual.
+function retention(a, version) {
+  const x = (a.expired || {})[String(version)];
+  if (x) return h("span", { class: "pill bad", title: `expired by ${x.principal} (${x.policy}, event ${x.seq})` }, "expired");
+  return (a.pinned || []).includes(version) ? h("span", { class: "pill grey" }, "pinned") : null;
 }

@@ -66,7 +66,8 @@ export async function render(main, ctx) {
     { label: "Version", class: "num", cell: (r) => String(r.version) },
     { label: "Aliases", cell: (r) => (r.aliases || []).map((a) => h("span", { class: "pill" }, typeof a === "string" ? a : fmtValue(a))) },
     { label: "Tags", cell: (r) => Object.entries(r.tags || {}).map(([k, v]) => h("span", { class: "pill grey" }, `${k}=${v}`)) },
-    { label: "Message", cell: (r) => [r.message || "", r.archived ? h("span", { class: "pill bad" }, "archived") : null] },
+    { label: "Message", cell: (r) => [r.message || "", r.archived ? h("span", { class: "pill bad" }, "archived") : null,
+      r.expired ? h("span", { class: "pill bad" }, "expired") : null] },
     { label: "Size", class: "num", cell: (r) => fmtBytes(r.size) },
     { label: "Time", cell: (r) => fmtTime(r.time) },
   ], hits, { caption: "Matching versions", empty: "No version matches.", class: "catalogue" }));

@@ -150,6 +150,28 @@ test("asset page: a data set's versions, lineage, profile and the diff of two ve
   await shot(page, "asset");
 });
 
+test("retention: the version the main job expired is marked on its asset page and in the catalogue", async () => {
+  // The main job keeps the newest folder version of `images` (keep_last=1).
+  const api = await (await fetch(`${server.url}/api/assets/dataset/images`)).json();
+  const expired = Object.keys(api.expired).map(Number);
+  assert.ok(expired.length > 0, JSON.stringify(api.expired));
+  await open("asset/dataset/images");
+  await page.locator("table.versions tbody tr").first().waitFor();
+  const rows = await page.locator("table.versions tbody tr").evaluateAll((trs) => trs.map((tr) => {
+    const pill = tr.querySelector("span.pill.bad");
+    return [Number(tr.cells[0].textContent.slice(1)), pill ? pill.textContent : "", pill ? pill.title : ""];
+  }));
+  const marked = rows.filter(([, p]) => p === "expired").map(([v]) => v).sort();
+  assert.deepEqual(marked, [...expired].sort());
+  const [, , title] = rows.find(([v]) => v === expired[0]);
+  assert.match(title, /keep_last=1/);
+  await open("catalogue?q=" + encodeURIComponent("name = 'images'"));
+  await page.locator("table.catalogue tbody tr").first().waitFor();
+  const hits = await page.locator("table.catalogue tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => [Number(tr.cells[2].textContent), tr.textContent.includes("expired")]));
+  assert.deepEqual(hits.filter(([, x]) => x).map(([v]) => v).sort(), [...expired].sort());
+});
+
 test("asset page: rows by key between two versions, counted as the engine counts them", async () => {
   await open("asset/dataset/customers");
   await page.locator("table.versions tbody tr").first().waitFor();
