@@ -41,8 +41,10 @@
 //! assert_eq!(r.fsck().unwrap().orphans.len(), 0);
 //! ```
 
+pub(crate) mod guard;
 pub mod lease;
 pub mod refs;
+pub mod store_time;
 pub mod tombstone;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -461,7 +463,10 @@ pub fn plan(
     unsafe_grace: bool,
 ) -> Result<GcPlan> {
     check_grace(grace, unsafe_grace)?;
-    let now = clock.now_ms();
+    // The store's time, before the listing: a blob listed was written
+    // before the marker, so its age is never overstated.
+    let t0 = store_time::now(store, clock)?;
+    let now = t0.now;
     let grace_ms = grace.as_millis() as u64;
     let listing = list_blobs(store)?;
     let r = reach(store, &listing)?;
@@ -502,7 +507,8 @@ pub fn apply(
     killed_after: Option<usize>,
 ) -> Result<GcApplied> {
     check_grace(Duration::from_millis(plan.grace_ms), plan.unsafe_grace)?;
-    let now = clock.now_ms();
+    let t0 = store_time::now(store, clock)?;
+    let now = t0.now;
     let listing = list_blobs(store)?;
     let r = reach(store, &listing)?;
     let mut out = GcApplied {
@@ -535,7 +541,9 @@ pub fn apply(
                 continue;
             }
             if killed_after.is_some_and(|k| deleted >= k) {
-                // Killed: the tombstone stays, nothing is put back.
+                // Killed: the tombstone (and the time marker) stay, nothing
+                // is put back.
+                std::mem::forget(t0);
                 out.count += batch.len() as u64;
                 out.bytes += batch.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
                 return Ok(out);
