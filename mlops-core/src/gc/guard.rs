@@ -21,6 +21,7 @@
 use std::collections::BTreeSet;
 
 use super::{lease, refs, tombstone};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::store::{Hash, Store};
 
@@ -71,11 +72,12 @@ pub(crate) fn named(store: &Store, roots: &[Hash], what: &str) -> Result<Vec<Has
 }
 
 /// Steps 2 and 3 for the blobs `roots` name ([`named`]): the lease to hold
-/// until the event is written (none when `roots` is empty).
+/// until the event is written (none, and the clock not read, when `roots`
+/// is empty).
 pub(crate) fn hold(
     store: &Store,
     principal: &str,
-    now_ms: u64,
+    clock: &dyn Clock,
     roots: &[Hash],
     what: &str,
 ) -> Result<lease::Held> {
@@ -83,7 +85,25 @@ pub(crate) fn hold(
         return Ok(lease::Held::none(store));
     }
     let named = named(store, roots, what)?;
-    hold_named(store, principal, now_ms, named, what)
+    hold_named(store, principal, clock.now_ms(), named, what)
+}
+
+/// How many times [`again`] makes a write.
+const ATTEMPTS: u32 = 3;
+
+/// Runs `write` (which stores its content, then appends its event behind
+/// [`hold`]) again when it fails with [`Error::Integrity`], as the guard
+/// fails when a collector removed a blob it had found stored: the next
+/// attempt stores the blob anew. For writers that run on their own (a
+/// run's flusher, a monitor's), whose caller could not write again.
+pub(crate) fn again<T>(mut write: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut attempt = 1;
+    loop {
+        match write() {
+            Err(Error::Integrity(_)) if attempt < ATTEMPTS => attempt += 1,
+            r => return r,
+        }
+    }
 }
 
 /// Steps 2 and 3 for `named`, every blob the event will name, worked out

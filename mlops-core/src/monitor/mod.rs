@@ -138,7 +138,7 @@ fn guard(registry: &Registry, change: &MonitorChange) -> Result<crate::gc::lease
     crate::gc::guard::hold(
         registry.store(),
         registry.principal(),
-        registry.clock().now_ms(),
+        registry.clock(),
         &change.stored(),
         "monitor event",
     )

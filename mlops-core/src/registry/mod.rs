@@ -613,7 +613,7 @@ impl Registry {
         let _lease = crate::gc::guard::hold(
             &self.store,
             &self.principal,
-            self.clock.now_ms(),
+            self.clock.as_ref(),
             std::slice::from_ref(&hash),
             "gate report",
         )?;

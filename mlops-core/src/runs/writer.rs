@@ -125,12 +125,16 @@ impl Shared {
         let n = points.len() as u64;
         let bytes = segment::encode(&points.to_batch()?)?;
         let size = bytes.len() as u64;
-        let (segment, _) = self.registry.store().put_content(bytes.as_slice())?;
-        self.append(RunChange::Metrics {
-            segment,
-            points: n,
-            bytes: size,
-            series,
+        // A segment a collector removed between finding it stored and the
+        // event is stored again: no caller is there to write it again.
+        crate::gc::guard::again(|| {
+            let (segment, _) = self.registry.store().put_content(bytes.as_slice())?;
+            self.append(RunChange::Metrics {
+                segment,
+                points: n,
+                bytes: size,
+                series: series.clone(),
+            })
         })
     }
 }
@@ -153,7 +157,7 @@ pub(crate) fn guard(registry: &Registry, change: &RunChange) -> Result<crate::gc
     crate::gc::guard::hold(
         registry.store(),
         registry.principal(),
-        registry.clock().now_ms(),
+        registry.clock(),
         &change.stored(),
         change.what(),
     )
