@@ -97,14 +97,21 @@ fn a_slow_clock_deletes_what_the_store_says_is_old() {
         unreachable!("a folder store")
     };
     let slow = collector(&s.url, -3 * DAY.as_millis() as i64);
-    let old = slow.store().put_blob(b"garbage from four days ago").unwrap();
+    let old = slow
+        .store()
+        .put_blob(b"garbage from four days ago")
+        .unwrap();
     let young = slow.store().put_blob(b"garbage from an hour ago").unwrap();
     age(root, &format!("blobs/{}/{old}", &old[..2]), 4 * DAY);
     age(root, &format!("blobs/{}/{young}", &young[..2]), HOUR);
     // By its own clock the old blob was written a day in the future; by
     // the store's it is 4 days old, past a 2-day grace.
     let plan = slow.gc_plan(2 * DAY, false).unwrap();
-    let planned: Vec<_> = plan.items.iter().map(|i| (i.hash.clone(), i.reason)).collect();
+    let planned: Vec<_> = plan
+        .items
+        .iter()
+        .map(|i| (i.hash.clone(), i.reason))
+        .collect();
     assert_eq!(planned, vec![(old.clone(), GcReason::NeverReferenced)]);
     let done = slow.gc_apply(&plan).unwrap();
     assert_eq!((done.count, done.bytes), (plan.count, plan.bytes));

@@ -21,7 +21,6 @@ use arrow::array::{
     ArrayRef, Float64Array, Int64Array, RecordBatch, RecordBatchIterator, StringArray,
     TimestampMillisecondArray,
 };
-use mlops_core::clock::{Clock, ManualClock};
 use mlops_core::gc::DEFAULT_GRACE;
 use mlops_core::monitor::NewMonitor;
 use mlops_core::package::{Flavor, Manifest, Package};
@@ -30,42 +29,14 @@ use mlops_core::runs::{RunOptions, RunStatus, StartRun};
 use mlops_core::Error;
 use serde_json::json;
 
+#[path = "support/race_clock.rs"]
+mod race_clock;
 #[path = "support/stores.rs"]
 mod support;
+use race_clock::RaceClock;
 use support::{stores, TestStore};
 
 const HOUR: Duration = Duration::from_secs(3_600);
-
-/// A collector waiting to run.
-type Collector = Box<dyn FnOnce() + Send>;
-
-/// A clock that, once armed, runs a collector the next time it is read.
-#[derive(Clone)]
-struct RaceClock {
-    time: ManualClock,
-    armed: Arc<Mutex<Option<Collector>>>,
-}
-
-impl std::fmt::Debug for RaceClock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RaceClock({})", self.time.now_ms())
-    }
-}
-
-impl Clock for RaceClock {
-    fn now_ms(&self) -> u64 {
-        // Taken out before it runs: the collector reads the clock too.
-        let collector = self.armed.lock().unwrap().take();
-        if let Some(collect) = collector {
-            collect();
-        }
-        self.time.now_ms()
-    }
-
-    fn ahead_of_store_ms(&self) -> i64 {
-        self.time.ahead_of_store_ms()
-    }
-}
 
 /// A store, a writer on it reading a [`RaceClock`], and what was planted
 /// and collected.
@@ -79,10 +50,7 @@ struct Race {
 
 impl Race {
     fn new(s: &TestStore) -> Self {
-        let clock = RaceClock {
-            time: ManualClock::starting_now(),
-            armed: Arc::new(Mutex::new(None)),
-        };
+        let clock = RaceClock::starting_now();
         let r = Registry::open(&s.url)
             .unwrap()
             .with_principal("writer")
@@ -122,7 +90,7 @@ impl Race {
             .with_clock(Arc::new(self.clock.time.clone()));
         let deleted = self.deleted.clone();
         let planted = self.planted.clone();
-        *self.clock.armed.lock().unwrap() = Some(Box::new(move || {
+        self.clock.arm(move || {
             let mut plan = gc.gc_plan(DEFAULT_GRACE, false).unwrap();
             plan.items.retain(|i| planted.contains(i.hash.as_str()));
             plan.count = plan.items.len() as u64;
@@ -135,12 +103,12 @@ impl Race {
                     .map(|i| i.hash.to_string())
                     .filter(|h| !kept.contains(h)),
             );
-        }));
+        });
     }
 
     /// Whether the armed collector ran.
     fn collected(&self) -> bool {
-        self.clock.armed.lock().unwrap().is_none() && !self.deleted.lock().unwrap().is_empty()
+        self.clock.fired() && !self.deleted.lock().unwrap().is_empty()
     }
 
     /// Checks that the collector deleted a planted blob that an event of
@@ -250,16 +218,25 @@ fn points() -> RecordBatch {
     RecordBatch::try_from_iter([
         (
             "key",
-            Arc::new(StringArray::from_iter_values((0..n).map(|i| ["loss", "acc"][i % 2]))) as ArrayRef,
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| ["loss", "acc"][i % 2]),
+            )) as ArrayRef,
         ),
-        ("step", Arc::new(Int64Array::from_iter_values(0..n as i64)) as _),
+        (
+            "step",
+            Arc::new(Int64Array::from_iter_values(0..n as i64)) as _,
+        ),
         (
             "value",
-            Arc::new(Float64Array::from_iter_values((0..n).map(|i| i as f64 / 7.0))) as _,
+            Arc::new(Float64Array::from_iter_values(
+                (0..n).map(|i| i as f64 / 7.0),
+            )) as _,
         ),
         (
             "time",
-            Arc::new(Int64Array::from_iter_values((0..n as i64).map(|i| 1_800_000_000_000_000 + i))) as _,
+            Arc::new(Int64Array::from_iter_values(
+                (0..n as i64).map(|i| 1_800_000_000_000_000 + i),
+            )) as _,
         ),
     ])
     .unwrap()
@@ -434,7 +411,9 @@ fn traffic(n: i64) -> RecordBatch {
         ),
         (
             "x",
-            Arc::new(Float64Array::from_iter_values((0..n).map(|i| (i % 17) as f64))) as _,
+            Arc::new(Float64Array::from_iter_values(
+                (0..n).map(|i| (i % 17) as f64),
+            )) as _,
         ),
     ])
     .unwrap()

@@ -51,10 +51,7 @@ pub(crate) fn now(store: &Store, clock: &dyn Clock) -> Result<StoreNow> {
         "{TOMBSTONES}/{MARKER_PREFIX}{}",
         uuid::Uuid::now_v7().simple()
     );
-    let body = format!(
-        r#"{{"format":"mlops.gc_t0","clock":{}}}"#,
-        clock.now_ms()
-    );
+    let body = format!(r#"{{"format":"mlops.gc_t0","clock":{}}}"#, clock.now_ms());
     store.write_index(&path, body.into_bytes(), true)?;
     let mut marker = StoreNow {
         now: 0,
