@@ -157,7 +157,7 @@ mod tests {
         assert_eq!(got, want);
         // A root that is not there fails closed.
         let missing = Hash::of(b"never stored");
-        let err = named(&s, &[missing.clone()], "artifact").unwrap_err();
+        let err = named(&s, std::slice::from_ref(&missing), "artifact").unwrap_err();
         assert!(
             matches!(&err, Error::Integrity(m) if m.contains(missing.as_str())),
             "{err}"
