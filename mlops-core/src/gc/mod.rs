@@ -17,13 +17,19 @@
 //!    object types). Blobs named in live write leases ([`lease`]) are kept.
 //! 3. **Grace.** An unreferenced blob goes once its `last_modified` is at
 //!    least the grace period old (default [`DEFAULT_GRACE`]); one that only
-//!    expired versions name once the expiry is that old too.
+//!    expired versions name once the expiry is that old too. "Now" is the
+//!    store's time: the `last_modified` of a marker the collector writes
+//!    first ([`store_time`]), not its machine's clock.
 //! 4. **Apply checks again.** `apply` lists and reads everything again and
 //!    deletes a planned blob only if it is still unreferenced and still old
 //!    enough; per batch it first writes a [`tombstone`] naming the blobs,
 //!    reads the leases and new events once more, deletes, and puts back any
 //!    blob a last look names. Writers read the tombstones after writing
 //!    their lease and fail closed on a blob one names.
+//!
+//! Every writer that stores content and then appends an event naming it
+//! (versions, gate reports, runs' segments and artifacts, monitors) leases
+//! it through one guard, `gc::guard`.
 //!
 //! ```
 //! use mlops_core::clock::ManualClock;
