@@ -68,9 +68,35 @@ pub use refs::{references, Reference};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(7 * 86_400);
 /// The smallest grace period allowed without the `unsafe` flag.
 pub const MIN_SAFE_GRACE: Duration = Duration::from_secs(3_600);
-/// Blobs `apply` deletes under one tombstone (and holds the bytes of until
-/// it has looked at the leases and the logs again).
-const APPLY_BATCH_BLOBS: usize = 1024;
+/// Most blobs `apply` deletes under one tombstone. Each batch costs two
+/// more looks at every log, so batches are as large as the bytes held
+/// allow (small blobs: a store of many small versions is collected in a
+/// few looks, not one per thousand blobs), and small enough that the
+/// tombstone writers read stays near 1 MiB.
+const APPLY_BATCH_BLOBS: usize = 16_384;
+/// Most bytes a batch holds: `apply` keeps the bytes of what it deleted
+/// until it has looked at the leases and the logs again (to put back what
+/// they name).
+const APPLY_BATCH_BYTES: u64 = 256 << 20;
+
+/// `go` cut into batches of at most [`APPLY_BATCH_BLOBS`] blobs and
+/// [`APPLY_BATCH_BYTES`] bytes (a batch holds at least one blob).
+fn batches<'a>(go: &'a [Hash], listing: &Listing) -> Vec<&'a [Hash]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, h) in go.iter().enumerate() {
+        let size = listing.get(h).map_or(0, |&(s, _)| s);
+        if i > start && (i - start >= APPLY_BATCH_BLOBS || bytes + size > APPLY_BATCH_BYTES) {
+            out.push(&go[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < go.len() {
+        out.push(&go[start..]);
+    }
+    out
+}
 
 /// Why a blob is in a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -534,7 +560,7 @@ pub fn apply(
         }
     }
     let mut deleted = 0usize;
-    for part in go.chunks(APPLY_BATCH_BLOBS) {
+    for part in batches(&go, &listing) {
         // The tombstone first, then one more look at the leases and new
         // events: a writer that leased a blob before this look is seen; one
         // that leases it later sees the tombstone and fails closed.
@@ -675,4 +701,31 @@ pub fn fsck(store: &Store) -> Result<Fsck> {
             .collect(),
         logs: r.logs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_bytes() {
+        let hashes: Vec<Hash> = (0..40_000u32).map(|i| Hash::of(&i.to_le_bytes())).collect();
+        let mut listing: Listing = hashes.iter().map(|h| (h.clone(), (1_000, 0))).collect();
+        let b = batches(&hashes, &listing);
+        assert_eq!(
+            b.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![16_384, 16_384, 7_232]
+        );
+        // 1 MiB blobs: 256 to a batch; one larger than a batch goes alone.
+        for h in &hashes[..600] {
+            listing.insert(h.clone(), (1 << 20, 0));
+        }
+        listing.insert(hashes[600].clone(), (300 << 20, 0));
+        let b = batches(&hashes[..602], &listing);
+        assert_eq!(
+            b.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![256, 256, 88, 1, 1]
+        );
+        assert!(batches(&[], &listing).is_empty());
+    }
 }
