@@ -1,9 +1,11 @@
 //! The time the registry and the collector read: the system's, or a
 //! clock a test moves ([`ManualClock`]).
 //!
-//! Retention (`keep_within`), the time written in events, write leases and
-//! the collector's grace period all read "now" through a [`Clock`], so a
-//! test can add 60 days without waiting for them.
+//! Retention (`keep_within`), the time written in events and write leases
+//! read "now" through a [`Clock`], so a test can add 60 days without
+//! waiting for them. The collector's grace period counts in the store's
+//! own time, moved by as much as a test's clock stands ahead of the
+//! system's ([`Clock::ahead_of_store_ms`]).
 //!
 //! ```
 //! use mlops_core::clock::{Clock, ManualClock};
@@ -19,6 +21,18 @@ use std::sync::Arc;
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// Now, in Unix milliseconds.
     fn now_ms(&self) -> u64;
+
+    /// How far this clock runs ahead of the stores' own time (behind when
+    /// negative), in milliseconds. The collector takes "now" from the store
+    /// it collects (the `last_modified` of a marker it writes there: see
+    /// `crate::gc`) and adds this. The system's clock says 0: the store's
+    /// time is the truth, whatever this machine's clock says. Any other
+    /// clock says, by default, how far it stands from the system's, so a
+    /// test that moves a [`ManualClock`] a week ahead moves the collector a
+    /// week past the store's time too.
+    fn ahead_of_store_ms(&self) -> i64 {
+        self.now_ms() as i64 - SystemClock.now_ms() as i64
+    }
 }
 
 /// The system's clock.
@@ -30,6 +44,10 @@ impl Clock for SystemClock {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64)
+    }
+
+    fn ahead_of_store_ms(&self) -> i64 {
+        0
     }
 }
 

@@ -11,12 +11,16 @@ use std::time::Duration;
 use mlops_core::clock::ManualClock;
 use mlops_core::gc::{GcReason, DEFAULT_GRACE};
 use mlops_core::registry::{AssetRef, Kind, Registry, Retention};
+use mlops_core::runs::{RunOptions, RunStatus, StartRun};
 use mlops_core::store::Hash;
 use mlops_core::Error;
 use serde_json::json;
 
+#[path = "support/race_clock.rs"]
+mod race_clock;
 #[path = "support/stores.rs"]
 mod support;
+use race_clock::RaceClock;
 use support::{stores, TestStore};
 
 const HOUR: Duration = Duration::from_secs(3_600);
@@ -472,16 +476,20 @@ fn search_hits_say_which_versions_expired() {
 }
 
 /// 1,000 seeded interleavings of writers (store content, deduplicate,
-/// commit), retention and collectors (plan, apply, stopped midway) over a
-/// moving clock: no committed version is ever lost, and past the grace
-/// orphans are 0 and plan bytes equal apply bytes.
+/// commit; a run logging artifacts, with a collector run inside it between
+/// its put and its event), retention and collectors (plan, apply, stopped
+/// midway) over a moving clock: no committed version or logged artifact is
+/// ever lost, and past the grace orphans are 0 and plan bytes equal apply
+/// bytes.
 #[test]
 fn interleavings_lose_nothing() {
     let mut failed_closed = 0;
+    let mut artifacts_failed_closed = 0;
     let mut restored = 0;
     let mut deleted = 0u64;
+    let deleted_inside = Arc::new(std::sync::atomic::AtomicU64::new(0));
     for seed in 0..1_000u64 {
-        let clock = ManualClock::starting_now();
+        let clock = RaceClock::starting_now();
         let r = Registry::open("memory://")
             .unwrap()
             .with_clock(Arc::new(clock.clone()));
@@ -496,12 +504,34 @@ fn interleavings_lose_nothing() {
         };
         // A small pool of contents, so writers deduplicate often.
         let pool: Vec<Vec<u8>> = (0..4).map(|i| bytes(seed * 8 + i, 150_000)).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<std::path::PathBuf> = pool
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let p = dir.path().join(format!("c{i}"));
+                std::fs::write(&p, b).unwrap();
+                p
+            })
+            .collect();
+        let run = r
+            .start_run(StartRun {
+                options: RunOptions {
+                    compact_on_end: false,
+                    ..Default::default()
+                },
+                ..Default::default()
+            })
+            .unwrap();
+        // (artifact path, pool index) of every artifact logged.
+        let mut logged: Vec<(String, usize)> = Vec::new();
+        let mut tries = 0;
         let mut staged = Vec::new();
         let mut committed: Vec<(u64, usize)> = Vec::new();
         let mut plans = Vec::new();
         let trace = std::env::var("GC_TRACE").is_ok_and(|t| t == seed.to_string());
         for _ in 0..12 {
-            let op = next(7);
+            let op = next(9);
             if trace {
                 eprintln!(
                     "op {op} staged {} committed {committed:?} plans {}",
@@ -529,7 +559,35 @@ fn interleavings_lose_nothing() {
                     };
                     r.expire(Kind::Model, "m", &rule).unwrap();
                 }
-                4 => clock.advance(Duration::from_secs(next(3 * 86_400))),
+                4 => clock.time.advance(Duration::from_secs(next(3 * 86_400))),
+                7 | 8 => {
+                    let c = next(pool.len() as u64) as usize;
+                    if next(2) == 0 {
+                        // A collector inside the writer: between its put
+                        // (perhaps a deduplication hit) and its event.
+                        let (gc, count) = (r.clone(), deleted_inside.clone());
+                        let stop = (next(2) == 0).then(|| next(4) as usize);
+                        clock.arm(move || {
+                            let plan = gc.gc_plan(HOUR, false).unwrap();
+                            let done = match stop {
+                                Some(k) => gc.gc_apply_stopping_after(&plan, k),
+                                None => gc.gc_apply(&plan),
+                            };
+                            count.fetch_add(
+                                done.unwrap().count,
+                                std::sync::atomic::Ordering::SeqCst,
+                            );
+                        });
+                    }
+                    tries += 1;
+                    let path = format!("a{tries}");
+                    match run.log_artifact(&files[c], Some(&path)) {
+                        Ok(()) => logged.push((path, c)),
+                        Err(Error::Integrity(_)) => artifacts_failed_closed += 1,
+                        Err(e) => panic!("seed {seed}: {e}"),
+                    }
+                    assert!(clock.fired(), "seed {seed}: the writer read no clock");
+                }
                 5 => plans.push(r.gc_plan(HOUR, false).unwrap()),
                 _ if !plans.is_empty() => {
                     let plan = plans.remove(0);
@@ -555,9 +613,11 @@ fn interleavings_lose_nothing() {
                     Err(e) => panic!("seed {seed}: v{v}: {e}"),
                 }
             }
+            check_artifacts(&r, run.id(), &logged, &pool, seed);
             let f = r.fsck().unwrap();
             assert!(f.missing.is_empty(), "seed {seed}: {:?}", f.missing);
         }
+        run.end(RunStatus::Finished, None).unwrap();
         for (s, c) in staged.drain(..) {
             match r.commit_staged(Kind::Model, "m", s, "", json!({})) {
                 Ok(v) => committed.push((v, c)),
@@ -566,7 +626,7 @@ fn interleavings_lose_nothing() {
             }
         }
         // Past the grace (and the leases' cleanup): everything unreferenced goes.
-        clock.advance(2 * DAY);
+        clock.time.advance(2 * DAY);
         deleted += r.gc_apply(&r.gc_plan(HOUR, false).unwrap()).unwrap().count;
         let plan = r.gc_plan(HOUR, false).unwrap();
         let done = r.gc_apply(&plan).unwrap();
@@ -586,14 +646,43 @@ fn interleavings_lose_nothing() {
                 Err(e) => panic!("seed {seed}: v{v}: {e}"),
             }
         }
+        check_artifacts(&r, run.id(), &logged, &pool, seed);
     }
-    // The runs did exercise the collector.
-    eprintln!("deleted {deleted}, restored {restored}, failed closed {failed_closed}");
+    // The runs did exercise the collector, and the race inside the writer.
+    let inside = deleted_inside.load(std::sync::atomic::Ordering::SeqCst);
+    eprintln!(
+        "deleted {deleted} (+{inside} inside a writer), restored {restored}, \
+         failed closed {failed_closed} versions, {artifacts_failed_closed} artifacts"
+    );
     assert!(deleted > 100, "{deleted}");
     assert!(
         restored > 0 && failed_closed > 0,
         "{restored} {failed_closed}"
     );
+    assert!(
+        inside > 0 && artifacts_failed_closed > 0,
+        "{inside} {artifacts_failed_closed}"
+    );
+}
+
+/// Every artifact the run logged reads back verified, as it was.
+fn check_artifacts(
+    r: &Registry,
+    id: &str,
+    logged: &[(String, usize)],
+    pool: &[Vec<u8>],
+    seed: u64,
+) {
+    let info = r.run(id).unwrap();
+    assert_eq!(info.artifacts.len(), logged.len(), "seed {seed}");
+    for (path, c) in logged {
+        let a = info.artifacts.iter().find(|a| &a.path == path).unwrap();
+        let mut back = Vec::new();
+        r.store()
+            .get_content(&a.content, &mut back)
+            .unwrap_or_else(|e| panic!("seed {seed}: artifact {path}: {e}"));
+        assert!(back == pool[*c], "seed {seed}: artifact {path}");
+    }
 }
 
 /// A folder added as a tree (pages, packs, a chunked large file): the

@@ -102,12 +102,7 @@ pub(crate) fn take(
         path: Some(path),
     };
     if let Some(h) = store.first_missing_blob(check)? {
-        {
-            return Err(Error::Integrity(format!(
-                "blob {h} was found stored, then collected before this version was committed; \
-                 nothing was committed: add the version again"
-            )));
-        }
+        return Err(super::guard::gone(&h, "version"));
     }
     Ok(held)
 }

@@ -17,13 +17,19 @@
 //!    object types). Blobs named in live write leases ([`lease`]) are kept.
 //! 3. **Grace.** An unreferenced blob goes once its `last_modified` is at
 //!    least the grace period old (default [`DEFAULT_GRACE`]); one that only
-//!    expired versions name once the expiry is that old too.
+//!    expired versions name once the expiry is that old too. "Now" is the
+//!    store's time: the `last_modified` of a marker the collector writes
+//!    first ([`store_time`]), not its machine's clock.
 //! 4. **Apply checks again.** `apply` lists and reads everything again and
 //!    deletes a planned blob only if it is still unreferenced and still old
 //!    enough; per batch it first writes a [`tombstone`] naming the blobs,
 //!    reads the leases and new events once more, deletes, and puts back any
 //!    blob a last look names. Writers read the tombstones after writing
 //!    their lease and fail closed on a blob one names.
+//!
+//! Every writer that stores content and then appends an event naming it
+//! (versions, gate reports, runs' segments and artifacts, monitors) leases
+//! it through one guard, `gc::guard`.
 //!
 //! ```
 //! use mlops_core::clock::ManualClock;
@@ -41,8 +47,10 @@
 //! assert_eq!(r.fsck().unwrap().orphans.len(), 0);
 //! ```
 
+pub(crate) mod guard;
 pub mod lease;
 pub mod refs;
+pub mod store_time;
 pub mod tombstone;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -60,9 +68,35 @@ pub use refs::{references, Reference};
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(7 * 86_400);
 /// The smallest grace period allowed without the `unsafe` flag.
 pub const MIN_SAFE_GRACE: Duration = Duration::from_secs(3_600);
-/// Blobs `apply` deletes under one tombstone (and holds the bytes of until
-/// it has looked at the leases and the logs again).
-const APPLY_BATCH_BLOBS: usize = 1024;
+/// Most blobs `apply` deletes under one tombstone. Each batch costs two
+/// more looks at every log, so batches are as large as the bytes held
+/// allow (small blobs: a store of many small versions is collected in a
+/// few looks, not one per thousand blobs), and small enough that the
+/// tombstone writers read stays near 1 MiB.
+const APPLY_BATCH_BLOBS: usize = 16_384;
+/// Most bytes a batch holds: `apply` keeps the bytes of what it deleted
+/// until it has looked at the leases and the logs again (to put back what
+/// they name).
+const APPLY_BATCH_BYTES: u64 = 256 << 20;
+
+/// `go` cut into batches of at most [`APPLY_BATCH_BLOBS`] blobs and
+/// [`APPLY_BATCH_BYTES`] bytes (a batch holds at least one blob).
+fn batches<'a>(go: &'a [Hash], listing: &Listing) -> Vec<&'a [Hash]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0u64);
+    for (i, h) in go.iter().enumerate() {
+        let size = listing.get(h).map_or(0, |&(s, _)| s);
+        if i > start && (i - start >= APPLY_BATCH_BLOBS || bytes + size > APPLY_BATCH_BYTES) {
+            out.push(&go[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < go.len() {
+        out.push(&go[start..]);
+    }
+    out
+}
 
 /// Why a blob is in a plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -461,7 +495,10 @@ pub fn plan(
     unsafe_grace: bool,
 ) -> Result<GcPlan> {
     check_grace(grace, unsafe_grace)?;
-    let now = clock.now_ms();
+    // The store's time, before the listing: a blob listed was written
+    // before the marker, so its age is never overstated.
+    let t0 = store_time::now(store, clock)?;
+    let now = t0.now;
     let grace_ms = grace.as_millis() as u64;
     let listing = list_blobs(store)?;
     let r = reach(store, &listing)?;
@@ -502,7 +539,8 @@ pub fn apply(
     killed_after: Option<usize>,
 ) -> Result<GcApplied> {
     check_grace(Duration::from_millis(plan.grace_ms), plan.unsafe_grace)?;
-    let now = clock.now_ms();
+    let t0 = store_time::now(store, clock)?;
+    let now = t0.now;
     let listing = list_blobs(store)?;
     let r = reach(store, &listing)?;
     let mut out = GcApplied {
@@ -522,7 +560,7 @@ pub fn apply(
         }
     }
     let mut deleted = 0usize;
-    for part in go.chunks(APPLY_BATCH_BLOBS) {
+    for part in batches(&go, &listing) {
         // The tombstone first, then one more look at the leases and new
         // events: a writer that leased a blob before this look is seen; one
         // that leases it later sees the tombstone and fails closed.
@@ -535,7 +573,9 @@ pub fn apply(
                 continue;
             }
             if killed_after.is_some_and(|k| deleted >= k) {
-                // Killed: the tombstone stays, nothing is put back.
+                // Killed: the tombstone (and the time marker) stay, nothing
+                // is put back.
+                std::mem::forget(t0);
                 out.count += batch.len() as u64;
                 out.bytes += batch.iter().map(|(_, b)| b.len() as u64).sum::<u64>();
                 return Ok(out);
@@ -661,4 +701,31 @@ pub fn fsck(store: &Store) -> Result<Fsck> {
             .collect(),
         logs: r.logs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_by_count_and_by_bytes() {
+        let hashes: Vec<Hash> = (0..40_000u32).map(|i| Hash::of(&i.to_le_bytes())).collect();
+        let mut listing: Listing = hashes.iter().map(|h| (h.clone(), (1_000, 0))).collect();
+        let b = batches(&hashes, &listing);
+        assert_eq!(
+            b.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![16_384, 16_384, 7_232]
+        );
+        // 1 MiB blobs: 256 to a batch; one larger than a batch goes alone.
+        for h in &hashes[..600] {
+            listing.insert(h.clone(), (1 << 20, 0));
+        }
+        listing.insert(hashes[600].clone(), (300 << 20, 0));
+        let b = batches(&hashes[..602], &listing);
+        assert_eq!(
+            b.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            vec![256, 256, 88, 1, 1]
+        );
+        assert!(batches(&[], &listing).is_empty());
+    }
 }

@@ -14,8 +14,10 @@ use crate::store::{Hash, Store};
 pub const TOMBSTONES: &str = "_gc";
 
 /// How long a tombstone is honoured: one left by a collector that was
-/// killed is removed by the next `apply` once it is this old (by the
-/// collector's clock). A batch of deletions must finish within it.
+/// killed is removed by the next `apply` once it is this old (in the
+/// collector's "now", the store's time: see `gc::store_time`). A batch of
+/// deletions must finish within it. A collector's time marker left behind
+/// goes after as long.
 pub const TOMBSTONE_TTL: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 /// A tombstone as stored.
@@ -45,10 +47,14 @@ pub(crate) fn write(store: &Store, now_ms: u64, hashes: &[Hash]) -> Result<Strin
     Ok(path)
 }
 
-/// Every tombstone, with its path (one that does not parse names nothing).
+/// Every tombstone, with its path (one that does not parse names
+/// nothing); the collectors' time markers beside them are none.
 fn read_all(store: &Store) -> Result<Vec<(String, Option<Tombstone>)>> {
     let mut out = Vec::new();
     for o in store.list_objects(TOMBSTONES)? {
+        if super::store_time::is_marker(&o.path) {
+            continue;
+        }
         let t = store
             .read_index(&o.path)?
             .and_then(|b| serde_json::from_slice::<Tombstone>(&b).ok());
@@ -66,11 +72,18 @@ pub(crate) fn first_doomed(store: &Store, hashes: &[Hash]) -> Result<Option<Hash
     Ok(hashes.iter().find(|h| doomed.contains(*h)).cloned())
 }
 
-/// Removes tombstones older than [`TOMBSTONE_TTL`] (left by a collector
-/// that was killed).
+/// Removes tombstones older than [`TOMBSTONE_TTL`] and time markers
+/// whose `last_modified` is (both left by a collector that was killed).
 pub(crate) fn remove_stale(store: &Store, now_ms: u64) -> Result<()> {
+    let ttl = TOMBSTONE_TTL.as_millis() as u64;
+    for o in store.list_objects(TOMBSTONES)? {
+        if super::store_time::is_marker(&o.path) && o.last_modified_ms.saturating_add(ttl) < now_ms
+        {
+            store.delete_object(&o.path)?;
+        }
+    }
     for (path, t) in read_all(store)? {
-        if t.is_some_and(|t| t.time.saturating_add(TOMBSTONE_TTL.as_millis() as u64) < now_ms) {
+        if t.is_some_and(|t| t.time.saturating_add(ttl) < now_ms) {
             store.delete_object(&path)?;
         }
     }

@@ -270,4 +270,49 @@ impl MonitorChange {
             MonitorChange::Retrained { .. } => "retrained",
         }
     }
+
+    /// The blobs this event names, which its writer stored just before it
+    /// (profiles, suite states, tables, the schema, the suite): what the
+    /// writers' guard leases and checks (`gc::guard`).
+    pub(crate) fn stored(&self) -> Vec<Hash> {
+        let deltas = |ws: &[WindowDelta]| -> Vec<Hash> {
+            ws.iter()
+                .flat_map(|w| [&w.profile, &w.suite, &w.joined])
+                .flatten()
+                .cloned()
+                .collect()
+        };
+        match self {
+            MonitorChange::Create {
+                config,
+                schema,
+                reference_profile,
+                reference_pairs,
+                reference_cbpe,
+                ..
+            } => [
+                &config.suite,
+                schema,
+                reference_profile,
+                reference_pairs,
+                reference_cbpe,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+            MonitorChange::Schema { schema } => vec![schema.clone()],
+            MonitorChange::Data {
+                windows,
+                predictions,
+            } => {
+                let mut out = deltas(windows);
+                out.extend(predictions.iter().cloned());
+                out
+            }
+            MonitorChange::Labels { windows, .. } => deltas(windows),
+            MonitorChange::Evaluated { results, .. } => vec![results.clone()],
+            _ => Vec::new(),
+        }
+    }
 }

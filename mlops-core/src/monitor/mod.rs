@@ -131,9 +131,23 @@ fn event_bytes(registry: &Registry, tip: &Tip, change: MonitorChange) -> Vec<u8>
     serde_json::to_vec(&ev).expect("monitor events serialise")
 }
 
+/// The writers' guard (`gc::guard`) for `change`: the blobs it names were
+/// stored just before it and may have been found already there, so they
+/// are leased and checked until its event is written.
+fn guard(registry: &Registry, change: &MonitorChange) -> Result<crate::gc::lease::Held> {
+    crate::gc::guard::hold(
+        registry.store(),
+        registry.principal(),
+        registry.clock(),
+        &change.stored(),
+        "monitor event",
+    )
+}
+
 /// Appends `change` to monitor `name`'s log.
 pub(crate) fn append(registry: &Registry, name: &str, change: MonitorChange) -> Result<u64> {
     let log = monitor_log(name);
+    let _lease = guard(registry, &change)?;
     let e = registry
         .store()
         .append(&log, |tip| Ok(event_bytes(registry, tip, change.clone())))?;
@@ -314,6 +328,7 @@ impl Registry {
             reference_cbpe,
         };
         let log = monitor_log(name);
+        let _lease = guard(self, &change)?;
         let e = store.append(&log, |tip| {
             if tip.last.is_some() {
                 return Err(Error::AlreadyExists(format!("monitor '{name}'")));

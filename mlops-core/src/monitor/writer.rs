@@ -211,30 +211,41 @@ impl Shared {
             return Ok(());
         }
         let store = self.registry.store();
-        let mut windows = Vec::with_capacity(parts.len());
-        for (_, mut part) in parts {
-            if part.delta.rows > 0 {
-                part.delta.profile = Some(store.put_blob(&part.profile.to_bytes())?);
-                part.delta.suite = window_suite::store_state(store, part.suite.as_ref())?;
-            }
-            part.delta.missing_columns = part.missing.into_iter().collect();
-            part.delta.extra_columns = part.extra.into_iter().collect();
-            windows.push(part.delta);
-        }
-        let predictions = if predictions.is_empty() {
+        let kept = if predictions.is_empty() {
             None
         } else {
-            let batch = arrow::compute::concat_batches(&predictions[0].schema(), &predictions)?;
-            Some(blob::put_parquet(store, &batch)?)
+            Some(arrow::compute::concat_batches(
+                &predictions[0].schema(),
+                &predictions,
+            )?)
         };
-        super::append(
-            &self.registry,
-            &self.name,
-            MonitorChange::Data {
-                windows,
-                predictions,
-            },
-        )?;
+        // Stored again when a collector removed a blob found stored before
+        // the event: no caller is there to write the rows again.
+        crate::gc::guard::again(|| {
+            let mut windows = Vec::with_capacity(parts.len());
+            for part in parts.values() {
+                let mut delta = part.delta.clone();
+                if delta.rows > 0 {
+                    delta.profile = Some(store.put_blob(&part.profile.to_bytes())?);
+                    delta.suite = window_suite::store_state(store, part.suite.as_ref())?;
+                }
+                delta.missing_columns = part.missing.iter().cloned().collect();
+                delta.extra_columns = part.extra.iter().cloned().collect();
+                windows.push(delta);
+            }
+            let predictions = kept
+                .as_ref()
+                .map(|b| blob::put_parquet(store, b))
+                .transpose()?;
+            super::append(
+                &self.registry,
+                &self.name,
+                MonitorChange::Data {
+                    windows,
+                    predictions,
+                },
+            )
+        })?;
         Ok(())
     }
 

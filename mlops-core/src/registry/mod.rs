@@ -608,6 +608,15 @@ impl Registry {
         }
         self.authorize(Action::Gate, kind, name)?;
         let hash = self.store.put_blob(report.to_json().as_bytes())?;
+        // The same report recorded before is a deduplication hit: guarded
+        // like a version's content until the event is in.
+        let _lease = crate::gc::guard::hold(
+            &self.store,
+            &self.principal,
+            self.clock.as_ref(),
+            std::slice::from_ref(&hash),
+            "gate report",
+        )?;
         self.append_about(
             kind,
             name,
@@ -700,12 +709,7 @@ impl Registry {
         let named = crate::tree::referenced_objects(&self.store, &root)?;
         let now = self.clock.now_ms();
         let _lease =
-            crate::gc::lease::take(&self.store, &self.principal, now, named.clone(), &named)?;
-        if let Some(h) = crate::gc::tombstone::first_doomed(&self.store, &named)? {
-            return Err(Error::Integrity(format!(
-                "blob {h} is being collected; nothing was committed: add the folder again"
-            )));
-        }
+            crate::gc::guard::hold_named(&self.store, &self.principal, now, named, "folder")?;
         let mut version = 0;
         self.append(&log, |tip| {
             version = Self::versions_at(&log, tip)? + 1;

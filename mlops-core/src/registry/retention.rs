@@ -86,25 +86,12 @@ impl Staged {
     /// lease older than [`lease::LEASE_TTL`] (which a collector removes once
     /// it is a grace period past that) is renewed first.
     pub(crate) fn check(&mut self, r: &Registry) -> Result<()> {
-        let gone = |h: &Hash| {
-            Error::Integrity(format!(
-                "blob {h} was collected before the version naming it was committed; \
-                 nothing was committed: add the version again"
-            ))
-        };
         let now = r.clock.now_ms();
         if now.saturating_sub(self.staged_at) >= lease::LEASE_TTL.as_millis() as u64 {
             self.lease = lease::take(&self.store, &r.principal, now, self.named.clone(), &[])?;
             self.staged_at = now;
         }
-        // A collector's tombstone naming one: it may be deleting it now.
-        if let Some(h) = gc::tombstone::first_doomed(&self.store, &self.named)? {
-            return Err(gone(&h));
-        }
-        match self.store.first_missing_blob(&self.named)? {
-            Some(h) => Err(gone(&h)),
-            None => Ok(()),
-        }
+        gc::guard::check(&self.store, &self.named, "version")
     }
 }
 
@@ -137,16 +124,12 @@ impl Registry {
         also: Option<&Hash>,
     ) -> Result<Staged> {
         let (hash, size, hits) = self.store.put_content_tracked(content)?;
-        let mut named: Vec<Hash> = match self.store.manifest(&hash) {
-            Ok(m) => m.chunks.into_iter().map(|(h, _)| h).collect(),
-            Err(Error::NotFound(_)) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        named.push(hash.clone());
-        // A data set's profile blob was stored before its content.
-        named.extend(also.cloned());
-        named.sort();
-        named.dedup();
+        // The manifest, its chunks and what JSON content names (a data
+        // set's parts, a package's files); a data set's profile blob was
+        // stored before its content.
+        let mut roots = vec![hash.clone()];
+        roots.extend(also.cloned());
+        let named = gc::guard::named(&self.store, &roots, "version")?;
         let now = self.clock.now_ms();
         let lease = lease::take(&self.store, &self.principal, now, named.clone(), &hits)?;
         Ok(Staged {

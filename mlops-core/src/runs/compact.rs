@@ -37,6 +37,15 @@ pub(crate) fn compact(registry: &Registry, id: &str) -> Result<bool> {
     let size = bytes.len() as u64;
     let (file, _) = registry.store().put_content(bytes.as_slice())?;
     let log = run_log(id)?;
+    let change = RunChange::Compacted {
+        file,
+        points,
+        bytes: size,
+        replaces: replaces.clone(),
+    };
+    // The same points compacted before make the same file: guarded until
+    // the event is in.
+    let _lease = super::writer::guard(registry, &change)?;
     let placed = registry.store().append(&log, |tip| {
         let now = registry.run(id)?;
         if !replaces.iter().all(|s| now.segments.contains(s)) {
@@ -44,16 +53,7 @@ pub(crate) fn compact(registry: &Registry, id: &str) -> Result<bool> {
                 "run {id}: its segments were compacted by another writer"
             )));
         }
-        event_bytes(
-            registry,
-            tip,
-            RunChange::Compacted {
-                file: file.clone(),
-                points,
-                bytes: size,
-                replaces: replaces.clone(),
-            },
-        )
+        event_bytes(registry, tip, change.clone())
     });
     match placed {
         Ok(_) => Ok(true),

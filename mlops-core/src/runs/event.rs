@@ -155,4 +155,26 @@ impl RunChange {
             RunChange::End { .. } => "end",
         }
     }
+
+    /// The blobs this event names that its writer stored just before it:
+    /// what the writers' guard leases and checks (`gc::guard`). The
+    /// segments a compaction replaces are named by earlier events already.
+    pub(crate) fn stored(&self) -> Vec<Hash> {
+        match self {
+            RunChange::Metrics { segment, .. } => vec![segment.clone()],
+            RunChange::Compacted { file, .. } => vec![file.clone()],
+            RunChange::Artifact { content, .. } => vec![content.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// What the event records, for an error saying it was not committed.
+    pub(crate) fn what(&self) -> &'static str {
+        match self {
+            RunChange::Metrics { .. } => "metric segment",
+            RunChange::Compacted { .. } => "compacted file",
+            RunChange::Artifact { .. } => "artifact",
+            _ => "run event",
+        }
+    }
 }

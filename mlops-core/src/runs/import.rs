@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use super::event::{RunChange, Source};
 use super::id::run_log;
 use super::segment::{self, Points};
-use super::writer::{check_context, event_bytes};
+use super::writer::check_context;
 use super::{params, RunStatus};
 use crate::error::{Error, Result};
 use crate::registry::Registry;
@@ -90,12 +90,7 @@ pub(crate) fn write(registry: &Registry, run: ImportedRun, what: &str) -> Result
     );
     let id = uuid::Uuid::new_v7(ts).simple().to_string();
     let log = run_log(&id)?;
-    let append = |change: RunChange| -> Result<()> {
-        registry
-            .store()
-            .append(&log, |tip| event_bytes(registry, tip, change.clone()))?;
-        Ok(())
-    };
+    let append = |change: RunChange| super::writer::append(registry, &log, change);
     append(RunChange::Start {
         experiment: run.experiment,
         name: run.name,

@@ -116,10 +116,7 @@ impl Shared {
 
     /// Appends `change` to the run's log.
     fn append(&self, change: RunChange) -> Result<()> {
-        self.registry.store().append(&self.log, |tip| {
-            event_bytes(&self.registry, tip, change.clone())
-        })?;
-        Ok(())
+        append(&self.registry, &self.log, change)
     }
 
     /// Writes one buffer: its segment, then the event naming it.
@@ -128,14 +125,42 @@ impl Shared {
         let n = points.len() as u64;
         let bytes = segment::encode(&points.to_batch()?)?;
         let size = bytes.len() as u64;
-        let (segment, _) = self.registry.store().put_content(bytes.as_slice())?;
-        self.append(RunChange::Metrics {
-            segment,
-            points: n,
-            bytes: size,
-            series,
+        // A segment a collector removed between finding it stored and the
+        // event is stored again: no caller is there to write it again.
+        crate::gc::guard::again(|| {
+            let (segment, _) = self.registry.store().put_content(bytes.as_slice())?;
+            self.append(RunChange::Metrics {
+                segment,
+                points: n,
+                bytes: size,
+                series: series.clone(),
+            })
         })
     }
+}
+
+/// Appends `change` to the run log `log`. A change naming content its
+/// writer just stored (a segment, an artifact) is written behind the
+/// writers' guard (`gc::guard`): the content may have been found already
+/// stored, and a collector may delete it before the event names it.
+pub(crate) fn append(registry: &Registry, log: &str, change: RunChange) -> Result<()> {
+    let _lease = guard(registry, &change)?;
+    registry
+        .store()
+        .append(log, |tip| event_bytes(registry, tip, change.clone()))?;
+    Ok(())
+}
+
+/// The lease (and checks) the guard takes for `change`, held until its
+/// event is written.
+pub(crate) fn guard(registry: &Registry, change: &RunChange) -> Result<crate::gc::lease::Held> {
+    crate::gc::guard::hold(
+        registry.store(),
+        registry.principal(),
+        registry.clock(),
+        &change.stored(),
+        change.what(),
+    )
 }
 
 /// The bytes of the next event of a run's log.

@@ -1,6 +1,9 @@
 //! What directory trees (`crate::tree`) need of the store beyond single
 //! blobs: several blobs put or read at once, a blob named by a hash its
-//! writer already computed, and a range of a blob (a file inside a pack).
+//! writer already computed, and a range of a blob (a file inside a pack);
+//! and the first bytes of a blob, which tell the collector and the writers'
+//! guard (`crate::gc`) whether a blob is JSON that names other blobs
+//! without reading all of it.
 //!
 //! A range is not checked against the blob's name (that needs every byte
 //! of the blob); its reader checks it against the hash of the file it
@@ -167,6 +170,51 @@ impl Store {
             return Err(short(got.len()));
         }
         Ok(got)
+    }
+
+    /// Up to the first `n` bytes of the blob `hash` (fewer when it is
+    /// shorter), unverified: what is read to tell JSON from anything else
+    /// without reading a whole chunk. A missing blob is [`Error::NotFound`].
+    pub(crate) fn blob_prefix(&self, hash: &Hash, n: u64) -> Result<Bytes> {
+        check_hash(hash.as_str())?;
+        let path = blob_path(hash);
+        if let Some(root) = self.backend.root() {
+            use std::io::Read;
+            let file = root.join(path.as_ref());
+            let f = std::fs::File::open(&file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
+                _ => Error::io(&file, e),
+            })?;
+            let mut buf = Vec::with_capacity(n as usize);
+            f.take(n)
+                .read_to_end(&mut buf)
+                .map_err(|e| Error::io(&file, e))?;
+            return Ok(Bytes::from(buf));
+        }
+        let store = self.inner();
+        let p = path.clone();
+        let got = self.backend.run(async move {
+            let opts = GetOptions {
+                range: Some(GetRange::Bounded(0..n)),
+                ..Default::default()
+            };
+            let r = store
+                .get_opts(&p, opts)
+                .await
+                .map_err(|e| storage(format!("read {p}"), e))?;
+            r.bytes().await.map_err(|e| storage(format!("read {p}"), e))
+        });
+        match got {
+            Ok(b) => Ok(b),
+            Err(Error::NotFound(_)) => Err(Error::NotFound(format!("blob {hash}"))),
+            // An empty blob has no first byte to range over: read it whole.
+            Err(Error::Storage { .. }) => {
+                let mut whole = Bytes::from(self.get_blob(hash.as_str())?);
+                whole.truncate(n as usize);
+                Ok(whole)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
