@@ -18,7 +18,7 @@ keep the disk use to one copy of the store at a time):
 3. change one file and add one, then add again: the new bytes stored beyond
    the two files' own (metadata), and the new objects;
 4. `rm -rf` the folder, then `mlops checkout dataset images DIR` /
-   `dvc checkout`, three times each (the best is compared, see
+   `dvc checkout`, five times each (the best is compared, see
    `checkouts`); mlops's restore is compared file by file (MD5 of every
    path against the files as written);
 5. objects in the store after step 1 (mlops: files under the store folder;
@@ -109,22 +109,21 @@ def run(cmd, cwd=None, env=None):
     return s, p.stdout
 
 
-CHECKOUTS = 3
+CHECKOUTS = 5
 
 
 def checkouts(folder, cmd, cwd=None, env=None):
     """Removes `folder` and restores it with `cmd`, CHECKOUTS times; returns
-    the seconds and the CPU seconds of each. On the 2-core VM this was
-    built on, the same 100k-file checkout took 4 to 12 s from one run to
-    the next, nearly all of the swing in kernel time copying into new page
-    cache pages (most likely because the VM's balloon driver reports freed
-    pages to the host, which must fault them in again), so each tool gets
-    the same tries and its best is compared, as for status."""
+    the seconds and the CPU seconds of each (`run` syncs first). On the
+    2-core VM this was built on, the same 100k-file checkout took 3.5 to
+    12 s from one run to the next, nearly all of the swing in kernel time
+    copying into new page cache pages (the VM's balloon driver reports
+    freed memory to the host, and a page handed back must be faulted in
+    again when a write needs it), so each tool gets the same tries and
+    its best is compared, as for status."""
     times, cpus = [], []
     for _ in range(CHECKOUTS):
         shutil.rmtree(folder)
-        os.sync()
-        time.sleep(3)
         times.append(run(cmd, cwd=cwd, env=env)[0])
         cpus.append(CPU["last"])
     return times, cpus
