@@ -105,12 +105,7 @@ impl Store {
                 start,
             });
         };
-        check_hash(hash.as_str())?;
-        let path = root.join(blob_path(hash).as_ref());
-        let file = std::fs::File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
-            _ => Error::io(&path, e),
-        })?;
+        let (file, path) = open_local(root, hash)?;
         let len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         if len < end {
             return Err(Error::Integrity(format!(
@@ -145,20 +140,7 @@ impl Store {
         if start == end {
             return Ok(Bytes::new());
         }
-        let store = self.inner();
-        let p = path.clone();
-        let got = self.backend.run(async move {
-            let opts = GetOptions {
-                range: Some(GetRange::Bounded(start..end)),
-                ..Default::default()
-            };
-            let r = store
-                .get_opts(&p, opts)
-                .await
-                .map_err(|e| storage(format!("read {p}"), e))?;
-            r.bytes().await.map_err(|e| storage(format!("read {p}"), e))
-        });
-        let got = match got {
+        let got = match self.get_object_range(&path, start..end) {
             Err(Error::NotFound(_)) => return Err(Error::NotFound(format!("blob {hash}"))),
             // A range past the end is refused by the store.
             Err(Error::Storage { .. }) if !self.exists(&path) => {
@@ -176,35 +158,17 @@ impl Store {
     /// shorter), unverified: what is read to tell JSON from anything else
     /// without reading a whole chunk. A missing blob is [`Error::NotFound`].
     pub(crate) fn blob_prefix(&self, hash: &Hash, n: u64) -> Result<Bytes> {
-        check_hash(hash.as_str())?;
-        let path = blob_path(hash);
         if let Some(root) = self.backend.root() {
             use std::io::Read;
-            let file = root.join(path.as_ref());
-            let f = std::fs::File::open(&file).map_err(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Error::NotFound(format!("blob {hash}")),
-                _ => Error::io(&file, e),
-            })?;
+            let (f, file) = open_local(root, hash)?;
             let mut buf = Vec::with_capacity(n as usize);
             f.take(n)
                 .read_to_end(&mut buf)
                 .map_err(|e| Error::io(&file, e))?;
             return Ok(Bytes::from(buf));
         }
-        let store = self.inner();
-        let p = path.clone();
-        let got = self.backend.run(async move {
-            let opts = GetOptions {
-                range: Some(GetRange::Bounded(0..n)),
-                ..Default::default()
-            };
-            let r = store
-                .get_opts(&p, opts)
-                .await
-                .map_err(|e| storage(format!("read {p}"), e))?;
-            r.bytes().await.map_err(|e| storage(format!("read {p}"), e))
-        });
-        match got {
+        check_hash(hash.as_str())?;
+        match self.get_object_range(&blob_path(hash), 0..n) {
             Ok(b) => Ok(b),
             Err(Error::NotFound(_)) => Err(Error::NotFound(format!("blob {hash}"))),
             // An empty blob has no first byte to range over: read it whole.
@@ -215,6 +179,41 @@ impl Store {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Bytes `range` of the object `p` of a bucket, in one ranged GET.
+    fn get_object_range(
+        &self,
+        p: &object_store::path::Path,
+        range: std::ops::Range<u64>,
+    ) -> Result<Bytes> {
+        let store = self.inner();
+        let p = p.clone();
+        self.backend.run(async move {
+            let opts = GetOptions {
+                range: Some(GetRange::Bounded(range)),
+                ..Default::default()
+            };
+            let r = store
+                .get_opts(&p, opts)
+                .await
+                .map_err(|e| storage(format!("read {p}"), e))?;
+            r.bytes().await.map_err(|e| storage(format!("read {p}"), e))
+        })
+    }
+}
+
+/// The file of blob `hash` in the folder store `root`, opened, and its
+/// path; a missing one is [`Error::NotFound`] naming the blob.
+fn open_local(root: &std::path::Path, hash: &Hash) -> Result<(std::fs::File, std::path::PathBuf)> {
+    check_hash(hash.as_str())?;
+    let path = root.join(blob_path(hash).as_ref());
+    match std::fs::File::open(&path) {
+        Ok(f) => Ok((f, path)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::NotFound(format!("blob {hash}")))
+        }
+        Err(e) => Err(Error::io(&path, e)),
     }
 }
 
