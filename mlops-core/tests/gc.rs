@@ -16,8 +16,11 @@ use mlops_core::store::Hash;
 use mlops_core::Error;
 use serde_json::json;
 
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/race_clock.rs"]
 mod race_clock;
+use data::seeded_bytes as bytes;
 #[path = "support/stores.rs"]
 mod support;
 use race_clock::RaceClock;
@@ -25,19 +28,6 @@ use support::{stores, TestStore};
 
 const HOUR: Duration = Duration::from_secs(3_600);
 const DAY: Duration = Duration::from_secs(86_400);
-
-/// Seeded bytes (xorshift), so content is the same on every run.
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
-}
 
 fn registry(s: &TestStore) -> (Registry, ManualClock) {
     let clock = ManualClock::starting_now();

@@ -29,8 +29,11 @@ use mlops_core::runs::{RunOptions, RunStatus, StartRun};
 use mlops_core::Error;
 use serde_json::json;
 
+#[path = "support/data.rs"]
+mod data;
 #[path = "support/race_clock.rs"]
 mod race_clock;
+use data::seeded_bytes as bytes;
 #[path = "support/stores.rs"]
 mod support;
 use race_clock::RaceClock;
@@ -148,19 +151,6 @@ impl Race {
         let f = self.r.fsck().unwrap();
         assert!(f.missing.is_empty(), "{}: {:?}", self.url, f.missing);
     }
-}
-
-/// Seeded bytes (xorshift).
-fn bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 fn is_integrity(e: &Error) -> bool {

@@ -1,5 +1,6 @@
 //! Small helpers several test crates share: a deterministic pseudo-random
-//! stream, numbers out of a JSON fixture, and copying a folder tree.
+//! stream, seeded bytes, numbers out of a JSON fixture, and copying a
+//! folder tree.
 
 #![allow(dead_code)] // each test crate uses its own part
 
@@ -78,4 +79,18 @@ pub fn asset_ref(kind: Kind, name: &str, version: u64) -> AssetRef {
         name: name.into(),
         version,
     }
+}
+
+/// Seeded bytes (xorshift), so content is the same on every run (the
+/// garbage collector's tests build their blobs from it).
+pub fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }
